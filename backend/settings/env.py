@@ -1,0 +1,51 @@
+"""The one place that reads the environment. Each variable is documented in the README."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+DEBUG = _bool("DEBUG", False)
+ALLOWED_HOSTS = _list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = _list("CSRF_TRUSTED_ORIGINS", [])
+DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+DATABASE = dj_database_url.parse(DATABASE_URL, conn_max_age=_int("DB_CONN_MAX_AGE", 0))
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")))
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+# Security knobs (issue 7): all configurable, defaults per DOMAIN/issue.
+LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
+LOGIN_LOCKOUT_MINUTES = _int("LOGIN_LOCKOUT_MINUTES", 30)
+SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
+PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 8)
+PASSWORD_MIN_CLASSES = _int("PASSWORD_MIN_CLASSES", 3)
+AUDIT_RETENTION_DAYS = _int("AUDIT_RETENTION_DAYS", 183)
+IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+EVIDENCE_MAX_BYTES = _int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = _int("SECURE_HSTS_SECONDS", 31536000)

@@ -1,0 +1,22 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from .scoping import scope_for
+
+
+def scope_label(user) -> str:
+    scope = scope_for(user)
+    if scope.kind == "city":
+        return "全市"
+    if scope.kind == "district":
+        return str(user.district)
+    if scope.kind == "school":
+        return str(user.school)
+    if scope.kind == "self":
+        return "本人"
+    return "无"
+
+
+@login_required
+def home(request):
+    return render(request, "home.html", {"scope_label": scope_label(request.user)})

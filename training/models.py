@@ -1,0 +1,213 @@
+"""Training credits (DOMAIN.md, 培训学分): cycles with requirements, programmes, records."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from workforce import choices as c
+from workforce.models import District, ScopedQuerySet, Teacher
+
+
+class TrainingCycle(models.Model):
+    """A credit cycle, e.g. 2021-01-01 to 2025-12-31 with 360 学时 required."""
+
+    name = models.CharField("周期名称", max_length=40, unique=True)
+    start = models.DateField("开始日期")
+    end = models.DateField("结束日期")
+    required_hours = models.DecimalField("要求学时", max_digits=7, decimal_places=1, default=360)
+    yearly_minimum = models.DecimalField("每年最低学时", max_digits=6, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "培训周期"
+        verbose_name_plural = "培训周期"
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(name="cycle_end_after_start", condition=Q(end__gt=F("start")),
+                                   violation_error_message="结束日期须晚于开始日期。"),
+            models.CheckConstraint(name="cycle_required_positive", condition=Q(required_hours__gt=0),
+                                   violation_error_message="要求学时须大于0。"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrainingCap(models.Model):
+    """Optional cap of countable hours per level or mode within a cycle."""
+
+    cycle = models.ForeignKey(TrainingCycle, verbose_name="培训周期", on_delete=models.CASCADE, related_name="caps")
+    level = models.CharField("培训类别", max_length=20, choices=c.TrainingLevel.choices, blank=True)
+    mode = models.CharField("培训方式", max_length=20, choices=c.TrainingMode.choices, blank=True)
+    max_hours = models.DecimalField("最多计入学时", max_digits=7, decimal_places=1, validators=[MinValueValidator(0)])
+
+    class Meta:
+        verbose_name = "学时上限"
+        verbose_name_plural = "学时上限"
+        constraints = [
+            models.CheckConstraint(name="cap_level_or_mode", condition=~Q(level="", mode=""),
+                                   violation_error_message="须指定培训类别或培训方式。"),
+            models.UniqueConstraint(fields=["cycle", "level", "mode"], name="cap_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle} {self.get_level_display() or self.get_mode_display()} ≤ {self.max_hours}"
+
+
+class ProgrammeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """City programmes for everyone; a district's programmes for its own users."""
+        scope = user.scope
+        if scope.kind == "city":
+            return self.all()
+        district_id = scope.district_id
+        if scope.kind == "school":
+            district_id = user.school.district_id if user.school_id else None
+        if scope.kind == "self":
+            district_id = user.teacher.school.district_id if user.teacher_id else None
+        return self.filter(Q(district__isnull=True) | Q(district_id=district_id))
+
+
+class Programme(models.Model):
+    """A training programme of the catalogue (自主选学)."""
+
+    name = models.CharField("项目名称", max_length=150)
+    provider = models.CharField("培训机构", max_length=100, blank=True)
+    level = models.CharField("培训类别", max_length=20, choices=c.TrainingLevel.choices)
+    mode = models.CharField("培训方式", max_length=20, choices=c.TrainingMode.choices)
+    hours = models.DecimalField("学时", max_digits=6, decimal_places=1, validators=[MinValueValidator(0)])
+    start = models.DateField("开始日期", null=True, blank=True)
+    end = models.DateField("结束日期", null=True, blank=True)
+    capacity = models.PositiveIntegerField("名额", null=True, blank=True)
+    district = models.ForeignKey(
+        District, verbose_name="发布区县", null=True, blank=True, on_delete=models.PROTECT,
+        help_text="为空表示市级项目",
+    )
+    published = models.BooleanField("已发布", default=True)
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "培训项目"
+        verbose_name_plural = "培训项目"
+        ordering = ["-start", "name"]
+        constraints = [
+            models.CheckConstraint(name="programme_end_after_start",
+                                   condition=Q(end__isnull=True) | Q(start__isnull=True) | Q(end__gte=F("start")),
+                                   violation_error_message="结束日期不能早于开始日期。"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EnrolmentQuerySet(ScopedQuerySet):
+    school_path = "teacher__school"
+    teacher_path = "teacher"
+
+
+class ProgrammeEnrolment(models.Model):
+    programme = models.ForeignKey(Programme, verbose_name="培训项目", on_delete=models.CASCADE, related_name="enrolments")
+    teacher = models.ForeignKey(Teacher, verbose_name="教师", on_delete=models.CASCADE, related_name="programme_enrolments")
+    enrolled_at = models.DateTimeField("报名时间", auto_now_add=True)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "选学报名"
+        verbose_name_plural = "选学报名"
+        constraints = [models.UniqueConstraint(fields=["programme", "teacher"], name="enrolment_once")]
+
+    def __str__(self) -> str:
+        return f"{self.teacher.name} → {self.programme}"
+
+
+class CreditQuerySet(ScopedQuerySet):
+    school_path = "teacher__school"
+    teacher_path = "teacher"
+
+    def approved(self):
+        return self.filter(status=CreditRecord.Status.APPROVED)
+
+
+class CreditRecord(models.Model):
+    """One training a teacher did: logged by the teacher, imported by HR, or credited by a provider."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审核"
+        APPROVED = "approved", "已通过"
+        REJECTED = "rejected", "已退回"
+
+    class Source(models.TextChoices):
+        SELF = "self", "教师申报"
+        IMPORT = "import", "人事导入"
+        PROVIDER = "provider", "机构名单"
+
+    teacher = models.ForeignKey(Teacher, verbose_name="教师", on_delete=models.CASCADE, related_name="credit_records")
+    programme = models.ForeignKey(
+        Programme, verbose_name="培训项目", null=True, blank=True, on_delete=models.PROTECT, related_name="records",
+    )
+    title = models.CharField("项目名称", max_length=150)
+    provider = models.CharField("培训机构", max_length=100, blank=True)
+    level = models.CharField("培训类别", max_length=20, choices=c.TrainingLevel.choices)
+    mode = models.CharField("培训方式", max_length=20, choices=c.TrainingMode.choices)
+    year = models.PositiveSmallIntegerField("培训年度")
+    start = models.DateField("开始日期", null=True, blank=True)
+    end = models.DateField("结束日期", null=True, blank=True)
+    hours = models.DecimalField("培训获得学时", max_digits=6, decimal_places=1, validators=[MinValueValidator(0)])
+    credits = models.DecimalField("学分", max_digits=6, decimal_places=1, null=True, blank=True)
+    evidence = models.FileField("证明材料", upload_to="evidence/%Y/%m/", blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.SELF)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    decision_reason = models.CharField("审核意见", max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = CreditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "培训记录"
+        verbose_name_plural = "培训记录"
+        ordering = ["-year", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["teacher", "programme"], condition=Q(programme__isnull=False), name="credit_programme_once",
+                violation_error_message="同一培训项目不能重复登记。",
+            ),
+            models.CheckConstraint(name="credit_end_after_start",
+                                   condition=Q(end__isnull=True) | Q(start__isnull=True) | Q(end__gte=F("start")),
+                                   violation_error_message="结束日期不能早于开始日期。"),
+            models.CheckConstraint(name="credit_year_range", condition=Q(year__gte=2000, year__lte=2100),
+                                   violation_error_message="培训年度不合理。"),
+        ]
+        indexes = [models.Index(fields=["teacher", "status", "year"], name="credit_teacher_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.hours}学时）"
+
+
+class CreditDecision(models.Model):
+    """Every approval decision, kept (who, when, why)."""
+
+    record = models.ForeignKey(CreditRecord, verbose_name="培训记录", on_delete=models.CASCADE, related_name="decisions")
+    status = models.CharField("结果", max_length=10, choices=CreditRecord.Status.choices)
+    reason = models.CharField("意见", max_length=200, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, on_delete=models.SET_NULL, related_name="+",
+    )
+    decided_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "审核记录"
+        verbose_name_plural = "审核记录"
+        ordering = ["-decided_at"]
+
+    def __str__(self) -> str:
+        return f"{self.record} {self.get_status_display()}"

@@ -1,0 +1,245 @@
+"""Admin of the workforce app: declarative, scoped, Chinese. Writes that carry rules go through
+services (issue 6 adds the workflows); here HR corrects records of their own scope."""
+from django.contrib import admin
+
+from backend.admin_base import CityOnlyAdmin, ScopedAdmin
+from backend.roles import Role, can_see_ethics, can_see_identity
+
+from . import models as m
+from .identity import mask_birth_date
+
+
+@admin.register(m.District)
+class DistrictAdmin(CityOnlyAdmin):
+    list_display = ["code", "name", "kind", "order"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(m.School)
+class SchoolAdmin(ScopedAdmin):
+    list_display = ["code", "name", "district", "school_type", "ownership", "location", "rural_kind", "is_active"]
+    list_filter = ["district", "school_type", "ownership", "location", "rural_kind", "is_active"]
+    search_fields = ["code", "name"]
+    list_select_related = ["district"]
+    write_roles = frozenset({Role.CITY_HR, Role.DISTRICT_HR})
+
+
+class EducationInline(admin.TabularInline):
+    model = m.EducationRecord
+    extra = 0
+    fields = ["education", "degree", "degree_name", "study_mode", "institution", "major", "is_highest", "is_first", "start", "end"]
+
+
+class TitleInline(admin.TabularInline):
+    model = m.TitleAppointment
+    extra = 0
+
+
+class ExchangeInline(admin.TabularInline):
+    model = m.Exchange
+    fk_name = "teacher"
+    extra = 0
+    fields = ["exchange_type", "start", "end", "from_school", "to_school", "moves_personnel"]
+    raw_id_fields = ["from_school", "to_school"]
+
+
+class AwardInline(admin.TabularInline):
+    model = m.Award
+    extra = 0
+    fields = ["honour_type", "awarded_on", "expires_on", "revoked_on", "awarding_body"]
+
+
+IDENTITY_FIELDS = ("id_number", "birth_date")
+
+
+@admin.register(m.Teacher)
+class TeacherAdmin(ScopedAdmin):
+    list_display = ["name", "id_display", "sex", "school", "teaching_stage", "staff_category", "on_establishment", "status"]
+    list_filter = ["teaching_stage", "staff_category", "on_establishment", "status", "school__district", "school__location"]
+    search_fields = ["name", "=id_number", "staff_no", "school__name"]
+    list_select_related = ["school"]
+    raw_id_fields = ["school"]
+    inlines = [EducationInline, TitleInline, ExchangeInline, AwardInline]
+    view_roles = frozenset({Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR, Role.LEADER, Role.TEACHER})
+    fieldsets = [
+        ("基本信息", {"fields": ["name", "former_name", "sex", "staff_no", "nationality", "id_type", "id_number",
+                             "birth_date", "native_place", "birthplace", "ethnicity", "political_status",
+                             "marital_status", "health"]}),
+        ("任职", {"fields": ["school", "teaching_stage", "subject", "work_start", "school_entry", "source",
+                           "staff_category", "on_establishment", "employment_form", "contract", "status",
+                           "left_on", "left_reason"]}),
+        ("专业情况", {"fields": ["normal_graduate", "special_ed_trained", "special_ed_cert", "it_ability",
+                             "free_normal", "grassroots_service", "grassroots_start", "grassroots_end",
+                             "special_grade", "backbone", "mental_health", "preschool_major", "preschool_trained",
+                             "dual_qualified", "vocational_cert", "enterprise_months", "remarks"]}),
+    ]
+
+    @admin.display(description="身份证件号", ordering="id_number")
+    def id_display(self, obj):
+        return obj.id_number if can_see_identity(self._request_user) else obj.masked_id_number
+
+    @admin.display(description="出生日期")
+    def birth_masked(self, obj):
+        return mask_birth_date(obj.birth_date)
+
+    @admin.display(description="身份证件号")
+    def id_masked(self, obj):
+        return obj.masked_id_number
+
+    def changelist_view(self, request, extra_context=None):
+        self._request_user = request.user
+        return super().changelist_view(request, extra_context)
+
+    def get_fieldsets(self, request, obj=None):
+        sets = super().get_fieldsets(request, obj)
+        if obj is not None and not can_see_identity(request.user):
+            swap = {"id_number": "id_masked", "birth_date": "birth_masked"}
+            sets = [(title, {**opts, "fields": [swap.get(f, f) for f in opts["fields"]]}) for title, opts in sets]
+        return sets
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not can_see_identity(request.user):
+            readonly += ["id_masked", "birth_masked"]
+        return readonly
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        return fields if can_see_identity(request.user) else [f for f in fields if "id_number" not in f]
+
+    _request_user = None
+
+
+@admin.register(m.Enrolment)
+class EnrolmentAdmin(ScopedAdmin):
+    list_display = ["school", "school_year", "stage", "pupils", "classes"]
+    list_filter = ["school_year", "stage", "school__district"]
+    search_fields = ["school__name", "school__code"]
+    list_select_related = ["school"]
+    raw_id_fields = ["school"]
+
+
+@admin.register(m.EducationRecord)
+class EducationRecordAdmin(ScopedAdmin):
+    list_display = ["teacher", "education", "degree", "study_mode", "is_highest", "end"]
+    list_filter = ["education", "degree", "study_mode", "is_highest"]
+    search_fields = ["teacher__name"]
+    list_select_related = ["teacher"]
+    raw_id_fields = ["teacher"]
+
+
+@admin.register(m.TitleAppointment)
+class TitleAppointmentAdmin(ScopedAdmin):
+    list_display = ["teacher", "title", "appointed_on", "ended_on"]
+    list_filter = ["title"]
+    search_fields = ["teacher__name"]
+    list_select_related = ["teacher"]
+    raw_id_fields = ["teacher"]
+
+
+@admin.register(m.ExchangeType)
+class ExchangeTypeAdmin(CityOnlyAdmin):
+    list_display = ["name", "counts", "order"]
+
+
+@admin.register(m.Exchange)
+class ExchangeAdmin(ScopedAdmin):
+    list_display = ["teacher", "exchange_type", "start", "end", "from_school", "to_school", "moves_personnel"]
+    list_filter = ["exchange_type", "moves_personnel"]
+    search_fields = ["teacher__name", "from_school__name", "to_school__name"]
+    list_select_related = ["teacher", "exchange_type", "from_school", "to_school"]
+    raw_id_fields = ["teacher", "from_school", "to_school"]
+    date_hierarchy = "start"
+
+
+@admin.register(m.HonourType)
+class HonourTypeAdmin(CityOnlyAdmin):
+    list_display = ["code", "name", "level", "makes_backbone", "validity_years", "is_team"]
+    list_filter = ["level", "makes_backbone", "is_team"]
+
+
+@admin.register(m.Award)
+class AwardAdmin(ScopedAdmin):
+    list_display = ["honour_type", "teacher", "school", "team_name", "awarded_on", "expires_on", "revoked_on"]
+    list_filter = ["honour_type", "honour_type__level"]
+    search_fields = ["teacher__name", "team_name"]
+    list_select_related = ["honour_type", "teacher", "school"]
+    raw_id_fields = ["teacher", "school"]
+
+
+@admin.register(m.EthicsSeverity)
+class EthicsSeverityAdmin(CityOnlyAdmin):
+    list_display = ["name", "ban_months", "order"]
+
+
+@admin.register(m.EthicsCase)
+class EthicsCaseAdmin(ScopedAdmin):
+    list_display = ["teacher", "severity", "occurred_on", "decided_on", "ban_until", "substantiated"]
+    list_select_related = ["teacher", "severity"]
+    raw_id_fields = ["teacher"]
+    view_roles = frozenset({Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR})
+
+    def has_module_permission(self, request):
+        return can_see_ethics(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return can_see_ethics(request.user)
+
+    def has_add_permission(self, request):
+        return can_see_ethics(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return can_see_ethics(request.user) and super().has_change_permission(request, obj)
+
+
+@admin.register(m.StaffingStandard)
+class StaffingStandardAdmin(CityOnlyAdmin):
+    list_display = ["stage", "pupils_per_post", "posts_per_class", "small_school_posts_per_class"]
+
+
+@admin.register(m.SchoolQuota)
+class SchoolQuotaAdmin(ScopedAdmin):
+    list_display = ["school", "school_year", "approved"]
+    list_filter = ["school_year", "school__district"]
+    search_fields = ["school__name", "school__code"]
+    list_select_related = ["school"]
+    raw_id_fields = ["school"]
+    write_roles = frozenset({Role.CITY_HR, Role.DISTRICT_HR})
+
+
+@admin.register(m.QuotaPool)
+class QuotaPoolAdmin(CityOnlyAdmin):
+    list_display = ["school_year", "posts", "note"]
+
+
+@admin.register(m.PlanIndicator)
+class PlanIndicatorAdmin(CityOnlyAdmin):
+    list_display = ["name", "table", "stage", "measure", "unit", "value_2020", "value_2022", "target", "kind", "higher_is_better"]
+    list_filter = ["plan", "table", "kind"]
+    list_editable = ["target"]
+
+
+@admin.register(m.RuleSetting)
+class RuleSettingAdmin(CityOnlyAdmin):
+    list_display = ["label", "key", "value", "help"]
+    list_editable = ["value"]
+
+
+@admin.register(m.MeasureSnapshot)
+class MeasureSnapshotAdmin(CityOnlyAdmin):
+    list_display = ["scope_kind", "scope_key", "on", "school_year", "created_at"]
+    list_filter = ["scope_kind"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(m.QuotaProposal)
+class QuotaProposalAdmin(CityOnlyAdmin):
+    list_display = ["school_year", "posts", "status", "created_by", "created_at", "decided_by", "decided_at"]
+    list_select_related = ["created_by", "decided_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+
