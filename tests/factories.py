@@ -75,7 +75,22 @@ class UserFactory(factory.django.DjangoModelFactory):
             instance.save()
 
 
+def ensure_reference_data() -> None:
+    """Transactional (browser) tests flush the database, data migrations included: re-seed."""
+    import importlib
+
+    from django.apps import apps
+
+    if not m.District.objects.exists():
+        importlib.import_module("workforce.migrations.0002_reference_data").seed(apps, None)
+    from training.models import TrainingCycle
+
+    if not TrainingCycle.objects.exists():
+        importlib.import_module("training.migrations.0002_cycles").seed(apps, None)
+
+
 def build_world() -> SimpleNamespace:
+    ensure_reference_data()
     d1 = m.District.objects.get(name="海州区")
     d2 = m.District.objects.get(name="灌南县")
     s1 = SchoolFactory(district=d1, name="海州实验小学")

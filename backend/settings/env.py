@@ -37,6 +37,7 @@ DATABASE = dj_database_url.parse(DATABASE_URL, conn_max_age=_int("DB_CONN_MAX_AG
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")))
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
+TEST_DB_NAME = os.environ.get("TEST_DB_NAME", "")  # lets parallel runs use separate test databases
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 # Security knobs (issue 7): all configurable, defaults per DOMAIN/issue.
 LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)

@@ -13,7 +13,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-DATABASES = {"default": env.DATABASE}
+DATABASES = {"default": {**env.DATABASE, "TEST": {"NAME": env.TEST_DB_NAME} if env.TEST_DB_NAME else {}}}
 
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
