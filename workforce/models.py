@@ -28,6 +28,11 @@ def school_year_of(day: dt.date) -> int:
     return day.year if day.month >= 9 else day.year - 1
 
 
+def rotation_day(year: int) -> dt.date:
+    """1 September of school year ``year``: the day rotation eligibility is judged."""
+    return dt.date(year, 9, 1)
+
+
 class TimeStamped(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -174,6 +179,43 @@ class TeacherQuerySet(ScopedQuerySet):
 
     def teaching(self, stage: str):
         return self.filter(teaching_stage=stage)
+
+    # ---- rotation (交流轮岗), DOMAIN.md "Rotation": the one definition every page uses
+    def compulsory_public(self):
+        """Teachers of public schools who teach 小学 or 初中 (the rotation population)."""
+        return self.filter(school__ownership=c.Ownership.PUBLIC, teaching_stage__in=c.COMPULSORY_STAGES)
+
+    def rotation_population(self, year: int):
+        """专任教师 of public compulsory-education schools on the roll on 1 September of ``year``."""
+        return self.population(rotation_day(year)).compulsory_public()
+
+    def eligible_for_rotation(self, year: int, min_years: int = 6):
+        """在编, and on 1 September of ``year`` at least ``min_years`` at the current school
+        (进本校年月 on or before 1 September of ``year - min_years``)."""
+        day = rotation_day(year)
+        return self.rotation_population(year).filter(
+            on_establishment=True, school_entry__lte=day.replace(year=year - min_years)
+        )
+
+    def rotated_in(self, year: int):
+        """Teachers with an exchange of a counted type starting in school year ``year``."""
+        return self.filter(
+            models.Exists(
+                Exchange.objects.filter(
+                    teacher=models.OuterRef("pk"), exchange_type__counts=True,
+                    start__gte=rotation_day(year), start__lt=rotation_day(year + 1),
+                )
+            )
+        )
+
+    def backbone_on(self, on: dt.date):
+        """骨干: the 县级及以上骨干 flag, or an honour that makes a 骨干 active on ``on``."""
+        return self.filter(
+            Q(backbone=True)
+            | models.Exists(
+                Award.objects.active_on(on).filter(teacher=models.OuterRef("pk"), honour_type__makes_backbone=True)
+            )
+        )
 
 
 class Teacher(TimeStamped):

@@ -72,3 +72,38 @@ def test_population_on_a_date():
     TeacherFactory(school=school, name="行政", staff_category="admin")
     on = dt.date(2025, 9, 1)
     assert sorted(m.Teacher.objects.population(on).values_list("name", flat=True)) == ["在册"]
+
+
+def _exchange(teacher, start, counts=True):
+    kind = m.ExchangeType.objects.filter(counts=counts).first()
+    return m.Exchange.objects.create(teacher=teacher, exchange_type=kind, start=start)
+
+
+def test_rotation_eligibility_on_the_first_of_september():
+    school = SchoolFactory(school_type="primary")
+    exactly_six = TeacherFactory(school=school, school_entry=dt.date(2019, 9, 1))
+    one_month_short = TeacherFactory(school=school, school_entry=dt.date(2019, 10, 1))
+    not_established = TeacherFactory(school=school, school_entry=dt.date(2010, 9, 1), on_establishment=False)
+    eligible = set(m.Teacher.objects.eligible_for_rotation(2025, 6))
+    assert exactly_six in eligible
+    assert one_month_short not in eligible
+    assert not_established not in eligible
+
+
+def test_rotation_counts_only_public_compulsory_teachers():
+    private = SchoolFactory(school_type="primary", ownership="private")
+    senior = SchoolFactory(school_type="senior")
+    TeacherFactory(school=private, school_entry=dt.date(2010, 9, 1))
+    TeacherFactory(school=senior, school_entry=dt.date(2010, 9, 1))
+    assert m.Teacher.objects.eligible_for_rotation(2025, 6).count() == 0
+
+
+def test_rotated_in_school_year_counts_only_counted_types_starting_in_the_year():
+    school = SchoolFactory()
+    a, b, c_, d = (TeacherFactory(school=school) for _ in range(4))
+    _exchange(a, dt.date(2025, 9, 1))
+    _exchange(b, dt.date(2026, 8, 31).replace(day=1))
+    _exchange(c_, dt.date(2025, 8, 1))  # previous school year
+    _exchange(d, dt.date(2025, 10, 1), counts=False)  # 调动 does not count
+    _exchange(a, dt.date(2026, 3, 1))  # a second exchange: still one teacher
+    assert set(m.Teacher.objects.rotated_in(2025)) == {a, b}
