@@ -1,0 +1,16 @@
+"""Spreadsheet helpers shared by every export.
+
+``escape_cell`` stops formula injection (CSV/Excel "DDE"): a text cell that starts with
+``= + - @``, a tab or a carriage return is written with a leading apostrophe, so Excel shows it
+as text and never evaluates it.
+"""
+from __future__ import annotations
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value):
+    """Return ``value`` safe to write into a spreadsheet cell (only strings are changed)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
