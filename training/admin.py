@@ -1,9 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from backend.admin_base import CityOnlyAdmin, ScopedAdmin
 from backend.roles import Role
 
 from . import models as m
+from . import services
 
 
 class CapInline(admin.TabularInline):
@@ -26,11 +28,64 @@ class ProgrammeAdmin(CityOnlyAdmin):
     write_roles = frozenset({Role.CITY_HR, Role.DISTRICT_HR})
 
 
+class DecisionInline(admin.TabularInline):
+    model = m.CreditDecision
+    extra = 0
+    can_delete = False
+    readonly_fields = ["status", "reason", "decided_by", "decided_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(m.CreditRecord)
 class CreditRecordAdmin(ScopedAdmin):
+    """Records are written by the services (pages, import); here HR reads them, corrects an
+    unapproved one and approves in bulk. Approved records are locked, evidence is read-only
+    (uploads go through the checked page)."""
+
     list_display = ["teacher", "title", "level", "mode", "year", "hours", "status", "source"]
     list_filter = ["status", "level", "mode", "year", "source"]
     search_fields = ["teacher__name", "title"]
     list_select_related = ["teacher"]
     raw_id_fields = ["teacher", "programme"]
+    readonly_fields = ["status", "source", "evidence", "evidence_name", "decided_by", "decided_at", "decision_reason",
+                       "created_by"]
+    inlines = [DecisionInline]
+    actions = ["approve_selected"]
     view_roles = frozenset({Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR, Role.LEADER, Role.TEACHER})
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_locked:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_locked:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        locked = queryset.filter(status=m.CreditRecord.Status.APPROVED).count()
+        for record in queryset.exclude(status=m.CreditRecord.Status.APPROVED):
+            services.credit_delete(record=record, user=request.user)
+        if locked:
+            self.message_user(request, f"{locked} 条已通过的记录已锁定，未删除。", messages.WARNING)
+
+    def delete_model(self, request, obj):
+        services.credit_delete(record=obj, user=request.user)
+
+    @admin.action(description="通过所选培训记录")
+    def approve_selected(self, request, queryset):
+        try:
+            count = services.credit_bulk_approve(record_ids=queryset.values_list("pk", flat=True), user=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            self.message_user(request, "；".join(getattr(error, "messages", [str(error)])), messages.ERROR)
+        else:
+            self.message_user(request, f"已通过 {count} 条记录。", messages.SUCCESS)

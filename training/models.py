@@ -9,6 +9,9 @@ from django.db.models import F, Q
 from workforce import choices as c
 from workforce.models import District, ScopedQuerySet, Teacher
 
+from . import rules
+from .evidence import evidence_path, private_storage
+
 
 class TrainingCycle(models.Model):
     """A credit cycle, e.g. 2021-01-01 to 2025-12-31 with 360 学时 required."""
@@ -130,6 +133,32 @@ class CreditQuerySet(ScopedQuerySet):
     def approved(self):
         return self.filter(status=CreditRecord.Status.APPROVED)
 
+    def pending(self):
+        return self.filter(status=CreditRecord.Status.PENDING)
+
+    def in_cycle(self, cycle):
+        """Records placed in ``cycle`` (rules.placing_day): by end date, else start date, else 培训年度."""
+        return self.filter(in_cycle_q(cycle))
+
+    def for_district_approval(self):
+        """Records of a district's own programme: the district HR approves them (issue 5, 2)."""
+        return self.filter(programme__district__isnull=False)
+
+    def for_school_approval(self):
+        return self.filter(Q(programme__isnull=True) | Q(programme__district__isnull=True))
+
+
+def in_cycle_q(cycle, prefix: str = "") -> Q:
+    """The database twin of ``rules.cycle_of_record`` for one cycle (``prefix`` e.g. "credit_records__")."""
+    first, last = rules.cycle_years(cycle.start, cycle.end)
+    p = prefix
+    return (
+        Q(**{f"{p}end__isnull": False, f"{p}end__gte": cycle.start, f"{p}end__lte": cycle.end})
+        | Q(**{f"{p}end__isnull": True, f"{p}start__isnull": False, f"{p}start__gte": cycle.start,
+               f"{p}start__lte": cycle.end})
+        | Q(**{f"{p}end__isnull": True, f"{p}start__isnull": True, f"{p}year__gte": first, f"{p}year__lte": last})
+    )
+
 
 class CreditRecord(models.Model):
     """One training a teacher did: logged by the teacher, imported by HR, or credited by a provider."""
@@ -157,7 +186,11 @@ class CreditRecord(models.Model):
     end = models.DateField("结束日期", null=True, blank=True)
     hours = models.DecimalField("培训获得学时", max_digits=6, decimal_places=1, validators=[MinValueValidator(0)])
     credits = models.DecimalField("学分", max_digits=6, decimal_places=1, null=True, blank=True)
-    evidence = models.FileField("证明材料", upload_to="evidence/%Y/%m/", blank=True)
+    evidence = models.FileField(
+        "证明材料", upload_to=evidence_path, storage=private_storage, blank=True, max_length=200,
+        help_text="PDF、JPG 或 PNG；以随机文件名保存在非公开目录，只能通过权限检查后的页面查看",
+    )
+    evidence_name = models.CharField("原文件名", max_length=150, blank=True)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.SELF)
     decided_by = models.ForeignKey(
@@ -191,6 +224,15 @@ class CreditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title}（{self.hours}学时）"
+
+    @property
+    def is_locked(self) -> bool:
+        """Approved records are locked: no edit, no delete (issue 5, 2)."""
+        return self.status == self.Status.APPROVED
+
+    @property
+    def needs_district(self) -> bool:
+        return bool(self.programme_id and self.programme.district_id)
 
 
 class CreditDecision(models.Model):

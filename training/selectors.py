@@ -1,0 +1,321 @@
+"""Reads of training credits: progress, approval queues, completion rates, teachers behind.
+
+Rates and lists are aggregated in the database: one correlated subquery gives each teacher's
+countable 学时 (built from ``rules.countable_hours`` itself, so caps mean the same in SQL and in
+Python) and one GROUP BY counts the complete and on-track teachers. No loop over teachers.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum, Value,
+)
+from django.db.models.functions import Coalesce, Least
+from django.utils import timezone
+
+from backend.roles import Role
+from backend.scoping import Scope, scope_for
+from workforce import choices as c
+from workforce.models import Teacher
+
+from . import rules
+from .models import CreditRecord, Programme, ProgrammeEnrolment, TrainingCycle, in_cycle_q
+
+HOURS = DecimalField(max_digits=9, decimal_places=1)
+# Hours are multiples of 0.1; SQLite sums decimals as floats, so compare with half a tenth of slack
+# (exactly equivalent for multiples of 0.1, and immune to 359.99999…).
+SLACK = Decimal("0.05")
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+# ---------------------------------------------------------------- cycles and rules
+@dataclass(frozen=True)
+class CycleRules:
+    """The cycle holding ``on`` with its caps and the on-track threshold of that day."""
+
+    cycle: TrainingCycle
+    caps: tuple[rules.Cap, ...]
+    on: dt.date
+    threshold: Decimal
+
+    @property
+    def required(self) -> Decimal:
+        return self.cycle.required_hours
+
+    @property
+    def elapsed(self) -> Decimal:
+        return rules.elapsed_share(self.cycle.start, self.cycle.end, self.on)
+
+
+def cycle_list() -> list[TrainingCycle]:
+    return list(TrainingCycle.objects.prefetch_related("caps"))
+
+
+def caps_of(cycle: TrainingCycle) -> tuple[rules.Cap, ...]:
+    return tuple(rules.Cap(cap.level, cap.mode, cap.max_hours) for cap in cycle.caps.all())
+
+
+def cycle_rules(on: dt.date | None = None, cycles: list[TrainingCycle] | None = None) -> CycleRules | None:
+    """Rules in force on ``on`` (default today); None when no cycle holds that day. Two queries."""
+    on = on or today()
+    cycle = rules.cycle_holding(cycles if cycles is not None else cycle_list(), on)
+    if cycle is None:
+        return None
+    threshold = rules.on_track_threshold(cycle.required_hours, cycle.start, cycle.end, on)
+    return CycleRules(cycle=cycle, caps=caps_of(cycle), on=on, threshold=threshold)
+
+
+def _least(*args):
+    return Least(*args, output_field=HOURS)
+
+
+def _zero() -> Value:
+    return Value(Decimal("0"), output_field=HOURS)
+
+
+def countable_expression(cr: CycleRules):
+    """Each teacher's countable 学时 in the cycle, as an expression on a Teacher queryset."""
+    levels, modes = rules.cap_classes(cr.caps)
+    cells = {}
+    for level in [*levels, ""]:
+        for mode in [*modes, ""]:
+            condition = Q()
+            condition &= Q(level=level) if level else ~Q(level__in=levels) if levels else Q()
+            condition &= Q(mode=mode) if mode else ~Q(mode__in=modes) if modes else Q()
+            total = Sum("hours", filter=condition or None, output_field=HOURS)
+            cells[(level, mode)] = Coalesce(total, _zero(), output_field=HOURS)
+    expression = rules.countable_hours(cells, cr.caps, least=_least)
+    records = (
+        CreditRecord.objects.filter(teacher=OuterRef("pk"), status=CreditRecord.Status.APPROVED)
+        .filter(in_cycle_q(cr.cycle)).order_by().values("teacher")
+        .annotate(countable=ExpressionWrapper(expression, output_field=HOURS)).values("countable")
+    )
+    return Coalesce(Subquery(records, output_field=HOURS), _zero(), output_field=HOURS)
+
+
+def population(scope: Scope, on: dt.date) -> QuerySet:
+    return Teacher.objects.population(on).for_scope(scope)
+
+
+# ---------------------------------------------------------------- one teacher
+@dataclass
+class Progress:
+    cycle: TrainingCycle | None
+    on: dt.date
+    required: Decimal = Decimal("0")
+    approved: Decimal = Decimal("0")  # approved 学时 in the cycle, before caps
+    countable: Decimal = Decimal("0")  # after caps
+    pending: Decimal = Decimal("0")
+    threshold: Decimal = Decimal("0")
+    elapsed: Decimal = Decimal("0")
+    by_level: list[dict] = field(default_factory=list)
+    by_year: list[dict] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> Decimal:
+        return rules.progress(self.countable, self.required)
+
+    @property
+    def percent(self) -> float:
+        return float(min(self.ratio, Decimal(1)) * 100)
+
+    @property
+    def elapsed_percent(self) -> float:
+        return float(self.elapsed * 100)
+
+    @property
+    def complete(self) -> bool:
+        return self.cycle is not None and rules.is_complete(self.countable, self.required)
+
+    @property
+    def on_track(self) -> bool:
+        return self.cycle is not None and rules.is_on_track(self.countable, self.threshold)
+
+    @property
+    def shortfall(self) -> Decimal:
+        return rules.shortfall(self.countable, self.required)
+
+    @property
+    def behind_by(self) -> Decimal:
+        return rules.behind_by(self.countable, self.threshold)
+
+
+def teacher_progress(teacher: Teacher, on: dt.date | None = None) -> Progress:
+    """A teacher's standing in the cycle holding ``on``: three queries whatever the records."""
+    on = on or today()
+    cr = cycle_rules(on)
+    if cr is None:
+        return Progress(cycle=None, on=on)
+    rows = list(
+        CreditRecord.objects.filter(teacher=teacher).filter(in_cycle_q(cr.cycle))
+        .exclude(status=CreditRecord.Status.REJECTED).values("level", "mode", "year", "status")
+        .annotate(hours=Sum("hours")).order_by()
+    )
+    approved = [r for r in rows if r["status"] == CreditRecord.Status.APPROVED]
+    cells = rules.cells_of(((r["level"], r["mode"], r["hours"]) for r in approved), cr.caps)
+    levels, modes = rules.cap_classes(cr.caps)
+    for level in [*levels, ""]:
+        for mode in [*modes, ""]:
+            cells.setdefault((level, mode), Decimal("0"))
+    countable = rules.countable_hours(cells, cr.caps)
+    per_level: dict[str, Decimal] = {}
+    per_year: dict[int, Decimal] = {}
+    for r in approved:
+        per_level[r["level"]] = per_level.get(r["level"], Decimal("0")) + Decimal(r["hours"])
+        per_year[r["year"]] = per_year.get(r["year"], Decimal("0")) + Decimal(r["hours"])
+    level_caps = {cap.level: cap.max_hours for cap in cr.caps if cap.level and not cap.mode}
+    first, last = rules.cycle_years(cr.cycle.start, cr.cycle.end)
+    short_years = rules.years_below_minimum(per_year, cr.cycle.yearly_minimum, first, min(last, on.year - 1))
+    return Progress(
+        cycle=cr.cycle, on=on, required=cr.required, threshold=cr.threshold, elapsed=cr.elapsed,
+        approved=sum(per_level.values(), Decimal("0")), countable=countable,
+        pending=sum((Decimal(r["hours"]) for r in rows if r["status"] == CreditRecord.Status.PENDING), Decimal("0")),
+        by_level=[
+            {"code": code, "label": label, "hours": per_level.get(code, Decimal("0")), "cap": level_caps.get(code)}
+            for code, label in c.TrainingLevel.choices if code in per_level or code in level_caps
+        ],
+        by_year=[
+            {"year": year, "hours": per_year.get(year, Decimal("0")), "short": year in short_years,
+             "future": year > on.year}
+            for year in range(first, last + 1)
+        ],
+    )
+
+
+def teacher_records(teacher: Teacher) -> QuerySet:
+    return (
+        CreditRecord.objects.filter(teacher=teacher).select_related("programme", "decided_by")
+        .order_by("-year", "-created_at")
+    )
+
+
+# ---------------------------------------------------------------- approval
+def approval_queue(user, *, school_id: int | None = None) -> QuerySet:
+    """Pending records the user decides: school HR its school's (not district programmes),
+    district HR its district's programmes, city HR all. Empty for other roles."""
+    scope = scope_for(user)
+    qs = CreditRecord.objects.pending().for_scope(scope)
+    if user.is_superuser or user.role == Role.CITY_HR:
+        pass
+    elif user.role == Role.DISTRICT_HR:
+        qs = qs.for_district_approval()
+    elif user.role == Role.SCHOOL_HR:
+        qs = qs.for_school_approval()
+    else:
+        return CreditRecord.objects.none()
+    if school_id:
+        qs = qs.filter(teacher__school_id=school_id)
+    return qs.select_related("teacher__school", "programme").order_by("created_at", "pk")
+
+
+# ---------------------------------------------------------------- catalogue
+def catalogue(user) -> QuerySet:
+    """Published programmes the user may see, with the number enrolled (one query)."""
+    return (
+        Programme.objects.visible_to(user).filter(published=True).select_related("district")
+        .annotate(enrolled=Count("enrolments", distinct=True))
+    )
+
+
+def enrolled_programme_ids(teacher: Teacher | None) -> set[int]:
+    if teacher is None:
+        return set()
+    return set(ProgrammeEnrolment.objects.filter(teacher=teacher).values_list("programme_id", flat=True))
+
+
+# ---------------------------------------------------------------- reports
+GROUPS = {
+    "school": ("school_id", "school__name", "school__district__name"),
+    "district": ("school__district_id", "school__district__name"),
+}
+GROUP_ORDER = {
+    "school": ("school__district__order", "school__district__code", "school__code"),
+    "district": ("school__district__order", "school__district__code"),
+}
+
+
+def _rates_queryset(scope: Scope, cr: CycleRules):
+    return population(scope, cr.on).alias(countable=countable_expression(cr))
+
+
+def completion_rates(scope: Scope, on: dt.date | None = None, *, by: str | None = None) -> dict:
+    """Completion and on-track counts and rates for the scope, or per school / district.
+
+    Returns {"rules": CycleRules|None, "rows": [{"name", "teachers", "complete", "on_track",
+    "complete_rate", "on_track_rate", ...}]}. One query (plus two for the cycle)."""
+    cr = cycle_rules(on)
+    if cr is None:
+        return {"rules": None, "rows": []}
+    counts = {
+        "teachers": Count("pk"),
+        "complete": Count("pk", filter=Q(countable__gte=cr.required - SLACK)),
+        "on_track": Count("pk", filter=Q(countable__gte=cr.threshold - SLACK)),
+    }
+    qs = _rates_queryset(scope, cr)
+    if by is None:
+        rows = [qs.aggregate(**counts)]
+    else:
+        rows = list(qs.values(*GROUPS[by]).annotate(**counts).order_by(*GROUP_ORDER[by]))
+    for row in rows:
+        row["complete_rate"] = rules.rate(row["complete"], row["teachers"])
+        row["on_track_rate"] = rules.rate(row["on_track"], row["teachers"])
+        row["behind"] = row["teachers"] - row["on_track"]
+        row["complete_pct"] = row["complete_rate"] * 100
+        row["on_track_pct"] = row["on_track_rate"] * 100
+    return {"rules": cr, "rows": rows}
+
+
+def teachers_behind(scope: Scope, on: dt.date | None = None, *, school_id: int | None = None) -> tuple[CycleRules | None, QuerySet]:
+    """Teachers of the population who are not on track, with countable 学时, 落后学时 (to be on
+    track today) and 尚缺学时 (to complete), the furthest behind first. One query."""
+    cr = cycle_rules(on)
+    if cr is None:
+        return None, Teacher.objects.none()
+    qs = population(scope, cr.on)
+    if school_id:
+        qs = qs.filter(school_id=school_id)
+    qs = (
+        qs.annotate(countable=countable_expression(cr))
+        .filter(countable__lt=cr.threshold - SLACK)
+        .annotate(
+            behind=ExpressionWrapper(Value(cr.threshold, output_field=HOURS) - F("countable"), output_field=HOURS),
+            shortfall=ExpressionWrapper(Value(cr.required, output_field=HOURS) - F("countable"), output_field=HOURS),
+        )
+        .select_related("school__district")
+        .order_by("countable", "school__district__order", "school__code", "name", "pk")
+    )
+    return cr, qs
+
+
+def training_measure(scope: Scope, on: dt.date) -> dict | None:
+    """The ``"training"`` measure (workforce.registry contract): teachers of the population with
+    at least the requirement (countable 学时) approved in the cycle holding ``on``, over the
+    population. None when no cycle holds ``on``; ratio None when there are no teachers."""
+    result = completion_rates(scope, on)
+    if result["rules"] is None:
+        return None
+    row, cr = result["rows"][0], result["rules"]
+    return {
+        "cycle": cr.cycle.name, "complete": row["complete"], "teachers": row["teachers"],
+        "ratio": row["complete"] / row["teachers"] if row["teachers"] else None,
+        "on_track": row["on_track"], "required": float(cr.required),
+    }
+
+
+def training_by_group(scope: Scope, on: dt.date, by: str) -> dict[int, dict]:
+    """Registry ``by_group``: {district_id or school_id: {"complete", "teachers", "on_track"}}, one query."""
+    result = completion_rates(scope, on, by=by)
+    key = GROUPS[by][0]
+    return {row[key]: {"complete": row["complete"], "teachers": row["teachers"], "on_track": row["on_track"]}
+            for row in result["rows"]}
+
+
+def training_behind(scope: Scope, on: dt.date) -> QuerySet:
+    """Registry ``behind``: the teachers not on track (annotated countable / behind / shortfall)."""
+    return teachers_behind(scope, on)[1]

@@ -1,0 +1,345 @@
+"""Writes of training credits: every one atomic, validated, scoped and recorded.
+
+Views, the admin and the import pipeline call these; none of them writes a CreditRecord itself.
+Errors are ``ValidationError`` (wrong data) or ``PermissionDenied`` (wrong user), in Chinese.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backend.models import AuditEntry
+from backend.roles import Role
+from backend.scoping import scope_for
+from workforce.models import Teacher
+
+from . import rules
+from .evidence import check_evidence
+from .models import CreditDecision, CreditRecord, Programme, ProgrammeEnrolment
+from .permissions import can_change, can_credit_provider_list, can_decide, can_log_for, can_publish
+
+Status = CreditRecord.Status
+Source = CreditRecord.Source
+
+
+# ---------------------------------------------------------------- helpers
+def _audit(user, action: str, record, message: str = "", changes: dict | None = None, source: str = "web",
+           run_ref: str = "") -> None:
+    AuditEntry.objects.create(
+        user=user if user and user.is_authenticated else None, username=getattr(user, "username", "") or "",
+        action=action, source=source, object_type="training.creditrecord" if isinstance(record, CreditRecord)
+        else f"training.{type(record).__name__.lower()}",
+        object_id=str(record.pk), object_repr=str(record)[:200], changes=changes or {}, message=message,
+        run_ref=run_ref,
+    )
+
+
+def _norm_title(title: str) -> str:
+    return re.sub(r"\s+", "", title or "").lower()
+
+
+def _check_duplicate(teacher: Teacher, *, programme: Programme | None, title: str, year: int,
+                     exclude_pk: int | None = None) -> None:
+    """The same programme twice for one teacher is refused; so is the same free-text title in the
+    same 培训年度 (unless the earlier one was rejected)."""
+    others = CreditRecord.objects.filter(teacher=teacher)
+    if exclude_pk:
+        others = others.exclude(pk=exclude_pk)
+    if programme is not None and others.filter(programme=programme).exists():
+        raise ValidationError({"programme": _("该培训项目已登记过，不能重复登记。")}, code="duplicate")
+    wanted = _norm_title(title)
+    for other_title in others.exclude(status=Status.REJECTED).filter(year=year).values_list("title", flat=True):
+        if _norm_title(other_title) == wanted:
+            raise ValidationError({"title": _("%(year)s 年度已有同名培训记录，不能重复登记。") % {"year": year}},
+                                  code="duplicate")
+
+
+def _fill_from_programme(data: dict, programme: Programme | None) -> dict:
+    if programme is None:
+        return data
+    defaults = {"title": programme.name, "provider": programme.provider, "level": programme.level,
+                "mode": programme.mode, "hours": programme.hours, "start": programme.start, "end": programme.end}
+    return {key: (data.get(key) if data.get(key) not in (None, "") else value) for key, value in defaults.items()} | {
+        k: v for k, v in data.items() if k not in defaults
+    }
+
+
+def _check_programme_visible(user, teacher: Teacher, programme: Programme | None) -> None:
+    if programme is None:
+        return
+    if programme.district_id and programme.district_id != teacher.school.district_id:
+        raise ValidationError({"programme": _("该项目是其他区县的项目。")}, code="programme_scope")
+
+
+# ---------------------------------------------------------------- logging and editing
+@transaction.atomic
+def credit_log(*, teacher: Teacher, user, title: str = "", level: str = "", mode: str = "",
+               hours: Decimal | None = None, year: int | None = None, start: dt.date | None = None,
+               end: dt.date | None = None, programme: Programme | None = None, provider: str = "",
+               credits: Decimal | None = None, evidence=None, source: str = Source.SELF,
+               run_ref: str = "") -> CreditRecord:
+    """Log one training for ``teacher``. Self-logged records wait for approval; records HR
+    imports from the national 国内培训 sheet (``source=import``) count as approved."""
+    if not can_log_for(user, teacher):
+        raise PermissionDenied(_("您不能为该教师登记培训。"))
+    if source == Source.IMPORT and not (user.is_superuser or user.role in {Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR}):
+        raise PermissionDenied(_("只有人事部门可以导入已认定的培训记录。"))
+    data = _fill_from_programme(
+        {"title": title, "provider": provider, "level": level, "mode": mode, "hours": hours, "start": start,
+         "end": end}, programme,
+    )
+    _check_programme_visible(user, teacher, programme)
+    year = rules.derived_year(year=year, start=data["start"], end=data["end"])
+    if not year:
+        raise ValidationError({"year": _("请填写培训年度或培训日期。")}, code="year")
+    placed = data["end"] or data["start"]
+    if placed and placed.year != year:
+        raise ValidationError({"year": _("培训年度与培训日期不一致。")}, code="year_mismatch")
+    _check_duplicate(teacher, programme=programme, title=data["title"], year=year)
+    evidence_name = ""
+    if evidence:
+        check_evidence(evidence)
+        evidence_name = (evidence.name or "")[-150:]
+    approved = source in (Source.IMPORT, Source.PROVIDER)
+    record = CreditRecord(
+        teacher=teacher, programme=programme, title=data["title"], provider=data["provider"] or "",
+        level=data["level"], mode=data["mode"], hours=data["hours"], year=year, start=data["start"],
+        end=data["end"], credits=credits, source=source, created_by=user if user.is_authenticated else None,
+        status=Status.APPROVED if approved else Status.PENDING,
+    )
+    if approved:
+        record.decided_by, record.decided_at = user, timezone.now()
+        record.decision_reason = _("人事导入，视同认定") if source == Source.IMPORT else _("培训机构名单")
+    record.full_clean(exclude=["evidence"])
+    if evidence:
+        record.evidence_name = evidence_name
+        record.evidence.save(evidence.name, evidence, save=False)
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        raise ValidationError({"programme": _("该培训项目已登记过，不能重复登记。")}, code="duplicate")
+    if approved:
+        CreditDecision.objects.create(record=record, status=Status.APPROVED, reason=record.decision_reason,
+                                      decided_by=user)
+    _audit(user, AuditEntry.Action.CREATE if source == Source.SELF else AuditEntry.Action.IMPORT, record,
+           source="web" if source == Source.SELF else "import", run_ref=run_ref,
+           changes={"hours": str(record.hours), "year": record.year, "status": record.status})
+    return record
+
+
+def _locked_check(record: CreditRecord) -> None:
+    if record.is_locked:
+        raise ValidationError(_("已通过审核的记录已锁定，不能修改或删除。"), code="locked")
+
+
+EDITABLE = ("title", "provider", "level", "mode", "hours", "year", "start", "end", "credits")
+
+
+@transaction.atomic
+def credit_update(*, record: CreditRecord, user, evidence=None, **fields) -> CreditRecord:
+    """Change a pending or rejected record; it goes (back) to the queue. Approved: refused."""
+    record = CreditRecord.objects.select_for_update().select_related("teacher__school", "programme").get(pk=record.pk)
+    if not can_change(user, record):
+        raise PermissionDenied(_("您不能修改该记录。"))
+    _locked_check(record)
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    before = {name: str(getattr(record, name)) for name in fields}
+    for name, value in fields.items():
+        setattr(record, name, value)
+    record.year = rules.derived_year(year=record.year, start=record.start, end=record.end)
+    placed = record.end or record.start
+    if placed and placed.year != record.year:
+        raise ValidationError({"year": _("培训年度与培训日期不一致。")}, code="year_mismatch")
+    _check_duplicate(record.teacher, programme=None, title=record.title, year=record.year, exclude_pk=record.pk)
+    if evidence:
+        check_evidence(evidence)
+        if record.evidence:
+            record.evidence.delete(save=False)
+        record.evidence_name = (evidence.name or "")[-150:]
+        record.evidence.save(evidence.name, evidence, save=False)
+    record.status = Status.PENDING
+    record.decided_by, record.decided_at, record.decision_reason = None, None, ""
+    record.full_clean(exclude=["evidence"])
+    record.save()
+    _audit(user, AuditEntry.Action.UPDATE, record,
+           changes={name: [before[name], str(getattr(record, name))] for name in fields})
+    return record
+
+
+@transaction.atomic
+def credit_delete(*, record: CreditRecord, user) -> None:
+    record = CreditRecord.objects.select_for_update().select_related("teacher__school", "programme").get(pk=record.pk)
+    if not can_change(user, record):
+        raise PermissionDenied(_("您不能删除该记录。"))
+    _locked_check(record)
+    _audit(user, AuditEntry.Action.DELETE, record, changes={"hours": str(record.hours), "year": record.year})
+    if record.evidence:
+        name, storage = record.evidence.name, record.evidence.storage
+        transaction.on_commit(lambda: storage.delete(name))
+    record.delete()
+
+
+# ---------------------------------------------------------------- decisions
+def _decide(record: CreditRecord, user, status: str, reason: str) -> CreditRecord:
+    if not can_decide(user, record):
+        raise PermissionDenied(_("您不能审核该记录。"))
+    if record.status != Status.PENDING:
+        raise ValidationError(_("该记录已审核（%(status)s），不能重复审核。") % {"status": record.get_status_display()},
+                              code="decided")
+    now = timezone.now()
+    record.status, record.decided_by, record.decided_at, record.decision_reason = status, user, now, reason
+    record.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    CreditDecision.objects.create(record=record, status=status, reason=reason, decided_by=user)
+    return record
+
+
+def _locked_record(record: CreditRecord) -> CreditRecord:
+    return (CreditRecord.objects.select_for_update(of=("self",))
+            .select_related("teacher__school", "programme").get(pk=record.pk))
+
+
+@transaction.atomic
+def credit_approve(*, record: CreditRecord, user, reason: str = "") -> CreditRecord:
+    """Approve a pending record: it counts from now on and is locked."""
+    return _decide(_locked_record(record), user, Status.APPROVED, reason.strip())
+
+
+@transaction.atomic
+def credit_reject(*, record: CreditRecord, user, reason: str) -> CreditRecord:
+    """Return a pending record to the teacher with a reason (required)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("退回时须填写理由。")}, code="reason")
+    return _decide(_locked_record(record), user, Status.REJECTED, reason[:200])
+
+
+@transaction.atomic
+def credit_bulk_approve(*, record_ids: Iterable[int], user) -> int:
+    """Approve many pending records at once (a few queries, whatever the number). Every record
+    must be one the user may decide, or nothing is approved."""
+    ids = sorted({int(pk) for pk in record_ids})
+    if not ids:
+        return 0
+    records = list(
+        CreditRecord.objects.select_for_update(of=("self",)).select_related("teacher__school", "programme")
+        .filter(pk__in=ids)
+    )
+    if len(records) != len(ids) or not all(can_decide(user, r) for r in records):
+        raise PermissionDenied(_("所选记录中有您无权审核的记录。"))
+    decided = [r for r in records if r.status != Status.PENDING]
+    if decided:
+        raise ValidationError(_("所选记录中有 %(n)s 条已审核，请刷新后重试。") % {"n": len(decided)}, code="decided")
+    now = timezone.now()
+    CreditRecord.objects.filter(pk__in=ids, status=Status.PENDING).update(
+        status=Status.APPROVED, decided_by=user, decided_at=now, decision_reason="",
+    )
+    CreditDecision.objects.bulk_create(
+        [CreditDecision(record_id=pk, status=Status.APPROVED, reason=_("批量通过"), decided_by=user) for pk in ids]
+    )
+    AuditEntry.objects.create(
+        user=user, username=user.username, action=AuditEntry.Action.UPDATE, source="web",
+        object_type="training.creditrecord", object_id=",".join(map(str, ids))[:40],
+        object_repr=_("批量通过 %(n)s 条培训记录") % {"n": len(ids)}, changes={"approved": ids},
+    )
+    return len(ids)
+
+
+# ---------------------------------------------------------------- catalogue
+@transaction.atomic
+def programme_publish(*, user, name: str, level: str, mode: str, hours: Decimal, provider: str = "",
+                      start: dt.date | None = None, end: dt.date | None = None, capacity: int | None = None,
+                      district=None) -> Programme:
+    """City HR publishes a city programme (or any district's); district HR its own district's."""
+    if user.role == Role.DISTRICT_HR and not user.is_superuser:
+        district = user.district
+    if not can_publish(user, district.pk if district else None):
+        raise PermissionDenied(_("您不能发布培训项目。"))
+    programme = Programme(name=name, level=level, mode=mode, hours=hours, provider=provider, start=start, end=end,
+                          capacity=capacity, district=district, published=True)
+    programme.full_clean()
+    programme.save()
+    _audit(user, AuditEntry.Action.CREATE, programme)
+    return programme
+
+
+@transaction.atomic
+def programme_enrol(*, programme: Programme, teacher: Teacher, user) -> ProgrammeEnrolment:
+    """自主选学: a teacher enrols in a published programme of the city or their district, once,
+    while places are left (the programme row is locked while counting)."""
+    if not can_log_for(user, teacher):
+        raise PermissionDenied(_("您不能为该教师报名。"))
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    if not programme.published:
+        raise ValidationError(_("该项目未发布。"), code="unpublished")
+    if programme.district_id and programme.district_id != teacher.school.district_id:
+        raise ValidationError(_("该项目只面向%(d)s的教师。") % {"d": programme.district}, code="programme_scope")
+    if ProgrammeEnrolment.objects.filter(programme=programme, teacher=teacher).exists():
+        raise ValidationError(_("您已报名该项目。"), code="duplicate")
+    if programme.capacity is not None:
+        taken = ProgrammeEnrolment.objects.filter(programme=programme).aggregate(n=Count("pk"))["n"]
+        if taken >= programme.capacity:
+            raise ValidationError(_("该项目名额已满。"), code="full")
+    enrolment = ProgrammeEnrolment.objects.create(programme=programme, teacher=teacher)
+    _audit(user, AuditEntry.Action.CREATE, enrolment)
+    return enrolment
+
+
+@transaction.atomic
+def provider_list_credit(*, programme: Programme, teachers: Iterable[Teacher], user, hours: Decimal | None = None,
+                         run_ref: str = "") -> dict:
+    """A provider's completion list credits its attendees (called by the import pipeline).
+
+    For each teacher: a pending record of this programme is approved; with no record, an
+    approved one (source 机构名单) is created; an approved one is left alone. A few queries for
+    the whole list (bulk writes). Returns counts and the teachers outside the user's scope."""
+    if not can_credit_provider_list(user, programme):
+        raise PermissionDenied(_("只有市、区县人事部门可以导入培训机构名单。"))
+    teachers = list({t.pk: t for t in teachers}.values())
+    in_scope = set(Teacher.objects.for_scope(scope_for(user)).filter(pk__in=[t.pk for t in teachers])
+                   .values_list("pk", flat=True))
+    refused = [t for t in teachers if t.pk not in in_scope]
+    teachers = [t for t in teachers if t.pk in in_scope]
+    existing = {r.teacher_id: r for r in CreditRecord.objects.select_for_update()
+                .filter(programme=programme, teacher_id__in=[t.pk for t in teachers])}
+    now = timezone.now()
+    reason = _("培训机构名单")
+    to_approve = [r.pk for r in existing.values() if r.status != Status.APPROVED]
+    if to_approve:
+        CreditRecord.objects.filter(pk__in=to_approve).update(
+            status=Status.APPROVED, decided_by=user, decided_at=now, decision_reason=reason)
+    hours = programme.hours if hours is None else hours
+    year = rules.derived_year(year=None, start=programme.start, end=programme.end) or timezone.localdate().year
+    new = [
+        CreditRecord(teacher=t, programme=programme, title=programme.name, provider=programme.provider,
+                     level=programme.level, mode=programme.mode, hours=hours, year=year, start=programme.start,
+                     end=programme.end, status=Status.APPROVED, source=Source.PROVIDER, decided_by=user,
+                     decided_at=now, decision_reason=reason, created_by=user)
+        for t in teachers if t.pk not in existing
+    ]
+    for record in new:
+        record.full_clean(exclude=["teacher", "programme", "evidence"], validate_constraints=False)
+    created = CreditRecord.objects.bulk_create(new)
+    if not all(r.pk for r in created):  # backends without RETURNING: read the ids back
+        created = list(CreditRecord.objects.filter(programme=programme, teacher_id__in=[r.teacher_id for r in new]))
+    CreditDecision.objects.bulk_create(
+        [CreditDecision(record_id=pk, status=Status.APPROVED, reason=reason, decided_by=user)
+         for pk in [*to_approve, *(r.pk for r in created)]]
+    )
+    AuditEntry.objects.create(
+        user=user, username=user.username, action=AuditEntry.Action.IMPORT, source="import", run_ref=run_ref,
+        object_type="training.programme", object_id=str(programme.pk), object_repr=str(programme)[:200],
+        changes={"created": len(created), "approved": len(to_approve), "refused": [t.pk for t in refused]},
+    )
+    return {"created": len(created), "approved": len(to_approve),
+            "unchanged": len(existing) - len(to_approve), "refused": refused}
