@@ -1,9 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from . import audit
 from .admin_base import ScopedAdmin
 from .models import AuditEntry, User
 from .roles import Role
+
+# A change to any of these is a permission change (issue 7: audited as ``role_change``).
+ROLE_FIELDS = frozenset({"role", "district", "school", "teacher", "can_view_identity", "can_view_ethics",
+                         "is_active", "is_staff", "is_superuser"})
 
 
 @admin.register(User)
@@ -19,9 +24,65 @@ class UserAdmin(BaseUserAdmin):
     def has_module_permission(self, request):
         return request.user.is_superuser or request.user.role == Role.CITY_HR
 
-    has_view_permission = has_change_permission = has_add_permission = (
+    has_view_permission = has_add_permission = (
         lambda self, request, obj=None: request.user.is_superuser or request.user.role == Role.CITY_HR
     )
+
+    def has_change_permission(self, request, obj=None):
+        """City HR manages accounts, but not a superuser's (that would be a way to become one)."""
+        if request.user.is_superuser:
+            return True
+        if request.user.role != Role.CITY_HR:
+            return False
+        return obj is None or not obj.is_superuser
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:  # only a superuser hands out superuser or raw permissions
+            readonly += ["is_superuser", "groups", "user_permissions"]
+        return readonly
+
+    # ---- audit: role, scope and right changes are ``role_change``; other edits ``update``
+    def save_model(self, request, obj, form, change):
+        old = User._base_manager.filter(pk=obj.pk).first() if change and obj.pk else None
+        super().save_model(request, obj, form, change)
+        if old is None:
+            audit.record(audit.ROLE_CHANGE, request=request, obj=obj, changes=audit.snapshot(obj),
+                         message="新建用户")
+            return
+        changes = audit.diff(old, obj)
+        if changes:
+            action = audit.ROLE_CHANGE if ROLE_FIELDS & changes.keys() else audit.UPDATE
+            audit.record(action, request=request, obj=obj, changes=changes)
+
+    def save_related(self, request, form, formsets, change):
+        obj = form.instance
+        before = self._grants(obj)
+        super().save_related(request, form, formsets, change)
+        after = self._grants(obj)
+        changes = {key: {"label": label, "old": before[key], "new": after[key]}
+                   for key, label in (("groups", "用户组"), ("user_permissions", "用户权限"))
+                   if before[key] != after[key]}
+        if changes:
+            audit.record(audit.ROLE_CHANGE, request=request, obj=obj, changes=changes)
+
+    @staticmethod
+    def _grants(obj):
+        if obj.pk is None:
+            return {"groups": [], "user_permissions": []}
+        return {
+            "groups": sorted(obj.groups.values_list("name", flat=True)),
+            "user_permissions": sorted(
+                f"{a}.{c}" for a, c in obj.user_permissions.values_list("content_type__app_label", "codename")),
+        }
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            target = User._base_manager.filter(pk=id).first()
+            if target is not None:
+                audit.record(audit.UPDATE, request=request, obj=target, message="管理员重设密码")
+        return response
 
 
 @admin.register(AuditEntry)

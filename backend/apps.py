@@ -14,3 +14,13 @@ class BackendConfig(AppConfig):
 
         register(NavItem("admin:index", "数据管理", "教师、学校及各类记录的维护（后台）", order=90,
                          allowed=lambda u: u.is_superuser or u.role != Role.TEACHER))
+
+        # Issue 7: login audit signals, the SQLite side of the audit-table guard, the audit page.
+        from django.db.backends.signals import connection_created
+
+        from . import security  # noqa: F401  (connects the auth signal receivers)
+        from .audit import register_sqlite_guard
+
+        connection_created.connect(register_sqlite_guard, dispatch_uid="backend.audit.sqlite_guard")
+        register(NavItem("audit_search", "审计日志", "登录、导出、查看证件号、导入及教师档案变更的记录",
+                         order=95, allowed=lambda u: u.is_superuser or u.role == Role.CITY_HR))

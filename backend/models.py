@@ -75,7 +75,8 @@ class AuditEntry(models.Model):
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="用户", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+", db_constraint=False,
+        # DO_NOTHING: deleting a user must not rewrite the trail (the database refuses UPDATE).
+        on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
     )
     username = models.CharField("用户名", max_length=150, blank=True)
     ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
@@ -106,3 +107,22 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("审计记录不可删除。")
+
+
+class LoginThrottle(models.Model):
+    """Failed logins per user name, and the lock they lead to (backend/security.py).
+
+    Kept by name, whether or not such a user exists, so the answer to a locked name and to an
+    unknown one is the same."""
+
+    username = models.CharField("用户名", max_length=150, unique=True)
+    failures = models.PositiveIntegerField("连续失败次数", default=0)
+    last_failure_at = models.DateTimeField("最近失败时间", null=True, blank=True)
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "登录失败记录"
+        verbose_name_plural = "登录失败记录"
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.failures}"

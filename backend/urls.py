@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import security_views, views
+from .security import LoginForm
 
 admin.site.site_header = "连云港市教师队伍管理系统"
 admin.site.site_title = "教师队伍管理"
@@ -12,8 +13,10 @@ admin.site.index_title = "数据管理"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/reveal/<int:teacher_id>/", security_views.reveal_identity, name="reveal_identity"),
+    path("accounts/audit/", security_views.audit_search, name="audit_search"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("workforce/", include("workforce.urls")),

@@ -30,11 +30,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "backend.middleware.AuditRefusalMiddleware",  # every 403 (CSRF included) is audited
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "backend.middleware.SessionSecurityMiddleware",  # idle expiry, no-store for signed-in pages
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -74,7 +76,10 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "backend.security.CharacterClassesValidator", "OPTIONS": {"min_classes": env.PASSWORD_MIN_CLASSES}},
 ]
+# Login lockout (backend/security.py) is enforced in the authentication backend itself.
+AUTHENTICATION_BACKENDS = ["backend.security.LockoutBackend"]
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -117,6 +122,13 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No full 身份证件号 in any log line (issue 7): every handler masks them.
+    "filters": {"mask_identity": {"()": "backend.masking.MaskIdentityFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_identity"]}},
     "root": {"handlers": ["console"], "level": env.LOG_LEVEL},
+    # Django's own loggers keep their default handlers otherwise (unmasked): route them here.
+    "loggers": {
+        "django": {"handlers": ["console"], "level": env.LOG_LEVEL, "propagate": False},
+        "django.server": {"handlers": ["console"], "level": env.LOG_LEVEL, "propagate": False},
+    },
 }

@@ -1,0 +1,154 @@
+"""Pages of issue 7: revealing one full 身份证件号 (with the right and a stated reason, logged)
+and the audit-trail search for city HR."""
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from workforce.models import Teacher
+
+from . import audit
+from .models import AuditEntry
+from .roles import Role, can_see_identity
+
+
+# ------------------------------------------------------------------ reveal
+class RevealForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("查看理由"), min_length=4, max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("例如：核对社保登记信息。理由与查看记录一同存入审计日志。"),
+        error_messages={"required": gettext_lazy("请填写查看理由。"),
+                        "min_length": gettext_lazy("查看理由至少 %(limit_value)d 个字。")},
+    )
+
+    def clean_reason(self):
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if len(reason) < 4:
+            raise forms.ValidationError(_("查看理由至少 4 个字。"))
+        return reason
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "") or request.GET.get("format") == "json"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reveal_identity(request, teacher_id: int):
+    """GET: the form (masked number, a reason to give). POST with a reason: the full number and
+    birth date, once, and an audit row ``reveal`` with the reason. Without the right: 403 (for
+    every teacher alike); with the right but outside the user's scope: 404."""
+    if not can_see_identity(request.user):
+        raise PermissionDenied(_("您没有查看完整身份证件号的权限。"))
+    teacher = get_object_or_404(Teacher.objects.in_scope(request.user).select_related("school"), pk=teacher_id)
+    form = RevealForm(request.POST or None)
+    revealed = None
+    if request.method == "POST" and form.is_valid():
+        audit.record(audit.REVEAL, request=request, obj=teacher, message=_("理由：%(r)s") % {"r": form.cleaned_data["reason"]})
+        revealed = {"id_number": teacher.id_number, "birth_date": teacher.birth_date.isoformat()}
+        if _wants_json(request):
+            return JsonResponse({"teacher": teacher.pk, **revealed})
+    elif request.method == "POST" and _wants_json(request):
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+    status = 400 if request.method == "POST" and not form.is_valid() else 200
+    return render(request, "security/reveal.html", {"teacher": teacher, "form": form, "revealed": revealed}, status=status)
+
+
+# ------------------------------------------------------------------ audit search
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+class AuditFilter(django_filters.FilterSet):
+    """Who, what, which object, when (dates in the site's time zone, inclusive)."""
+
+    user = django_filters.CharFilter(label=gettext_lazy("用户"), method="filter_user")
+    action = django_filters.ChoiceFilter(label=gettext_lazy("操作"), choices=AuditEntry.Action.choices,
+                                         empty_label=gettext_lazy("全部"))
+    object = django_filters.CharFilter(label=gettext_lazy("对象"), method="filter_object",
+                                       help_text=gettext_lazy("对象类型、编号或名称"))
+    run_ref = django_filters.CharFilter(label=gettext_lazy("导入批次"), field_name="run_ref")
+    ip = django_filters.CharFilter(label=gettext_lazy("来源地址"), field_name="ip")
+    date_from = django_filters.DateFilter(label=gettext_lazy("起始日期"), method="filter_from",
+                                          widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = django_filters.DateFilter(label=gettext_lazy("截止日期"), method="filter_to",
+                                        widget=forms.DateInput(attrs={"type": "date"}))
+
+    class Meta:
+        model = AuditEntry
+        fields: list[str] = []
+
+    def filter_user(self, qs, name, value):
+        value = value.strip()
+        return qs.filter(username__icontains=value) if value else qs
+
+    def filter_object(self, qs, name, value):
+        value = value.strip()
+        if not value:
+            return qs
+        return qs.filter(Q(object_type__icontains=value) | Q(object_id=value) | Q(object_repr__icontains=value))
+
+    def filter_from(self, qs, name, value):
+        return qs.filter(at__gte=_day_start(value))
+
+    def filter_to(self, qs, name, value):
+        return qs.filter(at__lt=_day_start(value + dt.timedelta(days=1)))
+
+
+def change_lines(changes) -> list[str]:
+    """``{"school": {"label": "学校", "old": "甲", "new": "乙"}}`` → ``["学校：甲 → 乙"]`` (already masked)."""
+    lines = []
+    if not isinstance(changes, dict):
+        return [str(changes)]
+    record = changes.get("_record")
+    if isinstance(record, dict):
+        lines.append(f"{record.get('label', '')} #{record.get('id', '')}")
+    for key, value in changes.items():
+        if key.startswith("_"):
+            continue
+        if isinstance(value, dict) and ("old" in value or "new" in value):
+            label = value.get("label", key)
+            if "old" in value:
+                lines.append(f"{label}：{_blank(value.get('old'))} → {_blank(value.get('new'))}")
+            else:
+                lines.append(f"{label}：{_blank(value.get('new'))}")
+        else:
+            lines.append(f"{key}：{value}")
+    return lines
+
+
+def _blank(value) -> str:
+    return "（空）" if value in (None, "") else str(value)
+
+
+def can_search_audit(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.role == Role.CITY_HR))
+
+
+@login_required
+def audit_search(request):
+    """City HR searches the trail; every other role gets 403 (and that refusal is audited too)."""
+    if not can_search_audit(request.user):
+        raise PermissionDenied(_("只有市教育局人事科可以查询审计日志。"))
+    flt = AuditFilter(request.GET or None, queryset=AuditEntry.objects.order_by("-at", "-id"))
+    qs = flt.qs if flt.is_bound and flt.is_valid() else AuditEntry.objects.order_by("-at", "-id")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    rows = [(e, change_lines(e.changes)) for e in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "security/audit_search.html", {
+        "filter": flt, "page": page, "rows": rows, "query": query.urlencode(),
+    })
