@@ -1,0 +1,164 @@
+"""Reads: progress, cycles in the database, caps in SQL = caps in Python, rates, the measure."""
+import datetime as dt
+import random
+from decimal import Decimal as D
+
+import pytest
+
+from backend.scoping import Scope
+from tests.factories import SchoolFactory, TeacherFactory
+from training import rules, selectors, services
+from training.models import CreditRecord, TrainingCap, TrainingCycle
+from workforce import choices as c
+from workforce import registry
+
+from .helpers import log
+
+pytestmark = pytest.mark.django_db
+CITY = Scope("city")
+MID_2024 = dt.date(2024, 6, 1)
+
+
+def grant(teacher, user, approver, **kwargs):
+    return services.credit_approve(record=log(teacher, user, **kwargs), user=approver)
+
+
+def cycle1():
+    return TrainingCycle.objects.get(start=dt.date(2021, 1, 1))
+
+
+def test_the_cycles_of_the_plan_are_seeded():
+    assert list(TrainingCycle.objects.values_list("start", "end", "required_hours")) == [
+        (dt.date(2021, 1, 1), dt.date(2025, 12, 31), D(360)), (dt.date(2026, 1, 1), dt.date(2030, 12, 31), D(360))]
+
+
+def test_cycle_boundaries_in_the_database(world):
+    t, u, hr = world.t1, world.users.teacher, world.users.school
+    grant(t, u, hr, title="年末", hours=10, year=None, end=dt.date(2025, 12, 31))
+    grant(t, u, hr, title="新年", hours=20, year=None, end=dt.date(2026, 1, 1))
+    grant(t, u, hr, title="只有年度2025", hours=1, year=2025)
+    grant(t, u, hr, title="只有年度2026", hours=2, year=2026)
+    grant(t, u, hr, title="跨年只有开始", hours=4, year=2025, start=dt.date(2025, 12, 30))
+    assert selectors.teacher_progress(t, dt.date(2025, 12, 31)).countable == D(15)
+    assert selectors.teacher_progress(t, dt.date(2026, 1, 1)).countable == D(22)
+    assert set(CreditRecord.objects.in_cycle(cycle1()).values_list("title", flat=True)) == {"年末", "只有年度2025", "跨年只有开始"}
+
+
+def test_progress_counts_only_approved_hours_and_shows_level_and_year(world):
+    t, u, hr = world.t1, world.users.teacher, world.users.school
+    grant(t, u, hr, title="A", level="national", hours=100, year=2022)
+    grant(t, u, hr, title="B", level="school", hours=100, year=2023)
+    log(t, u, title="待审", hours=50, year=2024)
+    rejected = log(t, u, title="退回", hours=70, year=2024)
+    services.credit_reject(record=rejected, user=hr, reason="无证明")
+    p = selectors.teacher_progress(t, MID_2024)
+    assert (p.countable, p.pending, p.required) == (D(200), D(50), D(360))
+    assert p.threshold == rules.on_track_threshold(D(360), dt.date(2021, 1, 1), dt.date(2025, 12, 31), MID_2024)
+    assert not p.on_track and p.shortfall == D(160) and p.behind_by == p.threshold - 200
+    assert [(r["code"], r["hours"]) for r in p.by_level] == [("national", D(100)), ("school", D(100))]
+    assert [(r["year"], r["hours"]) for r in p.by_year] == [
+        (2021, 0), (2022, D(100)), (2023, D(100)), (2024, 0), (2025, 0)]
+
+
+def test_caps_and_yearly_minimum_in_progress(world):
+    cycle = cycle1()
+    cycle.yearly_minimum = D(40)
+    cycle.save()
+    TrainingCap.objects.create(cycle=cycle, level="school", max_hours=D(60))
+    grant(world.t1, world.users.teacher, world.users.school, title="校本", level="school", hours=100, year=2022)
+    p = selectors.teacher_progress(world.t1, MID_2024)
+    assert (p.approved, p.countable) == (D(100), D(60))
+    assert [r["year"] for r in p.by_year if r["short"]] == [2021, 2023]
+
+
+def test_caps_mean_the_same_in_sql_as_in_python(world):
+    """Random records and cap sets: the SQL subquery equals rules.countable_hours for every teacher."""
+    rnd = random.Random(5)
+    levels, modes = [v for v, _ in c.TrainingLevel.choices], [v for v, _ in c.TrainingMode.choices]
+    teachers = [TeacherFactory(school=world.s1) for _ in range(12)]
+    rows = []
+    for teacher in teachers:
+        for i in range(rnd.randint(0, 6)):
+            rows.append(CreditRecord(teacher=teacher, title=f"r{i}", level=rnd.choice(levels), mode=rnd.choice(modes),
+                                     hours=D(rnd.randint(1, 800)) / 10 * 10, year=rnd.randint(2021, 2025),
+                                     status=rnd.choice(["approved", "approved", "pending"])))
+    CreditRecord.objects.bulk_create(rows)
+    cycle = cycle1()
+    cap_sets = [
+        [], [("school", "", 50)], [("", "online", 80)], [("national", "", 100), ("", "online", 60)],
+        [("city", "online", 30), ("school", "", 40), ("", "short_face", 90), ("county", "", 70)],
+    ]
+    for caps in cap_sets:
+        TrainingCap.objects.filter(cycle=cycle).delete()
+        for level, mode, hours in caps:
+            TrainingCap.objects.create(cycle=cycle, level=level, mode=mode, max_hours=D(hours))
+        cr = selectors.cycle_rules(MID_2024)
+        in_sql = dict(selectors.population(CITY, MID_2024).annotate(x=selectors.countable_expression(cr))
+                      .values_list("pk", "x"))
+        for teacher in teachers:
+            records = [(r.level, r.mode, r.hours) for r in rows if r.teacher_id == teacher.pk and r.status == "approved"]
+            expected = rules.countable_hours(rules.cells_of(records, cr.caps), cr.caps)
+            assert abs(D(str(in_sql[teacher.pk])) - expected) < D("0.01"), (caps, teacher.pk)
+            assert selectors.teacher_progress(teacher, MID_2024).countable == expected
+
+
+def test_completion_and_on_track_rates_per_school_district_and_city(world):
+    hr_city = world.users.city
+    grant(world.t1, world.users.teacher, hr_city, title="全部", hours=360, year=2023)  # complete
+    grant(world.t1b, hr_city, hr_city, title="够进度", hours=250, year=2023)  # on track on 2024-06-01 (≈246.1)
+    grant(world.t2, hr_city, hr_city, title="落后", hours=100, year=2023)  # behind
+    TeacherFactory(school=world.s2, staff_category=c.StaffCategory.ADMIN)  # not 专任教师: not counted
+    TeacherFactory(school=world.s2, left_on=dt.date(2024, 1, 1), left_reason=c.LeftReason.RETIRED)  # left: not counted
+    total = selectors.completion_rates(CITY, MID_2024)["rows"][0]
+    assert (total["teachers"], total["complete"], total["on_track"], total["behind"]) == (3, 1, 2, 1)
+    by_district = {r["school__district__name"]: r for r in selectors.completion_rates(CITY, MID_2024, by="district")["rows"]}
+    assert (by_district["海州区"]["complete"], by_district["海州区"]["on_track"], by_district["海州区"]["teachers"]) == (1, 2, 2)
+    assert by_district["灌南县"]["on_track_rate"] == 0.0
+    by_school = {r["school__name"]: r for r in
+                 selectors.completion_rates(Scope("district", district_id=world.d1.pk), MID_2024, by="school")["rows"]}
+    assert set(by_school) == {"海州实验小学", "海州第二小学"}
+    assert by_school["海州实验小学"]["complete_rate"] == 1.0
+
+
+def test_teachers_behind_with_their_shortfall(world):
+    grant(world.t2, world.users.city, world.users.city, title="落后", hours=100, year=2023)
+    grant(world.t1, world.users.teacher, world.users.city, title="全部", hours=400, year=2023)
+    cr, qs = selectors.teachers_behind(CITY, MID_2024)
+    rows = [(t.name, t.countable, t.shortfall, t.behind) for t in qs]
+    assert [r[0] for r in rows] == ["李四", "王五"]  # furthest behind first
+    assert rows[1][1:3] == (D(100), D(260)) and rows[1][3] == cr.threshold - 100
+
+
+def test_the_training_measure_is_registered_for_the_dashboard(world):
+    grant(world.t1, world.users.teacher, world.users.city, title="全部", hours=360, year=2023)
+    measure = registry.compute("training", CITY, MID_2024)
+    assert measure == {"cycle": "2021—2025年周期", "complete": 1, "teachers": 3, "ratio": 1 / 3,
+                       "on_track": 1, "required": 360.0}
+    assert registry.compute("training", Scope("school", school_id=world.s2.pk), MID_2024)["ratio"] == 0
+    assert registry.compute("training", CITY, dt.date(2040, 1, 1)) is None
+    groups = registry.compute_by_group("training", CITY, MID_2024, "school")
+    assert groups[world.s1.pk] == {"complete": 1, "teachers": 1, "on_track": 1}
+    assert {t.pk for t in registry.behind("training", CITY, MID_2024)} == {world.t1b.pk, world.t2.pk}
+
+
+def test_reports_and_queue_run_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+    def add_rows(n):
+        school = SchoolFactory(district=world.d1)
+        for _ in range(n):
+            teacher = TeacherFactory(school=school)
+            log(teacher, world.users.city, title="待审", hours=10)
+            grant(teacher, world.users.city, world.users.city, title="已过", hours=50)
+
+    def run():
+        selectors.completion_rates(CITY, MID_2024)
+        selectors.completion_rates(CITY, MID_2024, by="district")
+        list(selectors.completion_rates(CITY, MID_2024, by="school")["rows"])
+        [(t.school.district.name, t.countable, t.behind) for t in selectors.teachers_behind(CITY, MID_2024)[1]]
+        [(r.teacher.school.name, r.programme) for r in selectors.approval_queue(world.users.district)]
+
+    add_rows(2)
+    with django_assert_max_num_queries(13) as few:
+        run()
+    add_rows(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        run()
