@@ -1,0 +1,204 @@
+"""Benchmark: the city dashboard's measures on a 50,000-teacher city (SQLite by default).
+
+    .venv/bin/python bench/measures_bench.py [--teachers 50000] [--repeat 5] [--keep]
+
+Builds a bench city with ``bulk_create`` in a SQLite file of the system's temporary folder
+(reused with ``--keep``), or measures the database of ``DATABASE_URL`` when ``--use-existing``
+is given (e.g. after ``python manage.py seed_demo``). Prints, for each page's computation, the
+best and median wall time over ``--repeat`` runs and the number of queries.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--teachers", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="reuse the bench database if it exists")
+    parser.add_argument("--use-existing", action="store_true", help="measure the DATABASE_URL database as it is")
+    return parser.parse_args()
+
+
+def setup_django(args) -> Path | None:
+    path = None
+    if not args.use_existing:
+        path = Path(tempfile.gettempdir()) / f"measures_bench_{args.teachers}.sqlite3"
+        if path.exists() and not args.keep:
+            path.unlink()
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.local")
+    import django
+
+    django.setup()
+    return path
+
+
+def build_city(n_teachers: int, seed: int = 20250901) -> None:
+    """Schools of every type in every district, teachers with education records, exchanges,
+    awards, titles, enrolments and approved quotas — all with bulk_create."""
+    from django.db import transaction
+
+    from workforce import choices as c
+    from workforce import models as m
+
+    rnd = random.Random(seed)
+    districts = list(m.District.objects.all())
+    types = [  # school type, weight, teachers per school (mean)
+        (c.SchoolType.KINDERGARTEN, 20, 25), (c.SchoolType.PRIMARY, 30, 55), (c.SchoolType.JUNIOR, 12, 70),
+        (c.SchoolType.NINE_YEAR, 10, 80), (c.SchoolType.SENIOR, 6, 120), (c.SchoolType.COMPLETE_SECONDARY, 4, 110),
+        (c.SchoolType.VOCATIONAL, 3, 100), (c.SchoolType.HIGHER_VOCATIONAL, 1, 300), (c.SchoolType.SPECIAL, 1, 30),
+    ]
+    schools = []
+    planned = 0
+    while planned < n_teachers:
+        stype, _w, size = rnd.choices(types, weights=[t[1] for t in types])[0]
+        d = rnd.choice(districts)
+        loc = rnd.choices([c.Location.URBAN, c.Location.TOWN, c.Location.RURAL], weights=[4, 3, 3])[0]
+        rural = rnd.choice(["", "", c.RuralKind.VILLAGE, c.RuralKind.TEACHING_POINT]) if loc == c.Location.RURAL and stype == c.SchoolType.PRIMARY else ""
+        n = len(schools)
+        schools.append(m.School(code=f"32{n:08d}", name=f"基准学校{n}", district=d, school_type=stype, location=loc,
+                                rural_kind=rural, ownership=c.Ownership.PRIVATE if rnd.random() < 0.05 else c.Ownership.PUBLIC))
+        planned += size
+    with transaction.atomic():
+        m.School.objects.bulk_create(schools, batch_size=1000)
+        schools = list(m.School.objects.all())
+        teachers = []
+        sizes = {t[0]: t[2] for t in types}
+        i = 0
+        for s in schools:
+            stages = s.stage_list
+            for _ in range(max(3, int(rnd.gauss(sizes[s.school_type], sizes[s.school_type] / 4)))):
+                if i >= n_teachers:
+                    break
+                birth = dt.date(rnd.randint(1962, 2000), rnd.randint(1, 12), rnd.randint(1, 28))
+                sex = rnd.choice("12")
+                entry_year = rnd.randint(max(birth.year + 22, 1985), 2025)
+                left = dt.date(2024, 7, 31) if rnd.random() < 0.02 else None
+                teachers.append(m.Teacher(
+                    name=f"教师{i}", sex=sex, birth_date=birth, id_number=f"B{i:017d}",
+                    school=s, teaching_stage=rnd.choice(stages), school_entry=dt.date(entry_year, 9, 1),
+                    work_start=dt.date(entry_year, 8, 1),
+                    staff_category=c.StaffCategory.FULL_TIME_TEACHER if rnd.random() < 0.92 else c.StaffCategory.ADMIN,
+                    on_establishment=rnd.random() < 0.9, backbone=rnd.random() < 0.08,
+                    source=rnd.choice([c.StaffSource.GRADUATE, c.StaffSource.RECRUIT, c.StaffSource.TRANSFER_IN]),
+                    dual_qualified=(rnd.random() < 0.45) if s.school_type == c.SchoolType.VOCATIONAL else None,
+                    left_on=left, left_reason=c.LeftReason.RETIRED if left else "",
+                ))
+                i += 1
+        m.Teacher.objects.bulk_create(teachers, batch_size=2000)
+        ids = list(m.Teacher.objects.values_list("pk", "school_id", "teaching_stage", "school_entry"))
+        edu_levels = ["doctorate", "master", "bachelor", "associate", "secondary"]
+        records, exchanges, awards, titles = [], [], [], []
+        counted = list(m.ExchangeType.objects.filter(counts=True))
+        honours = {h.code: h for h in m.HonourType.objects.all()}
+        school_by_id = {s.pk: s for s in schools}
+        for pk, sid, stage, entry in ids:
+            first = rnd.choices(edu_levels[2:], weights=[5, 4, 1])[0]
+            records.append(m.EducationRecord(teacher_id=pk, education=first, degree="bachelor" if first == "bachelor" else "none",
+                                             is_first=True, is_highest=True, end=entry))
+            if rnd.random() < 0.35:
+                second = rnd.choices(edu_levels[:3], weights=[1, 6, 6])[0]
+                records[-1].is_highest = False
+                records.append(m.EducationRecord(
+                    teacher_id=pk, education=second, degree={"doctorate": "doctor", "master": "master"}.get(second, "bachelor"),
+                    is_highest=True, study_mode="part_time", end=dt.date(rnd.randint(2005, 2027), 6, 30)))
+            if stage in ("primary", "junior") and rnd.random() < 0.06:
+                others = [s for s in schools[:200] if s.pk != sid]
+                exchanges.append(m.Exchange(teacher_id=pk, exchange_type=rnd.choice(counted),
+                                            start=dt.date(rnd.choice([2024, 2025]), 9, 1), from_school_id=sid,
+                                            to_school=rnd.choice(others)))
+            r = rnd.random()
+            if r < 0.01:
+                awards.append(m.Award(teacher_id=pk, honour_type=honours["tejijiaoshi"], awarded_on=dt.date(rnd.randint(2015, 2025), 9, 10)))
+            elif r < 0.03:
+                awards.append(m.Award(teacher_id=pk, honour_type=honours["gangcheng_mingshi"], awarded_on=dt.date(rnd.randint(2019, 2025), 9, 10),
+                                      expires_on=dt.date(2030, 9, 9)))
+            elif r < 0.06:
+                awards.append(m.Award(teacher_id=pk, honour_type=honours["shi_gugan"], awarded_on=dt.date(2023, 9, 10), expires_on=dt.date(2026, 9, 9)))
+            if rnd.random() < 0.003:
+                titles.append(m.TitleAppointment(teacher_id=pk, title="zhenggao", appointed_on=dt.date(rnd.randint(2018, 2025), 12, 1)))
+        for s in rnd.sample(schools, min(200, len(schools))):
+            awards.append(m.Award(school=s, honour_type=honours["shi_mingshi_gongzuoshi"], awarded_on=dt.date(rnd.randint(2021, 2025), 5, 1),
+                                  team_name=f"{s.name}名师工作室"))
+        m.EducationRecord.objects.bulk_create(records, batch_size=5000)
+        m.Exchange.objects.bulk_create(exchanges, batch_size=5000)
+        m.Award.objects.bulk_create(awards, batch_size=5000)
+        m.TitleAppointment.objects.bulk_create(titles, batch_size=5000)
+        per_school = {}
+        for pk, sid, stage, entry in ids:
+            per_school.setdefault((sid, stage), 0)
+            per_school[(sid, stage)] += 1
+        enrolments = [m.Enrolment(school_id=sid, school_year=2025, stage=stage, pupils=int(n * rnd.uniform(10, 19)),
+                                  classes=max(1, n // 2)) for (sid, stage), n in per_school.items()]
+        m.Enrolment.objects.bulk_create(enrolments, batch_size=5000)
+        m.SchoolQuota.objects.bulk_create([
+            m.SchoolQuota(school=s, school_year=2025, approved=int(sum(n for (sid, _st), n in per_school.items() if sid == s.pk) * rnd.uniform(0.85, 1.1)))
+            for s in schools if rnd.random() < 0.9
+        ], batch_size=5000)
+        del school_by_id
+
+
+def timed(label: str, fn, repeat: int) -> None:
+    from django.db import connection, reset_queries
+
+    times, queries = [], 0
+    for _ in range(repeat):
+        reset_queries()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+        queries = len(connection.queries)
+    print(f"{label:<44} best {min(times) * 1000:8.1f} ms   median {statistics.median(times) * 1000:8.1f} ms   {queries:3d} queries")
+
+
+def main() -> None:
+    args = parse_args()
+    path = setup_django(args)
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Count
+
+    from workforce import models as m
+    from workforce import selectors as sel
+
+    settings.DEBUG = True  # record queries for the count
+    if path is not None:
+        call_command("migrate", verbosity=0)
+        if not m.Teacher.objects.exists():
+            start = time.perf_counter()
+            build_city(args.teachers)
+            print(f"built bench city in {time.perf_counter() - start:.1f} s")
+    on = dt.date(2025, 10, 1)
+    print(f"database: {connection.vendor}; teachers {m.Teacher.objects.count():,}, "
+          f"专任教师 on the roll {m.Teacher.objects.population(on).count():,}, schools {m.School.objects.count():,}, "
+          f"education records {m.EducationRecord.objects.count():,}")
+    district = m.District.objects.annotate(n=Count("schools")).order_by("-n").first()
+    school = m.School.objects.filter(district=district).order_by("-pk").first()
+    targets = sel.load_targets()
+    timed("city dashboard (city + a row per district)", lambda: sel.measures_by(sel.CITY, "district", on=on), args.repeat)
+    timed("city JSON (measures --scope city)", lambda: sel.measures_for(sel.CITY, on=on), args.repeat)
+    timed(f"district page ({district.name}, a row per school)",
+          lambda: sel.measures_by(sel.district_ref(district), "school", on=on), args.repeat)
+    timed("school page figures + drill-down lists", lambda: (
+        sel.measures_for(sel.school_ref(school), on=on),
+        sel.teachers_below_level(sel.school_ref(school).scope, on, targets),
+        list(sel.eligible_not_rotated(sel.school_ref(school).scope, 2025, targets)),
+    ), args.repeat)
+
+
+if __name__ == "__main__":
+    main()

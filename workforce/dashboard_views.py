@@ -1,0 +1,345 @@
+"""The leadership dashboard: city overview, district page, school page, JSON and Excel.
+
+Views are thin: parse the filters, check the requested scope lies within the user's, call one
+selector of ``workforce.selectors`` and render. Every figure comes from ``measures_for`` /
+``measures_by``, the same code as the ``measures`` command, the export and the snapshots.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from backend.roles import can_see_identity
+from backend.scoping import scope_for
+
+from . import choices as c
+from . import exports
+from . import measures as ms
+from . import selectors as sel
+from .identity import mask_id_number
+from .models import District, School, school_year_label, school_year_of
+
+DASHBOARD_SCOPES = {"city", "district", "school"}
+
+
+def can_view_dashboard(user) -> bool:
+    """Leadership and HR of a city, district or school (teachers have no dashboard)."""
+    return bool(user and user.is_authenticated and scope_for(user).kind in DASHBOARD_SCOPES)
+
+
+def _year_choices(today: dt.date):
+    current = school_year_of(today)
+    return [(str(y), school_year_label(y)) for y in range(current + 1, 2019, -1)]
+
+
+class DashboardFilterForm(forms.Form):
+    on = forms.DateField(label=_l("统计日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    year = forms.TypedChoiceField(label=_l("学年"), required=False, coerce=int, empty_value=None)
+    stage = forms.ChoiceField(label=_l("学段"), required=False)
+    school_type = forms.ChoiceField(label=_l("学校类型"), required=False,
+                                    choices=[("", _l("全部"))] + list(c.SchoolType.choices))
+    location = forms.ChoiceField(label=_l("城乡分类"), required=False,
+                                 choices=[("", _l("全部"))] + list(c.Location.choices))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", _("按统计日期"))] + _year_choices(dt.date.today())
+        stages = [s for s in c.Stage if s != c.Stage.SPECIAL]
+        self.fields["stage"].choices = [("", _("全部"))] + [(s.value, s.label) for s in stages]
+
+    def params(self):
+        """(on, year, filters) — invalid input falls back to the defaults."""
+        data = self.cleaned_data if self.is_valid() else {}
+        on = data.get("on") or dt.date.today()
+        year = data.get("year") or school_year_of(on)
+        filters = sel.Filters(stage=data.get("stage") or "", school_type=data.get("school_type") or "",
+                              location=data.get("location") or "")
+        return on, year, filters
+
+
+def _require_viewer(request):
+    if not can_view_dashboard(request.user):
+        raise PermissionDenied(_("您没有查看指标看板的权限。"))
+    return scope_for(request.user)
+
+
+def _check_within(request, ref: sel.ScopeRef):
+    if not sel.within(_require_viewer(request), ref):
+        raise PermissionDenied(_("该范围不在您的权限内。"))
+
+
+# ---------------------------------------------------------------- overview tables
+def _cell(result: dict | None, *, kind: str = "share", link: str = "") -> dict:
+    """One coloured cell: the ratio, met or not, and the gap in teachers."""
+    if result is None:
+        return {"text": "—", "css": "", "gap": "", "title": "", "link": ""}
+    ratio, met, gap = result.get("ratio"), result.get("met"), result.get("gap", 0)
+    if kind == "ptr":
+        text = "—" if ratio is None else f"{ratio:.2f}"
+        title = f"{result.get('pupils', 0)} / {result.get('teachers', 0)}"
+    else:
+        text = ms.percent(ratio)
+        num = result.get("numerator", result.get("rotated", result.get("complete", result.get("dual"))))
+        den = result.get("denominator", result.get("eligible", result.get("teachers")))
+        title = f"{num} / {den}" if num is not None and den is not None else ""
+    css = "" if met is None else ("met" if met else "unmet")
+    gap_text = ""
+    if met is False and gap:
+        gap_text = _("差 %(n)s 人") % {"n": gap}
+    return {"text": text, "css": css, "gap": gap_text, "title": title, "link": link, "value": ratio}
+
+
+def _columns(data: dict) -> list[dict]:
+    cols = []
+    for line in data["table2"]:
+        cols.append({"key": line["code"], "group": _("学历（学位）"), "label": f"{line['stage']}{line['measure']}",
+                     "target": ms.percent(line["target"], 0)})
+    for line in data["pupil_teacher"]:
+        cols.append({"key": line["code"], "group": _("生师比"), "label": line["stage"], "target": f"≤{line['target']:g}"})
+    if data["rotation"] is not None:
+        cols.append({"key": "rotation", "group": _("交流轮岗"), "label": data["rotation"]["year"],
+                     "target": ms.percent(data["rotation"]["target"], 0)})
+    if data["dual_qualified"]["teachers"] or not data["filters"].get("stage"):
+        cols.append({"key": "dual", "group": _("双师型"), "label": _("中职"), "target": ms.percent(data["dual_qualified"]["target"], 0)})
+    if data["training"] is not None:
+        cols.append({"key": "training", "group": _("培训学分"), "label": data["training"].get("cycle", ""),
+                     "target": ms.percent(data["training"].get("target"), 0)})
+    return cols
+
+
+def _cells(data: dict, columns: list[dict]) -> list[dict]:
+    by_code = {line["code"]: line for line in data["table2"]}
+    ptr = {line["code"]: line for line in data["pupil_teacher"]}
+    cells = []
+    for col in columns:
+        key = col["key"]
+        cells.append(None)
+        if key in by_code:
+            cells[-1] = _cell(by_code[key])
+        elif key in ptr:
+            cells[-1] = _cell(ptr[key], kind="ptr")
+        elif key == "rotation":
+            cells[-1] = _cell(data["rotation"])
+        elif key == "dual":
+            cells[-1] = _cell(data["dual_qualified"])
+        elif key == "training":
+            cells[-1] = _cell(data["training"])
+        else:
+            cells[-1] = _cell(None)
+        cells[-1]["key"] = key
+    return cells
+
+
+def _applicable(columns, rows_cells):
+    """Drop the columns that apply to no row (e.g. 高中 on a page of primary schools)."""
+    keep = [i for i, _col in enumerate(columns) if any(cells[i]["text"] != "—" for cells in rows_cells)]
+    return [columns[i] for i in keep], [[cells[i] for i in keep] for cells in rows_cells]
+
+
+def _overview(total: dict, rows: list[tuple[sel.ScopeRef, dict]], link_of) -> dict:
+    columns = _columns(total)
+    all_cells = [_cells(total, columns)] + [_cells(data, columns) for _ref, data in rows]
+    columns, all_cells = _applicable(columns, all_cells)
+    groups = []
+    for col in columns:
+        if groups and groups[-1]["label"] == col["group"]:
+            groups[-1]["span"] += 1
+        else:
+            groups.append({"label": col["group"], "span": 1})
+    body = [{"name": ref.name, "link": link_of(ref), "cells": cells, "data": data}
+            for (ref, data), cells in zip(rows, all_cells[1:])]
+    return {"columns": columns, "groups": groups, "total": all_cells[0], "rows": body}
+
+
+def _chart_data(data: dict, rows: list[tuple[sel.ScopeRef, dict]], trend: dict) -> dict:
+    """What the charts draw: the scope's lines against their targets, each row's figure per
+    measure (bars) with the target line, and the trend from the 2020 baseline."""
+    measures = []
+    for line in data["table2"]:
+        if line["denominator"]:
+            measures.append({"key": line["code"], "label": f"{line['stage']}{line['measure']}", "percent": True,
+                             "value": line["ratio"], "target": line["target"],
+                             "rows": [next((x["ratio"] for x in d["table2"] if x["code"] == line["code"]), None) for _r, d in rows]})
+    for line in data["pupil_teacher"]:
+        if line["teachers"] or line["pupils"]:
+            measures.append({"key": line["code"], "label": _("生师比（%(stage)s）") % {"stage": line["stage"]}, "percent": False,
+                             "value": line["ratio"], "target": line["target"],
+                             "rows": [next((x["ratio"] for x in d["pupil_teacher"] if x["code"] == line["code"]), None) for _r, d in rows]})
+    if data["rotation"] is not None and data["rotation"]["all"]:
+        measures.append({"key": "rotation", "label": _("交流轮岗比例"), "percent": True, "value": data["rotation"]["ratio"],
+                         "target": data["rotation"]["target"], "rows": [(d["rotation"] or {}).get("ratio") for _r, d in rows]})
+    return {"row_names": [ref.name for ref, _d in rows], "measures": measures, "trend": trend}
+
+
+# ---------------------------------------------------------------- pages
+def _ptr_text(ratio):
+    return "—" if ratio is None else f"{ratio:.2f}"
+
+
+def _decorate(data: dict) -> dict:
+    """A copy of a measures object with the texts the templates print (the object itself stays
+    as the JSON has it)."""
+    data = copy.deepcopy(data)
+    for line in data["table2"]:
+        line["ratio_text"], line["target_text"] = ms.percent(line["ratio"]), ms.percent(line["target"], 0)
+        line["education_text"] = ms.percent(line["education_only"]["ratio"])
+    for line in data["pupil_teacher"]:
+        line["ratio_text"] = _ptr_text(line["ratio"])
+    rot = data["rotation"]
+    if rot is not None:
+        rot.update(ratio_text=ms.percent(rot["ratio"]), target_text=ms.percent(rot["target"], 0),
+                   ratio_all_text=ms.percent(rot["ratio_all"]), backbone_text=ms.percent(rot["backbone_share"]),
+                   backbone_target_text=ms.percent(rot["backbone_target"], 0))
+    dual = data["dual_qualified"]
+    dual.update(ratio_text=ms.percent(dual["ratio"]), target_text=ms.percent(dual["target"], 0))
+    if data["training"] is not None:
+        data["training"]["ratio_text"] = ms.percent(data["training"].get("ratio"))
+    return data
+
+
+def _context(request, ref, form, on, year, filters, total, rows, link_of, targets):
+    return {
+        "ref": ref, "form": form, "on": on, "year_label": school_year_label(year), "data": _decorate(total),
+        "overview": _overview(total, rows, link_of) if rows is not None else None,
+        "charts": _chart_data(total, rows or [], sel.trend(ref, targets)),
+        "query": request.GET.urlencode(),
+        "json_url": reverse("workforce:dashboard_json") + f"?scope={ref.text}&" + request.GET.urlencode(),
+        "export_url": reverse("workforce:dashboard_export") + f"?scope={ref.text}&" + request.GET.urlencode(),
+        "percent": ms.percent,
+    }
+
+
+@login_required
+def dashboard(request):
+    """Entry point: the city overview for city users, else the user's own district or school."""
+    scope = _require_viewer(request)
+    query = ("?" + request.GET.urlencode()) if request.GET else ""
+    if scope.kind == "district":
+        return redirect(reverse("workforce:dashboard_district", args=[District.objects.get(pk=scope.district_id).code]) + query)
+    if scope.kind == "school":
+        return redirect(reverse("workforce:dashboard_school", args=[School.objects.get(pk=scope.school_id).code]) + query)
+    return city(request)
+
+
+@login_required
+def city(request):
+    ref = sel.CITY
+    _check_within(request, ref)
+    form = DashboardFilterForm(request.GET or None)
+    on, year, filters = form.params()
+    targets = sel.load_targets()
+    total, rows = sel.measures_by(ref, "district", on=on, year=year, filters=filters, targets=targets)
+    query = request.GET.urlencode()
+
+    def link_of(r):
+        return reverse("workforce:dashboard_district", args=[r.code]) + (f"?{query}" if query else "")
+
+    ctx = _context(request, ref, form, on, year, filters, total, rows, link_of, targets)
+    ctx["row_kind"] = _("区县")
+    return render(request, "workforce/dashboard/overview.html", ctx)
+
+
+@login_required
+def district(request, code):
+    ref = sel.district_ref(get_object_or_404(District, code=code))
+    _check_within(request, ref)
+    form = DashboardFilterForm(request.GET or None)
+    on, year, filters = form.params()
+    targets = sel.load_targets()
+    total, rows = sel.measures_by(ref, "school", on=on, year=year, filters=filters, targets=targets)
+    query = request.GET.urlencode()
+
+    def link_of(r):
+        return reverse("workforce:dashboard_school", args=[r.code]) + (f"?{query}" if query else "")
+
+    ctx = _context(request, ref, form, on, year, filters, total, rows, link_of, targets)
+    ctx["row_kind"] = _("学校")
+    ctx["up"] = reverse("workforce:dashboard_city") if scope_for(request.user).kind == "city" else ""
+    return render(request, "workforce/dashboard/overview.html", ctx)
+
+
+def _teacher_rows(teachers, user) -> list[dict]:
+    show = can_see_identity(user)
+    return [{"name": t.name, "school": t.school.name, "stage": t.get_teaching_stage_display(),
+             "id_number": t.id_number if show else mask_id_number(t.id_number),
+             "level": ms.LEVEL_LABELS.get(getattr(t, "level", None), ""),
+             "extra": getattr(t, "shortfall", None)} for t in teachers]
+
+
+@login_required
+def school(request, code):
+    school_obj = get_object_or_404(School.objects.select_related("district"), code=code)
+    ref = sel.school_ref(school_obj)
+    _check_within(request, ref)
+    form = DashboardFilterForm(request.GET or None)
+    on, year, filters = form.params()
+    targets = sel.load_targets()
+    data = sel.measures_for(ref, on=on, year=year, filters=filters, targets=targets)
+    below = sel.teachers_below_level(ref.scope, on, targets, filters)
+    by_code = {line["code"]: line for line in data["table2"]}
+    for group in below:
+        group["result"] = by_code.get(group["code"])
+        group["rows"] = _teacher_rows(group.pop("teachers"), request.user)
+    not_rotated = _teacher_rows(sel.eligible_not_rotated(ref.scope, year, targets, filters), request.user) \
+        if data["rotation"] is not None else []
+    behind = sel.training_behind(ref.scope, on) if data["training"] is not None else None
+    ctx = _context(request, ref, form, on, year, filters, data, None, None, targets)
+    scope = scope_for(request.user)
+    ctx.update({
+        "below": [g for g in below if g["result"] and g["result"]["denominator"]],
+        "not_rotated": not_rotated,
+        "behind": None if behind is None else _teacher_rows(behind, request.user),
+        "up": reverse("workforce:dashboard_district", args=[school_obj.district.code]) if scope.kind in {"city", "district"} else "",
+        "school": school_obj,
+    })
+    return render(request, "workforce/dashboard/school.html", ctx)
+
+
+# ---------------------------------------------------------------- JSON and Excel
+def _requested_ref(request) -> sel.ScopeRef:
+    scope = _require_viewer(request)
+    text = request.GET.get("scope")
+    try:
+        ref = sel.resolve_scope(text) if text else sel.ref_for_scope(scope)
+    except sel.ScopeNotFound as exc:
+        raise Http404(str(exc)) from exc
+    _check_within(request, ref)
+    return ref
+
+
+@login_required
+def measures_json(request):
+    """``?scope=city|district:NAME|school:CODE&on=&year=`` — the command's object, cut to scope."""
+    ref = _requested_ref(request)
+    on, year, filters = DashboardFilterForm(request.GET or None).params()
+    data = sel.measures_for(ref, on=on, year=year, filters=filters)
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+@login_required
+def export(request):
+    """The same report as .xlsx: a sheet per measure; ``per_district=1`` adds a sheet per district."""
+    ref = _requested_ref(request)
+    on, year, filters = DashboardFilterForm(request.GET or None).params()
+    targets = sel.load_targets()
+    per = request.GET.get("per_district") == "1" and ref.kind == "city"
+    if ref.kind == "school":
+        total, rows = sel.measures_for(ref, on=on, year=year, filters=filters, targets=targets), []
+    else:
+        total, rows = sel.measures_by(ref, "district" if ref.kind == "city" else "school", on=on, year=year,
+                                      filters=filters, targets=targets)
+    content = exports.measures_workbook(total, rows, sheet_per_row=per)
+    exports.audit_export(request, ref, len(rows))
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    filename = exports.filename(total)
+    response["Content-Disposition"] = f"attachment; filename=\"measures.xlsx\"; filename*=UTF-8''{filename}"
+    return response

@@ -1,0 +1,250 @@
+"""The measures as an .xlsx workbook (openpyxl): the same objects the dashboard and the JSON show.
+
+One sheet per measure (the scope's figure first, then a row per district or school), optionally
+a sheet per district; ratios are real percentages (number format ``0.0%``), cells of a target
+met are green and of a target missed red, and each sheet's title row names the scope, the
+as-of date and the school year. Every text cell goes through ``escape_cell``.
+"""
+from __future__ import annotations
+
+import io
+import re
+from urllib.parse import quote
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from backend.spreadsheets import escape_cell
+
+MET_FILL = PatternFill("solid", fgColor="C6EFCE")
+UNMET_FILL = PatternFill("solid", fgColor="FFC7CE")
+HEAD_FILL = PatternFill("solid", fgColor="DDE5F0")
+PERCENT = "0.0%"
+RATIO = "0.00"
+BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+class P:
+    """A ratio cell (a fraction shown as a percentage)."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+class R:
+    """A pupil–teacher ratio cell (N:1)."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+def _met_text(met):
+    return "—" if met is None else ("达标" if met else "未达标")
+
+
+def _title(data: dict, what: str) -> str:
+    filters = "，".join(f"{k}={v}" for k, v in data.get("filters", {}).items())
+    extra = f"（筛选：{filters}）" if filters else ""
+    return (f"连云港市教师队伍建设指标 · {what} · 范围：{data['scope_name']} · 统计日期：{data['on']}"
+            f" · 学年：{data['school_year']}{extra}")
+
+
+def _write(ws, title: str, header: list[str], rows: list[list], met_cols: dict[int, int] | None = None) -> None:
+    """Title row, header row, then rows. ``met_cols`` maps a column to the column holding its met flag
+    (True/False/None) whose fill colours it; the flag column itself is written as 达标/未达标."""
+    met_cols = met_cols or {}
+    ws.append([escape_cell(title)])
+    ws.cell(row=1, column=1).font = Font(bold=True, size=13)
+    ws.append([escape_cell(h) for h in header])
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+        cell.fill = HEAD_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    flag_cols = set(met_cols.values())
+    for values in rows:
+        out = []
+        for i, v in enumerate(values):
+            if isinstance(v, (P, R)):
+                out.append(v.value)
+            elif i in flag_cols:
+                out.append(_met_text(v))
+            else:
+                out.append(escape_cell(v))
+        ws.append(out)
+        r = ws.max_row
+        for i, v in enumerate(values):
+            cell = ws.cell(row=r, column=i + 1)
+            if isinstance(v, P) and v.value is not None:
+                cell.number_format = PERCENT
+            elif isinstance(v, R) and v.value is not None:
+                cell.number_format = RATIO
+            if i in met_cols:
+                flag = values[met_cols[i]]
+                if flag is not None:
+                    cell.fill = MET_FILL if flag else UNMET_FILL
+            if i in flag_cols and v is not None:
+                cell.fill = MET_FILL if v else UNMET_FILL
+    ws.freeze_panes = "B3"
+    for i, h in enumerate(header, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = max(10, min(28, len(h) * 2 + 2))
+    ws.column_dimensions["A"].width = 22
+
+
+def _scopes(total: dict, rows: list) -> list[dict]:
+    return [total] + [data for _ref, data in rows]
+
+
+def _table2(ws, total, rows):
+    out = []
+    for data in _scopes(total, rows):
+        for line in data["table2"]:
+            edu = line["education_only"]
+            out.append([data["scope_name"], line["stage"], line["measure"], line["numerator"], line["denominator"],
+                        P(line["ratio"]), P(line["target"]), line["met"], line["gap"],
+                        edu["numerator"], P(edu["ratio"]), edu["met"], edu["gap"]])
+    _write(ws, _title(total, "表2 学历（学位）指标"),
+           ["范围", "学段", "口径", "达到人数", "专任教师", "比例", "目标", "是否达标", "差额（人）",
+            "仅按学历：人数", "仅按学历：比例", "仅按学历：是否达标", "仅按学历：差额"],
+           out, {5: 7, 8: 7, 10: 11})
+
+
+def _ptr(ws, total, rows):
+    out = []
+    for data in _scopes(total, rows):
+        for line in data["pupil_teacher"]:
+            out.append([data["scope_name"], line["stage"], line["pupils"], line["teachers"], R(line["ratio"]),
+                        R(line["target"]), line["met"], line["gap"]])
+    _write(ws, _title(total, "表1 生师比"),
+           ["范围", "学段", "在校生", "专任教师", "生师比（:1）", "目标（≤）", "是否达标", "需增教师（人）"], out, {4: 6})
+
+
+def _rotation(ws, total, rows):
+    out = []
+    for data in _scopes(total, rows):
+        rot = data["rotation"]
+        if rot is None:
+            continue
+        directions = "；".join(f"{d['from']}→{d['to']} {d['teachers']}人" for d in rot["directions"])
+        out.append([data["scope_name"], rot["year"], rot["eligible"], rot["rotated"], P(rot["ratio"]), P(rot["target"]),
+                    rot["met"], rot["gap"], rot["all"], P(rot["ratio_all"]), rot["backbone"], P(rot["backbone_share"]),
+                    P(rot["backbone_target"]), rot["backbone_met"], directions])
+    _write(ws, _title(total, "义务教育教师交流轮岗"),
+           ["范围", "学年", "应交流（满年限在编）", "已交流", "交流比例", "目标", "是否达标", "差额（人）",
+            "全部义务教育专任教师", "占全部教师比例", "其中骨干", "骨干占比", "骨干目标", "骨干是否达标", "交流方向"],
+           out, {4: 6, 11: 13})
+
+
+def _honours(ws, total, rows):
+    out = []
+    for data in _scopes(total, rows):
+        for h in data["honours"]:
+            out.append([data["scope_name"], h["name"], h["count"],
+                        None if h["target"] is None else int(h["target"]), h["met"], h["gap"] if h["target"] is not None else None])
+    _write(ws, _title(total, "荣誉与人才项目"), ["范围", "项目", "人数/个数", "目标", "是否达标", "差额"], out, {2: 4})
+
+
+def _workforce(ws, total, rows):
+    out = []
+    for data in _scopes(total, rows):
+        new, dual = data["new_teachers"], data["dual_qualified"]
+        out.append([data["scope_name"], new["year"], new["count"], None if new["target"] is None else int(new["target"]),
+                    new["met"], dual["dual"], dual["teachers"], P(dual["ratio"]), P(dual["target"]), dual["met"], dual["gap"]])
+    _write(ws, _title(total, "新教师补充与中职双师型"),
+           ["范围", "学年", "新补充专任教师", "目标", "是否达标", "双师型教师", "中职专任教师", "双师型比例", "目标",
+            "是否达标", "差额（人）"], out, {2: 4, 7: 9})
+
+
+def _training(ws, total, rows):
+    out = []
+    for data in _scopes(total, rows):
+        t = data["training"]
+        if t is None:
+            continue
+        out.append([data["scope_name"], t.get("cycle", ""), t.get("complete"), t.get("teachers"), P(t.get("ratio")),
+                    P(t.get("target")), t.get("met"), t.get("gap")])
+    _write(ws, _title(total, "培训学分"), ["范围", "周期", "达标人数", "教师数", "达标率", "目标", "是否达标", "差额（人）"],
+           out, {4: 6})
+
+
+def _quota(ws, total, rows):
+    out = []
+    for data in _scopes(total, rows):
+        q = data["quota"]
+        out.append([data["scope_name"], q["school_year"], q["standard"], q["approved"], q["actual"], q["surplus"],
+                    q["shortage"], q["schools"], q["schools_without_approved"]])
+    _write(ws, _title(total, "编制"), ["范围", "学年", "标准编制", "核定编制", "实有在编", "超编", "缺编", "学校数",
+                                       "未录入核定编制的学校"], out)
+
+
+SHEETS = [("表2学历", _table2), ("表1生师比", _ptr), ("交流轮岗", _rotation), ("荣誉", _honours),
+          ("新教师与双师型", _workforce), ("培训学分", _training), ("编制", _quota)]
+
+
+def _sheet_name(name: str, used: set) -> str:
+    base = BAD_SHEET_CHARS.sub("_", name)[:31] or "Sheet"
+    candidate, n = base, 2
+    while candidate in used:
+        candidate = f"{base[:28]}_{n}"
+        n += 1
+    used.add(candidate)
+    return candidate
+
+
+def measures_workbook(total: dict, rows: list, *, sheet_per_row: bool = False) -> bytes:
+    """``total`` and ``rows`` as ``selectors.measures_by`` returns them (rows may be empty)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: set = set()
+    for name, writer in SHEETS:
+        if name == "培训学分" and total["training"] is None:
+            continue
+        writer(wb.create_sheet(_sheet_name(name, used)), total, rows)
+    if sheet_per_row:
+        for _ref, data in rows:
+            ws = wb.create_sheet(_sheet_name(data["scope_name"], used))
+            _one_scope_sheet(ws, data)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _one_scope_sheet(ws, data: dict) -> None:
+    """Every measure of one scope on one sheet (the "sheet per district" of the export)."""
+    rows = []
+    for line in data["table2"]:
+        rows.append([f"{line['stage']}{line['measure']}（学历（学位））", line["numerator"], line["denominator"],
+                     P(line["ratio"]), P(line["target"]), line["met"], line["gap"]])
+    for line in data["pupil_teacher"]:
+        rows.append([f"生师比（{line['stage']}）", line["pupils"], line["teachers"], R(line["ratio"]), R(line["target"]),
+                     line["met"], line["gap"]])
+    rot = data["rotation"]
+    if rot is not None:
+        rows.append([f"交流轮岗 {rot['year']}", rot["rotated"], rot["eligible"], P(rot["ratio"]), P(rot["target"]),
+                     rot["met"], rot["gap"]])
+        rows.append(["交流轮岗中骨干占比", rot["backbone"], rot["rotated"], P(rot["backbone_share"]),
+                     P(rot["backbone_target"]), rot["backbone_met"], rot["backbone_gap"]])
+    dual = data["dual_qualified"]
+    rows.append(["中职双师型比例", dual["dual"], dual["teachers"], P(dual["ratio"]), P(dual["target"]), dual["met"], dual["gap"]])
+    if data["training"] is not None:
+        t = data["training"]
+        rows.append(["培训学分达标率", t.get("complete"), t.get("teachers"), P(t.get("ratio")), P(t.get("target")),
+                     t.get("met"), t.get("gap")])
+    for h in data["honours"]:
+        rows.append([h["name"], h["count"], None, None, None, h["met"], h["gap"] if h["target"] is not None else None])
+    q = data["quota"]
+    rows.append(["编制：标准/核定/在编", q["standard"], q["approved"], None, None, None, None])
+    rows.append(["编制：超编/缺编", q["surplus"], q["shortage"], None, None, None, None])
+    _write(ws, _title(data, "全部指标"), ["指标", "分子/人数", "分母", "比例", "目标", "是否达标", "差额"], rows, {3: 5})
+
+
+def filename(data: dict) -> str:
+    return quote(f"教师队伍指标_{data['scope_name']}_{data['on']}.xlsx")
+
+
+def audit_export(request, ref, rows: int) -> None:
+    """Exports are attributable (issue 7): one audit row per download."""
+    from backend import audit
+
+    audit.record(audit.EXPORT, request=request, object_type="workforce.measures", object_repr=ref.name,
+                 message=f"导出指标报表：{ref.name}（{rows} 行明细）")

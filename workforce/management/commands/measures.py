@@ -1,0 +1,75 @@
+"""``python manage.py measures --scope city|district:NAME|school:CODE [--on DATE] [--year 2025-2026] --json``"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from workforce import measures as ms
+from workforce import selectors
+
+
+def parse_year(text: str | None) -> int | None:
+    """``2025-2026`` (or ``2025``) → 2025."""
+    if not text:
+        return None
+    head, _, tail = text.partition("-")
+    try:
+        start = int(head)
+    except ValueError as exc:
+        raise ValueError(f"学年应写作 2025-2026（收到“{text}”）") from exc
+    if tail and int(tail) != start + 1:
+        raise ValueError(f"学年应写作 2025-2026（收到“{text}”）")
+    return start
+
+
+def parse_on(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"日期应写作 2025-09-01（收到“{text}”）") from exc
+
+
+class Command(BaseCommand):
+    help = "计算一个范围（全市、区县或学校）在某日的全部指标；--json 输出 JSON。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scope", default="city", help="city、district:区县名 或 school:学校标识码")
+        parser.add_argument("--on", help="统计日期 YYYY-MM-DD（默认今天）")
+        parser.add_argument("--year", help="学年，如 2025-2026（默认统计日期所在学年）")
+        parser.add_argument("--json", action="store_true", help="输出 JSON")
+
+    def handle(self, *args, **options):
+        try:
+            ref = selectors.resolve_scope(options["scope"])
+            on = parse_on(options["on"])
+            year = parse_year(options["year"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        data = selectors.measures_for(ref, on=on, year=year)
+        if options["json"]:
+            self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
+            return
+        self.stdout.write(f"{data['scope_name']}  统计日期 {data['on']}  学年 {data['school_year']}")
+        for line in data["table2"]:
+            flag = "—" if line["met"] is None else ("达标" if line["met"] else f"差 {line['gap']} 人")
+            self.stdout.write(f"  {line['stage']}{line['measure']}: {line['numerator']}/{line['denominator']} "
+                              f"{ms.percent(line['ratio'])}（目标 {ms.percent(line['target'], 0)}）{flag}")
+        for line in data["pupil_teacher"]:
+            ratio = "—" if line["ratio"] is None else f"{line['ratio']:.2f}:1"
+            self.stdout.write(f"  生师比（{line['stage']}）: {line['pupils']}/{line['teachers']} {ratio}（目标 {line['target']}:1）")
+        rot = data["rotation"]
+        if rot:
+            self.stdout.write(f"  交流轮岗 {rot['year']}: {rot['rotated']}/{rot['eligible']} {ms.percent(rot['ratio'])}"
+                              f"（目标 {ms.percent(rot['target'], 0)}），骨干占比 {ms.percent(rot['backbone_share'])}")
+        if data["training"]:
+            t = data["training"]
+            self.stdout.write(f"  培训学分 {t['cycle']}: {t['complete']}/{t['teachers']} {ms.percent(t['ratio'])}")
+        for h in data["honours"]:
+            target = "" if h["target"] is None else f"（目标 {h['target']:.0f}）"
+            self.stdout.write(f"  {h['name']}: {h['count']}{target}")
+        q = data["quota"]
+        self.stdout.write(f"  编制: 标准 {q['standard']} 核定 {q['approved']} 在编 {q['actual']} 超编 {q['surplus']} 缺编 {q['shortage']}")

@@ -1,0 +1,671 @@
+"""Reads of the measures (DOMAIN.md "Definitions of the measures"): each counts in the database.
+
+Every measure is one aggregation over the scope's rows, optionally grouped by district or
+school in the same query (``by``), so the city overview costs the same number of queries as
+one district and nothing grows with teachers or schools. Counts are gathered into a
+``Counter`` per group; ``finish`` turns a Counter into the JSON object of the issue with the
+pure functions of ``workforce.measures``. Counts add up, so a scope's total is the sum of its
+groups: the overview row of a district and that district's own report are the same numbers.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Greatest
+
+from backend.scoping import Scope
+
+from . import choices as c
+from . import measures as ms
+from . import registry
+from .models import (
+    Award, District, EducationRecord, Enrolment, Exchange, PlanIndicator, RuleSetting, School, SchoolQuota,
+    StaffingStandard, Teacher, TitleAppointment, rotation_day, school_year_label, school_year_of,
+)
+
+STAGE_LABEL = {s.value: s.label for s in c.Stage}
+LOCATION_LABEL = {loc.value: loc.label for loc in c.Location}
+PTR_CODES = ("t1_ptr_primary", "t1_ptr_junior", "t1_ptr_senior", "t1_ptr_higher")
+
+# Honour targets of DOMAIN.md: indicator code → how it is counted and which honour type.
+#   active: distinct teachers of the population holding an active award on the date
+#   period: distinct teachers awarded during the plan period (乡村: teachers of 乡村 schools)
+#   teams:  awards (teams, studios, stations) given during the plan period
+#   title:  distinct teachers appointed 正高级教师 during the plan period
+HONOUR_MEASURES = [
+    ("special_grade_in_post", "在岗在职特级教师", "active", "tejijiaoshi"),
+    ("gangcheng_mingshi", "港城名师", "active", "gangcheng_mingshi"),
+    ("rural_gangcheng_mingshi", "培养乡村港城名师", "period_rural", "gangcheng_mingshi"),
+    ("rural_special_grade", "培养乡村特级教师", "period_rural", "tejijiaoshi"),
+    ("zhenggao_appointed", "培养中小学正高级教师", "title", c.Title.SENIOR_PROFESSOR),
+    ("city_master_studio", "市级名师工作室", "teams", "shi_mingshi_gongzuoshi"),
+    ("educator_community", "市教育家型教师培养对象共同体", "teams", "jiaoyujia_gongtongti"),
+    ("city_four_haves_team", "市级“四有”好教师团队", "teams", "shi_siyou_tuandui"),
+    ("provincial_four_haves_team", "省级“四有”好教师团队", "teams", "sheng_siyou_tuandui"),
+    ("rural_backbone_station", "市级乡村骨干教师培育站", "teams", "xiangcun_gugan_peiyuzhan"),
+    ("sheng_333", "省“333”工程培养对象", "active", "sheng_333"),
+    ("shi_521", "市“521”工程培养对象", "active", "shi_521"),
+    ("backbone", "骨干教师（县级及以上）", "backbone", ""),
+]
+# Targets of the whole city: a district or a school shows its count without one.
+CITY_ONLY_TARGETS = {code for code, *_ in HONOUR_MEASURES} | {"new_teachers_per_year"}
+
+
+# ---------------------------------------------------------------- inputs
+@dataclass(frozen=True)
+class Filters:
+    """Dashboard filters: teaching stage, school type, location class (empty = all)."""
+
+    stage: str = ""
+    school_type: str = ""
+    location: str = ""
+
+    def schools_q(self, school_path: str) -> Q:
+        prefix = f"{school_path}__" if school_path else ""
+        q = Q()
+        if self.school_type:
+            q &= Q(**{f"{prefix}school_type": self.school_type})
+        if self.location:
+            q &= Q(**{f"{prefix}location": self.location})
+        return q
+
+    def teachers(self, qs, teacher_path: str = ""):
+        prefix = f"{teacher_path}__" if teacher_path else ""
+        qs = qs.filter(self.schools_q(f"{prefix}school"))
+        if self.stage:
+            qs = qs.filter(**{f"{prefix}teaching_stage": self.stage})
+        return qs
+
+    def stages(self, stages):
+        return [s for s in stages if not self.stage or s == self.stage]
+
+    def as_query(self) -> dict:
+        return {k: v for k, v in (("stage", self.stage), ("school_type", self.school_type),
+                                  ("location", self.location)) if v}
+
+
+NO_FILTERS = Filters()
+
+
+@dataclass(frozen=True)
+class ScopeRef:
+    """A scope with its name: ``key`` is how the CLI and the JSON name it."""
+
+    scope: Scope
+    kind: str
+    key: str  # "" for the city, a district's name or a school's code
+    name: str
+    code: str = ""  # district code / school code (snapshot key)
+
+    @property
+    def text(self) -> str:
+        return "city" if self.kind == "city" else f"{self.kind}:{self.key}"
+
+
+class ScopeNotFound(ValueError):
+    pass
+
+
+CITY = ScopeRef(Scope("city"), "city", "", "全市")
+
+
+def resolve_scope(text: str) -> ScopeRef:
+    """``city`` | ``district:NAME`` (or code) | ``school:CODE`` → ScopeRef."""
+    text = (text or "city").strip()
+    if text == "city":
+        return CITY
+    kind, _, key = text.partition(":")
+    key = key.strip()
+    if kind == "district":
+        d = District.objects.filter(Q(name=key) | Q(code=key)).first()
+        if d is None:
+            raise ScopeNotFound(f"没有名为“{key}”的区县")
+        return district_ref(d)
+    if kind == "school":
+        s = School.objects.filter(code=key).first()
+        if s is None:
+            raise ScopeNotFound(f"没有学校标识码为“{key}”的学校")
+        return school_ref(s)
+    raise ScopeNotFound(f"范围应写作 city、district:区县名 或 school:学校标识码（收到“{text}”）")
+
+
+def district_ref(d: District) -> ScopeRef:
+    return ScopeRef(Scope("district", district_id=d.pk), "district", d.name, d.name, d.code)
+
+
+def school_ref(s: School) -> ScopeRef:
+    return ScopeRef(Scope("school", district_id=s.district_id, school_id=s.pk), "school", s.code, s.name, s.code)
+
+
+def within(outer: Scope, inner: ScopeRef) -> bool:
+    """Whether a user whose scope is ``outer`` may see ``inner``."""
+    if outer.kind == "city":
+        return True
+    if outer.kind == "district":
+        return inner.kind in {"district", "school"} and inner.scope.district_id == outer.district_id
+    if outer.kind == "school":
+        return inner.kind == "school" and inner.scope.school_id == outer.school_id
+    return False
+
+
+def ref_for_scope(scope: Scope) -> ScopeRef | None:
+    if scope.kind == "city":
+        return CITY
+    if scope.kind == "district":
+        return district_ref(District.objects.get(pk=scope.district_id))
+    if scope.kind == "school":
+        return school_ref(School.objects.get(pk=scope.school_id))
+    return None
+
+
+# ---------------------------------------------------------------- settings as data
+@dataclass(frozen=True)
+class Targets:
+    indicators: dict  # code → PlanIndicator
+    rotation_min_years: int
+    backbone_min_share: Decimal
+    plan_start: dt.date
+    plan_end: dt.date
+
+    def target(self, code: str):
+        ind = self.indicators.get(code)
+        return None if ind is None else ind.target
+
+    def table2(self):
+        return [i for i in self.indicators.values() if i.table == c.IndicatorTable.TABLE2 and i.measure in ms.MEASURE_LEVEL]
+
+
+def load_targets() -> Targets:
+    """Plan indicators by code (rows entered later win, so a new plan needs no code) and the
+    configurable rule numbers. Two queries."""
+    indicators = {}
+    for ind in PlanIndicator.objects.order_by("id"):
+        indicators[ind.code] = ind
+    indicators = dict(sorted(indicators.items(), key=lambda kv: (kv[1].table, kv[1].order, kv[1].id)))
+    rules = dict(RuleSetting.objects.filter(
+        key__in=["rotation_min_years", "rotation_backbone_min_share", "plan_start_year", "plan_end_year"]
+    ).values_list("key", "value"))
+    start = int(rules.get("plan_start_year", 2021))
+    end = int(rules.get("plan_end_year", 2025))
+    return Targets(
+        indicators=indicators,
+        rotation_min_years=int(rules.get("rotation_min_years", 6)),
+        backbone_min_share=rules.get("rotation_backbone_min_share", Decimal(20)),
+        plan_start=dt.date(start, 1, 1),
+        plan_end=dt.date(end, 12, 31),
+    )
+
+
+# ---------------------------------------------------------------- helpers
+def _group_field(by: str | None, school_path: str) -> str | None:
+    if by is None:
+        return None
+    prefix = f"{school_path}__" if school_path else ""
+    return f"{prefix}district_id" if by == "district" else (f"{school_path}_id" if school_path else "pk")
+
+
+def _grouped(qs, by: str | None, school_path: str, *fields, **aggregates) -> list[dict]:
+    """``qs.values(group, *fields).annotate(**aggregates)`` as rows with a ``g`` key (the
+    district or school id, or None for the whole scope)."""
+    field = _group_field(by, school_path)
+    if field is None:
+        if not fields:
+            return [{"g": None, **qs.aggregate(**aggregates)}]
+        return [{"g": None, **row} for row in qs.values(*fields).annotate(**aggregates).order_by()]
+    return list(qs.annotate(g=F(field)).values("g", *fields).annotate(**aggregates).order_by())
+
+
+def population(scope: Scope, on: dt.date, filters: Filters = NO_FILTERS):
+    """专任教师 on the roll on ``on`` in the scope (DOMAIN.md Population), filtered."""
+    return filters.teachers(Teacher.objects.for_scope(scope).population(on))
+
+
+def _finished(on: dt.date) -> Q:
+    return Q(end__isnull=True) | Q(end__lte=on)
+
+
+def _level_case(field: str, levels: dict) -> Case:
+    whens = defaultdict(list)
+    for code, level in levels.items():
+        whens[level].append(code)
+    return Case(*[When(**{f"{field}__in": codes}, then=Value(level)) for level, codes in whens.items()],
+                default=Value(ms.NONE), output_field=IntegerField())
+
+
+def effective_level_expr(on: dt.date):
+    """Subquery: a teacher's 学历（学位） level on ``on`` (higher of 学历 and 学位, finished records)."""
+    records = EducationRecord.objects.filter(_finished(on), teacher=OuterRef("pk")).annotate(
+        lvl=Greatest(_level_case("education", ms.EDUCATION_LEVEL), _level_case("degree", ms.DEGREE_LEVEL))
+    ).order_by("-lvl").values("lvl")[:1]
+    return Coalesce(Subquery(records, output_field=IntegerField()), Value(ms.NONE))
+
+
+def education_only_level_expr(on: dt.date):
+    """Subquery: 学历 alone: the 最高学历-flagged finished record, else the highest 学历."""
+    records = EducationRecord.objects.filter(_finished(on), teacher=OuterRef("pk")).annotate(
+        lvl=_level_case("education", ms.EDUCATION_LEVEL)
+    ).order_by("-is_highest", "-lvl").values("lvl")[:1]
+    return Coalesce(Subquery(records, output_field=IntegerField()), Value(ms.NONE))
+
+
+# ---------------------------------------------------------------- counts per measure
+def table2_counts(scope, on, filters=NO_FILTERS, by=None) -> dict:
+    """Histogram of levels per teaching stage: one query, grouped by stage and both levels."""
+    qs = population(scope, on, filters).annotate(
+        level=effective_level_expr(on), edu_level=education_only_level_expr(on)
+    )
+    out = defaultdict(Counter)
+    for row in _grouped(qs, by, "school", "teaching_stage", "level", "edu_level", n=Count("pk")):
+        counter = out[row["g"]]
+        stage = row["teaching_stage"]
+        counter[("t2", stage, "teachers")] += row["n"]
+        counter[("t2", stage, "eff", row["level"])] += row["n"]
+        counter[("t2", stage, "edu", row["edu_level"])] += row["n"]
+    return out
+
+
+def ptr_counts(scope, on, year, targets: Targets, filters=NO_FILTERS, by=None) -> dict:
+    """Pupils (Enrolment of the school year) and 专任教师 per Table 1 stage: two queries."""
+    stages = filters.stages([targets.indicators[code].stage for code in PTR_CODES if code in targets.indicators])
+    out = defaultdict(Counter)
+    enrolments = Enrolment.objects.for_scope(scope).filter(filters.schools_q("school"), school_year=year, stage__in=stages)
+    for row in _grouped(enrolments, by, "school", "stage", pupils=Sum("pupils")):
+        out[row["g"]][("ptr", row["stage"], "pupils")] += row["pupils"] or 0
+    teachers = population(scope, on, filters).filter(teaching_stage__in=stages)
+    for row in _grouped(teachers, by, "school", "teaching_stage", n=Count("pk")):
+        out[row["g"]][("ptr", row["teaching_stage"], "teachers")] += row["n"]
+    return out
+
+
+def rotation_counts(scope, year: int, targets: Targets, filters=NO_FILTERS, by=None) -> dict:
+    """Rotation for school year ``year`` with the TeacherQuerySet definitions: one query for the
+    counts, one for the directions."""
+    out = defaultdict(Counter)
+    if filters.stage and filters.stage not in c.COMPULSORY_STAGES:
+        return out
+    base = filters.teachers(Teacher.objects.for_scope(scope).rotation_population(year))
+    # The sets of the definitions, each evaluated once (uncorrelated IN subqueries).
+    eligible = Q(pk__in=base.eligible_for_rotation(year, targets.rotation_min_years).values("pk"))
+    rotated_qs = base.rotated_in(year)
+    rotated = Q(pk__in=rotated_qs.values("pk"))
+    rotated_backbone = Q(pk__in=rotated_qs.backbone_on(rotation_day(year)).values("pk"))
+    rows = _grouped(
+        base, by, "school",
+        all=Count("pk"), eligible=Count("pk", filter=eligible), rotated=Count("pk", filter=rotated),
+        eligible_rotated=Count("pk", filter=eligible & rotated), backbone=Count("pk", filter=rotated_backbone),
+    )
+    for row in rows:
+        for key in ("all", "eligible", "rotated", "eligible_rotated", "backbone"):
+            out[row["g"]][("rot", key)] += row[key] or 0
+    exchanges = Exchange.objects.filter(
+        exchange_type__counts=True, start__gte=rotation_day(year), start__lt=rotation_day(year + 1),
+        teacher__in=base.values("pk"),
+    ).annotate(
+        from_loc=Coalesce("from_school__location", "teacher__school__location"),
+        to_loc=Coalesce("to_school__location", Value("")),
+    )
+    for row in _grouped(exchanges, by, "teacher__school", "from_loc", "to_loc", n=Count("teacher", distinct=True)):
+        out[row["g"]][("dir", row["from_loc"], row["to_loc"])] += row["n"]
+    return out
+
+
+def honour_counts(scope, on, targets: Targets, filters=NO_FILTERS, by=None) -> dict:
+    """Honours against the plan's targets: four queries (active awards, plan-period awards,
+    正高级 appointments, 骨干)."""
+    out = defaultdict(Counter)
+    pop = population(scope, on, filters)
+    active = Award.objects.active_on(on).filter(teacher__in=pop.values("pk"))
+    for row in _grouped(active, by, "teacher__school", "honour_type__code", n=Count("teacher", distinct=True)):
+        out[row["g"]][("hon_active", row["honour_type__code"])] += row["n"]
+
+    period_end = min(on, targets.plan_end)
+    in_period = Award.objects.for_scope(scope).filter(
+        awarded_on__gte=targets.plan_start, awarded_on__lte=period_end,
+    ).exclude(revoked_on__lte=on).filter(
+        (Q(teacher__isnull=False) & filters.schools_q("teacher__school")) | (Q(teacher__isnull=True) & filters.schools_q("school"))
+    ).annotate(
+        loc=Coalesce("teacher__school__location", "school__location"),
+        holder_district=Coalesce("teacher__school__district_id", "school__district_id"),
+        holder_school=Coalesce("teacher__school_id", "school_id"),
+    )
+    if filters.stage:
+        in_period = in_period.filter(Q(teacher__isnull=True) | Q(teacher__teaching_stage=filters.stage))
+    group = {"district": "holder_district", "school": "holder_school"}.get(by)
+    in_period = in_period.annotate(g=F(group)) if group else in_period.annotate(g=Value(None, output_field=IntegerField()))
+    rows = in_period.values("g", "honour_type__code", "loc").annotate(
+        teachers=Count("teacher", distinct=True), awards=Count("pk"),
+    ).order_by()
+    for row in rows:
+        counter = out[row["g"]]
+        counter[("hon_awards", row["honour_type__code"])] += row["awards"]
+        if row["loc"] == c.Location.RURAL:
+            counter[("hon_rural", row["honour_type__code"])] += row["teachers"]
+
+    titles = filters.teachers(TitleAppointment.objects.for_scope(scope), "teacher").filter(
+        title=c.Title.SENIOR_PROFESSOR, appointed_on__gte=targets.plan_start, appointed_on__lte=period_end,
+    )
+    for row in _grouped(titles, by, "teacher__school", n=Count("teacher", distinct=True)):
+        out[row["g"]][("hon_title", c.Title.SENIOR_PROFESSOR.value)] += row["n"] or 0
+
+    for row in _grouped(pop.backbone_on(on), by, "school", n=Count("pk")):
+        out[row["g"]][("hon_backbone",)] += row["n"] or 0
+    return out
+
+
+def workforce_counts(scope, on, year, filters=NO_FILTERS, by=None) -> dict:
+    """New teachers of the school year and the 双师型 share among 中职 teachers: two queries.
+
+    New teachers: 专任教师 whose 进本校年月 falls in school year ``year`` and who did not come
+    by transfer (调入), whether or not they are still on the roll."""
+    out = defaultdict(Counter)
+    new = filters.teachers(Teacher.objects.for_scope(scope).full_time()).filter(
+        school_entry__gte=rotation_day(year), school_entry__lt=rotation_day(year + 1),
+    ).exclude(source=c.StaffSource.TRANSFER_IN)
+    for row in _grouped(new, by, "school", n=Count("pk")):
+        out[row["g"]][("new",)] += row["n"] or 0
+    if not filters.stage or filters.stage == c.Stage.VOCATIONAL:
+        voc = population(scope, on, filters).filter(teaching_stage=c.Stage.VOCATIONAL)
+        for row in _grouped(voc, by, "school", n=Count("pk"), dual=Count("pk", filter=Q(dual_qualified=True))):
+            out[row["g"]][("dual", "teachers")] += row["n"] or 0
+            out[row["g"]][("dual", "dual")] += row["dual"] or 0
+    return out
+
+
+def quota_rows(scope, on, year, filters=NO_FILTERS) -> list[dict]:
+    """Per school: standard quota (StaffingStandard × Enrolment), approved quota (SchoolQuota)
+    and actual 在编 headcount (all 教职工 on the roll and 在编), with surplus and shortage.
+    Four queries; the arithmetic per school is ``measures.standard_posts`` / ``quota_balance``."""
+    standards = {s.stage: s for s in StaffingStandard.objects.all()}
+    schools: dict[int, dict] = {}
+
+    def school(row, prefix=""):
+        sid = row[f"{prefix}school_id"]
+        if sid not in schools:
+            schools[sid] = {"school_id": sid, "district_id": row[f"{prefix}school__district_id"],
+                            "posts": ms.Fraction(0), "approved": None, "actual": 0}
+        return schools[sid]
+
+    enrolments = Enrolment.objects.for_scope(scope).filter(filters.schools_q("school"), school_year=year)
+    if filters.stage:
+        enrolments = enrolments.filter(stage=filters.stage)
+    for row in enrolments.values("school_id", "school__district_id", "school__rural_kind", "stage", "pupils", "classes"):
+        std = standards.get(row["stage"])
+        if std is None:
+            continue
+        school(row)["posts"] += ms.standard_posts(
+            row["pupils"], row["classes"], pupils_per_post=std.pupils_per_post, posts_per_class=std.posts_per_class,
+            small_school_posts_per_class=std.small_school_posts_per_class, small_school=bool(row["school__rural_kind"]),
+        )
+    quotas = SchoolQuota.objects.for_scope(scope).filter(filters.schools_q("school"), school_year=year)
+    for row in quotas.values("school_id", "school__district_id", "approved"):
+        school(row)["approved"] = row["approved"]
+    staff = filters.teachers(Teacher.objects.for_scope(scope).on_roll(on).filter(on_establishment=True))
+    for row in staff.values("school_id", "school__district_id").annotate(n=Count("pk")).order_by():
+        school(row)["actual"] = row["n"]
+    for row in schools.values():
+        row["standard"] = ms.round_posts(row.pop("posts"))
+        row["surplus"], row["shortage"] = ms.quota_balance(row["standard"], row["approved"], row["actual"])
+    return list(schools.values())
+
+
+def quota_counts(scope, on, year, filters=NO_FILTERS, by=None) -> dict:
+    out = defaultdict(Counter)
+    for row in quota_rows(scope, on, year, filters):
+        g = None if by is None else row["district_id" if by == "district" else "school_id"]
+        counter = out[g]
+        counter[("quota", "schools")] += 1
+        for key in ("standard", "actual", "surplus", "shortage"):
+            counter[("quota", key)] += row[key]
+        if row["approved"] is None:
+            counter[("quota", "without_approved")] += 1
+        else:
+            counter[("quota", "approved")] += row["approved"]
+    return out
+
+
+def all_counts(scope, on, year, targets, filters=NO_FILTERS, by=None) -> dict:
+    """Every count of every measure, per group: a fixed number of queries."""
+    out = defaultdict(Counter)
+    for part in (
+        table2_counts(scope, on, filters, by),
+        ptr_counts(scope, on, year, targets, filters, by),
+        rotation_counts(scope, year, targets, filters, by),
+        honour_counts(scope, on, targets, filters, by),
+        workforce_counts(scope, on, year, filters, by),
+        quota_counts(scope, on, year, filters, by),
+    ):
+        for g, counter in part.items():
+            out[g].update(counter)
+    return out
+
+
+# ---------------------------------------------------------------- counts → the JSON object
+def _num(value):
+    return None if value is None else float(value)
+
+
+def _percent_of(ind) -> float | None:
+    """An indicator's 2020 value in percent as a fraction (17.8 → 0.178)."""
+    return None if ind is None or ind.value_2020 is None else float(ind.value_2020) / 100
+
+
+def finish(counts: Counter, targets: Targets, *, ref: ScopeRef, on: dt.date, year: int,
+           filters: Filters = NO_FILTERS, training: dict | None = None) -> dict:
+    """Turn the counts of one scope into the issue's JSON object (pure arithmetic)."""
+    city = ref.kind == "city"
+    hist = defaultdict(lambda: {"eff": {}, "edu": {}})
+    for key, n in counts.items():
+        if key[0] == "t2" and len(key) == 4:
+            hist[key[1]][key[2]][key[3]] = n
+    table2 = []
+    for ind in targets.table2():
+        if filters.stage and ind.stage != filters.stage:
+            continue
+        level = ms.MEASURE_LEVEL[ind.measure]
+        teachers = counts[("t2", ind.stage, "teachers")]
+        eff, edu = hist[ind.stage]["eff"], hist[ind.stage]["edu"]
+        result = ms.ratio_with_target(ms.count_at_or_above(eff, level), teachers, ind.target)
+        edu_result = ms.ratio_with_target(ms.count_at_or_above(edu, level), teachers, ind.target)
+        table2.append({
+            "code": ind.code, "stage": STAGE_LABEL[ind.stage], "measure": ind.measure, **result.as_dict(),
+            "education_only": {k: v for k, v in edu_result.as_dict().items() if k in {"numerator", "ratio", "met", "gap"}},
+            "baseline_2020": _percent_of(ind),
+        })
+
+    pupil_teacher = []
+    for code in PTR_CODES:
+        ind = targets.indicators.get(code)
+        if ind is None or (filters.stage and ind.stage != filters.stage):
+            continue
+        r = ms.pupil_teacher_ratio(counts[("ptr", ind.stage, "pupils")], counts[("ptr", ind.stage, "teachers")], ind.target)
+        pupil_teacher.append({"code": code, "stage": STAGE_LABEL[ind.stage], "pupils": r.numerator, "teachers": r.denominator,
+                              "ratio": r.ratio, "target": r.target, "met": r.met, "gap": r.gap,
+                              "baseline_2020": _num(ind.value_2020)})
+
+    rotation = None
+    if not filters.stage or filters.stage in c.COMPULSORY_STAGES:
+        rot = {k: counts[("rot", k)] for k in ("all", "eligible", "rotated", "eligible_rotated", "backbone")}
+        r = ms.ratio_with_target(rot["rotated"], rot["eligible"], targets.target("rotation_ratio"))
+        bb = ms.backbone_share(rot["backbone"], rot["rotated"], targets.backbone_min_share)
+        directions = sorted(
+            ({"from": LOCATION_LABEL.get(key[1], "未知"), "to": LOCATION_LABEL.get(key[2], "未知"), "teachers": n}
+             for key, n in counts.items() if key[0] == "dir" and n),
+            key=lambda d: (d["from"], d["to"]),
+        )
+        same = sum(d["teachers"] for d in directions if d["from"] == d["to"] and d["from"] != "未知")
+        rotation = {
+            "year": school_year_label(year), **rot, "ratio": r.ratio, "target": r.target, "met": r.met, "gap": r.gap,
+            "ratio_all": ms.ratio_with_target(rot["rotated"], rot["all"], None).ratio,
+            "backbone_share": bb.ratio, "backbone_target": bb.target, "backbone_met": bb.met, "backbone_gap": bb.gap,
+            "min_years": targets.rotation_min_years, "directions": directions, "same_class": same,
+            "baseline_2020": _percent_of(targets.indicators.get("rotation_ratio")),
+        }
+
+    honours = []
+    for code, label, kind, honour in HONOUR_MEASURES:
+        if kind == "active":
+            n = counts[("hon_active", honour)]
+        elif kind == "period_rural":
+            n = counts[("hon_rural", honour)]
+        elif kind == "teams":
+            n = counts[("hon_awards", honour)]
+        elif kind == "title":
+            n = counts[("hon_title", honour)]
+        else:
+            n = counts[("hon_backbone",)]
+        ind = targets.indicators.get(code)
+        target = ind.target if ind is not None and city else None
+        r = ms.count_with_target(n, target)
+        honours.append({"code": code, "name": ind.name if ind is not None else label, "kind": kind, "count": n,
+                        "target": r.target, "met": r.met, "gap": r.gap, "ratio": r.ratio})
+
+    new = ms.count_with_target(counts[("new",)], targets.target("new_teachers_per_year") if city else None)
+    dual = ms.ratio_with_target(counts[("dual", "dual")], counts[("dual", "teachers")], targets.target("dual_qualified_share"))
+    quota = {"school_year": school_year_label(year),
+             **{k: counts[("quota", k)] for k in ("standard", "approved", "actual", "surplus", "shortage", "schools")},
+             "schools_without_approved": counts[("quota", "without_approved")]}
+    quota["net"] = quota["surplus"] - quota["shortage"]
+
+    if training is not None:
+        t = ms.ratio_with_target(training.get("complete", 0), training.get("teachers", 0), targets.target("training_completion"))
+        training = {**training, "ratio": t.ratio, "target": t.target, "met": t.met, "gap": t.gap}
+
+    return {
+        "scope": ref.text, "scope_name": ref.name, "on": on.isoformat(), "school_year": school_year_label(year),
+        "filters": filters.as_query(),
+        "table2": table2, "pupil_teacher": pupil_teacher, "rotation": rotation, "training": training,
+        "honours": honours,
+        "new_teachers": {"year": school_year_label(year), "count": new.numerator, "target": new.target,
+                         "met": new.met, "gap": new.gap},
+        "dual_qualified": {"dual": dual.numerator, "teachers": dual.denominator, "ratio": dual.ratio,
+                           "target": dual.target, "met": dual.met, "gap": dual.gap},
+        "quota": quota,
+    }
+
+
+def _training(ref: ScopeRef, on: dt.date, filters: Filters):
+    # The registered measure knows nothing of the dashboard filters: it is shown unfiltered.
+    return registry.compute("training", ref.scope, on)
+
+
+def measures_for(ref: ScopeRef, on: dt.date | None = None, year: int | None = None,
+                 filters: Filters = NO_FILTERS, targets: Targets | None = None) -> dict:
+    """The whole JSON object of one scope (what the command, the JSON endpoint, the export and
+    the snapshots print)."""
+    on = on or dt.date.today()
+    year = school_year_of(on) if year is None else year
+    targets = targets or load_targets()
+    counts = all_counts(ref.scope, on, year, targets, filters).get(None, Counter())
+    return finish(counts, targets, ref=ref, on=on, year=year, filters=filters, training=_training(ref, on, filters))
+
+
+def measures_by(ref: ScopeRef, by: str, on: dt.date | None = None, year: int | None = None,
+                filters: Filters = NO_FILTERS, targets: Targets | None = None) -> tuple[dict, list[tuple[ScopeRef, dict]]]:
+    """The scope's object and one per district (``by="district"``) or school (``"school"``),
+    from the same grouped queries; the total is the sum of the groups."""
+    on = on or dt.date.today()
+    year = school_year_of(on) if year is None else year
+    targets = targets or load_targets()
+    grouped = all_counts(ref.scope, on, year, targets, filters, by)
+    if by == "district":
+        members = [district_ref(d) for d in District.objects.filter(
+            pk=ref.scope.district_id) if ref.kind == "district"] if ref.kind != "city" else [
+            district_ref(d) for d in District.objects.all()]
+        key = lambda r: r.scope.district_id  # noqa: E731
+    else:
+        schools = School.objects.for_scope(ref.scope).filter(filters.schools_q("")).select_related("district")
+        members = [school_ref(s) for s in schools]
+        key = lambda r: r.scope.school_id  # noqa: E731
+    training_rows = registry.compute_by_group("training", ref.scope, on, by) or {}
+    total = Counter()
+    for counter in grouped.values():
+        total.update(counter)
+    rows = []
+    for member in members:
+        tr = training_rows.get(key(member))
+        if tr is not None:
+            tr = {"cycle": tr.get("cycle", ""), "complete": tr.get("complete", 0), "teachers": tr.get("teachers", 0),
+                  "ratio": ms.ratio_with_target(tr.get("complete", 0), tr.get("teachers", 0), None).ratio}
+        rows.append((member, finish(grouped.get(key(member), Counter()), targets, ref=member, on=on, year=year,
+                                    filters=filters, training=tr)))
+    return finish(total, targets, ref=ref, on=on, year=year, filters=filters, training=_training(ref, on, filters)), rows
+
+
+# ---------------------------------------------------------------- drill-down: who makes the gap
+def teachers_below_level(scope: Scope, on: dt.date, targets: Targets, filters: Filters = NO_FILTERS) -> list[dict]:
+    """Per Table 2 line, the teachers of the scope not yet at its level (one query)."""
+    lines = [i for i in targets.table2() if not filters.stage or i.stage == filters.stage]
+    worst = defaultdict(int)
+    for ind in lines:
+        worst[ind.stage] = max(worst[ind.stage], ms.MEASURE_LEVEL[ind.measure])
+    if not worst:
+        return []
+    below = Q()
+    for stage, level in worst.items():
+        below |= Q(teaching_stage=stage, level__lt=level)
+    teachers = list(
+        population(scope, on, filters).annotate(level=effective_level_expr(on), edu_level=education_only_level_expr(on))
+        .filter(below).select_related("school").order_by("school__name", "name")
+    )
+    out = []
+    for ind in lines:
+        need = ms.MEASURE_LEVEL[ind.measure]
+        out.append({"code": ind.code, "stage": STAGE_LABEL[ind.stage], "measure": ind.measure,
+                    "teachers": [t for t in teachers if t.teaching_stage == ind.stage and t.level < need]})
+    return out
+
+
+def eligible_not_rotated(scope: Scope, year: int, targets: Targets, filters: Filters = NO_FILTERS):
+    """The eligible of the school year who have not rotated in it."""
+    return (filters.teachers(Teacher.objects.for_scope(scope).eligible_for_rotation(year, targets.rotation_min_years))
+            .exclude(pk__in=Teacher.objects.rotated_in(year).values("pk"))
+            .select_related("school").order_by("school__name", "name"))
+
+
+def training_behind(scope: Scope, on: dt.date):
+    qs = registry.behind("training", scope, on)
+    return None if qs is None else qs.select_related("school").order_by("school__name", "name")
+
+
+# ---------------------------------------------------------------- trend
+def trend(ref: ScopeRef, targets: Targets) -> dict:
+    """Series for the trend chart: the plan's 2020 baseline, every stored snapshot of the scope,
+    and the 2025 target, per Table 2 line, pupil–teacher ratio and rotation. One query."""
+    from .models import MeasureSnapshot
+
+    snaps = list(MeasureSnapshot.objects.filter(scope_kind=ref.kind, scope_key=ref.code if ref.kind != "city" else "")
+                 .order_by("on").values("on", "data"))
+    series = []
+
+    def add(code, label, baseline, target, points, percent=True):
+        series.append({"code": code, "label": label, "percent": percent,
+                       "baseline": baseline, "target": target, "points": points})
+
+    for ind in targets.table2():
+        pts = []
+        for s in snaps:
+            line = next((x for x in s["data"].get("table2", []) if x.get("code") == ind.code), None)
+            if line is not None:
+                pts.append({"on": s["on"].isoformat(), "value": line.get("ratio")})
+        add(ind.code, f"{STAGE_LABEL[ind.stage]}{ind.measure}", _percent_of(ind),
+            float(ind.target) / 100, pts)
+    for code in PTR_CODES:
+        ind = targets.indicators.get(code)
+        if ind is None:
+            continue
+        pts = []
+        for s in snaps:
+            line = next((x for x in s["data"].get("pupil_teacher", []) if x.get("code") == code), None)
+            if line is not None:
+                pts.append({"on": s["on"].isoformat(), "value": line.get("ratio")})
+        add(code, ind.name, _num(ind.value_2020), float(ind.target), pts, percent=False)
+    ind = targets.indicators.get("rotation_ratio")
+    if ind is not None:
+        pts = [{"on": s["on"].isoformat(), "value": (s["data"].get("rotation") or {}).get("ratio")} for s in snaps
+               if s["data"].get("rotation")]
+        add("rotation_ratio", ind.name, _percent_of(ind), float(ind.target) / 100, pts)
+    return {"plan_end": targets.plan_end.year, "series": series}
