@@ -7,6 +7,20 @@ class WorkforceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # ---- workflows (issue 6): rotation, honours and ethics, staffing quotas
+        from backend.navigation import NavItem, register
+        from backend.roles import Role, is_hr
+
+        def reads_workflows(user):
+            return is_hr(user) or user.role == Role.LEADER
+
+        register(NavItem("workforce:rotation_plan", "交流轮岗", "应交流名单、已交流教师、达到15%还须交流多少人", order=30,
+                         allowed=reads_workflows))
+        register(NavItem("workforce:honours_index", "荣誉与师德", "荣誉授予、推荐评选、目标进展、师德一票否决", order=31,
+                         allowed=reads_workflows))
+        register(NavItem("workforce:quota_index", "编制", "标准、核定与实有编制，周转编制分配", order=32,
+                         allowed=reads_workflows))
+
         # ---- measures and the leadership dashboard (issue 4)
         from backend import navigation
 

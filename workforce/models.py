@@ -208,6 +208,12 @@ class TeacherQuerySet(ScopedQuerySet):
             )
         )
 
+    def under_ethics_ban(self, on: dt.date):
+        """Teachers barred on ``on`` by a substantiated 师德失范 case (一票否决, DOMAIN.md Ethics)."""
+        return self.filter(
+            models.Exists(EthicsCase.objects.banning_on(on).filter(teacher=models.OuterRef("pk")))
+        )
+
     def backbone_on(self, on: dt.date):
         """骨干: the 县级及以上骨干 flag, or an honour that makes a 骨干 active on ``on``."""
         return self.filter(
@@ -424,6 +430,9 @@ class Exchange(TeacherChild):
     to_school = models.ForeignKey(
         School, verbose_name="交流轮岗单位", null=True, blank=True, on_delete=models.PROTECT, related_name="exchanges_in",
     )
+    as_backbone = models.BooleanField(
+        "以骨干教师身份交流", default=False, help_text="师德失范限制期内的教师不得以骨干身份交流（一票否决）",
+    )
     from_name = models.CharField("原单位名称", max_length=100, blank=True)
     to_name = models.CharField("交流轮岗单位名称", max_length=100, blank=True)
     created_by = models.ForeignKey(
@@ -550,6 +559,12 @@ class EthicsSeverity(models.Model):
         return f"{self.name}（{self.ban_months}个月）"
 
 
+class EthicsCaseQuerySet(TeacherChildQuerySet):
+    def banning_on(self, on: dt.date):
+        """Substantiated cases whose ban period (认定日期 … 限制期至) covers ``on``."""
+        return self.filter(substantiated=True, decided_on__lte=on, ban_until__gte=on)
+
+
 class EthicsCase(TeacherChild):
     severity = models.ForeignKey(EthicsSeverity, verbose_name="处理等级", on_delete=models.PROTECT)
     occurred_on = models.DateField("发生日期")
@@ -561,7 +576,7 @@ class EthicsCase(TeacherChild):
         settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
     )
 
-    objects = TeacherChildQuerySet.as_manager()
+    objects = EthicsCaseQuerySet.as_manager()
 
     class Meta:
         verbose_name = "师德失范案件"
@@ -581,6 +596,34 @@ class EthicsCase(TeacherChild):
 
     def __str__(self) -> str:
         return f"{self.severity.name} {self.decided_on:%Y-%m-%d}"
+
+
+class Nomination(TeacherChild):
+    """A teacher put forward for an honour type in a selection round (评选年度)."""
+
+    honour_type = models.ForeignKey(HonourType, verbose_name="荣誉类型", on_delete=models.PROTECT, related_name="nominations")
+    round_year = models.PositiveSmallIntegerField("评选年度")
+    nominated_on = models.DateField("推荐日期")
+    note = models.CharField("推荐理由", max_length=200, blank=True)
+    award = models.OneToOneField(
+        Award, verbose_name="授予结果", null=True, blank=True, on_delete=models.SET_NULL, related_name="nomination",
+    )
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="推荐人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
+
+    objects = TeacherChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "荣誉推荐"
+        verbose_name_plural = "荣誉推荐"
+        ordering = ["-nominated_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["honour_type", "teacher", "round_year"], name="nomination_once_a_round"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.honour_type} {self.round_year}"
 
 
 # ---------------------------------------------------------------- staffing quota
@@ -772,6 +815,9 @@ class QuotaProposalLine(models.Model):
     proposal = models.ForeignKey(QuotaProposal, verbose_name="方案", on_delete=models.CASCADE, related_name="lines")
     district = models.ForeignKey(District, verbose_name="区县", null=True, blank=True, on_delete=models.PROTECT)
     school = models.ForeignKey(School, verbose_name="学校", null=True, blank=True, on_delete=models.PROTECT)
+    standard = models.IntegerField("标准编制", default=0)
+    approved_before = models.IntegerField("测算时核定编制", default=0)
+    actual = models.IntegerField("实有在编", default=0)
     shortage = models.IntegerField("缺编数", default=0)
     surplus = models.IntegerField("超编数", default=0)
     allocated = models.IntegerField("分配数", default=0)

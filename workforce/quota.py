@@ -1,0 +1,338 @@
+"""Staffing quota (编制): the standard quota of a school, the sums of a district, and the
+allocation of the city pool (周转编制) by largest remainder (DOMAIN.md "Staffing quota").
+
+The arithmetic is pure (no database): ``stage_standard``, ``round_half_up``,
+``largest_remainder`` and ``allocate_pool``; every step comes back as a Chinese sentence a
+bureau officer can check by hand with integer division ("8000 ÷ 500 = 16 余 0").
+``quota_table`` loads what the arithmetic needs in a fixed number of queries.
+
+Definitions used on every page, export and proposal:
+
+- 标准编制 of a school: per stage, pupils ÷ (pupils per post) — kindergartens: classes × posts per
+  class; a 村小/教学点 gets at least classes × its class minimum — summed over stages and rounded
+  half up.
+- 核定编制: the ``SchoolQuota`` of that school year; a school without one is counted at its actual
+  在编 headcount and marked "未核定".
+- 实有在编: staff (every 教职工类别) 在编 on the roll on the day.
+- 缺编 = 标准 − 核定 when positive; 超编 = 核定 − 标准 when positive.
+- A district's shortage is its net shortage (Σ标准 − Σ核定): "以县为主" — a district first evens out
+  its own schools; a district whose Σ核定 exceeds Σ标准 is proposed as a donor of its unfilled
+  posts (min(超编, 核定 − 在编)).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+from django.db.models import Count
+
+from . import choices as c
+from . import measures as ms
+
+
+# ---------------------------------------------------------------- pure arithmetic
+def round_half_up(value: Fraction) -> int:
+    """四舍五入 to a whole post (2.5 → 3): ``measures.round_posts``."""
+    return ms.round_posts(value)
+
+
+def _num(value) -> str:
+    """A number as a bureau officer writes it: 13.5, 19, 1.7."""
+    text = format(Decimal(value), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _frac(value: Fraction) -> str:
+    return f"{float(value):.2f}"
+
+
+def stage_standard(
+    *, pupils: int, classes: int, pupils_per_post=None, posts_per_class=None,
+    small_school_posts_per_class=None, small_school: bool = False,
+) -> tuple[Fraction, str]:
+    """The standard posts of one stage of one school (``measures.standard_posts``, the one
+    definition), with the sentence that explains it."""
+    value = ms.standard_posts(
+        pupils, classes, pupils_per_post=pupils_per_post, posts_per_class=posts_per_class,
+        small_school_posts_per_class=small_school_posts_per_class, small_school=small_school,
+    )
+    if pupils_per_post:
+        text = f"{pupils} 人 ÷ {_num(pupils_per_post)} = {_frac(Fraction(pupils) / Fraction(Decimal(pupils_per_post)))}"
+    elif posts_per_class:
+        text = f"{classes} 个班 × 每班 {_num(posts_per_class)} = {_frac(classes * Fraction(Decimal(posts_per_class)))}"
+    else:
+        text = "无编制标准"
+    if small_school and small_school_posts_per_class and classes:
+        minimum = classes * Fraction(Decimal(small_school_posts_per_class))
+        if value == minimum and text != "无编制标准" and not text.endswith(f"= {_frac(minimum)}"):
+            text += f"，低于村小/教学点按班最低编制 {classes} 班 × {_num(small_school_posts_per_class)} = {_frac(minimum)}，取后者"
+        elif value == minimum:
+            text = f"村小/教学点按班最低编制 {classes} 班 × {_num(small_school_posts_per_class)} = {_frac(minimum)}"
+        else:
+            text += f"（不低于按班最低 {_frac(minimum)}）"
+    return value, text
+
+
+@dataclass(frozen=True)
+class Share:
+    """One claimant of a share-out: tie-break ``code``, ``label`` for the text, its ``shortage``."""
+
+    code: str
+    label: str
+    shortage: int
+
+
+@dataclass
+class ShareOut:
+    allocated: dict[str, int]
+    steps: list[str]
+    leftover: int
+    detail: dict[str, str] = field(default_factory=dict)  # code → the sentence for that claimant
+
+
+def largest_remainder(total: int, shares: list[Share], unit: str = "区县") -> ShareOut:
+    """Share ``total`` posts in proportion to shortage, never above it, by largest remainder.
+
+    Each claimant's exact share is total × shortage ÷ Σshortage; it first gets the whole part
+    (integer division), then the posts left go one each to the largest remainders, ties broken
+    by code. Same input, same output. When the total covers every shortage, each gets its
+    shortage and the rest stays in the pool.
+    """
+    if total < 0:
+        raise ValueError("total must be ≥ 0")
+    shares = sorted((s for s in shares if s.shortage > 0), key=lambda s: s.code)
+    need = sum(s.shortage for s in shares)
+    allocated = {s.code: 0 for s in shares}
+    detail: dict[str, str] = {}
+    if need == 0 or total == 0:
+        steps = [f"各{unit}缺编合计 {need} 个，本次可分 {total} 个：不分配。"]
+        return ShareOut(allocated, steps, total, detail)
+    if total >= need:
+        for s in shares:
+            allocated[s.code] = s.shortage
+            detail[s.code] = f"缺编 {s.shortage}，全额补足 {s.shortage}"
+        steps = [
+            f"各{unit}缺编合计 {need} 个，本次可分 {total} 个，足以补足全部缺编：每个{unit}按缺编数全额分配，"
+            f"余下 {total - need} 个留在周转池。"
+        ]
+        return ShareOut(allocated, steps, total - need, detail)
+
+    steps = [
+        f"各{unit}缺编合计 {need} 个，本次可分 {total} 个，少于缺编合计：按缺编比例分配。"
+        f"每个{unit}应得 = {total} × 该{unit}缺编数 ÷ {need}，先取整数部分，再按余数从大到小补齐。"
+    ]
+    remainders = {}
+    for s in shares:
+        whole, rest = divmod(total * s.shortage, need)
+        allocated[s.code] = whole
+        remainders[s.code] = rest
+        detail[s.code] = f"{total} × {s.shortage} ÷ {need} = {total * s.shortage} ÷ {need} = {whole} 余 {rest}"
+        steps.append(f"{s.label}：缺编 {s.shortage}，{detail[s.code]}，先分 {whole} 个。")
+    given = sum(allocated.values())
+    left = total - given
+    order = sorted(shares, key=lambda s: (-remainders[s.code], s.code))
+    extra = order[:left]
+    for s in extra:
+        allocated[s.code] += 1
+        detail[s.code] += "，按余数加 1"
+    if left:
+        steps.append(
+            f"整数部分合计 {given} 个，还剩 {total} − {given} = {left} 个，按余数从大到小（余数相同按代码排序）各加 1 个："
+            + "、".join(f"{s.label}（余 {remainders[s.code]}）" for s in extra) + "。"
+        )
+    else:
+        steps.append(f"整数部分合计 {given} 个，正好分完。")
+    for s in shares:
+        detail[s.code] += f"，共 {allocated[s.code]} 个"
+    return ShareOut(allocated, steps, 0, detail)
+
+
+# ---------------------------------------------------------------- rows of the quota table
+@dataclass
+class QuotaRow:
+    """One school (or the sum of a district / the city) of the quota table."""
+
+    code: str
+    name: str
+    district_id: int | None = None
+    district_name: str = ""
+    school_id: int | None = None
+    standard: int = 0
+    approved: int = 0
+    actual: int = 0
+    approved_recorded: bool = True
+    basis: str = ""  # how the standard was computed (schools only)
+
+    @property
+    def shortage(self) -> int:
+        return ms.quota_balance(self.standard, self.approved, self.actual)[1]
+
+    @property
+    def surplus(self) -> int:
+        return ms.quota_balance(self.standard, self.approved, self.actual)[0]
+
+    @property
+    def vacant(self) -> int:
+        """空编 (+) or 超员 (−): approved − actual."""
+        return self.approved - self.actual
+
+    @property
+    def donatable(self) -> int:
+        """Posts a surplus holder could give back now: its surplus, but only unfilled posts."""
+        return max(0, min(self.surplus, self.vacant))
+
+
+@dataclass
+class QuotaTable:
+    school_year: int
+    on: dt.date
+    schools: list[QuotaRow]
+    districts: list[QuotaRow]
+    city: QuotaRow
+    school_shortage_by_district: dict[int, int] = field(default_factory=dict)
+    school_surplus_by_district: dict[int, int] = field(default_factory=dict)
+
+
+def _sum_rows(code: str, name: str, rows: list[QuotaRow], **extra) -> QuotaRow:
+    return QuotaRow(
+        code=code, name=name, standard=sum(r.standard for r in rows), approved=sum(r.approved for r in rows),
+        actual=sum(r.actual for r in rows), approved_recorded=all(r.approved_recorded for r in rows), **extra,
+    )
+
+
+def headcount_day(school_year: int, today: dt.date | None = None) -> dt.date:
+    """The day the actual 在编 is counted: today, but not after the school year's last day."""
+    today = today or dt.date.today()
+    return min(today, dt.date(school_year + 1, 8, 31))
+
+
+def quota_table(scope, school_year: int, on: dt.date | None = None) -> QuotaTable:
+    """Standard / approved / actual for every public school in ``scope``, summed per district
+    and for the scope. Five queries whatever the number of schools."""
+    from .models import District, Enrolment, School, SchoolQuota, StaffingStandard, Teacher
+
+    on = on or headcount_day(school_year)
+    schools = list(
+        School.objects.for_scope(scope).filter(ownership=c.Ownership.PUBLIC, is_active=True)
+        .select_related("district").order_by("district__order", "district__code", "code")
+    )
+    ids = [s.pk for s in schools]
+    standards = {s.stage: s for s in StaffingStandard.objects.all()}
+    enrolment = defaultdict(list)
+    for row in Enrolment.objects.filter(school_year=school_year, school_id__in=ids).values(
+        "school_id", "stage", "pupils", "classes"
+    ).order_by("school_id", "stage"):
+        enrolment[row["school_id"]].append(row)
+    approved = dict(
+        SchoolQuota.objects.filter(school_year=school_year, school_id__in=ids).values_list("school_id", "approved")
+    )
+    actual = dict(
+        Teacher.objects.on_roll(on).filter(on_establishment=True, school_id__in=ids)
+        .values("school_id").annotate(n=Count("pk")).values_list("school_id", "n")
+    )
+    rows = []
+    for school in schools:
+        small = bool(school.rural_kind)
+        total = Fraction(0)
+        parts = []
+        for e in enrolment.get(school.pk, []):
+            std = standards.get(e["stage"])
+            if std is None:
+                parts.append(f"{c.Stage(e['stage']).label}：无编制标准")
+                continue
+            value, text = stage_standard(
+                pupils=e["pupils"], classes=e["classes"], pupils_per_post=std.pupils_per_post,
+                posts_per_class=std.posts_per_class, small_school_posts_per_class=std.small_school_posts_per_class,
+                small_school=small,
+            )
+            total += value
+            parts.append(f"{c.Stage(e['stage']).label}：{text}")
+        standard = round_half_up(total)
+        basis = "；".join(parts) + f"；合计 {_frac(total)}，四舍五入为 {standard}" if parts else "本学年无在校生数据，标准编制为 0"
+        head = actual.get(school.pk, 0)
+        recorded = school.pk in approved
+        rows.append(QuotaRow(
+            code=school.code, name=school.name, district_id=school.district_id, district_name=school.district.name,
+            school_id=school.pk, standard=standard, approved=approved[school.pk] if recorded else head,
+            actual=head, approved_recorded=recorded, basis=basis,
+        ))
+    by_district: dict[int, list[QuotaRow]] = defaultdict(list)
+    for row in rows:
+        by_district[row.district_id].append(row)
+    district_objs = {d.pk: d for d in District.objects.filter(pk__in=by_district.keys())}
+    districts = [
+        _sum_rows(district_objs[d].code, district_objs[d].name, by_district[d], district_id=d,
+                  district_name=district_objs[d].name)
+        for d in sorted(by_district, key=lambda d: (district_objs[d].order, district_objs[d].code))
+    ]
+    return QuotaTable(
+        school_year=school_year, on=on, schools=rows, districts=districts,
+        city=_sum_rows("", "合计", rows),
+        school_shortage_by_district={d: sum(r.shortage for r in rs) for d, rs in by_district.items()},
+        school_surplus_by_district={d: sum(r.surplus for r in rs) for d, rs in by_district.items()},
+    )
+
+
+# ---------------------------------------------------------------- the allocation
+@dataclass
+class PlannedLine:
+    level: str  # "district" / "school" / "donor"
+    row: QuotaRow
+    shortage: int
+    surplus: int
+    allocated: int
+    explanation: str
+
+
+@dataclass
+class PoolPlan:
+    posts: int
+    leftover: int
+    lines: list[PlannedLine]
+    explanation: str
+
+
+def allocate_pool(table: QuotaTable, posts: int) -> PoolPlan:
+    """Share ``posts`` of the city pool: to districts by net shortage, then within each district
+    to its schools by shortage; surplus districts proposed as donors. Pure over ``table``."""
+    lines: list[PlannedLine] = []
+    text = [
+        f"{table.school_year}-{table.school_year + 1} 学年周转编制分配测算：本次分配 {posts} 个编制。",
+        "口径：缺编 = 标准编制 − 核定编制（为正时）；区县缺编按全区县净额（Σ标准 − Σ核定）计，区县内先自行调剂（以县为主）。",
+        "第一步：分到区县。",
+    ]
+    d_shares = [Share(d.code, d.name, d.shortage) for d in table.districts]
+    first = largest_remainder(posts, d_shares, unit="区县")
+    text += first.steps
+    schools_of = defaultdict(list)
+    for s in table.schools:
+        schools_of[s.district_id].append(s)
+    text.append("第二步：区县内分到学校（按学校缺编比例，最大余数法，余数相同按学校标识码排序）。")
+    for d in table.districts:
+        got = first.allocated.get(d.code, 0)
+        if d.shortage:
+            lines.append(PlannedLine("district", d, d.shortage, d.surplus, got, first.detail.get(d.code, "")))
+        if not got:
+            continue
+        s_shares = [Share(s.code, s.name, s.shortage) for s in schools_of[d.district_id]]
+        second = largest_remainder(got, s_shares, unit="学校")
+        text.append(f"{d.name}（分得 {got} 个）：" + " ".join(second.steps))
+        for s in schools_of[d.district_id]:
+            if s.shortage:
+                lines.append(PlannedLine(
+                    "school", s, s.shortage, s.surplus, second.allocated.get(s.code, 0), second.detail.get(s.code, ""),
+                ))
+    donors = [d for d in table.districts if d.surplus]
+    if donors:
+        text.append("第三步：建议调出的区县（Σ核定超过Σ标准；可调出数 = min(超编, 核定 − 在编)，即只调出空编）：")
+        for d in donors:
+            why = (f"核定 {d.approved} − 标准 {d.standard} = 超编 {d.surplus}；核定 {d.approved} − 在编 {d.actual} = "
+                   f"{d.vacant}；建议调出 {d.donatable} 个回周转池")
+            text.append(f"{d.name}：{why}。")
+            lines.append(PlannedLine("donor", d, 0, d.surplus, 0, why))
+    allocated = sum(line.allocated for line in lines if line.level == "school")
+    text.append(f"合计分到学校 {allocated} 个，留在周转池 {first.leftover} 个（{allocated} + {first.leftover} = {posts}）。")
+    return PoolPlan(posts=posts, leftover=first.leftover, lines=lines, explanation="\n".join(text))

@@ -1,0 +1,237 @@
+"""Rotation (交流轮岗) planning: the plan arithmetic (pure) and the figures of a scope and school
+year (few queries), on the one definition of ``TeacherQuerySet`` (rotation_population,
+eligible_for_rotation, rotated_in, backbone_on) — DOMAIN.md "Rotation".
+
+Plan arithmetic, for a scope and school year Y with E eligible, R rotated, B of them 骨干:
+
+- the target t% is met when R ÷ E ≥ t%, i.e. R ≥ ⌈E × t%⌉, so ``more = max(0, ⌈E × t%⌉ − R)``;
+- at least s% of the rotated must be 骨干: with ``more`` added rotations, ⌈(R + more) × s%⌉ − B of
+  them must be 骨干. If that is more than ``more`` (too few 骨干 among those already rotated), the
+  extra rotations are all 骨干 and grow the total too: x ≥ (s% × R − B) ÷ (1 − s%).
+
+Teachers inside an ethics ban (一票否决) are never counted as 骨干.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from django.db.models import Count, Exists, OuterRef, Q
+
+from . import choices as c
+from .models import PlanIndicator, RuleSetting, Teacher, rotation_day
+
+
+def _ceil(value: Fraction) -> int:
+    return math.ceil(value)
+
+
+def _pct(value) -> Fraction:
+    return Fraction(Decimal(str(value))) / 100
+
+
+@dataclass(frozen=True)
+class RotationPlan:
+    eligible: int
+    rotated: int
+    rotated_backbone: int
+    target_pct: Decimal
+    backbone_pct: Decimal
+    required: int  # rotations needed in all to reach the target
+    more: int  # further rotations needed (≥ 0)
+    backbone_more: int  # how many of ``more`` must be 骨干
+    backbone_required: int  # 骨干 needed among all rotated after ``more``
+
+    @property
+    def ratio(self) -> float | None:
+        return None if not self.eligible else self.rotated / self.eligible
+
+    @property
+    def met(self) -> bool:
+        return self.more == 0
+
+    @property
+    def backbone_share(self) -> float | None:
+        return None if not self.rotated else self.rotated_backbone / self.rotated
+
+    def explain(self) -> list[str]:
+        """The arithmetic in Chinese, one line a step, checkable by hand."""
+        t, s = self.target_pct.normalize(), self.backbone_pct.normalize()
+        lines = [
+            f"应交流教师 {self.eligible} 人 × {t}% = {_frac(Fraction(self.eligible) * _pct(t))}，"
+            f"向上取整须交流 {self.required} 人；已交流 {self.rotated} 人，还须交流 {self.more} 人。",
+        ]
+        total = self.rotated + self.more
+        lines.append(
+            f"交流后共 {total} 人 × {s}% = {_frac(Fraction(total) * _pct(s))}，向上取整须有骨干 {self.backbone_required} 人；"
+            f"已交流骨干 {self.rotated_backbone} 人，新增交流中至少 {self.backbone_more} 人须为骨干教师。"
+        )
+        return lines
+
+
+def _frac(value: Fraction) -> str:
+    return f"{float(value):.2f}"
+
+
+def rotation_plan(*, eligible: int, rotated: int, rotated_backbone: int, target_pct, backbone_pct) -> RotationPlan:
+    """How many more rotations reach ``target_pct`` and how many of them must be 骨干."""
+    t, s = _pct(target_pct), _pct(backbone_pct)
+    required = _ceil(eligible * t)
+    more = max(0, required - rotated)
+    backbone_more = max(0, _ceil((rotated + more) * s) - rotated_backbone)
+    if backbone_more > more and s < 1:
+        # every added rotation is a 骨干 and the total grows with them
+        backbone_more = max(0, _ceil((rotated * s - rotated_backbone) / (1 - s)))
+        more = backbone_more
+    return RotationPlan(
+        eligible=eligible, rotated=rotated, rotated_backbone=rotated_backbone,
+        target_pct=Decimal(str(target_pct)), backbone_pct=Decimal(str(backbone_pct)),
+        required=required, more=more, backbone_more=backbone_more,
+        backbone_required=_ceil((rotated + more) * s),
+    )
+
+
+# ---------------------------------------------------------------- settings as data
+def min_years() -> int:
+    return int(RuleSetting.get("rotation_min_years", 6))
+
+
+def backbone_min_share() -> Decimal:
+    return Decimal(RuleSetting.get("rotation_backbone_min_share", 20))
+
+
+def rotation_target() -> Decimal:
+    value = PlanIndicator.objects.filter(code="rotation_ratio").order_by("-plan").values_list("target", flat=True).first()
+    return Decimal(15) if value is None else Decimal(value)
+
+
+# ---------------------------------------------------------------- figures of a scope
+DIRECTIONS = [
+    # (key, label) in the order the plan view shows them: 城区→乡村 first
+    ("urban>rural", "城区→乡村"),
+    ("town>rural", "镇区→乡村"),
+    ("urban>town", "城区→镇区"),
+    ("rural>urban", "乡村→城区"),
+    ("rural>town", "乡村→镇区"),
+    ("town>urban", "镇区→城区"),
+    ("same", "同类学校之间"),
+    ("unknown", "交流单位未登记"),
+]
+
+
+def direction_key(from_location: str | None, to_location: str | None) -> str:
+    if not from_location or not to_location:
+        return "unknown"
+    if from_location == to_location:
+        return "same"
+    return f"{from_location}>{to_location}"
+
+
+def eligible_queryset(scope, year: int, years: int | None = None):
+    return Teacher.objects.eligible_for_rotation(year, years if years is not None else min_years()).for_scope(scope)
+
+
+def rotated_queryset(scope, year: int):
+    return Teacher.objects.rotation_population(year).for_scope(scope).rotated_in(year)
+
+
+def counted_backbone(year: int):
+    """Teachers who count as 骨干 for rotation in ``year``: 骨干 on 1 September, not vetoed then."""
+    day = rotation_day(year)
+    return Teacher.objects.backbone_on(day).exclude(pk__in=Teacher.objects.under_ethics_ban(day).values("pk"))
+
+
+def annotate_rotation(qs, year: int):
+    """Per teacher: rotated this year, counts as 骨干, under an ethics ban on 1 September."""
+    day = rotation_day(year)
+    return qs.annotate(
+        has_rotated=Exists(Teacher.objects.rotated_in(year).filter(pk=OuterRef("pk"))),
+        is_backbone=Exists(Teacher.objects.backbone_on(day).filter(pk=OuterRef("pk"))),
+        is_vetoed=Exists(Teacher.objects.under_ethics_ban(day).filter(pk=OuterRef("pk"))),
+    )
+
+
+@dataclass
+class RotationFigures:
+    year: int
+    all: int
+    eligible: int
+    rotated: int
+    rotated_backbone: int
+    eligible_waiting: dict  # location → {"count", "backbone"} of eligible not yet rotated
+    directions: list  # (label, count)
+    plan: RotationPlan
+    min_years: int
+
+
+def rotation_figures(scope, year: int) -> RotationFigures:
+    """The rotation figures of ``scope`` for school year ``year``.
+
+    The counts (all, eligible, rotated, rotated 骨干, directions) are the dashboard's
+    ``selectors.rotation_counts`` — one definition for dashboard and plan; on top, rotated 骨干
+    under an ethics ban on 1 September are not counted as 骨干 (一票否决).
+    """
+    from .selectors import load_targets, rotation_counts
+
+    targets = load_targets()
+    years = targets.rotation_min_years
+    counts = rotation_counts(scope, year, targets).get(None) or {}
+    day = rotation_day(year)
+    population = Teacher.objects.rotation_population(year).for_scope(scope)
+    rotated_ids = Teacher.objects.rotated_in(year).values("pk")
+    eligible_ids = Teacher.objects.eligible_for_rotation(year, years).values("pk")
+    backbone_ids = counted_backbone(year).values("pk")
+    vetoed_backbone = (
+        population.filter(pk__in=rotated_ids).backbone_on(day).under_ethics_ban(day).count()
+    )
+    waiting = {loc: {"count": 0, "backbone": 0} for loc in c.Location.values}
+    for row in (
+        population.filter(pk__in=eligible_ids).exclude(pk__in=rotated_ids).values("school__location")
+        .annotate(n=Count("pk"), b=Count("pk", filter=Q(pk__in=backbone_ids))).order_by()
+    ):
+        waiting[row["school__location"]] = {"count": row["n"], "backbone": row["b"]}
+    directions = {key: 0 for key, _ in DIRECTIONS}
+    for key, n in counts.items():
+        if key[0] == "dir":
+            directions[direction_key(key[1], key[2])] += n
+    rotated = counts.get(("rot", "rotated"), 0)
+    rotated_backbone = counts.get(("rot", "backbone"), 0) - vetoed_backbone
+    eligible = counts.get(("rot", "eligible"), 0)
+    target = targets.target("rotation_ratio")
+    plan = rotation_plan(
+        eligible=eligible, rotated=rotated, rotated_backbone=rotated_backbone,
+        target_pct=Decimal(15) if target is None else target, backbone_pct=targets.backbone_min_share,
+    )
+    return RotationFigures(
+        year=year, all=counts.get(("rot", "all"), 0), eligible=eligible, rotated=rotated,
+        rotated_backbone=rotated_backbone, eligible_waiting=waiting,
+        directions=[(label, directions[key]) for key, label in DIRECTIONS if directions[key] or key == "urban>rural"],
+        plan=plan, min_years=years,
+    )
+
+
+def per_school(scope, year: int):
+    """Eligible, rotated and waiting per school of the scope (one grouped query)."""
+    years = min_years()
+    rotated_ids = Teacher.objects.rotated_in(year).values("pk")
+    eligible_ids = Teacher.objects.eligible_for_rotation(year, years).values("pk")
+    return list(
+        Teacher.objects.rotation_population(year).for_scope(scope)
+        .values("school_id", "school__code", "school__name", "school__location")
+        .annotate(
+            all=Count("pk"),
+            eligible=Count("pk", filter=Q(pk__in=eligible_ids)),
+            rotated=Count("pk", filter=Q(pk__in=rotated_ids)),
+            waiting=Count("pk", filter=Q(pk__in=eligible_ids) & ~Q(pk__in=rotated_ids)),
+        )
+        .order_by("school__code")
+    )
+
+
+def default_year(today: dt.date | None = None) -> int:
+    from .models import school_year_of
+
+    return school_year_of(today or dt.date.today())

@@ -1,0 +1,476 @@
+"""Writes of the workflows (issue 6): rotation, honours and the ethics veto, staffing quotas.
+
+Every function is atomic, validated (``full_clean``), keyword-only, checks that ``user`` may do it
+in their scope, and writes an audit row through ``backend.audit``. Pages, admin actions, imports
+and commands call these and nothing else, so the rules cannot differ between them.
+Refusals are ``ValidationError`` (with a Chinese reason) or ``PermissionDenied``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from backend import audit
+from backend.roles import Role, can_see_ethics, is_hr
+from backend.scoping import scope_for
+
+from . import honours
+from .models import (
+    Award, EthicsCase, EthicsSeverity, Exchange, ExchangeType, HonourType, Nomination, QuotaPool, QuotaProposal,
+    QuotaProposalLine, School, SchoolQuota, Teacher, TitleAppointment,
+)
+from .quota import allocate_pool, quota_table
+
+
+# ---------------------------------------------------------------- who may do what
+def _role(user, *roles) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and (user.is_superuser or user.role in roles))
+
+
+def may_record_rotation(user) -> bool:
+    """City and district HR record exchanges (DOMAIN.md: district HR records rotations)."""
+    return _role(user, Role.CITY_HR, Role.DISTRICT_HR)
+
+
+def may_award(user) -> bool:
+    """City and district HR award, expire, revoke and nominate."""
+    return _role(user, Role.CITY_HR, Role.DISTRICT_HR)
+
+
+def may_record_ethics(user) -> bool:
+    return may_award(user) and can_see_ethics(user)
+
+
+def may_promote(user) -> bool:
+    return is_hr(user)
+
+
+def may_allocate(user) -> bool:
+    """Only city HR runs, accepts or discards an allocation of the city pool."""
+    return _role(user, Role.CITY_HR)
+
+
+def _require(allowed: bool, message: str = "您没有权限执行此操作。") -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _require_schools_in_scope(user, school_ids: Iterable[int]) -> None:
+    ids = {i for i in school_ids if i is not None}
+    if not ids:
+        return
+    scope = scope_for(user)
+    if scope.is_city:
+        return
+    found = set(School.objects.for_scope(scope).filter(pk__in=ids).values_list("pk", flat=True))
+    if found != ids:
+        raise PermissionDenied("该记录不在您的管理范围内。")
+
+
+def _refuse(field: str | None, message: str):
+    raise ValidationError({field: message} if field else message)
+
+
+# ---------------------------------------------------------------- rotation (交流轮岗)
+def _overlap_q(start: dt.date, end: dt.date | None) -> Q:
+    """Exchanges sharing at least one day with [start, end] (end None = open)."""
+    q = Q(end__isnull=True) | Q(end__gte=start)
+    if end is not None:
+        q &= Q(start__lte=end)
+    return q
+
+
+def _describe(ex: Exchange) -> str:
+    end = f"{ex.end:%Y-%m-%d}" if ex.end else "未结束"
+    return f"{ex.exchange_type.name} {ex.start:%Y-%m-%d} 至 {end}"
+
+
+def _validate_exchange(*, teacher, exchange_type, start, end, from_school, to_school, as_backbone, vetoed, backbone,
+                       overlapping) -> list[str]:
+    errors = []
+    if end is not None and end < start:
+        errors.append("结束年月不能早于开始年月。")
+    if to_school is None:
+        errors.append("请填写交流轮岗单位。")
+    elif from_school is not None and to_school.pk == from_school.pk:
+        errors.append("交流轮岗单位不能与原单位相同。")
+    if teacher.left_on is not None and teacher.left_on <= start:
+        errors.append(f"该教师已于 {teacher.left_on:%Y-%m-%d} 离开本校，不能登记交流。")
+    if overlapping:
+        errors.append("与已有交流轮岗记录时间重叠（" + "；".join(_describe(e) for e in overlapping) + "），同一教师不能同时参加两项交流。")
+    if as_backbone:
+        if vetoed:
+            errors.append(vetoed)
+        elif not backbone:
+            errors.append("该教师不是骨干教师（无县级及以上骨干标识或视同骨干的有效荣誉），不能以骨干身份交流。")
+    return errors
+
+
+def exchange_record(
+    *, teacher: Teacher, exchange_type: ExchangeType, start: dt.date, end: dt.date | None = None,
+    from_school: School | None = None, to_school: School, moves_personnel: bool = False,
+    as_backbone: bool = False, user, request=None, source: str = "web",
+) -> Exchange:
+    """Record one exchange. Refuses overlapping exchanges of the same teacher, an end before the
+    start, the same school on both sides, and 骨干 status for a teacher under an ethics ban."""
+    return exchange_record_many(
+        teachers=[teacher], exchange_type=exchange_type, start=start, end=end, to_school=to_school,
+        moves_personnel=moves_personnel, as_backbone=as_backbone, user=user, request=request, source=source,
+        from_school=from_school,
+    )[0]
+
+
+def exchange_record_many(
+    *, teachers: Iterable[Teacher], exchange_type: ExchangeType, start: dt.date, end: dt.date | None = None,
+    to_school: School, moves_personnel: bool = False, as_backbone: bool = False, user, request=None,
+    source: str = "web", from_school: School | None = None,
+) -> list[Exchange]:
+    """Record the same exchange for many teachers (from the eligible list or an import): all or
+    nothing, every refusal named by teacher. Queries do not grow with the number of teachers."""
+    _require(may_record_rotation(user), "只有市、区县教育局人事可以登记交流轮岗。")
+    ids = [t.pk for t in teachers]
+    if not ids:
+        _refuse(None, "请至少选择一名教师。")
+    if len(set(ids)) != len(ids):
+        _refuse(None, "同一教师被选择了两次。")
+    with transaction.atomic():
+        # lock the teachers: two officers recording at once cannot both pass the overlap check
+        locked = {t.pk: t for t in Teacher.objects.select_for_update().filter(pk__in=ids).select_related("school")}
+        _require_schools_in_scope(user, [t.school_id for t in locked.values()])
+        overlapping: dict[int, list[Exchange]] = {}
+        for ex in Exchange.objects.filter(teacher_id__in=ids).filter(_overlap_q(start, end)).select_related("exchange_type"):
+            overlapping.setdefault(ex.teacher_id, []).append(ex)
+        vetoed_reason: dict[int, str] = {}
+        backbone: set[int] = set()
+        if as_backbone:
+            vetoed_reason = {
+                case.teacher_id: honours.veto_text(case, "backbone")
+                for case in EthicsCase.objects.banning_on(start).filter(teacher_id__in=ids).select_related("severity")
+            }
+            backbone = set(Teacher.objects.filter(pk__in=ids).backbone_on(start).values_list("pk", flat=True))
+        errors, rows = [], []
+        for pk in ids:
+            teacher = locked[pk]
+            home = from_school or teacher.school
+            problems = _validate_exchange(
+                teacher=teacher, exchange_type=exchange_type, start=start, end=end, from_school=home,
+                to_school=to_school, as_backbone=as_backbone, vetoed=vetoed_reason.get(pk), backbone=pk in backbone,
+                overlapping=overlapping.get(pk, []),
+            )
+            if problems:
+                errors.append(f"{teacher.name}：" + " ".join(problems))
+                continue
+            ex = Exchange(
+                teacher=teacher, exchange_type=exchange_type, start=start, end=end, from_school=home,
+                to_school=to_school, from_name=home.name if home else "", to_name=to_school.name if to_school else "",
+                moves_personnel=moves_personnel, as_backbone=as_backbone, created_by=user if user.pk else None,
+            )
+            try:
+                ex.full_clean(exclude=["teacher", "from_school", "to_school", "exchange_type", "created_by"])
+            except ValidationError as exc:
+                errors.append(f"{teacher.name}：" + " ".join(exc.messages))
+                continue
+            rows.append(ex)
+        if errors:
+            raise ValidationError(errors)
+        created = Exchange.objects.bulk_create(rows)
+        audit.record_many(
+            audit.entry(audit.CREATE, user=user, request=request, obj=ex, object_repr=f"{ex.teacher} {ex}",
+                        changes=audit.snapshot(ex), source=source, message="登记交流轮岗")
+            for ex in created
+        )
+    return created
+
+
+def exchange_end(*, exchange: Exchange, end: dt.date, user, request=None, source: str = "web") -> Exchange:
+    """End an exchange on ``end`` (not before its start)."""
+    _require(may_record_rotation(user), "只有市、区县教育局人事可以结束交流轮岗。")
+    with transaction.atomic():
+        ex = Exchange.objects.select_for_update().select_related("teacher", "exchange_type").get(pk=exchange.pk)
+        _require_schools_in_scope(user, [ex.teacher.school_id])
+        if end < ex.start:
+            _refuse("end", f"结束年月不能早于开始年月（{ex.start:%Y-%m-%d}）。")
+        if ex.end is not None and ex.end <= end:
+            _refuse("end", f"该交流已于 {ex.end:%Y-%m-%d} 结束。")
+        old = Exchange.objects.get(pk=ex.pk)
+        ex.end = end
+        ex.full_clean(exclude=["teacher", "from_school", "to_school", "exchange_type", "created_by"])
+        ex.save(update_fields=["end"])
+        audit.record(audit.UPDATE, user=user, request=request, obj=ex, object_repr=f"{ex.teacher} {ex}",
+                     changes=audit.diff(old, ex, fields=["end"]), source=source, message="结束交流轮岗")
+    exchange.end = end
+    return ex
+
+
+# ---------------------------------------------------------------- honours and ethics
+def award_grant(
+    *, honour_type: HonourType, awarded_on: dt.date, user, teacher: Teacher | None = None,
+    school: School | None = None, team_name: str = "", awarding_body: str = "", expires_on: dt.date | None = None,
+    nomination: Nomination | None = None, request=None, source: str = "web",
+) -> Award:
+    """Grant an honour to a teacher (or a school's team). 一票否决: refused when the teacher is
+    inside the ban period of a substantiated ethics case on ``awarded_on``."""
+    _require(may_award(user), "只有市、区县教育局人事可以授予荣誉。")
+    if honour_type.is_team and school is None:
+        _refuse("school", "团队/工作室类荣誉须填写所在学校。")
+    if not honour_type.is_team and teacher is None:
+        _refuse("teacher", "请选择教师。")
+    with transaction.atomic():
+        if teacher is not None:
+            teacher = Teacher.objects.select_for_update().select_related("school").get(pk=teacher.pk)
+            reason = honours.veto_reason(teacher, awarded_on, "award")
+            if reason:
+                _refuse("teacher", reason)
+        _require_schools_in_scope(user, [teacher.school_id if teacher else None, school.pk if school else None])
+        award = Award(
+            honour_type=honour_type, teacher=teacher, school=school, team_name=team_name,
+            awarded_on=awarded_on, awarding_body=awarding_body,
+            expires_on=expires_on if expires_on is not None else honours.award_expiry(honour_type, awarded_on),
+        )
+        award.full_clean()
+        award.save()
+        if nomination is not None:
+            Nomination.objects.filter(pk=nomination.pk, award__isnull=True).update(award=award)
+        holder = teacher or team_name or school
+        audit.record(audit.CREATE, user=user, request=request, obj=award, object_repr=f"{holder} {award}",
+                     changes=audit.snapshot(award), source=source, message="授予荣誉")
+    return award
+
+
+def _award_for_update(award: Award, user) -> Award:
+    locked = Award.objects.select_for_update().select_related("honour_type", "teacher").get(pk=award.pk)
+    _require_schools_in_scope(user, [locked.teacher.school_id if locked.teacher_id else locked.school_id])
+    return locked
+
+
+def award_expire(*, award: Award, on: dt.date, user, request=None, source: str = "web") -> Award:
+    """End an award's validity on ``on`` (re-assessment due or not passed)."""
+    _require(may_award(user), "只有市、区县教育局人事可以办理荣誉到期。")
+    with transaction.atomic():
+        locked = _award_for_update(award, user)
+        if on < locked.awarded_on:
+            _refuse("expires_on", "到期日期不能早于授予日期。")
+        old = Award.objects.get(pk=locked.pk)
+        locked.expires_on = on
+        locked.full_clean()
+        locked.save(update_fields=["expires_on"])
+        audit.record(audit.UPDATE, user=user, request=request, obj=locked,
+                     object_repr=f"{locked.teacher or locked.team_name} {locked}",
+                     changes=audit.diff(old, locked, fields=["expires_on"]), source=source, message="荣誉到期")
+    return locked
+
+
+def award_revoke(*, award: Award, on: dt.date, reason: str, user, request=None, source: str = "web") -> Award:
+    """Revoke an award on ``on`` with a reason (e.g. an ethics case that conflicts)."""
+    _require(may_award(user), "只有市、区县教育局人事可以撤销荣誉。")
+    if not reason.strip():
+        _refuse("revoke_reason", "请填写撤销原因。")
+    with transaction.atomic():
+        locked = _award_for_update(award, user)
+        if locked.revoked_on is not None:
+            _refuse(None, f"该荣誉已于 {locked.revoked_on:%Y-%m-%d} 撤销。")
+        if on < locked.awarded_on:
+            _refuse("revoked_on", "撤销日期不能早于授予日期。")
+        old = Award.objects.get(pk=locked.pk)
+        locked.revoked_on, locked.revoke_reason = on, reason.strip()
+        locked.full_clean()
+        locked.save(update_fields=["revoked_on", "revoke_reason"])
+        audit.record(audit.UPDATE, user=user, request=request, obj=locked,
+                     object_repr=f"{locked.teacher or locked.team_name} {locked}",
+                     changes=audit.diff(old, locked, fields=["revoked_on", "revoke_reason"]), source=source,
+                     message="撤销荣誉")
+    return locked
+
+
+def nominate(
+    *, honour_type: HonourType, teacher: Teacher, on: dt.date, user, note: str = "", request=None,
+    source: str = "web",
+) -> Nomination:
+    """Put a teacher forward for ``honour_type`` in the round of ``on``'s year (一票否决 applies)."""
+    _require(may_award(user), "只有市、区县教育局人事可以推荐。")
+    if honour_type.is_team:
+        _refuse("honour_type", "团队/工作室类荣誉不按个人推荐。")
+    with transaction.atomic():
+        teacher = Teacher.objects.select_for_update().select_related("school").get(pk=teacher.pk)
+        _require_schools_in_scope(user, [teacher.school_id])
+        reason = honours.veto_reason(teacher, on, "nominate")
+        if reason:
+            _refuse("teacher", reason)
+        if teacher.left_on is not None and teacher.left_on <= on:
+            _refuse("teacher", "该教师已不在本校任职。")
+        if Award.objects.active_on(on).filter(honour_type=honour_type, teacher=teacher).exists():
+            _refuse("teacher", f"该教师已获得“{honour_type.name}”且仍在有效期内。")
+        if Nomination.objects.filter(honour_type=honour_type, teacher=teacher, round_year=on.year).exists():
+            _refuse("teacher", f"该教师已被推荐参加 {on.year} 年度“{honour_type.name}”评选。")
+        nomination = Nomination(honour_type=honour_type, teacher=teacher, round_year=on.year, nominated_on=on,
+                                note=note, nominated_by=user if user.pk else None)
+        nomination.full_clean()
+        nomination.save()
+        audit.record(audit.CREATE, user=user, request=request, obj=nomination,
+                     object_repr=f"{teacher} {nomination}", changes=audit.snapshot(nomination), source=source,
+                     message="荣誉推荐")
+    return nomination
+
+
+def ethics_case_record(
+    *, teacher: Teacher, severity: EthicsSeverity, occurred_on: dt.date, decided_on: dt.date, user,
+    substantiated: bool = True, description: str = "", request=None, source: str = "web",
+) -> EthicsCase:
+    """Record a 师德失范 case; the ban runs from the decision for the severity's months."""
+    _require(may_record_ethics(user), "只有有权查看师德档案的市、区县教育局人事可以登记师德失范案件。")
+    with transaction.atomic():
+        teacher = Teacher.objects.select_related("school").get(pk=teacher.pk)
+        _require_schools_in_scope(user, [teacher.school_id])
+        case = EthicsCase(
+            teacher=teacher, severity=severity, occurred_on=occurred_on, decided_on=decided_on,
+            substantiated=substantiated, ban_until=honours.ban_until(decided_on, severity.ban_months),
+            description=description, recorded_by=user if user.pk else None,
+        )
+        case.full_clean()
+        case.save()
+        audit.record(audit.CREATE, user=user, request=request, obj=case, object_repr=f"{teacher} 师德失范案件",
+                     changes={k: v for k, v in audit.snapshot(case).items() if k != "description"},
+                     source=source, message="登记师德失范案件")
+    return case
+
+
+def title_promote(
+    *, teacher: Teacher, title: str, appointed_on: dt.date, user, request=None, source: str = "web",
+) -> TitleAppointment:
+    """Appoint a teacher to a professional title (一票否决 applies); the open appointment ends
+    the day before."""
+    _require(may_promote(user), "只有人事部门可以办理职称聘任。")
+    with transaction.atomic():
+        teacher = Teacher.objects.select_for_update().select_related("school").get(pk=teacher.pk)
+        _require_schools_in_scope(user, [teacher.school_id])
+        reason = honours.veto_reason(teacher, appointed_on, "promote")
+        if reason:
+            _refuse("teacher", reason)
+        current = list(TitleAppointment.objects.filter(teacher=teacher, ended_on__isnull=True))
+        for old in current:
+            if old.appointed_on >= appointed_on:
+                _refuse("appointed_on", f"聘任日期须晚于现任职务（{old.get_title_display()}）的聘任日期 {old.appointed_on:%Y-%m-%d}。")
+        appointment = TitleAppointment(teacher=teacher, title=title, appointed_on=appointed_on)
+        appointment.full_clean()
+        for old in current:
+            old.ended_on = appointed_on - dt.timedelta(days=1)
+            old.save(update_fields=["ended_on"])
+        appointment.save()
+        audit.record(audit.CREATE, user=user, request=request, obj=appointment, object_repr=f"{teacher} {appointment}",
+                     changes=audit.snapshot(appointment), source=source, message="职称聘任")
+    return appointment
+
+
+# ---------------------------------------------------------------- staffing quota (编制)
+def pool_available(school_year: int) -> int | None:
+    """Posts of the city pool not yet given out by accepted proposals (None: no pool recorded)."""
+    pool = QuotaPool.objects.filter(school_year=school_year).values_list("posts", flat=True).first()
+    if pool is None:
+        return None
+    used = QuotaProposalLine.objects.filter(
+        proposal__school_year=school_year, proposal__status=QuotaProposal.Status.ACCEPTED, school__isnull=False,
+    ).aggregate(n=Sum("allocated"))["n"] or 0
+    return max(0, pool - used)
+
+
+def quota_allocate(*, school_year: int, posts: int, user, request=None, source: str = "web") -> QuotaProposal:
+    """Compute a proposal sharing ``posts`` of the city pool (draft until a person accepts it)."""
+    _require(may_allocate(user), "只有市教育局人事科可以测算周转编制分配。")
+    if posts <= 0:
+        _refuse("posts", "分配编制数须大于 0。")
+    available = pool_available(school_year)
+    if available is not None and posts > available:
+        _refuse("posts", f"本学年周转编制池剩余 {available} 个，不能分配 {posts} 个。")
+    table = quota_table(scope_for(user), school_year)
+    plan = allocate_pool(table, posts)
+    with transaction.atomic():
+        proposal = QuotaProposal.objects.create(
+            school_year=school_year, posts=posts, explanation=plan.explanation, created_by=user if user.pk else None,
+        )
+        QuotaProposalLine.objects.bulk_create([
+            QuotaProposalLine(
+                proposal=proposal, district_id=line.row.district_id,
+                school_id=line.row.school_id if line.level == "school" else None,
+                standard=line.row.standard, approved_before=line.row.approved, actual=line.row.actual,
+                shortage=line.shortage, surplus=line.surplus, allocated=line.allocated,
+                is_donor=line.level == "donor", explanation=line.explanation,
+            )
+            for line in plan.lines
+        ])
+        audit.record(audit.CREATE, user=user, request=request, obj=proposal,
+                     changes={"posts": posts, "school_year": school_year, "leftover": plan.leftover},
+                     source=source, message="测算周转编制分配方案")
+    return proposal
+
+
+def proposal_accept(*, proposal: QuotaProposal, user, request=None, source: str = "web") -> QuotaProposal:
+    """Accept a draft: each school's approved quota (SchoolQuota of that school year) grows by its
+    allocation; refused when an approved quota changed since the proposal was computed."""
+    _require(may_allocate(user), "只有市教育局人事科可以采纳编制调剂方案。")
+    with transaction.atomic():
+        locked = QuotaProposal.objects.select_for_update().get(pk=proposal.pk)
+        if locked.status != QuotaProposal.Status.DRAFT:
+            _refuse(None, f"该方案{locked.get_status_display()}，不能再采纳。")
+        lines = list(locked.lines.filter(school__isnull=False, allocated__gt=0).select_related("school"))
+        available = pool_available(locked.school_year)
+        given = sum(line.allocated for line in lines)
+        if available is not None and given > available:
+            _refuse(None, f"本学年周转编制池剩余 {available} 个，少于方案分出的 {given} 个。")
+        existing = {q.school_id: q for q in SchoolQuota.objects.select_for_update().filter(
+            school_year=locked.school_year, school_id__in=[line.school_id for line in lines])}
+        stale = [line.school.name for line in lines
+                 if line.school_id in existing and existing[line.school_id].approved != line.approved_before]
+        if stale:
+            _refuse(None, "方案测算后以下学校的核定编制已变化，请重新测算：" + "、".join(stale[:10]) + ("等" if len(stale) > 10 else ""))
+        note = f"采纳编制调剂方案 #{locked.pk}"
+        to_update, to_create, entries = [], [], []
+        for line in lines:
+            quota = existing.get(line.school_id)
+            if quota is None:
+                quota = SchoolQuota(school=line.school, school_year=locked.school_year,
+                                    approved=line.approved_before + line.allocated, note=note)
+                to_create.append(quota)
+                old_value = None
+            else:
+                old_value = quota.approved
+                quota.approved += line.allocated
+                quota.note = note
+                to_update.append(quota)
+            entries.append((quota, old_value, line))
+        SchoolQuota.objects.bulk_create(to_create)
+        SchoolQuota.objects.bulk_update(to_update, ["approved", "note"])
+        audit.record_many(
+            audit.entry(
+                audit.CREATE if old is None else audit.UPDATE, user=user, request=request, obj=quota,
+                changes={"approved": {"label": "核定编制数", "old": old, "new": quota.approved},
+                         "_proposal": locked.pk, "_allocated": line.allocated},
+                source=source, message=note,
+            )
+            for quota, old, line in entries
+        )
+        locked.status, locked.decided_by, locked.decided_at = QuotaProposal.Status.ACCEPTED, user, timezone.now()
+        locked.save(update_fields=["status", "decided_by", "decided_at"])
+        audit.record(audit.UPDATE, user=user, request=request, obj=locked,
+                     changes={"status": {"label": "状态", "old": "待确认", "new": "已采纳"},
+                              "schools": len(entries), "posts": sum(line.allocated for line in lines)},
+                     source=source, message="采纳编制调剂方案")
+    return locked
+
+
+def proposal_discard(*, proposal: QuotaProposal, user, request=None, source: str = "web") -> QuotaProposal:
+    _require(may_allocate(user), "只有市教育局人事科可以放弃编制调剂方案。")
+    with transaction.atomic():
+        locked = QuotaProposal.objects.select_for_update().get(pk=proposal.pk)
+        if locked.status != QuotaProposal.Status.DRAFT:
+            _refuse(None, f"该方案{locked.get_status_display()}，不能放弃。")
+        locked.status, locked.decided_by, locked.decided_at = QuotaProposal.Status.DISCARDED, user, timezone.now()
+        locked.save(update_fields=["status", "decided_by", "decided_at"])
+        audit.record(audit.UPDATE, user=user, request=request, obj=locked,
+                     changes={"status": {"label": "状态", "old": "待确认", "new": "已放弃"}},
+                     source=source, message="放弃编制调剂方案")
+    return locked

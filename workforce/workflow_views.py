@@ -1,0 +1,684 @@
+"""Pages of the workflows (issue 6): rotation, honours and ethics, staffing quotas.
+
+Thin: parse the request, call one selector (``rotation``, ``honours``, ``quota``) or one
+service (``services``), render. Everything is cut to the user's scope; objects outside it are
+404, actions a role may not take are 403.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from io import BytesIO
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from backend import audit
+from backend.roles import Role, can_see_ethics, can_see_identity, is_hr
+from backend.scoping import Scope, scope_for
+from backend.spreadsheets import escape_cell
+
+from . import choices as c
+from . import honours, quota, rotation, services
+from .models import (
+    Award, District, EthicsCase, EthicsSeverity, Exchange, ExchangeType, HonourType, Nomination, QuotaPool,
+    QuotaProposal, School, Teacher, rotation_day, school_year_label,
+)
+
+PAGE_SIZE = 100
+
+
+# ---------------------------------------------------------------- helpers
+def _may_read(user) -> bool:
+    """HR and leadership read the workflows of their scope; teachers do not."""
+    return bool(user.is_authenticated and (is_hr(user) or user.role == Role.LEADER) and scope_for(user).kind != "none")
+
+
+def _gate(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(_("您没有权限访问此页面。"))
+
+
+def _parse_year(value, default: int) -> int:
+    """"2025", "2025-2026" → 2025; anything else → ``default``."""
+    try:
+        year = int(str(value).split("-")[0])
+    except (TypeError, ValueError):
+        return default
+    return year if 2000 <= year <= 2100 else default
+
+
+def _parse_date(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _selected_scope(request) -> tuple[Scope, District | None, list[District]]:
+    """The user's scope, narrowed to ``?district=`` for city-wide users."""
+    scope = scope_for(request.user)
+    if scope.is_city:
+        districts = list(District.objects.all())
+        chosen = next((d for d in districts if str(d.pk) == request.GET.get("district", "")), None)
+        if chosen is not None:
+            return Scope("district", district_id=chosen.pk), chosen, districts
+        return scope, None, districts
+    district = District.objects.filter(pk=scope.district_id).first() if scope.district_id else None
+    return scope, district, []
+
+
+def _scope_label(scope: Scope, district) -> str:
+    if scope.kind == "city":
+        return _("全市")
+    if scope.kind == "district" and district is not None:
+        return district.name
+    if scope.kind == "school":
+        return str(School.objects.filter(pk=scope.school_id).first() or "")
+    return ""
+
+
+def _query_string(request, **changes) -> str:
+    params = request.GET.copy()
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return params.urlencode()
+
+
+def _page(request, qs):
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _error_text(exc: ValidationError, user) -> list[str]:
+    """Messages of a refusal; veto details only for users who may see ethics records."""
+    out = []
+    for message in exc.messages:
+        if message.startswith("师德一票否决") and not can_see_ethics(user):
+            message = _("师德一票否决：该教师处于师德失范处理限制期内，不得办理此项（详情仅限有师德档案权限的人员查看）。")
+        out.append(message)
+    return out
+
+
+def _id_display(teacher, user) -> str:
+    return teacher.id_number if can_see_identity(user) else teacher.masked_id_number
+
+
+def xlsx_response(request, filename: str, title: str, sheets: list[tuple[str, list[str], list[list]]]) -> HttpResponse:
+    """An .xlsx download: one sheet per (name, headers, rows); title in the first row; every text
+    cell through ``escape_cell``; an audit row records the export."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    count = 0
+    for name, headers, rows in sheets:
+        sheet = book.create_sheet(title=name[:31])
+        sheet.append([escape_cell(title)])
+        sheet.append([escape_cell(h) for h in headers])
+        for row in rows:
+            sheet.append([escape_cell(v) for v in row])
+            count += 1
+    buffer = BytesIO()
+    book.save(buffer)
+    audit.record(audit.EXPORT, request=request, object_type="workforce.export", object_repr=filename,
+                 message=f"导出 {title}（{count} 行）")
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    from urllib.parse import quote
+
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+# ================================================================ rotation
+def _rotation_context(request):
+    _gate(_may_read(request.user))
+    scope, district, districts = _selected_scope(request)
+    year = _parse_year(request.GET.get("year"), rotation.default_year())
+    return {
+        "scope": scope, "district": district, "districts": districts, "year": year,
+        "year_label": school_year_label(year), "scope_label": _scope_label(scope, district),
+        "prev_qs": _query_string(request, year=year - 1, page=None),
+        "next_qs": _query_string(request, year=year + 1, page=None),
+        "qs": _query_string(request, page=None), "can_write": services.may_record_rotation(request.user),
+        "day": rotation_day(year), "years": list(range(year - 4, year + 3)),
+    }
+
+
+@login_required
+def rotation_plan(request):
+    ctx = _rotation_context(request)
+    figures = rotation.rotation_figures(ctx["scope"], ctx["year"])
+    ctx.update(
+        figures=figures, plan=figures.plan, explain=figures.plan.explain(),
+        ratio=_pct(figures.plan.ratio), ratio_all=_pct(figures.rotated / figures.all if figures.all else None),
+        backbone_share=_pct(figures.plan.backbone_share),
+        waiting=[(c.Location(loc).label, v["count"], v["backbone"]) for loc, v in figures.eligible_waiting.items()],
+        schools=rotation.per_school(ctx["scope"], ctx["year"]),
+    )
+    if request.GET.get("format") == "xlsx":
+        plan = figures.plan
+        rows = [
+            ["应交流教师（在编，9月1日在本校满%d年）" % figures.min_years, figures.eligible],
+            ["已交流（本学年开始的计入类型交流）", figures.rotated],
+            ["交流比例（已交流 ÷ 应交流）", ctx["ratio"]],
+            ["交流比例（已交流 ÷ 全部义务教育专任教师）", ctx["ratio_all"]],
+            ["目标（%）", str(plan.target_pct)], ["须交流合计", plan.required], ["还须交流", plan.more],
+            ["已交流骨干", figures.rotated_backbone], ["骨干最低占比（%）", str(plan.backbone_pct)],
+            ["新增交流中须为骨干", plan.backbone_more],
+        ] + [[f"方向：{label}", n] for label, n in figures.directions] + [[line, ""] for line in ctx["explain"]]
+        school_rows = [[s["school__code"], s["school__name"], c.Location(s["school__location"]).label, s["all"],
+                        s["eligible"], s["rotated"], s["waiting"]] for s in ctx["schools"]]
+        title = f"{ctx['scope_label']} {ctx['year_label']} 学年交流轮岗计划"
+        return xlsx_response(request, f"交流轮岗计划_{ctx['year_label']}.xlsx", title, [
+            ("计划", ["项目", "数值"], rows),
+            ("各校", ["学校标识码", "学校", "城乡", "义务教育专任教师", "应交流", "已交流", "未交流"], school_rows),
+        ])
+    return render(request, "workforce/rotation/plan.html", ctx)
+
+
+def _eligible_qs(ctx, request):
+    qs = rotation.annotate_rotation(rotation.eligible_queryset(ctx["scope"], ctx["year"]), ctx["year"])
+    state = request.GET.get("state", "waiting")
+    if state == "waiting":
+        qs = qs.filter(has_rotated=False)
+    elif state == "rotated":
+        qs = qs.filter(has_rotated=True)
+    if request.GET.get("school"):
+        qs = qs.filter(school__code=request.GET["school"])
+    # 城区→乡村 first: urban schools' teachers first, 骨干 first within a school
+    loc_order = {c.Location.URBAN: 0, c.Location.TOWN: 1, c.Location.RURAL: 2}
+    from django.db.models import Case, IntegerField, Value, When
+
+    qs = qs.annotate(loc_rank=Case(*[When(school__location=k, then=Value(v)) for k, v in loc_order.items()],
+                                   default=Value(3), output_field=IntegerField()))
+    return qs.select_related("school").order_by("loc_rank", "school__code", "-is_backbone", "school_entry", "name"), state
+
+
+@login_required
+def rotation_eligible(request):
+    ctx = _rotation_context(request)
+    qs, state = _eligible_qs(ctx, request)
+    if request.GET.get("format") == "xlsx":
+        rows = [[t.name, _id_display(t, request.user), t.school.code, t.school.name, t.school.get_location_display(),
+                 t.get_teaching_stage_display(), t.school_entry, "是" if t.is_backbone else "否",
+                 "是" if t.has_rotated else "否"] for t in qs.iterator(chunk_size=2000)]
+        title = f"{ctx['scope_label']} {ctx['year_label']} 学年应交流教师名单"
+        return xlsx_response(request, f"应交流教师_{ctx['year_label']}.xlsx", title, [(
+            "应交流教师", ["姓名", "身份证件号", "学校标识码", "学校", "城乡", "任教学段", "进本校年月", "骨干", "本学年已交流"], rows)])
+    page = _page(request, qs)
+    for t in page:
+        t.id_display = _id_display(t, request.user)
+    ctx.update(
+        page=page, state=state, exchange_types=ExchangeType.objects.all(),
+        target_schools=School.objects.filter(is_active=True).select_related("district").order_by(
+            "district__order", "location", "code") if ctx["can_write"] else [],
+        page_qs=_query_string(request, page=None),
+    )
+    return render(request, "workforce/rotation/eligible.html", ctx)
+
+
+def _exchange_form_values(request):
+    data = request.POST
+    errors = []
+    exchange_type = ExchangeType.objects.filter(pk=data.get("exchange_type") or 0).first()
+    if exchange_type is None:
+        errors.append(_("请选择交流轮岗类型。"))
+    start = _parse_date(data.get("start"))
+    if start is None:
+        errors.append(_("请填写开始日期。"))
+    end = _parse_date(data.get("end")) if data.get("end") else None
+    if data.get("end") and end is None:
+        errors.append(_("结束日期格式不正确。"))
+    to_school = School.objects.filter(pk=data.get("to_school") or 0).first()
+    if to_school is None:
+        errors.append(_("请选择交流轮岗单位。"))
+    return errors, dict(exchange_type=exchange_type, start=start, end=end, to_school=to_school,
+                        moves_personnel=bool(data.get("moves_personnel")), as_backbone=bool(data.get("as_backbone")))
+
+
+@login_required
+@require_POST
+def rotation_record_bulk(request):
+    _gate(services.may_record_rotation(request.user))
+    ids = [int(i) for i in request.POST.getlist("teacher") if i.isdigit()]
+    teachers = list(Teacher.objects.in_scope(request.user).filter(pk__in=ids))
+    back = request.POST.get("next") or reverse("workforce:rotation_eligible")
+    if len(teachers) != len(set(ids)):
+        raise PermissionDenied(_("所选教师不在您的管理范围内。"))
+    errors, values = _exchange_form_values(request)
+    if not errors:
+        try:
+            created = services.exchange_record_many(teachers=teachers, user=request.user, request=request, **values)
+        except ValidationError as exc:
+            errors = _error_text(exc, request.user)
+        else:
+            messages.success(request, _("已登记 %(n)d 名教师的交流轮岗。") % {"n": len(created)})
+    for e in errors:
+        messages.error(request, e)
+    return redirect(back if back.startswith("/") else reverse("workforce:rotation_eligible"))
+
+
+@login_required
+def rotation_record(request, teacher_id: int):
+    """Record an exchange for one teacher of the scope."""
+    _gate(services.may_record_rotation(request.user))
+    teacher = get_object_or_404(Teacher.objects.in_scope(request.user).select_related("school"), pk=teacher_id)
+    errors = []
+    if request.method == "POST":
+        errors, values = _exchange_form_values(request)
+        if not errors:
+            try:
+                services.exchange_record(teacher=teacher, user=request.user, request=request, **values)
+            except ValidationError as exc:
+                errors = _error_text(exc, request.user)
+            else:
+                messages.success(request, _("已登记 %(name)s 的交流轮岗。") % {"name": teacher.name})
+                return redirect(reverse("workforce:rotation_exchanges") + f"?year={rotation.default_year()}")
+    return render(request, "workforce/rotation/record.html", {
+        "teacher": teacher, "id_display": _id_display(teacher, request.user), "errors": errors,
+        "exchange_types": ExchangeType.objects.all(), "post": request.POST, "day": dt.date.today(),
+        "target_schools": School.objects.filter(is_active=True).exclude(pk=teacher.school_id)
+        .select_related("district").order_by("district__order", "location", "code"),
+        "history": teacher.exchanges.select_related("exchange_type", "to_school").order_by("-start"),
+    })
+
+
+@login_required
+def rotation_exchanges(request):
+    ctx = _rotation_context(request)
+    day = ctx["day"]
+    qs = (Exchange.objects.for_scope(ctx["scope"])
+          .filter(Q(start__gte=day, start__lt=rotation_day(ctx["year"] + 1)) | Q(start__lt=day, end__isnull=True)
+                  | Q(start__lt=day, end__gte=day))
+          .select_related("teacher", "exchange_type", "from_school", "to_school").order_by("-start", "teacher__name"))
+    if request.GET.get("format") == "xlsx":
+        rows = [[e.teacher.name, _id_display(e.teacher, request.user), e.exchange_type.name,
+                 "是" if e.exchange_type.counts else "否", "是" if e.moves_personnel else "否", e.start, e.end,
+                 e.from_school.name if e.from_school else e.from_name, e.to_school.name if e.to_school else e.to_name,
+                 "是" if e.as_backbone else "否"] for e in qs.iterator(chunk_size=2000)]
+        title = f"{ctx['scope_label']} {ctx['year_label']} 学年交流轮岗记录"
+        return xlsx_response(request, f"交流轮岗记录_{ctx['year_label']}.xlsx", title, [(
+            "交流轮岗", ["姓名", "身份证件号", "交流轮岗类型", "计入比例", "调动人事关系", "开始年月", "结束年月",
+                      "原单位", "交流轮岗单位", "骨干身份"], rows)])
+    page = _page(request, qs)
+    ctx.update(page=page, today=dt.date.today(), page_qs=_query_string(request, page=None))
+    return render(request, "workforce/rotation/exchanges.html", ctx)
+
+
+@login_required
+@require_POST
+def exchange_end(request, pk: int):
+    exchange = get_object_or_404(Exchange.objects.in_scope(request.user), pk=pk)
+    _gate(services.may_record_rotation(request.user))
+    end = _parse_date(request.POST.get("end"))
+    if end is None:
+        messages.error(request, _("请填写结束日期。"))
+    else:
+        try:
+            services.exchange_end(exchange=exchange, end=end, user=request.user, request=request)
+        except ValidationError as exc:
+            for e in _error_text(exc, request.user):
+                messages.error(request, e)
+        else:
+            messages.success(request, _("已结束该交流轮岗。"))
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/") else reverse("workforce:rotation_exchanges"))
+
+
+# ================================================================ honours
+def _honours_context(request):
+    _gate(_may_read(request.user))
+    scope, district, districts = _selected_scope(request)
+    on = _parse_date(request.GET.get("on")) or dt.date.today()
+    return {"scope": scope, "district": district, "districts": districts, "on": on,
+            "scope_label": _scope_label(scope, district), "can_write": services.may_award(request.user),
+            "can_ethics": can_see_ethics(request.user), "qs": _query_string(request, page=None)}
+
+
+@login_required
+def honours_index(request):
+    ctx = _honours_context(request)
+    on = ctx["on"]
+    active = Award.objects.active_on(on).for_scope(ctx["scope"])
+    types = HonourType.objects.annotate(
+        active=Count("awards", filter=Q(awards__in=active)),
+    ).order_by("level", "name")
+    progress = honours.honour_progress(ctx["scope"], on)
+    if request.GET.get("format") == "xlsx":
+        names = [d.name for d in progress["districts"]]
+        rows = [[t["name"], t["kind"], t["target"], t["count"], "" if t["met"] is None else ("达成" if t["met"] else "未达成"),
+                 t["gap"], *t["by_district"]] for t in progress["targets"]]
+        rows += [[x["name"], "在岗（当日）", "", x["count"], "", "", *x["by_district"]] for x in progress["extra"]]
+        title = f"{ctx['scope_label']} 荣誉目标进展（截至 {on:%Y-%m-%d}）"
+        return xlsx_response(request, "荣誉目标进展.xlsx", title, [
+            ("目标进展", ["指标", "口径", "目标", "现有", "是否达成", "差距", *names], rows),
+            ("荣誉类型", ["代码", "称号", "级别", "视同骨干", "有效期（年）", "团队", "有效授予数"],
+             [[t.code, t.name, t.get_level_display(), "是" if t.makes_backbone else "否", t.validity_years or "长期",
+               "是" if t.is_team else "否", t.active] for t in types]),
+        ])
+    ctx.update(types=types, progress=progress)
+    return render(request, "workforce/honours/index.html", ctx)
+
+
+@login_required
+def honours_awards(request):
+    ctx = _honours_context(request)
+    qs = Award.objects.for_scope(ctx["scope"]).select_related("honour_type", "teacher", "teacher__school", "school")
+    honour_type = HonourType.objects.filter(code=request.GET.get("type", "")).first()
+    if honour_type:
+        qs = qs.filter(honour_type=honour_type)
+    state = request.GET.get("state", "active")
+    if state == "active":
+        qs = qs.filter(pk__in=Award.objects.active_on(ctx["on"]).values("pk"))
+    qs = qs.order_by("-awarded_on", "pk")
+    if request.GET.get("format") == "xlsx":
+        rows = [[a.honour_type.name, a.teacher.name if a.teacher else "", _id_display(a.teacher, request.user) if a.teacher else "",
+                 (a.teacher.school.name if a.teacher else (a.school.name if a.school else "")), a.team_name,
+                 a.awarded_on, a.expires_on, a.revoked_on, a.revoke_reason, a.awarding_body] for a in qs.iterator(chunk_size=2000)]
+        return xlsx_response(request, "荣誉授予.xlsx", f"{ctx['scope_label']} 荣誉授予", [(
+            "荣誉授予", ["称号", "姓名", "身份证件号", "学校", "团队/工作室", "授予日期", "到期日期", "撤销日期", "撤销原因", "授予单位"], rows)])
+    page = _page(request, qs)
+    for a in page:
+        a.id_display = _id_display(a.teacher, request.user) if a.teacher else ""
+    ctx.update(page=page, types=HonourType.objects.all(), honour_type=honour_type, state=state,
+               page_qs=_query_string(request, page=None), today=dt.date.today())
+    return render(request, "workforce/honours/awards.html", ctx)
+
+
+def _teacher_from_form(request, value: str):
+    value = (value or "").strip().upper()
+    if not value:
+        return None
+    qs = Teacher.objects.in_scope(request.user)
+    return qs.filter(pk=int(value)).first() if value.isdigit() and len(value) < 12 else qs.filter(id_number=value).first()
+
+
+@login_required
+def award_new(request):
+    _gate(services.may_award(request.user))
+    errors = []
+    data = request.POST if request.method == "POST" else request.GET
+    if request.method == "POST":
+        honour_type = HonourType.objects.filter(pk=data.get("honour_type") or 0).first()
+        teacher = _teacher_from_form(request, data.get("teacher", ""))
+        school = School.objects.in_scope(request.user).filter(pk=data.get("school") or 0).first()
+        awarded_on = _parse_date(data.get("awarded_on"))
+        if honour_type is None:
+            errors.append(_("请选择荣誉类型。"))
+        if awarded_on is None:
+            errors.append(_("请填写授予日期。"))
+        if data.get("teacher") and teacher is None:
+            errors.append(_("未找到该教师（或不在您的管理范围内）。"))
+        nomination = Nomination.objects.in_scope(request.user).filter(pk=data.get("nomination") or 0).first()
+        if not errors:
+            try:
+                award = services.award_grant(
+                    honour_type=honour_type, teacher=teacher, school=school, team_name=data.get("team_name", ""),
+                    awarded_on=awarded_on, awarding_body=data.get("awarding_body", ""),
+                    expires_on=_parse_date(data.get("expires_on")) if data.get("expires_on") else None,
+                    nomination=nomination, user=request.user, request=request,
+                )
+            except ValidationError as exc:
+                errors = _error_text(exc, request.user)
+            else:
+                messages.success(request, _("已授予“%(name)s”。") % {"name": award.honour_type.name})
+                return redirect("workforce:honours_awards")
+    teacher = _teacher_from_form(request, data.get("teacher", ""))
+    return render(request, "workforce/honours/award_form.html", {
+        "errors": errors, "data": data, "types": HonourType.objects.all(), "teacher": teacher,
+        "teacher_id_display": _id_display(teacher, request.user) if teacher else "",
+        "schools": School.objects.in_scope(request.user).order_by("code"), "today": dt.date.today(),
+    })
+
+
+def _award_action(request, pk: int, action: str):
+    award = get_object_or_404(Award.objects.in_scope(request.user), pk=pk)
+    _gate(services.may_award(request.user))
+    on = _parse_date(request.POST.get("on")) or dt.date.today()
+    try:
+        if action == "revoke":
+            services.award_revoke(award=award, on=on, reason=request.POST.get("reason", ""), user=request.user,
+                                  request=request)
+            messages.success(request, _("已撤销该荣誉。"))
+        else:
+            services.award_expire(award=award, on=on, user=request.user, request=request)
+            messages.success(request, _("已办理该荣誉到期。"))
+    except ValidationError as exc:
+        for e in _error_text(exc, request.user):
+            messages.error(request, e)
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/") else reverse("workforce:honours_awards"))
+
+
+@login_required
+@require_POST
+def award_revoke(request, pk: int):
+    return _award_action(request, pk, "revoke")
+
+
+@login_required
+@require_POST
+def award_expire(request, pk: int):
+    return _award_action(request, pk, "expire")
+
+
+@login_required
+def honours_nominate(request, code: str):
+    ctx = _honours_context(request)
+    honour_type = get_object_or_404(HonourType, code=code, is_team=False)
+    if request.method == "POST":
+        _gate(services.may_award(request.user))
+        teacher = get_object_or_404(Teacher.objects.in_scope(request.user), pk=request.POST.get("teacher") or 0)
+        try:
+            services.nominate(honour_type=honour_type, teacher=teacher, on=dt.date.today(), user=request.user,
+                              note=request.POST.get("note", ""), request=request)
+        except ValidationError as exc:
+            for e in _error_text(exc, request.user):
+                messages.error(request, e)
+        else:
+            messages.success(request, _("已推荐 %(name)s。") % {"name": teacher.name})
+        return redirect(request.get_full_path())
+    qs = honours.candidates(ctx["scope"], honour_type, ctx["on"])
+    if request.GET.get("school"):
+        qs = qs.filter(school__code=request.GET["school"])
+    nominations = (Nomination.objects.for_scope(ctx["scope"]).filter(honour_type=honour_type, round_year=ctx["on"].year)
+                   .select_related("teacher", "teacher__school", "award").order_by("teacher__school__code", "teacher__name"))
+    if request.GET.get("format") == "xlsx":
+        rows = [[t.name, _id_display(t, request.user), t.school.code, t.school.name, t.get_teaching_stage_display(),
+                 "否（一票否决）" if t.is_vetoed else "是"] for t in qs.iterator(chunk_size=2000)]
+        return xlsx_response(request, f"{honour_type.name}候选人.xlsx", f"{ctx['scope_label']} {honour_type.name} 候选人", [
+            ("候选人", ["姓名", "身份证件号", "学校标识码", "学校", "任教学段", "可推荐"], rows)])
+    page = _page(request, qs)
+    for t in page:
+        t.id_display = _id_display(t, request.user)
+    ctx.update(honour_type=honour_type, page=page, nominations=nominations[:500],
+               page_qs=_query_string(request, page=None))
+    return render(request, "workforce/honours/nominate.html", ctx)
+
+
+@login_required
+def honours_conflicts(request):
+    ctx = _honours_context(request)
+    _gate(ctx["can_ethics"])
+    qs = honours.conflicting_awards(ctx["scope"], ctx["on"])
+    if request.GET.get("format") == "xlsx":
+        rows = [[a.honour_type.name, a.teacher.name, _id_display(a.teacher, request.user), a.teacher.school.name,
+                 a.awarded_on, a.expires_on, "是" if a.banned_now else "否", "是" if a.granted_in_ban else "否"]
+                for a in qs.iterator(chunk_size=2000)]
+        return xlsx_response(request, "与师德限制冲突的荣誉.xlsx", f"{ctx['scope_label']} 与师德限制冲突的荣誉", [(
+            "冲突荣誉", ["称号", "姓名", "身份证件号", "学校", "授予日期", "到期日期", "当前处于限制期", "授予时处于限制期"], rows)])
+    page = _page(request, qs)
+    for a in page:
+        a.id_display = _id_display(a.teacher, request.user)
+    ctx.update(page=page, page_qs=_query_string(request, page=None), today=dt.date.today())
+    return render(request, "workforce/honours/conflicts.html", ctx)
+
+
+@login_required
+def honours_ethics(request):
+    ctx = _honours_context(request)
+    _gate(ctx["can_ethics"])
+    errors = []
+    if request.method == "POST":
+        _gate(services.may_record_ethics(request.user))
+        teacher = _teacher_from_form(request, request.POST.get("teacher", ""))
+        severity = EthicsSeverity.objects.filter(pk=request.POST.get("severity") or 0).first()
+        occurred, decided = _parse_date(request.POST.get("occurred_on")), _parse_date(request.POST.get("decided_on"))
+        if teacher is None:
+            errors.append(_("未找到该教师（或不在您的管理范围内）。"))
+        if severity is None:
+            errors.append(_("请选择处理等级。"))
+        if occurred is None or decided is None:
+            errors.append(_("请填写发生日期和认定日期。"))
+        if not errors:
+            try:
+                case = services.ethics_case_record(
+                    teacher=teacher, severity=severity, occurred_on=occurred, decided_on=decided,
+                    substantiated=bool(request.POST.get("substantiated")), description=request.POST.get("description", ""),
+                    user=request.user, request=request,
+                )
+            except ValidationError as exc:
+                errors = exc.messages
+            else:
+                messages.success(request, _("已登记，限制期至 %(d)s。") % {"d": f"{case.ban_until:%Y-%m-%d}"})
+                return redirect("workforce:honours_ethics")
+    qs = EthicsCase.objects.for_scope(ctx["scope"]).select_related("teacher", "teacher__school", "severity").order_by("-decided_on")
+    page = _page(request, qs)
+    for case in page:
+        case.id_display = _id_display(case.teacher, request.user)
+        case.banning = case.substantiated and case.decided_on <= ctx["on"] <= case.ban_until
+    ctx.update(page=page, errors=errors, post=request.POST, severities=EthicsSeverity.objects.all(),
+               can_record=services.may_record_ethics(request.user), page_qs=_query_string(request, page=None))
+    return render(request, "workforce/honours/ethics.html", ctx)
+
+
+# ================================================================ quota
+def _quota_context(request):
+    _gate(_may_read(request.user))
+    scope, district, districts = _selected_scope(request)
+    year = _parse_year(request.GET.get("year"), rotation.default_year())
+    return {"scope": scope, "district": district, "districts": districts, "year": year,
+            "year_label": school_year_label(year), "scope_label": _scope_label(scope, district),
+            "can_allocate": services.may_allocate(request.user),
+            "prev_qs": _query_string(request, year=year - 1, page=None),
+            "next_qs": _query_string(request, year=year + 1, page=None), "qs": _query_string(request, page=None),
+            "years": list(range(year - 4, year + 3))}
+
+
+QUOTA_HEADERS = ["标准编制", "核定编制", "实有在编", "缺编（标准−核定）", "超编（核定−标准）", "空编（核定−在编）"]
+
+
+def _quota_numbers(row) -> list:
+    return [row.standard, row.approved, row.actual, row.shortage, row.surplus, row.vacant]
+
+
+@login_required
+def quota_index(request):
+    ctx = _quota_context(request)
+    table = quota.quota_table(ctx["scope"], ctx["year"])
+    if request.GET.get("format") == "xlsx":
+        title = f"{ctx['scope_label']} {ctx['year_label']} 学年编制（在编人数截至 {table.on:%Y-%m-%d}）"
+        return xlsx_response(request, f"编制_{ctx['year_label']}.xlsx", title, [
+            ("区县", ["区划代码", "区县", *QUOTA_HEADERS, "学校缺编合计", "学校超编合计"],
+             [[d.code, d.name, *_quota_numbers(d), table.school_shortage_by_district.get(d.district_id, 0),
+               table.school_surplus_by_district.get(d.district_id, 0)] for d in table.districts]
+             + [["", "合计", *_quota_numbers(table.city), "", ""]]),
+            ("学校", ["学校标识码", "学校", "区县", *QUOTA_HEADERS, "已核定", "标准编制计算"],
+             [[s.code, s.name, s.district_name, *_quota_numbers(s), "是" if s.approved_recorded else "否（按在编计）",
+               s.basis] for s in table.schools]),
+        ])
+    page = Paginator(table.schools, 200).get_page(request.GET.get("page"))
+    pool = QuotaPool.objects.filter(school_year=ctx["year"]).first()
+    ctx.update(
+        table=table, page=page, pool=pool, available=services.pool_available(ctx["year"]),
+        districts_rows=[(d, table.school_shortage_by_district.get(d.district_id, 0),
+                         table.school_surplus_by_district.get(d.district_id, 0)) for d in table.districts],
+        proposals=QuotaProposal.objects.filter(school_year=ctx["year"]).select_related("created_by", "decided_by")[:20]
+        if scope_for(request.user).is_city else [],
+        page_qs=_query_string(request, page=None), headers=QUOTA_HEADERS,
+    )
+    return render(request, "workforce/quota/index.html", ctx)
+
+
+@login_required
+@require_POST
+def quota_allocate(request):
+    _gate(services.may_allocate(request.user))
+    year = _parse_year(request.POST.get("year"), rotation.default_year())
+    try:
+        posts = int(request.POST.get("posts", ""))
+    except ValueError:
+        messages.error(request, _("请填写分配编制数（整数）。"))
+        return redirect(reverse("workforce:quota_index") + f"?year={year}")
+    try:
+        proposal = services.quota_allocate(school_year=year, posts=posts, user=request.user, request=request)
+    except ValidationError as exc:
+        for e in exc.messages:
+            messages.error(request, e)
+        return redirect(reverse("workforce:quota_index") + f"?year={year}")
+    return redirect("workforce:quota_proposal", pk=proposal.pk)
+
+
+@login_required
+def quota_proposal(request, pk: int):
+    _gate(services.may_allocate(request.user))
+    proposal = get_object_or_404(QuotaProposal.objects.select_related("created_by", "decided_by"), pk=pk)
+    lines = list(proposal.lines.select_related("district", "school", "school__district").order_by(
+        "district__order", "district__code", "school__code"))
+    district_lines = [line for line in lines if line.school_id is None and not line.is_donor]
+    school_lines = [line for line in lines if line.school_id is not None]
+    donor_lines = [line for line in lines if line.is_donor]
+    if request.GET.get("format") == "xlsx":
+        title = f"{school_year_label(proposal.school_year)} 学年周转编制分配方案 #{proposal.pk}（{proposal.get_status_display()}）"
+        head = ["标准编制", "测算时核定编制", "实有在编", "缺编", "分配数", "计算"]
+        return xlsx_response(request, f"编制调剂方案_{proposal.pk}.xlsx", title, [
+            ("区县", ["区县", *head], [[ln.district.name, ln.standard, ln.approved_before, ln.actual, ln.shortage,
+                                        ln.allocated, ln.explanation] for ln in district_lines]),
+            ("学校", ["区县", "学校标识码", "学校", *head], [[ln.school.district.name, ln.school.code, ln.school.name,
+                                                           ln.standard, ln.approved_before, ln.actual, ln.shortage,
+                                                           ln.allocated, ln.explanation] for ln in school_lines]),
+            ("建议调出", ["区县", "超编", "说明"], [[ln.district.name, ln.surplus, ln.explanation] for ln in donor_lines]),
+            ("计算说明", ["说明"], [[line] for line in proposal.explanation.splitlines()]),
+        ])
+    return render(request, "workforce/quota/proposal.html", {
+        "proposal": proposal, "district_lines": district_lines, "school_lines": school_lines,
+        "donor_lines": donor_lines, "explanation": proposal.explanation.splitlines(),
+        "allocated": sum(line.allocated for line in school_lines),
+        "year_label": school_year_label(proposal.school_year),
+    })
+
+
+@login_required
+@require_POST
+def quota_proposal_decide(request, pk: int, decision: str):
+    _gate(services.may_allocate(request.user))
+    proposal = get_object_or_404(QuotaProposal, pk=pk)
+    try:
+        if decision == "accept":
+            services.proposal_accept(proposal=proposal, user=request.user, request=request)
+            messages.success(request, _("已采纳该方案，各校核定编制已更新。"))
+        else:
+            services.proposal_discard(proposal=proposal, user=request.user, request=request)
+            messages.success(request, _("已放弃该方案。"))
+    except ValidationError as exc:
+        for e in exc.messages:
+            messages.error(request, e)
+    return redirect("workforce:quota_proposal", pk=pk)
+
+
+
