@@ -147,7 +147,7 @@ EDITABLE = ("title", "provider", "level", "mode", "hours", "year", "start", "end
 @transaction.atomic
 def credit_update(*, record: CreditRecord, user, evidence=None, **fields) -> CreditRecord:
     """Change a pending or rejected record; it goes (back) to the queue. Approved: refused."""
-    record = CreditRecord.objects.select_for_update().select_related("teacher__school", "programme").get(pk=record.pk)
+    record = _locked_record(record)
     if not can_change(user, record):
         raise PermissionDenied(_("您不能修改该记录。"))
     _locked_check(record)
@@ -179,7 +179,7 @@ def credit_update(*, record: CreditRecord, user, evidence=None, **fields) -> Cre
 
 @transaction.atomic
 def credit_delete(*, record: CreditRecord, user) -> None:
-    record = CreditRecord.objects.select_for_update().select_related("teacher__school", "programme").get(pk=record.pk)
+    record = _locked_record(record)
     if not can_change(user, record):
         raise PermissionDenied(_("您不能删除该记录。"))
     _locked_check(record)
