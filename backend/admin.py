@@ -22,17 +22,18 @@ class UserAdmin(BaseUserAdmin):
     )
 
     def has_module_permission(self, request):
-        return request.user.is_superuser or request.user.role == Role.CITY_HR
+        # getattr: the admin login page asks this for an anonymous user too.
+        return request.user.is_superuser or getattr(request.user, "role", None) == Role.CITY_HR
 
     has_view_permission = has_add_permission = (
-        lambda self, request, obj=None: request.user.is_superuser or request.user.role == Role.CITY_HR
+        lambda self, request, obj=None: request.user.is_superuser or getattr(request.user, "role", None) == Role.CITY_HR
     )
 
     def has_change_permission(self, request, obj=None):
         """City HR manages accounts, but not a superuser's (that would be a way to become one)."""
         if request.user.is_superuser:
             return True
-        if request.user.role != Role.CITY_HR:
+        if getattr(request.user, "role", None) != Role.CITY_HR:
             return False
         return obj is None or not obj.is_superuser
 
