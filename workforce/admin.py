@@ -243,3 +243,141 @@ class QuotaProposalAdmin(CityOnlyAdmin):
         return False
 
 
+
+
+# ---------------------------------------------------------------- workflows (issue 6)
+# Admin writes that carry rules go through ``services``: forms check the same rules (overlap,
+# 一票否决), actions call the services (end an exchange, revoke an award, accept a proposal).
+import datetime as _dt  # noqa: E402
+
+from django import forms  # noqa: E402
+from django.contrib import messages  # noqa: E402
+from django.core.exceptions import PermissionDenied, ValidationError  # noqa: E402
+
+from . import honours as _honours  # noqa: E402
+from . import services as _services  # noqa: E402
+
+
+def _run(modeladmin, request, queryset, call, done: str):
+    ok = 0
+    for obj in queryset:
+        try:
+            call(obj)
+            ok += 1
+        except (ValidationError, PermissionDenied) as exc:
+            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            modeladmin.message_user(request, f"{obj}：{text}", messages.ERROR)
+    if ok:
+        modeladmin.message_user(request, done % {"n": ok}, messages.SUCCESS)
+
+
+class ExchangeAdminForm(forms.ModelForm):
+    class Meta:
+        model = m.Exchange
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        teacher = data.get("teacher") or getattr(self.instance, "teacher", None)
+        if teacher is not None and data.get("start"):
+            _services.exchange_check(
+                teacher=teacher, start=data["start"], end=data.get("end"), to_school=data.get("to_school"),
+                from_school=data.get("from_school"), as_backbone=bool(data.get("as_backbone")),
+                exclude_pk=self.instance.pk,
+            )
+        return data
+
+
+class VetoFormMixin:
+    """一票否决 in admin forms: the teacher may not get this record on ``veto_date_field``."""
+
+    veto_date_field = ""
+    veto_action = ""
+
+    def clean(self):
+        data = super().clean()
+        teacher = data.get("teacher") or getattr(self.instance, "teacher", None)
+        day = data.get(self.veto_date_field)
+        if teacher is not None and day is not None and (self.instance.pk is None or self.has_changed()):
+            reason = _honours.veto_reason(teacher, day, self.veto_action)
+            if reason:
+                raise ValidationError(reason)
+        return data
+
+
+class AwardAdminForm(VetoFormMixin, forms.ModelForm):
+    veto_date_field, veto_action = "awarded_on", "award"
+
+    class Meta:
+        model = m.Award
+        fields = "__all__"
+
+
+class TitleAdminForm(VetoFormMixin, forms.ModelForm):
+    veto_date_field, veto_action = "appointed_on", "promote"
+
+    class Meta:
+        model = m.TitleAppointment
+        fields = "__all__"
+
+
+@admin.action(description="结束所选交流轮岗（今日）")
+def end_exchanges(modeladmin, request, queryset):
+    today = _dt.date.today()
+    _run(modeladmin, request, queryset.filter(end__isnull=True),
+         lambda ex: _services.exchange_end(exchange=ex, end=today, user=request.user, request=request, source="admin"),
+         "已结束 %(n)d 项交流。")
+
+
+@admin.action(description="撤销所选荣誉（师德一票否决）")
+def revoke_awards(modeladmin, request, queryset):
+    today = _dt.date.today()
+    _run(modeladmin, request, queryset,
+         lambda a: _services.award_revoke(award=a, on=today, reason="师德一票否决", user=request.user,
+                                          request=request, source="admin"),
+         "已撤销 %(n)d 项荣誉。")
+
+
+@admin.action(description="采纳所选方案（更新核定编制）")
+def accept_proposals(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset,
+         lambda p: _services.proposal_accept(proposal=p, user=request.user, request=request, source="admin"),
+         "已采纳 %(n)d 个方案。")
+
+
+@admin.action(description="放弃所选方案")
+def discard_proposals(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset,
+         lambda p: _services.proposal_discard(proposal=p, user=request.user, request=request, source="admin"),
+         "已放弃 %(n)d 个方案。")
+
+
+ExchangeAdmin.form = ExchangeAdminForm
+ExchangeInline.form = ExchangeAdminForm
+ExchangeAdmin.actions = [end_exchanges]
+AwardAdmin.form = AwardAdminForm
+AwardInline.form = AwardAdminForm
+AwardAdmin.actions = [revoke_awards]
+TitleAppointmentAdmin.form = TitleAdminForm
+TitleInline.form = TitleAdminForm
+QuotaProposalAdmin.actions = [accept_proposals, discard_proposals]
+EthicsCaseAdmin.readonly_fields = ["ban_until"]
+
+
+def _ethics_save_model(self, request, obj, form, change):
+    """限制期至 is always the decision date plus the severity's months (as the service computes it)."""
+    obj.ban_until = _honours.ban_until(obj.decided_on, obj.severity.ban_months)
+    super(EthicsCaseAdmin, self).save_model(request, obj, form, change)
+
+
+EthicsCaseAdmin.save_model = _ethics_save_model
+
+
+@admin.register(m.Nomination)
+class NominationAdmin(ScopedAdmin):
+    list_display = ["teacher", "honour_type", "round_year", "nominated_on", "award"]
+    list_filter = ["honour_type", "round_year"]
+    list_select_related = ["teacher", "honour_type", "award"]
+    raw_id_fields = ["teacher", "award"]
+    search_fields = ["teacher__name"]
+    write_roles = frozenset({Role.CITY_HR, Role.DISTRICT_HR})

@@ -59,14 +59,14 @@ class RotationPlan:
 
     def explain(self) -> list[str]:
         """The arithmetic in Chinese, one line a step, checkable by hand."""
-        t, s = self.target_pct.normalize(), self.backbone_pct.normalize()
+        t, s = _plain(self.target_pct), _plain(self.backbone_pct)
         lines = [
-            f"应交流教师 {self.eligible} 人 × {t}% = {_frac(Fraction(self.eligible) * _pct(t))}，"
+            f"应交流教师 {self.eligible} 人 × {t}% = {_frac(Fraction(self.eligible) * _pct(self.target_pct))}，"
             f"向上取整须交流 {self.required} 人；已交流 {self.rotated} 人，还须交流 {self.more} 人。",
         ]
         total = self.rotated + self.more
         lines.append(
-            f"交流后共 {total} 人 × {s}% = {_frac(Fraction(total) * _pct(s))}，向上取整须有骨干 {self.backbone_required} 人；"
+            f"交流后共 {total} 人 × {s}% = {_frac(Fraction(total) * _pct(self.backbone_pct))}，向上取整须有骨干 {self.backbone_required} 人；"
             f"已交流骨干 {self.rotated_backbone} 人，新增交流中至少 {self.backbone_more} 人须为骨干教师。"
         )
         return lines
@@ -74,6 +74,12 @@ class RotationPlan:
 
 def _frac(value: Fraction) -> str:
     return f"{float(value):.2f}"
+
+
+def _plain(value: Decimal) -> str:
+    """15.00 → "15", 17.50 → "17.5" (never "2E+1")."""
+    text = format(Decimal(value), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def rotation_plan(*, eligible: int, rotated: int, rotated_backbone: int, target_pct, backbone_pct) -> RotationPlan:

@@ -111,6 +111,24 @@ def _validate_exchange(*, teacher, exchange_type, start, end, from_school, to_sc
     return errors
 
 
+def exchange_check(
+    *, teacher: Teacher, start: dt.date, end: dt.date | None, to_school: School | None,
+    from_school: School | None = None, as_backbone: bool = False, exclude_pk: int | None = None,
+) -> None:
+    """The rules of ``exchange_record`` for a form that saves by itself (the admin): raises
+    ``ValidationError`` with the reasons, writes nothing."""
+    overlapping = list(Exchange.objects.filter(teacher=teacher).filter(_overlap_q(start, end))
+                       .exclude(pk=exclude_pk).select_related("exchange_type"))
+    vetoed = honours.veto_reason(teacher, start, "backbone") if as_backbone else None
+    backbone = as_backbone and Teacher.objects.filter(pk=teacher.pk).backbone_on(start).exists()
+    problems = _validate_exchange(
+        teacher=teacher, exchange_type=None, start=start, end=end, from_school=from_school or teacher.school,
+        to_school=to_school, as_backbone=as_backbone, vetoed=vetoed, backbone=backbone, overlapping=overlapping,
+    )
+    if problems:
+        raise ValidationError(problems)
+
+
 def exchange_record(
     *, teacher: Teacher, exchange_type: ExchangeType, start: dt.date, end: dt.date | None = None,
     from_school: School | None = None, to_school: School, moves_personnel: bool = False,

@@ -221,3 +221,19 @@ def test_award_form_and_export(world, client):
     assert client.get(reverse("workforce:honours_index"), {"format": "xlsx"}).status_code == 200
     client.force_login(world.users.teacher)
     assert client.get(reverse("workforce:honours_index")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_admin_applies_the_veto_and_revokes_through_the_service(world, officer, client):
+    case(world, world.t1, officer, decided=D(2025, 1, 10))
+    client.force_login(world.users.district)
+    response = client.post(reverse("admin:workforce_award_add"), {
+        "honour_type": mingshi().pk, "teacher": world.t1.pk, "awarded_on": "2025-06-01"})
+    assert response.status_code == 200 and "师德一票否决" in response.content.decode()
+    assert not Award.objects.exists()
+    award = services.award_grant(honour_type=mingshi(), teacher=world.t1b, awarded_on=D(2025, 6, 1),
+                                 user=world.users.district)
+    client.post(reverse("admin:workforce_award_changelist"),
+                {"action": "revoke_awards", "_selected_action": [award.pk]})
+    award.refresh_from_db()
+    assert award.revoked_on == dt.date.today() and award.revoke_reason == "师德一票否决"

@@ -172,3 +172,15 @@ def test_quota_pages(world, client, django_assert_max_num_queries):
     assert [d.name for d in page.context["table"].districts] == ["灌南县"]
     assert client.post(reverse("workforce:quota_allocate"), {"year": YEAR, "posts": 5}).status_code == 403
     assert client.get(reverse("workforce:quota_proposal", args=[proposal.pk])).status_code == 403
+
+
+@pytest.mark.django_db
+def test_admin_accepts_through_the_service(world, client):
+    make_city(world)
+    proposal = services.quota_allocate(school_year=YEAR, posts=10, user=world.users.city)
+    client.force_login(world.users.city)
+    client.post(reverse("admin:workforce_quotaproposal_changelist"),
+                {"action": "accept_proposals", "_selected_action": [proposal.pk]})
+    proposal.refresh_from_db()
+    assert proposal.status == "accepted"
+    assert SchoolQuota.objects.get(school=world.s1, school_year=YEAR).approved == 86

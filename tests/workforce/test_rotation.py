@@ -255,3 +255,14 @@ def test_record_one_through_the_page(client, world, kinds):
     again = client.post(url, {"exchange_type": kinds[0].pk, "start": "2026-01-01", "to_school": world.s1b.pk})
     assert "时间重叠" in again.content.decode()
     assert Teacher.objects.get(pk=world.t1.pk).exchanges.count() == 1
+
+
+@pytest.mark.django_db
+def test_admin_refuses_an_overlapping_exchange(world, client, kinds):
+    record(world, world.t1, D(2025, 9, 1))
+    client.force_login(world.users.district)
+    response = client.post(reverse("admin:workforce_exchange_add"), {
+        "teacher": world.t1.pk, "exchange_type": kinds[0].pk, "start": "2026-01-01", "to_school": world.s1b.pk,
+        "from_school": world.s1.pk})
+    assert response.status_code == 200 and "时间重叠" in response.content.decode()
+    assert Exchange.objects.count() == 1
