@@ -86,6 +86,24 @@ class ScopedAdmin(AuditedAdminMixin, admin.ModelAdmin):
             return qs.for_scope(scope_for(request.user)) if hasattr(qs, "for_scope") else qs
         return qs if scope_for(request.user).is_city else qs.none()
 
+    def get_inline_instances(self, request, obj=None):
+        """Inline rows (a teacher's education, titles, exchanges, awards) follow this admin's
+        role-based rights; Django's default asks model permissions, which our roles do not use,
+        so HR would not see them at all. An inline that sets ``own_permissions = True`` keeps its own."""
+        instances = []
+        for inline_class in self.get_inlines(request, obj):
+            inline = inline_class(self.model, self.admin_site)
+            if not getattr(inline, "own_permissions", False):
+                _follow_parent(inline, self)
+            if request:
+                if not (inline.has_view_or_change_permission(request, obj) or inline.has_add_permission(request, obj)
+                        or inline.has_delete_permission(request, obj)):
+                    continue
+                if not inline.has_add_permission(request, obj):
+                    inline.max_num = 0
+            instances.append(inline)
+        return instances
+
     def get_object(self, request, object_id, from_field=None):
         """Out of scope or missing: 404 (the admin would redirect with "does not exist")."""
         obj = super().get_object(request, object_id, from_field)
@@ -121,6 +139,15 @@ class ScopedAdmin(AuditedAdminMixin, admin.ModelAdmin):
         if hasattr(manager.get_queryset(), "for_scope"):
             kwargs.setdefault("queryset", manager.get_queryset().for_scope(scope_for(request.user)))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def _follow_parent(inline, parent) -> None:
+    """Give ``inline`` the rights of ``parent`` on the parent object: view = view, add and change
+    = change, delete = delete."""
+    inline.has_view_permission = lambda request, obj=None: parent.has_view_permission(request, obj)
+    inline.has_add_permission = lambda request, obj=None: parent.has_change_permission(request, obj)
+    inline.has_change_permission = lambda request, obj=None: parent.has_change_permission(request, obj)
+    inline.has_delete_permission = lambda request, obj=None: parent.has_delete_permission(request, obj)
 
 
 class CityOnlyAdmin(ScopedAdmin):
