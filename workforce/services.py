@@ -158,7 +158,7 @@ def exchange_record_many(
         _refuse(None, "同一教师被选择了两次。")
     with transaction.atomic():
         # lock the teachers: two officers recording at once cannot both pass the overlap check
-        locked = {t.pk: t for t in Teacher.objects.select_for_update().filter(pk__in=ids).select_related("school")}
+        locked = {t.pk: t for t in Teacher.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("school")}
         _require_schools_in_scope(user, [t.school_id for t in locked.values()])
         overlapping: dict[int, list[Exchange]] = {}
         for ex in Exchange.objects.filter(teacher_id__in=ids).filter(_overlap_q(start, end)).select_related("exchange_type"):
@@ -209,7 +209,7 @@ def exchange_end(*, exchange: Exchange, end: dt.date, user, request=None, source
     """End an exchange on ``end`` (not before its start)."""
     _require(may_record_rotation(user), "只有市、区县教育局人事可以结束交流轮岗。")
     with transaction.atomic():
-        ex = Exchange.objects.select_for_update().select_related("teacher", "exchange_type").get(pk=exchange.pk)
+        ex = Exchange.objects.select_for_update(of=("self",)).select_related("teacher", "exchange_type").get(pk=exchange.pk)
         _require_schools_in_scope(user, [ex.teacher.school_id])
         if end < ex.start:
             _refuse("end", f"结束年月不能早于开始年月（{ex.start:%Y-%m-%d}）。")
@@ -240,7 +240,7 @@ def award_grant(
         _refuse("teacher", "请选择教师。")
     with transaction.atomic():
         if teacher is not None:
-            teacher = Teacher.objects.select_for_update().select_related("school").get(pk=teacher.pk)
+            teacher = Teacher.objects.select_for_update(of=("self",)).select_related("school").get(pk=teacher.pk)
             reason = honours.veto_reason(teacher, awarded_on, "award")
             if reason:
                 _refuse("teacher", reason)
@@ -261,7 +261,7 @@ def award_grant(
 
 
 def _award_for_update(award: Award, user) -> Award:
-    locked = Award.objects.select_for_update().select_related("honour_type", "teacher").get(pk=award.pk)
+    locked = Award.objects.select_for_update(of=("self",)).select_related("honour_type", "teacher").get(pk=award.pk)
     _require_schools_in_scope(user, [locked.teacher.school_id if locked.teacher_id else locked.school_id])
     return locked
 
@@ -314,7 +314,7 @@ def nominate(
     if honour_type.is_team:
         _refuse("honour_type", "团队/工作室类荣誉不按个人推荐。")
     with transaction.atomic():
-        teacher = Teacher.objects.select_for_update().select_related("school").get(pk=teacher.pk)
+        teacher = Teacher.objects.select_for_update(of=("self",)).select_related("school").get(pk=teacher.pk)
         _require_schools_in_scope(user, [teacher.school_id])
         reason = honours.veto_reason(teacher, on, "nominate")
         if reason:
@@ -364,7 +364,7 @@ def title_promote(
     the day before."""
     _require(may_promote(user), "只有人事部门可以办理职称聘任。")
     with transaction.atomic():
-        teacher = Teacher.objects.select_for_update().select_related("school").get(pk=teacher.pk)
+        teacher = Teacher.objects.select_for_update(of=("self",)).select_related("school").get(pk=teacher.pk)
         _require_schools_in_scope(user, [teacher.school_id])
         reason = honours.veto_reason(teacher, appointed_on, "promote")
         if reason:
