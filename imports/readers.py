@@ -1,0 +1,1050 @@
+"""Streaming readers for the spreadsheets that schools and districts upload.
+
+Usage::
+
+    with open_workbook(uploaded_file, "花名册.xlsx") as workbook:
+        for sheet in iter_sheets(workbook, header_matcher("teacher")):
+            if sheet.header_row is None:
+                continue                      # e.g. a 填表说明 sheet
+            for row_number, cells in sheet.rows:
+                ...                           # row_number is what Excel shows
+
+Formats and engines
+-------------------
+* ``.xlsx`` / ``.xlsm``: python-calamine (fast, Rust); openpyxl (read-only mode) if
+  calamine cannot open the file.
+* ``.xls``: python-calamine; xlrd if calamine cannot open the file.
+* ``.csv``: the ``csv`` module; UTF-8 (with or without BOM), UTF-16 with BOM, or
+  GB18030 (a superset of the GBK that Chinese Excel writes).
+
+Cell values
+-----------
+Blank cells are ``""``. Other values are ``str``, ``int``, ``float``, ``bool``,
+``datetime.date`` / ``datetime.datetime`` (date-formatted cells), ``datetime.time`` or
+``datetime.timedelta``. CSV cells are always ``str``.
+
+* Formulas are never evaluated. calamine and openpyxl return the value Excel cached when
+  it last saved the file; a formula that was never calculated (e.g. written by a script)
+  reads as blank. A *text* cell whose content starts with ``=`` stays that text.
+* Error cells (``#N/A``, ``#REF!``) read as blank with calamine, as their text with
+  openpyxl and xlrd.
+* Merged cells: Excel keeps the value only in the top-left cell of a merged area. With
+  calamine (the normal path) the value is copied into the other cells of merged areas
+  that lie below the header row, so a school name merged over ten teacher rows reaches
+  all ten. openpyxl in read-only mode and xlrd (without formatting info) do not report
+  merged areas, so with those fallbacks the other cells read as blank. Merged header
+  rows (two-row headers) are not supported.
+
+Memory
+------
+Data rows are produced one at a time as Python lists. calamine builds the cell grid of
+one sheet in native memory when the sheet is opened (about 32 bytes a cell plus the text:
+some 150 MB for 60,000 rows × 34 columns), bounded by ``max_cells``; openpyxl and the CSV
+reader stream the file; xlrd holds the file in memory (bounded by ``max_size``).
+
+Hostile files
+-------------
+``open_workbook`` refuses, with :class:`UnreadableFile` and a Chinese message naming the
+file: files over ``max_size``; content that does not match the extension (checked on
+magic bytes); zip bombs (declared sizes from the central directory: total over
+``max_uncompressed``, or a large part compressed more than ``max_ratio`` times; and,
+because declared sizes can lie and calamine's zip reader does not enforce them, each
+part is inflated once with zlib and refused if it produces more than it declares); XML
+parts with a ``<!DOCTYPE`` or ``<!ENTITY`` (entity-expansion attacks); and sheets whose
+cell grid (from A1 to the farthest cell or row, found by scanning the XML while it is
+inflated) exceeds ``max_cells``, because calamine allocates that whole grid at once.
+openpyxl, when it is used, parses with defusedxml automatically because defusedxml is
+installed. The grid check does not cover ``.xls`` (its grid is at most 65,536 × 256).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime
+import io
+import os
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from itertools import chain, islice
+from typing import Any, Callable, Collection, Iterator
+
+__all__ = [
+    "UnreadableFile",
+    "Workbook",
+    "SheetInfo",
+    "SheetData",
+    "open_workbook",
+    "iter_sheets",
+    "normalise_header",
+    "detect_header_row",
+    "column_letter",
+    "DEFAULT_MAX_SIZE",
+    "DEFAULT_MAX_UNCOMPRESSED",
+    "DEFAULT_MAX_RATIO",
+    "DEFAULT_MAX_CELLS",
+    "HEADER_SCAN_ROWS",
+]
+
+DEFAULT_MAX_SIZE = 50 * 1024 * 1024
+DEFAULT_MAX_UNCOMPRESSED = 200 * 1024 * 1024
+DEFAULT_MAX_RATIO = 100
+# Parts smaller than this are not held to max_ratio: they cannot hurt.
+RATIO_CHECK_MIN_BYTES = 1024 * 1024
+MAX_ZIP_ENTRIES = 10_000
+# calamine builds a dense grid from A1 to the farthest cell (32 bytes a cell): a 2 KB file
+# with cells in A1 and XFD1048576 would ask for 550 GB and abort the process.
+DEFAULT_MAX_CELLS = 10_000_000
+HEADER_SCAN_ROWS = 15
+MIN_HEADER_MATCHES = 2
+
+FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".csv": "csv"}
+
+XLSX_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+_XML_HEAD_BYTES = 4096
+_CHUNK = 64 * 1024
+
+# Headers of the row-number column; a row with only this column filled is empty.
+ROW_NUMBER_HEADERS = frozenset({"序号", "行号", "no", "no."})
+
+
+class UnreadableFile(Exception):
+    """The file cannot or must not be read; ``message`` is Chinese and names the file."""
+
+    def __init__(self, message: str, detail: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.detail = detail  # technical reason, for logs only
+
+
+# --------------------------------------------------------------------------- headers
+
+def _build_header_table() -> dict[int, int | None]:
+    table: dict[int, int | None] = {0xFF01 + i: 0x21 + i for i in range(94)}
+    for ch in "*＊ \t\r\n\v\f\u3000\xa0\u2002\u2003\u2009\u200b\u200c\u200d\ufeff" \
+              "\"'＂＇“”‘’「」『』:：":
+        table[ord(ch)] = None
+    return table
+
+
+_HEADER_TABLE = _build_header_table()
+
+
+def normalise_header(text: Any) -> str:
+    """Normalise a header for comparison.
+
+    Removes ``*``/``＊`` (required marks), all spaces (ASCII, full-width, NBSP, zero-width)
+    and line breaks, quote marks and colons; maps full-width ASCII (letters, digits,
+    ``（）``) to half-width and lower-cases ASCII letters. ``"*身份证件号 "`` and
+    ``"身份证件号"`` give the same result, as do ``是否“双师型”教师`` and ``是否"双师型"教师``.
+    """
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        text = _cell_text(text)
+    return "".join(text.translate(_HEADER_TABLE).split()).lower()
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+HeaderMatcher = Callable[[str], Any]
+
+
+def _as_matcher(known_headers: HeaderMatcher | Collection[str]) -> HeaderMatcher:
+    if callable(known_headers):
+        return known_headers
+    known = {normalise_header(h) for h in known_headers}
+    return known.__contains__
+
+
+def _score_row(cells: list, matcher: HeaderMatcher) -> int:
+    seen = set()
+    for value in cells:
+        key = normalise_header(value)
+        if key and key not in seen and matcher(key):
+            seen.add(key)
+    return len(seen)
+
+
+def detect_header_row(
+    rows: list[list],
+    known_headers: HeaderMatcher | Collection[str],
+    *,
+    min_matches: int = MIN_HEADER_MATCHES,
+) -> int | None:
+    """Return the index in ``rows`` of the header row, or None.
+
+    The header row is the row with the most distinct recognised headers (the first such
+    row on a tie), and it needs at least ``min_matches`` of them. ``known_headers`` is a
+    callable taking a normalised header, or a collection of header names.
+    """
+    matcher = _as_matcher(known_headers)
+    best_index, best_score = None, min_matches - 1
+    for index, cells in enumerate(rows):
+        score = _score_row(cells, matcher)
+        if score > best_score:
+            best_index, best_score = index, score
+    return best_index
+
+
+def column_letter(index: int) -> str:
+    """Excel column letter of a 0-based column index (0 → A, 27 → AB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+# --------------------------------------------------------------------------- results
+
+@dataclass
+class SheetInfo:
+    """A sheet of a workbook."""
+
+    name: str
+    visible: bool = True
+
+
+@dataclass
+class SheetData:
+    """One sheet, located header and streaming data rows.
+
+    ``header_row`` is the Excel row number of the header (None when no row looked like
+    a header; ``headers`` is then empty and ``rows`` yields nothing). ``headers`` are the
+    header cells as written (text; blanks are ""), indexed like the data cells: index 0 is
+    column A. ``rows`` yields ``(excel_row_number, cells)`` for each non-empty data row;
+    ``cells`` is at least as long as ``headers``. ``merged_filled`` tells whether merged
+    areas were filled in; ``row_number_column`` is the index of the 序号 column, if any;
+    ``first_column`` the index of the first non-blank header.
+    """
+
+    name: str
+    header_row: int | None
+    headers: list[str]
+    rows: Iterator[tuple[int, list]]
+    visible: bool = True
+    engine: str = ""
+    merged_filled: bool = False
+    row_number_column: int | None = None
+    first_column: int = 0
+
+
+# --------------------------------------------------------------------------- sources
+
+class _Source:
+    """A binary, seekable view of the upload plus its filesystem path when there is one."""
+
+    def __init__(self, source: Any, max_size: int, filename: str):
+        self.path: str | None = None
+        self._owned = False
+        if isinstance(source, (str, os.PathLike)):
+            self.path = os.fspath(source)
+        elif callable(getattr(source, "temporary_file_path", None)):
+            self.path = source.temporary_file_path()
+        if self.path is not None:
+            try:
+                self.file = open(self.path, "rb")
+            except OSError as exc:
+                raise UnreadableFile(f"文件“{filename}”无法打开。", str(exc)) from exc
+            self._owned = True
+            self.size = os.fstat(self.file.fileno()).st_size
+            return
+        fileobj = source
+        if not hasattr(fileobj, "read"):
+            raise TypeError("source must be a path or a binary file object")
+        seekable = getattr(fileobj, "seekable", lambda: False)()
+        if seekable:
+            fileobj.seek(0, os.SEEK_END)
+            self.size = fileobj.tell()
+            fileobj.seek(0)
+            self.file = fileobj
+        else:
+            data = fileobj.read(max_size + 1)
+            if isinstance(data, str):
+                raise TypeError("the file must be opened in binary mode")
+            self.size = len(data)
+            self.file = io.BytesIO(data)
+            self._owned = True
+
+    def head(self, n: int) -> bytes:
+        self.file.seek(0)
+        data = self.file.read(n)
+        self.file.seek(0)
+        if isinstance(data, str):
+            raise TypeError("the file must be opened in binary mode")
+        return data
+
+    def read_all(self) -> bytes:
+        self.file.seek(0)
+        data = self.file.read()
+        self.file.seek(0)
+        return data
+
+    def close(self) -> None:
+        if self._owned:
+            self.file.close()
+
+
+def _describe_content(head: bytes) -> str:
+    """Short Chinese description of what the first bytes look like."""
+    if head.startswith(XLSX_MAGIC):
+        return "新版 Excel（.xlsx）文件或其他 zip 压缩包"
+    if head.startswith(OLE2_MAGIC):
+        return "旧版 Excel（.xls）文件或加密的 Excel 文件"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if stripped.startswith((b"<html", b"<!doctype html", b"<table", b"<meta")) or \
+            b"<html" in stripped[:1024]:
+        return "网页（HTML），很多系统导出的“Excel”其实是网页"
+    if stripped.startswith(b"<?xml") or stripped.startswith(b"<"):
+        return "XML 文本"
+    if head.startswith(b"%PDF"):
+        return "PDF 文件"
+    if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "无法识别的二进制文件"
+    return "纯文本"
+
+
+# --------------------------------------------------------------------------- checks
+
+def _check_xml_head(head: bytes) -> bool:
+    """True if the XML prolog in ``head`` is free of DOCTYPE/ENTITY declarations."""
+    if head.startswith(b"\xff\xfe"):
+        text = head[2:].decode("utf-16-le", "replace")
+    elif head.startswith(b"\xfe\xff"):
+        text = head[2:].decode("utf-16-be", "replace")
+    else:
+        text = head.decode("utf-8", "replace").lstrip("\ufeff")
+    upper = text.upper()
+    if "<!DOCTYPE" in upper or "<!ENTITY" in upper:
+        return False
+    pos = 0
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n":
+            pos += 1
+        if pos >= len(text):
+            # The prolog fills the whole head: no root element in sight, refuse.
+            return len(head) < _XML_HEAD_BYTES
+        if text.startswith("<?", pos):
+            end = text.find("?>", pos)
+        elif text.startswith("<!--", pos):
+            end = text.find("-->", pos)
+        else:
+            return True  # root element, or not XML at all (the parser will fail)
+        if end < 0:
+            return len(head) < _XML_HEAD_BYTES
+        pos = end + 2
+
+
+def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio: float,
+                  max_cells: int | None) -> None:
+    """Refuse zip bombs, lying size fields, XML with DOCTYPE/ENTITY declarations and
+    sheets whose cell grid is too large."""
+    try:
+        archive = zipfile.ZipFile(src.file)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnreadableFile(f"文件“{filename}”已损坏，不是有效的 Excel 工作簿。", str(exc)) from exc
+    infos = archive.infolist()
+    archive.close()  # does not close src.file
+    names = {info.filename for info in infos}
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise UnreadableFile(f"文件“{filename}”包含的部件过多（{len(infos)} 个），疑似恶意文件，已拒绝。")
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+        raise UnreadableFile(
+            f"文件“{filename}”是 zip 压缩包，但不是 Excel 工作簿（可能是 Word 文档或其他压缩包改了扩展名）。")
+    total = sum(info.file_size for info in infos)
+    if total > max_uncompressed:
+        raise UnreadableFile(
+            f"文件“{filename}”解压后有 {total // (1024 * 1024)} MB，超过上限 "
+            f"{max_uncompressed // (1024 * 1024)} MB，疑似压缩炸弹，已拒绝。")
+    for info in infos:
+        if info.file_size > RATIO_CHECK_MIN_BYTES and \
+                info.file_size > max_ratio * max(info.compress_size, 1):
+            raise UnreadableFile(
+                f"文件“{filename}”中的部件“{info.filename}”压缩比异常"
+                f"（{info.file_size // max(info.compress_size, 1)} 倍），疑似压缩炸弹，已拒绝。")
+    produced = 0
+    for info in infos:
+        if info.is_dir():
+            continue
+        is_xml = info.filename.lower().endswith(_XML_SUFFIXES)
+        # Every XML part is scanned: a worksheet may be stored under any name.
+        extent = _GridExtent() if is_xml and max_cells is not None else None
+        head, size = _inflate_entry(src.file, info, filename, max_uncompressed - produced,
+                                    _XML_HEAD_BYTES if is_xml else 0, extent)
+        produced += size
+        if is_xml and not _check_xml_head(head):
+            raise UnreadableFile(
+                f"文件“{filename}”的部件“{info.filename}”含有 DOCTYPE/ENTITY 声明"
+                f"（可用于实体膨胀攻击），Excel 不会生成这种内容，已拒绝。")
+        if extent is not None:
+            rows, cols = extent.finish()
+            if rows * cols > max_cells:
+                raise UnreadableFile(
+                    f"文件“{filename}”中的工作表区域达到 {_count(rows)} 行 × {_count(cols)} 列"
+                    f"（远处的行或列里有零星内容或格式），超过上限 {max_cells:,} 个单元格。"
+                    f"请删除多余的行和列后重新上传。", info.filename)
+    src.file.seek(0)
+
+
+def _count(n: int) -> str:
+    return f"{n:,}" if n < 1 << 32 else "超过一百万"
+
+
+def _inflate_entry(fh, info: zipfile.ZipInfo, filename: str, budget: int,
+                   head_size: int, sink: "_GridExtent | None" = None) -> tuple[bytes, int]:
+    """Inflate one zip entry without keeping it; return (first bytes, real size).
+
+    Refuses an entry whose real size differs from the declared size or exceeds
+    ``budget`` (what is left of the uncompressed allowance). The inflated data is fed
+    to ``sink`` if given.
+    """
+    def bomb(reason: str) -> UnreadableFile:
+        return UnreadableFile(
+            f"文件“{filename}”中的部件“{info.filename}”{reason}，疑似压缩炸弹或已损坏，已拒绝。")
+
+    if info.flag_bits & 0x1:
+        raise UnreadableFile(f"文件“{filename}”的内容被加密，请取消密码后重新上传。")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise UnreadableFile(f"文件“{filename}”使用了 Excel 不会使用的压缩方式，无法读取。")
+    fh.seek(info.header_offset)
+    local = fh.read(30)
+    if len(local) != 30 or local[:4] != XLSX_MAGIC:
+        raise bomb("位置错误")
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    fh.seek(info.header_offset + 30 + name_len + extra_len)
+    limit = min(info.file_size, budget)
+    head = b""
+    size = 0
+    decomp = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    remaining = info.compress_size
+    while remaining > 0 and not (decomp is not None and decomp.eof):
+        data = fh.read(min(_CHUNK, remaining))
+        if not data:
+            raise bomb("数据不完整")
+        remaining -= len(data)
+        while True:
+            if decomp is None:
+                out, data = data, b""
+            else:
+                try:
+                    out = decomp.decompress(data, _CHUNK)  # output bounded per call
+                except zlib.error as exc:
+                    raise bomb("数据损坏") from exc
+                data = decomp.unconsumed_tail
+            size += len(out)
+            if size > limit:
+                raise bomb("实际大小超过了声明的大小" if size > info.file_size else "解压后过大")
+            if len(head) < head_size:
+                head += out[: head_size - len(head)]
+            if sink is not None and out:
+                sink.feed(out)
+            if decomp is None or decomp.eof or not out:
+                break
+    if size != info.file_size:
+        raise bomb("实际大小与声明的大小不符")
+    return head, size
+
+
+class _GridExtent:
+    """Size of the cell grid a worksheet XML asks for, found while the XML streams by.
+
+    Vectorised with numpy over windows of a few MB, so the cost is a small constant per
+    byte. The result bounds what calamine allocates: rows = the largest row number in a
+    ``r="…"`` attribute (cell or row), cols = the largest column; rows or cells written
+    without ``r`` (allowed: they follow the previous one) add the number of rows, or the
+    largest number of cells in a row.
+    """
+
+    WINDOW = 4 << 20
+    LOOKAHEAD = 16  # longer than r="XFD1048576"
+    HUGE = 1 << 40
+
+    def __init__(self):
+        import numpy as np
+
+        self.np = np
+        self.buffer = bytearray()
+        self.max_row = self.max_col = self.rows = 0
+        self.rows_without_ref = self.cells_without_ref = False
+        self.open_row_cells = self.max_row_cells = 0
+        tag_end = np.zeros(256, dtype=bool)
+        tag_end[[32, 62, 47, 9, 10, 13]] = True
+        space = np.zeros(256, dtype=bool)
+        space[[32, 9, 10, 13]] = True
+        letter = np.zeros(256, dtype=bool)
+        letter[65:91] = True
+        self.tag_end, self.space, self.letter = tag_end, space, letter
+        self.ref_span = np.arange(12)
+
+    def feed(self, data: bytes) -> None:
+        self.buffer += data
+        if len(self.buffer) >= self.WINDOW:
+            self._scan(final=False)
+
+    def finish(self) -> tuple[int, int]:
+        """Return (rows, columns) of the grid."""
+        self._scan(final=True)
+        self.max_row_cells = max(self.max_row_cells, self.open_row_cells)
+        rows = self.max_row + (self.rows if self.rows_without_ref else 0)
+        cols = self.max_col + (self.max_row_cells if self.cells_without_ref else 0)
+        return rows, cols
+
+    def _scan(self, final: bool) -> None:
+        np, k = self.np, self.LOOKAHEAD
+        n = len(self.buffer) if final else len(self.buffer) - k
+        if n <= 0:
+            return
+        self.buffer += b"\0" * k
+        a = np.frombuffer(bytes(self.buffer), dtype=np.uint8)
+        del self.buffer[:n]          # keep the look-ahead bytes for the next window
+        del self.buffer[-k:]
+        a0, a1, a2, a3 = a[:n], a[1:n + 1], a[2:n + 2], a[3:n + 3]
+        r_next = a1 == 114
+        attr = np.flatnonzero(r_next & (a2 == 61) & (a3 == 34))   # ␣r="
+        attr = attr[self.space[a[attr]]]
+        if attr.size:
+            windows = np.lib.stride_tricks.sliding_window_view(a, len(self.ref_span))
+            self._references(windows[attr + 4])
+        lt = a0 == 60
+        cells = np.flatnonzero(lt & (a1 == 99))                   # <c
+        cells = cells[self.tag_end[a[cells + 2]]]
+        rows = np.flatnonzero(lt & r_next)                        # <r…
+        rows = rows[(a[rows + 2] == 111) & (a[rows + 3] == 119) & self.tag_end[a[rows + 4]]]
+        if cells.size and not ((a[cells + 2] == 32) & (a[cells + 3] == 114)
+                               & (a[cells + 4] == 61)).all():
+            self.cells_without_ref = True
+        if rows.size:
+            self.rows += rows.size
+            if not ((a[rows + 4] == 32) & (a[rows + 5] == 114) & (a[rows + 6] == 61)).all():
+                self.rows_without_ref = True
+        per_row = np.bincount(np.searchsorted(rows, cells), minlength=rows.size + 1)
+        per_row[0] += self.open_row_cells
+        if rows.size:
+            self.max_row_cells = max(self.max_row_cells, int(per_row[:-1].max()))
+        self.open_row_cells = int(per_row[-1])
+
+    def _references(self, g) -> None:
+        """Largest column and row among references: each row of ``g`` holds the bytes
+        after one r=" (a reference such as AH60003 followed by its closing quote)."""
+        np = self.np
+        head = g[:, :4]
+        is_letter = (head >= 65) & (head <= 90)
+        letters = is_letter[:, 0] & 1
+        letters += is_letter[:, 0] & is_letter[:, 1]
+        letters += is_letter[:, 0] & is_letter[:, 1] & is_letter[:, 2]
+        if (is_letter[:, 3] & (letters == 3)).any():
+            self.max_col = self.HUGE  # four letters: beyond any sheet
+        end = np.argmax(g == 34, axis=1)  # closing quote; 0 when there is none
+        end[g[np.arange(len(g)), end] != 34] = g.shape[1]
+        digits = end - letters
+        top = int(letters.max())
+        if top:
+            v = g[letters == top, :top].astype(np.int64) - 64
+            col = v[:, 0]
+            for i in range(1, top):
+                col = col * 26 + v[:, i]
+            self.max_col = max(self.max_col, int(col.max()))
+        top = int(digits.max())
+        if top > 7:
+            self.max_row = self.HUGE
+            return
+        if top <= 0:
+            return
+        longest = digits == top
+        for lead in range(4):
+            chosen = longest & (letters == lead)
+            if not chosen.any():
+                continue
+            v = g[chosen, lead:lead + top].astype(np.int64) - 48
+            if v.min() < 0 or v.max() > 9:  # not a reference: drop rows with non-digits
+                v = v[((v >= 0) & (v <= 9)).sum(axis=1) == top]
+            if v.size:
+                row = v[:, 0]
+                for i in range(1, top):
+                    row = row * 10 + v[:, i]
+                self.max_row = max(self.max_row, int(row.max()))
+
+
+# --------------------------------------------------------------------------- engines
+
+class _Engine:
+    name = ""
+
+    def sheets(self) -> list[SheetInfo]:
+        raise NotImplementedError
+
+    def open_sheet(self, name: str) -> tuple[Iterator[list], int, list, int, int]:
+        """Return (rows from Excel row 1, first column offset, merged areas, last row, last col).
+
+        Merged areas are (first_row, first_col, last_row, last_col), 0-based, inclusive.
+        """
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class _CalamineEngine(_Engine):
+    name = "calamine"
+
+    def __init__(self, src: _Source, ext: str):
+        import python_calamine
+
+        self._types = (python_calamine.SheetTypeEnum, python_calamine.SheetVisibleEnum)
+        if src.path and src.path.lower().endswith(ext):
+            self.book = python_calamine.CalamineWorkbook.from_path(src.path)
+        else:
+            src.file.seek(0)
+            self.book = python_calamine.CalamineWorkbook.from_filelike(src.file)
+
+    def sheets(self) -> list[SheetInfo]:
+        sheet_type, visibility = self._types
+        return [SheetInfo(meta.name, meta.visible == visibility.Visible)
+                for meta in self.book.sheets_metadata
+                if meta.typ == sheet_type.WorkSheet]  # not chart or macro sheets
+
+    def open_sheet(self, name):
+        sheet = self.book.get_sheet_by_name(name)
+        start, end = sheet.start, sheet.end
+        if start is None or end is None:
+            return iter(()), 0, [], -1, -1
+        merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
+        # iter_rows() starts at Excel row 1 but at the first used column.
+        return sheet.iter_rows(), start[1], merged, end[0], end[1]
+
+    def close(self):
+        self.book.close()
+
+
+class _OpenpyxlEngine(_Engine):
+    name = "openpyxl"
+
+    def __init__(self, src: _Source, ext: str):
+        import openpyxl
+
+        src.file.seek(0)
+        self.book = openpyxl.load_workbook(src.file, read_only=True, data_only=True,
+                                           keep_links=False)
+
+    def sheets(self):
+        return [SheetInfo(ws.title, ws.sheet_state == "visible")
+                for ws in self.book.worksheets]
+
+    def open_sheet(self, name):
+        ws = self.book[name]
+
+        def rows():
+            for values in ws.iter_rows(values_only=True):
+                row = []
+                for v in values:
+                    if v is None:
+                        v = ""
+                    elif type(v) is datetime.datetime and not (
+                            v.hour or v.minute or v.second or v.microsecond):
+                        v = v.date()
+                    row.append(v)
+                yield row
+
+        return rows(), 0, [], (ws.max_row or 0) - 1, (ws.max_column or 0) - 1
+
+    def close(self):
+        self.book.close()
+
+
+class _XlrdEngine(_Engine):
+    name = "xlrd"
+
+    def __init__(self, src: _Source, ext: str):
+        import xlrd
+
+        self.xlrd = xlrd
+        self.book = xlrd.open_workbook(file_contents=src.read_all(), on_demand=True)
+
+    def sheets(self):
+        return [SheetInfo(s.name, not getattr(s, "visibility", 0))
+                for s in (self.book.sheet_by_index(i) for i in range(self.book.nsheets))]
+
+    def open_sheet(self, name):
+        xlrd = self.xlrd
+        sheet = self.book.sheet_by_name(name)
+        datemode = self.book.datemode
+        special = {xlrd.XL_CELL_DATE, xlrd.XL_CELL_ERROR, xlrd.XL_CELL_BOOLEAN}
+
+        def rows():
+            for r in range(sheet.nrows):
+                types = sheet.row_types(r)
+                values = sheet.row_values(r)
+                if special.isdisjoint(types):
+                    yield values
+                    continue
+                for c, t in enumerate(types):
+                    if t == xlrd.XL_CELL_DATE:
+                        try:
+                            d = xlrd.xldate_as_datetime(values[c], datemode)
+                            values[c] = d.date() if d.time() == datetime.time() else d
+                        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+                            pass
+                    elif t == xlrd.XL_CELL_ERROR:
+                        values[c] = xlrd.error_text_from_code.get(values[c], "#ERR")
+                    elif t == xlrd.XL_CELL_BOOLEAN:
+                        values[c] = bool(values[c])
+                yield values
+
+        return rows(), 0, [], sheet.nrows - 1, sheet.ncols - 1
+
+    def close(self):
+        self.book.release_resources()
+
+
+class _CsvEngine(_Engine):
+    name = "csv"
+
+    def __init__(self, src: _Source, filename: str):
+        self.src = src
+        self.filename = filename
+        self.encoding = _detect_csv_encoding(src, filename)
+        sample = src.head(8192).decode(self.encoding, "ignore")
+        first_line = sample.split("\n", 1)[0]
+        self.delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+
+    def sheets(self):
+        stem = os.path.splitext(os.path.basename(self.filename))[0] or "Sheet1"
+        return [SheetInfo(stem)]
+
+    def open_sheet(self, name):
+        src = self.src
+
+        def rows():
+            src.file.seek(0)
+            # A file-like object that is not an io object is copied (bounded by max_size).
+            raw = src.file if isinstance(src.file, io.IOBase) else io.BytesIO(src.read_all())
+            text = io.TextIOWrapper(raw, encoding=self.encoding, newline="")
+            try:
+                yield from csv.reader(text, delimiter=self.delimiter)
+            except csv.Error as exc:
+                raise UnreadableFile(
+                    f"文件“{self.filename}”不是有效的 CSV 文件（{exc}）。", str(exc)) from exc
+            finally:
+                text.detach()
+
+        return rows(), 0, [], -1, -1
+
+
+def _detect_csv_encoding(src: _Source, filename: str) -> str:
+    """utf-8-sig, utf-16 (with BOM) or gb18030, checked over the whole file."""
+    head = src.head(4)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8-sig", "gb18030"]
+    for encoding in candidates:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        src.file.seek(0)
+        try:
+            while True:
+                chunk = src.file.read(1024 * 1024)
+                if not chunk:
+                    decoder.decode(b"", final=True)
+                    break
+                text = decoder.decode(chunk)
+                if "\x00" in text:
+                    raise UnicodeDecodeError(encoding, chunk, 0, 1, "NUL character")
+        except UnicodeDecodeError:
+            continue
+        src.file.seek(0)
+        return encoding
+    src.file.seek(0)
+    raise UnreadableFile(
+        f"文件“{filename}”不是文本格式的 CSV，或编码无法识别（支持 UTF-8 和 GBK）。"
+        f"请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或直接上传 .xlsx。")
+
+
+# --------------------------------------------------------------------------- workbook
+
+class Workbook:
+    """An opened, checked upload. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, filename: str, file_format: str, engine: _Engine, src: _Source):
+        self.filename = filename
+        self.format = file_format
+        self._engine = engine
+        self._src = src
+
+    @property
+    def engine(self) -> str:
+        """'calamine', 'openpyxl', 'xlrd' or 'csv'."""
+        return self._engine.name
+
+    def sheets(self) -> list[SheetInfo]:
+        return self._engine.sheets()
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.sheets()]
+
+    def __iter__(self) -> Iterator[SheetInfo]:
+        return iter(self.sheets())
+
+    def _open(self, name: str):
+        try:
+            return self._engine.open_sheet(name)
+        except UnreadableFile:
+            raise
+        except Exception as exc:  # engine-specific error types
+            raise UnreadableFile(
+                f"文件“{self.filename}”的工作表“{name}”无法读取，文件可能已损坏。", repr(exc)) from exc
+
+    def iter_rows(self, sheet_name: str) -> Iterator[tuple[int, list]]:
+        """All rows of a sheet as ``(excel_row_number, cells)``, blank rows included.
+
+        Cells are padded so that index 0 is column A; merged areas are not filled.
+        """
+        rows, offset, _merged, _last_row, _last_col = self._open(sheet_name)
+        pad = [""] * offset
+        for number, cells in enumerate(rows, start=1):
+            yield number, (pad + cells) if offset else cells
+
+    def close(self) -> None:
+        try:
+            self._engine.close()
+        finally:
+            self._src.close()
+
+    def __enter__(self) -> "Workbook":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_workbook(
+    source: Any,
+    filename: str,
+    *,
+    max_size: int = DEFAULT_MAX_SIZE,
+    max_uncompressed: int = DEFAULT_MAX_UNCOMPRESSED,
+    max_ratio: float = DEFAULT_MAX_RATIO,
+    max_cells: int | None = DEFAULT_MAX_CELLS,
+    engine: str | None = None,
+) -> Workbook:
+    """Check and open an uploaded spreadsheet.
+
+    ``source`` is a path, a binary file object, or a Django ``UploadedFile``;
+    ``filename`` is the name the user gave (its extension decides the format and it is
+    named in every error). ``max_cells`` bounds an .xlsx sheet's grid (None: no check).
+    ``engine`` forces 'calamine', 'openpyxl' or 'xlrd' (tests,
+    troubleshooting); by default calamine is tried first. Raises :class:`UnreadableFile`.
+    """
+    display = os.path.basename(str(filename)) or str(filename)
+    ext = os.path.splitext(display)[1].lower()
+    file_format = FORMATS.get(ext)
+    if file_format is None:
+        raise UnreadableFile(
+            f"文件“{display}”的格式不受支持：只能上传 .xlsx、.xlsm、.xls 或 .csv 文件。")
+    src = _Source(source, max_size, display)
+    try:
+        _check_size_and_magic(src, display, file_format, ext, max_size)
+        if file_format == "csv":
+            return Workbook(display, file_format, _CsvEngine(src, display), src)
+        if file_format == "xlsx":
+            _inspect_xlsx(src, display, max_uncompressed, max_ratio, max_cells)
+            engines = ["calamine", "openpyxl"]
+        else:
+            engines = ["calamine", "xlrd"]
+        if engine is not None:
+            if engine not in engines:
+                raise ValueError(f"engine {engine!r} cannot read {ext} files")
+            engines = [engine]
+        return Workbook(display, file_format, _first_working_engine(src, display, ext, engines), src)
+    except BaseException:
+        src.close()
+        raise
+
+
+def _check_size_and_magic(src: _Source, filename: str, file_format: str, ext: str,
+                          max_size: int) -> None:
+    if src.size > max_size:
+        raise UnreadableFile(
+            f"文件“{filename}”太大（{src.size / 1048576:.1f} MB），上限为 "
+            f"{max_size / 1048576:.0f} MB。请拆分后分批上传。")
+    if src.size == 0:
+        raise UnreadableFile(f"文件“{filename}”是空文件。")
+    head = src.head(8192)
+    if file_format == "xlsx" and not head.startswith(XLSX_MAGIC):
+        if head.startswith(OLE2_MAGIC):
+            raise UnreadableFile(
+                f"文件“{filename}”的扩展名是 {ext}，但内容是旧版 .xls 格式或设置了打开密码的工作簿。"
+                f"请取消密码，在 Excel 中另存为 .xlsx 后重新上传。")
+        raise UnreadableFile(
+            f"文件“{filename}”的扩展名是 {ext}，但内容是{_describe_content(head)}，不是 Excel 工作簿。"
+            f"请用 Excel 打开后另存为 .xlsx 再上传。")
+    if file_format == "xls" and not head.startswith(OLE2_MAGIC):
+        if head.startswith(XLSX_MAGIC):
+            raise UnreadableFile(
+                f"文件“{filename}”的扩展名是 .xls，但内容是新版 .xlsx 格式。请把扩展名改为 .xlsx 后重新上传。")
+        raise UnreadableFile(
+            f"文件“{filename}”的扩展名是 .xls，但内容是{_describe_content(head)}，不是 Excel 工作簿。"
+            f"请用 Excel 打开后另存为 .xlsx 再上传。")
+    if file_format == "csv" and head.startswith((XLSX_MAGIC, OLE2_MAGIC)):
+        raise UnreadableFile(
+            f"文件“{filename}”的扩展名是 .csv，但内容是{_describe_content(head)}。"
+            f"请把扩展名改为 .xlsx 或 .xls，或在 Excel 中另存为 CSV。")
+
+
+def _first_working_engine(src: _Source, filename: str, ext: str, engines: list[str]) -> _Engine:
+    classes = {"calamine": _CalamineEngine, "openpyxl": _OpenpyxlEngine, "xlrd": _XlrdEngine}
+    failures = []
+    for name in engines:
+        try:
+            opened = classes[name](src, ext)
+            opened.sheets()
+            return opened
+        except Exception as exc:  # each engine has its own error types
+            if "password" in type(exc).__name__.lower() or "encrypt" in str(exc).lower():
+                raise UnreadableFile(
+                    f"文件“{filename}”设置了密码，请在 Excel 中取消密码后重新上传。", repr(exc)) from exc
+            failures.append(f"{name}: {exc!r}")
+    raise UnreadableFile(
+        f"文件“{filename}”无法读取，文件可能已损坏。请用 Excel 打开后另存为 .xlsx 再上传。",
+        "; ".join(failures))
+
+
+# --------------------------------------------------------------------------- sheets
+
+def _filled_cells(cells: list, limit: int = 2) -> tuple[int, int]:
+    """Return (count of non-blank cells up to ``limit``, index of the first one)."""
+    count, first = 0, -1
+    for index, value in enumerate(cells):
+        if value == "" or value is None:
+            continue
+        if type(value) is str and value.isspace():
+            continue
+        if count == 0:
+            first = index
+        count += 1
+        if count >= limit:
+            break
+    return count, first
+
+
+def _is_number_like(value: Any) -> bool:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return True
+    return isinstance(value, str) and value.strip().replace(".", "", 1).isdigit()
+
+
+def iter_sheets(
+    workbook: Workbook,
+    known_headers: HeaderMatcher | Collection[str],
+    *,
+    scan_rows: int = HEADER_SCAN_ROWS,
+    min_matches: int = MIN_HEADER_MATCHES,
+    include_hidden: bool = True,
+) -> Iterator[SheetData]:
+    """Yield a :class:`SheetData` per worksheet, with its header row located.
+
+    ``known_headers`` recognises normalised headers: a callable (see
+    ``imports.synonyms.header_matcher``) or a collection of header names. The header is
+    the row among the first ``scan_rows`` with the most recognised headers (at least
+    ``min_matches``). Data rows that are blank, or hold only a row number (in the 序号
+    column, or a number in the first column), are skipped. Rows must be consumed before
+    moving to the next sheet.
+    """
+    for info in workbook.sheets():
+        if not info.visible and not include_hidden:
+            continue
+        yield _read_sheet(workbook, info, known_headers, scan_rows, min_matches)
+
+
+def _read_sheet(workbook: Workbook, info: SheetInfo, known_headers, scan_rows: int,
+                min_matches: int) -> SheetData:
+    rows, offset, merged, last_row, last_col = workbook._open(info.name)
+    rows = iter(rows)
+    pad = [""] * offset
+    top = [(pad + r) if offset else r for r in islice(rows, scan_rows)]
+    header_index = detect_header_row(top, known_headers, min_matches=min_matches)
+    engine = workbook.engine
+    if header_index is None:
+        return SheetData(info.name, None, [], iter(()), info.visible, engine)
+    headers = [_cell_text(v).strip() if not isinstance(v, str) else v
+               for v in top[header_index]]
+    while headers and not headers[-1].strip():
+        headers.pop()
+    first_column = next((i for i, h in enumerate(headers) if h.strip()), 0)
+    row_number_column = next(
+        (i for i, h in enumerate(headers) if normalise_header(h) in ROW_NUMBER_HEADERS), None)
+    data_merges = sorted(
+        (r0, c0, min(r1, last_row), min(c1, last_col))
+        for r0, c0, r1, c1 in merged if r0 > header_index and (r0 < r1 or c0 < c1))
+    remaining = (pad + r if offset else r for r in rows)
+    data = chain(enumerate(top[header_index + 1:], start=header_index + 2),
+                 enumerate(remaining, start=len(top) + 1))
+    return SheetData(
+        name=info.name,
+        header_row=header_index + 1,
+        headers=headers,
+        rows=_data_rows(workbook.filename, info.name, data, len(headers), first_column,
+                        row_number_column, data_merges),
+        visible=info.visible,
+        engine=engine,
+        merged_filled=bool(data_merges),
+        row_number_column=row_number_column,
+        first_column=first_column,
+    )
+
+
+def _data_rows(filename: str, sheet_name: str, numbered: Iterator[tuple[int, list]], width: int,
+               first_column: int, row_number_column: int | None,
+               merges: list[tuple[int, int, int, int]]) -> Iterator[tuple[int, list]]:
+    pending = iter(merges)
+    next_merge = next(pending, None)
+    active: list[list] = []  # [r0, c0, r1, c1, value]
+    try:
+        for number, cells in numbered:
+            if len(cells) < width:
+                cells = cells + [""] * (width - len(cells))
+            if next_merge is not None or active:
+                r = number - 1
+                while next_merge is not None and next_merge[0] <= r:
+                    r0, c0, r1, c1 = next_merge
+                    if r0 == r:
+                        value = cells[c0] if c0 < len(cells) else ""
+                        active.append([r0, c0, r1, c1, value])
+                    next_merge = next(pending, None)
+                if active:
+                    active = [m for m in active if m[2] >= r]
+            count, first = _filled_cells(cells)
+            if count == 0:
+                continue
+            if count == 1 and (first == row_number_column or (
+                    first == first_column and _is_number_like(cells[first]))):
+                continue
+            if active:
+                _fill_merged(cells, active, number - 1)
+            yield number, cells
+    except UnreadableFile:
+        raise
+    except Exception as exc:
+        raise UnreadableFile(
+            f"文件“{filename}”的工作表“{sheet_name}”读取时出错，文件可能已损坏。", repr(exc)) from exc
+
+
+def _fill_merged(cells: list, active: list[list], r: int) -> None:
+    for r0, c0, _r1, c1, value in active:
+        if value == "" or c0 >= len(cells):
+            continue
+        for c in range(c0, min(c1, len(cells) - 1) + 1):
+            if (c != c0 or r != r0) and cells[c] == "":
+                cells[c] = value

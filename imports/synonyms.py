@@ -1,0 +1,261 @@
+"""Header synonyms: which column headers seen in real files mean which field.
+
+Each sheet kind has a dict from a canonical field key to the header texts seen in files,
+the national template's wording first. Headers are compared after
+:func:`imports.readers.normalise_header` (no ``*``, spaces, quotes or full-width forms).
+
+* ``TEACHER``: the 教职工基础信息 sheet of the national teacher management information
+  system (all 34 columns), its kindergarten and 中职 extras, and roster columns.
+* ``EDUCATION`` (学习经历), ``EXCHANGE`` (交流轮岗), ``TRAINING`` (国内培训),
+  ``HONOUR`` (荣誉): sub-record sheets; each also has the teacher identity columns
+  (``name``, ``id_number``, ``staff_no``) that link a row to its teacher.
+* ``SCHOOL`` (学校) and ``ENROLMENT`` (在校生、班级数).
+
+``HEADER_INDEX`` maps normalised header → key for the teacher sheet;
+``HEADER_INDEXES[kind]`` does so for every kind.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from imports.readers import normalise_header
+
+__all__ = [
+    "TEACHER", "EDUCATION", "EXCHANGE", "TRAINING", "HONOUR", "SCHOOL", "ENROLMENT",
+    "IDENTITY", "SHEET_KINDS", "SHEET_TITLES", "HEADER_INDEXES", "HEADER_INDEX",
+    "build_index", "lookup_header", "map_headers", "header_matcher", "detect_sheet_kind",
+]
+
+# Columns that identify the teacher a sub-record belongs to.
+IDENTITY: dict[str, list[str]] = {
+    "name": ["姓名", "教师姓名", "教职工姓名", "职工姓名", "人员姓名"],
+    "id_number": ["身份证件号", "身份证件号码", "身份证号", "身份证号码", "公民身份号码",
+                  "公民身份证号", "公民身份证号码", "证件号码", "证件号", "身份证"],
+    "staff_no": ["教职工号", "工号", "教工号", "职工号", "教职工编号", "人员编号"],
+}
+
+TEACHER: dict[str, list[str]] = {
+    "row_no": ["序号", "行号", "NO.", "No"],
+    "school_code": ["学校标识码", "学校代码", "单位标识码", "学校识别码", "学校编码"],
+    "school_name": ["学校名称", "单位名称", "学校", "所在学校", "任职学校", "工作单位", "所在单位"],
+    "name": IDENTITY["name"],
+    "former_name": ["曾用名"],
+    "sex": ["性别"],
+    "staff_no": IDENTITY["staff_no"],
+    "nationality": ["国籍/地区", "国籍", "国籍地区", "国籍(地区)", "国家/地区", "国家地区"],
+    "id_type": ["身份证件类型", "证件类型", "身份证类型"],
+    "id_number": IDENTITY["id_number"],
+    "birth_date": ["出生日期", "出生年月", "出生年月日", "生日"],
+    "native_place": ["籍贯"],
+    "birthplace": ["出生地", "出生地点"],
+    "ethnicity": ["民族"],
+    "political_status": ["政治面貌", "政治面目"],
+    "marital_status": ["婚姻状况", "婚姻状态", "婚否"],
+    "health": ["健康状况", "健康状态", "身体状况"],
+    "work_start": ["参加工作年月", "参加工作时间", "参加工作日期", "参加工作年份", "参工时间",
+                   "工作时间"],
+    "school_entry": ["进本校年月", "进本校时间", "进入本校年月", "进入本校时间", "进本单位年月",
+                     "来校时间", "进校时间", "到校时间", "调入本校时间"],
+    "source": ["教职工来源", "来源", "人员来源"],
+    "staff_category": ["教职工类别", "教职工类型"],
+    "on_establishment": ["是否在编", "是否在编人员", "在编情况", "编制情况", "是否有编制"],
+    "employment_form": ["用人形式", "用工形式", "用人方式"],
+    "contract": ["签订合同情况", "合同签订情况", "签订合同", "合同情况", "合同类型"],
+    "normal_graduate": ["是否全日制师范类专业毕业", "是否全日制师范专业毕业", "是否师范类专业毕业",
+                        "是否师范专业毕业", "全日制师范类专业毕业"],
+    "special_ed_trained": ["是否受过特教专业培养培训", "是否受过特殊教育专业培养培训",
+                           "是否受过特教培训", "是否受过特殊教育培训"],
+    "special_ed_cert": ["是否有特殊教育从业证书", "是否有特教从业证书", "特殊教育从业证书"],
+    "it_ability": ["信息技术应用能力", "信息技术能力"],
+    "free_normal": ["是否属于免费(公费)师范生", "是否属于免费师范生", "是否属于公费师范生",
+                    "是否免费(公费)师范生", "是否免费师范生", "是否公费师范生", "免费(公费)师范生"],
+    "grassroots_service": ["是否参加基层服务项目", "是否参加过基层服务项目", "参加基层服务项目"],
+    "grassroots_start": ["参加基层服务项目起始年月", "参加基层服务项目开始年月",
+                         "基层服务项目起始年月", "基层服务项目开始年月", "基层服务起始年月"],
+    "grassroots_end": ["参加基层服务项目结束年月", "基层服务项目结束年月", "基层服务结束年月"],
+    "special_grade": ["是否是特级教师", "是否特级教师", "特级教师"],
+    "backbone": ["是否是县级及以上骨干教师", "是否县级及以上骨干教师", "是否是骨干教师",
+                 "是否骨干教师", "县级及以上骨干教师", "骨干教师"],
+    "mental_health": ["是否心理健康教育教师", "是否是心理健康教育教师", "心理健康教育教师"],
+    "status": ["人员状态", "当前状态", "在岗状态", "任职状态"],
+    "remarks": ["备注", "说明"],
+    # 幼儿园 variant
+    "preschool_major": ["是否全日制学前教育专业毕业", "是否学前教育专业毕业", "全日制学前教育专业毕业"],
+    "preschool_trained": ["是否受过学前教育专业培养培训", "是否受过学前教育培训"],
+    # 中职 variant
+    "dual_qualified": ['是否"双师型"教师', "是否双师型教师", "是否双师型", "双师型教师"],
+    "vocational_cert": ["是否具备职业技能等级证书", "是否具有职业技能等级证书", "是否有职业技能等级证书",
+                        "职业技能等级证书"],
+    "enterprise_months": ["企业工作(实践)时长", "企业工作(实践)时长(月)", "企业工作时长",
+                          "企业实践时长", "企业工作实践时长"],
+    # roster columns
+    "teaching_stage": ["任教学段", "学段", "任课学段"],
+    "subject": ["任教学科", "学科", "任教科目", "任课学科", "主要任教学科"],
+}
+
+EDUCATION: dict[str, list[str]] = {
+    **IDENTITY,
+    "education": ["学历", "获得学历", "学历层次"],
+    "degree": ["学位层次", "学位", "获得学位层次", "获得学位"],
+    "degree_name": ["学位名称"],
+    "study_mode": ["学习方式", "学习形式"],
+    "institution": ["学习单位", "毕业学校", "毕业院校", "就读学校", "毕业学校(单位)", "学校(单位)名称",
+                    "院校名称"],
+    "major": ["所学专业", "专业", "专业名称", "所学专业名称"],
+    "is_normal_major": ["是否师范类专业", "是否师范专业"],
+    "is_highest": ["最高学历标识", "是否最高学历"],
+    "is_first": ["第一学历标识", "是否第一学历"],
+    "start": ["入学年月", "学习起始年月", "入学时间", "起始年月", "开始年月"],
+    "end": ["毕业年月", "学习结束年月", "毕业时间", "毕(结)业年月", "结束年月"],
+}
+
+EXCHANGE: dict[str, list[str]] = {
+    **IDENTITY,
+    "exchange_type": ["交流轮岗类型", "交流类型", "轮岗类型", "交流方式"],
+    "moves_personnel": ["是否调动人事关系", "是否调动人事", "人事关系是否调动"],
+    "start": ["开始年月", "交流轮岗开始年月", "起始年月", "开始时间"],
+    "end": ["结束年月", "交流轮岗结束年月", "结束时间"],
+    "from_school": ["原单位名称", "原单位", "原学校", "原学校名称", "派出学校", "派出单位"],
+    "to_school": ["交流轮岗单位名称", "交流轮岗单位", "交流单位", "交流学校", "接收学校", "接收单位"],
+}
+
+TRAINING: dict[str, list[str]] = {
+    **IDENTITY,
+    "training_year": ["培训年度", "年度", "培训年份"],
+    "level": ["培训类别", "培训级别", "培训层次"],
+    "programme": ["项目名称", "培训项目名称", "培训项目", "培训名称"],
+    "provider": ["培训机构", "培训机构名称", "主办单位", "承办单位"],
+    "mode": ["培训方式", "培训形式"],
+    "hours": ["培训获得学时", "学时", "培训学时", "获得学时"],
+    "credits": ["培训获得学分", "学分", "培训学分", "获得学分"],
+}
+
+HONOUR: dict[str, list[str]] = {
+    **IDENTITY,
+    "honour_level": ["荣誉级别", "级别", "获奖级别", "荣誉等级"],
+    "honour_title": ["荣誉称号", "称号", "荣誉名称", "获得荣誉"],
+    "awarded_on": ["荣誉日期", "获得日期", "授予日期", "获奖日期", "获得年月", "授予年月", "日期"],
+    "awarding_body": ["授予单位", "颁发单位", "授予机关", "颁奖单位"],
+}
+
+SCHOOL: dict[str, list[str]] = {
+    "row_no": ["序号"],
+    "code": ["学校标识码", "学校代码", "标识码", "学校识别码"],
+    "name": ["学校名称", "单位名称", "学校全称"],
+    "district": ["所属区县", "区县", "所在区县", "所属地区", "区县名称"],
+    "school_type": ["学校类型", "办学类型", "学校类别"],
+    "ownership": ["办学性质", "公办/民办", "学校性质", "举办性质"],
+    "location": ["城乡类型", "城乡分类", "城乡属性", "所在地城乡类型", "学校所在地类型"],
+    "rural_kind": ["村小/教学点", "村小或教学点", "是否村小或教学点", "村小教学点"],
+}
+
+ENROLMENT: dict[str, list[str]] = {
+    "row_no": ["序号"],
+    "school_code": ["学校标识码", "学校代码", "标识码"],
+    "school_name": ["学校名称", "单位名称"],
+    "school_year": ["学年", "学年度"],
+    "stage": ["学段", "学段名称"],
+    "pupils": ["在校生数", "在校学生数", "在校生人数", "学生数", "学生人数"],
+    "classes": ["班级数", "班数", "教学班数", "班级个数"],
+}
+
+SHEET_KINDS: dict[str, dict[str, list[str]]] = {
+    "teacher": TEACHER,
+    "education": EDUCATION,
+    "exchange": EXCHANGE,
+    "training": TRAINING,
+    "honour": HONOUR,
+    "school": SCHOOL,
+    "enrolment": ENROLMENT,
+}
+
+# Sheet names as the national system and districts write them.
+SHEET_TITLES: dict[str, list[str]] = {
+    "teacher": ["教职工基础信息", "基础信息", "教职工信息", "花名册", "教师花名册"],
+    "education": ["学习经历"],
+    "exchange": ["交流轮岗"],
+    "training": ["国内培训", "培训"],
+    "honour": ["荣誉", "荣誉信息", "人才项目"],
+    "school": ["学校", "学校信息"],
+    "enrolment": ["在校生", "学生数", "班额"],
+}
+
+
+def build_index(headers: dict[str, list[str]]) -> dict[str, str]:
+    """Map each normalised header text to its key; a text claimed by two keys is an error."""
+    index: dict[str, str] = {}
+    for key, texts in headers.items():
+        for text in [key, *texts]:
+            norm = normalise_header(text)
+            other = index.setdefault(norm, key)
+            if other != key:
+                raise ValueError(f"header {text!r} maps to both {other!r} and {key!r}")
+    return index
+
+
+HEADER_INDEXES: dict[str, dict[str, str]] = {k: build_index(v) for k, v in SHEET_KINDS.items()}
+HEADER_INDEX: dict[str, str] = HEADER_INDEXES["teacher"]
+
+def lookup_header(raw: object, index: dict[str, str] = HEADER_INDEX) -> str | None:
+    """Key of a header, or None. Tries the whole text, then without a trailing note:
+    ``出生日期(格式:198001)`` and ``出生日期\\n格式198001`` both give ``birth_date``."""
+    text = str(raw) if raw is not None else ""
+    norm = normalise_header(text)
+    if not norm:
+        return None
+    key = index.get(norm)
+    if key is not None:
+        return key
+    if norm.endswith(")"):
+        for cut in (norm.rfind("("), norm.find("(")):
+            if cut > 0 and norm[:cut] in index:
+                return index[norm[:cut]]
+    first_line = text.strip().splitlines()[0] if text.strip() else ""
+    if first_line != text.strip():
+        return index.get(normalise_header(first_line))
+    return None
+
+
+def map_headers(raw_headers: Iterable[object], kind: str = "teacher"
+                ) -> tuple[dict[int, str], list[str]]:
+    """Return ({column index: key}, unknown header texts) for a header row.
+
+    Blank headers are ignored. When two columns mean the same field, the first wins and
+    the later one is listed among the unknown headers (so the caller can say it is ignored).
+    """
+    index = HEADER_INDEXES[kind]
+    mapping: dict[int, str] = {}
+    taken: set[str] = set()
+    unknown: list[str] = []
+    for position, raw in enumerate(raw_headers):
+        if raw is None or not str(raw).strip():
+            continue
+        key = lookup_header(raw, index)
+        if key is None or key in taken:
+            unknown.append(str(raw).strip())
+            continue
+        taken.add(key)
+        mapping[position] = key
+    return mapping, unknown
+
+
+def header_matcher(kind: str = "teacher") -> Callable[[str], bool]:
+    """A ``known_headers`` callable for :func:`imports.readers.iter_sheets`."""
+    index = HEADER_INDEXES[kind]
+    return lambda normalised: lookup_header(normalised, index) is not None
+
+
+def detect_sheet_kind(raw_headers: Iterable[object], sheet_name: str = "") -> str | None:
+    """Best-matching sheet kind for a header row, by the sheet-specific (non-identity,
+    non-序号) columns it has; the sheet name breaks ties. None if nothing matches."""
+    headers = list(raw_headers)
+    name = normalise_header(sheet_name)
+    best, best_score = None, (0, 0)
+    for kind, index in HEADER_INDEXES.items():
+        keys = {lookup_header(h, index) for h in headers} - {None, "row_no", *IDENTITY}
+        named = int(any(normalise_header(t) in name for t in SHEET_TITLES[kind])) if name else 0
+        score = (len(keys), named)
+        if score > best_score:
+            best, best_score = kind, score
+    return best
