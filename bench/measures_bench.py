@@ -29,6 +29,7 @@ def parse_args():
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="reuse the bench database if it exists")
     parser.add_argument("--use-existing", action="store_true", help="measure the DATABASE_URL database as it is")
+    parser.add_argument("--on", type=dt.date.fromisoformat, default=dt.date(2025, 10, 1), help="as-of date")
     return parser.parse_args()
 
 
@@ -182,7 +183,7 @@ def main() -> None:
             start = time.perf_counter()
             build_city(args.teachers)
             print(f"built bench city in {time.perf_counter() - start:.1f} s")
-    on = dt.date(2025, 10, 1)
+    on = args.on
     print(f"database: {connection.vendor}; teachers {m.Teacher.objects.count():,}, "
           f"专任教师 on the roll {m.Teacher.objects.population(on).count():,}, schools {m.School.objects.count():,}, "
           f"education records {m.EducationRecord.objects.count():,}")
@@ -196,7 +197,7 @@ def main() -> None:
     timed("school page figures + drill-down lists", lambda: (
         sel.measures_for(sel.school_ref(school), on=on),
         sel.teachers_below_level(sel.school_ref(school).scope, on, targets),
-        list(sel.eligible_not_rotated(sel.school_ref(school).scope, 2025, targets)),
+        list(sel.eligible_not_rotated(sel.school_ref(school).scope, sel.school_year_of(on), targets)),
     ), args.repeat)
 
 
