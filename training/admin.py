@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 
 from backend.admin_base import CityOnlyAdmin, ScopedAdmin
 from backend.roles import Role
@@ -52,14 +54,21 @@ class CreditRecordAdmin(ScopedAdmin):
     search_fields = ["teacher__name", "title"]
     list_select_related = ["teacher"]
     raw_id_fields = ["teacher", "programme"]
-    readonly_fields = ["status", "source", "evidence", "evidence_name", "decided_by", "decided_at", "decision_reason",
-                       "created_by"]
+    exclude = ["evidence"]  # no public URL: shown as a link to the scoped view
+    readonly_fields = ["status", "source", "evidence_link", "decided_by", "decided_at", "decision_reason", "created_by"]
     inlines = [DecisionInline]
     actions = ["approve_selected"]
     view_roles = frozenset({Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR, Role.LEADER, Role.TEACHER})
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="证明材料")
+    def evidence_link(self, obj):
+        if not obj.evidence:
+            return "—"
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>',
+                           reverse("training:evidence", args=[obj.pk]), obj.evidence_name or "查看")
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.is_locked:

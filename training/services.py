@@ -328,7 +328,8 @@ def provider_list_credit(*, programme: Programme, teachers: Iterable[Teacher], u
         for t in teachers if t.pk not in existing
     ]
     for record in new:
-        record.full_clean(exclude=["teacher", "programme", "evidence"], validate_constraints=False)
+        record.full_clean(exclude=["teacher", "programme", "evidence", "decided_by", "created_by"],
+                          validate_constraints=False)
     created = CreditRecord.objects.bulk_create(new)
     if not all(r.pk for r in created):  # backends without RETURNING: read the ids back
         created = list(CreditRecord.objects.filter(programme=programme, teacher_id__in=[r.teacher_id for r in new]))
@@ -343,3 +344,69 @@ def provider_list_credit(*, programme: Programme, teachers: Iterable[Teacher], u
     )
     return {"created": len(created), "approved": len(to_approve),
             "unchanged": len(existing) - len(to_approve), "refused": refused}
+
+
+@transaction.atomic
+def credit_import_rows(*, rows: list[dict], user, run_ref: str = "") -> dict:
+    """HR imports rows of the national 国内培训 sheet: they count as approved (issue 5, 3).
+
+    Each row: ``teacher`` (Teacher), ``title``, ``level``, ``mode``, ``hours``, ``year`` and
+    optionally ``provider``, ``credits``, ``start``, ``end``. Teachers outside the user's
+    scope, invalid rows and duplicates (the same title and 培训年度 already recorded, or twice
+    in the file) are reported by row index and not written; the rest are written with
+    ``bulk_create`` and one decision each — a fixed number of queries for the whole file.
+    Returns {"created": int, "errors": [(index, message)], "duplicates": [(index, message)]}.
+    """
+    if not (user.is_superuser or user.role in {Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR}):
+        raise PermissionDenied(_("只有人事部门可以导入培训记录。"))
+    teacher_ids = {row["teacher"].pk for row in rows if row.get("teacher") is not None}
+    in_scope = set(Teacher.objects.for_scope(scope_for(user)).filter(pk__in=teacher_ids).values_list("pk", flat=True))
+    seen = {
+        (teacher_id, _norm_title(title), year)
+        for teacher_id, title, year in CreditRecord.objects.filter(teacher_id__in=in_scope)
+        .exclude(status=Status.REJECTED).values_list("teacher_id", "title", "year")
+    }
+    now, reason = timezone.now(), _("人事导入，视同认定")
+    new, errors, duplicates = [], [], []
+    for index, row in enumerate(rows):
+        teacher = row.get("teacher")
+        if teacher is None or teacher.pk not in in_scope:
+            errors.append((index, _("教师不在您的管理范围内。")))
+            continue
+        year = rules.derived_year(year=row.get("year"), start=row.get("start"), end=row.get("end"))
+        key = (teacher.pk, _norm_title(row.get("title", "")), year)
+        if key in seen:
+            duplicates.append((index, _("%(year)s 年度已有同名培训记录。") % {"year": year}))
+            continue
+        record = CreditRecord(
+            teacher=teacher, title=row.get("title", ""), provider=row.get("provider", "") or "",
+            level=row.get("level", ""), mode=row.get("mode", ""), hours=row.get("hours"), year=year,
+            start=row.get("start"), end=row.get("end"), credits=row.get("credits"), status=Status.APPROVED,
+            source=Source.IMPORT, decided_by=user, decided_at=now, decision_reason=reason, created_by=user,
+        )
+        try:
+            record.full_clean(exclude=["teacher", "programme", "evidence", "decided_by", "created_by"],
+                              validate_constraints=False)
+            if year is None:
+                raise ValidationError({"year": _("请填写培训年度或培训日期。")})
+        except ValidationError as error:
+            errors.append((index, "；".join(f"{CreditRecord._meta.get_field(k).verbose_name if k != '__all__' else ''}"
+                                           f"{'：' if k != '__all__' else ''}{'，'.join(v)}"
+                                           for k, v in error.message_dict.items())))
+            continue
+        seen.add(key)
+        new.append(record)
+    created = CreditRecord.objects.bulk_create(new, batch_size=1000)
+    if created and not all(r.pk for r in created):  # pragma: no cover - backends without RETURNING
+        raise RuntimeError("bulk_create returned no ids")
+    CreditDecision.objects.bulk_create(
+        [CreditDecision(record_id=r.pk, status=Status.APPROVED, reason=reason, decided_by=user) for r in created],
+        batch_size=1000,
+    )
+    if created:
+        AuditEntry.objects.create(
+            user=user, username=user.username, action=AuditEntry.Action.IMPORT, source="import", run_ref=run_ref,
+            object_type="training.creditrecord", object_repr=_("导入国内培训记录 %(n)s 条") % {"n": len(created)},
+            changes={"created": len(created), "errors": len(errors), "duplicates": len(duplicates)},
+        )
+    return {"created": len(created), "errors": errors, "duplicates": duplicates}

@@ -242,3 +242,25 @@ def test_a_provider_list_credits_attendees(world):
     assert (again["created"], again["approved"], again["unchanged"]) == (0, 0, 2)
     with pytest.raises(PermissionDenied):
         services.provider_list_credit(programme=programme, teachers=[world.t1], user=world.users.school)
+
+
+def test_national_sheet_rows_import_as_approved_in_bulk(world, django_assert_max_num_queries):
+    log(world.t1, world.users.teacher, title="已有的培训", year=2023)
+    rows = [
+        {"teacher": world.t1, "title": "国培计划", "level": "national", "mode": "online", "hours": D(50), "year": 2022},
+        {"teacher": world.t1, "title": "已有的培训", "level": "city", "mode": "online", "hours": D(10), "year": 2023},
+        {"teacher": world.t1, "title": "国培 计划", "level": "national", "mode": "online", "hours": D(50), "year": 2022},
+        {"teacher": world.t2, "title": "外区", "level": "city", "mode": "online", "hours": D(10), "year": 2022},
+        {"teacher": world.t1, "title": "坏行", "level": "星级", "mode": "online", "hours": D(10), "year": 2022},
+        {"teacher": world.t1, "title": "地市级", "level": "city", "mode": "other", "hours": D(8), "year": 2021},
+    ]
+    with django_assert_max_num_queries(8):
+        report = services.credit_import_rows(rows=rows, user=world.users.district, run_ref="run-7")
+    assert report["created"] == 2
+    assert [i for i, _ in report["duplicates"]] == [1, 2]
+    assert [i for i, _ in report["errors"]] == [3, 4] and "培训类别" in report["errors"][1][1]
+    imported = CreditRecord.objects.filter(source=CreditRecord.Source.IMPORT)
+    assert set(imported.values_list("status", flat=True)) == {Status.APPROVED}
+    assert CreditDecision.objects.filter(record__in=imported).count() == 2
+    with pytest.raises(PermissionDenied):
+        services.credit_import_rows(rows=rows, user=world.users.teacher)

@@ -235,3 +235,15 @@ def test_navigation_shows_training_pages_by_role(client, world):
     client.logout()
     leader_home = client_for(client, world.users.leader).get("/").content.decode()
     assert "培训达标" in leader_home and "培训审核" not in leader_home and "我的培训" not in leader_home
+
+
+def test_admin_shows_evidence_through_the_scoped_view_and_locks_approved_records(client, world, records):
+    own, _ = records
+    c = client_for(client, world.users.school)
+    page = c.get(reverse("admin:training_creditrecord_change", args=[own.pk])).content.decode()
+    assert reverse("training:evidence", args=[own.pk]) in page and "/media/" not in page
+    services.credit_approve(record=own, user=world.users.school)
+    response = c.post(reverse("admin:training_creditrecord_change", args=[own.pk]), {"hours": "99"})
+    own.refresh_from_db()
+    assert own.hours == D(24)
+    assert response.status_code in (200, 302, 403)
