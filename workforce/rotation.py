@@ -187,15 +187,14 @@ def rotation_figures(scope, year: int) -> RotationFigures:
     counts = rotation_counts(scope, year, targets).get(None) or {}
     day = rotation_day(year)
     population = Teacher.objects.rotation_population(year).for_scope(scope)
-    rotated_ids = Teacher.objects.rotated_in(year).values("pk")
-    eligible_ids = Teacher.objects.eligible_for_rotation(year, years).values("pk")
-    backbone_ids = counted_backbone(year).values("pk")
-    vetoed_backbone = (
-        population.filter(pk__in=rotated_ids).backbone_on(day).under_ethics_ban(day).count()
-    )
+    # the sets of the definitions, cut to the scope's population (uncorrelated IN subqueries)
+    rotated_ids = population.rotated_in(year).values("pk")
+    waiting_qs = population.eligible_for_rotation(year, years).exclude(pk__in=rotated_ids)
+    vetoed_backbone = population.rotated_in(year).backbone_on(day).under_ethics_ban(day).count()
+    backbone_ids = waiting_qs.backbone_on(day).exclude(pk__in=population.under_ethics_ban(day).values("pk")).values("pk")
     waiting = {loc: {"count": 0, "backbone": 0} for loc in c.Location.values}
     for row in (
-        population.filter(pk__in=eligible_ids).exclude(pk__in=rotated_ids).values("school__location")
+        waiting_qs.values("school__location")
         .annotate(n=Count("pk"), b=Count("pk", filter=Q(pk__in=backbone_ids))).order_by()
     ):
         waiting[row["school__location"]] = {"count": row["n"], "backbone": row["b"]}

@@ -1,0 +1,127 @@
+"""Benchmark: the workflow pages' computations (rotation plan, eligible list, quota table and
+allocation, honour progress, conflicting awards) on the demo city (50,000 teachers by default).
+
+    .venv/bin/python bench/workflows_bench.py [--teachers 50000] [--repeat 5] [--keep] [--use-existing]
+
+Builds the demo city (``workforce.demo.build_demo_city``) in a SQLite file of the system's
+temporary folder (reused with ``--keep``), or measures the ``DATABASE_URL`` database as it is
+with ``--use-existing``. Prints best and median wall time over ``--repeat`` runs and the number
+of queries of each computation.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--teachers", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="reuse the bench database if it exists")
+    parser.add_argument("--use-existing", action="store_true", help="measure the DATABASE_URL database as it is")
+    parser.add_argument("--year", type=int, default=2025, help="school year (start year)")
+    return parser.parse_args()
+
+
+def setup(args):
+    if not args.use_existing:
+        path = Path(tempfile.gettempdir()) / f"workflows_bench_{args.teachers}.sqlite3"
+        if path.exists() and not args.keep:
+            path.unlink()
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.local")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from workforce.demo import build_demo_city, demo_city_exists
+
+    if not demo_city_exists():
+        began = time.perf_counter()
+        build_demo_city(teachers=args.teachers)
+        print(f"built the demo city ({args.teachers} teachers) in {time.perf_counter() - began:.1f} s")
+
+
+def measure(label: str, fn, repeat: int):
+    from django.db import connection, reset_queries
+
+    from django.conf import settings
+
+    settings.DEBUG = True
+    times, queries, result = [], 0, None
+    for _ in range(repeat):
+        reset_queries()
+        began = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - began)
+        queries = len(connection.queries)
+    settings.DEBUG = False
+    print(f"{label:<52} best {min(times) * 1000:8.1f} ms   median {statistics.median(times) * 1000:8.1f} ms   "
+          f"{queries:3d} queries")
+    return result
+
+
+def main():
+    args = parse_args()
+    setup(args)
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from backend.scoping import Scope
+    from workforce import honours, quota, rotation, services
+    from workforce.models import District, HonourType, Teacher
+
+    city = Scope("city")
+    year = args.year
+    biggest = max(District.objects.all(), key=lambda d: Teacher.objects.filter(school__district=d).count())
+    district = Scope("district", district_id=biggest.pk)
+    print(f"teachers: {Teacher.objects.count()}, school year {year}-{year + 1}, largest district {biggest.name}")
+
+    figures = measure("rotation plan, city (rotation_figures)", lambda: rotation.rotation_figures(city, year), args.repeat)
+    measure(f"rotation plan, {biggest.name}", lambda: rotation.rotation_figures(district, year), args.repeat)
+    measure(f"rotation per-school table, {biggest.name}", lambda: rotation.per_school(district, year), args.repeat)
+
+    def eligible_page():
+        qs = rotation.annotate_rotation(rotation.eligible_queryset(district, year), year).select_related("school")
+        return qs.count(), list(qs.order_by("school__code", "name")[:100])
+
+    measure(f"eligible list: count + first page, {biggest.name}", eligible_page, args.repeat)
+    table = measure("quota table, city (quota_table)", lambda: quota.quota_table(city, year), args.repeat)
+    plan = measure("allocation of 200 posts (pure, allocate_pool)", lambda: quota.allocate_pool(table, 200), args.repeat)
+    on = dt.date(year, 10, 1)
+    measure("honour progress, city (honour_progress)", lambda: honours.honour_progress(city, on), args.repeat)
+    measure("conflicting awards, city (count)", lambda: honours.conflicting_awards(city, on).count(), args.repeat)
+    mingshi = HonourType.objects.get(code="gangcheng_mingshi")
+    measure("港城名师 candidates, city (count)", lambda: honours.candidates(city, mingshi, on).count(), args.repeat)
+
+    user = get_user_model().objects.filter(role="city_hr").first() or get_user_model()(username="bench", role="city_hr")
+
+    def allocate_and_roll_back():
+        with transaction.atomic():
+            proposal = services.quota_allocate(school_year=year, posts=200, user=user)
+            lines = proposal.lines.count()
+            transaction.set_rollback(True)
+        return lines
+
+    if user.pk:
+        measure("quota_allocate service (200 posts, rolled back)", allocate_and_roll_back, args.repeat)
+    print(f"rotation, city: eligible {figures.eligible}, rotated {figures.rotated}, more {figures.plan.more}, "
+          f"of them 骨干 {figures.plan.backbone_more}")
+    print(f"quota, city: {len(table.schools)} schools, standard {table.city.standard}, approved {table.city.approved}, "
+          f"actual {table.city.actual}; allocation lines {len(plan.lines)}, leftover {plan.leftover}")
+
+
+if __name__ == "__main__":
+    main()
