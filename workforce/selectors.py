@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
 
 from backend.scoping import Scope
@@ -253,18 +253,32 @@ def education_only_level_expr(on: dt.date):
 
 
 # ---------------------------------------------------------------- counts per measure
+LEVEL_CODE_BASE = 10  # both levels in one number: 学历（学位） × 10 + 学历 alone
+
+
+def levels_code_expr(on: dt.date):
+    """One correlated subquery giving both levels of a teacher on ``on``, encoded as
+    ``effective × 10 + education_only`` (the same rules as ``effective_level_expr`` and
+    ``education_only_level_expr``; one pass over the records instead of two)."""
+    edu = _level_case("education", ms.EDUCATION_LEVEL)
+    deg = _level_case("degree", ms.DEGREE_LEVEL)
+    records = EducationRecord.objects.filter(_finished(on), teacher=OuterRef("pk")).order_by().values("teacher").annotate(
+        code=Max(Greatest(edu, deg)) * LEVEL_CODE_BASE + Coalesce(Max(Case(When(is_highest=True, then=edu))), Max(edu))
+    ).values("code")
+    return Coalesce(Subquery(records, output_field=IntegerField()), Value(ms.NONE))
+
+
 def table2_counts(scope, on, filters=NO_FILTERS, by=None) -> dict:
     """Histogram of levels per teaching stage: one query, grouped by stage and both levels."""
-    qs = population(scope, on, filters).annotate(
-        level=effective_level_expr(on), edu_level=education_only_level_expr(on)
-    )
+    qs = population(scope, on, filters).annotate(levels=levels_code_expr(on))
     out = defaultdict(Counter)
-    for row in _grouped(qs, by, "school", "teaching_stage", "level", "edu_level", n=Count("pk")):
+    for row in _grouped(qs, by, "school", "teaching_stage", "levels", n=Count("pk")):
         counter = out[row["g"]]
         stage = row["teaching_stage"]
+        effective, education_only = divmod(row["levels"], LEVEL_CODE_BASE)
         counter[("t2", stage, "teachers")] += row["n"]
-        counter[("t2", stage, "eff", row["level"])] += row["n"]
-        counter[("t2", stage, "edu", row["edu_level"])] += row["n"]
+        counter[("t2", stage, "eff", effective)] += row["n"]
+        counter[("t2", stage, "edu", education_only)] += row["n"]
     return out
 
 
@@ -282,28 +296,30 @@ def ptr_counts(scope, on, year, targets: Targets, filters=NO_FILTERS, by=None) -
 
 
 def rotation_counts(scope, year: int, targets: Targets, filters=NO_FILTERS, by=None) -> dict:
-    """Rotation for school year ``year`` with the TeacherQuerySet definitions: one query for the
-    counts, one for the directions."""
+    """Rotation for school year ``year`` with the TeacherQuerySet definitions (rotation_population,
+    eligible_for_rotation, rotated_in, backbone_on): a grouped count per set, and the directions."""
     out = defaultdict(Counter)
     if filters.stage and filters.stage not in c.COMPULSORY_STAGES:
         return out
     base = filters.teachers(Teacher.objects.for_scope(scope).rotation_population(year))
-    # The sets of the definitions, each evaluated once (uncorrelated IN subqueries).
-    eligible = Q(pk__in=base.eligible_for_rotation(year, targets.rotation_min_years).values("pk"))
-    rotated_qs = base.rotated_in(year)
-    rotated = Q(pk__in=rotated_qs.values("pk"))
-    rotated_backbone = Q(pk__in=rotated_qs.backbone_on(rotation_day(year)).values("pk"))
-    rows = _grouped(
-        base, by, "school",
-        all=Count("pk"), eligible=Count("pk", filter=eligible), rotated=Count("pk", filter=rotated),
-        eligible_rotated=Count("pk", filter=eligible & rotated), backbone=Count("pk", filter=rotated_backbone),
-    )
-    for row in rows:
-        for key in ("all", "eligible", "rotated", "eligible_rotated", "backbone"):
-            out[row["g"]][("rot", key)] += row[key] or 0
+    # Only teachers with some exchange starting in the year can have rotated: a cheap pre-filter
+    # (by primary key) before ``rotated_in`` decides; each set is one grouped count.
+    starting = Exchange.objects.filter(start__gte=rotation_day(year), start__lt=rotation_day(year + 1)).values("teacher_id")
+    eligible = base.eligible_for_rotation(year, targets.rotation_min_years)
+    rotated = base.filter(pk__in=starting).rotated_in(year)
+    sets = {
+        "all": base,
+        "eligible": eligible,
+        "rotated": rotated,
+        "eligible_rotated": eligible.filter(pk__in=starting).rotated_in(year),
+        "backbone": rotated.backbone_on(rotation_day(year)),
+    }
+    for key, qs in sets.items():
+        for row in _grouped(qs, by, "school", n=Count("pk")):
+            out[row["g"]][("rot", key)] += row["n"] or 0
     exchanges = Exchange.objects.filter(
         exchange_type__counts=True, start__gte=rotation_day(year), start__lt=rotation_day(year + 1),
-        teacher__in=base.values("pk"),
+        teacher__in=rotated.values("pk"),
     ).annotate(
         from_loc=Coalesce("from_school__location", "teacher__school__location"),
         to_loc=Coalesce("to_school__location", Value("")),
@@ -318,7 +334,8 @@ def honour_counts(scope, on, targets: Targets, filters=NO_FILTERS, by=None) -> d
     正高级 appointments, 骨干)."""
     out = defaultdict(Counter)
     pop = population(scope, on, filters)
-    active = Award.objects.active_on(on).filter(teacher__in=pop.values("pk"))
+    # Awards are few, teachers many: test each active award's holder against the population.
+    active = Award.objects.active_on(on).filter(Exists(pop.filter(pk=OuterRef("teacher_id"))))
     for row in _grouped(active, by, "teacher__school", "honour_type__code", n=Count("teacher", distinct=True)):
         out[row["g"]][("hon_active", row["honour_type__code"])] += row["n"]
 

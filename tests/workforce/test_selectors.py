@@ -330,3 +330,28 @@ def test_query_count_does_not_grow_with_teachers_or_schools(world, no_training, 
     with django_assert_max_num_queries(small):
         run()
     assert small <= 70
+
+
+def test_database_levels_equal_the_pure_functions(db):
+    """Every combination of records: the DB annotation and measures.py agree, teacher by teacher."""
+    import itertools
+
+    from workforce import measures as ms
+
+    school = SchoolFactory(school_type=c.SchoolType.SENIOR)
+    combos = {}
+    records = [("bachelor", "master", True), ("associate", "bachelor", False), ("master", "none", False),
+               ("secondary", "none", True), ("doctorate", "doctor", False)]
+    for size in (0, 1, 2):
+        for combo in itertools.combinations(records, size):
+            t = TeacherFactory(school=school)
+            for e, d, h in combo:
+                edu(t, e, d, highest=h)
+            combos[t.pk] = combo
+    late = TeacherFactory(school=school)
+    edu(late, "master", "master", end=dt.date(2026, 1, 1))  # not finished on ON
+    combos[late.pk] = ()
+    got = dict(m.Teacher.objects.filter(pk__in=combos).annotate(code=sel.levels_code_expr(ON)).values_list("pk", "code"))
+    for pk, combo in combos.items():
+        expected = (ms.effective_level([(e, d) for e, d, _h in combo]), ms.education_only_level(combo))
+        assert divmod(got[pk], sel.LEVEL_CODE_BASE) == expected, combo

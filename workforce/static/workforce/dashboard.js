@@ -114,6 +114,11 @@
       trendChart = new Chart(trendCanvas, config);
     };
     trendSelect.addEventListener("change", drawTrend);
+    /* start on the first measure that applies to this scope */
+    var present = data.measures.map(function (m) { return m.key; });
+    for (var i = 0; i < series.length; i++) {
+      if (present.indexOf(series[i].code) >= 0) { trendSelect.value = String(i); break; }
+    }
     drawTrend();
   }
   document.documentElement.setAttribute("data-charts", "ready");
