@@ -14,3 +14,8 @@ def escape_cell(value):
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def escape_row(values):
+    """``escape_cell`` over a row (a list for ``worksheet.append`` or ``csv.writer.writerow``)."""
+    return [escape_cell(v) for v in values]
