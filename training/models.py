@@ -220,7 +220,10 @@ class CreditRecord(models.Model):
             models.CheckConstraint(name="credit_year_range", condition=Q(year__gte=2000, year__lte=2100),
                                    violation_error_message="培训年度不合理。"),
         ]
-        indexes = [models.Index(fields=["teacher", "status", "year"], name="credit_teacher_status_idx")]
+        indexes = [
+            models.Index(fields=["teacher", "status", "year"], name="credit_teacher_status_idx"),
+            models.Index(fields=["status", "created_at"], name="credit_queue_idx"),  # the approval queue's order
+        ]
 
     def __str__(self) -> str:
         return f"{self.title}（{self.hours}学时）"
