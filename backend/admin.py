@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from . import audit
 from .admin_base import ScopedAdmin
-from .models import AuditEntry, User
+from .models import AuditEntry, LoginThrottle, User
 from .roles import Role
 
 # A change to any of these is a permission change (issue 7: audited as ``role_change``).
@@ -102,4 +102,21 @@ class AuditEntryAdmin(ScopedAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LoginThrottle)
+class LoginThrottleAdmin(ScopedAdmin):
+    """Locked and failing user names; city HR unlocks one by deleting its row (audited)."""
+
+    list_display = ["username", "failures", "last_failure_at", "locked_until"]
+    search_fields = ["username"]
+    view_roles = frozenset({Role.CITY_HR})
+    write_roles = frozenset({Role.CITY_HR})
+    actions = ["delete_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

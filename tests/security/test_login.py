@@ -196,3 +196,22 @@ def test_check_deploy_passes_with_only_the_documented_variables(tmp_path):
     # And without a secret key production refuses to start.
     env.pop("SECRET_KEY")
     assert subprocess.run(cmd, cwd=base, env=env, capture_output=True, text=True).returncode != 0
+
+
+def test_city_hr_unlocks_an_account_in_the_admin(client, world):
+    from backend.models import LoginThrottle
+
+    for _ in range(5):
+        attempt(client, "school1", "wrong")
+    throttle = LoginThrottle.objects.get(username="school1")
+    admin = Client()
+    admin.force_login(world.users.city)
+    response = admin.post(f"/admin/backend/loginthrottle/{throttle.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(action="delete", object_type="backend.loginthrottle", username="city").exists()
+    assert attempt(client, "school1", PASSWORD).status_code == 302
+
+
+def test_only_city_hr_sees_the_lock_list(client, world):
+    client.force_login(world.users.district)
+    assert client.get("/admin/backend/loginthrottle/").status_code == 403
