@@ -14,7 +14,7 @@ ACCEPT = ",".join(f".{ext}" for ext in sorted(set(EXTENSIONS))) + ",application/
 
 
 def _blank(choices):
-    return [("", "—— 请选择 ——"), *choices]
+    return [("", _("—— 请选择 ——")), *choices]
 
 
 class DateInput(forms.DateInput):

@@ -157,7 +157,9 @@ def record_delete(request, pk: int):
         messages.error(request, _error_text(error))
     else:
         messages.success(request, _("已删除。"))
-    return redirect("training:mine")
+    if request.user.teacher_id == record.teacher_id:
+        return redirect("training:mine")
+    return redirect("training:teacher", pk=record.teacher_id)
 
 
 @login_required

@@ -91,3 +91,14 @@ def test_teacher_logs_on_a_phone_school_approves_progress_moves(phone_page, page
     records = phone_page.inner_text("#records")
     assert "已通过" in records and "已锁定" in records and "修改" not in records
     screenshot(phone_page, "training-6-phone-after")
+
+    # --- the city sees the rates per district and school, and who is behind
+    page.context.clear_cookies()
+    login(page, "city")
+    page.goto(page.base + "/training/report/")
+    assert "海州实验小学" in page.inner_text("main") and "灌南县" in page.inner_text("main")
+    screenshot(page, "training-7-city-report")
+    page.click("text=进度落后（名单，可导出）")
+    page.wait_for_load_state("networkidle")
+    assert "张三" in page.inner_text("main") and "王五" in page.inner_text("main")
+    screenshot(page, "training-8-city-behind")
