@@ -1,0 +1,160 @@
+"""The demo city (``manage.py seed_demo``): a small city builds, is valid and deterministic,
+has its logins, and is written in a number of statements that does not grow with its size."""
+from __future__ import annotations
+
+import io
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from backend.models import User
+from backend.roles import Role
+from backend.scoping import scope_for
+from training import models as tm
+from workforce import choices as c
+from workforce import demo
+from workforce import models as m
+from workforce.identity import parse_id_number
+
+pytestmark = pytest.mark.django_db
+
+SMALL = dict(teachers=1500, schools=40)
+
+
+def ids_of_city() -> list[str]:
+    return list(m.Teacher.objects.order_by("id_number").values_list("id_number", flat=True))
+
+
+def test_small_city_is_complete_and_valid():
+    result = demo.build_demo_city(**SMALL)
+
+    # every district has schools and teachers; every type of school exists
+    assert result.counts["学校"] == 40 and m.Teacher.objects.count() == 1500
+    for district in m.District.objects.all():
+        assert district.schools.exists(), district.name
+        assert m.Teacher.objects.filter(school__district=district).exists(), district.name
+    assert set(m.School.objects.values_list("school_type", flat=True)) == set(c.SchoolType.values)
+    assert all(len(code) == 10 and code.isdigit() for code in m.School.objects.values_list("code", flat=True))
+
+    # every ID is valid and agrees with birth date and sex; teaching stage is one of the school's
+    rows = m.Teacher.objects.values_list("id_number", "birth_date", "sex", "teaching_stage", "school__stages")
+    for id_number, birth, sex, stage, stages in rows:
+        parsed = parse_id_number(id_number)
+        assert (parsed.birth_date, parsed.sex) == (birth, sex), id_number
+        assert stage in stages
+
+    # education: one first and one highest record each; 本科学历 with 硕士学位 exists
+    flags = Counter()
+    for teacher_id, first, highest in m.EducationRecord.objects.values_list("teacher_id", "is_first", "is_highest"):
+        flags[(teacher_id, "first")] += first
+        flags[(teacher_id, "highest")] += highest
+    assert set(flags.values()) == {1}
+    assert m.EducationRecord.objects.filter(education=c.Education.BACHELOR, degree=c.Degree.MASTER).exists()
+    assert m.EducationRecord.objects.filter(education=c.Education.MASTER).exists()
+
+    # the records the measures need
+    assert m.Teacher.objects.filter(left_on__isnull=False).exists()
+    assert m.Teacher.objects.exclude(staff_category=c.StaffCategory.FULL_TIME_TEACHER).exists()
+    assert m.Teacher.objects.filter(teaching_stage=c.Stage.VOCATIONAL, dual_qualified=True).exists()
+    assert m.Exchange.objects.filter(exchange_type__counts=True).exists()
+    assert m.Exchange.objects.filter(exchange_type__name="调动", moves_personnel=True).exists()
+    assert m.Award.objects.filter(honour_type__code="tejijiaoshi", teacher__isnull=False).exists()
+    assert m.Award.objects.filter(honour_type__is_team=True, teacher__isnull=True, school__isnull=False).exists()
+    assert m.Award.objects.filter(revoked_on__isnull=False).exists()
+    assert m.TitleAppointment.objects.filter(title=c.Title.SENIOR_PROFESSOR).exists()
+    for case in m.EthicsCase.objects.select_related("severity"):
+        assert case.ban_until > case.decided_on >= case.occurred_on
+    years = set(m.Enrolment.objects.values_list("school_year", flat=True))
+    assert years == set(range(2020, 2027))
+    assert set(m.SchoolQuota.objects.values_list("school_year", flat=True)) == {2025, 2026}
+    assert m.QuotaPool.objects.get(school_year=2026).posts == 200
+    assert set(tm.CreditRecord.objects.values_list("status", flat=True)) == set(tm.CreditRecord.Status.values)
+    assert tm.Programme.objects.filter(district__isnull=True).exists()
+    assert tm.Programme.objects.filter(district__isnull=False).exists()
+    # rotation has teachers to count, in 2024 and 2025
+    for year in (2024, 2025):
+        assert m.Teacher.objects.eligible_for_rotation(year).exists()
+        assert m.Teacher.objects.rotation_population(year).rotated_in(year).exists()
+
+
+def test_same_seed_gives_the_same_city_and_another_seed_another():
+    demo.build_demo_city(seed=5, teachers=300, schools=20)
+    first = ids_of_city()
+    names = list(m.School.objects.order_by("code").values_list("code", "name"))
+    demo.flush_demo_data()
+    assert not m.Teacher.objects.exists() and not m.School.objects.exists()
+
+    demo.build_demo_city(seed=5, teachers=300, schools=20)
+    assert ids_of_city() == first
+    assert list(m.School.objects.order_by("code").values_list("code", "name")) == names
+    demo.flush_demo_data()
+
+    demo.build_demo_city(seed=6, teachers=300, schools=20)
+    assert ids_of_city() != first
+
+
+def test_command_prints_counts_and_creates_one_login_per_role():
+    out = io.StringIO()
+    call_command("seed_demo", teachers=600, schools=20, stdout=out)
+    text = out.getvalue()
+    assert "教师（教职工）" in text and demo.DEMO_PASSWORD in text
+
+    users = {u.username: u for u in User.objects.filter(username__in=demo.DEMO_USERNAMES)}
+    assert set(users) == set(demo.DEMO_USERNAMES)
+    assert all(u.is_staff and u.check_password(demo.DEMO_PASSWORD) for u in users.values())
+    haizhou = m.District.objects.get(name="海州区")
+
+    city = users["city_hr"]
+    assert (city.role, city.can_view_identity, city.can_view_ethics) == (Role.CITY_HR, True, True)
+    assert scope_for(city).kind == "city"
+    assert (users["haizhou_hr"].role, scope_for(users["haizhou_hr"]).district_id) == (Role.DISTRICT_HR, haizhou.pk)
+    school_hr = users["school_hr"]
+    assert school_hr.role == Role.SCHOOL_HR and school_hr.school.district == haizhou
+    assert scope_for(school_hr).school_id == school_hr.school_id
+    teacher = users["teacher"]
+    assert teacher.role == Role.TEACHER and teacher.teacher.school == school_hr.school
+    assert scope_for(teacher).kind == "self"
+    assert (users["leader"].role, scope_for(users["leader"]).kind) == (Role.LEADER, "city")
+    assert scope_for(users["leader_haizhou"]).district_id == haizhou.pk
+    assert m.Teacher.objects.in_scope(users["haizhou_hr"]).count() == \
+        m.Teacher.objects.filter(school__district=haizhou).count() < m.Teacher.objects.count()
+
+
+def test_if_empty_does_nothing_when_teachers_exist():
+    call_command("seed_demo", teachers=300, schools=20, stdout=io.StringIO())
+    before = (m.Teacher.objects.count(), m.School.objects.count(), tm.CreditRecord.objects.count())
+    out = io.StringIO()
+    call_command("seed_demo", "--if-empty", stdout=out)
+    assert "跳过" in out.getvalue()
+    assert (m.Teacher.objects.count(), m.School.objects.count(), tm.CreditRecord.objects.count()) == before
+
+
+def test_second_build_needs_flush_and_flush_rebuilds():
+    call_command("seed_demo", teachers=300, schools=20, seed=1, stdout=io.StringIO())
+    with pytest.raises(CommandError):
+        call_command("seed_demo", teachers=300, schools=20, stdout=io.StringIO())
+    call_command("seed_demo", "--flush", teachers=400, schools=20, seed=2, stdout=io.StringIO())
+    assert m.Teacher.objects.count() == 400
+    assert User.objects.filter(username__in=demo.DEMO_USERNAMES).count() == len(demo.DEMO_USERNAMES)
+
+
+def test_too_small_a_city_is_refused():
+    with pytest.raises(CommandError):
+        call_command("seed_demo", teachers=5, schools=20, stdout=io.StringIO())
+    assert not m.School.objects.exists()
+
+
+def test_query_count_does_not_grow_with_the_city():
+    def queries(teachers: int) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            demo.build_demo_city(teachers=teachers, schools=15)
+        demo.flush_demo_data()
+        return len(ctx.captured_queries)
+
+    small, large = queries(200), queries(400)
+    assert abs(large - small) <= 3, (small, large)
+    assert large < 80
