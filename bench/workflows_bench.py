@@ -81,6 +81,7 @@ def main():
 
     from backend.scoping import Scope
     from workforce import honours, quota, rotation, services
+    from workforce import selectors as sel
     from workforce.models import District, HonourType, Teacher
 
     city = Scope("city")
@@ -101,7 +102,7 @@ def main():
     table = measure("quota table, city (quota_table)", lambda: quota.quota_table(city, year), args.repeat)
     plan = measure("allocation of 200 posts (pure, allocate_pool)", lambda: quota.allocate_pool(table, 200), args.repeat)
     on = dt.date(year, 10, 1)
-    measure("honour progress, city (honour_progress)", lambda: honours.honour_progress(city, on), args.repeat)
+    measure("honour progress, city (honours_by_district)", lambda: sel.honours_by_district(city, on), args.repeat)
     measure("conflicting awards, city (count)", lambda: honours.conflicting_awards(city, on).count(), args.repeat)
     mingshi = HonourType.objects.get(code="gangcheng_mingshi")
     measure("港城名师 candidates, city (count)", lambda: honours.candidates(city, mingshi, on).count(), args.repeat)

@@ -32,7 +32,7 @@ LOCATION_LABEL = {loc.value: loc.label for loc in c.Location}
 PTR_CODES = ("t1_ptr_primary", "t1_ptr_junior", "t1_ptr_senior", "t1_ptr_higher")
 
 # Honour targets of DOMAIN.md: indicator code → how it is counted and which honour type.
-#   active: distinct teachers of the population holding an active award on the date
+#   active: distinct teachers on the roll (any staff category) holding an active award on the date
 #   period: distinct teachers awarded during the plan period (乡村: teachers of 乡村 schools)
 #   teams:  awards (teams, studios, stations) given during the plan period
 #   title:  distinct teachers appointed 正高级教师 during the plan period
@@ -51,6 +51,7 @@ HONOUR_MEASURES = [
     ("shi_521", "市“521”工程培养对象", "active", "shi_521"),
     ("backbone", "骨干教师（县级及以上）", "backbone", ""),
 ]
+HONOUR_COUNT_KEY = {"active": "hon_active", "period_rural": "hon_rural", "teams": "hon_awards", "title": "hon_title"}
 # Targets of the whole city: a district or a school shows its count without one.
 CITY_ONLY_TARGETS = {code for code, *_ in HONOUR_MEASURES} | {"new_teachers_per_year"}
 
@@ -329,13 +330,23 @@ def rotation_counts(scope, year: int, targets: Targets, filters=NO_FILTERS, by=N
     return out
 
 
+def award_holders(scope, on, filters=NO_FILTERS):
+    """Who counts as holding an honour "在岗在职" on ``on``: teachers on the school's roll that day,
+    any 教职工类别 (a 特级教师 who became a principal is still in post) and any 人员状态 (staff on
+    loan or on rotation count at their home school, DOMAIN.md Population); not those who left."""
+    return filters.teachers(Teacher.objects.for_scope(scope).on_roll(on))
+
+
 def honour_counts(scope, on, targets: Targets, filters=NO_FILTERS, by=None) -> dict:
     """Honours against the plan's targets: four queries (active awards, plan-period awards,
-    正高级 appointments, 骨干)."""
+    正高级 appointments, 骨干).
+
+    "active" = distinct teachers holding an award active on ``on`` (awarded by then, not expired,
+    not revoked) who are ``award_holders`` on ``on`` — 在岗在职特级教师, 港城名师, 333, 521."""
     out = defaultdict(Counter)
     pop = population(scope, on, filters)
-    # Awards are few, teachers many: test each active award's holder against the population.
-    active = Award.objects.active_on(on).filter(Exists(pop.filter(pk=OuterRef("teacher_id"))))
+    # Awards are few, teachers many: test each active award's holder against the roll.
+    active = Award.objects.active_on(on).filter(Exists(award_holders(scope, on, filters).filter(pk=OuterRef("teacher_id"))))
     for row in _grouped(active, by, "teacher__school", "honour_type__code", n=Count("teacher", distinct=True)):
         out[row["g"]][("hon_active", row["honour_type__code"])] += row["n"]
 
@@ -522,23 +533,7 @@ def finish(counts: Counter, targets: Targets, *, ref: ScopeRef, on: dt.date, yea
             "baseline_2020": _percent_of(targets.indicators.get("rotation_ratio")),
         }
 
-    honours = []
-    for code, label, kind, honour in HONOUR_MEASURES:
-        if kind == "active":
-            n = counts[("hon_active", honour)]
-        elif kind == "period_rural":
-            n = counts[("hon_rural", honour)]
-        elif kind == "teams":
-            n = counts[("hon_awards", honour)]
-        elif kind == "title":
-            n = counts[("hon_title", honour)]
-        else:
-            n = counts[("hon_backbone",)]
-        ind = targets.indicators.get(code)
-        target = ind.target if ind is not None and city else None
-        r = ms.count_with_target(n, target)
-        honours.append({"code": code, "name": ind.name if ind is not None else label, "kind": kind, "count": n,
-                        "target": r.target, "met": r.met, "gap": r.gap, "ratio": r.ratio})
+    honours = honour_results(counts, targets, with_targets=city)
 
     new = ms.count_with_target(counts[("new",)], targets.target("new_teachers_per_year") if city else None)
     dual = ms.ratio_with_target(counts[("dual", "dual")], counts[("dual", "teachers")], targets.target("dual_qualified_share"))
@@ -562,6 +557,46 @@ def finish(counts: Counter, targets: Targets, *, ref: ScopeRef, on: dt.date, yea
                            "target": dual.target, "met": dual.met, "gap": dual.gap},
         "quota": quota,
     }
+
+
+def honour_results(counts: Counter, targets: Targets, *, with_targets: bool) -> list[dict]:
+    """The honour measures of one scope from its counts (pure). The plan's targets are the whole
+    city's: a district or a school shows its count without one (``with_targets=False``)."""
+    out = []
+    for code, label, kind, honour in HONOUR_MEASURES:
+        n = counts[(HONOUR_COUNT_KEY[kind], honour)] if kind != "backbone" else counts[("hon_backbone",)]
+        ind = targets.indicators.get(code)
+        r = ms.count_with_target(n, ind.target if ind is not None and with_targets else None)
+        out.append({"code": code, "name": ind.name if ind is not None else label, "kind": kind, "count": n,
+                    "target": r.target, "met": r.met, "gap": r.gap, "ratio": r.ratio})
+    return out
+
+
+def honour_kind_label(kind: str, targets: Targets) -> str:
+    """How a honour measure counts, in words for the pages."""
+    if kind == "active":
+        return "在岗在职（当日有效）"
+    if kind == "backbone":
+        return "在岗（当日）"
+    period = f"{targets.plan_start.year}–{targets.plan_end.year} 年累计"
+    return f"{period}（乡村学校）" if kind == "period_rural" else period
+
+
+def honours_by_district(scope: Scope, on: dt.date, targets: Targets | None = None) -> dict:
+    """The honours page: every honour measure of ``scope`` with a column per district, from the
+    dashboard's ``honour_counts`` grouped by district (four queries, plus the districts)."""
+    targets = targets or load_targets()
+    grouped = honour_counts(scope, on, targets, by="district")
+    total = Counter()
+    for counter in grouped.values():
+        total.update(counter)
+    districts = list(District.objects.all() if scope.kind == "city" else District.objects.filter(pk=scope.district_id))
+    per_district = [honour_results(grouped.get(d.pk, Counter()), targets, with_targets=False) for d in districts]
+    rows = honour_results(total, targets, with_targets=scope.kind == "city")
+    for i, row in enumerate(rows):
+        row["kind_label"] = honour_kind_label(row["kind"], targets)
+        row["by_district"] = [results[i]["count"] for results in per_district]
+    return {"rows": rows, "districts": districts, "on": on}
 
 
 def _training(ref: ScopeRef, on: dt.date, filters: Filters):

@@ -26,7 +26,7 @@ from backend.scoping import Scope, scope_for
 from backend.spreadsheets import escape_cell
 
 from . import choices as c
-from . import honours, quota, rotation, services
+from . import honours, quota, rotation, selectors, services
 from .models import (
     Award, District, EthicsCase, EthicsSeverity, Exchange, ExchangeType, HonourType, Nomination, QuotaPool,
     QuotaProposal, School, Teacher, rotation_day, school_year_label,
@@ -358,12 +358,12 @@ def honours_index(request):
     types = HonourType.objects.annotate(
         active=Count("awards", filter=Q(awards__in=active)),
     ).order_by("level", "name")
-    progress = honours.honour_progress(ctx["scope"], on)
+    progress = selectors.honours_by_district(ctx["scope"], on)
     if request.GET.get("format") == "xlsx":
         names = [d.name for d in progress["districts"]]
-        rows = [[t["name"], t["kind"], t["target"], t["count"], "" if t["met"] is None else ("达成" if t["met"] else "未达成"),
-                 t["gap"], *t["by_district"]] for t in progress["targets"]]
-        rows += [[x["name"], "在岗（当日）", "", x["count"], "", "", *x["by_district"]] for x in progress["extra"]]
+        rows = [[t["name"], t["kind_label"], "" if t["target"] is None else int(t["target"]), t["count"],
+                 "" if t["met"] is None else ("达成" if t["met"] else "未达成"),
+                 "" if t["target"] is None else t["gap"], *t["by_district"]] for t in progress["rows"]]
         title = f"{ctx['scope_label']} 荣誉目标进展（截至 {on:%Y-%m-%d}）"
         return xlsx_response(request, "荣誉目标进展.xlsx", title, [
             ("目标进展", ["指标", "口径", "目标", "现有", "是否达成", "差距", *names], rows),

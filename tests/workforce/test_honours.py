@@ -9,7 +9,7 @@ from django.urls import reverse
 from backend.models import AuditEntry
 from tests.factories import SchoolFactory, TeacherFactory
 from workforce import choices as c
-from workforce import honours, services
+from workforce import honours, selectors, services
 from workforce.models import Award, EthicsSeverity, HonourType, Nomination, TitleAppointment
 
 D = dt.date
@@ -150,6 +150,11 @@ def test_expire_and_revoke_rules(world):
 
 
 # ---------------------------------------------------------------- progress against targets
+def progress_of(user, on):
+    rows = selectors.honours_by_district(services.scope_for(user), on)
+    return rows, {t["code"]: t for t in rows["rows"]}
+
+
 @pytest.mark.django_db
 def test_progress_counts_city_district_and_rural(world):
     on = D(2025, 6, 1)
@@ -168,8 +173,7 @@ def test_progress_counts_city_district_and_rural(world):
                          awarded_on=D(2022, 1, 1), user=d)
     left.left_on, left.left_reason = D(2025, 1, 1), c.LeftReason.RETIRED
     left.save()
-    progress = honours.honour_progress(services.scope_for(world.users.city), on)
-    by_code = {t["code"]: t for t in progress["targets"]}
+    progress, by_code = progress_of(world.users.city, on)
     assert by_code["gangcheng_mingshi"]["count"] == 3
     assert by_code["gangcheng_mingshi"]["target"] == 400 and by_code["gangcheng_mingshi"]["gap"] == 397
     assert by_code["rural_gangcheng_mingshi"]["count"] == 2  # t1b (海州 乡村) and the 灌南 乡村 teacher
@@ -177,8 +181,58 @@ def test_progress_counts_city_district_and_rural(world):
     assert by_code["city_master_studio"]["count"] == 1
     names = [d.name for d in progress["districts"]]
     assert by_code["rural_gangcheng_mingshi"]["by_district"][names.index("海州区")] == 1
-    district_view = honours.honour_progress(services.scope_for(world.users.district2), on)
-    assert {t["code"]: t["count"] for t in district_view["targets"]}["gangcheng_mingshi"] == 1
+    district_view, district_codes = progress_of(world.users.district2, on)
+    assert district_codes["gangcheng_mingshi"]["count"] == 1
+    assert district_codes["gangcheng_mingshi"]["target"] is None  # the plan's targets are the city's
+    assert [d.name for d in district_view["districts"]] == ["灌南县"]
+
+
+def special_grade(teacher, user, awarded_on=D(2022, 9, 10)):
+    return services.award_grant(honour_type=HonourType.objects.get(code="tejijiaoshi"), teacher=teacher,
+                                awarded_on=awarded_on, user=user)
+
+
+@pytest.mark.django_db
+def test_special_grade_in_post_is_one_figure_on_the_honours_page_and_the_dashboard(world):
+    """在岗在职特级教师: an active award held by a teacher on the school's roll that day, any 教职工类别,
+    any 人员状态 (on loan / on rotation count at the home school)."""
+    on = D(2025, 6, 1)
+    d = world.users.district
+    special_grade(world.t1, d)  # 专任教师 in post
+    principal = TeacherFactory(school=world.s1, staff_category=c.StaffCategory.ADMIN)  # became a principal
+    special_grade(principal, d)
+    lent = TeacherFactory(school=world.s1b, status=c.PersonnelStatus.LENT_AGENCY)  # 借出到机关
+    special_grade(lent, d)
+    rotating = TeacherFactory(school=world.s1b, status=c.PersonnelStatus.ROTATING)  # 交流轮岗
+    special_grade(rotating, d)
+    _progress, by_code = progress_of(world.users.city, on)
+    assert by_code["special_grade_in_post"]["count"] == 4
+    assert by_code["special_grade_in_post"]["gap"] == 146
+    dashboard = next(h for h in selectors.measures_for(selectors.CITY, on=on)["honours"]
+                     if h["code"] == "special_grade_in_post")
+    assert dashboard["count"] == 4
+
+
+@pytest.mark.django_db
+def test_retired_special_grade_teacher_counts_until_left_on(world):
+    d = world.users.district
+    retiring = TeacherFactory(school=world.s1)
+    special_grade(retiring, d)
+    retiring.left_on, retiring.left_reason = D(2025, 3, 1), c.LeftReason.RETIRED
+    retiring.save()
+    assert progress_of(world.users.city, D(2025, 2, 28))[1]["special_grade_in_post"]["count"] == 1
+    assert progress_of(world.users.city, D(2025, 3, 1))[1]["special_grade_in_post"]["count"] == 0
+
+
+@pytest.mark.django_db
+def test_revoked_special_grade_award_stops_counting_on_the_revocation_day(world):
+    d = world.users.district
+    award = special_grade(world.t1b, d)  # t1b teaches at a 乡村 school
+    services.award_revoke(award=award, on=D(2025, 3, 1), reason="师德一票否决", user=d)
+    before, after = progress_of(world.users.city, D(2025, 2, 28))[1], progress_of(world.users.city, D(2025, 3, 1))[1]
+    assert before["special_grade_in_post"]["count"] == 1 and after["special_grade_in_post"]["count"] == 0
+    # nor is it among the plan period's awards to 乡村 teachers once revoked
+    assert before["rural_special_grade"]["count"] == 1 and after["rural_special_grade"]["count"] == 0
 
 
 @pytest.mark.django_db
