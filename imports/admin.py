@@ -1,8 +1,22 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
 from backend.admin_base import ScopedAdmin
 
+from .kinds import KIND_ORDER, KINDS
 from .models import ImportRun
+
+
+class AdminUploadForm(forms.Form):
+    file = forms.FileField(label="文件")
+    kind = forms.ChoiceField(label="类别", required=False,
+                             choices=[("", "自动识别（按表头）")] + [(k, KINDS[k].label) for k in KIND_ORDER])
+    school = forms.CharField(label="学校标识码", required=False, help_text="文件没有学校列时，教师导入到这所学校")
+    dry_run = forms.BooleanField(label="仅预览（不写入）", required=False, initial=True)
 
 
 @admin.register(ImportRun)
@@ -10,6 +24,8 @@ class ImportRunAdmin(ScopedAdmin):
     list_display = ["started_at", "user", "file_name", "kind", "dry_run", "outcome", "rows", "new", "changed", "unchanged", "errors"]
     list_filter = ["outcome", "kind", "dry_run"]
     list_select_related = ["user"]
+    exclude = ["upload"]
+    change_list_template = "admin/imports/importrun/change_list.html"
 
     def get_queryset(self, request):
         qs = admin.ModelAdmin.get_queryset(self, request)
@@ -20,3 +36,33 @@ class ImportRunAdmin(ScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def get_urls(self):
+        return [path("upload/", self.admin_site.admin_view(self.upload_view), name="imports_importrun_upload"),
+                *super().get_urls()]
+
+    def upload_view(self, request):
+        """The admin's upload entry: the same service as the CLI and the web page."""
+        from .services import ImportRefused, import_run
+        from .views import may_import
+
+        if not may_import(request.user):
+            raise PermissionDenied
+        report = None
+        form = AdminUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                report = import_run(file=data["file"], filename=data["file"].name, kind=data["kind"] or None,
+                                    user=request.user, school=data["school"] or None, dry_run=data["dry_run"],
+                                    source="admin")
+            except (ImportRefused, ValueError) as exc:
+                messages.error(request, str(exc))
+            else:
+                if report.committed:
+                    messages.success(request, f"已导入：新增 {report.new}，修改 {report.changed}，未变 {report.unchanged}。")
+                    return redirect(reverse("admin:imports_importrun_change", args=[report.run_id]))
+        return TemplateResponse(request, "admin/imports/importrun/upload.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "form": form, "report": report,
+            "title": "上传导入",
+        })

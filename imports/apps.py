@@ -5,3 +5,11 @@ class ImportsConfig(AppConfig):
     name = "imports"
     verbose_name = "数据导入"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from backend.navigation import NavItem, register
+
+        from .views import may_import
+
+        register(NavItem("imports:index", "数据导入", "上传花名册或全国教师管理信息系统导出表：预览、核对、确认导入；下载模板",
+                         order=20, allowed=may_import))

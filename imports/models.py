@@ -1,6 +1,21 @@
-"""Import runs: who imported which file, when, with what outcome (issue 3)."""
+"""Import runs: who imported which file, when, with what outcome (issue 3).
+
+A run is one upload: previewed (``dry_run``) and then, when the officer confirms, committed
+from the copy of the file kept server-side (``upload``), never from anything the browser
+sends back. ``progress`` / ``total_rows`` / ``phase`` feed the progress bar of a background run.
+"""
+import uuid
+
 from django.conf import settings
 from django.db import models
+
+from .storage import private_storage
+
+
+def upload_path(instance, filename: str) -> str:
+    """A random name: the officer's file name is kept in ``file_name`` only."""
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"imports/{uuid.uuid4().hex}.{ext[:5]}"
 
 
 class ImportRun(models.Model):
@@ -11,6 +26,13 @@ class ImportRun(models.Model):
         COMMITTED = "committed", "已导入"
         REJECTED = "rejected", "有错误，未写入"
         UNREADABLE = "unreadable", "文件无法读取"
+
+    class Phase(models.TextChoices):
+        WAITING = "", "等待处理"
+        READING = "reading", "读取与校验"
+        CHECKING = "checking", "核对系统中的数据"
+        WRITING = "writing", "写入数据库"
+        DONE = "done", "完成"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", null=True, on_delete=models.SET_NULL)
     started_at = models.DateTimeField("开始时间", auto_now_add=True)
@@ -28,6 +50,15 @@ class ImportRun(models.Model):
     progress = models.PositiveIntegerField("已处理行", default=0)
     report = models.JSONField("报告", default=dict, blank=True)
     source = models.CharField("途径", max_length=10, default="web")
+    # issue 3: background runs and preview → confirm
+    total_rows = models.PositiveIntegerField("预计行数", null=True, blank=True)
+    phase = models.CharField("阶段", max_length=10, choices=Phase.choices, blank=True, default="")
+    requested_kind = models.CharField("指定类别", max_length=30, blank=True)
+    school = models.ForeignKey(
+        "workforce.School", verbose_name="指定学校", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="文件没有学校列时，教师导入到这所学校",
+    )
+    upload = models.FileField("上传文件", storage=private_storage, upload_to=upload_path, blank=True, max_length=200)
 
     class Meta:
         verbose_name = "导入批次"
@@ -36,3 +67,20 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name}（{self.get_outcome_display()}）"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.outcome not in (self.Outcome.QUEUED, self.Outcome.RUNNING)
+
+    @property
+    def can_commit(self) -> bool:
+        """Previewed without an error and the file still kept: the officer may confirm."""
+        return self.outcome == self.Outcome.PREVIEWED and self.errors == 0 and bool(self.upload)
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, int(self.progress * 100 / self.total_rows))

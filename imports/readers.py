@@ -227,7 +227,8 @@ class SheetData:
     column A. ``rows`` yields ``(excel_row_number, cells)`` for each non-empty data row;
     ``cells`` is at least as long as ``headers``. ``merged_filled`` tells whether merged
     areas were filled in; ``row_number_column`` is the index of the 序号 column, if any;
-    ``first_column`` the index of the first non-blank header.
+    ``first_column`` the index of the first non-blank header; ``last_row`` the Excel number
+    of the sheet's last row when the engine knows it (for progress bars), else None.
     """
 
     name: str
@@ -239,6 +240,7 @@ class SheetData:
     merged_filled: bool = False
     row_number_column: int | None = None
     first_column: int = 0
+    last_row: int | None = None  # Excel number of the sheet's last row (for progress); None if unknown
 
 
 # --------------------------------------------------------------------------- sources
@@ -1002,6 +1004,7 @@ def _read_sheet(workbook: Workbook, info: SheetInfo, known_headers, scan_rows: i
         merged_filled=bool(data_merges),
         row_number_column=row_number_column,
         first_column=first_column,
+        last_row=last_row + 1 if last_row is not None and last_row >= 0 else None,
     )
 
 

@@ -1,3 +1,150 @@
-from django.shortcuts import render
+"""Import pages: upload → preview (background for big files) → confirm → the records.
 
-# Create your views here.
+Thin: every import goes through ``imports.services.import_run`` (via ``imports.tasks``). A run
+is only ever seen by the officer who uploaded it (another user's run is a 404). The confirm
+step commits the copy of the file kept on the server for that run, never a file the browser
+sends again.
+"""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from backend.models import AuditEntry
+from backend.roles import can_see_identity, is_hr
+from backend.scoping import scope_for
+from workforce.identity import mask_id_number
+from workforce.models import Teacher
+
+from . import tasks, workbooks
+from .forms import UploadForm
+from .kinds import KIND_ORDER, KINDS
+from .models import ImportRun
+
+# Files up to this size are previewed and committed inside the request; larger ones in the
+# background worker with a progress bar (a 1 MB .xlsx holds about 5,000 roster rows).
+INLINE_MAX_BYTES = 1024 * 1024
+RUNS_LISTED = 20
+TEACHERS_LISTED = 200
+
+
+def may_import(user) -> bool:
+    return is_hr(user) and scope_for(user).kind != "none"
+
+
+def _require_importer(request) -> None:
+    if not may_import(request.user):
+        raise PermissionDenied(_("只有人事部门可以导入数据。"))
+
+
+def _own_run(request, pk: int) -> ImportRun:
+    _require_importer(request)
+    run = get_object_or_404(ImportRun.objects.select_related("school"), pk=pk)
+    if run.user_id != request.user.pk and not request.user.is_superuser:
+        raise Http404
+    return run
+
+
+def _start(run: ImportRun, *, dry_run: bool) -> None:
+    size = run.upload.size if run.upload else 0
+    if size <= INLINE_MAX_BYTES:
+        tasks.execute(run, dry_run=dry_run)
+    else:
+        ImportRun.objects.filter(pk=run.pk).update(outcome=ImportRun.Outcome.QUEUED, progress=0, phase="")
+        (tasks.preview_run if dry_run else tasks.commit_run).enqueue(run.pk)
+
+
+@login_required
+def index(request):
+    _require_importer(request)
+    scope = scope_for(request.user)
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES, scope=scope)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            run = ImportRun(user=request.user, file_name=upload.name[-255:], file_sha256="", dry_run=True,
+                            source="web", outcome=ImportRun.Outcome.QUEUED,
+                            requested_kind=form.cleaned_data.get("kind") or "",
+                            school=form.cleaned_data.get("school"))
+            run.upload.save(upload.name, upload, save=False)
+            run.save()
+            _start(run, dry_run=True)
+            return redirect("imports:run", pk=run.pk)
+    else:
+        form = UploadForm(scope=scope)
+    runs = ImportRun.objects.filter(user=request.user).select_related("school")[:RUNS_LISTED]
+    return render(request, "imports/index.html", {
+        "form": form, "runs": runs, "kinds": [KINDS[k] for k in KIND_ORDER],
+    })
+
+
+@login_required
+def run_detail(request, pk: int):
+    run = _own_run(request, pk)
+    report = run.report or {}
+    teachers = []
+    if run.outcome == ImportRun.Outcome.COMMITTED:
+        ids = (AuditEntry.objects.filter(run_ref=str(run.pk), object_type="workforce.teacher")
+               .values_list("object_id", flat=True).distinct()[:TEACHERS_LISTED])
+        teachers = list(Teacher.objects.filter(pk__in=[int(i) for i in ids if i.isdigit()])
+                        .select_related("school").order_by("school__code", "name"))
+        show = can_see_identity(request.user)
+        for t in teachers:
+            t.shown_id = t.id_number if show else mask_id_number(t.id_number)
+    return render(request, "imports/run.html", {
+        "run": run, "report": report, "errors": report.get("errors", [])[:500],
+        "changes": report.get("changes", [])[:300], "teachers": teachers,
+        "progress_url": reverse("imports:run_progress", args=[run.pk]),
+    })
+
+
+@login_required
+def run_progress(request, pk: int):
+    run = _own_run(request, pk)
+    return JsonResponse({
+        "outcome": run.outcome, "outcome_label": run.get_outcome_display(), "finished": run.is_finished,
+        "progress": run.progress, "total": run.total_rows, "percent": run.percent,
+        "phase": run.get_phase_display() if run.phase else "",
+    })
+
+
+@login_required
+@require_POST
+def run_confirm(request, pk: int):
+    run = _own_run(request, pk)
+    if not run.can_commit:
+        messages.error(request, _("该批次不能导入：只有预览无错误、且文件仍保存在服务器上的批次才能确认导入。"))
+        return redirect("imports:run", pk=run.pk)
+    _start(run, dry_run=False)
+    run.refresh_from_db()
+    if run.outcome == ImportRun.Outcome.COMMITTED:
+        messages.success(request, _("已导入：新增 %(new)s 条，修改 %(changed)s 条。") % {"new": run.new, "changed": run.changed})
+    elif run.is_finished:
+        messages.error(request, _("导入未完成：数据在预览后发生了变化，发现错误，未写入任何数据。"))
+    return redirect("imports:run", pk=run.pk)
+
+
+@login_required
+def run_errors(request, pk: int):
+    run = _own_run(request, pk)
+    if not run.report.get("errors"):
+        raise Http404
+    response = HttpResponse(workbooks.error_report(run), content_type=workbooks.XLSX)
+    response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-errors.xlsx"'
+    return response
+
+
+@login_required
+def template_download(request, kind: str):
+    _require_importer(request)
+    if kind not in KINDS:
+        raise Http404
+    response = HttpResponse(workbooks.template(kind), content_type=workbooks.XLSX)
+    response["Content-Disposition"] = f'attachment; filename="template-{kind}.xlsx"'
+    return response

@@ -1,0 +1,271 @@
+"""Benchmark: importing a 50,000-row teacher roster (.xlsx), side by side.
+
+    .venv/bin/python bench/import_bench.py [--rows 50000] [--sample 5000] [--schools 200] [--skip-iexport]
+
+Generates (once, cached in the system's temporary folder) a national 教职工基础信息 sheet with
+the roster columns 学校标识码 and 任教学段: valid IDs (``workforce.identity.make_id_number``),
+year-month dates as the national system writes them, codes in words. Then prints rows/s for:
+
+1. bare read: python-calamine reading every cell of the sheet, nothing else;
+2. our import end to end (``imports.services.import_run``: read, validate, write, history)
+   into a fresh SQLite database;
+3. the same import again (every row unchanged: read, validate, compare);
+4. a plain django-import-export ``ModelResource`` import of the first ``--sample`` rows
+   (it is too slow for the whole file: its time is extrapolated, and says so).
+
+Target (issue 3): (2) within 3× the time of (1).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+HEADERS = [
+    "学校标识码", "*姓名", "曾用名", "*性别", "教职工号", "*国籍/地区", "*身份证件类型", "*身份证件号",
+    "*出生日期", "籍贯", "出生地", "*民族", "*政治面貌", "婚姻状况", "健康状况", "*参加工作年月",
+    "*进本校年月", "*教职工来源", "*教职工类别", "*是否在编", "*用人形式", "*签订合同情况",
+    "*是否全日制师范类专业毕业", "*是否受过特教专业培养培训", "*是否有特殊教育从业证书",
+    "*信息技术应用能力", "*是否属于免费（公费）师范生", "*是否参加基层服务项目",
+    "参加基层服务项目起始年月", "参加基层服务项目结束年月", "*是否是特级教师",
+    "*是否是县级及以上骨干教师", "*是否心理健康教育教师", "*人员状态", "备注", "任教学段",
+]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红梅鑫波斌宇浩凯"
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--sample", type=int, default=5_000, help="rows given to django-import-export")
+    parser.add_argument("--schools", type=int, default=200)
+    parser.add_argument("--skip-iexport", action="store_true")
+    parser.add_argument("--regenerate", action="store_true", help="rebuild the cached roster file")
+    return parser.parse_args()
+
+
+def setup_django() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="import_bench_"))
+    os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.local")
+    os.environ["DEBUG"] = "false"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return folder
+
+
+def plan_schools(n: int, seed: int = 7):
+    """Schools of the seeded districts: mostly single-stage; every 10th a 九年一贯制."""
+    from workforce import choices as c
+
+    rnd = random.Random(seed)
+    types = [c.SchoolType.PRIMARY, c.SchoolType.JUNIOR, c.SchoolType.KINDERGARTEN, c.SchoolType.SENIOR]
+    out = []
+    for i in range(n):
+        kind = c.SchoolType.NINE_YEAR if i % 10 == 9 else rnd.choice(types)
+        out.append((f"32{i:08d}", f"基准学校{i:03d}", kind, rnd.choice(list(c.Location))))
+    return out
+
+
+def make_roster(path: Path, rows: int, schools) -> None:
+    import openpyxl
+
+    from workforce import choices as c
+    from workforce.identity import make_id_number
+
+    rnd = random.Random(20251)
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("教职工基础信息")
+    ws.append(["教职工基础信息（基准测试）"])
+    ws.append(HEADERS)
+    seen = set()
+    regions = ["320703", "320706", "320707", "320722", "320723", "320724"]
+    for i in range(rows):
+        while True:
+            birth = dt.date(1965, 1, 1) + dt.timedelta(days=rnd.randrange(0, 13000))
+            sex = rnd.choice("12")
+            number = make_id_number(rnd.choice(regions), birth, rnd.randrange(100), sex)
+            if number not in seen:
+                seen.add(number)
+                break
+        code, _name, kind, _loc = schools[i % len(schools)]
+        stages = c.STAGES_OF_SCHOOL_TYPE[kind]
+        work = max(birth.year + 22, 1985)
+        entry = min(work + rnd.randrange(0, 15), 2024)
+        service = rnd.random() < 0.05
+        ws.append([
+            code, rnd.choice(SURNAMES) + rnd.choice(GIVEN) + rnd.choice(GIVEN), "", "男" if sex == "1" else "女",
+            f"T{i:06d}", "中国", "居民身份证", number, f"{birth:%Y%m}", "江苏连云港", "江苏连云港",
+            rnd.choice(["汉族"] * 20 + ["回族", "满族"]), rnd.choice(["中共党员", "群众", "共青团员"]),
+            rnd.choice(["已婚", "未婚"]), "健康", f"{work}09", f"{entry}09",
+            rnd.choice(["应届毕业生", "调入", "社会招聘"]), "专任教师", rnd.choice(["是"] * 9 + ["否"]),
+            "编制内", "聘用合同", rnd.choice(["是", "否"]), "否", "否", rnd.choice(["熟练", "良好", "一般"]),
+            "否", "是" if service else "否", "201209" if service else "", "201508" if service else "",
+            "否", rnd.choice(["否"] * 5 + ["是"]), "否", "100", "", rnd.choice(stages).label,
+        ])
+    wb.save(path)
+
+
+def bare_read(path: Path) -> tuple[float, int]:
+    import python_calamine
+
+    start = time.perf_counter()
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    n = 0
+    for name in book.sheet_names:
+        for _row in book.get_sheet_by_name(name).iter_rows():
+            n += 1
+    return time.perf_counter() - start, n
+
+
+def seed_schools(schools) -> None:
+    from workforce.models import District, School
+
+    districts = list(District.objects.order_by("order")[:6])
+    School.objects.bulk_create([
+        School(code=code, name=name, district=districts[i % len(districts)], school_type=kind, location=loc)
+        for i, (code, name, kind, loc) in enumerate(schools)
+    ])
+
+
+def our_import(path: Path, user) -> tuple[float, object, dict]:
+    from django.db import connection, reset_queries
+
+    from imports.services import import_run
+
+    phases: dict = {}
+    last = [time.perf_counter(), ""]
+
+    def progress(done, total, phase):
+        now = time.perf_counter()
+        if phase != last[1]:
+            if last[1]:
+                phases[last[1]] = phases.get(last[1], 0) + now - last[0]
+            last[0], last[1] = now, phase
+
+    reset_queries()
+    start = time.perf_counter()
+    report = import_run(file=path, filename=path.name, user=user, dry_run=False, source="cli", progress=progress)
+    elapsed = time.perf_counter() - start
+    phases[last[1] or "?"] = phases.get(last[1], 0) + time.perf_counter() - last[0]
+    phases["queries"] = len(connection.queries) if connection.queries_log else None
+    return elapsed, report, phases
+
+
+def iexport_import(path: Path, sample: int) -> tuple[float, int, int]:
+    """A plain ModelResource: natural key id_number, ForeignKeyWidget for the school, widgets
+    for dates; the values mapped to codes the way a Resource would (before_import_row)."""
+    import python_calamine
+    import tablib
+    from import_export import fields, resources, widgets
+
+    from workforce import choices as c
+    from workforce.models import School, Teacher
+
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    data = book.get_sheet_by_name(book.sheet_names[0]).to_python()
+    headers = [h.lstrip("*") for h in data[1]]
+    rows = data[2:2 + sample]
+    sexes = {"男": "1", "女": "2"}
+    stages = {str(s.label): s.value for s in c.Stage}
+
+    class MonthWidget(widgets.DateWidget):
+        def clean(self, value, row=None, **kwargs):
+            if value in (None, ""):
+                return None
+            text = str(int(value)) if isinstance(value, float) else str(value)
+            return dt.date(int(text[:4]), int(text[4:6]), 1)
+
+    class TeacherResource(resources.ModelResource):
+        school = fields.Field(attribute="school", column_name="学校标识码",
+                              widget=widgets.ForeignKeyWidget(School, field="code"))
+        name = fields.Field(attribute="name", column_name="姓名")
+        sex = fields.Field(attribute="sex", column_name="性别")
+        id_number = fields.Field(attribute="id_number", column_name="身份证件号")
+        birth_date = fields.Field(attribute="birth_date", column_name="出生日期", widget=MonthWidget())
+        ethnicity = fields.Field(attribute="ethnicity", column_name="民族")
+        political_status = fields.Field(attribute="political_status", column_name="政治面貌")
+        work_start = fields.Field(attribute="work_start", column_name="参加工作年月", widget=MonthWidget())
+        school_entry = fields.Field(attribute="school_entry", column_name="进本校年月", widget=MonthWidget())
+        teaching_stage = fields.Field(attribute="teaching_stage", column_name="任教学段")
+        staff_no = fields.Field(attribute="staff_no", column_name="教职工号")
+
+        class Meta:
+            model = Teacher
+            import_id_fields = ["id_number"]
+            fields = ["school", "name", "sex", "id_number", "birth_date", "ethnicity", "political_status",
+                      "work_start", "school_entry", "teaching_stage", "staff_no"]
+            skip_unchanged = True
+
+        def before_import_row(self, row, **kwargs):
+            row["性别"] = sexes.get(row["性别"], row["性别"])
+            row["任教学段"] = stages.get(row["任教学段"], row["任教学段"])
+
+    dataset = tablib.Dataset(*rows, headers=headers)
+    start = time.perf_counter()
+    result = TeacherResource().import_data(dataset, dry_run=False, raise_errors=False)
+    elapsed = time.perf_counter() - start
+    return elapsed, len(rows), result.totals.get("new", 0)
+
+
+def main():
+    args = parse_args()
+    folder = setup_django()
+    from django.conf import settings
+
+    from backend.models import AuditEntry
+    from backend.roles import Role
+    from backend.models import User
+    from workforce.models import Teacher
+
+    schools = plan_schools(args.schools)
+    cache = Path(tempfile.gettempdir()) / f"import_bench_roster_{args.rows}_{args.schools}.xlsx"
+    if args.regenerate or not cache.exists():
+        t = time.perf_counter()
+        make_roster(cache, args.rows, schools)
+        print(f"generated {cache.name} ({cache.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
+    size_mb = cache.stat().st_size / 1e6
+    print(f"file: {args.rows:,} rows × {len(HEADERS)} columns, {size_mb:.1f} MB; database: fresh SQLite in {folder}")
+
+    read_s, read_rows = bare_read(cache)
+    print(f"1. bare read (python-calamine)      {read_s:7.2f} s  {args.rows / read_s:10,.0f} rows/s")
+
+    seed_schools(schools)
+    user = User.objects.create(username="bench", role=Role.CITY_HR, can_view_identity=True)
+    settings.DEBUG = False
+    ours_s, report, phases = our_import(cache, user)
+    assert report.committed, (report.outcome, report.errors[:5])
+    teachers, entries = Teacher.objects.count(), AuditEntry.objects.filter(run_ref=str(report.run_id)).count()
+    ratio = ours_s / read_s
+    print(f"2. our import, end to end           {ours_s:7.2f} s  {args.rows / ours_s:10,.0f} rows/s  "
+          f"= {ratio:.2f}× bare read (target ≤ 3×: {'met' if ratio <= 3 else 'NOT met'})")
+    print("   phases: " + ", ".join(f"{k or 'start'} {v:.2f} s" for k, v in phases.items() if k != "queries"))
+    print(f"   written: {teachers:,} teachers, {entries:,} history rows; peak RSS "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    again_s, again, _ = our_import(cache, user)
+    print(f"3. same file again (all unchanged)  {again_s:7.2f} s  {args.rows / again_s:10,.0f} rows/s  "
+          f"(new {again.new}, changed {again.changed}, unchanged {again.unchanged:,})")
+
+    if not args.skip_iexport:
+        Teacher.objects.all().delete()
+        ie_s, ie_rows, ie_new = iexport_import(cache, args.sample)
+        rate = ie_rows / ie_s
+        print(f"4. django-import-export ModelResource {ie_s:5.2f} s for {ie_rows:,} rows  {rate:10,.0f} rows/s  "
+              f"(new {ie_new:,}; extrapolated to {args.rows:,} rows: {args.rows / rate:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

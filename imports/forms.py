@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from workforce.models import School
+
+from .kinds import KIND_ORDER, KINDS
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("文件"), help_text=_(".xlsx、.xls 或 .csv（可以是全国教师管理信息系统导出的表）"))
+    kind = forms.ChoiceField(label=_("类别"), required=False,
+                             choices=[("", _("自动识别（按表头）"))] + [(k, KINDS[k].label) for k in KIND_ORDER])
+    school = forms.ModelChoiceField(label=_("学校"), required=False, queryset=School.objects.none(),
+                                    to_field_name="code", empty_label=_("（文件中有学校列）"),
+                                    help_text=_("文件没有学校标识码或学校名称列时，教师导入到这所学校"))
+
+    def __init__(self, *args, scope=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if scope is None or scope.kind == "school":
+            del self.fields["school"]
+        else:
+            self.fields["school"].queryset = School.objects.for_scope(scope).only("code", "name").order_by("code")

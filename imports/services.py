@@ -1,0 +1,1590 @@
+"""THE import path: ``import_run(...)`` — the CLI, the admin, the web upload (and the API) call it.
+
+One pass over the file (streaming reader), every row checked, then one transaction::
+
+    report = import_run(file=upload, filename="花名册.xlsx", user=request.user,
+                        dry_run=True, source="web")
+    report.new, report.changed, report.unchanged, report.errors   # RowError(sheet, row, column, value, message)
+
+1. **Read** each visible sheet, find its header row, recognise its kind from the headers (or
+   ``kind``), read every cell with the column's parser (``imports.kinds``).
+2. **Check** against the database, kind by kind (schools before what refers to them, teachers
+   before their sub-records), loading what is needed in a few bulk queries — the school map
+   once, existing teachers in chunks of ``id_number__in`` — never a query per row.
+3. **Preview** (``dry_run``) stops here: counts new / changed / unchanged / error rows, and the
+   changed fields old → new. Nothing is written but the ``ImportRun``.
+4. **Commit**: when no row has an error, one transaction writes everything (``bulk_create``,
+   ``bulk_update``) and the history of every created or changed record (``backend.audit``,
+   ``run_ref`` = the run). Any error row → nothing is written.
+
+Blank cells never clear what the system already holds; columns absent from the file are left
+alone. The scope of the uploader (``backend.scoping``) bounds every row: a school's HR imports
+its own school, a district's HR its district.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import sqlite3
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable, Iterable
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
+
+from backend import audit
+from backend.roles import Role, can_see_identity, is_hr
+from backend.scoping import Scope, scope_for
+from workforce import choices as c
+from workforce.identity import IdNumberError, mask_birth_date, mask_id_number, parse_id_number
+from workforce.models import (
+    Award, District, EducationRecord, Enrolment, EthicsCase, Exchange, ExchangeType, HonourType, School, Teacher,
+)
+
+from . import values as v
+from .bulk import fast_insert, write_history
+from .kinds import KIND_ORDER, KINDS, Column, Kind, is_year_month, kind_for_sheet_kind, resolve_kind
+from .models import ImportRun
+from .readers import UnreadableFile, iter_sheets, normalise_header, open_workbook
+from .synonyms import HEADER_INDEXES, detect_sheet_kind, lookup_header, map_headers
+
+__all__ = ["import_run", "ImportReport", "RowError", "ImportRefused", "CHUNK"]
+
+CHUNK = 2000              # ids per ``__in`` query
+PROGRESS_EVERY = 2000     # rows between progress reports
+STORED_ERRORS = 5000      # errors kept in ImportRun.report (the CLI report has them all)
+STORED_CHANGES = 2000     # changed records kept for the preview page
+CLI_USERNAME = "命令行"
+SQLITE_CACHE_KB = 256 * 1024  # page cache while an import writes (SQLite only)
+EMPTY = "（空）"
+
+
+class ImportRefused(PermissionDenied):
+    """The user may not import at all (not HR)."""
+
+
+# =========================================================================== report
+@dataclass
+class RowError:
+    sheet: str
+    row: int
+    column: str
+    value: str
+    message: str
+    col: int | None = None  # 0-based column index in the sheet, for the error workbook
+
+    def as_json(self) -> dict:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "value": self.value,
+                "message": self.message}
+
+
+@dataclass
+class SheetReport:
+    name: str
+    kind: str
+    header_row: int | None = None
+    rows: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    errors: int = 0
+
+
+@dataclass
+class ImportReport:
+    kind: str = ""
+    rows: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    error_rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    changes: list[dict] = field(default_factory=list)
+    changes_total: int = 0
+    warnings: list[str] = field(default_factory=list)
+    sheets: list[SheetReport] = field(default_factory=list)
+    outcome: str = ImportRun.Outcome.RUNNING
+    message: str = ""
+    run_id: int | None = None
+    dry_run: bool = True
+
+    @property
+    def unreadable(self) -> bool:
+        return self.outcome == ImportRun.Outcome.UNREADABLE
+
+    @property
+    def committed(self) -> bool:
+        return self.outcome == ImportRun.Outcome.COMMITTED
+
+    def as_json(self) -> dict:
+        """The ``--report`` JSON: exactly these keys, counts summed over sheets."""
+        return {"kind": self.kind, "rows": self.rows, "new": self.new, "changed": self.changed,
+                "unchanged": self.unchanged, "errors": [e.as_json() for e in self.errors]}
+
+    def as_stored(self) -> dict:
+        """What ``ImportRun.report`` keeps (errors and changes capped)."""
+        return {
+            **self.as_json(),
+            "errors": [{**e.as_json(), "col": e.col} for e in self.errors[:STORED_ERRORS]],
+            "error_count": len(self.errors),
+            "error_rows": self.error_rows,
+            "changes": self.changes[:STORED_CHANGES],
+            "changes_total": self.changes_total,
+            "warnings": self.warnings,
+            "sheets": [vars(s) for s in self.sheets],
+            "message": self.message,
+        }
+
+
+# =========================================================================== helpers
+def _key(text: Any) -> str:
+    """Comparison key of a name (school, type): no spaces, full-width folded, case-folded."""
+    return normalise_header(text)
+
+
+def _month(d: dt.date | None) -> int | None:
+    return None if d is None else d.year * 12 + d.month
+
+
+def _label(choices, code) -> str:
+    try:
+        return str(choices(code).label)
+    except ValueError:
+        return str(code)
+
+
+@contextmanager
+def _wide_statements():
+    """Django 5.2 assumes SQLite takes 999 parameters a statement, so a 50-column batch of
+    teachers would go 19 rows at a time; read this connection's real limit (as Django 6.0
+    does, ticket #36143). Only this connection (thread) is touched."""
+    features = connection.features
+    saved = features.__dict__.get("max_query_params")
+    patched = False
+    cache_size = None
+    try:
+        if connection.vendor == "sqlite":
+            connection.ensure_connection()
+            getlimit = getattr(connection.connection, "getlimit", None)
+            if getlimit is not None:
+                features.max_query_params = max(999, getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+                patched = True
+            # SQLite's default page cache is 2 MB: a big transaction spills it to the file, and
+            # every spill syncs the journal first. 256 MB keeps a whole city's import in memory.
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA cache_size")
+                cache_size = cursor.fetchone()[0]
+                cursor.execute(f"PRAGMA cache_size = {-SQLITE_CACHE_KB}")
+        yield
+    finally:
+        if patched:
+            if saved is None:
+                del features.max_query_params
+            else:
+                features.max_query_params = saved
+        if cache_size is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+# =========================================================================== parsed sheets
+class Sheet:
+    def __init__(self, name: str, kind: Kind, header_row: int, headers: list[str], colmap: dict[str, tuple[int, str]]):
+        self.name = name
+        self.kind = kind
+        self.header_row = header_row
+        self.headers = headers
+        self.colmap = colmap  # key → (column index, header as written)
+        self.rows: list[Row] = []
+        self.report = SheetReport(name, kind.name, header_row)
+        self.refused = False  # a sheet-level error: every row counts as an error row
+
+    def has(self, key: str) -> bool:
+        return key in self.colmap
+
+
+class Row:
+    __slots__ = ("sheet", "number", "values", "bad", "outcome", "extra")
+
+    def __init__(self, sheet: Sheet, number: int, values: dict):
+        self.sheet = sheet
+        self.number = number
+        self.values = values
+        self.bad = False
+        self.outcome = ""
+        self.extra: dict = {}
+
+
+# =========================================================================== the context
+class Context:
+    """What every handler shares: who imports, their scope, the maps loaded once, the report."""
+
+    def __init__(self, *, user, scope: Scope, default_school: School | None, report: ImportReport,
+                 run_ref: str, source: str, progress: Callable | None):
+        self.user = user
+        self.scope = scope
+        self.default_school = default_school
+        self.report = report
+        self.run_ref = run_ref
+        self.source = source
+        self.progress = progress
+        self.today = timezone.localdate()
+        self.show_identity = user is None or can_see_identity(user)
+        self.username = getattr(user, "username", "") or CLI_USERNAME
+        self._schools_loaded = False
+        self.school_by_code: dict[str, School] = {}
+        self.school_by_pk: dict[int, School] = {}
+        self.schools_by_name: dict[str, list[School]] = defaultdict(list)
+        self.teachers: dict[str, Teacher] = {}      # id_number → existing teacher
+        self.new_teachers: dict[str, Teacher] = {}  # id_number → teacher this file creates
+        self._looked_up: set[str] = set()
+
+    # ---- errors and outcomes
+    def error(self, row: Row, key: str, value: Any, message: str, *, label: str | None = None) -> None:
+        sheet = row.sheet
+        index, header = sheet.colmap.get(key, (None, None))
+        if header is None:
+            column = sheet.kind.column(key)
+            header = label or (column.label if column else key)
+        shown = self.shown(key, value)
+        self.report.errors.append(RowError(sheet.name, row.number, header.strip(), shown, message, index))
+        row.bad = True
+
+    def sheet_error(self, sheet: Sheet, column: str, message: str) -> None:
+        self.report.errors.append(RowError(sheet.name, sheet.header_row or 1, column, "", message, None))
+        sheet.refused = True
+
+    def shown(self, key: str, value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, dt.date) and key in ("birth_date",):
+            return value.isoformat() if self.show_identity else mask_birth_date(value)
+        text = v.to_text(value) if not isinstance(value, str) else value
+        if key == "id_number" and not self.show_identity:
+            return mask_id_number(text)
+        return text
+
+    def change(self, row: Row, record: str, fields: list[tuple[str, str, str]]) -> None:
+        self.report.changes_total += 1
+        if len(self.report.changes) < STORED_CHANGES:
+            self.report.changes.append({
+                "sheet": row.sheet.name, "row": row.number, "record": record,
+                "fields": [{"label": label, "old": old, "new": new} for label, old, new in fields],
+            })
+
+    def tick(self, done: int, total: int | None, phase: str) -> None:
+        if self.progress is not None:
+            self.progress(done, total, phase)
+
+    # ---- schools: loaded once
+    def load_schools(self) -> None:
+        if self._schools_loaded:
+            return
+        self._schools_loaded = True
+        for school in School.objects.all():
+            self.add_school(school)
+
+    def add_school(self, school: School) -> None:
+        self.school_by_code[school.code] = school
+        if school.pk:
+            self.school_by_pk[school.pk] = school
+        self.schools_by_name[_key(school.name)].append(school)
+
+    def in_scope(self, school: School) -> bool:
+        kind = self.scope.kind
+        if kind == "city":
+            return True
+        if kind == "district":
+            return school.district_id == self.scope.district_id
+        if kind == "school":
+            return school.pk is not None and school.pk == self.scope.school_id
+        return False
+
+    def find_school(self, row: Row, code_key: str, name_key: str, *, required_label: str = "学校"):
+        """The school a row names by 学校标识码 or by name. Returns a School, None when the row
+        names none, or False after reporting an error."""
+        self.load_schools()
+        code, name = row.values.get(code_key), row.values.get(name_key)
+        if code:
+            school = self.school_by_code.get(code)
+            if school is None:
+                self.error(row, code_key, code, f"学校标识码“{code}”在系统中不存在，请核对或先导入该学校")
+                return False
+            if name and _key(name) != _key(school.name):
+                self.error(row, name_key, name, f"学校名称与学校标识码 {code} 对应的“{school.name}”不一致")
+                return False
+            return school
+        if name:
+            return self.school_named(row, name_key, name)
+        return None
+
+    def school_named(self, row: Row, key: str, name: str):
+        self.load_schools()
+        if re.fullmatch(r"\d{10}", name):
+            school = self.school_by_code.get(name)
+            if school is not None:
+                return school
+        found = self.schools_by_name.get(_key(name), [])
+        if len(found) > 1 and self.scope.kind == "district":
+            mine = [s for s in found if s.district_id == self.scope.district_id]
+            found = mine or found
+        if not found:
+            self.error(row, key, name, f"学校“{name}”在系统中不存在，请核对名称或改填学校标识码")
+            return False
+        if len(found) > 1:
+            self.error(row, key, name, f"系统中有 {len(found)} 所学校名为“{name}”，请改填学校标识码")
+            return False
+        return found[0]
+
+    # ---- teachers: existing ones loaded in chunks of id_number__in
+    def load_teachers(self, numbers: Iterable[str]) -> None:
+        wanted = [n for n in set(numbers) if n and n not in self._looked_up]
+        self._looked_up.update(wanted)
+        for chunk in _chunks(sorted(wanted)):
+            for teacher in Teacher.objects.filter(id_number__in=chunk):
+                self.teachers[teacher.id_number] = teacher
+
+    def school_of(self, teacher: Teacher) -> School | None:
+        if teacher.school_id is None:  # a new teacher of a school this file creates
+            return Teacher._meta.get_field("school").get_cached_value(teacher, None)
+        school = self.school_by_pk.get(teacher.school_id)
+        if school is None:
+            school = teacher.school
+            self.add_school(school)
+        return school
+
+    def teacher_for(self, row: Row) -> Teacher | None:
+        """The teacher a sub-record row names by 身份证件号 (and, if given, checks the 姓名)."""
+        number = row.values.get("id_number")
+        if not number:
+            return None
+        if len(number) == 18:
+            try:
+                number = parse_id_number(number).number
+            except IdNumberError as exc:
+                self.error(row, "id_number", number, str(exc))
+                return None
+        teacher = self.new_teachers.get(number) or self.teachers.get(number)
+        if teacher is None:
+            self.error(row, "id_number", number, "系统中没有身份证件号为此号码的教师，请先导入教职工基础信息")
+            return None
+        name = row.values.get("name")
+        if name and _key(name) != _key(teacher.name):
+            self.error(row, "name", name, f"姓名与该身份证件号对应的教师“{teacher.name}”不一致")
+            return None
+        school = self.school_of(teacher)
+        if school is not None and not self.in_scope(school):
+            self.error(row, "id_number", number, f"该教师属于“{school.name}”，不在您的管理范围内")
+            return None
+        return teacher
+
+    def audit_entry(self, action, obj, changes: dict, *, parent=None) -> dict:
+        """Keyword arguments of ``audit.entry`` for ``audit.record_many`` (which masks them once;
+        it masks ready-made entries a second time, turning 1985-**-** into ****-**-**)."""
+        return {"action": action, "user": self.user, "obj": obj, "changes": changes, "source": "import",
+                "run_ref": self.run_ref, "username": self.username, "parent": parent}
+
+
+def display(column_or_field, value) -> str:
+    """A value as a person reads it: labels for codes, 是/否, 2008-09 for year-months."""
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, School):
+        return value.name
+    if isinstance(value, dt.date):
+        if isinstance(column_or_field, Column) and column_or_field.type == "month":
+            return f"{value:%Y-%m}"
+        return value.isoformat()
+    choices = getattr(column_or_field, "choices", None)
+    if choices is not None and isinstance(column_or_field, Column):
+        return _label(choices, value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+# =========================================================================== handlers
+class Handler:
+    """Checks and writes the rows of one kind (all sheets of that kind in the file)."""
+
+    kind_name = ""
+    label = ""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.kind = KINDS[self.kind_name]
+        self.sheets: list[Sheet] = []
+
+    def required(self, sheet: Sheet) -> list[Column]:
+        return self.kind.required
+
+    def allowed(self) -> str | None:
+        """None when the user may import this kind, else the reason (Chinese)."""
+        return None
+
+    @property
+    def rows(self) -> Iterable[Row]:
+        for sheet in self.sheets:
+            if not sheet.refused:
+                yield from sheet.rows
+
+    def check(self) -> None:
+        raise NotImplementedError
+
+    def write(self) -> None:
+        raise NotImplementedError
+
+    # -- shared pieces
+    def fields_of(self, row: Row) -> dict[str, Any]:
+        """Model field → value for the row's filled cells of columns that fill a field."""
+        out = {}
+        for key, value in row.values.items():
+            column = self.kind.by_key.get(key)
+            if column is not None and column.field and value is not None:
+                out[column.field] = value
+        return out
+
+    def compare(self, row: Row, obj, wanted: dict[str, Any], month_fields=()) -> dict[str, tuple[Any, Any]]:
+        """Fields of ``obj`` that ``wanted`` changes → (old, new)."""
+        changed = {}
+        for name, new in wanted.items():
+            if name.endswith("_obj"):
+                continue
+            old = getattr(obj, name)
+            if name in month_fields and isinstance(old, dt.date) and isinstance(new, dt.date):
+                if _month(old) == _month(new):
+                    continue
+            elif old == new or (old in (None, "") and new in (None, "")):
+                continue
+            changed[name] = (old, new)
+        return changed
+
+    def field_label(self, model, name: str) -> str:
+        return str(model._meta.get_field(name).verbose_name)
+
+    def column_for_field(self, name: str) -> Column | None:
+        for column in self.kind.columns:
+            if column.field == name:
+                return column
+        return None
+
+    def shown_change(self, model, name: str, old, new) -> tuple[str, str, str]:
+        column = self.column_for_field(name) or getattr(model, "_meta").get_field(name)
+        if name == "id_number" and not self.ctx.show_identity:
+            return self.field_label(model, name), mask_id_number(old), mask_id_number(new)
+        if name == "birth_date" and not self.ctx.show_identity:
+            return self.field_label(model, name), mask_birth_date(old), mask_birth_date(new)
+        field_ = model._meta.get_field(name)
+        if field_.choices and not isinstance(column, Column):
+            labels = dict(field_.flatchoices)
+            return self.field_label(model, name), labels.get(old, old or EMPTY), labels.get(new, new or EMPTY)
+        return self.field_label(model, name), display(column, old), display(column, new)
+
+    def audit_changes(self, model, changed: dict[str, tuple[Any, Any]]) -> dict:
+        out = {}
+        for name, (old, new) in changed.items():
+            label, old_shown, new_shown = self.shown_change(model, name, old, new)
+            if name in ("id_number", "birth_date"):  # audit masks the raw values itself
+                old_shown, new_shown = old, new
+            out[name] = {"label": label, "old": old_shown, "new": new_shown}
+        return out
+
+    def audit_snapshot(self, model, obj, names: Iterable[str]) -> dict:
+        out = {}
+        for name in names:
+            value = getattr(obj, name)
+            if value is None or value == "":
+                continue
+            label, _old, shown = self.shown_change(model, name, None, value)
+            out[name] = {"label": label, "new": value if name in ("id_number", "birth_date") else shown}
+        return out
+
+    def count(self, row: Row, outcome: str) -> None:
+        row.outcome = outcome
+
+
+# --------------------------------------------------------------------------- schools
+class SchoolHandler(Handler):
+    kind_name = "schools"
+    FIELDS = ("name", "district_id", "school_type", "ownership", "location", "rural_kind")
+
+    def allowed(self):
+        if self.ctx.scope.kind in ("city", "district", "school"):
+            return None
+        return "您没有导入学校信息的权限。"
+
+    def check(self):
+        ctx = self.ctx
+        ctx.load_schools()
+        districts = list(District.objects.all())
+        by_name = {}
+        for d in districts:
+            by_name[_key(d.name)] = d
+            by_name[_key(d.code)] = d
+        self.new, self.updates, self.changes = [], [], {}
+        seen: dict[str, Row] = {}
+        names_in_file: dict[tuple[int, str], Row] = {}
+        for row in self.rows:
+            vals = row.values
+            code = vals.get("code")
+            if code is None:
+                continue
+            if not re.fullmatch(r"\d{10}", code):
+                ctx.error(row, "code", code, "学校标识码应为10位数字")
+                continue
+            if code in seen:
+                ctx.error(row, "code", code, f"与第 {seen[code].number} 行的学校标识码重复")
+                continue
+            seen[code] = row
+            existing = ctx.school_by_code.get(code)
+            district = None
+            if vals.get("district"):
+                district = by_name.get(_key(vals["district"]))
+                if district is None:
+                    ctx.error(row, "district", vals["district"], "区县名称不存在，可选：" + "、".join(d.name for d in districts))
+                    continue
+            if existing is None:
+                missing = [label for key, label in (("district", "所属区县"), ("school_type", "学校类型"),
+                                                    ("location", "城乡分类")) if not vals.get(key)]
+                if missing:
+                    ctx.error(row, "code", code, f"新学校须填写：{'、'.join(missing)}")
+                    continue
+            scope = ctx.scope
+            target_district = district.pk if district else existing.district_id
+            if scope.kind == "school" and (existing is None or existing.pk != scope.school_id):
+                ctx.error(row, "code", code, "学校人事只能修改本校的学校信息")
+                continue
+            if scope.kind == "district" and (
+                    target_district != scope.district_id or (existing and existing.district_id != scope.district_id)):
+                ctx.error(row, "code", code, "该学校不在您的区县，不在您的管理范围内")
+                continue
+            wanted = {k: val for k, val in self.fields_of(row).items()}
+            if district is not None:
+                wanted["district_id"] = district.pk
+            location = wanted.get("location", existing.location if existing else None)
+            rural_kind = wanted.get("rural_kind", existing.rural_kind if existing else "")
+            if rural_kind and location != c.Location.RURAL:
+                ctx.error(row, "rural_kind", _label(c.RuralKind, rural_kind), "只有乡村学校才能标为村小或教学点")
+                continue
+            name = wanted.get("name", existing.name if existing else "")
+            name_key = (target_district, _key(name))
+            clash = [s for s in ctx.schools_by_name.get(_key(name), [])
+                     if s.district_id == target_district and s.code != code]
+            if clash or name_key in names_in_file:
+                ctx.error(row, "name", name, "同一区县已有同名学校")
+                continue
+            names_in_file[name_key] = row
+            if existing is None:
+                school = School(code=code, **wanted)
+                self.new.append(school)
+                ctx.add_school(school)
+                row.extra["obj"] = school
+                self.count(row, "new")
+                continue
+            changed = self.compare(row, existing, wanted)
+            if not changed:
+                self.count(row, "unchanged")
+                continue
+            for name_, (_old, new) in changed.items():
+                setattr(existing, name_, new)
+            self.updates.append(existing)
+            self.changes[existing.code] = changed
+            ctx.change(row, f"{existing.name}（{existing.code}）",
+                       [self.shown_school(n, o, nv) for n, (o, nv) in changed.items()])
+            self.count(row, "changed")
+
+    def shown_school(self, name, old, new):
+        if name == "district_id":
+            names = {d.pk: d.name for d in District.objects.all()} if not hasattr(self, "_dn") else self._dn
+            self._dn = names
+            return "区县", names.get(old, EMPTY), names.get(new, EMPTY)
+        return self.shown_change(School, name, old, new)
+
+    def write(self):
+        ctx = self.ctx
+        if self.new:
+            School.objects.bulk_create(self.new)
+        if self.updates:
+            fields = sorted({n for ch in self.changes.values() for n in ch})
+            School.objects.bulk_update(self.updates, [f.removesuffix("_id") if f == "district_id" else f for f in fields])
+        entries = [ctx.audit_entry(audit.CREATE, s, self.audit_snapshot(School, s, ("code", *self.FIELDS)))
+                   for s in self.new]
+        entries += [ctx.audit_entry(audit.UPDATE, s, {n: {"label": self.shown_school(n, o, nv)[0],
+                                                          "old": self.shown_school(n, o, nv)[1],
+                                                          "new": self.shown_school(n, o, nv)[2]}
+                                                      for n, (o, nv) in self.changes[s.code].items()})
+                    for s in self.updates]
+        write_history(entries)
+
+
+# --------------------------------------------------------------------------- enrolment
+class EnrolmentHandler(Handler):
+    kind_name = "enrolment"
+
+    def check(self):
+        ctx = self.ctx
+        plans = []
+        for row in self.rows:
+            school = ctx.find_school(row, "school_code", "school_name")
+            if school is None:
+                school = ctx.default_school
+                if school is None:
+                    ctx.error(row, "school_code", "", "请填写学校标识码或学校名称")
+                    continue
+            if school is False:
+                continue
+            if not ctx.in_scope(school):
+                ctx.error(row, "school_code" if row.sheet.has("school_code") else "school_name", school.name,
+                          f"学校“{school.name}”不在您的管理范围内")
+                continue
+            stage = row.values.get("stage")
+            stages = school.stage_list
+            if stage and stages and stage not in stages:
+                ctx.error(row, "stage", _label(c.Stage, stage),
+                          f"“{school.name}”没有该学段（开设：{'、'.join(_label(c.Stage, s) for s in stages)}）")
+                continue
+            if stage is None or row.values.get("school_year") is None or row.values.get("pupils") is None:
+                continue
+            plans.append((row, school))
+        existing = {}
+        ids = sorted({s.pk for _r, s in plans if s.pk})
+        for chunk in _chunks(ids):
+            for e in Enrolment.objects.filter(school_id__in=chunk):
+                existing[(e.school_id, e.school_year, e.stage)] = e
+        self.new, self.updates, self.changes = [], [], []
+        seen = {}
+        for row, school in plans:
+            vals = row.values
+            key = (school.code, vals["school_year"], vals["stage"])
+            if key in seen:
+                ctx.error(row, "stage", _label(c.Stage, vals["stage"]), f"与第 {seen[key].number} 行重复（同一学校、学年、学段）")
+                continue
+            seen[key] = row
+            if row.bad:
+                continue
+            old = existing.get((school.pk, vals["school_year"], vals["stage"])) if school.pk else None
+            wanted = {"pupils": vals["pupils"]}
+            if vals.get("classes") is not None:
+                wanted["classes"] = vals["classes"]
+            if old is None:
+                self.new.append(Enrolment(school=school, school_year=vals["school_year"], stage=vals["stage"],
+                                          classes=wanted.get("classes", 0), pupils=wanted["pupils"]))
+                self.count(row, "new")
+                continue
+            changed = self.compare(row, old, wanted)
+            if not changed:
+                self.count(row, "unchanged")
+                continue
+            for name, (_o, new) in changed.items():
+                setattr(old, name, new)
+            self.updates.append(old)
+            self.changes.append(changed)
+            ctx.change(row, f"{school.name} {vals['school_year']}-{vals['school_year'] + 1} {_label(c.Stage, vals['stage'])}",
+                       [self.shown_change(Enrolment, n, o, nv) for n, (o, nv) in changed.items()])
+            self.count(row, "changed")
+
+    def write(self):
+        ctx = self.ctx
+        if self.new:
+            Enrolment.objects.bulk_create(self.new)
+        if self.updates:
+            Enrolment.objects.bulk_update(self.updates, ["pupils", "classes"])
+        entries = [ctx.audit_entry(audit.CREATE, e, self.audit_snapshot(Enrolment, e, ("school_year", "stage", "pupils", "classes")))
+                   for e in self.new]
+        entries += [ctx.audit_entry(audit.UPDATE, e, self.audit_changes(Enrolment, ch))
+                    for e, ch in zip(self.updates, self.changes)]
+        write_history(entries)
+
+
+# --------------------------------------------------------------------------- teachers
+TEACHER_MONTH_FIELDS = ("work_start", "school_entry", "grassroots_start", "grassroots_end")
+CREATION_FIELDS = ("school_id", "teaching_stage", "staff_category")  # name and masked ID are the entry's object
+
+
+class TeacherHandler(Handler):
+    kind_name = "teachers"
+
+    def allowed(self):
+        return None
+
+    def check(self):
+        ctx = self.ctx
+        ctx.load_schools()
+        resident = c.IdType.RESIDENT
+        seen: dict[str, Row] = {}
+        numbers = []
+        total = sum(len(s.rows) for s in self.sheets)
+        # 1. the ID of every row, duplicates within the file
+        for row in self.rows:
+            vals = row.values
+            number = vals.get("id_number")
+            if number is None:
+                continue
+            if vals.get("id_type", resident) == resident:
+                try:
+                    parsed = parse_id_number(number)
+                except IdNumberError as exc:
+                    ctx.error(row, "id_number", number, str(exc))
+                    continue
+                number = vals["id_number"] = parsed.number
+                row.extra["id"] = parsed
+            first = seen.get(number)
+            if first is not None:
+                where = f"第 {first.number} 行" if first.sheet is row.sheet else f"工作表“{first.sheet.name}”第 {first.number} 行"
+                ctx.error(row, "id_number", number, f"与{where}的身份证件号重复")
+                continue
+            seen[number] = row
+            numbers.append(number)
+        ctx.tick(0, total, ImportRun.Phase.CHECKING)
+        ctx.load_teachers(numbers)
+        # 2. each row against its ID, its school, the dates, the existing record
+        self.new: list[Teacher] = []
+        self.updates: list[Teacher] = []
+        self.changes: list[dict] = []
+        self.created_fields: set[str] = set()
+        for done, row in enumerate(self.rows, 1):
+            if done % PROGRESS_EVERY == 0:
+                ctx.tick(done, total, ImportRun.Phase.CHECKING)
+            self.check_row(row, seen)
+
+    def check_row(self, row: Row, seen: dict) -> None:
+        ctx = self.ctx
+        vals = row.values
+        number = vals.get("id_number")
+        if number is None or seen.get(number) is not row:
+            return
+        existing = ctx.teachers.get(number)
+        wanted = self.fields_of(row)
+        wanted.pop("id_number", None)
+        parsed = row.extra.get("id")
+        # identity: the ID decides birth date and sex; the file must agree with it
+        if parsed is not None:
+            sex = vals.get("sex")
+            if sex and sex != parsed.sex:
+                ctx.error(row, "sex", _label(c.Sex, sex), f"性别与身份证件号不符（证件号为{_label(c.Sex, parsed.sex)}性）")
+            birth = vals.get("birth_date")
+            if birth:
+                month_only = vals.get("_birth_month_only")
+                agrees = _month(birth) == _month(parsed.birth_date) if month_only else birth == parsed.birth_date
+                if not agrees:
+                    shown = f"{parsed.birth_date:%Y-%m-%d}" if ctx.show_identity else "证件号中的日期"
+                    ctx.error(row, "birth_date", birth, f"出生日期与身份证件号不符（证件号为 {shown}）")
+            wanted["birth_date"] = parsed.birth_date
+            wanted["sex"] = parsed.sex
+        elif existing is None:
+            for key, label in (("sex", "性别"), ("birth_date", "出生日期")):
+                if not vals.get(key):
+                    ctx.error(row, key, "", f"非居民身份证的教师须填写{label}")
+        # school and scope
+        school = ctx.find_school(row, "school_code", "school_name")
+        if school is False:
+            return
+        if school is None:
+            school = ctx.default_school or (ctx.school_of(existing) if existing else None)
+        if school is None:
+            ctx.error(row, "school_code", "", "无法确定学校：请在文件中填写学校标识码或学校名称，或导入时选择学校")
+            return
+        school_key = "school_code" if row.sheet.has("school_code") else "school_name"
+        if not ctx.in_scope(school):
+            ctx.error(row, school_key, school.name, f"学校“{school.name}”不在您的管理范围内")
+            return
+        if existing is not None:
+            current = ctx.school_of(existing)
+            if current is not None and not ctx.in_scope(current):
+                ctx.error(row, "id_number", number,
+                          f"该教师目前在“{current.name}”，不在您的管理范围内（调入须由对方学校所属区县或市教育局办理）")
+                return
+        # teaching stage
+        stages = school.stage_list
+        stage = vals.get("teaching_stage")
+        if stage:
+            if stages and stage not in stages:
+                ctx.error(row, "teaching_stage", _label(c.Stage, stage),
+                          f"“{school.name}”没有该学段（开设：{'、'.join(_label(c.Stage, s) for s in stages)}）")
+        elif existing is not None and (not stages or existing.teaching_stage in stages):
+            stage = existing.teaching_stage
+        elif len(stages) == 1:
+            stage = stages[0]
+        else:
+            listed = "、".join(_label(c.Stage, s) for s in stages) or "未设置"
+            ctx.error(row, "teaching_stage", "", f"“{school.name}”有多个学段（{listed}），请填写任教学段")
+        wanted["teaching_stage"] = stage
+        # dates that cannot be
+        today = ctx.today
+        for key in ("birth_date", *TEACHER_MONTH_FIELDS):
+            day = vals.get(key)
+            if day and (_month(day) > _month(today) or (key == "birth_date" and day > today)):
+                ctx.error(row, key, day, "日期不能晚于今天")
+        birth = wanted.get("birth_date") or (existing.birth_date if existing else None)
+        work_start = wanted.get("work_start") or (existing.work_start if existing else None)
+        entry = wanted.get("school_entry") or (existing.school_entry if existing else None)
+        if birth and vals.get("work_start") and _month(work_start) < _month(birth) + 14 * 12:
+            ctx.error(row, "work_start", work_start, "参加工作时未满14周岁，请核对参加工作年月")
+        if work_start and entry and (vals.get("school_entry") or vals.get("work_start")) and _month(entry) < _month(work_start):
+            ctx.error(row, "school_entry", entry, "进本校年月早于参加工作年月")
+        g_start = wanted.get("grassroots_start") or (existing.grassroots_start if existing else None)
+        g_end = wanted.get("grassroots_end") or (existing.grassroots_end if existing else None)
+        if g_start and g_end and g_end < g_start:
+            ctx.error(row, "grassroots_end", g_end, "参加基层服务项目结束年月早于起始年月")
+        if row.bad or stage is None:
+            return
+        wanted["school_id"] = school.pk
+        wanted["school_obj"] = school
+        if existing is None:
+            teacher = self.build(number, school, wanted)
+            self.created_fields.update(wanted)
+            self.new.append(teacher)
+            ctx.new_teachers[number] = teacher
+            self.count(row, "new")
+            return
+        changed = self.compare(row, existing, wanted, TEACHER_MONTH_FIELDS)
+        if school.pk is None:  # a school this file creates
+            changed["school_id"] = (existing.school_id, None)
+        if not changed:
+            self.count(row, "unchanged")
+            return
+        shown = []
+        for name, (old, new) in changed.items():
+            if name == "school_id":
+                old_school = ctx.school_of(existing)
+                shown.append(("学校", old_school.name if old_school else EMPTY, school.name))
+                existing.school = school
+            else:
+                shown.append(self.shown_change(Teacher, name, old, new))
+                setattr(existing, name, new)
+        self.updates.append(existing)
+        self.changes.append({"changed": changed, "shown": shown})
+        ctx.change(row, f"{existing.name}（{mask_id_number(number)}）", shown)
+        self.count(row, "changed")
+
+    def build(self, number: str, school: School, wanted: dict) -> Teacher:
+        """A new, unsaved teacher: defaults, then the file's values. Positional construction
+        (the path ``Model.from_db`` uses) costs a third of keyword construction."""
+        if not hasattr(self, "_defaults"):
+            fields = Teacher._meta.concrete_fields
+            self._defaults = [None if f.primary_key else f.get_default() for f in fields]
+            self._index = {f.attname: i for i, f in enumerate(fields)}
+        values = self._defaults.copy()
+        index = self._index
+        for name, value in wanted.items():
+            at = index.get(name)
+            if at is not None:
+                values[at] = value
+        values[index["id_number"]] = number
+        values[index["school_id"]] = school.pk
+        teacher = Teacher(*values)
+        Teacher._meta.get_field("school").set_cached_value(teacher, school)
+        return teacher
+
+    def write(self):
+        ctx = self.ctx
+        if self.new:
+            for teacher in self.new:  # schools this file creates got their keys just now
+                if teacher.school_id is None:
+                    teacher.school = teacher.school
+            fast_insert(Teacher, self.new)
+            by_number = {t.id_number: t for t in self.new}
+            for chunk in _chunks(list(by_number)):
+                for pk, number in Teacher.objects.filter(id_number__in=chunk).values_list("pk", "id_number"):
+                    by_number[number].pk = pk
+                    by_number[number]._state.adding = False
+        if self.updates:
+            names = sorted({n for ch in self.changes for n in ch["changed"]} | {"updated_at"})
+            now = timezone.now()
+            for t in self.updates:
+                t.updated_at = now
+            Teacher.objects.bulk_update(self.updates, [n.removesuffix("_id") if n == "school_id" else n for n in names],
+                                        batch_size=500)
+        # A creation's history names the record and where it went; its other initial values
+        # are the record itself as created (and the run keeps the file's SHA-256).
+        fields = [f for f in CREATION_FIELDS if f in self.created_fields or f == "school_id"]
+        write_history(ctx.audit_entry(audit.CREATE, t, self.snapshot(t, fields)) for t in self.new)
+        write_history(ctx.audit_entry(audit.UPDATE, t, self.update_changes(ch)) for t, ch in zip(self.updates, self.changes))
+
+    def snapshot(self, teacher: Teacher, fields: list[str]) -> dict:
+        out = {}
+        for name in fields:
+            if name == "school_id":
+                out["school"] = {"label": "学校", "new": teacher.school.name}
+                continue
+            value = getattr(teacher, name)
+            if value is None or value == "":
+                continue
+            if name in ("id_number", "birth_date"):
+                out[name] = {"label": self.field_label(Teacher, name), "new": value}
+            else:
+                out[name] = {"label": self._labels[name], "new": self._display(name, value)}
+        return out
+
+    @property
+    def _labels(self) -> dict:
+        if not hasattr(self, "_label_cache"):
+            self._label_cache = {f.attname: str(f.verbose_name) for f in Teacher._meta.concrete_fields}
+        return self._label_cache
+
+    def _display(self, name, value):
+        column = self.column_for_field(name)
+        if column is not None:
+            return display(column, value)
+        return display(None, value)
+
+    def update_changes(self, change: dict) -> dict:
+        out = {}
+        for (name, (old, new)), (label, old_shown, new_shown) in zip(change["changed"].items(), change["shown"]):
+            if name in ("id_number", "birth_date"):
+                old_shown, new_shown = old, new
+            out["school" if name == "school_id" else name] = {"label": label, "old": old_shown, "new": new_shown}
+        return out
+
+
+
+# --------------------------------------------------------------------------- sub-records
+class SubRecordHandler(Handler):
+    """A teacher's sub-record sheet: rows name their teacher by 身份证件号."""
+
+    model = None
+    snapshot_fields: tuple[str, ...] = ()
+    month_fields: tuple[str, ...] = ()
+
+    def allowed(self):
+        if self.ctx.user is None or is_hr(self.ctx.user):
+            return None
+        return "您没有导入该类数据的权限。"
+
+    def teachers_of_rows(self) -> list[tuple[Row, Teacher]]:
+        ctx = self.ctx
+        ctx.load_schools()
+        numbers = []
+        for row in self.rows:
+            number = row.values.get("id_number")
+            if number:
+                numbers.append(number.upper())
+        ctx.load_teachers(numbers)
+        out = []
+        for row in self.rows:
+            teacher = ctx.teacher_for(row)
+            if teacher is not None:
+                out.append((row, teacher))
+        return out
+
+    def existing_by_teacher(self, pairs, queryset) -> dict[int, list]:
+        ids = sorted({t.pk for _r, t in pairs if t.pk})
+        out: dict[int, list] = defaultdict(list)
+        for chunk in _chunks(ids):
+            for obj in queryset.filter(teacher_id__in=chunk):
+                out[obj.teacher_id].append(obj)
+        return out
+
+    def future_dates(self, row: Row, keys: Iterable[str]) -> None:
+        today = self.ctx.today
+        for key in keys:
+            day = row.values.get(key)
+            if day and _month(day) > _month(today):
+                self.ctx.error(row, key, day, "日期不能晚于今天")
+
+    def record_label(self, teacher: Teacher, what: str) -> str:
+        return f"{teacher.name}（{mask_id_number(teacher.id_number)}）{what}"
+
+    def apply(self, row: Row, teacher: Teacher, key, existing: dict, wanted: dict, make) -> None:
+        """new / changed / unchanged for a row whose natural key is ``key``."""
+        obj = existing.get(key)
+        if obj is None:
+            obj = make()
+            self.new.append(obj)
+            self.count(row, "new")
+            return
+        obj.teacher = teacher  # known: no query when the history names the teacher
+        changed = self.compare(row, obj, wanted, self.month_fields)
+        if not changed:
+            self.count(row, "unchanged")
+            return
+        shown = [self.shown_change(self.model, n, o, nv) for n, (o, nv) in changed.items()]
+        for name, (_o, new) in changed.items():
+            setattr(obj, name, new)
+        self.updates.append(obj)
+        self.changes.append((changed, shown))
+        self.ctx.change(row, self.record_label(teacher, str(self.kind.label)), shown)
+        self.count(row, "changed")
+
+    def write(self):
+        ctx = self.ctx
+        model = self.model
+        if self.new:
+            model.objects.bulk_create(self.new)
+        if self.updates:
+            names = sorted({n for ch, _s in self.changes for n in ch})
+            model.objects.bulk_update(self.updates, [n.removesuffix("_id") for n in names])
+        entries = [ctx.audit_entry(audit.CREATE, obj, self.audit_snapshot(model, obj, self.snapshot_fields),
+                                   parent=obj.teacher) for obj in self.new]
+        entries += [ctx.audit_entry(audit.UPDATE, obj, {n: {"label": label, "old": old, "new": new}
+                                                        for n, (label, old, new) in zip(ch, shown)},
+                                    parent=obj.teacher)
+                    for obj, (ch, shown) in zip(self.updates, self.changes)]
+        write_history(entries)
+
+
+class EducationHandler(SubRecordHandler):
+    kind_name = "education"
+    model = EducationRecord
+    snapshot_fields = ("education", "degree", "degree_name", "study_mode", "institution", "major", "start", "end")
+    month_fields = ("start", "end")
+
+    def check(self):
+        ctx = self.ctx
+        pairs = self.teachers_of_rows()
+        existing = {}
+        for records in self.existing_by_teacher(pairs, EducationRecord.objects.all()).values():
+            for r in records:
+                existing[(r.teacher_id, r.education, _month(r.end))] = r
+        self.new, self.updates, self.changes = [], [], []
+        seen = {}
+        for row, teacher in pairs:
+            vals = row.values
+            if not vals.get("education"):
+                continue
+            self.future_dates(row, ("start", "end"))
+            if vals.get("start") and vals.get("end") and vals["end"] < vals["start"]:
+                ctx.error(row, "end", vals["end"], "毕业年月早于入学年月")
+            key = (teacher.id_number, vals["education"], _month(vals.get("end")))
+            if key in seen:
+                ctx.error(row, "education", _label(c.Education, vals["education"]),
+                          f"与第 {seen[key].number} 行重复（同一教师、学历、毕业年月）")
+            seen[key] = row
+            if row.bad:
+                continue
+            wanted = self.fields_of(row)
+            found = existing if teacher.pk else {}
+            self.apply(row, teacher, (teacher.pk, vals["education"], _month(vals.get("end"))), found, wanted,
+                       lambda: EducationRecord(teacher=teacher, **wanted))
+
+
+class RotationHandler(SubRecordHandler):
+    kind_name = "rotations"
+    model = Exchange
+    snapshot_fields = ("exchange_type_id", "moves_personnel", "start", "end", "from_name", "to_name")
+    month_fields = ("start", "end")
+
+    def allowed(self):
+        from workforce.services import may_record_rotation
+
+        if self.ctx.user is None or may_record_rotation(self.ctx.user):
+            return None
+        return "只有市、区县教育局人事可以导入交流轮岗。"
+
+    def check(self):
+        ctx = self.ctx
+        types = {_key(t.name): t for t in ExchangeType.objects.all()}
+        pairs = self.teachers_of_rows()
+        by_teacher = self.existing_by_teacher(pairs, Exchange.objects.all())
+        self.new, self.updates, self.changes = [], [], []
+        in_file: dict[str, list[tuple[dt.date, dt.date | None, Row]]] = defaultdict(list)
+        for row, teacher in pairs:
+            vals = row.values
+            kind = types.get(_key(vals.get("exchange_type") or ""))
+            if vals.get("exchange_type") and kind is None:
+                ctx.error(row, "exchange_type", vals["exchange_type"],
+                          "交流轮岗类型不存在，可选：" + "、".join(t.name for t in types.values()))
+            start, end = vals.get("start"), vals.get("end")
+            self.future_dates(row, ("start",))
+            if start and end and end < start:
+                ctx.error(row, "end", end, "结束年月早于开始年月")
+            home = ctx.school_of(teacher)
+            from_school = home
+            if vals.get("from_school"):
+                from_school = ctx.school_named(row, "from_school", vals["from_school"])
+            to_school = ctx.school_named(row, "to_school", vals["to_school"]) if vals.get("to_school") else None
+            if from_school and to_school and from_school is to_school:
+                ctx.error(row, "to_school", vals["to_school"], "交流轮岗单位不能与原单位相同")
+            if start and teacher.left_on and teacher.left_on <= start:
+                ctx.error(row, "start", start, f"该教师已于 {teacher.left_on:%Y-%m-%d} 离开本校，不能登记交流")
+            if row.bad or not start or kind is None or not to_school:
+                continue
+            # overlaps: with the teacher's other exchanges and with other rows of the file
+            last = end or dt.date.max
+            for other in by_teacher.get(teacher.pk, []) if teacher.pk else []:
+                if _month(other.start) == _month(start):
+                    continue  # the same exchange: compared below
+                if other.start <= last and (other.end is None or other.end >= start):
+                    ctx.error(row, "start", start, f"与已有交流记录（{other.start:%Y-%m} 起）时间重叠，同一教师不能同时参加两项交流")
+                    break
+            for o_start, o_end, o_row in in_file[teacher.id_number]:
+                if o_start <= last and (o_end is None or o_end >= start):
+                    ctx.error(row, "start", start, f"与第 {o_row.number} 行的交流时间重叠")
+                    break
+            in_file[teacher.id_number].append((start, end, row))
+            if row.bad:
+                continue
+            wanted = {"exchange_type_id": kind.pk, "end": end, "from_school_id": from_school.pk if from_school else None,
+                      "to_school_id": to_school.pk, "from_name": from_school.name if from_school else "",
+                      "to_name": to_school.name}
+            if vals.get("moves_personnel") is not None:
+                wanted["moves_personnel"] = vals["moves_personnel"]
+            found = {(_month(e.start)): e for e in by_teacher.get(teacher.pk, [])} if teacher.pk else {}
+            user = ctx.user if ctx.user is not None and ctx.user.pk else None
+            self.apply(row, teacher, _month(start), found, wanted,
+                       lambda: Exchange(teacher=teacher, start=start, created_by=user, **wanted))
+
+    def shown_change(self, model, name, old, new):
+        if name == "exchange_type_id":
+            names = {t.pk: t.name for t in ExchangeType.objects.all()} if not hasattr(self, "_tn") else self._tn
+            self._tn = names
+            return "交流轮岗类型", names.get(old, EMPTY), names.get(new, EMPTY)
+        if name in ("from_school_id", "to_school_id"):
+            label = "原单位" if name == "from_school_id" else "交流轮岗单位"
+            return label, getattr(self.ctx.school_by_pk.get(old), "name", EMPTY), getattr(self.ctx.school_by_pk.get(new), "name", EMPTY)
+        return super().shown_change(model, name, old, new)
+
+
+class HonourHandler(SubRecordHandler):
+    kind_name = "honours"
+    model = Award
+    snapshot_fields = ("honour_type", "awarded_on", "expires_on", "awarding_body")
+
+    def allowed(self):
+        from workforce.services import may_award
+
+        if self.ctx.user is None or may_award(self.ctx.user):
+            return None
+        return "只有市、区县教育局人事可以导入荣誉。"
+
+    def check(self):
+        from workforce.honours import award_expiry, veto_text
+
+        ctx = self.ctx
+        types = {_key(t.name): t for t in HonourType.objects.all()}
+        pairs = self.teachers_of_rows()
+        ids = sorted({t.pk for _r, t in pairs if t.pk})
+        cases = defaultdict(list)
+        for chunk in _chunks(ids):
+            for case in EthicsCase.objects.filter(teacher_id__in=chunk, substantiated=True).select_related("severity"):
+                cases[case.teacher_id].append(case)
+        existing = {}
+        for awards in self.existing_by_teacher(pairs, Award.objects.all()).values():
+            for a in awards:
+                existing[(a.teacher_id, a.honour_type_id, a.awarded_on)] = a
+        self.new, self.updates, self.changes = [], [], []
+        seen = {}
+        for row, teacher in pairs:
+            vals = row.values
+            title = vals.get("honour_title")
+            honour = types.get(_key(title or ""))
+            if title and honour is None:
+                listed = "、".join(list(t.name for t in types.values())[:12])
+                ctx.error(row, "honour_title", title, f"荣誉称号不在系统的荣誉类型中（如：{listed}）")
+                continue
+            if honour is None:
+                continue
+            if honour.is_team:
+                ctx.error(row, "honour_title", title, "团队/工作室类荣誉不能按教师导入，请在荣誉页面登记")
+            level = vals.get("honour_level")
+            if level and level != honour.level:
+                ctx.error(row, "honour_level", _label(c.HonourLevel, level),
+                          f"“{honour.name}”的级别是{_label(c.HonourLevel, honour.level)}")
+            on = vals.get("awarded_on")
+            if on is None:
+                continue
+            if on > ctx.today:
+                ctx.error(row, "awarded_on", on, "日期不能晚于今天")
+            for case in cases.get(teacher.pk, []):
+                if case.decided_on <= on <= case.ban_until:
+                    ctx.error(row, "honour_title", title, veto_text(case, "award"))
+                    break
+            key = (teacher.id_number, honour.pk, on)
+            if key in seen:
+                ctx.error(row, "honour_title", title, f"与第 {seen[key].number} 行重复")
+            seen[key] = row
+            if row.bad:
+                continue
+            wanted = {"awarding_body": vals.get("awarding_body") or ""} if row.sheet.has("awarding_body") else {}
+            found = existing if teacher.pk else {}
+            self.apply(row, teacher, (teacher.pk, honour.pk, on), found, wanted,
+                       lambda: Award(teacher=teacher, honour_type=honour, awarded_on=on,
+                                     expires_on=award_expiry(honour, on), **wanted))
+
+
+class TrainingHandler(SubRecordHandler):
+    """国内培训 rows become approved credit records; a provider's completion list (no 培训类别
+    column) credits the attendees of catalogue programmes through ``training.services``."""
+
+    kind_name = "training"
+
+    def required(self, sheet):
+        if self.is_provider_list(sheet):
+            return [self.kind.column("id_number"), self.kind.column("programme")]
+        return self.kind.required
+
+    @staticmethod
+    def is_provider_list(sheet: Sheet) -> bool:
+        return not sheet.has("level") and not sheet.has("mode")
+
+    def check(self):
+        from training.models import CreditRecord
+
+        ctx = self.ctx
+        pairs = self.teachers_of_rows()
+        self.model = CreditRecord
+        records = self.existing_by_teacher(pairs, CreditRecord.objects.exclude(status=CreditRecord.Status.REJECTED))
+        self.new, self.updates, self.changes = [], [], []
+        self.provider_groups: dict[tuple, list[Teacher]] = defaultdict(list)
+        provider_pairs = [(r, t) for r, t in pairs if self.is_provider_list(r.sheet)]
+        national = [(r, t) for r, t in pairs if not self.is_provider_list(r.sheet)]
+        if provider_pairs:
+            self.check_provider_list(provider_pairs, records)
+        seen = {}
+        for row, teacher in national:
+            vals = row.values
+            year, title = vals.get("training_year"), vals.get("programme")
+            if year is None or not title or vals.get("hours") is None:
+                continue
+            if year > ctx.today.year:
+                ctx.error(row, "training_year", year, "培训年度不能晚于今年")
+            key = (teacher.id_number, year, _key(title))
+            if key in seen:
+                ctx.error(row, "programme", title, f"与第 {seen[key].number} 行重复（同一教师、年度、项目）")
+            seen[key] = row
+            if row.bad:
+                continue
+            same = [r for r in records.get(teacher.pk, []) if r.year == year and _key(r.title) == _key(title)] if teacher.pk else []
+            wanted = {"level": vals["level"], "mode": vals["mode"], "hours": vals["hours"]}
+            if same:
+                record = same[0]
+                differs = [n for n, val in wanted.items() if getattr(record, n) != val]
+                if differs:
+                    ctx.error(row, "programme", title,
+                              f"系统中已有该项目的培训记录（{record.get_status_display()}，{display(None, record.hours)}学时），"
+                              f"导入不能修改已登记的记录")
+                else:
+                    self.count(row, "unchanged")
+                continue
+            self.new.append(CreditRecord(
+                teacher=teacher, title=title, provider=vals.get("provider") or "", level=vals["level"],
+                mode=vals["mode"], hours=vals["hours"], credits=vals.get("credits"), year=year,
+                status=CreditRecord.Status.APPROVED, source=CreditRecord.Source.IMPORT,
+                decided_by=ctx.user if ctx.user is not None and ctx.user.pk else None, decided_at=timezone.now(),
+                decision_reason="人事导入，视同认定",
+                created_by=ctx.user if ctx.user is not None and ctx.user.pk else None,
+            ))
+            self.count(row, "new")
+
+    def check_provider_list(self, pairs, records):
+        from training.models import CreditRecord, Programme
+        from training.permissions import can_credit_provider_list
+
+        ctx = self.ctx
+        if ctx.user is None:
+            for row, _t in pairs:
+                ctx.error(row, "programme", row.values.get("programme"), "命令行导入培训机构名单须用 --user 指定导入人")
+            return
+        programmes: dict[str, list] = defaultdict(list)
+        for p in Programme.objects.visible_to(ctx.user).filter(published=True):
+            programmes[_key(p.name)].append(p)
+        seen = {}
+        for row, teacher in pairs:
+            title = row.values.get("programme")
+            found = programmes.get(_key(title or ""), [])
+            if not found:
+                ctx.error(row, "programme", title, "培训项目不在已发布的项目目录中")
+                continue
+            if len(found) > 1:
+                ctx.error(row, "programme", title, "有多个同名培训项目，无法确定是哪一个")
+                continue
+            programme = found[0]
+            if not can_credit_provider_list(ctx.user, programme):
+                ctx.error(row, "programme", title, "只有市、区县人事部门可以导入该项目的培训机构名单")
+                continue
+            key = (teacher.id_number, programme.pk)
+            if key in seen:
+                ctx.error(row, "id_number", teacher.id_number, f"与第 {seen[key].number} 行重复")
+            seen[key] = row
+            if row.bad:
+                continue
+            mine = [r for r in records.get(teacher.pk, []) if r.programme_id == programme.pk] if teacher.pk else []
+            hours = row.values.get("hours")
+            self.provider_groups[(programme.pk, hours)].append(teacher)
+            self.provider_programmes = getattr(self, "provider_programmes", {})
+            self.provider_programmes[programme.pk] = programme
+            if not mine:
+                self.count(row, "new")
+            elif mine[0].status == CreditRecord.Status.APPROVED:
+                self.count(row, "unchanged")
+            else:
+                self.ctx.change(row, self.record_label(teacher, programme.name),
+                                [("状态", mine[0].get_status_display(), "已通过")])
+                self.count(row, "changed")
+
+    def write(self):
+        from training.models import CreditDecision
+        from training.services import provider_list_credit
+
+        ctx = self.ctx
+        if self.new:
+            created = self.model.objects.bulk_create(self.new)
+            user = ctx.user if ctx.user is not None and ctx.user.pk else None
+            CreditDecision.objects.bulk_create([
+                CreditDecision(record=r, status=r.status, reason=r.decision_reason, decided_by=user) for r in created])
+            write_history(ctx.audit_entry(audit.CREATE, r, {
+                "title": {"label": "项目名称", "new": r.title}, "year": {"label": "培训年度", "new": r.year},
+                "hours": {"label": "培训获得学时", "new": str(r.hours)}, "status": {"label": "状态", "new": "已通过"},
+            }, parent=r.teacher) for r in created)
+        for (programme_id, hours), teachers in getattr(self, "provider_groups", {}).items():
+            provider_list_credit(programme=self.provider_programmes[programme_id], teachers=teachers, user=ctx.user,
+                                 hours=hours, run_ref=ctx.run_ref)
+
+
+HANDLERS: dict[str, type[Handler]] = {
+    "schools": SchoolHandler, "enrolment": EnrolmentHandler, "teachers": TeacherHandler,
+    "education": EducationHandler, "rotations": RotationHandler, "honours": HonourHandler,
+    "training": TrainingHandler,
+}
+
+
+# =========================================================================== reading
+def _any_header(normalised: str) -> bool:
+    return any(lookup_header(normalised, index) is not None for index in HEADER_INDEXES.values())
+
+
+def _read_sheets(workbook, forced: Kind | None, ctx: Context, handlers: dict[str, Handler]) -> None:
+    report = ctx.report
+    matcher = (lambda n: lookup_header(n, HEADER_INDEXES[forced.sheet_kind]) is not None) if forced else _any_header
+    done = 0
+    for data in iter_sheets(workbook, matcher, include_hidden=False):
+        if data.header_row is None:
+            continue
+        kind = forced
+        if kind is None:
+            sheet_kind = detect_sheet_kind(data.headers, data.name)
+            if sheet_kind is None:
+                report.warnings.append(f"工作表“{data.name}”的表头无法识别为任何导入类别，已跳过")
+                continue
+            kind = kind_for_sheet_kind(sheet_kind)
+        mapping, unknown = map_headers(data.headers, kind.sheet_kind)
+        colmap = {}
+        for index, key in mapping.items():
+            if key in kind.by_key:
+                colmap[key] = (index, data.headers[index])
+        ignored = [h for h in unknown] + [data.headers[i] for i, k in mapping.items() if k not in kind.by_key and k != "row_no"]
+        if ignored:
+            report.warnings.append(f"工作表“{data.name}”中以下列未识别或不需要，已忽略：{'、'.join(h.strip() for h in ignored)}")
+        sheet = Sheet(data.name, kind, data.header_row, data.headers, colmap)
+        handler = handlers.setdefault(kind.name, HANDLERS[kind.name](ctx))
+        handler.sheets.append(sheet)
+        refusal = handler.allowed()
+        if refusal:
+            ctx.sheet_error(sheet, "", refusal)
+        for column in handler.required(sheet):
+            if column.key not in colmap:
+                ctx.sheet_error(sheet, column.label, f"缺少必填列“{column.label}”")
+        parsers = [(index, key, kind.by_key[key].parser(), kind.by_key[key].required)
+                   for key, (index, _h) in colmap.items()]
+        birth_index = colmap["birth_date"][0] if "birth_date" in colmap else None
+        total = data.last_row
+        rows = sheet.rows
+        for number, cells in data.rows:
+            values = {}
+            row = Row(sheet, number, values)
+            for index, key, parse, required in parsers:
+                raw = cells[index]
+                if raw == "" or raw is None:
+                    value = None
+                else:
+                    try:
+                        value = parse(raw)
+                    except ValueError as exc:
+                        ctx.error(row, key, raw, str(exc))
+                        continue
+                if value is None or value == "":
+                    if required:
+                        ctx.error(row, key, "", "必填项为空")
+                    continue
+                values[key] = value
+            if birth_index is not None and "birth_date" in values:
+                values["_birth_month_only"] = is_year_month(cells[birth_index])
+            rows.append(row)
+            done += 1
+            if done % PROGRESS_EVERY == 0:
+                ctx.tick(done, total, ImportRun.Phase.READING)
+        sheet.report.rows = len(rows)
+        report.sheets.append(sheet.report)
+
+
+# =========================================================================== the service
+def _sha256(file) -> str:
+    digest = hashlib.sha256()
+    if isinstance(file, (str, os.PathLike)):
+        with open(file, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+    if hasattr(file, "chunks"):
+        file.seek(0)
+        for chunk in file.chunks():
+            digest.update(chunk)
+    else:
+        file.seek(0)
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
+
+
+def _size(file) -> int:
+    if isinstance(file, (str, os.PathLike)):
+        return os.path.getsize(file)
+    if getattr(file, "size", None) is not None:
+        return file.size
+    pos = file.tell()
+    file.seek(0, os.SEEK_END)
+    size = file.tell()
+    file.seek(pos)
+    return size
+
+
+def _school(school, scope: Scope) -> School | None:
+    if school is None or school == "":
+        if scope.kind == "school":
+            return School.objects.filter(pk=scope.school_id).first()
+        return None
+    if isinstance(school, School):
+        return school
+    found = School.objects.filter(code=str(school).strip()).first()
+    if found is None:
+        raise ValueError(f"学校标识码“{school}”不存在")
+    return found
+
+
+def import_run(*, file, filename: str, kind: str | None = None, user=None, school=None, dry_run: bool,
+               source: str = "web", progress: Callable[[int, int | None, str], None] | None = None,
+               run: ImportRun | None = None) -> ImportReport:
+    """Import (or with ``dry_run`` preview) one uploaded file; returns the report.
+
+    ``file``: a path, a binary file object or a Django ``UploadedFile``; ``filename``: the name
+    the user gave (its extension decides the format). ``kind``: force one kind for every sheet
+    (a name or alias of ``imports.kinds``), else each sheet's kind is recognised from its headers.
+    ``user``: who imports (their scope bounds every row); None only for the command line run by
+    an operator (city-wide). ``school``: a School or a 学校标识码 — where teachers go when the
+    file has no school column (school HR: their own school). ``progress(done, total, phase)`` is
+    called every few thousand rows. ``run``: an existing ``ImportRun`` to fill (the web preview
+    and confirm), else one is created. Raises ``ImportRefused`` for users who may not import,
+    ``ValueError`` for an unknown kind or school.
+    """
+    if isinstance(file, (str, os.PathLike)) and not os.path.exists(file):
+        raise FileNotFoundError(file)
+    if user is not None and not is_hr(user):
+        raise ImportRefused("只有人事部门可以导入数据。")
+    scope = scope_for(user) if user is not None else Scope("city")
+    if user is not None and scope.kind == "none":
+        raise ImportRefused("您的账号没有设置管理范围（区县或学校），不能导入。")
+    forced = KINDS[resolve_kind(kind)] if kind else None
+    default_school = _school(school, scope)
+    if default_school is not None and user is not None and not School.objects.for_scope(scope).filter(pk=default_school.pk).exists():
+        raise ImportRefused(f"学校“{default_school.name}”不在您的管理范围内。")
+    display_name = os.path.basename(str(filename)) or "upload"
+    report = ImportReport(kind=forced.name if forced else "", dry_run=dry_run)
+    if run is None:
+        run = ImportRun.objects.create(
+            user=user if user is not None and user.pk else None, file_name=display_name[:255], file_sha256="",
+            kind=report.kind, dry_run=dry_run, source=source[:10], outcome=ImportRun.Outcome.RUNNING,
+            requested_kind=forced.name if forced else "", school=default_school,
+        )
+    else:
+        run.outcome, run.dry_run, run.finished_at = ImportRun.Outcome.RUNNING, dry_run, None
+        run.save(update_fields=["outcome", "dry_run", "finished_at"])
+    report.run_id = run.pk
+    started = time.monotonic()
+
+    def tick(done, total, phase):
+        if progress is not None:
+            progress(done, total, phase)
+
+    ctx = Context(user=user, scope=scope, default_school=default_school, report=report, run_ref=str(run.pk),
+                  source=source, progress=tick)
+    handlers: dict[str, Handler] = {}
+    max_size = getattr(settings, "IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+    try:
+        size = _size(file)
+        sha = _sha256(file) if size <= max_size else ""
+        run.file_sha256 = sha
+        tick(0, None, ImportRun.Phase.READING)
+        with open_workbook(file, display_name, max_size=max_size) as workbook:
+            _read_sheets(workbook, forced, ctx, handlers)
+    except UnreadableFile as exc:
+        report.outcome = ImportRun.Outcome.UNREADABLE
+        report.message = exc.message
+        return _finish(run, report, started)
+    if not report.sheets:
+        report.errors.append(RowError(display_name, 1, "", "", "文件中没有可导入的工作表：未找到包含姓名、身份证件号等表头的行"))
+    report.kind = report.kind or ",".join(k for k in KIND_ORDER if k in handlers)
+    for name in KIND_ORDER:
+        if name in handlers:
+            handlers[name].check()
+    _count(report, handlers)
+    if report.errors or dry_run:
+        report.outcome = ImportRun.Outcome.REJECTED if report.errors else ImportRun.Outcome.PREVIEWED
+        return _finish(run, report, started)
+    tick(report.rows, report.rows, ImportRun.Phase.WRITING)
+    try:
+        with _wide_statements(), transaction.atomic():
+            for name in KIND_ORDER:
+                if name in handlers:
+                    handlers[name].write()
+            audit.record(audit.IMPORT, user=user, object_type="imports.importrun", object_id=str(run.pk),
+                         object_repr=display_name, source="import", run_ref=str(run.pk), username=ctx.username,
+                         message=f"导入“{display_name}”：{report.rows} 行，新增 {report.new}，修改 {report.changed}，"
+                                 f"未变 {report.unchanged}")
+    except (IntegrityError, DatabaseError) as exc:
+        report.errors.append(RowError(display_name, 1, "", "",
+                                      f"写入数据库失败，未写入任何数据（可能有人同时导入或修改了相同的记录），请重新导入。（{type(exc).__name__}）"))
+        report.outcome = ImportRun.Outcome.REJECTED
+        return _finish(run, report, started)
+    report.outcome = ImportRun.Outcome.COMMITTED
+    return _finish(run, report, started)
+
+
+def _count(report: ImportReport, handlers: dict[str, Handler]) -> None:
+    bad_rows = {(e.sheet, e.row) for e in report.errors}
+    for handler in handlers.values():
+        for sheet in handler.sheets:
+            rep = sheet.report
+            for row in sheet.rows:
+                if sheet.refused or row.bad or (sheet.name, row.number) in bad_rows:
+                    rep.errors += 1
+                elif row.outcome == "new":
+                    rep.new += 1
+                elif row.outcome == "changed":
+                    rep.changed += 1
+                elif row.outcome == "unchanged":
+                    rep.unchanged += 1
+    report.rows = sum(s.rows for s in report.sheets)
+    report.new = sum(s.new for s in report.sheets)
+    report.changed = sum(s.changed for s in report.sheets)
+    report.unchanged = sum(s.unchanged for s in report.sheets)
+    report.error_rows = sum(s.errors for s in report.sheets)
+
+
+def _finish(run: ImportRun, report: ImportReport, started: float) -> ImportReport:
+    run.kind = report.kind[:30]
+    run.outcome = report.outcome
+    run.rows, run.new, run.changed, run.unchanged = report.rows, report.new, report.changed, report.unchanged
+    run.errors = report.error_rows or (1 if report.errors else 0)
+    run.progress = report.rows
+    run.total_rows = report.rows
+    run.phase = ImportRun.Phase.DONE
+    run.report = {**report.as_stored(), "seconds": round(time.monotonic() - started, 2)}
+    run.finished_at = timezone.now()
+    run.save()
+    return report

@@ -1,0 +1,20 @@
+// Polls the run's progress.json and reloads the page when the run is finished.
+(function () {
+  var box = document.getElementById("progress");
+  if (!box) return;
+  var bar = document.getElementById("progress-bar");
+  var text = document.getElementById("progress-text");
+  function poll() {
+    fetch(box.dataset.url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        if (data.finished) { window.location.reload(); return; }
+        bar.value = data.percent;
+        text.textContent = data.outcome_label + (data.phase ? " · " + data.phase : "") + " · " +
+          data.progress + (data.total ? " / " + data.total : "") + " 行";
+        setTimeout(poll, 1000);
+      })
+      .catch(function () { setTimeout(poll, 3000); });
+  }
+  setTimeout(poll, 500);
+})();

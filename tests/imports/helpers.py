@@ -1,0 +1,64 @@
+"""Real spreadsheet files for the import tests: .xlsx (openpyxl, as Excel writes them), .xls
+(xlwt), .csv in UTF-8 or GBK — and teacher rows with valid IDs."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import itertools
+from pathlib import Path
+
+import openpyxl
+
+from workforce.identity import make_id_number
+
+_seq = itertools.count(1)
+
+ROSTER_HEADERS = ["序号", "学校标识码", "*姓名", "*性别", "*身份证件号", "*出生日期", "参加工作年月",
+                  "进本校年月", "是否在编", "教职工类别", "任教学段", "任教学科"]
+
+
+def new_id(birth=dt.date(1988, 3, 9), sex="1", region="320706") -> str:
+    n = next(_seq)
+    return make_id_number(region, birth, (n * 7) % 500, sex)
+
+
+def roster_row(school, *, n=0, name=None, sex="男", birth=dt.date(1988, 3, 9), id_number=None,
+               work="200809", entry="201209", on="是", category="专任教师", stage="", subject="语文"):
+    number = id_number or new_id(birth, "1" if sex == "男" else "2")
+    return [n, school.code, name or f"教师{number[-6:]}", sex, number, birth.strftime("%Y%m"), work, entry, on,
+            category, stage, subject]
+
+
+def roster(school, count: int, **kw) -> list[list]:
+    return [ROSTER_HEADERS] + [roster_row(school, n=i + 1, **kw) for i in range(count)]
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[list]], *, title: str | None = None) -> Path:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        if title:
+            ws.append([title])
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def write_xls(path: Path, rows: list[list], sheet: str = "花名册") -> Path:
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet(sheet)
+    for r, row in enumerate(rows):
+        for c_, value in enumerate(row):
+            ws.write(r, c_, value)
+    book.save(str(path))
+    return path
+
+
+def write_csv(path: Path, rows: list[list], encoding: str = "utf-8-sig") -> Path:
+    with open(path, "w", encoding=encoding, newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
