@@ -550,7 +550,7 @@ class CityBuilder:
             return PG if x < 0.02 else BA if x < 0.55 else AS if x < 0.88 else LO
         q = self.q
 
-        def shares(pg, bach_plus, lo, as_extra=0.0):
+        def shares(pg, bach_plus, lo):
             # cumulative thresholds: PG, BA, AS, LO
             pg = max(0.0, pg)
             bach_plus = min(1.0, max(pg, bach_plus))
@@ -642,9 +642,9 @@ class CityBuilder:
 
     def _age(self, rng: Random) -> int:
         x = rng.random()
-        if x < 0.13:
+        if x < 0.19:
             return rng.randint(22, 26)
-        if x < 0.64:
+        if x < 0.66:
             return rng.randint(26, 45)
         if x < 0.88:
             return rng.randint(46, 55)
@@ -1220,7 +1220,7 @@ class CityBuilder:
                     small = (classes * float(std.small_school_posts_per_class)
                              if s.obj.rural_kind and std.small_school_posts_per_class else 0.0)
                     standard += max(by_ratio, by_class, small)
-                factor = 1 + 0.08 * self.q("quota", s.d) + rng.gauss(0, 0.05)
+                factor = 1.07 + 0.1 * self.q("quota", s.d) + rng.gauss(0, 0.05)
                 quotas.append(m.SchoolQuota(school=s.obj, school_year=year, approved=max(1, round(standard * factor)),
                                             note="核定编制（演示数据）"))
         _bulk(m.SchoolQuota, quotas)
@@ -1237,7 +1237,7 @@ class CityBuilder:
     # ------------------------------------------------------------ training
     def write_training(self) -> None:
         rng = self.rng("training")
-        lv, md = c.TrainingLevel, c.TrainingMode
+        lv = c.TrainingLevel
         n_city = self.scaled(110, minimum=6)
         n_district = self.scaled(18, minimum=2)
         programmes: list[tm.Programme] = []
@@ -1251,14 +1251,14 @@ class CityBuilder:
             prefix = {lv.NATIONAL: "国培计划（{y}）—", lv.PROVINCIAL: "省培计划（{y}）—", lv.CITY: "{y}年连云港市"}[level]
             subject = rng.choice(["语文", "数学", "英语", "科学", "体育", "美术", "音乐", "物理", "化学", "学前教育", "职业教育"])
             programmes.append(self._programme(rng, f"{prefix.format(y=year)}{subject}{rng.choice(topics)}", level, year,
-                                              None, i))
+                                              None))
         for d, district in enumerate(self.districts):
             for i in range(n_district):
                 year = years[i % len(years)]
                 programmes.append(self._programme(
                     rng, f"{year}年{district.name}{rng.choice(['暑期全员培训', '新教师入职培训', '学科教研专题', '教学能手培训', '校长培训'])}"
                          f"（第{i // len(years) + 1}期）",
-                    lv.COUNTY, year, district, i))
+                    lv.COUNTY, year, district))
         _bulk(tm.Programme, programmes)
         self.counts["培训项目"] = len(programmes)
         self.programmes_by_year: dict[tuple[int, int | None], list[tm.Programme]] = defaultdict(list)
@@ -1279,7 +1279,7 @@ class CityBuilder:
         self.counts["审核记录"] = total_decisions
         self.counts["选学报名"] = total_enrol
 
-    def _programme(self, rng, name, level, year, district, i) -> tm.Programme:
+    def _programme(self, rng, name, level, year, district) -> tm.Programme:
         mode = _pick(rng, [(c.TrainingMode.SHORT_FACE, 40), (c.TrainingMode.ONLINE, 25), (c.TrainingMode.BLENDED, 25),
                            (c.TrainingMode.LONG_RELEASE, 10)])
         hours = {c.TrainingMode.LONG_RELEASE: rng.choice([90, 120]), c.TrainingMode.ONLINE: rng.choice([24, 36, 50]),
@@ -1311,13 +1311,18 @@ class CityBuilder:
                   for cycle in self.cycles]
 
         def record(p, year, hours, status, **kw):
-            rec = tm.CreditRecord(teacher=p.obj, year=year, hours=Decimal(hours), credits=Decimal(hours) / 10,
-                                  status=status, decided_at=None if status == st.PENDING else now,
+            # imported and providers' records arrive approved; a teacher's own claim is decided by HR
+            decided_by_hr = status != st.PENDING and kw["source"] == src.SELF
+            rec = tm.CreditRecord(teacher=p.obj, year=year, hours=Decimal(hours), status=status,
+                                  credits=Decimal(hours) / 10 if kw.get("programme") else None,
+                                  decided_at=now if decided_by_hr else None,
                                   decision_reason="证明材料不清晰，请补充" if status == st.REJECTED else "", **kw)
             records.append(rec)
-            if status != st.PENDING and kw["source"] == src.SELF:
+            if decided_by_hr:
                 decided.append(rec)
             return rec
+
+        yearly_weighted = [(y, y[4]) for y in yearly]
 
         for p in people:
             if not p.teaching:
@@ -1359,7 +1364,7 @@ class CityBuilder:
                     hours = per_year if i < len(years) - 1 else max(6.0, left - per_year * (len(years) - 1))
                     done.append((year, max(6, round(hours / 6) * 6)))
                 for year, hours in done:
-                    level, mode, title, provider, _w = _pick(rng, [(y, y[4]) for y in yearly])
+                    level, mode, title, provider, _w = _pick(rng, yearly_weighted)
                     start = dt.date(year, rng.choice([3, 7, 8, 10]), rng.randint(1, 25))
                     end = min(start + dt.timedelta(days=rng.choice([5, 30, 120])), last_day)
                     start = min(start, end)

@@ -75,6 +75,11 @@ def test_small_city_is_complete_and_valid():
     assert set(tm.CreditRecord.objects.values_list("status", flat=True)) == set(tm.CreditRecord.Status.values)
     assert tm.Programme.objects.filter(district__isnull=True).exists()
     assert tm.Programme.objects.filter(district__isnull=False).exists()
+    # rows pass model validation (ID against birth date and sex, stage of the school, choices, lengths)
+    for model in (m.School, m.Teacher, m.EducationRecord, m.TitleAppointment, m.Exchange, m.Award, m.EthicsCase,
+                  m.Enrolment, m.SchoolQuota, tm.Programme, tm.CreditRecord):
+        for obj in model.objects.order_by("?")[:60]:
+            obj.full_clean()
     # rotation has teachers to count, in 2024 and 2025
     for year in (2024, 2025):
         assert m.Teacher.objects.eligible_for_rotation(year).exists()
