@@ -20,6 +20,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.auth import user_logged_in, user_logged_out, user_login_failed
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
@@ -106,9 +107,10 @@ class LockoutBackend(ModelBackend):
         return get_user_model().USERNAME_FIELD
 
 
-class LoginForm(AuthenticationForm):
-    """The site's login form: says when a name is locked and for how long (the same answer for a
-    name that does not exist, so it reveals nothing)."""
+class LockoutMessageMixin:
+    """Says when a name is locked and for how long (the same answer for a name that does not
+    exist, so it reveals nothing). The attempt still goes through ``authenticate()`` first, so
+    the refused attempt is audited."""
 
     locked_minutes = 0
 
@@ -123,6 +125,14 @@ class LoginForm(AuthenticationForm):
             raise ValidationError(
                 _("账号已锁定，请 %(m)d 分钟后再试。") % {"m": self.locked_minutes}, code="locked",
             ) from None
+
+
+class LoginForm(LockoutMessageMixin, AuthenticationForm):
+    """The site's login form."""
+
+
+class AdminLoginForm(LockoutMessageMixin, AdminAuthenticationForm):
+    """The admin's login form (``admin.site.login_form``)."""
 
 
 # ------------------------------------------------------------------ passwords
@@ -187,6 +197,6 @@ def _logged_out(sender, request, user, **kwargs):
 
 
 __all__ = [
-    "CharacterClassesValidator", "LockoutBackend", "LoginForm", "clear_failures",
+    "AdminLoginForm", "CharacterClassesValidator", "LockoutBackend", "LoginForm", "clear_failures",
     "locked_until", "note_failure",
 ]

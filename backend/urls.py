@@ -5,11 +5,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import security_views, views
-from .security import LoginForm
+from .security import AdminLoginForm, LoginForm
 
 admin.site.site_header = "连云港市教师队伍管理系统"
 admin.site.site_title = "教师队伍管理"
 admin.site.index_title = "数据管理"
+admin.site.login_form = AdminLoginForm  # says when a name is locked (issue 7)
 
 urlpatterns = [
     path("", views.home, name="home"),

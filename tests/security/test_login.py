@@ -81,8 +81,9 @@ def test_failures_spread_beyond_the_window_do_not_add_up(client, world):
 def test_the_admin_login_obeys_the_same_lock(client, world):
     for _ in range(5):
         client.post("/admin/login/", {"username": "city", "password": "wrong"})
-    client.post("/admin/login/", {"username": "city", "password": PASSWORD})
+    response = client.post("/admin/login/", {"username": "city", "password": PASSWORD})
     assert not signed_in(client)
+    assert "账号已锁定" in response.content.decode()
     assert "lockout" in actions("city")
 
 
@@ -215,3 +216,10 @@ def test_city_hr_unlocks_an_account_in_the_admin(client, world):
 def test_only_city_hr_sees_the_lock_list(client, world):
     client.force_login(world.users.district)
     assert client.get("/admin/backend/loginthrottle/").status_code == 403
+
+
+def test_the_audit_page_is_in_the_navigation_of_city_hr_only(client, world):
+    client.force_login(world.users.city)
+    assert 'href="/accounts/audit/"' in client.get("/").content.decode()
+    client.force_login(world.users.district)
+    assert 'href="/accounts/audit/"' not in client.get("/").content.decode()
