@@ -104,6 +104,16 @@ class AuditEntryAdmin(ScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_fields(self, request, obj=None):
+        """An ethics case's recorded changes stay hidden without the ethics right."""
+        from .roles import can_see_ethics
+        from .security_views import is_ethics_entry
+
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and is_ethics_entry(obj) and not can_see_ethics(request.user):
+            fields = [f for f in fields if f != "changes"]
+        return fields
+
 
 @admin.register(LoginThrottle)
 class LoginThrottleAdmin(ScopedAdmin):

@@ -21,7 +21,7 @@ from workforce.models import Teacher
 
 from . import audit
 from .models import AuditEntry
-from .roles import Role, can_see_identity
+from .roles import Role, can_see_ethics, can_see_identity
 
 
 # ------------------------------------------------------------------ reveal
@@ -134,6 +134,15 @@ def _blank(value) -> str:
     return "（空）" if value in (None, "") else str(value)
 
 
+ETHICS_TYPES = frozenset({"workforce.ethicscase"})
+
+
+def is_ethics_entry(entry) -> bool:
+    """Changes to an ethics case (师德) stay hidden from an auditor without that right."""
+    record = entry.changes.get("_record") if isinstance(entry.changes, dict) else None
+    return entry.object_type in ETHICS_TYPES or (isinstance(record, dict) and record.get("type") in ETHICS_TYPES)
+
+
 def can_search_audit(user) -> bool:
     return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.role == Role.CITY_HR))
 
@@ -146,7 +155,9 @@ def audit_search(request):
     flt = AuditFilter(request.GET or None, queryset=AuditEntry.objects.order_by("-at", "-id"))
     qs = flt.qs if flt.is_bound and flt.is_valid() else AuditEntry.objects.order_by("-at", "-id")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    rows = [(e, change_lines(e.changes)) for e in page.object_list]
+    ethics = can_see_ethics(request.user)
+    rows = [(e, change_lines(e.changes) if ethics or not is_ethics_entry(e) else [_("（师德档案内容，需查看师德档案的权限）")])
+            for e in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "security/audit_search.html", {

@@ -184,3 +184,30 @@ def test_server_error_page_shows_nothing_of_the_failure(world):
     body = response.content.decode()
     assert response.status_code == 500 and "系统错误" in body
     assert ID not in body and "Traceback" not in body
+
+
+def test_ethics_changes_in_the_trail_need_the_ethics_right(client, world):
+    from workforce.models import EthicsCase, EthicsSeverity
+
+    severity = EthicsSeverity.objects.first() or EthicsSeverity.objects.create(name="一般", ban_months=12)
+    case = EthicsCase(teacher=world.t2, severity=severity, occurred_on=dt.date(2025, 3, 1),
+                      decided_on=dt.date(2025, 4, 1), substantiated=True)
+    audit.record(audit.CREATE, user=world.users.city, obj=case, parent=world.t2,
+                 changes={"description": {"label": "事实", "new": "机密的师德事实"}})
+    client.force_login(world.users.city)  # city HR without can_view_ethics
+    body = client.get("/accounts/audit/").content.decode()
+    assert "机密的师德事实" not in body and "需查看师德档案的权限" in body
+    world.users.city.can_view_ethics = True
+    world.users.city.save()
+    assert "机密的师德事实" in client.get("/accounts/audit/").content.decode()
+
+
+def test_the_audit_admin_hides_ethics_changes_too(client, world):
+    row = audit.record(audit.UPDATE, user=world.users.city, object_type="workforce.ethicscase", object_id="1",
+                       changes={"description": {"label": "事实", "new": "机密的师德事实"}})
+    client.force_login(world.users.city)
+    body = client.get(f"/admin/backend/auditentry/{row.pk}/change/").content.decode()
+    assert "机密的师德事实" not in body
+    world.users.city.can_view_ethics = True
+    world.users.city.save()
+    assert "机密的师德事实" in client.get(f"/admin/backend/auditentry/{row.pk}/change/").content.decode()
