@@ -282,8 +282,7 @@ class ExchangeAdminForm(forms.ModelForm):
         if teacher is not None and data.get("start"):
             _services.exchange_check(
                 teacher=teacher, start=data["start"], end=data.get("end"), to_school=data.get("to_school"),
-                from_school=data.get("from_school"), as_backbone=bool(data.get("as_backbone")),
-                exclude_pk=self.instance.pk,
+                from_school=data.get("from_school"), exclude_pk=self.instance.pk,
             )
         return data
 

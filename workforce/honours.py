@@ -19,8 +19,8 @@ ACTIONS = {
     "award": "授予荣誉",
     "nominate": "推荐评选",
     "promote": "晋升专业技术职务",
-    "backbone": "以骨干教师身份交流轮岗",
 }
+# Rotation-as-骨干 needs no refusal: ``TeacherQuerySet.backbone_on`` leaves banned teachers out.
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -215,13 +215,16 @@ class TeacherQuerySet(ScopedQuerySet):
         )
 
     def backbone_on(self, on: dt.date):
-        """骨干: the 县级及以上骨干 flag, or an honour that makes a 骨干 active on ``on``."""
+        """骨干 on ``on``: the 县级及以上骨干 flag, or an honour that makes a 骨干 active on ``on`` —
+        but not a teacher under an ethics ban that day (一票否决 bars rotation-as-骨干, DOMAIN.md
+        Ethics). The one definition: the rotation plan, the dashboard's 骨干 share of the rotated
+        and the 骨干 count of the honours all use it."""
         return self.filter(
             Q(backbone=True)
             | models.Exists(
                 Award.objects.active_on(on).filter(teacher=models.OuterRef("pk"), honour_type__makes_backbone=True)
             )
-        )
+        ).filter(~models.Exists(EthicsCase.objects.banning_on(on).filter(teacher=models.OuterRef("pk"))))
 
 
 class Teacher(TimeStamped):
@@ -429,9 +432,6 @@ class Exchange(TeacherChild):
     )
     to_school = models.ForeignKey(
         School, verbose_name="交流轮岗单位", null=True, blank=True, on_delete=models.PROTECT, related_name="exchanges_in",
-    )
-    as_backbone = models.BooleanField(
-        "以骨干教师身份交流", default=False, help_text="师德失范限制期内的教师不得以骨干身份交流（一票否决）",
     )
     from_name = models.CharField("原单位名称", max_length=100, blank=True)
     to_name = models.CharField("交流轮岗单位名称", max_length=100, blank=True)

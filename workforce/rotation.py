@@ -9,7 +9,8 @@ Plan arithmetic, for a scope and school year Y with E eligible, R rotated, B of 
   them must be 骨干. If that is more than ``more`` (too few 骨干 among those already rotated), the
   extra rotations are all 骨干 and grow the total too: x ≥ (s% × R − B) ÷ (1 − s%).
 
-Teachers inside an ethics ban (一票否决) are never counted as 骨干.
+Who is a 骨干 is ``TeacherQuerySet.backbone_on`` (which leaves out teachers inside an ethics
+ban, 一票否决); the counts are the dashboard's ``selectors.rotation_counts``.
 """
 from __future__ import annotations
 
@@ -144,18 +145,17 @@ def rotated_queryset(scope, year: int):
     return Teacher.objects.rotation_population(year).for_scope(scope).rotated_in(year)
 
 
-def counted_backbone(year: int):
-    """Teachers who count as 骨干 for rotation in ``year``: 骨干 on 1 September, not vetoed then."""
-    day = rotation_day(year)
-    return Teacher.objects.backbone_on(day).exclude(pk__in=Teacher.objects.under_ethics_ban(day).values("pk"))
+def is_backbone_on(day: dt.date, teacher_ref: str = "teacher_id"):
+    """Expression: the row's teacher counts as 骨干 on ``day`` (``backbone_on``)."""
+    return Exists(Teacher.objects.backbone_on(day).filter(pk=OuterRef(teacher_ref)))
 
 
 def annotate_rotation(qs, year: int):
-    """Per teacher: rotated this year, counts as 骨干, under an ethics ban on 1 September."""
+    """Per teacher: rotated this year, counts as 骨干 and is under an ethics ban on 1 September."""
     day = rotation_day(year)
     return qs.annotate(
         has_rotated=Exists(Teacher.objects.rotated_in(year).filter(pk=OuterRef("pk"))),
-        is_backbone=Exists(Teacher.objects.backbone_on(day).filter(pk=OuterRef("pk"))),
+        is_backbone=is_backbone_on(day, "pk"),
         is_vetoed=Exists(Teacher.objects.under_ethics_ban(day).filter(pk=OuterRef("pk"))),
     )
 
@@ -177,8 +177,9 @@ def rotation_figures(scope, year: int) -> RotationFigures:
     """The rotation figures of ``scope`` for school year ``year``.
 
     The counts (all, eligible, rotated, rotated 骨干, directions) are the dashboard's
-    ``selectors.rotation_counts`` — one definition for dashboard and plan; on top, rotated 骨干
-    under an ethics ban on 1 September are not counted as 骨干 (一票否决).
+    ``selectors.rotation_counts`` — one definition for dashboard and plan (骨干 = ``backbone_on``
+    on 1 September, without teachers under an ethics ban). On top: the eligible still waiting,
+    per location class, and how many of them are 骨干.
     """
     from .selectors import load_targets, rotation_counts
 
@@ -190,8 +191,7 @@ def rotation_figures(scope, year: int) -> RotationFigures:
     # the sets of the definitions, cut to the scope's population (uncorrelated IN subqueries)
     rotated_ids = population.rotated_in(year).values("pk")
     waiting_qs = population.eligible_for_rotation(year, years).exclude(pk__in=rotated_ids)
-    vetoed_backbone = population.rotated_in(year).backbone_on(day).under_ethics_ban(day).count()
-    backbone_ids = waiting_qs.backbone_on(day).exclude(pk__in=population.under_ethics_ban(day).values("pk")).values("pk")
+    backbone_ids = waiting_qs.backbone_on(day).values("pk")
     waiting = {loc: {"count": 0, "backbone": 0} for loc in c.Location.values}
     for row in (
         waiting_qs.values("school__location")
@@ -203,7 +203,7 @@ def rotation_figures(scope, year: int) -> RotationFigures:
         if key[0] == "dir":
             directions[direction_key(key[1], key[2])] += n
     rotated = counts.get(("rot", "rotated"), 0)
-    rotated_backbone = counts.get(("rot", "backbone"), 0) - vetoed_backbone
+    rotated_backbone = counts.get(("rot", "backbone"), 0)
     eligible = counts.get(("rot", "eligible"), 0)
     target = targets.target("rotation_ratio")
     plan = rotation_plan(

@@ -90,8 +90,7 @@ def _describe(ex: Exchange) -> str:
     return f"{ex.exchange_type.name} {ex.start:%Y-%m-%d} 至 {end}"
 
 
-def _validate_exchange(*, teacher, exchange_type, start, end, from_school, to_school, as_backbone, vetoed, backbone,
-                       overlapping) -> list[str]:
+def _validate_exchange(*, teacher, start, end, from_school, to_school, overlapping) -> list[str]:
     errors = []
     if end is not None and end < start:
         errors.append("结束年月不能早于开始年月。")
@@ -103,27 +102,20 @@ def _validate_exchange(*, teacher, exchange_type, start, end, from_school, to_sc
         errors.append(f"该教师已于 {teacher.left_on:%Y-%m-%d} 离开本校，不能登记交流。")
     if overlapping:
         errors.append("与已有交流轮岗记录时间重叠（" + "；".join(_describe(e) for e in overlapping) + "），同一教师不能同时参加两项交流。")
-    if as_backbone:
-        if vetoed:
-            errors.append(vetoed)
-        elif not backbone:
-            errors.append("该教师不是骨干教师（无县级及以上骨干标识或视同骨干的有效荣誉），不能以骨干身份交流。")
     return errors
 
 
 def exchange_check(
     *, teacher: Teacher, start: dt.date, end: dt.date | None, to_school: School | None,
-    from_school: School | None = None, as_backbone: bool = False, exclude_pk: int | None = None,
+    from_school: School | None = None, exclude_pk: int | None = None,
 ) -> None:
     """The rules of ``exchange_record`` for a form that saves by itself (the admin): raises
     ``ValidationError`` with the reasons, writes nothing."""
     overlapping = list(Exchange.objects.filter(teacher=teacher).filter(_overlap_q(start, end))
                        .exclude(pk=exclude_pk).select_related("exchange_type"))
-    vetoed = honours.veto_reason(teacher, start, "backbone") if as_backbone else None
-    backbone = as_backbone and Teacher.objects.filter(pk=teacher.pk).backbone_on(start).exists()
     problems = _validate_exchange(
-        teacher=teacher, exchange_type=None, start=start, end=end, from_school=from_school or teacher.school,
-        to_school=to_school, as_backbone=as_backbone, vetoed=vetoed, backbone=backbone, overlapping=overlapping,
+        teacher=teacher, start=start, end=end, from_school=from_school or teacher.school, to_school=to_school,
+        overlapping=overlapping,
     )
     if problems:
         raise ValidationError(problems)
@@ -132,20 +124,22 @@ def exchange_check(
 def exchange_record(
     *, teacher: Teacher, exchange_type: ExchangeType, start: dt.date, end: dt.date | None = None,
     from_school: School | None = None, to_school: School, moves_personnel: bool = False,
-    as_backbone: bool = False, user, request=None, source: str = "web",
+    user, request=None, source: str = "web",
 ) -> Exchange:
     """Record one exchange. Refuses overlapping exchanges of the same teacher, an end before the
-    start, the same school on both sides, and 骨干 status for a teacher under an ethics ban."""
+    start and the same school on both sides.
+
+    Whether the teacher rotates as a 骨干 is not entered: it is ``TeacherQuerySet.backbone_on``
+    on 1 September of the school year, which already leaves out a teacher under an ethics ban."""
     return exchange_record_many(
         teachers=[teacher], exchange_type=exchange_type, start=start, end=end, to_school=to_school,
-        moves_personnel=moves_personnel, as_backbone=as_backbone, user=user, request=request, source=source,
-        from_school=from_school,
+        moves_personnel=moves_personnel, user=user, request=request, source=source, from_school=from_school,
     )[0]
 
 
 def exchange_record_many(
     *, teachers: Iterable[Teacher], exchange_type: ExchangeType, start: dt.date, end: dt.date | None = None,
-    to_school: School, moves_personnel: bool = False, as_backbone: bool = False, user, request=None,
+    to_school: School, moves_personnel: bool = False, user, request=None,
     source: str = "web", from_school: School | None = None,
 ) -> list[Exchange]:
     """Record the same exchange for many teachers (from the eligible list or an import): all or
@@ -163,21 +157,12 @@ def exchange_record_many(
         overlapping: dict[int, list[Exchange]] = {}
         for ex in Exchange.objects.filter(teacher_id__in=ids).filter(_overlap_q(start, end)).select_related("exchange_type"):
             overlapping.setdefault(ex.teacher_id, []).append(ex)
-        vetoed_reason: dict[int, str] = {}
-        backbone: set[int] = set()
-        if as_backbone:
-            vetoed_reason = {
-                case.teacher_id: honours.veto_text(case, "backbone")
-                for case in EthicsCase.objects.banning_on(start).filter(teacher_id__in=ids).select_related("severity")
-            }
-            backbone = set(Teacher.objects.filter(pk__in=ids).backbone_on(start).values_list("pk", flat=True))
         errors, rows = [], []
         for pk in ids:
             teacher = locked[pk]
             home = from_school or teacher.school
             problems = _validate_exchange(
-                teacher=teacher, exchange_type=exchange_type, start=start, end=end, from_school=home,
-                to_school=to_school, as_backbone=as_backbone, vetoed=vetoed_reason.get(pk), backbone=pk in backbone,
+                teacher=teacher, start=start, end=end, from_school=home, to_school=to_school,
                 overlapping=overlapping.get(pk, []),
             )
             if problems:
@@ -186,7 +171,7 @@ def exchange_record_many(
             ex = Exchange(
                 teacher=teacher, exchange_type=exchange_type, start=start, end=end, from_school=home,
                 to_school=to_school, from_name=home.name if home else "", to_name=to_school.name if to_school else "",
-                moves_personnel=moves_personnel, as_backbone=as_backbone, created_by=user if user.pk else None,
+                moves_personnel=moves_personnel, created_by=user if user.pk else None,
             )
             try:
                 ex.full_clean(exclude=["teacher", "from_school", "to_school", "exchange_type", "created_by"])

@@ -248,7 +248,7 @@ def _exchange_form_values(request):
     if to_school is None:
         errors.append(_("请选择交流轮岗单位。"))
     return errors, dict(exchange_type=exchange_type, start=start, end=end, to_school=to_school,
-                        moves_personnel=bool(data.get("moves_personnel")), as_backbone=bool(data.get("as_backbone")))
+                        moves_personnel=bool(data.get("moves_personnel")))
 
 
 @login_required
@@ -305,16 +305,17 @@ def rotation_exchanges(request):
     qs = (Exchange.objects.for_scope(ctx["scope"])
           .filter(Q(start__gte=day, start__lt=rotation_day(ctx["year"] + 1)) | Q(start__lt=day, end__isnull=True)
                   | Q(start__lt=day, end__gte=day))
+          .annotate(is_backbone=rotation.is_backbone_on(day))
           .select_related("teacher", "exchange_type", "from_school", "to_school").order_by("-start", "teacher__name"))
     if request.GET.get("format") == "xlsx":
         rows = [[e.teacher.name, _id_display(e.teacher, request.user), e.exchange_type.name,
                  "是" if e.exchange_type.counts else "否", "是" if e.moves_personnel else "否", e.start, e.end,
                  e.from_school.name if e.from_school else e.from_name, e.to_school.name if e.to_school else e.to_name,
-                 "是" if e.as_backbone else "否"] for e in qs.iterator(chunk_size=2000)]
+                 "是" if e.is_backbone else "否"] for e in qs.iterator(chunk_size=2000)]
         title = f"{ctx['scope_label']} {ctx['year_label']} 学年交流轮岗记录"
         return xlsx_response(request, f"交流轮岗记录_{ctx['year_label']}.xlsx", title, [(
             "交流轮岗", ["姓名", "身份证件号", "交流轮岗类型", "计入比例", "调动人事关系", "开始年月", "结束年月",
-                      "原单位", "交流轮岗单位", "骨干身份"], rows)])
+                      "原单位", "交流轮岗单位", f"骨干（{day:%Y-%m-%d}，师德限制期内不计）"], rows)])
     page = _page(request, qs)
     ctx.update(page=page, today=dt.date.today(), page_qs=_query_string(request, page=None))
     return render(request, "workforce/rotation/exchanges.html", ctx)

@@ -107,3 +107,24 @@ def test_rotated_in_school_year_counts_only_counted_types_starting_in_the_year()
     _exchange(d, dt.date(2025, 10, 1), counts=False)  # 调动 does not count
     _exchange(a, dt.date(2026, 3, 1))  # a second exchange: still one teacher
     assert set(m.Teacher.objects.rotated_in(2025)) == {a, b}
+
+
+def test_backbone_on_leaves_out_a_teacher_under_an_ethics_ban():
+    """骨干 = the flag or an active honour that makes a 骨干, except inside a substantiated case's ban."""
+    school = SchoolFactory()
+    flagged = TeacherFactory(school=school, backbone=True)
+    honoured = TeacherFactory(school=school)
+    m.Award.objects.create(teacher=honoured, honour_type=m.HonourType.objects.get(code="shi_gugan"),
+                           awarded_on=dt.date(2024, 1, 1), expires_on=dt.date(2027, 1, 1))
+    severity = m.EthicsSeverity.objects.get(name="记过")
+    for t in (flagged, honoured):
+        m.EthicsCase.objects.create(teacher=t, severity=severity, occurred_on=dt.date(2025, 1, 1),
+                                    decided_on=dt.date(2025, 2, 1), ban_until=dt.date(2026, 2, 1))
+    m.EthicsCase.objects.create(teacher=TeacherFactory(school=school, backbone=True), severity=severity,
+                                occurred_on=dt.date(2025, 1, 1), decided_on=dt.date(2025, 2, 1),
+                                ban_until=dt.date(2026, 2, 1), substantiated=False)  # not substantiated: no ban
+    backbone = m.Teacher.objects.filter(school=school).backbone_on
+    assert backbone(dt.date(2025, 1, 31)).count() == 3  # before the decision
+    assert backbone(dt.date(2025, 2, 1)).count() == 1  # first day of the ban
+    assert backbone(dt.date(2026, 2, 1)).count() == 1  # last day of the ban
+    assert backbone(dt.date(2026, 2, 2)).count() == 3

@@ -132,19 +132,24 @@ def test_end_exchange(world, kinds):
 
 
 @pytest.mark.django_db
-def test_ethics_veto_refuses_rotation_as_backbone(world, kinds):
-    world.t1.backbone = True
-    world.t1.save()
+def test_a_backbone_under_an_ethics_ban_rotates_but_is_not_counted_as_backbone(world, kinds):
+    """一票否决 bars rotation-as-骨干: the exchange is recorded; the plan and the dashboard (one
+    count, ``selectors.rotation_counts`` on ``backbone_on``) do not count the teacher as 骨干."""
+    from workforce import selectors as sel
+
+    for t in (world.t1, world.t1b):
+        t.backbone = True
+        t.save()
     world.users.city.can_view_ethics = True
     services.ethics_case_record(teacher=world.t1, severity=EthicsSeverity.objects.get(name="记过"),
-                                occurred_on=D(2025, 5, 1), decided_on=D(2025, 6, 1), user=world.users.city)
-    with pytest.raises(ValidationError, match="师德一票否决"):
-        record(world, world.t1, D(2025, 9, 1), as_backbone=True)
-    with pytest.raises(ValidationError, match="不是骨干教师"):
-        record(world, world.t1b, D(2025, 9, 1), as_backbone=True)
-    record(world, world.t1, D(2025, 9, 1))  # rotating as such is allowed …
+                                occurred_on=D(2025, 5, 1), decided_on=D(2025, 6, 1), user=world.users.city)  # to 2026-06-01
+    record(world, world.t1, D(2025, 9, 1))
+    record(world, world.t1b, D(2025, 9, 1))
     figures = rotation_figures(services.scope_for(world.users.district), YEAR)
-    assert figures.rotated == 1 and figures.rotated_backbone == 0  # … but not counted as 骨干
+    assert figures.rotated == 2 and figures.rotated_backbone == 1  # t1b only
+    dashboard = sel.measures_for(sel.district_ref(world.d1), on=D(2025, 10, 1), year=YEAR)["rotation"]
+    assert (dashboard["rotated"], dashboard["backbone"]) == (2, 1)
+    assert figures.plan.rotated_backbone == dashboard["backbone"]
 
 
 # ---------------------------------------------------------------- figures and pages
