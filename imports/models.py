@@ -78,6 +78,12 @@ class ImportRun(models.Model):
         return self.outcome == self.Outcome.PREVIEWED and self.errors == 0 and bool(self.upload)
 
     @property
+    def kind_label(self) -> str:
+        from .kinds import KINDS
+
+        return "、".join(KINDS[k].label if k in KINDS else k for k in self.kind.split(",") if k)
+
+    @property
     def percent(self) -> int:
         if self.is_finished:
             return 100

@@ -1,0 +1,114 @@
+"""The upload page: preview → confirm from the copy kept on the server; who sees which run."""
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from imports import views
+from imports.models import ImportRun
+from tests.imports.helpers import roster, write_xlsx
+from workforce.models import Teacher
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(client, path, **data):
+    with open(path, "rb") as fh:
+        return client.post(reverse("imports:index"), {"file": SimpleUploadedFile(path.name, fh.read()), **data})
+
+
+def test_upload_preview_confirm_and_see_the_teachers(client, world, tmp_path):
+    client.force_login(world.users.school)
+    rows = roster(world.s1, 3)
+    response = upload(client, write_xlsx(tmp_path / "r.xlsx", {"花名册": rows}))
+    run = ImportRun.objects.get(user=world.users.school)
+    assert response.status_code == 302 and response.url == reverse("imports:run", args=[run.pk])
+    assert run.outcome == "previewed" and run.new == 3 and bool(run.upload)
+    assert Teacher.objects.filter(school=world.s1).count() == 1
+    page = client.get(response.url).content.decode()
+    assert "确认导入" in page and "确认后将新增 3 条" in page
+
+    response = client.post(reverse("imports:run_confirm", args=[run.pk]))
+    run.refresh_from_db()
+    assert run.outcome == "committed" and not run.upload
+    assert Teacher.objects.filter(school=world.s1).count() == 4
+    page = client.get(response.url).content.decode()
+    assert "本次导入的教师" in page and rows[1][2] in page
+    assert rows[1][4] not in page and rows[1][4][:6] + "********" in page  # no identity right: masked
+
+
+def test_confirm_is_refused_after_errors_and_the_error_report_downloads(client, world, tmp_path):
+    client.force_login(world.users.school)
+    rows = roster(world.s1, 2)
+    rows[1][3] = "未知"
+    upload(client, write_xlsx(tmp_path / "r.xlsx", {"花名册": rows}))
+    run = ImportRun.objects.get(user=world.users.school)
+    assert run.outcome == "rejected" and run.errors == 1
+    page = client.get(reverse("imports:run", args=[run.pk])).content.decode()
+    assert "下载错误报告" in page and "“未知”不是有效选项" in page
+    client.post(reverse("imports:run_confirm", args=[run.pk]))
+    assert Teacher.objects.count() == 3
+    response = client.get(reverse("imports:run_errors", args=[run.pk]))
+    wb = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert wb["花名册"].cell(row=2, column=5).fill.fgColor.rgb.endswith("FFC7CE")
+
+
+def test_large_files_run_in_the_background_task(client, world, tmp_path, monkeypatch):
+    monkeypatch.setattr(views, "INLINE_MAX_BYTES", 10)  # every file is "large"; tests run tasks immediately
+    client.force_login(world.users.city)
+    upload(client, write_xlsx(tmp_path / "r.xlsx", {"花名册": roster(world.s1, 4)}))
+    run = ImportRun.objects.get(user=world.users.city)
+    assert run.outcome == "previewed" and run.new == 4
+    data = client.get(reverse("imports:run_progress", args=[run.pk])).json()
+    assert data == {"outcome": "previewed", "outcome_label": "已预览", "finished": True, "progress": 4, "total": 4,
+                    "percent": 100, "phase": "完成"}
+    client.post(reverse("imports:run_confirm", args=[run.pk]))
+    assert ImportRun.objects.get(pk=run.pk).outcome == "committed"
+
+
+def test_runs_are_private_and_only_hr_may_import(client, world, tmp_path):
+    client.force_login(world.users.school)
+    upload(client, write_xlsx(tmp_path / "r.xlsx", {"花名册": roster(world.s1, 1)}))
+    run = ImportRun.objects.get()
+    client.force_login(world.users.district)
+    for name in ("imports:run", "imports:run_progress", "imports:run_errors"):
+        assert client.get(reverse(name, args=[run.pk])).status_code == 404
+    assert client.post(reverse("imports:run_confirm", args=[run.pk])).status_code == 404
+    for user in (world.users.teacher, world.users.leader):
+        client.force_login(user)
+        assert client.get(reverse("imports:index")).status_code == 403
+        assert client.get(reverse("imports:template", args=["teachers"])).status_code == 403
+    client.logout()
+    assert client.get(reverse("imports:index")).status_code == 302
+
+
+def test_index_lists_my_runs_in_few_queries(client, world, tmp_path, django_assert_max_num_queries):
+    client.force_login(world.users.city)
+    for i in range(3):
+        upload(client, write_xlsx(tmp_path / f"r{i}.xlsx", {"花名册": roster(world.s1, 1)}))
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("imports:index")).content.decode()
+    assert page.count("r0.xlsx") == 1 and "下载模板" in page
+
+
+def test_template_download(client, world):
+    client.force_login(world.users.district)
+    response = client.get(reverse("imports:template", args=["teachers"]))
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert client.get("/imports/templates/nope.xlsx").status_code == 404
+
+
+def test_admin_upload_calls_the_same_service(client, world, tmp_path):
+    client.force_login(world.users.city)
+    path = write_xlsx(tmp_path / "r.xlsx", {"花名册": roster(world.s1, 2)})
+    with open(path, "rb") as fh:
+        response = client.post(reverse("admin:imports_importrun_upload"),
+                               {"file": SimpleUploadedFile("r.xlsx", fh.read()), "dry_run": ""})
+    assert response.status_code == 302
+    run = ImportRun.objects.get(source="admin")
+    assert run.outcome == "committed" and run.new == 2
+    assert "上传导入" in client.get(reverse("admin:imports_importrun_changelist")).content.decode()
