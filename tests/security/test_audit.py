@@ -111,3 +111,12 @@ def test_flush_may_empty_the_audit_table():
     audit.record(audit.OTHER, message="after flush")
     with pytest.raises(DatabaseError), connection.cursor() as cursor:
         cursor.execute("DELETE FROM backend_auditentry")
+
+
+def test_deleting_a_user_keeps_their_audit_rows_untouched(world):
+    user = world.users.leader
+    audit.record(audit.LOGIN, user=user)
+    user_id = user.pk
+    user.delete()  # would fail if the trail had to be rewritten (SET_NULL is an UPDATE)
+    row = AuditEntry.objects.get(action="login")
+    assert (row.user_id, row.username) == (user_id, "leader")
