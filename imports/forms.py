@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from workforce.models import School
@@ -15,6 +16,14 @@ class UploadForm(forms.Form):
     school = forms.ModelChoiceField(label=_("学校"), required=False, queryset=School.objects.none(),
                                     to_field_name="code", empty_label=_("（文件中有学校列）"),
                                     help_text=_("文件没有学校标识码或学校名称列时，教师导入到这所学校"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(_("文件太大（%(size).1f MB），上限为 %(limit).0f MB。请拆分后分批上传。") % {
+                "size": upload.size / 1048576, "limit": limit / 1048576})
+        return upload
 
     def __init__(self, *args, scope=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -397,3 +397,52 @@ def test_sheet_kind_detected_and_unknown_sheets_skipped(world, tmp_path):
                                            "花名册": roster(world.s1, 1)})
     report = run(path, world.users.city)
     assert report.committed and report.kind == "teachers"
+
+
+# ------------------------------------------------------------------ files as they really come
+def test_merged_school_cells_title_rows_and_pre_numbered_blank_rows(world, tmp_path):
+    headers = ["序号", "学校名称", "姓名", "性别", "身份证件号", "出生日期"]
+    numbers = [new_id() for _ in range(3)]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "花名册"
+    ws.append(["海州区教师花名册"])
+    ws.append(["填报日期：2025年9月"])
+    ws.append(headers)
+    for i, number in enumerate(numbers, 1):
+        ws.append([i, "海州实验小学" if i == 1 else None, f"教师{i}", "男", number, "1988年3月"])
+    ws.merge_cells("B4:B6")
+    for i in range(4, 9):
+        ws.append([i])  # pre-numbered empty rows
+    wb.save(tmp_path / "m.xlsx")
+    report = run(tmp_path / "m.xlsx", world.users.district)
+    assert report.committed and (report.rows, report.new) == (3, 3), report.errors
+    assert Teacher.objects.filter(school=world.s1, id_number__in=numbers).count() == 3
+
+
+def test_vocational_variant_columns(world, tmp_path):
+    school = SchoolFactory(district=world.d1, name="海州中专", school_type=c.SchoolType.VOCATIONAL)
+    headers = ["学校标识码", "姓名", "性别", "身份证件号", "出生日期", '是否"双师型"教师', "是否具备职业技能等级证书",
+               "企业工作(实践)时长"]
+    number = new_id()
+    path = write_xlsx(tmp_path / "v.xlsx", {"教职工基础信息": [headers, [school.code, "甲", "男", number, "198803", "是", "否", 18]]})
+    assert run(path, world.users.city).committed
+    t = Teacher.objects.get(id_number=number)
+    assert (t.teaching_stage, t.dual_qualified, t.vocational_cert, t.enterprise_months) == ("vocational", True, False, 18)
+
+
+def test_xml_entity_file_is_refused_and_nothing_written(world, tmp_path):
+    import zipfile
+
+    good = write_xlsx(tmp_path / "g.xlsx", {"S": roster(world.s1, 1)})
+    bad = tmp_path / "entity.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                body = data.split(b"?>", 1)[1] if data.startswith(b"<?xml") else data
+                data = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>' + body
+            dst.writestr(item, data)
+    report = run(bad, world.users.city)
+    assert report.unreadable and "DOCTYPE/ENTITY" in report.message
+    assert Teacher.objects.count() == 3
