@@ -32,6 +32,7 @@ def main() -> int:
 
     from backend.models import User
     from backend.roles import Role
+    from workforce import exports
     from workforce import measures as ms
     from workforce import selectors as sel
     from workforce.models import District, School
@@ -51,8 +52,7 @@ def main() -> int:
         export_t2 = [(r[1], r[2], r[3], r[4], None if r[5] is None else round(r[5], 6), r[8]) for r in sheet_rows]
         json_t2 = [(x["stage"], x["measure"], x["numerator"], x["denominator"], x["ratio"], x["gap"]) for x in data["table2"]]
         quota_row = next(r for r in wb["编制"].iter_rows(min_row=3, values_only=True) if r[0] == ref.name)
-        ok_export = export_t2 == json_t2 and list(quota_row[2:7]) == [data["quota"][k] for k in
-                                                                         ("standard", "approved", "actual", "surplus", "shortage")]
+        ok_export = export_t2 == json_t2 and list(quota_row[2:8]) == [data["quota"][k] for k in exports.QUOTA_KEYS]
         if ref.kind == "school":
             page = client.get(f"/workforce/dashboard/school/{ref.code}/?on={on}").content.decode()
             shown = dict(re.findall(r'<tr data-code="(t2_[a-z_]+)">.*?data-test="ratio">([^<]*)<', page, re.S))
@@ -69,7 +69,7 @@ def main() -> int:
         rot = data["rotation"] or {}
         print(f"{status} {ref.text:<24} {ref.name:<16} page {'=' if ok_page else '≠'} json {'=' if ok_export else '≠'} export;"
               f" 小学本科+ {next((ms.percent(x['ratio']) for x in data['table2'] if x['code'] == 't2_primary_bachelor'), '—')},"
-              f" 轮岗 {ms.percent(rot.get('ratio'))}, 缺编 {data['quota']['shortage']}")
+              f" 轮岗 {ms.percent(rot.get('ratio'))}, 缺编合计 {data['quota']['shortage_total']} 净缺编 {data['quota']['net_shortage']}")
     user.delete()
     print(f"{len(refs)} scopes checked, {failures} disagreements")
     return 1 if failures else 0

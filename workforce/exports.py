@@ -171,10 +171,15 @@ def _quota(ws, total, rows):
     out = []
     for data in _scopes(total, rows):
         q = data["quota"]
-        out.append([data["scope_name"], q["school_year"], q["standard"], q["approved"], q["actual"], q["surplus"],
-                    q["shortage"], q["schools"], q["schools_without_approved"]])
-    _write(ws, _title(total, "编制"), ["范围", "学年", "标准编制", "核定编制", "实有在编", "超编", "缺编", "学校数",
-                                       "未录入核定编制的学校"], out)
+        out.append([data["scope_name"], q["school_year"], *(q[key] for key in QUOTA_KEYS), q["schools"],
+                    q["schools_without_approved"]])
+    _write(ws, _title(total, "编制"), ["范围", "学年", *QUOTA_HEADERS, "学校数", "未核定编制的学校"], out)
+
+
+# The 编制 figures of the JSON object, in the order and with the labels of the sheet.
+QUOTA_KEYS = ("standard", "approved", "actual", "shortage_total", "surplus_total", "net_shortage")
+QUOTA_HEADERS = ["标准编制", "核定编制（未核定按在编计）", "实有在编", "缺编合计（各校之和）", "超编合计（各校之和）",
+                 "净缺编（Σ标准−Σ核定）"]
 
 
 SHEETS = [("表2学历", _table2), ("表1生师比", _ptr), ("交流轮岗", _rotation), ("荣誉", _honours),
@@ -234,7 +239,8 @@ def _one_scope_sheet(ws, data: dict) -> None:
         rows.append([h["name"], h["count"], None, None, None, h["met"], h["gap"] if h["target"] is not None else None])
     q = data["quota"]
     rows.append(["编制：标准/核定/在编", q["standard"], q["approved"], None, None, None, None])
-    rows.append(["编制：超编/缺编", q["surplus"], q["shortage"], None, None, None, None])
+    rows.append(["编制：缺编合计/超编合计（各校之和）", q["shortage_total"], q["surplus_total"], None, None, None, None])
+    rows.append(["编制：净缺编（Σ标准−Σ核定）", q["net_shortage"], None, None, None, None, None])
     _write(ws, _title(data, "全部指标"), ["指标", "分子/人数", "分母", "比例", "目标", "是否达标", "差额"], rows, {3: 5})
 
 

@@ -4,7 +4,8 @@ allocation of the city pool (周转编制) by largest remainder (DOMAIN.md "Staf
 The arithmetic is pure (no database): ``stage_standard``, ``round_half_up``,
 ``largest_remainder`` and ``allocate_pool``; every step comes back as a Chinese sentence a
 bureau officer can check by hand with integer division ("8000 ÷ 500 = 16 余 0").
-``quota_table`` loads what the arithmetic needs in a fixed number of queries.
+The rows come from the one loader, ``selectors.quota_rows`` — the dashboard's 编制 figures
+and this table are the same numbers.
 
 Definitions used on every page, export and proposal:
 
@@ -14,10 +15,13 @@ Definitions used on every page, export and proposal:
 - 核定编制: the ``SchoolQuota`` of that school year; a school without one is counted at its actual
   在编 headcount and marked "未核定".
 - 实有在编: staff (every 教职工类别) 在编 on the roll on the day.
-- 缺编 = 标准 − 核定 when positive; 超编 = 核定 − 标准 when positive.
-- A district's shortage is its net shortage (Σ标准 − Σ核定): "以县为主" — a district first evens out
-  its own schools; a district whose Σ核定 exceeds Σ标准 is proposed as a donor of its unfilled
-  posts (min(超编, 核定 − 在编)).
+- A school's 缺编 = 标准 − 核定 when positive; 超编 = 核定 − 标准 when positive.
+- A district (or the city) shows both: 缺编合计 / 超编合计 = the sums of its schools' 缺编 / 超编
+  (gross), and 净缺编 = Σ标准 − Σ核定 = 缺编合计 − 超编合计 (net; negative = 净超编).
+- The allocation shares the pool to districts by their net shortage ("以县为主": a district first
+  evens out its own schools, the pool only covers what is still missing), then within a district to
+  its schools by their shortage; a district whose Σ核定 exceeds Σ标准 is proposed as a donor of
+  its unfilled posts (min(净超编, 核定 − 在编)).
 """
 from __future__ import annotations
 
@@ -27,9 +31,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import Count
-
-from . import choices as c
 from . import measures as ms
 
 
@@ -93,13 +94,14 @@ class ShareOut:
     detail: dict[str, str] = field(default_factory=dict)  # code → the sentence for that claimant
 
 
-def largest_remainder(total: int, shares: list[Share], unit: str = "区县") -> ShareOut:
+def largest_remainder(total: int, shares: list[Share], unit: str = "区县", what: str = "缺编") -> ShareOut:
     """Share ``total`` posts in proportion to shortage, never above it, by largest remainder.
 
     Each claimant's exact share is total × shortage ÷ Σshortage; it first gets the whole part
     (integer division), then the posts left go one each to the largest remainders, ties broken
     by code. Same input, same output. When the total covers every shortage, each gets its
-    shortage and the rest stays in the pool.
+    shortage and the rest stays in the pool. ``what`` names the shortage in the text
+    (缺编 of a school, 净缺编 of a district).
     """
     if total < 0:
         raise ValueError("total must be ≥ 0")
@@ -108,21 +110,21 @@ def largest_remainder(total: int, shares: list[Share], unit: str = "区县") -> 
     allocated = {s.code: 0 for s in shares}
     detail: dict[str, str] = {}
     if need == 0 or total == 0:
-        steps = [f"各{unit}缺编合计 {need} 个，本次可分 {total} 个：不分配。"]
+        steps = [f"各{unit}{what}合计 {need} 个，本次可分 {total} 个：不分配。"]
         return ShareOut(allocated, steps, total, detail)
     if total >= need:
         for s in shares:
             allocated[s.code] = s.shortage
-            detail[s.code] = f"缺编 {s.shortage}，全额补足 {s.shortage}"
+            detail[s.code] = f"{what} {s.shortage}，全额补足 {s.shortage}"
         steps = [
-            f"各{unit}缺编合计 {need} 个，本次可分 {total} 个，足以补足全部缺编：每个{unit}按缺编数全额分配，"
+            f"各{unit}{what}合计 {need} 个，本次可分 {total} 个，足以补足全部{what}：每个{unit}按{what}数全额分配，"
             f"余下 {total - need} 个留在周转池。"
         ]
         return ShareOut(allocated, steps, total - need, detail)
 
     steps = [
-        f"各{unit}缺编合计 {need} 个，本次可分 {total} 个，少于缺编合计：按缺编比例分配。"
-        f"每个{unit}应得 = {total} × 该{unit}缺编数 ÷ {need}，先取整数部分，再按余数从大到小补齐。"
+        f"各{unit}{what}合计 {need} 个，本次可分 {total} 个，少于{what}合计：按{what}比例分配。"
+        f"每个{unit}应得 = {total} × 该{unit}{what}数 ÷ {need}，先取整数部分，再按余数从大到小补齐。"
     ]
     remainders = {}
     for s in shares:
@@ -130,7 +132,7 @@ def largest_remainder(total: int, shares: list[Share], unit: str = "区县") -> 
         allocated[s.code] = whole
         remainders[s.code] = rest
         detail[s.code] = f"{total} × {s.shortage} ÷ {need} = {total * s.shortage} ÷ {need} = {whole} 余 {rest}"
-        steps.append(f"{s.label}：缺编 {s.shortage}，{detail[s.code]}，先分 {whole} 个。")
+        steps.append(f"{s.label}：{what} {s.shortage}，{detail[s.code]}，先分 {whole} 个。")
     given = sum(allocated.values())
     left = total - given
     order = sorted(shares, key=lambda s: (-remainders[s.code], s.code))
@@ -153,18 +155,28 @@ def largest_remainder(total: int, shares: list[Share], unit: str = "区县") -> 
 # ---------------------------------------------------------------- rows of the quota table
 @dataclass
 class QuotaRow:
-    """One school (or the sum of a district / the city) of the quota table."""
+    """One school, or the sum of a district / the city (``schools`` > 1 or ``gross_*`` set).
+
+    ``approved`` is what the school holds: its 核定编制, or its 实有在编 when none is recorded
+    (``approved_recorded`` False). ``shortage`` / ``surplus`` compare ``standard`` with it; on a
+    sum that is the net figure. ``shortage_total`` / ``surplus_total`` are the gross figures
+    (缺编合计 / 超编合计: the sums of the schools' own shortages and surpluses)."""
 
     code: str
     name: str
     district_id: int | None = None
     district_name: str = ""
+    district_code: str = ""
     school_id: int | None = None
     standard: int = 0
     approved: int = 0
     actual: int = 0
     approved_recorded: bool = True
     basis: str = ""  # how the standard was computed (schools only)
+    schools: int = 1
+    schools_without_approved: int = 0
+    gross_shortage: int | None = None  # sums only
+    gross_surplus: int | None = None  # sums only
 
     @property
     def shortage(self) -> int:
@@ -173,6 +185,21 @@ class QuotaRow:
     @property
     def surplus(self) -> int:
         return ms.quota_balance(self.standard, self.approved, self.actual)[0]
+
+    @property
+    def shortage_total(self) -> int:
+        """缺编合计: Σ of the schools' 缺编 (a school's own 缺编)."""
+        return self.shortage if self.gross_shortage is None else self.gross_shortage
+
+    @property
+    def surplus_total(self) -> int:
+        """超编合计: Σ of the schools' 超编 (a school's own 超编)."""
+        return self.surplus if self.gross_surplus is None else self.gross_surplus
+
+    @property
+    def net_shortage(self) -> int:
+        """净缺编 = Σ标准 − Σ核定 (negative: 净超编) = 缺编合计 − 超编合计."""
+        return self.standard - self.approved
 
     @property
     def vacant(self) -> int:
@@ -185,6 +212,16 @@ class QuotaRow:
         return max(0, min(self.surplus, self.vacant))
 
 
+def sum_rows(code: str, name: str, rows: list[QuotaRow], **extra) -> QuotaRow:
+    """The sum of ``rows`` (a district, the city): standard, approved, actual and the gross figures."""
+    return QuotaRow(
+        code=code, name=name, standard=sum(r.standard for r in rows), approved=sum(r.approved for r in rows),
+        actual=sum(r.actual for r in rows), approved_recorded=all(r.approved_recorded for r in rows),
+        schools=sum(r.schools for r in rows), schools_without_approved=sum(r.schools_without_approved for r in rows),
+        gross_shortage=sum(r.shortage_total for r in rows), gross_surplus=sum(r.surplus_total for r in rows), **extra,
+    )
+
+
 @dataclass
 class QuotaTable:
     school_year: int
@@ -192,15 +229,6 @@ class QuotaTable:
     schools: list[QuotaRow]
     districts: list[QuotaRow]
     city: QuotaRow
-    school_shortage_by_district: dict[int, int] = field(default_factory=dict)
-    school_surplus_by_district: dict[int, int] = field(default_factory=dict)
-
-
-def _sum_rows(code: str, name: str, rows: list[QuotaRow], **extra) -> QuotaRow:
-    return QuotaRow(
-        code=code, name=name, standard=sum(r.standard for r in rows), approved=sum(r.approved for r in rows),
-        actual=sum(r.actual for r in rows), approved_recorded=all(r.approved_recorded for r in rows), **extra,
-    )
 
 
 def headcount_day(school_year: int, today: dt.date | None = None) -> dt.date:
@@ -210,70 +238,22 @@ def headcount_day(school_year: int, today: dt.date | None = None) -> dt.date:
 
 
 def quota_table(scope, school_year: int, on: dt.date | None = None) -> QuotaTable:
-    """Standard / approved / actual for every public school in ``scope``, summed per district
-    and for the scope. Five queries whatever the number of schools."""
-    from .models import District, Enrolment, School, SchoolQuota, StaffingStandard, Teacher
+    """Standard / approved / actual for every public school in ``scope`` (``selectors.quota_rows``,
+    with the sentence of each standard), summed per district and for the scope."""
+    from .selectors import quota_rows
 
     on = on or headcount_day(school_year)
-    schools = list(
-        School.objects.for_scope(scope).filter(ownership=c.Ownership.PUBLIC, is_active=True)
-        .select_related("district").order_by("district__order", "district__code", "code")
-    )
-    ids = [s.pk for s in schools]
-    standards = {s.stage: s for s in StaffingStandard.objects.all()}
-    enrolment = defaultdict(list)
-    for row in Enrolment.objects.filter(school_year=school_year, school_id__in=ids).values(
-        "school_id", "stage", "pupils", "classes"
-    ).order_by("school_id", "stage"):
-        enrolment[row["school_id"]].append(row)
-    approved = dict(
-        SchoolQuota.objects.filter(school_year=school_year, school_id__in=ids).values_list("school_id", "approved")
-    )
-    actual = dict(
-        Teacher.objects.on_roll(on).filter(on_establishment=True, school_id__in=ids)
-        .values("school_id").annotate(n=Count("pk")).values_list("school_id", "n")
-    )
-    rows = []
-    for school in schools:
-        small = bool(school.rural_kind)
-        total = Fraction(0)
-        parts = []
-        for e in enrolment.get(school.pk, []):
-            std = standards.get(e["stage"])
-            if std is None:
-                parts.append(f"{c.Stage(e['stage']).label}：无编制标准")
-                continue
-            value, text = stage_standard(
-                pupils=e["pupils"], classes=e["classes"], pupils_per_post=std.pupils_per_post,
-                posts_per_class=std.posts_per_class, small_school_posts_per_class=std.small_school_posts_per_class,
-                small_school=small,
-            )
-            total += value
-            parts.append(f"{c.Stage(e['stage']).label}：{text}")
-        standard = round_half_up(total)
-        basis = "；".join(parts) + f"；合计 {_frac(total)}，四舍五入为 {standard}" if parts else "本学年无在校生数据，标准编制为 0"
-        head = actual.get(school.pk, 0)
-        recorded = school.pk in approved
-        rows.append(QuotaRow(
-            code=school.code, name=school.name, district_id=school.district_id, district_name=school.district.name,
-            school_id=school.pk, standard=standard, approved=approved[school.pk] if recorded else head,
-            actual=head, approved_recorded=recorded, basis=basis,
-        ))
+    rows = quota_rows(scope, on, school_year, explain=True)
     by_district: dict[int, list[QuotaRow]] = defaultdict(list)
     for row in rows:
         by_district[row.district_id].append(row)
-    district_objs = {d.pk: d for d in District.objects.filter(pk__in=by_district.keys())}
     districts = [
-        _sum_rows(district_objs[d].code, district_objs[d].name, by_district[d], district_id=d,
-                  district_name=district_objs[d].name)
-        for d in sorted(by_district, key=lambda d: (district_objs[d].order, district_objs[d].code))
+        sum_rows(members[0].district_code, members[0].district_name, members, district_id=d,
+                 district_name=members[0].district_name, district_code=members[0].district_code)
+        for d, members in by_district.items()
     ]
-    return QuotaTable(
-        school_year=school_year, on=on, schools=rows, districts=districts,
-        city=_sum_rows("", "合计", rows),
-        school_shortage_by_district={d: sum(r.shortage for r in rs) for d, rs in by_district.items()},
-        school_surplus_by_district={d: sum(r.surplus for r in rs) for d, rs in by_district.items()},
-    )
+    return QuotaTable(school_year=school_year, on=on, schools=rows, districts=districts,
+                      city=sum_rows("", "合计", rows))
 
 
 # ---------------------------------------------------------------- the allocation
@@ -301,11 +281,18 @@ def allocate_pool(table: QuotaTable, posts: int) -> PoolPlan:
     lines: list[PlannedLine] = []
     text = [
         f"{table.school_year}-{table.school_year + 1} 学年周转编制分配测算：本次分配 {posts} 个编制。",
-        "口径：缺编 = 标准编制 − 核定编制（为正时）；区县缺编按全区县净额（Σ标准 − Σ核定）计，区县内先自行调剂（以县为主）。",
-        "第一步：分到区县。",
+        "口径：学校缺编 = 标准编制 − 核定编制（为正时），超编 = 核定编制 − 标准编制（为正时）；"
+        "区县的缺编合计、超编合计是其各校缺编、超编之和，净缺编 = Σ标准 − Σ核定 = 缺编合计 − 超编合计。",
+        "分配规则（以县为主、市域调剂）：区县先用本区县超编学校的编制调剂本区县缺编学校，周转编制只补区县调剂后仍缺的部分，"
+        "所以分到区县按净缺编、不超过净缺编；区县内再按各校缺编分到学校，不超过学校缺编。",
+        "各区县：" + "；".join(
+            f"{d.name} 缺编合计 {d.shortage_total} − 超编合计 {d.surplus_total} = 净缺编 {d.net_shortage}"
+            + ("（净超编）" if d.net_shortage < 0 else "") for d in table.districts
+        ) + "。",
+        "第一步：按净缺编分到区县。",
     ]
     d_shares = [Share(d.code, d.name, d.shortage) for d in table.districts]
-    first = largest_remainder(posts, d_shares, unit="区县")
+    first = largest_remainder(posts, d_shares, unit="区县", what="净缺编")
     text += first.steps
     schools_of = defaultdict(list)
     for s in table.schools:
@@ -327,9 +314,9 @@ def allocate_pool(table: QuotaTable, posts: int) -> PoolPlan:
                 ))
     donors = [d for d in table.districts if d.surplus]
     if donors:
-        text.append("第三步：建议调出的区县（Σ核定超过Σ标准；可调出数 = min(超编, 核定 − 在编)，即只调出空编）：")
+        text.append("第三步：建议调出的区县（Σ核定超过Σ标准；可调出数 = min(净超编, 核定 − 在编)，即只调出空编）：")
         for d in donors:
-            why = (f"核定 {d.approved} − 标准 {d.standard} = 超编 {d.surplus}；核定 {d.approved} − 在编 {d.actual} = "
+            why = (f"核定 {d.approved} − 标准 {d.standard} = 净超编 {d.surplus}；核定 {d.approved} − 在编 {d.actual} = "
                    f"{d.vacant}；建议调出 {d.donatable} 个回周转池")
             text.append(f"{d.name}：{why}。")
             lines.append(PlannedLine("donor", d, 0, d.surplus, 0, why))

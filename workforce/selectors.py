@@ -13,6 +13,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
@@ -21,6 +22,7 @@ from backend.scoping import Scope
 
 from . import choices as c
 from . import measures as ms
+from . import quota as qa
 from . import registry
 from .models import (
     Award, District, EducationRecord, Enrolment, Exchange, PlanIndicator, RuleSetting, School, SchoolQuota,
@@ -403,55 +405,82 @@ def workforce_counts(scope, on, year, filters=NO_FILTERS, by=None) -> dict:
     return out
 
 
-def quota_rows(scope, on, year, filters=NO_FILTERS) -> list[dict]:
-    """Per school: standard quota (StaffingStandard × Enrolment), approved quota (SchoolQuota)
-    and actual 在编 headcount (all 教职工 on the roll and 在编), with surplus and shortage.
-    Four queries; the arithmetic per school is ``measures.standard_posts`` / ``quota_balance``."""
+def quota_rows(scope, on, year, filters=NO_FILTERS, *, explain: bool = False) -> list[qa.QuotaRow]:
+    """编制 of every public school in operation in the scope (DOMAIN.md "Staffing quota"): the one
+    loader of the dashboard, the quota page and the allocation. Five queries, whatever the number
+    of schools; the arithmetic per school is ``measures.standard_posts`` / ``quota_balance``.
+
+    standard: Σ over the school's stages of StaffingStandard × Enrolment of the school year,
+    rounded half up (``explain``: with the sentence of each stage, ``quota.stage_standard``);
+    approved: the SchoolQuota of the school year, else the actual headcount (marked not recorded);
+    actual: 教职工 of every category, 在编, on the roll on ``on``. 民办 schools have no 编制."""
+    schools = School.objects.for_scope(scope).filter(filters.schools_q(""), ownership=c.Ownership.PUBLIC, is_active=True)
     standards = {s.stage: s for s in StaffingStandard.objects.all()}
-    schools: dict[int, dict] = {}
-
-    def school(row, prefix=""):
-        sid = row[f"{prefix}school_id"]
-        if sid not in schools:
-            schools[sid] = {"school_id": sid, "district_id": row[f"{prefix}school__district_id"],
-                            "posts": ms.Fraction(0), "approved": None, "actual": 0}
-        return schools[sid]
-
-    enrolments = Enrolment.objects.for_scope(scope).filter(filters.schools_q("school"), school_year=year)
+    posts: dict[int, Fraction] = defaultdict(Fraction)
+    parts: dict[int, list[str]] = defaultdict(list)
+    enrolments = Enrolment.objects.filter(school__in=schools, school_year=year)
     if filters.stage:
         enrolments = enrolments.filter(stage=filters.stage)
-    for row in enrolments.values("school_id", "school__district_id", "school__rural_kind", "stage", "pupils", "classes"):
-        std = standards.get(row["stage"])
+    for e in enrolments.values("school_id", "school__rural_kind", "stage", "pupils", "classes").order_by("school_id", "stage"):
+        std = standards.get(e["stage"])
         if std is None:
+            parts[e["school_id"]].append(f"{STAGE_LABEL[e['stage']]}：无编制标准")
             continue
-        school(row)["posts"] += ms.standard_posts(
-            row["pupils"], row["classes"], pupils_per_post=std.pupils_per_post, posts_per_class=std.posts_per_class,
-            small_school_posts_per_class=std.small_school_posts_per_class, small_school=bool(row["school__rural_kind"]),
-        )
-    quotas = SchoolQuota.objects.for_scope(scope).filter(filters.schools_q("school"), school_year=year)
-    for row in quotas.values("school_id", "school__district_id", "approved"):
-        school(row)["approved"] = row["approved"]
-    staff = filters.teachers(Teacher.objects.for_scope(scope).on_roll(on).filter(on_establishment=True))
-    for row in staff.values("school_id", "school__district_id").annotate(n=Count("pk")).order_by():
-        school(row)["actual"] = row["n"]
-    for row in schools.values():
-        row["standard"] = ms.round_posts(row.pop("posts"))
-        row["surplus"], row["shortage"] = ms.quota_balance(row["standard"], row["approved"], row["actual"])
-    return list(schools.values())
+        args = dict(pupils_per_post=std.pupils_per_post, posts_per_class=std.posts_per_class,
+                    small_school_posts_per_class=std.small_school_posts_per_class,
+                    small_school=bool(e["school__rural_kind"]))
+        if explain:
+            value, text = qa.stage_standard(pupils=e["pupils"], classes=e["classes"], **args)
+            parts[e["school_id"]].append(f"{STAGE_LABEL[e['stage']]}：{text}")
+        else:
+            value = ms.standard_posts(e["pupils"], e["classes"], **args)
+        posts[e["school_id"]] += value
+    approved = dict(SchoolQuota.objects.filter(school__in=schools, school_year=year).values_list("school_id", "approved"))
+    staff = filters.teachers(Teacher.objects.filter(school__in=schools).on_roll(on).filter(on_establishment=True))
+    actual = dict(staff.values("school_id").annotate(n=Count("pk")).order_by().values_list("school_id", "n"))
+    rows = []
+    for s in schools.order_by("district__order", "district__code", "code").values(
+        "pk", "code", "name", "district_id", "district__name", "district__code",
+    ):
+        pk = s["pk"]
+        standard = ms.round_posts(posts[pk])
+        head = actual.get(pk, 0)
+        recorded = pk in approved
+        basis = ""
+        if explain:
+            basis = ("；".join(parts[pk]) + f"；合计 {float(posts[pk]):.2f}，四舍五入为 {standard}" if parts[pk]
+                     else "本学年无在校生数据，标准编制为 0")
+        rows.append(qa.QuotaRow(
+            code=s["code"], name=s["name"], district_id=s["district_id"], district_name=s["district__name"],
+            district_code=s["district__code"], school_id=pk, standard=standard,
+            approved=approved[pk] if recorded else head, actual=head, approved_recorded=recorded,
+            schools_without_approved=0 if recorded else 1, basis=basis,
+        ))
+    return rows
+
+
+QUOTA_FIGURES = ("standard", "approved", "actual", "shortage_total", "surplus_total", "net_shortage", "schools",
+                 "schools_without_approved")
+# What each figure of the JSON ``quota`` object is (it reports the gross and the net shortage).
+QUOTA_DEFINITIONS = {
+    "standard": "标准编制：各校按在校生数和编制标准计算（四舍五入）之和",
+    "approved": "核定编制：各校核定编制之和（未核定的学校按实有在编计）",
+    "actual": "实有在编：在册、在编的教职工（各类别）",
+    "shortage_total": "缺编合计：各校缺编（标准 − 核定，为正时）之和",
+    "surplus_total": "超编合计：各校超编（核定 − 标准，为正时）之和",
+    "net_shortage": "净缺编：Σ标准 − Σ核定 = 缺编合计 − 超编合计（负数为净超编）；周转编制按区县净缺编分配",
+}
 
 
 def quota_counts(scope, on, year, filters=NO_FILTERS, by=None) -> dict:
-    out = defaultdict(Counter)
+    """The 编制 figures per group: sums of ``quota_rows`` (``quota.sum_rows``, as on the quota page)."""
+    groups = defaultdict(list)
     for row in quota_rows(scope, on, year, filters):
-        g = None if by is None else row["district_id" if by == "district" else "school_id"]
-        counter = out[g]
-        counter[("quota", "schools")] += 1
-        for key in ("standard", "actual", "surplus", "shortage"):
-            counter[("quota", key)] += row[key]
-        if row["approved"] is None:
-            counter[("quota", "without_approved")] += 1
-        else:
-            counter[("quota", "approved")] += row["approved"]
+        groups[None if by is None else (row.district_id if by == "district" else row.school_id)].append(row)
+    out = defaultdict(Counter)
+    for g, rows in groups.items():
+        total = qa.sum_rows("", "", rows)
+        out[g].update({("quota", key): getattr(total, key) for key in QUOTA_FIGURES})
     return out
 
 
@@ -537,10 +566,8 @@ def finish(counts: Counter, targets: Targets, *, ref: ScopeRef, on: dt.date, yea
 
     new = ms.count_with_target(counts[("new",)], targets.target("new_teachers_per_year") if city else None)
     dual = ms.ratio_with_target(counts[("dual", "dual")], counts[("dual", "teachers")], targets.target("dual_qualified_share"))
-    quota = {"school_year": school_year_label(year),
-             **{k: counts[("quota", k)] for k in ("standard", "approved", "actual", "surplus", "shortage", "schools")},
-             "schools_without_approved": counts[("quota", "without_approved")]}
-    quota["net"] = quota["surplus"] - quota["shortage"]
+    quota = {"school_year": school_year_label(year), **{k: counts[("quota", k)] for k in QUOTA_FIGURES},
+             "definitions": QUOTA_DEFINITIONS}
 
     if training is not None:
         t = ms.ratio_with_target(training.get("complete", 0), training.get("teachers", 0), targets.target("training_completion"))

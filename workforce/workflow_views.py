@@ -582,10 +582,16 @@ def _quota_context(request):
 
 
 QUOTA_HEADERS = ["标准编制", "核定编制", "实有在编", "缺编（标准−核定）", "超编（核定−标准）", "空编（核定−在编）"]
+QUOTA_SUM_HEADERS = ["标准编制", "核定编制", "实有在编", "缺编合计（各校缺编之和）", "超编合计（各校超编之和）",
+                     "净缺编（Σ标准−Σ核定，负数为净超编）", "空编（核定−在编）"]
 
 
 def _quota_numbers(row) -> list:
     return [row.standard, row.approved, row.actual, row.shortage, row.surplus, row.vacant]
+
+
+def _quota_sum_numbers(row) -> list:
+    return [row.standard, row.approved, row.actual, row.shortage_total, row.surplus_total, row.net_shortage, row.vacant]
 
 
 @login_required
@@ -595,10 +601,9 @@ def quota_index(request):
     if request.GET.get("format") == "xlsx":
         title = f"{ctx['scope_label']} {ctx['year_label']} 学年编制（在编人数截至 {table.on:%Y-%m-%d}）"
         return xlsx_response(request, f"编制_{ctx['year_label']}.xlsx", title, [
-            ("区县", ["区划代码", "区县", *QUOTA_HEADERS, "学校缺编合计", "学校超编合计"],
-             [[d.code, d.name, *_quota_numbers(d), table.school_shortage_by_district.get(d.district_id, 0),
-               table.school_surplus_by_district.get(d.district_id, 0)] for d in table.districts]
-             + [["", "合计", *_quota_numbers(table.city), "", ""]]),
+            ("区县", ["区划代码", "区县", *QUOTA_SUM_HEADERS],
+             [[d.code, d.name, *_quota_sum_numbers(d)] for d in table.districts]
+             + [["", "合计", *_quota_sum_numbers(table.city)]]),
             ("学校", ["学校标识码", "学校", "区县", *QUOTA_HEADERS, "已核定", "标准编制计算"],
              [[s.code, s.name, s.district_name, *_quota_numbers(s), "是" if s.approved_recorded else "否（按在编计）",
                s.basis] for s in table.schools]),
@@ -607,11 +612,9 @@ def quota_index(request):
     pool = QuotaPool.objects.filter(school_year=ctx["year"]).first()
     ctx.update(
         table=table, page=page, pool=pool, available=services.pool_available(ctx["year"]),
-        districts_rows=[(d, table.school_shortage_by_district.get(d.district_id, 0),
-                         table.school_surplus_by_district.get(d.district_id, 0)) for d in table.districts],
         proposals=QuotaProposal.objects.filter(school_year=ctx["year"]).select_related("created_by", "decided_by")[:20]
         if scope_for(request.user).is_city else [],
-        page_qs=_query_string(request, page=None), headers=QUOTA_HEADERS,
+        page_qs=_query_string(request, page=None), headers=QUOTA_HEADERS, sum_headers=QUOTA_SUM_HEADERS,
     )
     return render(request, "workforce/quota/index.html", ctx)
 
@@ -648,12 +651,12 @@ def quota_proposal(request, pk: int):
         title = f"{school_year_label(proposal.school_year)} 学年周转编制分配方案 #{proposal.pk}（{proposal.get_status_display()}）"
         head = ["标准编制", "测算时核定编制", "实有在编", "缺编", "分配数", "计算"]
         return xlsx_response(request, f"编制调剂方案_{proposal.pk}.xlsx", title, [
-            ("区县", ["区县", *head], [[ln.district.name, ln.standard, ln.approved_before, ln.actual, ln.shortage,
+            ("区县", ["区县", *[("净缺编" if h == "缺编" else h) for h in head]], [[ln.district.name, ln.standard, ln.approved_before, ln.actual, ln.shortage,
                                         ln.allocated, ln.explanation] for ln in district_lines]),
             ("学校", ["区县", "学校标识码", "学校", *head], [[ln.school.district.name, ln.school.code, ln.school.name,
                                                            ln.standard, ln.approved_before, ln.actual, ln.shortage,
                                                            ln.allocated, ln.explanation] for ln in school_lines]),
-            ("建议调出", ["区县", "超编", "说明"], [[ln.district.name, ln.surplus, ln.explanation] for ln in donor_lines]),
+            ("建议调出", ["区县", "净超编", "说明"], [[ln.district.name, ln.surplus, ln.explanation] for ln in donor_lines]),
             ("计算说明", ["说明"], [[line] for line in proposal.explanation.splitlines()]),
         ])
     return render(request, "workforce/quota/proposal.html", {

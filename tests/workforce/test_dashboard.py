@@ -251,7 +251,8 @@ def test_export_agrees_with_the_json(client, world):
     assert [(r[1], r[2], r[3], r[4], r[8]) for r in rows] == [
         (x["stage"], x["measure"], x["numerator"], x["denominator"], x["gap"]) for x in data["table2"]]
     quota = next(r for r in wb["编制"].iter_rows(min_row=3, values_only=True) if r[0] == "灌南县")
-    assert quota[2:7] == tuple(data["quota"][k] for k in ("standard", "approved", "actual", "surplus", "shortage"))
+    assert quota[2:8] == tuple(data["quota"][k] for k in ("standard", "approved", "actual", "shortage_total",
+                                                          "surplus_total", "net_shortage"))
 
 
 def test_snapshot_command_stores_city_and_districts_and_feeds_the_trend(world):

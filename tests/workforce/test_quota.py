@@ -106,6 +106,10 @@ def test_allocation_proposal_and_accept(world):
     donor = proposal.lines.get(is_donor=True)
     assert donor.district == world.d2 and donor.surplus == 10
     assert "200 ÷ 31 = 6 余 14" in proposal.explanation and "建议调出" in proposal.explanation
+    # the rule is stated, with each district's gross and net figures
+    assert "以县为主" in proposal.explanation and "按净缺编分到区县" in proposal.explanation
+    assert "海州区 缺编合计 31 − 超编合计 0 = 净缺编 31" in proposal.explanation
+    assert "灌南县 缺编合计 0 − 超编合计 10 = 净缺编 -10（净超编）" in proposal.explanation
     same = services.quota_allocate(school_year=YEAR, posts=10, user=city)
     assert same.explanation == proposal.explanation  # same input, same output
     assert [(ln.school_id, ln.allocated) for ln in same.lines.order_by("school_id")] == \
@@ -159,6 +163,8 @@ def test_quota_pages(world, client, django_assert_max_num_queries):
     response = client.post(reverse("workforce:quota_allocate"), {"year": YEAR, "posts": 12})
     proposal = QuotaProposal.objects.get()
     assert response.url == reverse("workforce:quota_proposal", args=[proposal.pk])
+    index = client.get(url).content.decode()
+    assert "缺编合计" in index and "超编合计" in index and "净缺编" in index
     page = client.get(response.url).content.decode()
     assert "计算说明" in page and "采纳方案" in page
     assert client.get(response.url + "?format=xlsx").status_code == 200

@@ -233,10 +233,33 @@ def test_quota_standard_approved_actual_surplus_and_shortage(db):
         TeacherFactory(school=over)
     TeacherFactory(school=over, staff_category=c.StaffCategory.ADMIN)  # 在编 staff count, not only teachers
     TeacherFactory(school=over, on_establishment=False)
+    SchoolFactory(ownership=c.Ownership.PRIVATE)  # 民办: no 编制
+    m.Enrolment.objects.create(school=SchoolFactory(ownership=c.Ownership.PRIVATE), school_year=2025,
+                               stage=c.Stage.PRIMARY, pupils=190, classes=6)
     q = city(year=2025)["quota"]
-    assert (q["standard"], q["approved"], q["actual"]) == (30, 8, 4)
-    # short: approved 8 vs 10 → 2 short; over has no approved quota: 4 在编 vs 20 → 16 short
-    assert (q["surplus"], q["shortage"], q["schools_without_approved"]) == (0, 18, 1)
+    # over has no approved quota: it holds its 4 在编
+    assert (q["standard"], q["approved"], q["actual"], q["schools"]) == (30, 12, 4, 2)
+    # short: approved 8 vs 10 → 2 short; over: 4 在编 vs 20 → 16 short
+    assert (q["shortage_total"], q["surplus_total"], q["net_shortage"], q["schools_without_approved"]) == (18, 0, 18, 1)
+    assert "各校缺编" in q["definitions"]["shortage_total"] and "Σ标准 − Σ核定" in q["definitions"]["net_shortage"]
+
+
+def test_quota_gross_and_net_differ_when_a_district_has_both(world):
+    """海州区: s1 short 4, s1b over 3 → 缺编合计 4, 超编合计 3, 净缺编 1 (dashboard = quota page)."""
+    from workforce import quota
+
+    m.Enrolment.objects.create(school=world.s1, school_year=2025, stage=c.Stage.PRIMARY, pupils=190, classes=6)  # 10
+    m.Enrolment.objects.create(school=world.s1b, school_year=2025, stage=c.Stage.PRIMARY, pupils=95, classes=3)  # 5
+    m.SchoolQuota.objects.create(school=world.s1, school_year=2025, approved=6)
+    m.SchoolQuota.objects.create(school=world.s1b, school_year=2025, approved=8)
+    d1 = sel.measures_for(sel.district_ref(world.d1), on=ON, year=2025)["quota"]
+    assert (d1["standard"], d1["approved"], d1["shortage_total"], d1["surplus_total"], d1["net_shortage"]) == (15, 14, 4, 3, 1)
+    table = quota.quota_table(Scope("city"), 2025, on=ON)
+    haizhou = next(d for d in table.districts if d.district_id == world.d1.pk)
+    assert (haizhou.shortage_total, haizhou.surplus_total, haizhou.net_shortage, haizhou.shortage) == (4, 3, 1, 1)
+    total, rows = sel.measures_by(sel.CITY, "district", on=ON, year=2025)
+    assert dict(rows)[sel.district_ref(world.d1)]["quota"] == d1
+    assert total["quota"]["net_shortage"] == table.city.net_shortage
 
 
 # ---------------------------------------------------------------- scope, totals, training

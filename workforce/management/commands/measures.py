@@ -72,4 +72,5 @@ class Command(BaseCommand):
             target = "" if h["target"] is None else f"（目标 {h['target']:.0f}）"
             self.stdout.write(f"  {h['name']}: {h['count']}{target}")
         q = data["quota"]
-        self.stdout.write(f"  编制: 标准 {q['standard']} 核定 {q['approved']} 在编 {q['actual']} 超编 {q['surplus']} 缺编 {q['shortage']}")
+        self.stdout.write(f"  编制: 标准 {q['standard']} 核定 {q['approved']} 在编 {q['actual']} 缺编合计 {q['shortage_total']}"
+                          f" 超编合计 {q['surplus_total']} 净缺编 {q['net_shortage']}")
