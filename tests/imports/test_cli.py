@@ -64,3 +64,13 @@ def test_school_option_for_a_sheet_without_school_column(world, tmp_path):
     path = write_xlsx(tmp_path / "r.xlsx", {"教职工基础信息": rows})
     assert call(path, "--school", world.s1b.code) == 0
     assert Teacher.objects.filter(school=world.s1b).count() == 3
+
+
+def test_progress_is_printed_on_stderr_for_large_files(world, tmp_path, monkeypatch, capsys):
+    from imports.management.commands import import_roster
+
+    monkeypatch.setattr(import_roster, "PROGRESS_FROM_ROWS", 1)
+    monkeypatch.setattr("imports.services.PROGRESS_EVERY", 2)
+    path = write_xlsx(tmp_path / "r.xlsx", {"花名册": roster(world.s1, 6)})
+    assert call(path, "--dry-run") == 0
+    assert "行" in capsys.readouterr().err
