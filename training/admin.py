@@ -83,17 +83,18 @@ class CreditRecordAdmin(ScopedAdmin):
     def delete_queryset(self, request, queryset):
         locked = queryset.filter(status=m.CreditRecord.Status.APPROVED).count()
         for record in queryset.exclude(status=m.CreditRecord.Status.APPROVED):
-            services.credit_delete(record=record, user=request.user)
+            services.credit_delete(record=record, user=request.user, request=request)
         if locked:
             self.message_user(request, f"{locked} 条已通过的记录已锁定，未删除。", messages.WARNING)
 
     def delete_model(self, request, obj):
-        services.credit_delete(record=obj, user=request.user)
+        services.credit_delete(record=obj, user=request.user, request=request)
 
     @admin.action(description="通过所选培训记录")
     def approve_selected(self, request, queryset):
         try:
-            count = services.credit_bulk_approve(record_ids=queryset.values_list("pk", flat=True), user=request.user)
+            count = services.credit_bulk_approve(record_ids=queryset.values_list("pk", flat=True), user=request.user,
+                                                  request=request)
         except (ValidationError, PermissionDenied) as error:
             self.message_user(request, "；".join(getattr(error, "messages", [str(error)])), messages.ERROR)
         else:

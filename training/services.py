@@ -2,9 +2,13 @@
 
 Views, the admin and the import pipeline call these; none of them writes a CreditRecord itself.
 Errors are ``ValidationError`` (wrong data) or ``PermissionDenied`` (wrong user), in Chinese.
+Every write leaves audit rows through ``backend.audit`` (``record`` / ``record_many`` — masked,
+one row per record, also for the bulk paths), as the workforce services do; ``request`` (optional)
+adds the address and the source (web or admin).
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from decimal import Decimal
@@ -16,7 +20,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backend.models import AuditEntry
+from backend import audit
 from backend.roles import Role
 from backend.scoping import scope_for
 from workforce.models import Teacher
@@ -31,15 +35,12 @@ Source = CreditRecord.Source
 
 
 # ---------------------------------------------------------------- helpers
-def _audit(user, action: str, record, message: str = "", changes: dict | None = None, source: str = "web",
-           run_ref: str = "") -> None:
-    AuditEntry.objects.create(
-        user=user if user and user.is_authenticated else None, username=getattr(user, "username", "") or "",
-        action=action, source=source, object_type="training.creditrecord" if isinstance(record, CreditRecord)
-        else f"training.{type(record).__name__.lower()}",
-        object_id=str(record.pk), object_repr=str(record)[:200], changes=changes or {}, message=message,
-        run_ref=run_ref,
-    )
+def _snapshot(record: CreditRecord) -> dict:
+    """``audit.snapshot`` of a record without the stored evidence file: ``evidence_name`` names it
+    (the private storage has no URL, and the random stored name tells a reader nothing)."""
+    shown = copy.copy(record)
+    shown.evidence = None
+    return audit.snapshot(shown)
 
 
 def _norm_title(title: str) -> str:
@@ -85,7 +86,7 @@ def credit_log(*, teacher: Teacher, user, title: str = "", level: str = "", mode
                hours: Decimal | None = None, year: int | None = None, start: dt.date | None = None,
                end: dt.date | None = None, programme: Programme | None = None, provider: str = "",
                credits: Decimal | None = None, evidence=None, source: str = Source.SELF,
-               run_ref: str = "") -> CreditRecord:
+               run_ref: str = "", request=None) -> CreditRecord:
     """Log one training for ``teacher``. Self-logged records wait for approval; records HR
     imports from the national 国内培训 sheet (``source=import``) count as approved."""
     if not can_log_for(user, teacher):
@@ -130,9 +131,9 @@ def credit_log(*, teacher: Teacher, user, title: str = "", level: str = "", mode
     if approved:
         CreditDecision.objects.create(record=record, status=Status.APPROVED, reason=record.decision_reason,
                                       decided_by=user)
-    _audit(user, AuditEntry.Action.CREATE if source == Source.SELF else AuditEntry.Action.IMPORT, record,
-           source="web" if source == Source.SELF else "import", run_ref=run_ref,
-           changes={"hours": str(record.hours), "year": record.year, "status": record.status})
+    audit.record(audit.CREATE if source == Source.SELF else audit.IMPORT, user=user, request=request, obj=record,
+                 changes=_snapshot(record), source="web" if source == Source.SELF else "import", run_ref=run_ref,
+                 message="登记培训记录" if source == Source.SELF else "导入已认定的培训记录")
     return record
 
 
@@ -145,7 +146,7 @@ EDITABLE = ("title", "provider", "level", "mode", "hours", "year", "start", "end
 
 
 @transaction.atomic
-def credit_update(*, record: CreditRecord, user, evidence=None, **fields) -> CreditRecord:
+def credit_update(*, record: CreditRecord, user, evidence=None, request=None, **fields) -> CreditRecord:
     """Change a pending or rejected record; it goes (back) to the queue. Approved: refused."""
     record = _locked_record(record)
     if not can_change(user, record):
@@ -154,7 +155,7 @@ def credit_update(*, record: CreditRecord, user, evidence=None, **fields) -> Cre
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
-    before = {name: str(getattr(record, name)) for name in fields}
+    old = copy.copy(record)
     for name, value in fields.items():
         setattr(record, name, value)
     record.year = rules.derived_year(year=record.year, start=record.start, end=record.end)
@@ -172,18 +173,19 @@ def credit_update(*, record: CreditRecord, user, evidence=None, **fields) -> Cre
     record.decided_by, record.decided_at, record.decision_reason = None, None, ""
     record.full_clean(exclude=["evidence"])
     record.save()
-    _audit(user, AuditEntry.Action.UPDATE, record,
-           changes={name: [before[name], str(getattr(record, name))] for name in fields})
+    audit.record(audit.UPDATE, user=user, request=request, obj=record, message="修改培训记录",
+                 changes=audit.diff(old, record, fields=[*fields, "evidence_name", "status", "decision_reason"]))
     return record
 
 
 @transaction.atomic
-def credit_delete(*, record: CreditRecord, user) -> None:
+def credit_delete(*, record: CreditRecord, user, request=None) -> None:
     record = _locked_record(record)
     if not can_change(user, record):
         raise PermissionDenied(_("您不能删除该记录。"))
     _locked_check(record)
-    _audit(user, AuditEntry.Action.DELETE, record, changes={"hours": str(record.hours), "year": record.year})
+    audit.record(audit.DELETE, user=user, request=request, obj=record, changes=_snapshot(record),
+                 message="删除培训记录")
     if record.evidence:
         name, storage = record.evidence.name, record.evidence.storage
         transaction.on_commit(lambda: storage.delete(name))
@@ -191,16 +193,20 @@ def credit_delete(*, record: CreditRecord, user) -> None:
 
 
 # ---------------------------------------------------------------- decisions
-def _decide(record: CreditRecord, user, status: str, reason: str) -> CreditRecord:
+def _decide(record: CreditRecord, user, status: str, reason: str, request=None) -> CreditRecord:
     if not can_decide(user, record):
         raise PermissionDenied(_("您不能审核该记录。"))
     if record.status != Status.PENDING:
         raise ValidationError(_("该记录已审核（%(status)s），不能重复审核。") % {"status": record.get_status_display()},
                               code="decided")
     now = timezone.now()
+    old = copy.copy(record)
     record.status, record.decided_by, record.decided_at, record.decision_reason = status, user, now, reason
     record.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     CreditDecision.objects.create(record=record, status=status, reason=reason, decided_by=user)
+    audit.record(audit.UPDATE, user=user, request=request, obj=record,
+                 changes=audit.diff(old, record, fields=["status", "decision_reason"]),
+                 message="通过培训记录" if status == Status.APPROVED else "退回培训记录")
     return record
 
 
@@ -210,22 +216,22 @@ def _locked_record(record: CreditRecord) -> CreditRecord:
 
 
 @transaction.atomic
-def credit_approve(*, record: CreditRecord, user, reason: str = "") -> CreditRecord:
+def credit_approve(*, record: CreditRecord, user, reason: str = "", request=None) -> CreditRecord:
     """Approve a pending record: it counts from now on and is locked."""
-    return _decide(_locked_record(record), user, Status.APPROVED, reason.strip())
+    return _decide(_locked_record(record), user, Status.APPROVED, reason.strip(), request)
 
 
 @transaction.atomic
-def credit_reject(*, record: CreditRecord, user, reason: str) -> CreditRecord:
+def credit_reject(*, record: CreditRecord, user, reason: str, request=None) -> CreditRecord:
     """Return a pending record to the teacher with a reason (required)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("退回时须填写理由。")}, code="reason")
-    return _decide(_locked_record(record), user, Status.REJECTED, reason[:200])
+    return _decide(_locked_record(record), user, Status.REJECTED, reason[:200], request)
 
 
 @transaction.atomic
-def credit_bulk_approve(*, record_ids: Iterable[int], user) -> int:
+def credit_bulk_approve(*, record_ids: Iterable[int], user, request=None) -> int:
     """Approve many pending records at once (a few queries, whatever the number). Every record
     must be one the user may decide, or nothing is approved."""
     ids = sorted({int(pk) for pk in record_ids})
@@ -247,10 +253,10 @@ def credit_bulk_approve(*, record_ids: Iterable[int], user) -> int:
     CreditDecision.objects.bulk_create(
         [CreditDecision(record_id=pk, status=Status.APPROVED, reason=_("批量通过"), decided_by=user) for pk in ids]
     )
-    AuditEntry.objects.create(
-        user=user, username=user.username, action=AuditEntry.Action.UPDATE, source="web",
-        object_type="training.creditrecord", object_id=",".join(map(str, ids))[:40],
-        object_repr=_("批量通过 %(n)s 条培训记录") % {"n": len(ids)}, changes={"approved": ids},
+    audit.record_many(
+        audit.entry(audit.UPDATE, user=user, request=request, obj=r, message="批量通过培训记录",
+                    changes={"status": {"label": "状态", "old": Status.PENDING.label, "new": Status.APPROVED.label}})
+        for r in records
     )
     return len(ids)
 
@@ -259,7 +265,7 @@ def credit_bulk_approve(*, record_ids: Iterable[int], user) -> int:
 @transaction.atomic
 def programme_publish(*, user, name: str, level: str, mode: str, hours: Decimal, provider: str = "",
                       start: dt.date | None = None, end: dt.date | None = None, capacity: int | None = None,
-                      district=None) -> Programme:
+                      district=None, request=None) -> Programme:
     """City HR publishes a city programme (or any district's); district HR its own district's."""
     if user.role == Role.DISTRICT_HR and not user.is_superuser:
         district = user.district
@@ -269,12 +275,13 @@ def programme_publish(*, user, name: str, level: str, mode: str, hours: Decimal,
                           capacity=capacity, district=district, published=True)
     programme.full_clean()
     programme.save()
-    _audit(user, AuditEntry.Action.CREATE, programme)
+    audit.record(audit.CREATE, user=user, request=request, obj=programme, changes=audit.snapshot(programme),
+                 message="发布培训项目")
     return programme
 
 
 @transaction.atomic
-def programme_enrol(*, programme: Programme, teacher: Teacher, user) -> ProgrammeEnrolment:
+def programme_enrol(*, programme: Programme, teacher: Teacher, user, request=None) -> ProgrammeEnrolment:
     """自主选学: a teacher enrols in a published programme of the city or their district, once,
     while places are left (the programme row is locked while counting)."""
     if not can_log_for(user, teacher):
@@ -291,7 +298,8 @@ def programme_enrol(*, programme: Programme, teacher: Teacher, user) -> Programm
         if taken >= programme.capacity:
             raise ValidationError(_("该项目名额已满。"), code="full")
     enrolment = ProgrammeEnrolment.objects.create(programme=programme, teacher=teacher)
-    _audit(user, AuditEntry.Action.CREATE, enrolment)
+    audit.record(audit.CREATE, user=user, request=request, obj=enrolment, changes=audit.snapshot(enrolment),
+                 message="报名培训项目")
     return enrolment
 
 
@@ -315,6 +323,7 @@ def provider_list_credit(*, programme: Programme, teachers: Iterable[Teacher], u
     now = timezone.now()
     reason = _("培训机构名单")
     to_approve = [r.pk for r in existing.values() if r.status != Status.APPROVED]
+    existing_by_pk = {r.pk: r for r in existing.values()}
     if to_approve:
         CreditRecord.objects.filter(pk__in=to_approve).update(
             status=Status.APPROVED, decided_by=user, decided_at=now, decision_reason=reason)
@@ -337,11 +346,18 @@ def provider_list_credit(*, programme: Programme, teachers: Iterable[Teacher], u
         [CreditDecision(record_id=pk, status=Status.APPROVED, reason=reason, decided_by=user)
          for pk in [*to_approve, *(r.pk for r in created)]]
     )
-    AuditEntry.objects.create(
-        user=user, username=user.username, action=AuditEntry.Action.IMPORT, source="import", run_ref=run_ref,
-        object_type="training.programme", object_id=str(programme.pk), object_repr=str(programme)[:200],
-        changes={"created": len(created), "approved": len(to_approve), "refused": [t.pk for t in refused]},
-    )
+    approved_msg, created_msg = f"培训机构名单：通过（{programme.name}）", f"培训机构名单：新增已认定记录（{programme.name}）"
+    audit.record_many([
+        audit.entry(audit.IMPORT, user=user, obj=programme, source="import", run_ref=run_ref,
+                    message=f"导入培训机构名单：新增 {len(created)} 条，通过 {len(to_approve)} 条，范围外 {len(refused)} 人",
+                    changes={"created": len(created), "approved": len(to_approve), "refused": [t.pk for t in refused]}),
+        *(audit.entry(audit.UPDATE, user=user, obj=existing_by_pk[pk], source="import", run_ref=run_ref,
+                      message=approved_msg, changes={"status": {"label": "状态", "old": existing_by_pk[pk].get_status_display(),
+                                                                "new": Status.APPROVED.label}})
+          for pk in to_approve),
+        *(audit.entry(audit.IMPORT, user=user, obj=r, source="import", run_ref=run_ref, message=created_msg,
+                      changes=_snapshot(r)) for r in created),
+    ])
     return {"created": len(created), "approved": len(to_approve),
             "unchanged": len(existing) - len(to_approve), "refused": refused}
 
@@ -403,10 +419,9 @@ def credit_import_rows(*, rows: list[dict], user, run_ref: str = "") -> dict:
         [CreditDecision(record_id=r.pk, status=Status.APPROVED, reason=reason, decided_by=user) for r in created],
         batch_size=1000,
     )
-    if created:
-        AuditEntry.objects.create(
-            user=user, username=user.username, action=AuditEntry.Action.IMPORT, source="import", run_ref=run_ref,
-            object_type="training.creditrecord", object_repr=_("导入国内培训记录 %(n)s 条") % {"n": len(created)},
-            changes={"created": len(created), "errors": len(errors), "duplicates": len(duplicates)},
-        )
+    audit.record_many(
+        audit.entry(audit.IMPORT, user=user, obj=r, source="import", run_ref=run_ref, changes=_snapshot(r),
+                    message="导入国内培训记录（视同认定）")
+        for r in created
+    )
     return {"created": len(created), "errors": errors, "duplicates": duplicates}

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from backend.models import AuditEntry
+from backend import audit
 from backend.roles import can_see_identity
 from backend.scoping import scope_for
 from workforce.identity import mask_id_number
@@ -87,7 +87,8 @@ def mine(request):
         form = CreditForm(request.POST, request.FILES, programmes=selectors.catalogue(request.user))
         if form.is_valid():
             try:
-                services.credit_log(teacher=teacher, user=request.user, programme=form.cleaned_data.get("programme"),
+                services.credit_log(teacher=teacher, user=request.user, request=request,
+                                    programme=form.cleaned_data.get("programme"),
                                     evidence=form.cleaned_data.get("evidence"), **form.service_kwargs())
             except ValidationError as error:
                 _apply_errors(form, error)
@@ -134,7 +135,8 @@ def record_edit(request, pk: int):
         form = CreditForm(request.POST, request.FILES, with_programme=False)
         if form.is_valid():
             try:
-                services.credit_update(record=record, user=request.user, evidence=form.cleaned_data.get("evidence"),
+                services.credit_update(record=record, user=request.user, request=request,
+                                       evidence=form.cleaned_data.get("evidence"),
                                        **form.service_kwargs())
             except ValidationError as error:
                 _apply_errors(form, error)
@@ -152,7 +154,7 @@ def record_delete(request, pk: int):
     if not permissions.can_change(request.user, record):
         raise Http404
     try:
-        services.credit_delete(record=record, user=request.user)
+        services.credit_delete(record=record, user=request.user, request=request)
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
@@ -193,7 +195,7 @@ def queue(request):
             messages.error(request, _("请先勾选要通过的记录。"))
         else:
             try:
-                count = services.credit_bulk_approve(record_ids=ids, user=request.user)
+                count = services.credit_bulk_approve(record_ids=ids, user=request.user, request=request)
             except (ValidationError, PermissionDenied) as error:
                 messages.error(request, _error_text(error))
             else:
@@ -218,10 +220,10 @@ def decide(request, pk: int):
     action = request.POST.get("action")
     try:
         if action == "approve":
-            services.credit_approve(record=record, user=request.user)
+            services.credit_approve(record=record, user=request.user, request=request)
             messages.success(request, _("已通过：%(r)s") % {"r": record})
         elif action == "reject":
-            services.credit_reject(record=record, user=request.user, reason=request.POST.get("reason", ""))
+            services.credit_reject(record=record, user=request.user, request=request, reason=request.POST.get("reason", ""))
             messages.success(request, _("已退回：%(r)s") % {"r": record})
         else:
             messages.error(request, _("未知操作。"))
@@ -245,7 +247,7 @@ def catalogue(request):
         form = ProgrammeForm(request.POST, user=user)
         if form.is_valid():
             try:
-                services.programme_publish(user=user, **form.cleaned_data)
+                services.programme_publish(user=user, request=request, **form.cleaned_data)
             except (ValidationError, PermissionDenied) as error:
                 messages.error(request, _error_text(error))
             else:
@@ -266,7 +268,7 @@ def enrol(request, pk: int):
         raise Http404
     programme = get_object_or_404(Programme.objects.visible_to(request.user).filter(published=True), pk=pk)
     try:
-        services.programme_enrol(programme=programme, teacher=request.user.teacher, user=request.user)
+        services.programme_enrol(programme=programme, teacher=request.user.teacher, user=request.user, request=request)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _error_text(error))
     else:
@@ -338,11 +340,8 @@ def _behind_xlsx(request, cr, teachers, on: dt.date) -> HttpResponse:
         rows += 1
     buffer = BytesIO()
     workbook.save(buffer)
-    AuditEntry.objects.create(
-        user=request.user, username=request.user.username, action=AuditEntry.Action.EXPORT, source="web",
-        object_type="workforce.teacher", object_repr=_("培训落后教师名单"),
-        message=_("导出培训落后教师名单 %(n)s 行（%(id)s）") % {"n": rows, "id": _("完整证件号") if full else _("证件号已遮蔽")},
-    )
+    audit.record(audit.EXPORT, request=request, object_type="workforce.teacher", object_repr=_("培训落后教师名单"),
+                 message=_("导出培训落后教师名单 %(n)s 行（%(id)s）") % {"n": rows, "id": _("完整证件号") if full else _("证件号已遮蔽")})
     response = HttpResponse(buffer.getvalue(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="training-behind-{on:%Y%m%d}.xlsx"'

@@ -264,3 +264,37 @@ def test_national_sheet_rows_import_as_approved_in_bulk(world, django_assert_max
     assert CreditDecision.objects.filter(record__in=imported).count() == 2
     with pytest.raises(PermissionDenied):
         services.credit_import_rows(rows=rows, user=world.users.teacher)
+
+
+# ---------------------------------------------------------------- the audit trail (backend.audit)
+def _trail(record):
+    return AuditEntry.objects.filter(object_type="training.creditrecord", object_id=str(record.pk)).order_by("pk")
+
+
+def test_every_write_of_a_record_leaves_a_masked_audit_row(world):
+    record = log(world.t1, world.users.teacher, evidence=upload("我的证书.pdf"))
+    created = _trail(record).get()
+    assert created.action == AuditEntry.Action.CREATE and created.username == world.users.teacher.username
+    assert created.changes["evidence_name"]["new"] == "我的证书.pdf" and "evidence" not in created.changes
+    assert world.t1.id_number not in created.object_repr and world.t1.id_number not in str(created.changes)
+    services.credit_reject(record=record, user=world.users.school, reason="证明不清")
+    services.credit_update(record=record, user=world.users.teacher, hours=D(30))
+    services.credit_approve(record=record, user=world.users.school)
+    rejected, updated, approved_row = _trail(record)[1:]
+    assert rejected.changes["status"]["new"] == "已退回" and rejected.changes["decision_reason"]["new"] == "证明不清"
+    assert (D(updated.changes["hours"]["old"]), D(updated.changes["hours"]["new"])) == (D(24), D(30))
+    assert updated.changes["status"]["new"] == "待审核"
+    assert approved_row.username == world.users.school.username and approved_row.changes["status"]["new"] == "已通过"
+
+
+def test_bulk_paths_write_one_audit_row_per_record(world):
+    mine = [log(world.t1, world.users.teacher, title=f"研修{i}") for i in range(3)]
+    services.credit_bulk_approve(record_ids=[r.pk for r in mine], user=world.users.school)
+    for r in mine:
+        assert _trail(r).filter(action=AuditEntry.Action.UPDATE, changes__status__new="已通过").count() == 1
+    rows = [{"teacher": world.t1, "title": f"国培{i}", "level": "national", "mode": "online", "hours": D(5),
+             "year": 2022} for i in range(2)]
+    services.credit_import_rows(rows=rows, user=world.users.district, run_ref="run-9")
+    imported = AuditEntry.objects.filter(action=AuditEntry.Action.IMPORT, run_ref="run-9", source="import")
+    assert sorted(imported.values_list("object_id", flat=True)) == sorted(
+        str(pk) for pk in CreditRecord.objects.filter(source=CreditRecord.Source.IMPORT).values_list("pk", flat=True))
