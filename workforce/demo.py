@@ -908,7 +908,8 @@ class CityBuilder:
             if not p.backbone and p.left_on is None and rng.random() < 0.015:
                 p.backbone = True
         # one-vote veto: a couple of awards granted during a ban (the system flags them)
-        banned = [e for e in self.ethics if e[5] and e[0].banned_until and e[0].banned_until > self.as_of]
+        banned = [e for e in self.ethics if e[5] and e[0].banned_until and e[0].banned_until > self.as_of
+                  and e[0].left_on is None]
         for p, _sev, _occ, decided, _ban, _sub, _t in banned[:2]:
             award("xian_jiaoxue_nengshou", p, min(self.as_of, decided + dt.timedelta(days=60)), "区县教育局（待核查）")
         # and one award revoked on a substantiated case (一票否决)

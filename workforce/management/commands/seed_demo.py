@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -40,10 +41,19 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        width = max(len(k) for k in result.counts) + 2
+        width = max(_width(k) for k in result.counts) + 2
         self.stdout.write(self.style.SUCCESS(f"演示城市已生成（种子 {opts['seed']}，用时 {result.seconds:.1f} 秒）："))
         for label, count in result.counts.items():
-            self.stdout.write(f"  {label:<{width}}{count:>10,}")
-        self.stdout.write(self.style.SUCCESS("演示账号（均可登录管理后台）："))
+            self.stdout.write(f"  {_pad(label, width)}{count:>10,}")
+        self.stdout.write(self.style.SUCCESS(f"演示账号（密码均为 {demo.DEMO_PASSWORD}，均可登录管理后台）："))
         for login in result.logins:
-            self.stdout.write(f"  {login['username']:<16}{login['password']:<12}{login['role']:<14}{login['scope']}")
+            self.stdout.write(f"  {login['username']:<16}{login['password']:<12}{_pad(login['role'], 16)}{login['scope']}")
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives ``text`` (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
