@@ -169,6 +169,31 @@ def timed(label: str, fn, repeat: int) -> None:
           f" CPU best {min(cpus) * 1000:7.1f} ms; {queries:3d} queries")
 
 
+def page_timings(on, repeat: int) -> None:
+    """The whole city dashboard page as a leader opens it (view, selectors, template), through the
+    test client with a temporary leader account (removed afterwards)."""
+    from django.test import Client
+
+    from django.conf import settings
+
+    from backend.models import User
+    from backend.roles import Role
+
+    settings.ALLOWED_HOSTS = ["*"]  # the test client's host name
+    user, _ = User.objects.get_or_create(username="measures_bench_leader", defaults={"role": Role.LEADER})
+    client = Client()
+    client.force_login(user)
+    try:
+        def get(url):
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+
+        timed("city dashboard page (GET, rendered)", lambda: get(f"/workforce/dashboard/city/?on={on}"), repeat)
+        timed("city JSON page (GET)", lambda: get(f"/workforce/dashboard/measures.json?scope=city&on={on}"), repeat)
+    finally:
+        user.delete()
+
+
 def main() -> None:
     args = parse_args()
     path = setup_django(args)
@@ -200,10 +225,10 @@ def main() -> None:
     registered, registry._MEASURES = registry._MEASURES, {}
     timed("  of which workforce's own measures", lambda: sel.measures_by(sel.CITY, "district", on=on), args.repeat)
     registry._MEASURES = registered
-    timed("  of which training (registry, total + rows)", lambda: (
-        registry.compute("training", sel.CITY.scope, on), registry.compute_by_group("training", sel.CITY.scope, on, "district"),
-    ), args.repeat)
+    timed("  of which training (registry, rows → total)",
+          lambda: registry.compute_with_groups("training", sel.CITY.scope, on, "district"), args.repeat)
     timed("city JSON (measures --scope city)", lambda: sel.measures_for(sel.CITY, on=on), args.repeat)
+    page_timings(on, args.repeat)
     timed(f"district page ({district.name}, a row per school)",
           lambda: sel.measures_by(sel.district_ref(district), "school", on=on), args.repeat)
     timed("school page figures + drill-down lists", lambda: (

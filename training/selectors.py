@@ -333,10 +333,16 @@ def training_measure(scope: Scope, on: dt.date) -> dict | None:
 
 
 def training_by_group(scope: Scope, on: dt.date, by: str) -> dict[int, dict]:
-    """Registry ``by_group``: {district_id or school_id: {"complete", "teachers", "on_track"}}, one query."""
+    """Registry ``by_group``: {district_id or school_id: the keys of ``training_measure``}, one
+    query (plus two for the cycle). The counts add up to the scope's ``training_measure``, so the
+    dashboard takes its total from these rows instead of counting twice."""
     result = completion_rates(scope, on, by=by)
-    key = GROUPS[by][0]
-    return {row[key]: {"complete": row["complete"], "teachers": row["teachers"], "on_track": row["on_track"]}
+    if result["rules"] is None:
+        return {}
+    cr, key = result["rules"], GROUPS[by][0]
+    return {row[key]: {"cycle": cr.cycle.name, "complete": row["complete"], "teachers": row["teachers"],
+                       "ratio": row["complete"] / row["teachers"] if row["teachers"] else None,
+                       "on_track": row["on_track"], "required": float(cr.required)}
             for row in result["rows"]}
 
 

@@ -189,42 +189,54 @@ class TeacherQuerySet(ScopedQuerySet):
         """专任教师 of public compulsory-education schools on the roll on 1 September of ``year``."""
         return self.population(rotation_day(year)).compulsory_public()
 
-    def eligible_for_rotation(self, year: int, min_years: int = 6):
+    # Each set is also given as a condition (``*_q``) so a grouped count can test several sets in
+    # one pass (``Count("pk", filter=...)``); the QuerySet methods filter by the same conditions.
+    @staticmethod
+    def eligible_q(year: int, min_years: int = 6) -> Q:
         """在编, and on 1 September of ``year`` at least ``min_years`` at the current school
         (进本校年月 on or before 1 September of ``year - min_years``)."""
-        day = rotation_day(year)
-        return self.rotation_population(year).filter(
-            on_establishment=True, school_entry__lte=day.replace(year=year - min_years)
+        return Q(on_establishment=True, school_entry__lte=rotation_day(year).replace(year=year - min_years))
+
+    @staticmethod
+    def rotated_q(year: int) -> Q:
+        """An exchange of a counted type starting in school year ``year``."""
+        return Q(models.Exists(
+            Exchange.objects.filter(
+                teacher=models.OuterRef("pk"), exchange_type__counts=True,
+                start__gte=rotation_day(year), start__lt=rotation_day(year + 1),
+            )
+        ))
+
+    @staticmethod
+    def under_ethics_ban_q(on: dt.date) -> Q:
+        """Barred on ``on`` by a substantiated 师德失范 case (一票否决, DOMAIN.md Ethics)."""
+        return Q(models.Exists(EthicsCase.objects.banning_on(on).filter(teacher=models.OuterRef("pk"))))
+
+    @staticmethod
+    def backbone_q(on: dt.date) -> Q:
+        """骨干 on ``on``: the 县级及以上骨干 flag, or an honour that makes a 骨干 active on ``on`` —
+        but not a teacher under an ethics ban that day (一票否决 bars rotation-as-骨干)."""
+        active_honour = models.Exists(
+            Award.objects.active_on(on).filter(teacher=models.OuterRef("pk"), honour_type__makes_backbone=True)
         )
+        return (Q(backbone=True) | Q(active_honour)) & ~TeacherQuerySet.under_ethics_ban_q(on)
+
+    def eligible_for_rotation(self, year: int, min_years: int = 6):
+        """The rotation population of ``year`` that is eligible (``eligible_q``)."""
+        return self.rotation_population(year).filter(self.eligible_q(year, min_years))
 
     def rotated_in(self, year: int):
         """Teachers with an exchange of a counted type starting in school year ``year``."""
-        return self.filter(
-            models.Exists(
-                Exchange.objects.filter(
-                    teacher=models.OuterRef("pk"), exchange_type__counts=True,
-                    start__gte=rotation_day(year), start__lt=rotation_day(year + 1),
-                )
-            )
-        )
+        return self.filter(self.rotated_q(year))
 
     def under_ethics_ban(self, on: dt.date):
         """Teachers barred on ``on`` by a substantiated 师德失范 case (一票否决, DOMAIN.md Ethics)."""
-        return self.filter(
-            models.Exists(EthicsCase.objects.banning_on(on).filter(teacher=models.OuterRef("pk")))
-        )
+        return self.filter(self.under_ethics_ban_q(on))
 
     def backbone_on(self, on: dt.date):
-        """骨干 on ``on``: the 县级及以上骨干 flag, or an honour that makes a 骨干 active on ``on`` —
-        but not a teacher under an ethics ban that day (一票否决 bars rotation-as-骨干, DOMAIN.md
-        Ethics). The one definition: the rotation plan, the dashboard's 骨干 share of the rotated
-        and the 骨干 count of the honours all use it."""
-        return self.filter(
-            Q(backbone=True)
-            | models.Exists(
-                Award.objects.active_on(on).filter(teacher=models.OuterRef("pk"), honour_type__makes_backbone=True)
-            )
-        ).filter(~models.Exists(EthicsCase.objects.banning_on(on).filter(teacher=models.OuterRef("pk"))))
+        """骨干 on ``on`` (``backbone_q``): the one definition — the rotation plan, the dashboard's
+        骨干 share of the rotated and the 骨干 count of the honours all use it."""
+        return self.filter(self.backbone_q(on))
 
 
 class Teacher(TimeStamped):

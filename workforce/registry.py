@@ -32,9 +32,14 @@ The contract (what each callable takes and returns):
     drill-down. The dashboard adds ``select_related("school")`` and the masking itself.
 
 ``by_group(scope, on, by) -> dict[int, dict]`` (optional)
-    ``by`` is ``"district"`` or ``"school"``; returns ``{district_id or school_id: {"complete":
-    int, "teachers": int}}`` computed in one grouped query, for the rows of the city and district
-    overviews. Without it those rows show no training figure (the scope total still does).
+    ``by`` is ``"district"`` or ``"school"``; returns ``{district_id or school_id: row}`` computed
+    in one grouped query, for the rows of the city and district overviews. Each row has the keys
+    of ``func``'s result (``cycle``, ``complete``, ``teachers``, ``ratio`` and any extra key).
+    Integer values are counts that add up over the groups to the scope's own result; every other
+    value (the cycle's name, a requirement) is the same in each row. So the overviews take the
+    scope's total from the rows (``compute_with_groups``) and the measure runs once, not twice.
+    ``{}`` when there is no cycle on ``on``. Without ``by_group`` the rows show no training
+    figure (the scope total still does).
 
 When nothing is registered under a name the dashboard shows nothing for it and the JSON has
 ``"training": null``.
@@ -92,6 +97,33 @@ def compute_by_group(name: str, scope, on: dt.date, by: str) -> dict | None:
     if measure is None or measure.by_group is None:
         return None
     return measure.by_group(scope, on, by)
+
+
+def total_of(rows: dict[int, dict]) -> dict | None:
+    """A scope's result from its groups' ``by_group`` rows: integer counts add up, other values
+    are taken from the first row, and ``ratio`` is ``complete / teachers`` again (the contract)."""
+    if not rows:
+        return None
+    total: dict = {}
+    for row in rows.values():
+        for key, value in row.items():
+            if isinstance(value, int) and not isinstance(value, bool):
+                total[key] = total.get(key, 0) + value
+            else:
+                total.setdefault(key, value)
+    teachers = total.get("teachers", 0)
+    total["ratio"] = total.get("complete", 0) / teachers if teachers else None
+    return total
+
+
+def compute_with_groups(name: str, scope, on: dt.date, by: str) -> tuple[dict | None, dict | None]:
+    """``(the scope's result, the rows by district or school)`` with one run of the measure: the
+    total is the sum of the ``by_group`` rows. Falls back to ``func`` when there is no
+    ``by_group`` or no row (no teachers, or no cycle: then ``func`` is cheap and says which)."""
+    rows = compute_by_group(name, scope, on, by)
+    if rows:
+        return total_of(rows), rows
+    return compute(name, scope, on), rows
 
 
 def behind(name: str, scope, on: dt.date):

@@ -286,15 +286,14 @@ def table2_counts(scope, on, filters=NO_FILTERS, by=None) -> dict:
 
 
 def ptr_counts(scope, on, year, targets: Targets, filters=NO_FILTERS, by=None) -> dict:
-    """Pupils (Enrolment of the school year) and 专任教师 per Table 1 stage: two queries."""
+    """Pupils (Enrolment of the school year) per Table 1 stage: one query. The 专任教师 of a stage
+    are the population ``table2_counts`` already counts per teaching stage (``("t2", stage,
+    "teachers")``): ``finish`` divides by those rather than counting the population again."""
     stages = filters.stages([targets.indicators[code].stage for code in PTR_CODES if code in targets.indicators])
     out = defaultdict(Counter)
     enrolments = Enrolment.objects.for_scope(scope).filter(filters.schools_q("school"), school_year=year, stage__in=stages)
     for row in _grouped(enrolments, by, "school", "stage", pupils=Sum("pupils")):
         out[row["g"]][("ptr", row["stage"], "pupils")] += row["pupils"] or 0
-    teachers = population(scope, on, filters).filter(teaching_stage__in=stages)
-    for row in _grouped(teachers, by, "school", "teaching_stage", n=Count("pk")):
-        out[row["g"]][("ptr", row["teaching_stage"], "teachers")] += row["n"]
     return out
 
 
@@ -306,20 +305,22 @@ def rotation_counts(scope, year: int, targets: Targets, filters=NO_FILTERS, by=N
         return out
     base = filters.teachers(Teacher.objects.for_scope(scope).rotation_population(year))
     # Only teachers with some exchange starting in the year can have rotated: a cheap pre-filter
-    # (by primary key) before ``rotated_in`` decides; each set is one grouped count.
+    # (by primary key, evaluated once) before ``rotated_q`` decides. Every set is a condition of
+    # TeacherQuerySet, so all of them are counted in one pass over the population.
     starting = Exchange.objects.filter(start__gte=rotation_day(year), start__lt=rotation_day(year + 1)).values("teacher_id")
-    eligible = base.eligible_for_rotation(year, targets.rotation_min_years)
-    rotated = base.filter(pk__in=starting).rotated_in(year)
+    eligible = Teacher.objects.eligible_q(year, targets.rotation_min_years)
+    rotated = Q(pk__in=starting) & Teacher.objects.rotated_q(year)
     sets = {
-        "all": base,
-        "eligible": eligible,
-        "rotated": rotated,
-        "eligible_rotated": eligible.filter(pk__in=starting).rotated_in(year),
-        "backbone": rotated.backbone_on(rotation_day(year)),
+        "all": Count("pk"),
+        "eligible": Count("pk", filter=eligible),
+        "rotated": Count("pk", filter=rotated),
+        "eligible_rotated": Count("pk", filter=eligible & rotated),
+        "backbone": Count("pk", filter=rotated & Teacher.objects.backbone_q(rotation_day(year))),
     }
-    for key, qs in sets.items():
-        for row in _grouped(qs, by, "school", n=Count("pk")):
-            out[row["g"]][("rot", key)] += row["n"] or 0
+    for row in _grouped(base, by, "school", **sets):
+        for key in sets:
+            out[row["g"]][("rot", key)] += row[key] or 0
+    rotated = base.filter(rotated)
     exchanges = Exchange.objects.filter(
         exchange_type__counts=True, start__gte=rotation_day(year), start__lt=rotation_day(year + 1),
         teacher__in=rotated.values("pk"),
@@ -538,7 +539,7 @@ def finish(counts: Counter, targets: Targets, *, ref: ScopeRef, on: dt.date, yea
         ind = targets.indicators.get(code)
         if ind is None or (filters.stage and ind.stage != filters.stage):
             continue
-        r = ms.pupil_teacher_ratio(counts[("ptr", ind.stage, "pupils")], counts[("ptr", ind.stage, "teachers")], ind.target)
+        r = ms.pupil_teacher_ratio(counts[("ptr", ind.stage, "pupils")], counts[("t2", ind.stage, "teachers")], ind.target)
         pupil_teacher.append({"code": code, "stage": STAGE_LABEL[ind.stage], "pupils": r.numerator, "teachers": r.denominator,
                               "ratio": r.ratio, "target": r.target, "met": r.met, "gap": r.gap,
                               "baseline_2020": _num(ind.value_2020)})
@@ -659,7 +660,8 @@ def measures_by(ref: ScopeRef, by: str, on: dt.date | None = None, year: int | N
         schools = School.objects.for_scope(ref.scope).filter(filters.schools_q("")).select_related("district")
         members = [school_ref(s) for s in schools]
         key = lambda r: r.scope.school_id  # noqa: E731
-    training_rows = registry.compute_by_group("training", ref.scope, on, by) or {}
+    training_total, training_rows = registry.compute_with_groups("training", ref.scope, on, by)
+    training_rows = training_rows or {}
     total = Counter()
     for counter in grouped.values():
         total.update(counter)
@@ -671,7 +673,7 @@ def measures_by(ref: ScopeRef, by: str, on: dt.date | None = None, year: int | N
                   "ratio": ms.ratio_with_target(tr.get("complete", 0), tr.get("teachers", 0), None).ratio}
         rows.append((member, finish(grouped.get(key(member), Counter()), targets, ref=member, on=on, year=year,
                                     filters=filters, training=tr)))
-    return finish(total, targets, ref=ref, on=on, year=year, filters=filters, training=_training(ref, on, filters)), rows
+    return finish(total, targets, ref=ref, on=on, year=year, filters=filters, training=training_total), rows
 
 
 # ---------------------------------------------------------------- drill-down: who makes the gap

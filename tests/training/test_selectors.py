@@ -137,7 +137,14 @@ def test_the_training_measure_is_registered_for_the_dashboard(world):
     assert registry.compute("training", Scope("school", school_id=world.s2.pk), MID_2024)["ratio"] == 0
     assert registry.compute("training", CITY, dt.date(2040, 1, 1)) is None
     groups = registry.compute_by_group("training", CITY, MID_2024, "school")
-    assert groups[world.s1.pk] == {"complete": 1, "teachers": 1, "on_track": 1}
+    assert groups[world.s1.pk] == {"cycle": "2021—2025年周期", "complete": 1, "teachers": 1, "ratio": 1.0,
+                                   "on_track": 1, "required": 360.0}
+    assert registry.compute_by_group("training", CITY, dt.date(2040, 1, 1), "district") == {}
+    # the rows add up to the scope's own result: the dashboard counts once (compute_with_groups)
+    for by in ("district", "school"):
+        total, rows = registry.compute_with_groups("training", CITY, MID_2024, by)
+        assert total == measure and rows == registry.compute_by_group("training", CITY, MID_2024, by)
+    assert registry.compute_with_groups("training", CITY, dt.date(2040, 1, 1), "district") == (None, {})
     assert {t.pk for t in registry.behind("training", CITY, MID_2024)} == {world.t1b.pk, world.t2.pk}
 
 

@@ -312,6 +312,26 @@ def test_training_comes_from_the_registry(world, no_training):
     assert calls == [Scope("district", district_id=world.d1.pk)]
 
 
+def test_overview_total_of_a_registered_measure_comes_from_its_group_rows(world, no_training):
+    """With ``by_group``, measures_by runs the measure once: the total is the sum of the rows."""
+    calls = []
+
+    def fake(scope, on):
+        calls.append("total")
+        return {"cycle": "周期", "complete": 3, "teachers": 4, "ratio": 0.75, "required": 360.0}
+
+    def by_group(scope, on, by):
+        calls.append(by)
+        return {world.d1.pk: {"cycle": "周期", "complete": 2, "teachers": 2, "ratio": 1.0, "required": 360.0},
+                world.d2.pk: {"cycle": "周期", "complete": 1, "teachers": 2, "ratio": 0.5, "required": 360.0}}
+
+    registry.register("training", fake, by_group=by_group)
+    total, rows = sel.measures_by(sel.CITY, "district", on=ON)
+    assert calls == ["district"]
+    assert {k: total["training"][k] for k in ("cycle", "complete", "teachers", "ratio", "required")} == fake(None, ON)
+    assert {ref.name: data["training"]["complete"] for ref, data in rows if data["training"]} == {"海州区": 2, "灌南县": 1}
+
+
 def test_resolve_scope(world):
     assert sel.resolve_scope("city") == sel.CITY
     assert sel.resolve_scope("district:海州区").scope.district_id == world.d1.pk
