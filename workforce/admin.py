@@ -1,12 +1,15 @@
 """Admin of the workforce app: declarative, scoped, Chinese. Writes that carry rules go through
 services (issue 6 adds the workflows); here HR corrects records of their own scope."""
+from django import forms
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from backend.admin_base import CityOnlyAdmin, ScopedAdmin
 from backend.roles import Role, can_see_ethics, can_see_identity
 
 from . import models as m
-from .identity import mask_birth_date
+from .identity import IdNumberError, mask_birth_date, parse_id_number
 
 
 @admin.register(m.District)
@@ -52,6 +55,38 @@ class AwardInline(admin.TabularInline):
 IDENTITY_FIELDS = ("id_number", "birth_date")
 
 
+class TeacherAdminForm(forms.ModelForm):
+    """Teacher form whose 身份证件号 is never echoed back: a correction is typed in fresh, and
+    birth date and sex then follow the corrected number (DOMAIN.md: they must agree)."""
+
+    new_id_number = forms.CharField(
+        label="更正身份证件号", required=False, max_length=30,
+        help_text="仅在更正证件号时填写；出生日期与性别将按新证件号更新。留空则不变。",
+    )
+
+    class Meta:
+        model = m.Teacher
+        fields = "__all__"
+
+    def clean_new_id_number(self):
+        raw = self.cleaned_data.get("new_id_number", "")
+        if not raw:
+            return ""
+        try:
+            return parse_id_number(raw)
+        except IdNumberError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        parsed = cleaned.get("new_id_number")
+        if parsed:
+            self.instance.id_number = parsed.number
+            self.instance.birth_date = parsed.birth_date
+            self.instance.sex = cleaned["sex"] = parsed.sex
+        return cleaned
+
+
 @admin.register(m.Teacher)
 class TeacherAdmin(ScopedAdmin):
     list_display = ["name", "id_display", "sex", "school", "teaching_stage", "staff_category", "on_establishment", "status"]
@@ -76,7 +111,12 @@ class TeacherAdmin(ScopedAdmin):
 
     @admin.display(description="身份证件号", ordering="id_number")
     def id_display(self, obj):
-        return obj.id_number if can_see_identity(self._request_user) else obj.masked_id_number
+        """Always masked in lists; the full number is revealed one at a time, with a reason."""
+        return obj.masked_id_number
+
+    @admin.display(description="查看完整证件号")
+    def reveal_link(self, obj):
+        return format_html('<a href="{}">查看（需说明理由）</a>', reverse("reveal_identity", args=[obj.pk]))
 
     @admin.display(description="出生日期")
     def birth_masked(self, obj):
@@ -86,28 +126,32 @@ class TeacherAdmin(ScopedAdmin):
     def id_masked(self, obj):
         return obj.masked_id_number
 
-    def changelist_view(self, request, extra_context=None):
-        self._request_user = request.user
-        return super().changelist_view(request, extra_context)
+    def get_list_display(self, request):
+        fields = list(super().get_list_display(request))
+        return fields + ["reveal_link"] if can_see_identity(request.user) else fields
 
     def get_fieldsets(self, request, obj=None):
+        """On an existing record the ID and birth date are shown masked to everyone (revealing
+        needs a stated reason: /accounts/reveal/); a correction is typed into 更正身份证件号."""
         sets = super().get_fieldsets(request, obj)
-        if obj is not None and not can_see_identity(request.user):
-            swap = {"id_number": "id_masked", "birth_date": "birth_masked"}
-            sets = [(title, {**opts, "fields": [swap.get(f, f) for f in opts["fields"]]}) for title, opts in sets]
+        if obj is not None:
+            extra = ["new_id_number"] if self.has_change_permission(request, obj) else []
+            swap = {"id_number": ["id_masked", *extra], "birth_date": ["birth_masked"]}
+            sets = [
+                (title, {**opts, "fields": [g for f in opts["fields"] for g in swap.get(f, [f])]})
+                for title, opts in sets
+            ]
         return sets
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
-        if obj is not None and not can_see_identity(request.user):
+        if obj is not None:
             readonly += ["id_masked", "birth_masked"]
         return readonly
 
     def get_search_fields(self, request):
         fields = super().get_search_fields(request)
         return fields if can_see_identity(request.user) else [f for f in fields if "id_number" not in f]
-
-    _request_user = None
 
 
 @admin.register(m.Enrolment)
@@ -380,3 +424,6 @@ class NominationAdmin(ScopedAdmin):
     raw_id_fields = ["teacher", "award"]
     search_fields = ["teacher__name"]
     write_roles = frozenset({Role.CITY_HR, Role.DISTRICT_HR})
+
+
+TeacherAdmin.form = TeacherAdminForm

@@ -76,8 +76,42 @@ def test_admin_masks_id_numbers_without_the_right(client, world):
     page = client.get("/admin/workforce/teacher/").content.decode()
     assert world.t1.id_number not in page
     assert world.t1.masked_id_number in page
+    client.force_login(world.users.city)  # has the right: still masked, with a reveal link
+    page = client.get("/admin/workforce/teacher/").content.decode()
+    assert world.t1.id_number not in page
+    assert f"/accounts/reveal/{world.t1.pk}/" in page
+
+
+def test_admin_change_form_never_echoes_the_full_id(client, world):
     client.force_login(world.users.city)
-    assert world.t1.id_number in client.get("/admin/workforce/teacher/").content.decode()
+    page = client.get(f"/admin/workforce/teacher/{world.t1.pk}/change/").content.decode()
+    assert world.t1.masked_id_number in page
+    assert world.t1.id_number not in page
+    assert world.t1.birth_date.isoformat() not in page
+
+
+def test_admin_id_correction_updates_birth_date_and_sex(client, world):
+    import datetime as dt
+
+    from django.contrib.admin.helpers import AdminForm  # noqa: F401  (admin form machinery loaded)
+
+    from tests.factories import valid_id
+
+    client.force_login(world.users.city)
+    url = f"/admin/workforce/teacher/{world.t1.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k in form.fields}
+    data = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
+    data = {k: ("on" if v is True else v) for k, v in data.items() if v is not False}
+    new_id = valid_id(dt.date(1990, 3, 4), "2")
+    data["new_id_number"] = new_id.lower()
+    for prefix in ("educationrecords", "titleappointments", "exchanges", "awards"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    world.t1.refresh_from_db()
+    assert world.t1.id_number == new_id
+    assert world.t1.birth_date == dt.date(1990, 3, 4) and world.t1.sex == "2"
 
 
 def test_admin_change_page_of_other_district_is_not_found(client, world):

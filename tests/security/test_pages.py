@@ -95,7 +95,7 @@ def test_changing_an_id_number_is_audited_masked(client, world):
     new = TeacherFactory.build(birth_date=world.t1.birth_date, sex=world.t1.sex)
     url = f"/admin/workforce/teacher/{world.t1.pk}/change/"
     data = _admin_form(client, url, "teacher_form")
-    data.update({"id_number": new.id_number, "_save": "1"})
+    data.update({"new_id_number": new.id_number, "_save": "1"})  # the correction field: the form never echoes the ID
     assert client.post(url, data).status_code == 302
     row = AuditEntry.objects.get(action="update", object_id=str(world.t1.pk))
     text = str(row.changes)
