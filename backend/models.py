@@ -4,30 +4,31 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .roles import Role
 
 
 class User(AbstractUser):
-    role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.TEACHER)
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.TEACHER)
     district = models.ForeignKey(
-        "workforce.District", verbose_name="所属区县", null=True, blank=True,
+        "workforce.District", verbose_name=_("所属区县"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="users",
     )
     school = models.ForeignKey(
-        "workforce.School", verbose_name="所属学校", null=True, blank=True,
+        "workforce.School", verbose_name=_("所属学校"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="users",
     )
     teacher = models.OneToOneField(
-        "workforce.Teacher", verbose_name="对应教师", null=True, blank=True,
+        "workforce.Teacher", verbose_name=_("对应教师"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="user",
     )
-    can_view_identity = models.BooleanField("可查看完整身份证件号", default=False)
-    can_view_ethics = models.BooleanField("可查看师德档案", default=False)
+    can_view_identity = models.BooleanField(_("可查看完整身份证件号"), default=False)
+    can_view_ethics = models.BooleanField(_("可查看师德档案"), default=False)
 
     class Meta:
-        verbose_name = "用户"
-        verbose_name_plural = "用户"
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
         constraints = [
             models.CheckConstraint(
                 name="user_scope_matches_role",
@@ -35,7 +36,7 @@ class User(AbstractUser):
                     ~models.Q(role="district_hr") | models.Q(district__isnull=False)
                 ) & (~models.Q(role="school_hr") | models.Q(school__isnull=False))
                 & (~models.Q(role="teacher") | models.Q(teacher__isnull=False)),
-                violation_error_message="区县人事须指定区县，学校人事须指定学校，教师须关联教师档案。",
+                violation_error_message=_("区县人事须指定区县，学校人事须指定学校，教师须关联教师档案。"),
             ),
         ]
 
@@ -58,42 +59,42 @@ class AuditEntry(models.Model):
     """One attributable event. Rows are written once and never changed (issue 7)."""
 
     class Action(models.TextChoices):
-        LOGIN = "login", "登录成功"
-        LOGIN_FAILED = "login_failed", "登录失败"
-        LOCKOUT = "lockout", "账号锁定"
-        LOGOUT = "logout", "退出"
-        DENIED = "denied", "拒绝访问"
-        EXPORT = "export", "导出"
-        REVEAL = "reveal", "查看完整证件号"
-        IMPORT = "import", "导入"
-        CREATE = "create", "新增"
-        UPDATE = "update", "修改"
-        DELETE = "delete", "删除"
-        ROLE_CHANGE = "role_change", "权限变更"
-        OTHER = "other", "其他"
+        LOGIN = "login", _("登录成功")
+        LOGIN_FAILED = "login_failed", _("登录失败")
+        LOCKOUT = "lockout", _("账号锁定")
+        LOGOUT = "logout", _("退出")
+        DENIED = "denied", _("拒绝访问")
+        EXPORT = "export", _("导出")
+        REVEAL = "reveal", _("查看完整证件号")
+        IMPORT = "import", _("导入")
+        CREATE = "create", _("新增")
+        UPDATE = "update", _("修改")
+        DELETE = "delete", _("删除")
+        ROLE_CHANGE = "role_change", _("权限变更")
+        OTHER = "other", _("其他")
 
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="用户", null=True, blank=True,
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), null=True, blank=True,
         # DO_NOTHING: deleting a user must not rewrite the trail (the database refuses UPDATE).
         on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
     )
-    username = models.CharField("用户名", max_length=150, blank=True)
-    ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
-    action = models.CharField("操作", max_length=20, choices=Action.choices, db_index=True)
-    source = models.CharField("途径", max_length=20, blank=True, help_text="web / admin / import / cli / api")
-    object_type = models.CharField("对象类型", max_length=60, blank=True, db_index=True)
-    object_id = models.CharField("对象编号", max_length=40, blank=True, db_index=True)
-    object_repr = models.CharField("对象", max_length=200, blank=True)
-    changes = models.JSONField("变更内容", default=dict, blank=True)
-    run_ref = models.CharField("导入批次", max_length=40, blank=True, db_index=True)
-    message = models.TextField("说明", blank=True)
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    action = models.CharField(_("操作"), max_length=20, choices=Action.choices, db_index=True)
+    source = models.CharField(_("途径"), max_length=20, blank=True, help_text="web / admin / import / cli / api")
+    object_type = models.CharField(_("对象类型"), max_length=60, blank=True, db_index=True)
+    object_id = models.CharField(_("对象编号"), max_length=40, blank=True, db_index=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    run_ref = models.CharField(_("导入批次"), max_length=40, blank=True, db_index=True)
+    message = models.TextField(_("说明"), blank=True)
 
     objects = AuditQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "审计日志"
-        verbose_name_plural = "审计日志"
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id", "-at"], name="audit_object_idx")]
 
@@ -115,14 +116,14 @@ class LoginThrottle(models.Model):
     Kept by name, whether or not such a user exists, so the answer to a locked name and to an
     unknown one is the same."""
 
-    username = models.CharField("用户名", max_length=150, unique=True)
-    failures = models.PositiveIntegerField("连续失败次数", default=0)
-    last_failure_at = models.DateTimeField("最近失败时间", null=True, blank=True)
-    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+    username = models.CharField(_("用户名"), max_length=150, unique=True)
+    failures = models.PositiveIntegerField(_("连续失败次数"), default=0)
+    last_failure_at = models.DateTimeField(_("最近失败时间"), null=True, blank=True)
+    locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "登录失败记录"
-        verbose_name_plural = "登录失败记录"
+        verbose_name = _("登录失败记录")
+        verbose_name_plural = _("登录失败记录")
 
     def __str__(self) -> str:
         return f"{self.username}: {self.failures}"

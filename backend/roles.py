@@ -6,14 +6,15 @@ is decided here, once, and the admin, pages, exports and imports ask these funct
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    CITY_HR = "city_hr", "市教育局人事科"
-    DISTRICT_HR = "district_hr", "区县教育局人事"
-    SCHOOL_HR = "school_hr", "学校人事"
-    TEACHER = "teacher", "教师"
-    LEADER = "leader", "领导（只读）"
+    CITY_HR = "city_hr", _("市教育局人事科")
+    DISTRICT_HR = "district_hr", _("区县教育局人事")
+    SCHOOL_HR = "school_hr", _("学校人事")
+    TEACHER = "teacher", _("教师")
+    LEADER = "leader", _("领导（只读）")
 
 
 HR_ROLES = frozenset({Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR})

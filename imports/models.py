@@ -8,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .storage import private_storage
 
@@ -20,49 +21,49 @@ def upload_path(instance, filename: str) -> str:
 
 class ImportRun(models.Model):
     class Outcome(models.TextChoices):
-        QUEUED = "queued", "排队中"
-        RUNNING = "running", "处理中"
-        PREVIEWED = "previewed", "已预览"
-        COMMITTED = "committed", "已导入"
-        REJECTED = "rejected", "有错误，未写入"
-        UNREADABLE = "unreadable", "文件无法读取"
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("处理中")
+        PREVIEWED = "previewed", _("已预览")
+        COMMITTED = "committed", _("已导入")
+        REJECTED = "rejected", _("有错误，未写入")
+        UNREADABLE = "unreadable", _("文件无法读取")
 
     class Phase(models.TextChoices):
-        WAITING = "", "等待处理"
-        READING = "reading", "读取与校验"
-        CHECKING = "checking", "核对系统中的数据"
-        WRITING = "writing", "写入数据库"
-        DONE = "done", "完成"
+        WAITING = "", _("等待处理")
+        READING = "reading", _("读取与校验")
+        CHECKING = "checking", _("核对系统中的数据")
+        WRITING = "writing", _("写入数据库")
+        DONE = "done", _("完成")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", null=True, on_delete=models.SET_NULL)
-    started_at = models.DateTimeField("开始时间", auto_now_add=True)
-    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
-    file_name = models.CharField("文件名", max_length=255)
-    file_sha256 = models.CharField("文件摘要", max_length=64, db_index=True)
-    kind = models.CharField("类别", max_length=30, blank=True)
-    dry_run = models.BooleanField("仅预览", default=False)
-    outcome = models.CharField("结果", max_length=12, choices=Outcome.choices, default=Outcome.QUEUED)
-    rows = models.PositiveIntegerField("行数", default=0)
-    new = models.PositiveIntegerField("新增", default=0)
-    changed = models.PositiveIntegerField("修改", default=0)
-    unchanged = models.PositiveIntegerField("未变", default=0)
-    errors = models.PositiveIntegerField("错误行", default=0)
-    progress = models.PositiveIntegerField("已处理行", default=0)
-    report = models.JSONField("报告", default=dict, blank=True)
-    source = models.CharField("途径", max_length=10, default="web")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("导入人"), null=True, on_delete=models.SET_NULL)
+    started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    file_sha256 = models.CharField(_("文件摘要"), max_length=64, db_index=True)
+    kind = models.CharField(_("类别"), max_length=30, blank=True)
+    dry_run = models.BooleanField(_("仅预览"), default=False)
+    outcome = models.CharField(_("结果"), max_length=12, choices=Outcome.choices, default=Outcome.QUEUED)
+    rows = models.PositiveIntegerField(_("行数"), default=0)
+    new = models.PositiveIntegerField(_("新增"), default=0)
+    changed = models.PositiveIntegerField(_("修改"), default=0)
+    unchanged = models.PositiveIntegerField(_("未变"), default=0)
+    errors = models.PositiveIntegerField(_("错误行"), default=0)
+    progress = models.PositiveIntegerField(_("已处理行"), default=0)
+    report = models.JSONField(_("报告"), default=dict, blank=True)
+    source = models.CharField(_("途径"), max_length=10, default="web")
     # issue 3: background runs and preview → confirm
-    total_rows = models.PositiveIntegerField("预计行数", null=True, blank=True)
-    phase = models.CharField("阶段", max_length=10, choices=Phase.choices, blank=True, default="")
-    requested_kind = models.CharField("指定类别", max_length=30, blank=True)
+    total_rows = models.PositiveIntegerField(_("预计行数"), null=True, blank=True)
+    phase = models.CharField(_("阶段"), max_length=10, choices=Phase.choices, blank=True, default="")
+    requested_kind = models.CharField(_("指定类别"), max_length=30, blank=True)
     school = models.ForeignKey(
-        "workforce.School", verbose_name="指定学校", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        help_text="文件没有学校列时，教师导入到这所学校",
+        "workforce.School", verbose_name=_("指定学校"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text=_("文件没有学校列时，教师导入到这所学校"),
     )
-    upload = models.FileField("上传文件", storage=private_storage, upload_to=upload_path, blank=True, max_length=200)
+    upload = models.FileField(_("上传文件"), storage=private_storage, upload_to=upload_path, blank=True, max_length=200)
 
     class Meta:
-        verbose_name = "导入批次"
-        verbose_name_plural = "导入批次"
+        verbose_name = _("导入批次")
+        verbose_name_plural = _("导入批次")
         ordering = ["-started_at"]
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from workforce import choices as c
 from workforce.models import District, ScopedQuerySet, Teacher
@@ -16,21 +17,21 @@ from .evidence import evidence_path, private_storage
 class TrainingCycle(models.Model):
     """A credit cycle, e.g. 2021-01-01 to 2025-12-31 with 360 学时 required."""
 
-    name = models.CharField("周期名称", max_length=40, unique=True)
-    start = models.DateField("开始日期")
-    end = models.DateField("结束日期")
-    required_hours = models.DecimalField("要求学时", max_digits=7, decimal_places=1, default=360)
-    yearly_minimum = models.DecimalField("每年最低学时", max_digits=6, decimal_places=1, null=True, blank=True)
+    name = models.CharField(_("周期名称"), max_length=40, unique=True)
+    start = models.DateField(_("开始日期"))
+    end = models.DateField(_("结束日期"))
+    required_hours = models.DecimalField(_("要求学时"), max_digits=7, decimal_places=1, default=360)
+    yearly_minimum = models.DecimalField(_("每年最低学时"), max_digits=6, decimal_places=1, null=True, blank=True)
 
     class Meta:
-        verbose_name = "培训周期"
-        verbose_name_plural = "培训周期"
+        verbose_name = _("培训周期")
+        verbose_name_plural = _("培训周期")
         ordering = ["start"]
         constraints = [
             models.CheckConstraint(name="cycle_end_after_start", condition=Q(end__gt=F("start")),
-                                   violation_error_message="结束日期须晚于开始日期。"),
+                                   violation_error_message=_("结束日期须晚于开始日期。")),
             models.CheckConstraint(name="cycle_required_positive", condition=Q(required_hours__gt=0),
-                                   violation_error_message="要求学时须大于0。"),
+                                   violation_error_message=_("要求学时须大于0。")),
         ]
 
     def __str__(self) -> str:
@@ -40,17 +41,17 @@ class TrainingCycle(models.Model):
 class TrainingCap(models.Model):
     """Optional cap of countable hours per level or mode within a cycle."""
 
-    cycle = models.ForeignKey(TrainingCycle, verbose_name="培训周期", on_delete=models.CASCADE, related_name="caps")
-    level = models.CharField("培训类别", max_length=20, choices=c.TrainingLevel.choices, blank=True)
-    mode = models.CharField("培训方式", max_length=20, choices=c.TrainingMode.choices, blank=True)
-    max_hours = models.DecimalField("最多计入学时", max_digits=7, decimal_places=1, validators=[MinValueValidator(0)])
+    cycle = models.ForeignKey(TrainingCycle, verbose_name=_("培训周期"), on_delete=models.CASCADE, related_name="caps")
+    level = models.CharField(_("培训类别"), max_length=20, choices=c.TrainingLevel.choices, blank=True)
+    mode = models.CharField(_("培训方式"), max_length=20, choices=c.TrainingMode.choices, blank=True)
+    max_hours = models.DecimalField(_("最多计入学时"), max_digits=7, decimal_places=1, validators=[MinValueValidator(0)])
 
     class Meta:
-        verbose_name = "学时上限"
-        verbose_name_plural = "学时上限"
+        verbose_name = _("学时上限")
+        verbose_name_plural = _("学时上限")
         constraints = [
             models.CheckConstraint(name="cap_level_or_mode", condition=~Q(level="", mode=""),
-                                   violation_error_message="须指定培训类别或培训方式。"),
+                                   violation_error_message=_("须指定培训类别或培训方式。")),
             models.UniqueConstraint(fields=["cycle", "level", "mode"], name="cap_unique"),
         ]
 
@@ -75,30 +76,30 @@ class ProgrammeQuerySet(models.QuerySet):
 class Programme(models.Model):
     """A training programme of the catalogue (自主选学)."""
 
-    name = models.CharField("项目名称", max_length=150)
-    provider = models.CharField("培训机构", max_length=100, blank=True)
-    level = models.CharField("培训类别", max_length=20, choices=c.TrainingLevel.choices)
-    mode = models.CharField("培训方式", max_length=20, choices=c.TrainingMode.choices)
-    hours = models.DecimalField("学时", max_digits=6, decimal_places=1, validators=[MinValueValidator(0)])
-    start = models.DateField("开始日期", null=True, blank=True)
-    end = models.DateField("结束日期", null=True, blank=True)
-    capacity = models.PositiveIntegerField("名额", null=True, blank=True)
+    name = models.CharField(_("项目名称"), max_length=150)
+    provider = models.CharField(_("培训机构"), max_length=100, blank=True)
+    level = models.CharField(_("培训类别"), max_length=20, choices=c.TrainingLevel.choices)
+    mode = models.CharField(_("培训方式"), max_length=20, choices=c.TrainingMode.choices)
+    hours = models.DecimalField(_("学时"), max_digits=6, decimal_places=1, validators=[MinValueValidator(0)])
+    start = models.DateField(_("开始日期"), null=True, blank=True)
+    end = models.DateField(_("结束日期"), null=True, blank=True)
+    capacity = models.PositiveIntegerField(_("名额"), null=True, blank=True)
     district = models.ForeignKey(
-        District, verbose_name="发布区县", null=True, blank=True, on_delete=models.PROTECT,
-        help_text="为空表示市级项目",
+        District, verbose_name=_("发布区县"), null=True, blank=True, on_delete=models.PROTECT,
+        help_text=_("为空表示市级项目"),
     )
-    published = models.BooleanField("已发布", default=True)
+    published = models.BooleanField(_("已发布"), default=True)
 
     objects = ProgrammeQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "培训项目"
-        verbose_name_plural = "培训项目"
+        verbose_name = _("培训项目")
+        verbose_name_plural = _("培训项目")
         ordering = ["-start", "name"]
         constraints = [
             models.CheckConstraint(name="programme_end_after_start",
                                    condition=Q(end__isnull=True) | Q(start__isnull=True) | Q(end__gte=F("start")),
-                                   violation_error_message="结束日期不能早于开始日期。"),
+                                   violation_error_message=_("结束日期不能早于开始日期。")),
         ]
 
     def __str__(self) -> str:
@@ -111,15 +112,15 @@ class EnrolmentQuerySet(ScopedQuerySet):
 
 
 class ProgrammeEnrolment(models.Model):
-    programme = models.ForeignKey(Programme, verbose_name="培训项目", on_delete=models.CASCADE, related_name="enrolments")
-    teacher = models.ForeignKey(Teacher, verbose_name="教师", on_delete=models.CASCADE, related_name="programme_enrolments")
-    enrolled_at = models.DateTimeField("报名时间", auto_now_add=True)
+    programme = models.ForeignKey(Programme, verbose_name=_("培训项目"), on_delete=models.CASCADE, related_name="enrolments")
+    teacher = models.ForeignKey(Teacher, verbose_name=_("教师"), on_delete=models.CASCADE, related_name="programme_enrolments")
+    enrolled_at = models.DateTimeField(_("报名时间"), auto_now_add=True)
 
     objects = EnrolmentQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "选学报名"
-        verbose_name_plural = "选学报名"
+        verbose_name = _("选学报名")
+        verbose_name_plural = _("选学报名")
         constraints = [models.UniqueConstraint(fields=["programme", "teacher"], name="enrolment_once")]
 
     def __str__(self) -> str:
@@ -164,61 +165,61 @@ class CreditRecord(models.Model):
     """One training a teacher did: logged by the teacher, imported by HR, or credited by a provider."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "待审核"
-        APPROVED = "approved", "已通过"
-        REJECTED = "rejected", "已退回"
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("已通过")
+        REJECTED = "rejected", _("已退回")
 
     class Source(models.TextChoices):
-        SELF = "self", "教师申报"
-        IMPORT = "import", "人事导入"
-        PROVIDER = "provider", "机构名单"
+        SELF = "self", _("教师申报")
+        IMPORT = "import", _("人事导入")
+        PROVIDER = "provider", _("机构名单")
 
-    teacher = models.ForeignKey(Teacher, verbose_name="教师", on_delete=models.CASCADE, related_name="credit_records")
+    teacher = models.ForeignKey(Teacher, verbose_name=_("教师"), on_delete=models.CASCADE, related_name="credit_records")
     programme = models.ForeignKey(
-        Programme, verbose_name="培训项目", null=True, blank=True, on_delete=models.PROTECT, related_name="records",
+        Programme, verbose_name=_("培训项目"), null=True, blank=True, on_delete=models.PROTECT, related_name="records",
     )
-    title = models.CharField("项目名称", max_length=150)
-    provider = models.CharField("培训机构", max_length=100, blank=True)
-    level = models.CharField("培训类别", max_length=20, choices=c.TrainingLevel.choices)
-    mode = models.CharField("培训方式", max_length=20, choices=c.TrainingMode.choices)
-    year = models.PositiveSmallIntegerField("培训年度")
-    start = models.DateField("开始日期", null=True, blank=True)
-    end = models.DateField("结束日期", null=True, blank=True)
-    hours = models.DecimalField("培训获得学时", max_digits=6, decimal_places=1, validators=[MinValueValidator(0)])
-    credits = models.DecimalField("学分", max_digits=6, decimal_places=1, null=True, blank=True)
+    title = models.CharField(_("项目名称"), max_length=150)
+    provider = models.CharField(_("培训机构"), max_length=100, blank=True)
+    level = models.CharField(_("培训类别"), max_length=20, choices=c.TrainingLevel.choices)
+    mode = models.CharField(_("培训方式"), max_length=20, choices=c.TrainingMode.choices)
+    year = models.PositiveSmallIntegerField(_("培训年度"))
+    start = models.DateField(_("开始日期"), null=True, blank=True)
+    end = models.DateField(_("结束日期"), null=True, blank=True)
+    hours = models.DecimalField(_("培训获得学时"), max_digits=6, decimal_places=1, validators=[MinValueValidator(0)])
+    credits = models.DecimalField(_("学分"), max_digits=6, decimal_places=1, null=True, blank=True)
     evidence = models.FileField(
-        "证明材料", upload_to=evidence_path, storage=private_storage, blank=True, max_length=200,
-        help_text="PDF、JPG 或 PNG；以随机文件名保存在非公开目录，只能通过权限检查后的页面查看",
+        _("证明材料"), upload_to=evidence_path, storage=private_storage, blank=True, max_length=200,
+        help_text=_("PDF、JPG 或 PNG；以随机文件名保存在非公开目录，只能通过权限检查后的页面查看"),
     )
-    evidence_name = models.CharField("原文件名", max_length=150, blank=True)
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
-    source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.SELF)
+    evidence_name = models.CharField(_("原文件名"), max_length=150, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices, default=Source.SELF)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
     )
-    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
-    decision_reason = models.CharField("审核意见", max_length=200, blank=True)
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decision_reason = models.CharField(_("审核意见"), max_length=200, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
     )
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     objects = CreditQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "培训记录"
-        verbose_name_plural = "培训记录"
+        verbose_name = _("培训记录")
+        verbose_name_plural = _("培训记录")
         ordering = ["-year", "-created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["teacher", "programme"], condition=Q(programme__isnull=False), name="credit_programme_once",
-                violation_error_message="同一培训项目不能重复登记。",
+                violation_error_message=_("同一培训项目不能重复登记。"),
             ),
             models.CheckConstraint(name="credit_end_after_start",
                                    condition=Q(end__isnull=True) | Q(start__isnull=True) | Q(end__gte=F("start")),
-                                   violation_error_message="结束日期不能早于开始日期。"),
+                                   violation_error_message=_("结束日期不能早于开始日期。")),
             models.CheckConstraint(name="credit_year_range", condition=Q(year__gte=2000, year__lte=2100),
-                                   violation_error_message="培训年度不合理。"),
+                                   violation_error_message=_("培训年度不合理。")),
         ]
         indexes = [
             models.Index(fields=["teacher", "status", "year"], name="credit_teacher_status_idx"),
@@ -241,17 +242,17 @@ class CreditRecord(models.Model):
 class CreditDecision(models.Model):
     """Every approval decision, kept (who, when, why)."""
 
-    record = models.ForeignKey(CreditRecord, verbose_name="培训记录", on_delete=models.CASCADE, related_name="decisions")
-    status = models.CharField("结果", max_length=10, choices=CreditRecord.Status.choices)
-    reason = models.CharField("意见", max_length=200, blank=True)
+    record = models.ForeignKey(CreditRecord, verbose_name=_("培训记录"), on_delete=models.CASCADE, related_name="decisions")
+    status = models.CharField(_("结果"), max_length=10, choices=CreditRecord.Status.choices)
+    reason = models.CharField(_("意见"), max_length=200, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, on_delete=models.SET_NULL, related_name="+",
     )
-    decided_at = models.DateTimeField("时间", auto_now_add=True)
+    decided_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "审核记录"
-        verbose_name_plural = "审核记录"
+        verbose_name = _("审核记录")
+        verbose_name_plural = _("审核记录")
         ordering = ["-decided_at"]
 
     def __str__(self) -> str:

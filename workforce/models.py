@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from backend.scoping import scope_for
 
@@ -34,8 +35,8 @@ def rotation_day(year: int) -> dt.date:
 
 
 class TimeStamped(models.Model):
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         abstract = True
@@ -66,14 +67,14 @@ class ScopedQuerySet(models.QuerySet):
 
 # ---------------------------------------------------------------- organisation
 class District(models.Model):
-    code = models.CharField("区划代码", max_length=12, unique=True)
-    name = models.CharField("名称", max_length=40, unique=True)
-    kind = models.CharField("类别", max_length=10, choices=c.DistrictKind.choices)
-    order = models.PositiveSmallIntegerField("排序", default=0)
+    code = models.CharField(_("区划代码"), max_length=12, unique=True)
+    name = models.CharField(_("名称"), max_length=40, unique=True)
+    kind = models.CharField(_("类别"), max_length=10, choices=c.DistrictKind.choices)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:
-        verbose_name = "区县"
-        verbose_name_plural = "区县"
+        verbose_name = _("区县")
+        verbose_name_plural = _("区县")
         ordering = ["order", "code"]
 
     def __str__(self) -> str:
@@ -100,29 +101,29 @@ class SchoolQuerySet(ScopedQuerySet):
 
 class School(TimeStamped):
     code = models.CharField(
-        "学校标识码", max_length=10, unique=True,
-        validators=[RegexValidator(r"^\d{10}$", "学校标识码应为10位数字")],
+        _("学校标识码"), max_length=10, unique=True,
+        validators=[RegexValidator(r"^\d{10}$", _("学校标识码应为10位数字"))],
     )
-    name = models.CharField("学校名称", max_length=100)
-    district = models.ForeignKey(District, verbose_name="区县", on_delete=models.PROTECT, related_name="schools")
-    school_type = models.CharField("学校类型", max_length=20, choices=c.SchoolType.choices)
-    stages = models.JSONField("学段", default=list, help_text="该校开设的学段代码；为空时按学校类型推定")
-    ownership = models.CharField("办学性质", max_length=10, choices=c.Ownership.choices, default=c.Ownership.PUBLIC)
-    location = models.CharField("城乡分类", max_length=10, choices=c.Location.choices)
-    rural_kind = models.CharField("村小/教学点", max_length=10, choices=c.RuralKind.choices, blank=True, default="")
-    is_active = models.BooleanField("在办", default=True)
+    name = models.CharField(_("学校名称"), max_length=100)
+    district = models.ForeignKey(District, verbose_name=_("区县"), on_delete=models.PROTECT, related_name="schools")
+    school_type = models.CharField(_("学校类型"), max_length=20, choices=c.SchoolType.choices)
+    stages = models.JSONField(_("学段"), default=list, help_text=_("该校开设的学段代码；为空时按学校类型推定"))
+    ownership = models.CharField(_("办学性质"), max_length=10, choices=c.Ownership.choices, default=c.Ownership.PUBLIC)
+    location = models.CharField(_("城乡分类"), max_length=10, choices=c.Location.choices)
+    rural_kind = models.CharField(_("村小/教学点"), max_length=10, choices=c.RuralKind.choices, blank=True, default="")
+    is_active = models.BooleanField(_("在办"), default=True)
 
     objects = SchoolQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "学校"
-        verbose_name_plural = "学校"
+        verbose_name = _("学校")
+        verbose_name_plural = _("学校")
         ordering = ["district__order", "code"]
         constraints = [
             models.CheckConstraint(
                 name="school_rural_kind_only_rural",
                 condition=Q(rural_kind="") | Q(location=c.Location.RURAL),
-                violation_error_message="只有乡村学校才能标为村小或教学点。",
+                violation_error_message=_("只有乡村学校才能标为村小或教学点。"),
             ),
             models.UniqueConstraint(fields=["district", "name"], name="school_name_unique_in_district"),
         ]
@@ -139,17 +140,17 @@ class School(TimeStamped):
 class Enrolment(models.Model):
     """在校生与班级数: one school × school year × stage."""
 
-    school = models.ForeignKey(School, verbose_name="学校", on_delete=models.CASCADE, related_name="enrolments")
-    school_year = models.PositiveSmallIntegerField("学年（起始年）", help_text="2025 表示 2025-2026 学年")
-    stage = models.CharField("学段", max_length=20, choices=c.Stage.choices)
-    pupils = models.PositiveIntegerField("在校生数")
-    classes = models.PositiveIntegerField("班级数", default=0)
+    school = models.ForeignKey(School, verbose_name=_("学校"), on_delete=models.CASCADE, related_name="enrolments")
+    school_year = models.PositiveSmallIntegerField(_("学年（起始年）"), help_text=_("2025 表示 2025-2026 学年"))
+    stage = models.CharField(_("学段"), max_length=20, choices=c.Stage.choices)
+    pupils = models.PositiveIntegerField(_("在校生数"))
+    classes = models.PositiveIntegerField(_("班级数"), default=0)
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "在校生"
-        verbose_name_plural = "在校生"
+        verbose_name = _("在校生")
+        verbose_name_plural = _("在校生")
         constraints = [
             models.UniqueConstraint(fields=["school", "school_year", "stage"], name="enrolment_unique"),
             models.CheckConstraint(name="enrolment_year_range", condition=Q(school_year__gte=2000, school_year__lte=2100)),
@@ -243,74 +244,74 @@ class Teacher(TimeStamped):
     """One person of the national 教职工基础信息 sheet; 身份证件号 is the natural key."""
 
     # identity
-    name = models.CharField("姓名", max_length=50)
-    former_name = models.CharField("曾用名", max_length=50, blank=True)
-    sex = models.CharField("性别", max_length=1, choices=c.Sex.choices)
-    staff_no = models.CharField("教职工号", max_length=30, blank=True)
-    nationality = models.CharField("国籍/地区", max_length=30, default="中国")
-    id_type = models.CharField("身份证件类型", max_length=2, choices=c.IdType.choices, default=c.IdType.RESIDENT)
-    id_number = models.CharField("身份证件号", max_length=30, unique=True)
-    birth_date = models.DateField("出生日期")
-    native_place = models.CharField("籍贯", max_length=60, blank=True)
-    birthplace = models.CharField("出生地", max_length=60, blank=True)
-    ethnicity = models.CharField("民族", max_length=20, default="汉族")
-    political_status = models.CharField("政治面貌", max_length=30, default="群众")
-    marital_status = models.CharField("婚姻状况", max_length=10, blank=True)
-    health = models.CharField("健康状况", max_length=20, blank=True)
+    name = models.CharField(_("姓名"), max_length=50)
+    former_name = models.CharField(_("曾用名"), max_length=50, blank=True)
+    sex = models.CharField(_("性别"), max_length=1, choices=c.Sex.choices)
+    staff_no = models.CharField(_("教职工号"), max_length=30, blank=True)
+    nationality = models.CharField(_("国籍/地区"), max_length=30, default="中国")
+    id_type = models.CharField(_("身份证件类型"), max_length=2, choices=c.IdType.choices, default=c.IdType.RESIDENT)
+    id_number = models.CharField(_("身份证件号"), max_length=30, unique=True)
+    birth_date = models.DateField(_("出生日期"))
+    native_place = models.CharField(_("籍贯"), max_length=60, blank=True)
+    birthplace = models.CharField(_("出生地"), max_length=60, blank=True)
+    ethnicity = models.CharField(_("民族"), max_length=20, default="汉族")
+    political_status = models.CharField(_("政治面貌"), max_length=30, default="群众")
+    marital_status = models.CharField(_("婚姻状况"), max_length=10, blank=True)
+    health = models.CharField(_("健康状况"), max_length=20, blank=True)
     # employment
-    school = models.ForeignKey(School, verbose_name="学校", on_delete=models.PROTECT, related_name="teachers")
-    teaching_stage = models.CharField("任教学段", max_length=20, choices=c.Stage.choices, db_index=True)
-    subject = models.CharField("任教学科", max_length=30, blank=True)
-    work_start = models.DateField("参加工作年月", null=True, blank=True)
-    school_entry = models.DateField("进本校年月", null=True, blank=True)
-    source = models.CharField("教职工来源", max_length=20, choices=c.StaffSource.choices, blank=True)
+    school = models.ForeignKey(School, verbose_name=_("学校"), on_delete=models.PROTECT, related_name="teachers")
+    teaching_stage = models.CharField(_("任教学段"), max_length=20, choices=c.Stage.choices, db_index=True)
+    subject = models.CharField(_("任教学科"), max_length=30, blank=True)
+    work_start = models.DateField(_("参加工作年月"), null=True, blank=True)
+    school_entry = models.DateField(_("进本校年月"), null=True, blank=True)
+    source = models.CharField(_("教职工来源"), max_length=20, choices=c.StaffSource.choices, blank=True)
     staff_category = models.CharField(
-        "教职工类别", max_length=20, choices=c.StaffCategory.choices, default=c.StaffCategory.FULL_TIME_TEACHER,
+        _("教职工类别"), max_length=20, choices=c.StaffCategory.choices, default=c.StaffCategory.FULL_TIME_TEACHER,
     )
-    on_establishment = models.BooleanField("是否在编", default=True)
-    employment_form = models.CharField("用人形式", max_length=20, choices=c.EmploymentForm.choices, blank=True)
-    contract = models.CharField("签订合同情况", max_length=1, choices=c.Contract.choices, default=c.Contract.EMPLOYMENT)
-    normal_graduate = models.BooleanField("是否全日制师范类专业毕业", default=False)
-    special_ed_trained = models.BooleanField("是否受过特教专业培养培训", default=False)
-    special_ed_cert = models.BooleanField("是否有特殊教育从业证书", default=False)
-    it_ability = models.CharField("信息技术应用能力", max_length=20, choices=c.ItAbility.choices, blank=True)
-    free_normal = models.BooleanField("是否属于免费（公费）师范生", default=False)
-    grassroots_service = models.BooleanField("是否参加基层服务项目", default=False)
-    grassroots_start = models.DateField("参加基层服务项目起始年月", null=True, blank=True)
-    grassroots_end = models.DateField("参加基层服务项目结束年月", null=True, blank=True)
-    special_grade = models.BooleanField("是否是特级教师", default=False)
-    backbone = models.BooleanField("是否是县级及以上骨干教师", default=False)
-    mental_health = models.BooleanField("是否心理健康教育教师", default=False)
-    status = models.CharField("人员状态", max_length=3, choices=c.PersonnelStatus.choices, default=c.PersonnelStatus.IN_POST)
-    remarks = models.TextField("备注", blank=True)
+    on_establishment = models.BooleanField(_("是否在编"), default=True)
+    employment_form = models.CharField(_("用人形式"), max_length=20, choices=c.EmploymentForm.choices, blank=True)
+    contract = models.CharField(_("签订合同情况"), max_length=1, choices=c.Contract.choices, default=c.Contract.EMPLOYMENT)
+    normal_graduate = models.BooleanField(_("是否全日制师范类专业毕业"), default=False)
+    special_ed_trained = models.BooleanField(_("是否受过特教专业培养培训"), default=False)
+    special_ed_cert = models.BooleanField(_("是否有特殊教育从业证书"), default=False)
+    it_ability = models.CharField(_("信息技术应用能力"), max_length=20, choices=c.ItAbility.choices, blank=True)
+    free_normal = models.BooleanField(_("是否属于免费（公费）师范生"), default=False)
+    grassroots_service = models.BooleanField(_("是否参加基层服务项目"), default=False)
+    grassroots_start = models.DateField(_("参加基层服务项目起始年月"), null=True, blank=True)
+    grassroots_end = models.DateField(_("参加基层服务项目结束年月"), null=True, blank=True)
+    special_grade = models.BooleanField(_("是否是特级教师"), default=False)
+    backbone = models.BooleanField(_("是否是县级及以上骨干教师"), default=False)
+    mental_health = models.BooleanField(_("是否心理健康教育教师"), default=False)
+    status = models.CharField(_("人员状态"), max_length=3, choices=c.PersonnelStatus.choices, default=c.PersonnelStatus.IN_POST)
+    remarks = models.TextField(_("备注"), blank=True)
     # kindergarten variant
-    preschool_major = models.BooleanField("是否全日制学前教育专业毕业", null=True, blank=True)
-    preschool_trained = models.BooleanField("是否受过学前教育专业培养培训", null=True, blank=True)
+    preschool_major = models.BooleanField(_("是否全日制学前教育专业毕业"), null=True, blank=True)
+    preschool_trained = models.BooleanField(_("是否受过学前教育专业培养培训"), null=True, blank=True)
     # 中职 variant
-    dual_qualified = models.BooleanField("是否“双师型”教师", null=True, blank=True)
-    vocational_cert = models.BooleanField("是否具备职业技能等级证书", null=True, blank=True)
-    enterprise_months = models.PositiveSmallIntegerField("企业工作(实践)时长（月）", null=True, blank=True)
+    dual_qualified = models.BooleanField(_("是否“双师型”教师"), null=True, blank=True)
+    vocational_cert = models.BooleanField(_("是否具备职业技能等级证书"), null=True, blank=True)
+    enterprise_months = models.PositiveSmallIntegerField(_("企业工作(实践)时长（月）"), null=True, blank=True)
     # leaving the roll
-    left_on = models.DateField("离开本校日期", null=True, blank=True, help_text="退休、调出、辞职、死亡之日；为空表示在册")
-    left_reason = models.CharField("离开原因", max_length=20, choices=c.LeftReason.choices, blank=True)
+    left_on = models.DateField(_("离开本校日期"), null=True, blank=True, help_text=_("退休、调出、辞职、死亡之日；为空表示在册"))
+    left_reason = models.CharField(_("离开原因"), max_length=20, choices=c.LeftReason.choices, blank=True)
 
     objects = TeacherQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "教师"
-        verbose_name_plural = "教师"
+        verbose_name = _("教师")
+        verbose_name_plural = _("教师")
         ordering = ["school_id", "name"]
         constraints = [
             models.CheckConstraint(
                 name="teacher_left_reason_with_date",
                 condition=Q(left_on__isnull=True) | ~Q(left_reason=""),
-                violation_error_message="填写离开日期时须填写离开原因。",
+                violation_error_message=_("填写离开日期时须填写离开原因。"),
             ),
             models.CheckConstraint(
                 name="teacher_grassroots_dates",
                 condition=Q(grassroots_end__isnull=True) | Q(grassroots_start__isnull=True)
                 | Q(grassroots_end__gte=F("grassroots_start")),
-                violation_error_message="基层服务项目结束年月不能早于起始年月。",
+                violation_error_message=_("基层服务项目结束年月不能早于起始年月。"),
             ),
         ]
         indexes = [
@@ -336,13 +337,14 @@ class Teacher(TimeStamped):
             else:
                 self.id_number = parsed.number
                 if self.birth_date and self.birth_date != parsed.birth_date:
-                    errors["birth_date"] = f"出生日期与身份证件号不符（证件号为 {parsed.birth_date:%Y-%m-%d}）"
+                    errors["birth_date"] = _("出生日期与身份证件号不符（证件号为 %(date)s）") % {"date": f"{parsed.birth_date:%Y-%m-%d}"}
                 if self.sex and self.sex != parsed.sex:
-                    errors["sex"] = "性别与身份证件号不符"
+                    errors["sex"] = _("性别与身份证件号不符")
         if self.school_id and self.teaching_stage:
             stages = self.school.stage_list
             if stages and self.teaching_stage not in stages:
-                errors["teaching_stage"] = f"任教学段不在该校开设的学段内（{'、'.join(c.Stage(s).label for s in stages)}）"
+                errors["teaching_stage"] = _("任教学段不在该校开设的学段内（%(stages)s）") % {
+                    "stages": "、".join(str(c.Stage(s).label) for s in stages)}
         if errors:
             raise ValidationError(errors)
 
@@ -350,7 +352,7 @@ class Teacher(TimeStamped):
 class TeacherChild(models.Model):
     """Abstract base of every sub-record of a teacher: scope through the teacher's school."""
 
-    teacher = models.ForeignKey(Teacher, verbose_name="教师", on_delete=models.CASCADE, related_name="%(class)ss")
+    teacher = models.ForeignKey(Teacher, verbose_name=_("教师"), on_delete=models.CASCADE, related_name="%(class)ss")
 
     class Meta:
         abstract = True
@@ -364,28 +366,28 @@ class TeacherChildQuerySet(ScopedQuerySet):
 class EducationRecord(TeacherChild):
     """学习经历. ``is_highest`` is the national 最高学历标识."""
 
-    education = models.CharField("学历", max_length=20, choices=c.Education.choices)
-    degree = models.CharField("学位层次", max_length=10, choices=c.Degree.choices, default=c.Degree.NONE)
-    degree_name = models.CharField("学位名称", max_length=50, blank=True)
-    study_mode = models.CharField("学习方式", max_length=10, choices=c.StudyMode.choices, default=c.StudyMode.FULL_TIME)
-    institution = models.CharField("学历授予单位", max_length=100, blank=True)
-    major = models.CharField("所学专业", max_length=100, blank=True)
-    is_normal_major = models.BooleanField("是否师范类专业", default=False)
-    is_highest = models.BooleanField("最高学历标识", default=False)
-    is_first = models.BooleanField("第一学历标识", default=False)
-    start = models.DateField("入学年月", null=True, blank=True)
-    end = models.DateField("毕业年月", null=True, blank=True)
+    education = models.CharField(_("学历"), max_length=20, choices=c.Education.choices)
+    degree = models.CharField(_("学位层次"), max_length=10, choices=c.Degree.choices, default=c.Degree.NONE)
+    degree_name = models.CharField(_("学位名称"), max_length=50, blank=True)
+    study_mode = models.CharField(_("学习方式"), max_length=10, choices=c.StudyMode.choices, default=c.StudyMode.FULL_TIME)
+    institution = models.CharField(_("学历授予单位"), max_length=100, blank=True)
+    major = models.CharField(_("所学专业"), max_length=100, blank=True)
+    is_normal_major = models.BooleanField(_("是否师范类专业"), default=False)
+    is_highest = models.BooleanField(_("最高学历标识"), default=False)
+    is_first = models.BooleanField(_("第一学历标识"), default=False)
+    start = models.DateField(_("入学年月"), null=True, blank=True)
+    end = models.DateField(_("毕业年月"), null=True, blank=True)
 
     objects = TeacherChildQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "学习经历"
-        verbose_name_plural = "学习经历"
+        verbose_name = _("学习经历")
+        verbose_name_plural = _("学习经历")
         constraints = [
             models.CheckConstraint(
                 name="education_end_after_start",
                 condition=Q(end__isnull=True) | Q(start__isnull=True) | Q(end__gte=F("start")),
-                violation_error_message="毕业年月不能早于入学年月。",
+                violation_error_message=_("毕业年月不能早于入学年月。"),
             ),
         ]
 
@@ -394,20 +396,20 @@ class EducationRecord(TeacherChild):
 
 
 class TitleAppointment(TeacherChild):
-    title = models.CharField("专业技术职务", max_length=20, choices=c.Title.choices)
-    appointed_on = models.DateField("聘任年月")
-    ended_on = models.DateField("解聘年月", null=True, blank=True)
+    title = models.CharField(_("专业技术职务"), max_length=20, choices=c.Title.choices)
+    appointed_on = models.DateField(_("聘任年月"))
+    ended_on = models.DateField(_("解聘年月"), null=True, blank=True)
 
     objects = TeacherChildQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "专业技术职务"
-        verbose_name_plural = "专业技术职务"
+        verbose_name = _("专业技术职务")
+        verbose_name_plural = _("专业技术职务")
         constraints = [
             models.CheckConstraint(
                 name="title_end_after_start",
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("appointed_on")),
-                violation_error_message="解聘年月不能早于聘任年月。",
+                violation_error_message=_("解聘年月不能早于聘任年月。"),
             ),
         ]
 
@@ -419,13 +421,13 @@ class TitleAppointment(TeacherChild):
 class ExchangeType(models.Model):
     """交流轮岗类型 as data: whether it counts toward the rotation target (DOMAIN.md)."""
 
-    name = models.CharField("交流轮岗类型", max_length=30, unique=True)
-    counts = models.BooleanField("计入交流轮岗比例", default=True)
-    order = models.PositiveSmallIntegerField("排序", default=0)
+    name = models.CharField(_("交流轮岗类型"), max_length=30, unique=True)
+    counts = models.BooleanField(_("计入交流轮岗比例"), default=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:
-        verbose_name = "交流轮岗类型"
-        verbose_name_plural = "交流轮岗类型"
+        verbose_name = _("交流轮岗类型")
+        verbose_name_plural = _("交流轮岗类型")
         ordering = ["order", "name"]
 
     def __str__(self) -> str:
@@ -435,38 +437,38 @@ class ExchangeType(models.Model):
 class Exchange(TeacherChild):
     """交流轮岗 record. The home school (``from_school``) keeps the teacher on its roll."""
 
-    exchange_type = models.ForeignKey(ExchangeType, verbose_name="交流轮岗类型", on_delete=models.PROTECT)
-    moves_personnel = models.BooleanField("是否调动人事关系", default=False)
-    start = models.DateField("开始年月")
-    end = models.DateField("结束年月", null=True, blank=True)
+    exchange_type = models.ForeignKey(ExchangeType, verbose_name=_("交流轮岗类型"), on_delete=models.PROTECT)
+    moves_personnel = models.BooleanField(_("是否调动人事关系"), default=False)
+    start = models.DateField(_("开始年月"))
+    end = models.DateField(_("结束年月"), null=True, blank=True)
     from_school = models.ForeignKey(
-        School, verbose_name="原单位", null=True, blank=True, on_delete=models.PROTECT, related_name="exchanges_out",
+        School, verbose_name=_("原单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="exchanges_out",
     )
     to_school = models.ForeignKey(
-        School, verbose_name="交流轮岗单位", null=True, blank=True, on_delete=models.PROTECT, related_name="exchanges_in",
+        School, verbose_name=_("交流轮岗单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="exchanges_in",
     )
-    from_name = models.CharField("原单位名称", max_length=100, blank=True)
-    to_name = models.CharField("交流轮岗单位名称", max_length=100, blank=True)
+    from_name = models.CharField(_("原单位名称"), max_length=100, blank=True)
+    to_name = models.CharField(_("交流轮岗单位名称"), max_length=100, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
     )
 
     objects = TeacherChildQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "交流轮岗"
-        verbose_name_plural = "交流轮岗"
+        verbose_name = _("交流轮岗")
+        verbose_name_plural = _("交流轮岗")
         ordering = ["-start"]
         constraints = [
             models.CheckConstraint(
                 name="exchange_end_after_start",
                 condition=Q(end__isnull=True) | Q(end__gte=F("start")),
-                violation_error_message="结束年月不能早于开始年月。",
+                violation_error_message=_("结束年月不能早于开始年月。"),
             ),
             models.CheckConstraint(
                 name="exchange_schools_differ",
                 condition=Q(from_school__isnull=True) | Q(to_school__isnull=True) | ~Q(from_school=F("to_school")),
-                violation_error_message="交流轮岗单位不能与原单位相同。",
+                violation_error_message=_("交流轮岗单位不能与原单位相同。"),
             ),
         ]
         indexes = [models.Index(fields=["start"], name="exchange_start_idx")]
@@ -479,16 +481,16 @@ class Exchange(TeacherChild):
 class HonourType(models.Model):
     """荣誉 / 人才项目 type as data (DOMAIN.md, Honours)."""
 
-    code = models.SlugField("代码", max_length=40, unique=True)
-    name = models.CharField("称号", max_length=60, unique=True)
-    level = models.CharField("级别", max_length=20, choices=c.HonourLevel.choices)
-    makes_backbone = models.BooleanField("视同骨干教师", default=False)
-    validity_years = models.PositiveSmallIntegerField("有效期（年）", null=True, blank=True, help_text="为空表示长期有效")
-    is_team = models.BooleanField("授予团队/工作室", default=False)
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("称号"), max_length=60, unique=True)
+    level = models.CharField(_("级别"), max_length=20, choices=c.HonourLevel.choices)
+    makes_backbone = models.BooleanField(_("视同骨干教师"), default=False)
+    validity_years = models.PositiveSmallIntegerField(_("有效期（年）"), null=True, blank=True, help_text=_("为空表示长期有效"))
+    is_team = models.BooleanField(_("授予团队/工作室"), default=False)
 
     class Meta:
-        verbose_name = "荣誉类型"
-        verbose_name_plural = "荣誉类型"
+        verbose_name = _("荣誉类型")
+        verbose_name_plural = _("荣誉类型")
         ordering = ["level", "name"]
 
     def __str__(self) -> str:
@@ -514,40 +516,40 @@ class AwardQuerySet(TeacherChildQuerySet):
 class Award(models.Model):
     """An honour given to a teacher (or, for team honours, to a school's team)."""
 
-    honour_type = models.ForeignKey(HonourType, verbose_name="荣誉类型", on_delete=models.PROTECT, related_name="awards")
+    honour_type = models.ForeignKey(HonourType, verbose_name=_("荣誉类型"), on_delete=models.PROTECT, related_name="awards")
     teacher = models.ForeignKey(
-        Teacher, verbose_name="教师", null=True, blank=True, on_delete=models.CASCADE, related_name="awards",
+        Teacher, verbose_name=_("教师"), null=True, blank=True, on_delete=models.CASCADE, related_name="awards",
     )
     school = models.ForeignKey(
-        School, verbose_name="所在学校（团队）", null=True, blank=True, on_delete=models.PROTECT, related_name="awards",
+        School, verbose_name=_("所在学校（团队）"), null=True, blank=True, on_delete=models.PROTECT, related_name="awards",
     )
-    team_name = models.CharField("团队/工作室名称", max_length=100, blank=True)
-    awarded_on = models.DateField("授予日期")
-    expires_on = models.DateField("到期日期", null=True, blank=True)
-    awarding_body = models.CharField("授予单位", max_length=100, blank=True)
-    revoked_on = models.DateField("撤销日期", null=True, blank=True)
-    revoke_reason = models.CharField("撤销原因", max_length=200, blank=True)
+    team_name = models.CharField(_("团队/工作室名称"), max_length=100, blank=True)
+    awarded_on = models.DateField(_("授予日期"))
+    expires_on = models.DateField(_("到期日期"), null=True, blank=True)
+    awarding_body = models.CharField(_("授予单位"), max_length=100, blank=True)
+    revoked_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    revoke_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
 
     objects = AwardQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "荣誉授予"
-        verbose_name_plural = "荣誉授予"
+        verbose_name = _("荣誉授予")
+        verbose_name_plural = _("荣誉授予")
         ordering = ["-awarded_on"]
         constraints = [
             models.CheckConstraint(
                 name="award_has_holder", condition=Q(teacher__isnull=False) | Q(school__isnull=False),
-                violation_error_message="荣誉须授予教师或学校团队。",
+                violation_error_message=_("荣誉须授予教师或学校团队。"),
             ),
             models.CheckConstraint(
                 name="award_expiry_after_award",
                 condition=Q(expires_on__isnull=True) | Q(expires_on__gte=F("awarded_on")),
-                violation_error_message="到期日期不能早于授予日期。",
+                violation_error_message=_("到期日期不能早于授予日期。"),
             ),
             models.CheckConstraint(
                 name="award_revoked_after_award",
                 condition=Q(revoked_on__isnull=True) | Q(revoked_on__gte=F("awarded_on")),
-                violation_error_message="撤销日期不能早于授予日期。",
+                violation_error_message=_("撤销日期不能早于授予日期。"),
             ),
         ]
 
@@ -558,13 +560,13 @@ class Award(models.Model):
 class EthicsSeverity(models.Model):
     """师德失范 severity and its ban period (configurable, DOMAIN.md: one-vote veto)."""
 
-    name = models.CharField("处理等级", max_length=30, unique=True)
-    ban_months = models.PositiveSmallIntegerField("限制期（月）")
-    order = models.PositiveSmallIntegerField("排序", default=0)
+    name = models.CharField(_("处理等级"), max_length=30, unique=True)
+    ban_months = models.PositiveSmallIntegerField(_("限制期（月）"))
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:
-        verbose_name = "师德失范处理等级"
-        verbose_name_plural = "师德失范处理等级"
+        verbose_name = _("师德失范处理等级")
+        verbose_name_plural = _("师德失范处理等级")
         ordering = ["order"]
 
     def __str__(self) -> str:
@@ -578,31 +580,31 @@ class EthicsCaseQuerySet(TeacherChildQuerySet):
 
 
 class EthicsCase(TeacherChild):
-    severity = models.ForeignKey(EthicsSeverity, verbose_name="处理等级", on_delete=models.PROTECT)
-    occurred_on = models.DateField("发生日期")
-    decided_on = models.DateField("认定日期")
-    substantiated = models.BooleanField("查实", default=True)
-    ban_until = models.DateField("限制期至", help_text="认定日期加处理等级的限制期；期内一票否决")
-    description = models.TextField("情况说明", blank=True)
+    severity = models.ForeignKey(EthicsSeverity, verbose_name=_("处理等级"), on_delete=models.PROTECT)
+    occurred_on = models.DateField(_("发生日期"))
+    decided_on = models.DateField(_("认定日期"))
+    substantiated = models.BooleanField(_("查实"), default=True)
+    ban_until = models.DateField(_("限制期至"), help_text=_("认定日期加处理等级的限制期；期内一票否决"))
+    description = models.TextField(_("情况说明"), blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
     )
 
     objects = EthicsCaseQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "师德失范案件"
-        verbose_name_plural = "师德失范案件"
+        verbose_name = _("师德失范案件")
+        verbose_name_plural = _("师德失范案件")
         ordering = ["-decided_on"]
         permissions = [("view_ethics", "可查看师德档案")]
         constraints = [
             models.CheckConstraint(
                 name="ethics_decided_after_occurred", condition=Q(decided_on__gte=F("occurred_on")),
-                violation_error_message="认定日期不能早于发生日期。",
+                violation_error_message=_("认定日期不能早于发生日期。"),
             ),
             models.CheckConstraint(
                 name="ethics_ban_after_decision", condition=Q(ban_until__gte=F("decided_on")),
-                violation_error_message="限制期不能早于认定日期。",
+                violation_error_message=_("限制期不能早于认定日期。"),
             ),
         ]
 
@@ -613,22 +615,22 @@ class EthicsCase(TeacherChild):
 class Nomination(TeacherChild):
     """A teacher put forward for an honour type in a selection round (评选年度)."""
 
-    honour_type = models.ForeignKey(HonourType, verbose_name="荣誉类型", on_delete=models.PROTECT, related_name="nominations")
-    round_year = models.PositiveSmallIntegerField("评选年度")
-    nominated_on = models.DateField("推荐日期")
-    note = models.CharField("推荐理由", max_length=200, blank=True)
+    honour_type = models.ForeignKey(HonourType, verbose_name=_("荣誉类型"), on_delete=models.PROTECT, related_name="nominations")
+    round_year = models.PositiveSmallIntegerField(_("评选年度"))
+    nominated_on = models.DateField(_("推荐日期"))
+    note = models.CharField(_("推荐理由"), max_length=200, blank=True)
     award = models.OneToOneField(
-        Award, verbose_name="授予结果", null=True, blank=True, on_delete=models.SET_NULL, related_name="nomination",
+        Award, verbose_name=_("授予结果"), null=True, blank=True, on_delete=models.SET_NULL, related_name="nomination",
     )
     nominated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="推荐人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL, verbose_name=_("推荐人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
     )
 
     objects = TeacherChildQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "荣誉推荐"
-        verbose_name_plural = "荣誉推荐"
+        verbose_name = _("荣誉推荐")
+        verbose_name_plural = _("荣誉推荐")
         ordering = ["-nominated_on"]
         constraints = [
             models.UniqueConstraint(fields=["honour_type", "teacher", "round_year"], name="nomination_once_a_round"),
@@ -642,31 +644,31 @@ class Nomination(TeacherChild):
 class StaffingStandard(models.Model):
     """编制标准 per stage as data. ``pupils_per_post`` gives 1:N; kindergartens are by class."""
 
-    stage = models.CharField("学段", max_length=20, choices=c.Stage.choices, unique=True)
+    stage = models.CharField(_("学段"), max_length=20, choices=c.Stage.choices, unique=True)
     pupils_per_post = models.DecimalField(
-        "生师比（每个编制对应学生数）", max_digits=6, decimal_places=2, null=True, blank=True,
+        _("生师比（每个编制对应学生数）"), max_digits=6, decimal_places=2, null=True, blank=True,
         validators=[MinValueValidator(1)],
     )
     posts_per_class = models.DecimalField(
-        "每班编制数", max_digits=5, decimal_places=2, null=True, blank=True,
-        help_text="幼儿园按班核定（如每班2名教师+1名保育员=3）；村小/教学点按班的最低编制",
+        _("每班编制数"), max_digits=5, decimal_places=2, null=True, blank=True,
+        help_text=_("幼儿园按班核定（如每班2名教师+1名保育员=3）；村小/教学点按班的最低编制"),
     )
     small_school_posts_per_class = models.DecimalField(
-        "村小/教学点每班最低编制", max_digits=5, decimal_places=2, null=True, blank=True,
+        _("村小/教学点每班最低编制"), max_digits=5, decimal_places=2, null=True, blank=True,
     )
 
     class Meta:
-        verbose_name = "编制标准"
-        verbose_name_plural = "编制标准"
+        verbose_name = _("编制标准")
+        verbose_name_plural = _("编制标准")
         constraints = [
             models.CheckConstraint(
                 name="standard_has_basis", condition=Q(pupils_per_post__isnull=False) | Q(posts_per_class__isnull=False),
-                violation_error_message="须填写生师比或每班编制数。",
+                violation_error_message=_("须填写生师比或每班编制数。"),
             ),
             models.CheckConstraint(
                 name="standard_ratio_range",
                 condition=Q(pupils_per_post__isnull=True) | Q(pupils_per_post__gte=1, pupils_per_post__lte=100),
-                violation_error_message="生师比须在 1 到 100 之间。",
+                violation_error_message=_("生师比须在 1 到 100 之间。"),
             ),
         ]
 
@@ -677,16 +679,16 @@ class StaffingStandard(models.Model):
 class SchoolQuota(models.Model):
     """核定编制 that HR records for a school and school year."""
 
-    school = models.ForeignKey(School, verbose_name="学校", on_delete=models.CASCADE, related_name="quotas")
-    school_year = models.PositiveSmallIntegerField("学年（起始年）")
-    approved = models.PositiveIntegerField("核定编制数")
-    note = models.CharField("备注", max_length=200, blank=True)
+    school = models.ForeignKey(School, verbose_name=_("学校"), on_delete=models.CASCADE, related_name="quotas")
+    school_year = models.PositiveSmallIntegerField(_("学年（起始年）"))
+    approved = models.PositiveIntegerField(_("核定编制数"))
+    note = models.CharField(_("备注"), max_length=200, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "核定编制"
-        verbose_name_plural = "核定编制"
+        verbose_name = _("核定编制")
+        verbose_name_plural = _("核定编制")
         constraints = [models.UniqueConstraint(fields=["school", "school_year"], name="quota_unique")]
 
     def __str__(self) -> str:
@@ -696,13 +698,13 @@ class SchoolQuota(models.Model):
 class QuotaPool(models.Model):
     """市域周转编制池."""
 
-    school_year = models.PositiveSmallIntegerField("学年（起始年）", unique=True)
-    posts = models.PositiveIntegerField("周转编制数")
-    note = models.CharField("备注", max_length=200, blank=True)
+    school_year = models.PositiveSmallIntegerField(_("学年（起始年）"), unique=True)
+    posts = models.PositiveIntegerField(_("周转编制数"))
+    note = models.CharField(_("备注"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = "周转编制池"
-        verbose_name_plural = "周转编制池"
+        verbose_name = _("周转编制池")
+        verbose_name_plural = _("周转编制池")
 
     def __str__(self) -> str:
         return f"{school_year_label(self.school_year)}：{self.posts}"
@@ -716,30 +718,30 @@ class PlanIndicator(models.Model):
     ``higher_is_better`` is False for 生师比 (lower is better).
     """
 
-    plan = models.CharField("规划", max_length=40, default="十四五")
-    table = models.CharField("表", max_length=10, choices=c.IndicatorTable.choices)
-    code = models.SlugField("代码", max_length=60)
-    name = models.CharField("指标", max_length=100)
-    stage = models.CharField("学段", max_length=20, choices=c.Stage.choices, blank=True)
-    measure = models.CharField("口径", max_length=30, blank=True, help_text="如 专科及以上、本科及以上、研究生")
-    unit = models.CharField("单位", max_length=10, default="%")
-    value_2020 = models.DecimalField("2020年", max_digits=10, decimal_places=2, null=True, blank=True)
-    value_2022 = models.DecimalField("2022年", max_digits=10, decimal_places=2, null=True, blank=True)
-    target = models.DecimalField("目标值（2025年）", max_digits=10, decimal_places=2)
-    kind = models.CharField("属性", max_length=10, choices=c.IndicatorKind.choices, default=c.IndicatorKind.BINDING)
-    higher_is_better = models.BooleanField("越高越好", default=True)
-    order = models.PositiveSmallIntegerField("排序", default=0)
+    plan = models.CharField(_("规划"), max_length=40, default="十四五")
+    table = models.CharField(_("表"), max_length=10, choices=c.IndicatorTable.choices)
+    code = models.SlugField(_("代码"), max_length=60)
+    name = models.CharField(_("指标"), max_length=100)
+    stage = models.CharField(_("学段"), max_length=20, choices=c.Stage.choices, blank=True)
+    measure = models.CharField(_("口径"), max_length=30, blank=True, help_text=_("如 专科及以上、本科及以上、研究生"))
+    unit = models.CharField(_("单位"), max_length=10, default="%")
+    value_2020 = models.DecimalField(_("2020年"), max_digits=10, decimal_places=2, null=True, blank=True)
+    value_2022 = models.DecimalField(_("2022年"), max_digits=10, decimal_places=2, null=True, blank=True)
+    target = models.DecimalField(_("目标值（2025年）"), max_digits=10, decimal_places=2)
+    kind = models.CharField(_("属性"), max_length=10, choices=c.IndicatorKind.choices, default=c.IndicatorKind.BINDING)
+    higher_is_better = models.BooleanField(_("越高越好"), default=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:
-        verbose_name = "规划指标"
-        verbose_name_plural = "规划指标"
+        verbose_name = _("规划指标")
+        verbose_name_plural = _("规划指标")
         ordering = ["plan", "table", "order"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "code"], name="indicator_code_unique"),
             models.CheckConstraint(
                 name="indicator_percent_range",
                 condition=~Q(unit="%") | Q(target__gte=0, target__lte=100),
-                violation_error_message="百分比指标须在 0 到 100 之间。",
+                violation_error_message=_("百分比指标须在 0 到 100 之间。"),
             ),
         ]
 
@@ -750,14 +752,14 @@ class PlanIndicator(models.Model):
 class RuleSetting(models.Model):
     """A configurable number of a rule (DOMAIN.md "configurable"), e.g. rotation minimum years."""
 
-    key = models.SlugField("代码", max_length=60, unique=True)
-    label = models.CharField("名称", max_length=100)
-    value = models.DecimalField("取值", max_digits=10, decimal_places=2)
-    help = models.CharField("说明", max_length=200, blank=True)
+    key = models.SlugField(_("代码"), max_length=60, unique=True)
+    label = models.CharField(_("名称"), max_length=100)
+    value = models.DecimalField(_("取值"), max_digits=10, decimal_places=2)
+    help = models.CharField(_("说明"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = "规则参数"
-        verbose_name_plural = "规则参数"
+        verbose_name = _("规则参数")
+        verbose_name_plural = _("规则参数")
         ordering = ["key"]
 
     def __str__(self) -> str:
@@ -773,19 +775,19 @@ class RuleSetting(models.Model):
 class MeasureSnapshot(models.Model):
     """The measures of a scope stored for a date, so the dashboard can show the trend (issue 4)."""
 
-    scope_kind = models.CharField("范围类别", max_length=10)  # city / district / school
-    scope_key = models.CharField("范围代码", max_length=20, blank=True)  # district code or school code
-    on = models.DateField("统计日期")
-    school_year = models.PositiveSmallIntegerField("学年（起始年）")
-    data = models.JSONField("指标数据")
-    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    scope_kind = models.CharField(_("范围类别"), max_length=10)  # city / district / school
+    scope_key = models.CharField(_("范围代码"), max_length=20, blank=True)  # district code or school code
+    on = models.DateField(_("统计日期"))
+    school_year = models.PositiveSmallIntegerField(_("学年（起始年）"))
+    data = models.JSONField(_("指标数据"))
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="生成人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL, verbose_name=_("生成人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
     )
 
     class Meta:
-        verbose_name = "指标快照"
-        verbose_name_plural = "指标快照"
+        verbose_name = _("指标快照")
+        verbose_name_plural = _("指标快照")
         ordering = ["scope_kind", "scope_key", "on"]
         constraints = [models.UniqueConstraint(fields=["scope_kind", "scope_key", "on"], name="snapshot_unique")]
 
@@ -797,26 +799,26 @@ class QuotaProposal(models.Model):
     """A proposed allocation of the city pool (周转编制), accepted or discarded by city HR."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "待确认"
-        ACCEPTED = "accepted", "已采纳"
-        DISCARDED = "discarded", "已放弃"
+        DRAFT = "draft", _("待确认")
+        ACCEPTED = "accepted", _("已采纳")
+        DISCARDED = "discarded", _("已放弃")
 
-    school_year = models.PositiveSmallIntegerField("学年（起始年）")
-    posts = models.PositiveIntegerField("分配编制数")
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
-    explanation = models.TextField("计算说明", blank=True)
+    school_year = models.PositiveSmallIntegerField(_("学年（起始年）"))
+    posts = models.PositiveIntegerField(_("分配编制数"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    explanation = models.TextField(_("计算说明"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="发起人", null=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, on_delete=models.SET_NULL, related_name="+",
     )
-    created_at = models.DateTimeField("发起时间", auto_now_add=True)
+    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="确认人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL, verbose_name=_("确认人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
     )
-    decided_at = models.DateTimeField("确认时间", null=True, blank=True)
+    decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "编制调剂方案"
-        verbose_name_plural = "编制调剂方案"
+        verbose_name = _("编制调剂方案")
+        verbose_name_plural = _("编制调剂方案")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -824,25 +826,25 @@ class QuotaProposal(models.Model):
 
 
 class QuotaProposalLine(models.Model):
-    proposal = models.ForeignKey(QuotaProposal, verbose_name="方案", on_delete=models.CASCADE, related_name="lines")
-    district = models.ForeignKey(District, verbose_name="区县", null=True, blank=True, on_delete=models.PROTECT)
-    school = models.ForeignKey(School, verbose_name="学校", null=True, blank=True, on_delete=models.PROTECT)
-    standard = models.IntegerField("标准编制", default=0)
-    approved_before = models.IntegerField("测算时核定编制", default=0)
-    actual = models.IntegerField("实有在编", default=0)
-    shortage = models.IntegerField("缺编数", default=0)
-    surplus = models.IntegerField("超编数", default=0)
-    allocated = models.IntegerField("分配数", default=0)
-    is_donor = models.BooleanField("建议调出", default=False)
-    explanation = models.TextField("说明", blank=True)
+    proposal = models.ForeignKey(QuotaProposal, verbose_name=_("方案"), on_delete=models.CASCADE, related_name="lines")
+    district = models.ForeignKey(District, verbose_name=_("区县"), null=True, blank=True, on_delete=models.PROTECT)
+    school = models.ForeignKey(School, verbose_name=_("学校"), null=True, blank=True, on_delete=models.PROTECT)
+    standard = models.IntegerField(_("标准编制"), default=0)
+    approved_before = models.IntegerField(_("测算时核定编制"), default=0)
+    actual = models.IntegerField(_("实有在编"), default=0)
+    shortage = models.IntegerField(_("缺编数"), default=0)
+    surplus = models.IntegerField(_("超编数"), default=0)
+    allocated = models.IntegerField(_("分配数"), default=0)
+    is_donor = models.BooleanField(_("建议调出"), default=False)
+    explanation = models.TextField(_("说明"), blank=True)
 
     class Meta:
-        verbose_name = "调剂明细"
-        verbose_name_plural = "调剂明细"
+        verbose_name = _("调剂明细")
+        verbose_name_plural = _("调剂明细")
         constraints = [
             models.CheckConstraint(
                 name="proposal_line_not_above_shortage", condition=Q(allocated__lte=F("shortage")) | Q(is_donor=True),
-                violation_error_message="分配数不能超过缺编数。",
+                violation_error_message=_("分配数不能超过缺编数。"),
             ),
         ]
 

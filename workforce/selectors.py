@@ -29,8 +29,9 @@ from .models import (
     StaffingStandard, Teacher, TitleAppointment, rotation_day, school_year_label, school_year_of,
 )
 
-STAGE_LABEL = {s.value: s.label for s in c.Stage}
-LOCATION_LABEL = {loc.value: loc.label for loc in c.Location}
+# Chinese whatever the page language: these labels go into the measures JSON (a data contract).
+STAGE_LABEL = c.data_labels(c.Stage)
+LOCATION_LABEL = c.data_labels(c.Location)
 PTR_CODES = ("t1_ptr_primary", "t1_ptr_junior", "t1_ptr_senior", "t1_ptr_higher")
 
 # Honour targets of DOMAIN.md: indicator code → how it is counted and which honour type.
