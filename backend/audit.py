@@ -38,6 +38,7 @@ from django.db import DatabaseError, connections, models
 
 from workforce.identity import mask_birth_date, mask_id_number
 
+from .i18n import in_data_language
 from .masking import ID_PATTERN, mask_text, mask_value  # noqa: F401  (re-exported)
 from .models import AuditEntry
 
@@ -113,6 +114,7 @@ def _display(field, obj, raw, *, fetch: bool = True):
     return raw
 
 
+@in_data_language  # audit rows are a record: labels in Chinese whatever the page language
 def diff(old_obj, new_values, *, fields: Iterable[str] | None = None) -> dict:
     """The fields that differ between ``old_obj`` and ``new_values`` (a model instance or a dict of
     field name → value), as ``{name: {"label", "old", "new"}}``, masked. Only changed foreign keys
@@ -153,6 +155,7 @@ def _same(a, b) -> bool:
     return plain(a) == plain(b)
 
 
+@in_data_language
 def snapshot(obj) -> dict:
     """Every non-empty field of ``obj`` as ``{name: {"label", "new"}}`` (for a creation or a deletion)."""
     out: dict = {}
@@ -214,6 +217,7 @@ def _user_of(user, request):
 
 
 # ------------------------------------------------------------------ writing
+@in_data_language
 def entry(
     action,
     *,

@@ -6,11 +6,17 @@ as text and never evaluates it.
 """
 from __future__ import annotations
 
+from django.utils.functional import Promise
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def escape_cell(value):
-    """Return ``value`` safe to write into a spreadsheet cell (only strings are changed)."""
+    """Return ``value`` safe to write into a spreadsheet cell (only strings are changed; a lazily
+    translated label becomes its text in the active language — Chinese for downloads, see
+    ``backend.i18n``)."""
+    if isinstance(value, Promise):
+        value = str(value)
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value

@@ -41,6 +41,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from backend import audit
+from backend.i18n import in_data_language
 from backend.roles import Role, can_see_identity, is_hr
 from backend.scoping import Scope, scope_for
 from workforce import choices as c
@@ -1467,6 +1468,7 @@ def _school(school, scope: Scope) -> School | None:
     return found
 
 
+@in_data_language  # Chinese messages, labels and audit rows, Chinese roster values matched, in any UI language
 def import_run(*, file, filename: str, kind: str | None = None, user=None, school=None, dry_run: bool,
                source: str = "web", progress: Callable[[int, int | None, str], None] | None = None,
                run: ImportRun | None = None) -> ImportReport:

@@ -16,6 +16,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping
 
+from backend.i18n import data_language
+
 __all__ = [
     "to_text",
     "is_blank",
@@ -254,16 +256,19 @@ def _code_key(value: Any) -> str:
 
 
 def _flatten_choices(choices: Any) -> list[tuple[Any, str]]:
+    """(code, label) pairs; labels in Chinese whatever the page language (rosters are Chinese,
+    and the lookup built from them is cached)."""
     if hasattr(choices, "choices") and not isinstance(choices, (list, tuple, Mapping)):
         choices = choices.choices  # Django TextChoices / IntegerChoices class
     if isinstance(choices, Mapping):
         choices = list(choices.items())
     flat = []
-    for code, label in choices:
-        if isinstance(label, (list, tuple)):  # Django named group
-            flat.extend(_flatten_choices(label))
-        else:
-            flat.append((code, str(label)))
+    with data_language():
+        for code, label in choices:
+            if isinstance(label, (list, tuple)):  # Django named group
+                flat.extend(_flatten_choices(label))
+            else:
+                flat.append((code, str(label)))
     return flat
 
 

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-DATA_LANGUAGE = "zh-hans"
+from backend.i18n import DATA_LANGUAGE
 
 
 def data_label(label) -> str:

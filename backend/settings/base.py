@@ -32,6 +32,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "backend.middleware.AuditRefusalMiddleware",  # every 403 (CSRF included) is audited
     "django.middleware.locale.LocaleMiddleware",
+    "backend.i18n.DownloadLanguageMiddleware",  # spreadsheet downloads stay Chinese whatever the page language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
