@@ -13,7 +13,10 @@ year-month dates as the national system writes them, codes in words. Then prints
 4. a plain django-import-export ``ModelResource`` import of the first ``--sample`` rows
    (it is too slow for the whole file: its time is extrapolated, and says so).
 
-Target (issue 3): (2) within 3× the time of (1).
+Target (issue 3): (2) within 3× the time of (1). The ratio is taken on CPU time
+(``time.process_time``): the machine is shared, so wall time depends on who else runs; both
+are printed. Peak memory is the process's peak resident set (``ru_maxrss``), which includes
+Django itself (printed before the import) and calamine's cell grid of the sheet.
 """
 from __future__ import annotations
 
@@ -245,22 +248,24 @@ def main():
     print("wall = elapsed time; cpu = this process's CPU time (steadier on a shared machine)")
     read_s, read_cpu, _n = bare_read(cache)
     print(f"1. bare read (python-calamine)        wall {read_s:6.2f} s  cpu {read_cpu:6.2f} s  "
-          f"{args.rows / read_s:8,.0f} rows/s (wall)")
+          f"{args.rows / read_s:8,.0f} rows/s (wall) {args.rows / read_cpu:8,.0f} rows/s (cpu)")
 
     seed_schools(schools)
     user = User.objects.create(username="bench", role=Role.CITY_HR, can_view_identity=True)
     settings.DEBUG = False
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ours_s, ours_cpu, report, phases = our_import(cache, user)
     assert report.committed, (report.outcome, report.errors[:5])
     teachers, entries = Teacher.objects.count(), AuditEntry.objects.filter(run_ref=str(report.run_id)).count()
     ratio, ratio_cpu = ours_s / read_s, ours_cpu / read_cpu
     print(f"2. our import, end to end             wall {ours_s:6.2f} s  cpu {ours_cpu:6.2f} s  "
-          f"{args.rows / ours_s:8,.0f} rows/s (wall)")
-    print(f"   = {ratio:.1f}× the bare read (wall), {ratio_cpu:.1f}× (cpu); target ≤ 3×: "
-          f"{'met' if min(ratio, ratio_cpu) <= 3 else 'NOT met'}")
+          f"{args.rows / ours_s:8,.0f} rows/s (wall) {args.rows / ours_cpu:8,.0f} rows/s (cpu)")
+    print(f"   ratio to the bare read: {ratio_cpu:.1f}× on CPU time (the measure; target ≤ 3×: "
+          f"{'met' if ratio_cpu <= 3 else 'NOT met'}), {ratio:.1f}× on wall time")
     print("   cpu by phase: " + ", ".join(f"{k or 'start'} {v:.2f} s" for k, v in phases.items()))
     print(f"   written: {teachers:,} teachers, {entries:,} history rows; peak RSS "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
+          f"(before the import, after the bare read: {rss_before:.0f} MB)")
     again_s, again_cpu, again, _ = our_import(cache, user)
     print(f"3. same file again (all unchanged)    wall {again_s:6.2f} s  cpu {again_cpu:6.2f} s  "
           f"{args.rows / again_s:8,.0f} rows/s (wall)  (new {again.new}, changed {again.changed}, "

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import repeat
 from typing import Any, Callable
 
 from workforce import choices as c
@@ -228,7 +229,117 @@ class Column:
         return _memoised(base)
 
 
+    def batch_parser(self) -> "BatchParser":
+        """A :class:`BatchParser` for this column: a whole column of a batch of rows at once."""
+        if self.type == "id":
+            return BatchParser(self.parser(), memo=False, fast=_fast_id)
+        base = self.parser()
+        return BatchParser(getattr(base, "unmemoised", base), memo=True)
+
+
 _MEMO_LIMIT = 50_000
+_MISS = object()
+
+
+def _fast_id(raw):
+    """The common 身份证件号 cell — 18 ASCII characters, 17 digits and a digit or X — as
+    ``values.id_number_cell`` returns it, without its general path; None for anything else."""
+    if raw.__class__ is str and len(raw) == 18 and raw.isascii() and raw[:17].isdigit():
+        last = raw[17]
+        if last.isdigit():
+            return raw
+        if last in "xX":
+            return raw.upper()
+    return None
+
+
+class BatchParser:
+    """Parses one column of a batch of rows: ``many(raws) -> (values, errors)``.
+
+    A roster holds the same few values in most columns thousands of times, so text cells are
+    looked up in a cache keyed by the raw text (one C-level ``map`` over the column); only the
+    values not seen before go through the column's parser. Cells of other types (numbers,
+    dates, booleans) are cached by (type, value), so ``1``, ``1.0`` and ``True`` stay apart.
+    ``values[i]`` is None for a blank cell; ``errors`` lists ``(i, raw, message)``.
+    """
+
+    __slots__ = ("parse", "memo", "fast", "cache", "typed", "failures", "hits")
+
+    def __init__(self, parse: Callable[[Any], Any], *, memo: bool, fast: Callable[[Any], Any] | None = None):
+        self.parse = parse
+        self.memo = memo
+        self.fast = fast
+        self.cache: dict = {"": None}   # text → value (blank → None)
+        self.typed: dict = {}           # (type, value) → value, for cells that are not text
+        self.failures: dict = {}        # key → message
+        self.hits = False               # the last batch was (nearly) all seen before
+
+    def one(self, raw):
+        if raw is None or raw == "":
+            return None
+        if self.fast is not None:
+            value = self.fast(raw)
+            if value is not None:
+                return value
+        key = raw if raw.__class__ is str else (raw.__class__, raw)
+        message = self.failures.get(key)
+        if message is not None:
+            raise ValueError(message)
+        try:
+            value = self.parse(raw)
+        except ValueError as exc:
+            if len(self.failures) < _MEMO_LIMIT:
+                self.failures[key] = str(exc)
+            raise
+        if value == "":
+            value = None
+        if self.memo:
+            table = self.cache if key is raw else self.typed
+            if len(table) < _MEMO_LIMIT:
+                table[key] = value
+        return value
+
+    def many(self, raws: list) -> tuple[list, list]:
+        errors = []
+        if self.memo:
+            if self.hits:
+                try:  # every cell seen before: one pass in C
+                    return list(map(self.cache.__getitem__, raws)), errors
+                except KeyError:
+                    pass
+            out = list(map(self.cache.get, raws, repeat(_MISS)))
+            misses = 0
+            cache, typed = self.cache, self.typed
+            for i, value in enumerate(out):
+                if value is not _MISS:
+                    continue
+                raw = raws[i]
+                # seen earlier in this batch, or not text
+                value = cache.get(raw, _MISS) if raw.__class__ is str else typed.get((raw.__class__, raw), _MISS)
+                if value is not _MISS:
+                    out[i] = value
+                    continue
+                misses += 1
+                try:
+                    out[i] = self.one(raw)
+                except ValueError as exc:
+                    out[i] = None
+                    errors.append((i, raw, str(exc)))
+            # a column of mostly new values (names, staff numbers) skips the one-pass try
+            self.hits = misses * 4 < len(raws)
+            return out, errors
+        out = [None] * len(raws)
+        fast, one = self.fast, self.one
+        for i, raw in enumerate(raws):
+            value = fast(raw) if fast is not None else None
+            if value is None:
+                try:
+                    value = one(raw)
+                except ValueError as exc:
+                    errors.append((i, raw, str(exc)))
+                    continue
+            out[i] = value
+        return out, errors
 
 
 def _memoised(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -254,6 +365,7 @@ def _memoised(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
         if len(cache) < _MEMO_LIMIT:
             cache[key] = value
         return value
+    parse_memo.unmemoised = parse
     return parse_memo
 
 

@@ -503,27 +503,39 @@ class _GridExtent:
         cols = self.max_col + (self.max_row_cells if self.cells_without_ref else 0)
         return rows, cols
 
+    def _positions(self, data: bytes, pattern: bytes, n: int):
+        """Sorted start positions (< n) of a 2- or 4-byte ``pattern`` in ``data``: the buffer
+        seen as 16- or 32-bit words at each alignment, one comparison per word."""
+        np, width = self.np, len(pattern)
+        word = int.from_bytes(pattern, "little")
+        dtype = "<u2" if width == 2 else "<u4"
+        found = [np.flatnonzero(np.frombuffer(data, dtype=dtype, count=(n + width - 1 - offset) // width,
+                                              offset=offset) == word) * width + offset
+                 for offset in range(width)]
+        out = np.concatenate(found)
+        out.sort()
+        return out[out < n]
+
     def _scan(self, final: bool) -> None:
         np, k = self.np, self.LOOKAHEAD
         n = len(self.buffer) if final else len(self.buffer) - k
         if n <= 0:
             return
         self.buffer += b"\0" * k
-        a = np.frombuffer(bytes(self.buffer), dtype=np.uint8)
+        data = bytes(self.buffer)
         del self.buffer[:n]          # keep the look-ahead bytes for the next window
         del self.buffer[-k:]
-        a0, a1, a2, a3 = a[:n], a[1:n + 1], a[2:n + 2], a[3:n + 3]
-        r_next = a1 == 114
-        attr = np.flatnonzero(r_next & (a2 == 61) & (a3 == 34))   # ␣r="
-        attr = attr[self.space[a[attr]]]
+        a = np.frombuffer(data, dtype=np.uint8)
+        attr = self._positions(data, b"r=", n + 1) - 1            # ␣r=" (the space before n)
+        attr = attr[attr >= 0]
+        attr = attr[self.space[a[attr]] & (a[attr + 3] == 34)]
         if attr.size:
             windows = np.lib.stride_tricks.sliding_window_view(a, len(self.ref_span))
             self._references(windows[attr + 4])
-        lt = a0 == 60
-        cells = np.flatnonzero(lt & (a1 == 99))                   # <c
+        cells = self._positions(data, b"<c", n)                   # <c
         cells = cells[self.tag_end[a[cells + 2]]]
-        rows = np.flatnonzero(lt & r_next)                        # <r…
-        rows = rows[(a[rows + 2] == 111) & (a[rows + 3] == 119) & self.tag_end[a[rows + 4]]]
+        rows = self._positions(data, b"<row", n)                  # <row
+        rows = rows[self.tag_end[a[rows + 4]]]
         if cells.size and not ((a[cells + 2] == 32) & (a[cells + 3] == 114)
                                & (a[cells + 4] == 61)).all():
             self.cells_without_ref = True

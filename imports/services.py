@@ -7,15 +7,22 @@ One pass over the file (streaming reader), every row checked, then one transacti
     report.new, report.changed, report.unchanged, report.errors   # RowError(sheet, row, column, value, message)
 
 1. **Read** each visible sheet, find its header row, recognise its kind from the headers (or
-   ``kind``), read every cell with the column's parser (``imports.kinds``).
+   ``kind``), parse the cells a batch of rows at a time, column by column, with each column's
+   parser (``imports.kinds.BatchParser``: a value seen before costs a dict lookup); a row
+   keeps a tuple of its values.
 2. **Check** against the database, kind by kind (schools before what refers to them, teachers
    before their sub-records), loading what is needed in a few bulk queries — the school map
    once, existing teachers in chunks of ``id_number__in`` — never a query per row.
 3. **Preview** (``dry_run``) stops here: counts new / changed / unchanged / error rows, and the
    changed fields old → new. Nothing is written but the ``ImportRun``.
 4. **Commit**: when no row has an error, one transaction writes everything (``bulk_create``,
-   ``bulk_update``) and the history of every created or changed record (``backend.audit``,
+   ``bulk_update``, and for teachers one prepared INSERT run over all new rows:
+   ``imports.bulk``) and the history of every created or changed record (``backend.audit``,
    ``run_ref`` = the run). Any error row → nothing is written.
+
+Teachers (the city-sized kind) are checked a chunk of rows at a time and keep only what the
+commit needs: a new teacher the row to INSERT, a changed one its changed fields; no model
+instance is built for a new teacher unless another sheet of the file refers to it.
 
 Blank cells never clear what the system already holds; columns absent from the file are left
 alone. The scope of the uploader (``backend.scoping``) bounds every row: a school's HR imports
@@ -32,12 +39,15 @@ import time
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice, repeat
+from operator import itemgetter
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from backend import audit
@@ -51,7 +61,7 @@ from workforce.models import (
 )
 
 from . import values as v
-from .bulk import fast_insert, write_history
+from .bulk import insert_history, insert_rows, write_history
 from .kinds import KIND_ORDER, KINDS, Column, Kind, is_year_month, kind_for_sheet_kind, resolve_kind
 from .models import ImportRun
 from .readers import UnreadableFile, iter_sheets, normalise_header, open_workbook
@@ -209,6 +219,7 @@ class Sheet:
         self.header_row = header_row
         self.headers = headers
         self.colmap = colmap  # key → (column index, header as written)
+        self.keys: tuple[str, ...] = tuple(colmap)  # what each row's ``data`` holds, in order
         self.rows: list[Row] = []
         self.report = SheetReport(name, kind.name, header_row)
         self.refused = False  # a sheet-level error: every row counts as an error row
@@ -218,15 +229,37 @@ class Sheet:
 
 
 class Row:
-    __slots__ = ("sheet", "number", "values", "bad", "outcome", "extra")
+    """One data row: its parsed cells as a compact tuple (``data``, in the order of
+    ``sheet.keys``; None for a blank cell). ``values`` is the same as a dict (key → value,
+    None for blank), built on first use. The teachers' handler lets both go once the row is
+    checked (``release``), so a city roster is not held twice."""
 
-    def __init__(self, sheet: Sheet, number: int, values: dict):
+    __slots__ = ("sheet", "number", "data", "bad", "outcome", "_values", "_extra")
+
+    def __init__(self, sheet: Sheet, number: int, data: tuple | None = None):
         self.sheet = sheet
         self.number = number
-        self.values = values
+        self.data = data
         self.bad = False
         self.outcome = ""
-        self.extra: dict = {}
+        self._values = None
+        self._extra = None
+
+    @property
+    def values(self) -> dict:
+        values = self._values
+        if values is None:
+            values = self._values = dict(zip(self.sheet.keys, self.data or ()))
+        return values
+
+    @property
+    def extra(self) -> dict:
+        if self._extra is None:
+            self._extra = {}
+        return self._extra
+
+    def release(self) -> None:
+        self.data = self._values = self._extra = None
 
 
 # =========================================================================== the context
@@ -250,8 +283,9 @@ class Context:
         self.school_by_pk: dict[int, School] = {}
         self.schools_by_name: dict[str, list[School]] = defaultdict(list)
         self.teachers: dict[str, Teacher] = {}      # id_number → existing teacher
-        self.new_teachers: dict[str, Teacher] = {}  # id_number → teacher this file creates
+        self.new_teachers = NewTeachers()  # id_number → teacher this file creates
         self._looked_up: set[str] = set()
+        self._stages: dict[int, list[str]] = {}
 
     # ---- errors and outcomes
     def error(self, row: Row, key: str, value: Any, message: str, *, label: str | None = None) -> None:
@@ -357,6 +391,22 @@ class Context:
         for chunk in _chunks(sorted(wanted)):
             for teacher in Teacher.objects.filter(id_number__in=chunk):
                 self.teachers[teacher.id_number] = teacher
+
+    def stages_of(self, school: School) -> list[str]:
+        """``school.stage_list``, worked out once per school of the run."""
+        stages = self._stages.get(id(school))
+        if stages is None:
+            stages = self._stages[id(school)] = school.stage_list
+        return stages
+
+    def school_by_id(self, pk: int | None) -> School | None:
+        if pk is None:
+            return None
+        school = self.school_by_pk.get(pk)
+        if school is None:
+            school = School.objects.get(pk=pk)
+            self.add_school(school)
+        return school
 
     def school_of(self, teacher: Teacher) -> School | None:
         if teacher.school_id is None:  # a new teacher of a school this file creates
@@ -717,7 +767,82 @@ TEACHER_MONTH_FIELDS = ("work_start", "school_entry", "grassroots_start", "grass
 CREATION_FIELDS = ("school_id", "teaching_stage", "staff_category")  # name and masked ID are the entry's object
 
 
+class _Named:
+    """What ``Teacher.__str__`` reads, for naming a new teacher in its history without building
+    the model instance."""
+
+    __slots__ = ("name", "id_number")
+
+    def __init__(self, name, id_number):
+        self.name, self.id_number = name, id_number
+
+
+class NewTeachers:
+    """The teachers a file creates, by 身份证件号, kept as the rows to INSERT; a ``Teacher`` is
+    built only for the few that another sheet of the file refers to (``get``)."""
+
+    def __init__(self):
+        self.fields = [f for f in Teacher._meta.concrete_fields if not f.primary_key]
+        self.index = {f.attname: i for i, f in enumerate(self.fields)}
+        self.defaults = [f.get_default() for f in self.fields]
+        self.rows: list[list] = []
+        self.schools: list[School] = []
+        self.position: dict[str, int] = {}
+        self.built: dict[str, Teacher] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __contains__(self, number) -> bool:
+        return number in self.position
+
+    def prepare(self, fields: list[tuple[int, str]]) -> None:
+        """Where each (position in a row's data, field) of the next sheet goes in the INSERT."""
+        index = self.index
+        self.pairs = [(i, index[name]) for i, name in fields if name in index]
+        self.at = (index["id_number"], index["school_id"], index["teaching_stage"], index["birth_date"], index["sex"])
+
+    def add(self, data: tuple, number: str, school: School, stage: str, parsed) -> None:
+        """A new teacher from a checked row: the defaults, the row's filled cells, then what
+        the checks decided (the ID's birth date and sex, the school, the stage)."""
+        values = self.defaults.copy()
+        for i, at in self.pairs:
+            value = data[i]
+            if value is not None:
+                values[at] = value
+        id_at, school_at, stage_at, birth_at, sex_at = self.at
+        values[id_at] = number
+        values[school_at] = school.pk
+        values[stage_at] = stage
+        if parsed is not None:
+            values[birth_at] = parsed.birth_date
+            values[sex_at] = parsed.sex
+        self.position[number] = len(self.rows)
+        self.rows.append(values)
+        self.schools.append(school)
+
+    def get(self, number, default=None):
+        teacher = self.built.get(number)
+        if teacher is not None:
+            return teacher
+        at = self.position.get(number)
+        if at is None:
+            return default
+        teacher = Teacher(None, *self.rows[at])
+        Teacher._meta.get_field("school").set_cached_value(teacher, self.schools[at])
+        self.built[number] = teacher
+        return teacher
+
+    def value(self, at: int, name: str):
+        return self.rows[at][self.index[name]]
+
+
 class TeacherHandler(Handler):
+    """Teachers, matched by 身份证件号, a chunk of rows at a time: the IDs of the chunk (and
+    duplicates within the file), the existing teachers of the chunk in one query, each row
+    checked. A new teacher is kept only as the row to INSERT, a changed one as the changed
+    fields; a checked row keeps only its outcome."""
+
     kind_name = "teachers"
 
     def allowed(self):
@@ -726,16 +851,44 @@ class TeacherHandler(Handler):
     def check(self):
         ctx = self.ctx
         ctx.load_schools()
-        resident = c.IdType.RESIDENT
-        seen: dict[str, Row] = {}
-        numbers = []
+        self.new = ctx.new_teachers
+        self.updates: list[Teacher] = []
+        self.changes: list[dict] = []
+        self.created_fields: set[str] = {"school_id", "teaching_stage"}
+        self.attnames = [f.attname for f in Teacher._meta.concrete_fields]
         total = sum(len(s.rows) for s in self.sheets)
-        # 1. the ID of every row, duplicates within the file
-        for row in self.rows:
+        seen: dict[str, Row] = {}
+        done = 0
+        ctx.tick(0, total, ImportRun.Phase.CHECKING)
+        for sheet in self.sheets:
+            if sheet.refused:
+                continue
+            fields = [(i, sheet.kind.by_key[key].field) for i, key in enumerate(sheet.keys)
+                      if key in sheet.kind.by_key and sheet.kind.by_key[key].field and key != "id_number"]
+            self.new.prepare(fields)
+            for start in range(0, len(sheet.rows), CHUNK):
+                chunk = sheet.rows[start:start + CHUNK]
+                firsts = self.identify(chunk, seen)
+                existing = self.load_existing([number for _row, number, _parsed in firsts])
+                for row, number, parsed in firsts:
+                    self.check_row(row, number, parsed, existing.get(number), fields)
+                for row in chunk:
+                    row.release()
+                done += len(chunk)
+                ctx.tick(done, total, ImportRun.Phase.CHECKING)
+
+    def identify(self, chunk: list[Row], seen: dict) -> list[tuple[Row, str, Any]]:
+        """The ID of each row (check digit, birth date and sex read from it) and duplicates
+        within the file; the first row of each ID, with its number and parsed ID."""
+        ctx = self.ctx
+        resident = c.IdType.RESIDENT
+        out = []
+        for row in chunk:
             vals = row.values
             number = vals.get("id_number")
             if number is None:
                 continue
+            parsed = None
             if vals.get("id_type", resident) == resident:
                 try:
                     parsed = parse_id_number(number)
@@ -743,36 +896,42 @@ class TeacherHandler(Handler):
                     ctx.error(row, "id_number", number, str(exc))
                     continue
                 number = vals["id_number"] = parsed.number
-                row.extra["id"] = parsed
             first = seen.get(number)
             if first is not None:
                 where = f"第 {first.number} 行" if first.sheet is row.sheet else f"工作表“{first.sheet.name}”第 {first.number} 行"
                 ctx.error(row, "id_number", number, f"与{where}的身份证件号重复")
                 continue
             seen[number] = row
-            numbers.append(number)
-        ctx.tick(0, total, ImportRun.Phase.CHECKING)
-        ctx.load_teachers(numbers)
-        # 2. each row against its ID, its school, the dates, the existing record
-        self.new: list[Teacher] = []
-        self.updates: list[Teacher] = []
-        self.changes: list[dict] = []
-        self.created_fields: set[str] = set()
-        for done, row in enumerate(self.rows, 1):
-            if done % PROGRESS_EVERY == 0:
-                ctx.tick(done, total, ImportRun.Phase.CHECKING)
-            self.check_row(row, seen)
+            out.append((row, number, parsed))
+        return out
 
-    def check_row(self, row: Row, seen: dict) -> None:
+    def load_existing(self, numbers: list[str]) -> dict[str, dict]:
+        """The teachers already in the system with these numbers (one query), as field → value."""
+        if not numbers:
+            return {}
+        table, column = Teacher._meta.db_table, Teacher._meta.get_field("id_number").column
+        qn = connection.ops.quote_name
+        with connection.cursor() as cursor:  # a new roster: one plain query tells "none of them"
+            cursor.execute(f"SELECT {qn(column)} FROM {qn(table)} WHERE {qn(column)} IN ({', '.join(['%s'] * len(numbers))})",
+                           numbers)
+            found = [number for (number,) in cursor.fetchall()]
+        if not found:
+            return {}
+        names = self.attnames
+        rows = Teacher.objects.filter(id_number__in=found).order_by().values_list(*names)
+        at = names.index("id_number")
+        return {values[at]: dict(zip(names, values)) for values in rows}
+
+    def check_row(self, row: Row, number: str, parsed, existing: dict | None, fields) -> None:
         ctx = self.ctx
         vals = row.values
-        number = vals.get("id_number")
-        if number is None or seen.get(number) is not row:
-            return
-        existing = ctx.teachers.get(number)
-        wanted = self.fields_of(row)
-        wanted.pop("id_number", None)
-        parsed = row.extra.get("id")
+        wanted = {}  # the fields the row sets (for an existing teacher; a new one is built from the row)
+        if existing is not None:
+            data = row.data
+            for i, name in fields:
+                value = data[i]
+                if value is not None:
+                    wanted[name] = value
         # identity: the ID decides birth date and sex; the file must agree with it
         if parsed is not None:
             sex = vals.get("sex")
@@ -795,8 +954,9 @@ class TeacherHandler(Handler):
         school = ctx.find_school(row, "school_code", "school_name")
         if school is False:
             return
+        current = ctx.school_by_id(existing["school_id"]) if existing is not None else None
         if school is None:
-            school = ctx.default_school or (ctx.school_of(existing) if existing else None)
+            school = ctx.default_school or current
         if school is None:
             ctx.error(row, "school_code", "", "无法确定学校：请在文件中填写学校标识码或学校名称，或导入时选择学校")
             return
@@ -804,21 +964,19 @@ class TeacherHandler(Handler):
         if not ctx.in_scope(school):
             ctx.error(row, school_key, school.name, f"学校“{school.name}”不在您的管理范围内")
             return
-        if existing is not None:
-            current = ctx.school_of(existing)
-            if current is not None and not ctx.in_scope(current):
-                ctx.error(row, "id_number", number,
-                          f"该教师目前在“{current.name}”，不在您的管理范围内（调入须由对方学校所属区县或市教育局办理）")
-                return
+        if current is not None and not ctx.in_scope(current):
+            ctx.error(row, "id_number", number,
+                      f"该教师目前在“{current.name}”，不在您的管理范围内（调入须由对方学校所属区县或市教育局办理）")
+            return
         # teaching stage
-        stages = school.stage_list
+        stages = ctx.stages_of(school)
         stage = vals.get("teaching_stage")
         if stage:
             if stages and stage not in stages:
                 ctx.error(row, "teaching_stage", _label(c.Stage, stage),
                           f"“{school.name}”没有该学段（开设：{'、'.join(_label(c.Stage, s) for s in stages)}）")
-        elif existing is not None and (not stages or existing.teaching_stage in stages):
-            stage = existing.teaching_stage
+        elif existing is not None and (not stages or existing["teaching_stage"] in stages):
+            stage = existing["teaching_stage"]
         elif len(stages) == 1:
             stage = stages[0]
         else:
@@ -831,79 +989,111 @@ class TeacherHandler(Handler):
             day = vals.get(key)
             if day and (_month(day) > _month(today) or (key == "birth_date" and day > today)):
                 ctx.error(row, key, day, "日期不能晚于今天")
-        birth = wanted.get("birth_date") or (existing.birth_date if existing else None)
-        work_start = wanted.get("work_start") or (existing.work_start if existing else None)
-        entry = wanted.get("school_entry") or (existing.school_entry if existing else None)
+        old = existing or {}
+        given = wanted if existing is not None else vals
+        birth = (parsed.birth_date if parsed is not None else given.get("birth_date")) or old.get("birth_date")
+        work_start = given.get("work_start") or old.get("work_start")
+        entry = given.get("school_entry") or old.get("school_entry")
         if birth and vals.get("work_start") and _month(work_start) < _month(birth) + 14 * 12:
             ctx.error(row, "work_start", work_start, "参加工作时未满14周岁，请核对参加工作年月")
         if work_start and entry and (vals.get("school_entry") or vals.get("work_start")) and _month(entry) < _month(work_start):
             ctx.error(row, "school_entry", entry, "进本校年月早于参加工作年月")
-        g_start = wanted.get("grassroots_start") or (existing.grassroots_start if existing else None)
-        g_end = wanted.get("grassroots_end") or (existing.grassroots_end if existing else None)
+        g_start = given.get("grassroots_start") or old.get("grassroots_start")
+        g_end = given.get("grassroots_end") or old.get("grassroots_end")
         if g_start and g_end and g_end < g_start:
             ctx.error(row, "grassroots_end", g_end, "参加基层服务项目结束年月早于起始年月")
         if row.bad or stage is None:
             return
-        wanted["school_id"] = school.pk
-        wanted["school_obj"] = school
         if existing is None:
-            teacher = self.build(number, school, wanted)
-            self.created_fields.update(wanted)
-            self.new.append(teacher)
-            ctx.new_teachers[number] = teacher
+            if vals.get("staff_category") is not None:
+                self.created_fields.add("staff_category")
+            self.new.add(row.data, number, school, stage, parsed)
             self.count(row, "new")
             return
-        changed = self.compare(row, existing, wanted, TEACHER_MONTH_FIELDS)
+        wanted["school_id"] = school.pk
+        changed = self.compare_values(existing, wanted)
         if school.pk is None:  # a school this file creates
-            changed["school_id"] = (existing.school_id, None)
+            changed["school_id"] = (existing["school_id"], None)
         if not changed:
             self.count(row, "unchanged")
             return
+        teacher = Teacher.from_db(None, self.attnames, [existing[n] for n in self.attnames])
         shown = []
-        for name, (old, new) in changed.items():
+        for name, (old_value, new) in changed.items():
             if name == "school_id":
-                old_school = ctx.school_of(existing)
-                shown.append(("学校", old_school.name if old_school else EMPTY, school.name))
-                existing.school = school
+                shown.append(("学校", current.name if current else EMPTY, school.name))
+                teacher.school = school
             else:
-                shown.append(self.shown_change(Teacher, name, old, new))
-                setattr(existing, name, new)
-        self.updates.append(existing)
+                shown.append(self.shown_change(Teacher, name, old_value, new))
+                setattr(teacher, name, new)
+        ctx.teachers[number] = teacher  # the record as this file leaves it, for the other sheets
+        ctx._looked_up.add(number)
+        self.updates.append(teacher)
         self.changes.append({"changed": changed, "shown": shown})
-        ctx.change(row, f"{existing.name}（{mask_id_number(number)}）", shown)
+        ctx.change(row, f"{teacher.name}（{mask_id_number(number)}）", shown)
         self.count(row, "changed")
 
-    def build(self, number: str, school: School, wanted: dict) -> Teacher:
-        """A new, unsaved teacher: defaults, then the file's values. Positional construction
-        (the path ``Model.from_db`` uses) costs a third of keyword construction."""
-        if not hasattr(self, "_defaults"):
-            fields = Teacher._meta.concrete_fields
-            self._defaults = [None if f.primary_key else f.get_default() for f in fields]
-            self._index = {f.attname: i for i, f in enumerate(fields)}
-        values = self._defaults.copy()
-        index = self._index
-        for name, value in wanted.items():
-            at = index.get(name)
-            if at is not None:
-                values[at] = value
-        values[index["id_number"]] = number
-        values[index["school_id"]] = school.pk
-        teacher = Teacher(*values)
-        Teacher._meta.get_field("school").set_cached_value(teacher, school)
-        return teacher
+    @staticmethod
+    def compare_values(existing: dict, wanted: dict) -> dict[str, tuple[Any, Any]]:
+        """Fields of an existing teacher that ``wanted`` changes → (old, new); year-month
+        fields compare at month precision."""
+        changed = {}
+        for name, new in wanted.items():
+            old = existing[name]
+            if name in TEACHER_MONTH_FIELDS and isinstance(old, dt.date) and isinstance(new, dt.date):
+                if _month(old) == _month(new):
+                    continue
+            elif old == new or (old in (None, "") and new in (None, "")):
+                continue
+            changed[name] = (old, new)
+        return changed
 
     def write(self):
         ctx = self.ctx
-        if self.new:
-            for teacher in self.new:  # schools this file creates got their keys just now
-                if teacher.school_id is None:
-                    teacher.school = teacher.school
-            fast_insert(Teacher, self.new)
-            by_number = {t.id_number: t for t in self.new}
-            for chunk in _chunks(list(by_number)):
-                for pk, number in Teacher.objects.filter(id_number__in=chunk).values_list("pk", "id_number"):
-                    by_number[number].pk = pk
-                    by_number[number]._state.adding = False
+        new = self.new
+        if len(new):
+            index = new.index
+            school_at, number_at = index["school_id"], index["id_number"]
+            now = timezone.now()
+            for at in (index["created_at"], index["updated_at"]):
+                for values in new.rows:
+                    values[at] = now
+            for values, school in zip(new.rows, new.schools):
+                if values[school_at] is None:  # a school this file created: it has its key now
+                    values[school_at] = school.pk
+            before = Teacher.objects.order_by().aggregate(top=Max("pk"))["top"] or 0
+            insert_rows(Teacher, new.fields, new.rows)
+            pks = {}
+            for pk, number in Teacher.objects.filter(pk__gt=before).order_by().values_list("pk", "id_number"):
+                if number in new:
+                    pks[number] = pk
+            for number, teacher in new.built.items():
+                teacher.pk = pks[number]
+                teacher.school_id = teacher.school.pk
+                teacher._state.adding = False
+            # A creation's history names the record and where it went; its other initial
+            # values are the record itself as created (and the run keeps the file's SHA-256).
+            fields = [f for f in CREATION_FIELDS if f in self.created_fields or f == "school_id"]
+            snapshots: dict[tuple, dict] = {}
+            name_at = index["name"]
+            picks = [(f, index[f]) for f in fields if f != "school_id"]
+            pick = itemgetter(*[at for _f, at in picks]) if picks else (lambda values: ())
+            describe = Teacher.__str__
+
+            def items():
+                # by the id as text: the audit's object-id indexes then grow at their end
+                made = sorted((str(pks[values[number_at]]), values, school)
+                              for values, school in zip(new.rows, new.schools))
+                for object_id, values, school in made:
+                    key = (id(school), pick(values))
+                    changes = snapshots.get(key)
+                    if changes is None:
+                        changes = snapshots[key] = self.snapshot_values(school, {f: values[at] for f, at in picks})
+                    yield object_id, describe(_Named(values[name_at], values[number_at])), changes
+
+            proto = audit.entry(audit.CREATE, user=ctx.user, object_type=Teacher._meta.label_lower,
+                                source="import", run_ref=ctx.run_ref, username=ctx.username)
+            insert_history(proto, items())
         if self.updates:
             names = sorted({n for ch in self.changes for n in ch["changed"]} | {"updated_at"})
             now = timezone.now()
@@ -911,25 +1101,15 @@ class TeacherHandler(Handler):
                 t.updated_at = now
             Teacher.objects.bulk_update(self.updates, [n.removesuffix("_id") if n == "school_id" else n for n in names],
                                         batch_size=500)
-        # A creation's history names the record and where it went; its other initial values
-        # are the record itself as created (and the run keeps the file's SHA-256).
-        fields = [f for f in CREATION_FIELDS if f in self.created_fields or f == "school_id"]
-        write_history(ctx.audit_entry(audit.CREATE, t, self.snapshot(t, fields)) for t in self.new)
-        write_history(ctx.audit_entry(audit.UPDATE, t, self.update_changes(ch)) for t, ch in zip(self.updates, self.changes))
+            write_history(ctx.audit_entry(audit.UPDATE, t, self.update_changes(ch))
+                          for t, ch in zip(self.updates, self.changes))
 
-    def snapshot(self, teacher: Teacher, fields: list[str]) -> dict:
-        out = {}
-        for name in fields:
-            if name == "school_id":
-                out["school"] = {"label": "学校", "new": teacher.school.name}
-                continue
-            value = getattr(teacher, name)
+    def snapshot_values(self, school: School, values: dict) -> dict:
+        out = {"school": {"label": "学校", "new": school.name}}
+        for name, value in values.items():
             if value is None or value == "":
                 continue
-            if name in ("id_number", "birth_date"):
-                out[name] = {"label": self.field_label(Teacher, name), "new": value}
-            else:
-                out[name] = {"label": self._labels[name], "new": self._display(name, value)}
+            out[name] = {"label": self._labels[name], "new": self._display(name, value)}
         return out
 
     @property
@@ -951,7 +1131,6 @@ class TeacherHandler(Handler):
                 old_shown, new_shown = old, new
             out["school" if name == "school_id" else name] = {"label": label, "old": old_shown, "new": new_shown}
         return out
-
 
 
 # --------------------------------------------------------------------------- sub-records
@@ -1390,37 +1569,76 @@ def _read_sheets(workbook, forced: Kind | None, ctx: Context, handlers: dict[str
         for column in handler.required(sheet):
             if column.key not in colmap:
                 ctx.sheet_error(sheet, column.label, f"缺少必填列“{column.label}”")
-        parsers = [(index, key, kind.by_key[key].parser(), kind.by_key[key].required)
-                   for key, (index, _h) in colmap.items()]
-        birth_index = colmap["birth_date"][0] if "birth_date" in colmap else None
-        total = data.last_row
-        rows = sheet.rows
-        for number, cells in data.rows:
-            values = {}
-            row = Row(sheet, number, values)
-            for index, key, parse, required in parsers:
-                raw = cells[index]
-                if raw == "" or raw is None:
-                    value = None
-                else:
-                    try:
-                        value = parse(raw)
-                    except ValueError as exc:
-                        ctx.error(row, key, raw, str(exc))
-                        continue
-                if value is None or value == "":
-                    if required:
-                        ctx.error(row, key, "", "必填项为空")
-                    continue
-                values[key] = value
-            if birth_index is not None and "birth_date" in values:
-                values["_birth_month_only"] = is_year_month(cells[birth_index])
-            rows.append(row)
-            done += 1
-            if done % PROGRESS_EVERY == 0:
-                ctx.tick(done, total, ImportRun.Phase.READING)
-        sheet.report.rows = len(rows)
+        done = _read_rows(sheet, data, ctx, done)
+        sheet.report.rows = len(sheet.rows)
         report.sheets.append(sheet.report)
+
+
+BATCH = 2000  # rows parsed together, column by column
+
+
+def _batched(iterable, size: int):
+    iterator = iter(iterable)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _read_rows(sheet: Sheet, data, ctx: Context, done: int) -> int:
+    """Parse the data rows of one sheet into ``sheet.rows``, a batch at a time and column by
+    column: each column's parser sees the column's cells of the batch at once (see
+    ``imports.kinds.BatchParser``), and a row keeps only a tuple of its parsed values.
+    Errors are reported in the order of the cells (row, then column)."""
+    kind = sheet.kind
+    specs = [(index, key, kind.by_key[key].batch_parser(), kind.by_key[key].required)
+             for key, (index, _h) in sheet.colmap.items()]
+    birth_at = next((n for n, spec in enumerate(specs) if spec[1] == "birth_date"), None)
+    if birth_at is not None:
+        sheet.keys = (*sheet.keys, "_birth_month_only")
+        birth_index = specs[birth_at][0]
+        month_only: dict = {}
+    pick = itemgetter(*[spec[0] for spec in specs]) if len(specs) > 1 else None
+    total = data.last_row
+    rows = sheet.rows
+    for batch in _batched(data.rows, BATCH):
+        if pick is not None:
+            columns = list(zip(*map(pick, [cells for _n, cells in batch])))
+        elif specs:
+            columns = [[cells[specs[0][0]] for _n, cells in batch]]
+        else:
+            columns = []
+        parsed, problems = [], []
+        for order, ((_index, key, parser, required), raws) in enumerate(zip(specs, columns)):
+            values, errors = parser.many(raws)
+            for i, raw, message in errors:
+                problems.append((i, order, key, raw, message))
+            if required and None in values:
+                failed = {i for i, _raw, _m in errors}
+                problems.extend((i, order, key, "", "必填项为空")
+                                for i, value in enumerate(values) if value is None and i not in failed)
+            parsed.append(values)
+        if birth_at is not None:
+            flags = []
+            for (_n, cells), birth in zip(batch, parsed[birth_at]):
+                if birth is None:
+                    flags.append(None)
+                    continue
+                raw = cells[birth_index]
+                key = raw if raw.__class__ is str else (raw.__class__, raw)
+                flag = month_only.get(key)
+                if flag is None:
+                    flag = month_only[key] = is_year_month(raw)
+                flags.append(flag)
+            parsed.append(flags)
+        batch_rows = [Row(sheet, number, tuple_) for (number, _c), tuple_ in
+                      zip(batch, zip(*parsed) if parsed else repeat(()))]
+        if problems:
+            problems.sort(key=lambda p: (p[0], p[1]))
+            for i, _order, key, raw, message in problems:
+                ctx.error(batch_rows[i], key, raw, message)
+        rows.extend(batch_rows)
+        done += len(batch)
+        ctx.tick(done, total, ImportRun.Phase.READING)
+    return done
 
 
 # =========================================================================== the service
