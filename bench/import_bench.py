@@ -117,7 +117,7 @@ def make_roster(path: Path, rows: int, schools) -> None:
             rnd.choice(["应届毕业生", "调入", "社会招聘"]), "专任教师", rnd.choice(["是"] * 9 + ["否"]),
             "编制内", "聘用合同", rnd.choice(["是", "否"]), "否", "否", rnd.choice(["熟练", "良好", "一般"]),
             "否", "是" if service else "否", "201209" if service else "", "201508" if service else "",
-            "否", rnd.choice(["否"] * 5 + ["是"]), "否", "100", "", rnd.choice(stages).label,
+            "否", rnd.choice(["否"] * 5 + ["是"]), "否", "100", "", str(rnd.choice(stages).label),
         ])
     wb.save(path)
 
