@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ImportsConfig(AppConfig):
     name = "imports"
-    verbose_name = "数据导入"
+    verbose_name = _("数据导入")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
@@ -11,5 +12,5 @@ class ImportsConfig(AppConfig):
 
         from .views import may_import
 
-        register(NavItem("imports:index", "数据导入", "上传花名册或全国教师管理信息系统导出表：预览、核对、确认导入；下载模板",
+        register(NavItem("imports:index", _("数据导入"), _("上传花名册或全国教师管理信息系统导出表：预览、核对、确认导入；下载模板"),
                          order=20, allowed=may_import))

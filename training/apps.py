@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TrainingConfig(AppConfig):
     name = "training"
-    verbose_name = "教师培训"
+    verbose_name = _("教师培训")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
@@ -16,11 +17,11 @@ class TrainingConfig(AppConfig):
             "training", selectors.training_measure, label="培训学分达标率",
             behind=selectors.training_behind, by_group=selectors.training_by_group,
         )
-        register(NavItem("training:mine", "我的培训", "登记培训、查看审核状态和学时进度", 40,
+        register(NavItem("training:mine", _("我的培训"), _("登记培训、查看审核状态和学时进度"), 40,
                          allowed=permissions.has_own_training))
-        register(NavItem("training:queue", "培训审核", "审核本校/本区县教师申报的培训学时", 41,
+        register(NavItem("training:queue", _("培训审核"), _("审核本校/本区县教师申报的培训学时"), 41,
                          allowed=permissions.can_approve))
-        register(NavItem("training:catalogue", "培训项目", "市、区县发布的培训项目，自主选学报名", 42,
+        register(NavItem("training:catalogue", _("培训项目"), _("市、区县发布的培训项目，自主选学报名"), 42,
                          allowed=permissions.can_browse_catalogue))
-        register(NavItem("training:report", "培训达标", "各校、各区县学时完成率与落后教师名单", 43,
+        register(NavItem("training:report", _("培训达标"), _("各校、各区县学时完成率与落后教师名单"), 43,
                          allowed=permissions.can_read_reports))

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WorkforceConfig(AppConfig):
     name = "workforce"
-    verbose_name = "教师队伍"
+    verbose_name = _("教师队伍")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
@@ -14,11 +15,11 @@ class WorkforceConfig(AppConfig):
         def reads_workflows(user):
             return is_hr(user) or user.role == Role.LEADER
 
-        register(NavItem("workforce:rotation_plan", "交流轮岗", "应交流名单、已交流教师、达到15%还须交流多少人", order=30,
+        register(NavItem("workforce:rotation_plan", _("交流轮岗"), _("应交流名单、已交流教师、达到15%还须交流多少人"), order=30,
                          allowed=reads_workflows))
-        register(NavItem("workforce:honours_index", "荣誉与师德", "荣誉授予、推荐评选、目标进展、师德一票否决", order=31,
+        register(NavItem("workforce:honours_index", _("荣誉与师德"), _("荣誉授予、推荐评选、目标进展、师德一票否决"), order=31,
                          allowed=reads_workflows))
-        register(NavItem("workforce:quota_index", "编制", "标准、核定与实有编制，周转编制分配", order=32,
+        register(NavItem("workforce:quota_index", _("编制"), _("标准、核定与实有编制，周转编制分配"), order=32,
                          allowed=reads_workflows))
 
         # ---- measures and the leadership dashboard (issue 4)
@@ -26,5 +27,5 @@ class WorkforceConfig(AppConfig):
 
         from .dashboard_views import can_view_dashboard
 
-        navigation.register(navigation.NavItem("workforce:dashboard", "指标看板", "对照“十四五”规划目标：学历、生师比、交流轮岗、荣誉、培训、编制",
+        navigation.register(navigation.NavItem("workforce:dashboard", _("指标看板"), _("对照“十四五”规划目标：学历、生师比、交流轮岗、荣誉、培训、编制"),
                          order=10, allowed=can_view_dashboard))
