@@ -9,42 +9,27 @@ best and median wall time over ``--repeat`` runs and the number of queries.
 """
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 import random
-import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import base_parser, bench_database, timed  # noqa: E402  (bench/ is the script's folder)
+
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--teachers", type=int, default=50_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--keep", action="store_true", help="reuse the bench database if it exists")
-    parser.add_argument("--use-existing", action="store_true", help="measure the DATABASE_URL database as it is")
+    parser = base_parser(__doc__)
     parser.add_argument("--on", type=dt.date.fromisoformat, default=dt.date(2025, 10, 1), help="as-of date")
     return parser.parse_args()
 
 
 def setup_django(args) -> Path | None:
-    path = None
-    if not args.use_existing:
-        path = Path(tempfile.gettempdir()) / f"measures_bench_{args.teachers}.sqlite3"
-        if path.exists() and not args.keep:
-            path.unlink()
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.local")
-    import django
-
-    django.setup()
-    return path
+    return bench_database(args, f"measures_bench_{args.teachers}.sqlite3")
 
 
 def build_city(n_teachers: int, seed: int = 20250901) -> None:
@@ -152,23 +137,6 @@ def build_city(n_teachers: int, seed: int = 20250901) -> None:
         del school_by_id
 
 
-def timed(label: str, fn, repeat: int) -> None:
-    """Wall time and CPU time of this process (SQLite runs in-process, so CPU time is the work
-    itself, whatever else the machine is doing; wall time is what a user waits for)."""
-    from django.db import connection, reset_queries
-
-    walls, cpus, queries = [], [], 0
-    for _ in range(repeat):
-        reset_queries()
-        wall, cpu = time.perf_counter(), time.process_time()
-        fn()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-        queries = len(connection.queries)
-    print(f"{label:<44} wall best {min(walls) * 1000:7.1f} ms, median {statistics.median(walls) * 1000:7.1f} ms;"
-          f" CPU best {min(cpus) * 1000:7.1f} ms; {queries:3d} queries")
-
-
 def page_timings(on, repeat: int) -> None:
     """The whole city dashboard page as a leader opens it (view, selectors, template), through the
     test client with a temporary leader account (removed afterwards)."""
@@ -197,7 +165,6 @@ def page_timings(on, repeat: int) -> None:
 def main() -> None:
     args = parse_args()
     path = setup_django(args)
-    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.db.models import Count
@@ -205,7 +172,6 @@ def main() -> None:
     from workforce import models as m
     from workforce import selectors as sel
 
-    settings.DEBUG = True  # record queries for the count
     if path is not None:
         call_command("migrate", verbosity=0)
         if not m.Teacher.objects.exists():

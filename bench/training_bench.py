@@ -11,11 +11,9 @@ Prints, for each computation, best and median wall time over ``--repeat`` runs a
 """
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -25,15 +23,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import base_parser, timed  # noqa: E402  (bench/ is the script's folder)
+
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--teachers", type=int, default=50_000)
+    parser = base_parser(__doc__)
     parser.add_argument("--records", type=int, default=8, help="credit records per teacher (mean)")
-    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--caps", action="store_true", help="add caps to the 2021—2025 cycle")
-    parser.add_argument("--keep", action="store_true", help="reuse the bench database if it exists")
-    parser.add_argument("--use-existing", action="store_true", help="measure the DATABASE_URL database as it is")
     parser.add_argument("--database-url", help="build the bench city in this (empty or earlier bench) database, "
                                                "e.g. postgres://postgres@127.0.0.1:5432/training_bench")
     return parser.parse_args()
@@ -110,21 +106,6 @@ def add_caps() -> None:
     TrainingCap.objects.create(cycle=cycle, level="school", max_hours=180)
     TrainingCap.objects.create(cycle=cycle, mode="online", max_hours=120)
     TrainingCap.objects.create(cycle=cycle, level="city", mode="blended", max_hours=60)
-
-
-def timed(label: str, func, repeat: int) -> None:
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-
-    times = []
-    for _ in range(repeat):
-        reset_queries()
-        with CaptureQueriesContext(connection) as queries:
-            start = time.perf_counter()
-            func()
-            times.append(time.perf_counter() - start)
-    print(f"{label:<44} best {min(times) * 1000:8.1f} ms  median {statistics.median(times) * 1000:8.1f} ms"
-          f"  queries {len(queries.captured_queries)}")
 
 
 def main() -> None:

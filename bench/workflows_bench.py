@@ -10,39 +10,25 @@ of queries of each computation.
 """
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import os
-import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import base_parser, bench_database, timed  # noqa: E402  (bench/ is the script's folder)
+
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--teachers", type=int, default=50_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--keep", action="store_true", help="reuse the bench database if it exists")
-    parser.add_argument("--use-existing", action="store_true", help="measure the DATABASE_URL database as it is")
+    parser = base_parser(__doc__)
     parser.add_argument("--year", type=int, default=2025, help="school year (start year)")
     return parser.parse_args()
 
 
 def setup(args):
-    if not args.use_existing:
-        path = Path(tempfile.gettempdir()) / f"workflows_bench_{args.teachers}.sqlite3"
-        if path.exists() and not args.keep:
-            path.unlink()
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.local")
-    import django
-
-    django.setup()
+    bench_database(args, f"workflows_bench_{args.teachers}.sqlite3")
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -55,22 +41,7 @@ def setup(args):
 
 
 def measure(label: str, fn, repeat: int):
-    from django.db import connection, reset_queries
-
-    from django.conf import settings
-
-    settings.DEBUG = True
-    times, queries, result = [], 0, None
-    for _ in range(repeat):
-        reset_queries()
-        began = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - began)
-        queries = len(connection.queries)
-    settings.DEBUG = False
-    print(f"{label:<52} best {min(times) * 1000:8.1f} ms   median {statistics.median(times) * 1000:8.1f} ms   "
-          f"{queries:3d} queries")
-    return result
+    return timed(label, fn, repeat, width=52)
 
 
 def main():

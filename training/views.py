@@ -283,13 +283,12 @@ def report(request):
     _require(permissions.can_read_reports(request.user))
     scope = scope_for(request.user)
     on = _on(request)
-    total = selectors.completion_rates(scope, on)
-    context = {"total": total["rows"][0] if total["rows"] else None, "rules": total["rules"], "on": on,
-               "scope": scope}
+    report = selectors.completion_report(scope, on)
+    context = {"total": report["total"], "rules": report["rules"], "on": on, "scope": scope}
     if scope.kind == "city":
-        context["districts"] = selectors.completion_rates(scope, on, by="district")["rows"]
+        context["districts"] = report["districts"]
     if scope.kind in ("city", "district"):
-        context["schools"] = selectors.completion_rates(scope, on, by="school")["rows"]
+        context["schools"] = report["schools"]
     return render(request, "training/report.html", context)
 
 

@@ -230,41 +230,33 @@ def dashboard(request):
     return city(request)
 
 
-@login_required
-def city(request):
-    ref = sel.CITY
+def _overview_page(request, ref: sel.ScopeRef, by: str, row_url: str, row_kind: str, up: str = ""):
+    """The city page (a row per district) or a district page (a row per school)."""
     _check_within(request, ref)
     form = DashboardFilterForm(request.GET or None)
     on, year, filters = form.params()
     targets = sel.load_targets()
-    total, rows = sel.measures_by(ref, "district", on=on, year=year, filters=filters, targets=targets)
+    total, rows = sel.measures_by(ref, by, on=on, year=year, filters=filters, targets=targets)
     query = request.GET.urlencode()
 
     def link_of(r):
-        return reverse("workforce:dashboard_district", args=[r.code]) + (f"?{query}" if query else "")
+        return reverse(row_url, args=[r.code]) + (f"?{query}" if query else "")
 
     ctx = _context(request, ref, form, on, year, filters, total, rows, link_of, targets)
-    ctx["row_kind"] = _("区县")
+    ctx.update(row_kind=row_kind, up=up)
     return render(request, "workforce/dashboard/overview.html", ctx)
+
+
+@login_required
+def city(request):
+    return _overview_page(request, sel.CITY, "district", "workforce:dashboard_district", _("区县"))
 
 
 @login_required
 def district(request, code):
     ref = sel.district_ref(get_object_or_404(District, code=code))
-    _check_within(request, ref)
-    form = DashboardFilterForm(request.GET or None)
-    on, year, filters = form.params()
-    targets = sel.load_targets()
-    total, rows = sel.measures_by(ref, "school", on=on, year=year, filters=filters, targets=targets)
-    query = request.GET.urlencode()
-
-    def link_of(r):
-        return reverse("workforce:dashboard_school", args=[r.code]) + (f"?{query}" if query else "")
-
-    ctx = _context(request, ref, form, on, year, filters, total, rows, link_of, targets)
-    ctx["row_kind"] = _("学校")
-    ctx["up"] = reverse("workforce:dashboard_city") if scope_for(request.user).kind == "city" else ""
-    return render(request, "workforce/dashboard/overview.html", ctx)
+    up = reverse("workforce:dashboard_city") if scope_for(request.user).kind == "city" else ""
+    return _overview_page(request, ref, "school", "workforce:dashboard_school", _("学校"), up)
 
 
 def _teacher_rows(teachers, user) -> list[dict]:

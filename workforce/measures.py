@@ -200,6 +200,17 @@ def quota_balance(standard: int, approved: int | None, actual: int) -> tuple[int
     return max(held - standard, 0), max(standard - held, 0)
 
 
+def plain_number(value) -> str:
+    """A number as a bureau officer writes it: 15.00 → "15", 13.50 → "13.5" (never "2E+1")."""
+    text = format(Decimal(value), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def two_places(value: Fraction) -> str:
+    """An intermediate result of an explained computation: 3.15 → "3.15", 7/3 → "2.33"."""
+    return f"{float(value):.2f}"
+
+
 def percent(value: float | None, digits: int = 1) -> str:
     """0.953 → "95.3%" (for pages); None → "—"."""
     if value is None:

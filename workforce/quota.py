@@ -40,14 +40,7 @@ def round_half_up(value: Fraction) -> int:
     return ms.round_posts(value)
 
 
-def _num(value) -> str:
-    """A number as a bureau officer writes it: 13.5, 19, 1.7."""
-    text = format(Decimal(value), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _frac(value: Fraction) -> str:
-    return f"{float(value):.2f}"
+_num, _frac = ms.plain_number, ms.two_places
 
 
 def stage_standard(

@@ -23,15 +23,16 @@ from fractions import Fraction
 from django.db.models import Count, Exists, OuterRef, Q
 
 from . import choices as c
-from .models import PlanIndicator, RuleSetting, Teacher, rotation_day
-
-
-def _ceil(value: Fraction) -> int:
-    return math.ceil(value)
+from . import measures as ms
+from .models import School, Teacher, rotation_day
+from .selectors import load_targets, rotation_counts
 
 
 def _pct(value) -> Fraction:
     return Fraction(Decimal(str(value))) / 100
+
+
+_frac, _plain = ms.two_places, ms.plain_number
 
 
 @dataclass(frozen=True)
@@ -73,46 +74,24 @@ class RotationPlan:
         return lines
 
 
-def _frac(value: Fraction) -> str:
-    return f"{float(value):.2f}"
-
-
-def _plain(value: Decimal) -> str:
-    """15.00 → "15", 17.50 → "17.5" (never "2E+1")."""
-    text = format(Decimal(value), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def rotation_plan(*, eligible: int, rotated: int, rotated_backbone: int, target_pct, backbone_pct) -> RotationPlan:
-    """How many more rotations reach ``target_pct`` and how many of them must be 骨干."""
+    """How many more rotations reach ``target_pct`` and how many of them must be 骨干.
+
+    ``more`` is the dashboard's gap of the rotation ratio (``measures.ratio_with_target``)."""
     t, s = _pct(target_pct), _pct(backbone_pct)
-    required = _ceil(eligible * t)
-    more = max(0, required - rotated)
-    backbone_more = max(0, _ceil((rotated + more) * s) - rotated_backbone)
+    required = math.ceil(eligible * t)
+    more = ms.ratio_with_target(rotated, eligible, Decimal(str(target_pct))).gap
+    backbone_more = max(0, math.ceil((rotated + more) * s) - rotated_backbone)
     if backbone_more > more and s < 1:
         # every added rotation is a 骨干 and the total grows with them
-        backbone_more = max(0, _ceil((rotated * s - rotated_backbone) / (1 - s)))
+        backbone_more = max(0, math.ceil((rotated * s - rotated_backbone) / (1 - s)))
         more = backbone_more
     return RotationPlan(
         eligible=eligible, rotated=rotated, rotated_backbone=rotated_backbone,
         target_pct=Decimal(str(target_pct)), backbone_pct=Decimal(str(backbone_pct)),
         required=required, more=more, backbone_more=backbone_more,
-        backbone_required=_ceil((rotated + more) * s),
+        backbone_required=math.ceil((rotated + more) * s),
     )
-
-
-# ---------------------------------------------------------------- settings as data
-def min_years() -> int:
-    return int(RuleSetting.get("rotation_min_years", 6))
-
-
-def backbone_min_share() -> Decimal:
-    return Decimal(RuleSetting.get("rotation_backbone_min_share", 20))
-
-
-def rotation_target() -> Decimal:
-    value = PlanIndicator.objects.filter(code="rotation_ratio").order_by("-plan").values_list("target", flat=True).first()
-    return Decimal(15) if value is None else Decimal(value)
 
 
 # ---------------------------------------------------------------- figures of a scope
@@ -138,7 +117,9 @@ def direction_key(from_location: str | None, to_location: str | None) -> str:
 
 
 def eligible_queryset(scope, year: int, years: int | None = None):
-    return Teacher.objects.eligible_for_rotation(year, years if years is not None else min_years()).for_scope(scope)
+    """The eligible of ``scope`` (minimum years: the configured rule, ``selectors.load_targets``)."""
+    years = load_targets().rotation_min_years if years is None else years
+    return Teacher.objects.eligible_for_rotation(year, years).for_scope(scope)
 
 
 def rotated_queryset(scope, year: int):
@@ -181,8 +162,6 @@ def rotation_figures(scope, year: int) -> RotationFigures:
     on 1 September, without teachers under an ethics ban). On top: the eligible still waiting,
     per location class, and how many of them are 骨干.
     """
-    from .selectors import load_targets, rotation_counts
-
     targets = load_targets()
     years = targets.rotation_min_years
     counts = rotation_counts(scope, year, targets).get(None) or {}
@@ -218,22 +197,18 @@ def rotation_figures(scope, year: int) -> RotationFigures:
     )
 
 
-def per_school(scope, year: int):
-    """Eligible, rotated and waiting per school of the scope (one grouped query)."""
-    years = min_years()
-    rotated_ids = Teacher.objects.rotated_in(year).values("pk")
-    eligible_ids = Teacher.objects.eligible_for_rotation(year, years).values("pk")
-    return list(
-        Teacher.objects.rotation_population(year).for_scope(scope)
-        .values("school_id", "school__code", "school__name", "school__location")
-        .annotate(
-            all=Count("pk"),
-            eligible=Count("pk", filter=Q(pk__in=eligible_ids)),
-            rotated=Count("pk", filter=Q(pk__in=rotated_ids)),
-            waiting=Count("pk", filter=Q(pk__in=eligible_ids) & ~Q(pk__in=rotated_ids)),
-        )
-        .order_by("school__code")
-    )
+def per_school(scope, year: int) -> list[dict]:
+    """All, eligible, rotated and waiting (eligible, not rotated) per school of the scope: the
+    dashboard's ``rotation_counts`` grouped by school (two queries) and the schools' names."""
+    counts = rotation_counts(scope, year, load_targets(), by="school")
+    out = []
+    for school in School.objects.filter(pk__in=list(counts)).order_by("code").values("pk", "code", "name", "location"):
+        n = counts[school["pk"]]
+        out.append({"school_id": school["pk"], "school__code": school["code"], "school__name": school["name"],
+                    "school__location": school["location"], "all": n[("rot", "all")],
+                    "eligible": n[("rot", "eligible")], "rotated": n[("rot", "rotated")],
+                    "waiting": n[("rot", "eligible")] - n[("rot", "eligible_rotated")]})
+    return out
 
 
 def default_year(today: dt.date | None = None) -> int:

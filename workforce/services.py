@@ -76,6 +76,17 @@ def _refuse(field: str | None, message: str):
     raise ValidationError({field: message} if field else message)
 
 
+def _locked_unvetoed(teacher: Teacher, user, on: dt.date, action: str) -> Teacher:
+    """The teacher's row locked (two officers at once cannot both pass the checks), in the user's
+    scope, and not barred on ``on`` from ``action`` by the ethics veto (一票否决)."""
+    teacher = Teacher.objects.select_for_update(of=("self",)).select_related("school").get(pk=teacher.pk)
+    _require_schools_in_scope(user, [teacher.school_id])
+    reason = honours.veto_reason(teacher, on, action)
+    if reason:
+        _refuse("teacher", reason)
+    return teacher
+
+
 # ---------------------------------------------------------------- rotation (交流轮岗)
 def _overlap_q(start: dt.date, end: dt.date | None) -> Q:
     """Exchanges sharing at least one day with [start, end] (end None = open)."""
@@ -225,11 +236,8 @@ def award_grant(
         _refuse("teacher", "请选择教师。")
     with transaction.atomic():
         if teacher is not None:
-            teacher = Teacher.objects.select_for_update(of=("self",)).select_related("school").get(pk=teacher.pk)
-            reason = honours.veto_reason(teacher, awarded_on, "award")
-            if reason:
-                _refuse("teacher", reason)
-        _require_schools_in_scope(user, [teacher.school_id if teacher else None, school.pk if school else None])
+            teacher = _locked_unvetoed(teacher, user, awarded_on, "award")
+        _require_schools_in_scope(user, [school.pk if school else None])
         award = Award(
             honour_type=honour_type, teacher=teacher, school=school, team_name=team_name,
             awarded_on=awarded_on, awarding_body=awarding_body,
@@ -299,11 +307,7 @@ def nominate(
     if honour_type.is_team:
         _refuse("honour_type", "团队/工作室类荣誉不按个人推荐。")
     with transaction.atomic():
-        teacher = Teacher.objects.select_for_update(of=("self",)).select_related("school").get(pk=teacher.pk)
-        _require_schools_in_scope(user, [teacher.school_id])
-        reason = honours.veto_reason(teacher, on, "nominate")
-        if reason:
-            _refuse("teacher", reason)
+        teacher = _locked_unvetoed(teacher, user, on, "nominate")
         if teacher.left_on is not None and teacher.left_on <= on:
             _refuse("teacher", "该教师已不在本校任职。")
         if Award.objects.active_on(on).filter(honour_type=honour_type, teacher=teacher).exists():
@@ -349,11 +353,7 @@ def title_promote(
     the day before."""
     _require(may_promote(user), "只有人事部门可以办理职称聘任。")
     with transaction.atomic():
-        teacher = Teacher.objects.select_for_update(of=("self",)).select_related("school").get(pk=teacher.pk)
-        _require_schools_in_scope(user, [teacher.school_id])
-        reason = honours.veto_reason(teacher, appointed_on, "promote")
-        if reason:
-            _refuse("teacher", reason)
+        teacher = _locked_unvetoed(teacher, user, appointed_on, "promote")
         current = list(TitleAppointment.objects.filter(teacher=teacher, ended_on__isnull=True))
         for old in current:
             if old.appointed_on >= appointed_on:

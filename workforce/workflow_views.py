@@ -26,6 +26,7 @@ from backend.scoping import Scope, scope_for
 from backend.spreadsheets import escape_cell
 
 from . import choices as c
+from . import measures as ms
 from . import honours, quota, rotation, selectors, services
 from .models import (
     Award, District, EthicsCase, EthicsSeverity, Exchange, ExchangeType, HonourType, Nomination, QuotaPool,
@@ -140,10 +141,6 @@ def xlsx_response(request, filename: str, title: str, sheets: list[tuple[str, li
     return response
 
 
-def _pct(value) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
 # ================================================================ rotation
 def _rotation_context(request):
     _gate(_may_read(request.user))
@@ -165,8 +162,8 @@ def rotation_plan(request):
     figures = rotation.rotation_figures(ctx["scope"], ctx["year"])
     ctx.update(
         figures=figures, plan=figures.plan, explain=figures.plan.explain(),
-        ratio=_pct(figures.plan.ratio), ratio_all=_pct(figures.rotated / figures.all if figures.all else None),
-        backbone_share=_pct(figures.plan.backbone_share),
+        ratio=ms.percent(figures.plan.ratio), ratio_all=ms.percent(figures.rotated / figures.all if figures.all else None),
+        backbone_share=ms.percent(figures.plan.backbone_share),
         waiting=[(c.Location(loc).label, v["count"], v["backbone"]) for loc, v in figures.eligible_waiting.items()],
         schools=rotation.per_school(ctx["scope"], ctx["year"]),
     )

@@ -118,6 +118,14 @@ def test_completion_and_on_track_rates_per_school_district_and_city(world):
                  selectors.completion_rates(Scope("district", district_id=world.d1.pk), MID_2024, by="school")["rows"]}
     assert set(by_school) == {"海州实验小学", "海州第二小学"}
     assert by_school["海州实验小学"]["complete_rate"] == 1.0
+    # the report page: the same figures from the per-school rows alone (one grouped query)
+    report = selectors.completion_report(CITY, MID_2024)
+    assert report["total"] == total
+    assert [{k: d[k] for k in ("school__district__name", "teachers", "complete", "on_track", "on_track_rate")}
+            for d in report["districts"]] == [
+        {k: d[k] for k in ("school__district__name", "teachers", "complete", "on_track", "on_track_rate")}
+        for d in selectors.completion_rates(CITY, MID_2024, by="district")["rows"]]
+    assert selectors.completion_report(CITY, dt.date(2040, 1, 1))["total"] is None
 
 
 def test_teachers_behind_with_their_shortfall(world):
