@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from backend.admin_base import CityOnlyAdmin, ScopedAdmin
 from backend.roles import Role, can_see_ethics, can_see_identity
@@ -60,8 +61,8 @@ class TeacherAdminForm(forms.ModelForm):
     birth date and sex then follow the corrected number (DOMAIN.md: they must agree)."""
 
     new_id_number = forms.CharField(
-        label="更正身份证件号", required=False, max_length=30,
-        help_text="仅在更正证件号时填写；出生日期与性别将按新证件号更新。留空则不变。",
+        label=_("更正身份证件号"), required=False, max_length=30,
+        help_text=_("仅在更正证件号时填写；出生日期与性别将按新证件号更新。留空则不变。"),
     )
 
     class Meta:
@@ -97,32 +98,32 @@ class TeacherAdmin(ScopedAdmin):
     inlines = [EducationInline, TitleInline, ExchangeInline, AwardInline]
     view_roles = frozenset({Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR, Role.LEADER, Role.TEACHER})
     fieldsets = [
-        ("基本信息", {"fields": ["name", "former_name", "sex", "staff_no", "nationality", "id_type", "id_number",
+        (_("基本信息"), {"fields": ["name", "former_name", "sex", "staff_no", "nationality", "id_type", "id_number",
                              "birth_date", "native_place", "birthplace", "ethnicity", "political_status",
                              "marital_status", "health"]}),
-        ("任职", {"fields": ["school", "teaching_stage", "subject", "work_start", "school_entry", "source",
+        (_("任职"), {"fields": ["school", "teaching_stage", "subject", "work_start", "school_entry", "source",
                            "staff_category", "on_establishment", "employment_form", "contract", "status",
                            "left_on", "left_reason"]}),
-        ("专业情况", {"fields": ["normal_graduate", "special_ed_trained", "special_ed_cert", "it_ability",
+        (_("专业情况"), {"fields": ["normal_graduate", "special_ed_trained", "special_ed_cert", "it_ability",
                              "free_normal", "grassroots_service", "grassroots_start", "grassroots_end",
                              "special_grade", "backbone", "mental_health", "preschool_major", "preschool_trained",
                              "dual_qualified", "vocational_cert", "enterprise_months", "remarks"]}),
     ]
 
-    @admin.display(description="身份证件号", ordering="id_number")
+    @admin.display(description=_("身份证件号"), ordering="id_number")
     def id_display(self, obj):
         """Always masked in lists; the full number is revealed one at a time, with a reason."""
         return obj.masked_id_number
 
-    @admin.display(description="查看完整证件号")
+    @admin.display(description=_("查看完整证件号"))
     def reveal_link(self, obj):
-        return format_html('<a href="{}">查看（需说明理由）</a>', reverse("reveal_identity", args=[obj.pk]))
+        return format_html('<a href="{}">{}</a>', reverse("reveal_identity", args=[obj.pk]), _("查看（需说明理由）"))
 
-    @admin.display(description="出生日期")
+    @admin.display(description=_("出生日期"))
     def birth_masked(self, obj):
         return mask_birth_date(obj.birth_date)
 
-    @admin.display(description="身份证件号")
+    @admin.display(description=_("身份证件号"))
     def id_masked(self, obj):
         return obj.masked_id_number
 
@@ -364,35 +365,35 @@ class TitleAdminForm(VetoFormMixin, forms.ModelForm):
         fields = "__all__"
 
 
-@admin.action(description="结束所选交流轮岗（今日）")
+@admin.action(description=_("结束所选交流轮岗（今日）"))
 def end_exchanges(modeladmin, request, queryset):
     today = _dt.date.today()
     _run(modeladmin, request, queryset.filter(end__isnull=True),
          lambda ex: _services.exchange_end(exchange=ex, end=today, user=request.user, request=request, source="admin"),
-         "已结束 %(n)d 项交流。")
+         _("已结束 %(n)d 项交流。"))
 
 
-@admin.action(description="撤销所选荣誉（师德一票否决）")
+@admin.action(description=_("撤销所选荣誉（师德一票否决）"))
 def revoke_awards(modeladmin, request, queryset):
     today = _dt.date.today()
     _run(modeladmin, request, queryset,
          lambda a: _services.award_revoke(award=a, on=today, reason="师德一票否决", user=request.user,
                                           request=request, source="admin"),
-         "已撤销 %(n)d 项荣誉。")
+         _("已撤销 %(n)d 项荣誉。"))
 
 
-@admin.action(description="采纳所选方案（更新核定编制）")
+@admin.action(description=_("采纳所选方案（更新核定编制）"))
 def accept_proposals(modeladmin, request, queryset):
     _run(modeladmin, request, queryset,
          lambda p: _services.proposal_accept(proposal=p, user=request.user, request=request, source="admin"),
-         "已采纳 %(n)d 个方案。")
+         _("已采纳 %(n)d 个方案。"))
 
 
-@admin.action(description="放弃所选方案")
+@admin.action(description=_("放弃所选方案"))
 def discard_proposals(modeladmin, request, queryset):
     _run(modeladmin, request, queryset,
          lambda p: _services.proposal_discard(proposal=p, user=request.user, request=request, source="admin"),
-         "已放弃 %(n)d 个方案。")
+         _("已放弃 %(n)d 个方案。"))
 
 
 ExchangeAdmin.form = ExchangeAdminForm
