@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
@@ -57,10 +58,25 @@ DELETE = Action.DELETE
 ROLE_CHANGE = Action.ROLE_CHANGE
 OTHER = Action.OTHER
 
-# Fields whose value is personal data wherever they appear: masked, never stored in clear.
+_YEAR_FIRST = re.compile(r"(\d{4})-")
+
+
+def _mask_birth(value) -> str:
+    """A birth date → ``1985-**-**``; so does its ISO text and an already masked ``1985-**-**``
+    (masking twice changes nothing); any other text → ``****-**-**``."""
+    if isinstance(value, dt.date):
+        return mask_birth_date(value)
+    if not value:
+        return ""
+    year = _YEAR_FIRST.match(str(value))
+    return f"{year[1]}-**-**" if year else "****-**-**"
+
+
+# Fields whose value is personal data wherever they appear: masked, never stored in clear. Each
+# masker is idempotent (``record_many`` masks ready-made entries again).
 SENSITIVE_FIELDS = {
     "id_number": lambda v: mask_id_number(str(v)) if v else "",
-    "birth_date": lambda v: mask_birth_date(v) if isinstance(v, dt.date) else ("****-**-**" if v else ""),
+    "birth_date": _mask_birth,
 }
 # Never stored at all (hashes, bookkeeping timestamps).
 IGNORED_FIELDS = frozenset({"password", "last_login", "created_at", "updated_at"})
@@ -279,7 +295,8 @@ def record_many(entries: Iterable, *, batch_size: int = 1000) -> int:
     rows = []
     for item in entries:
         if isinstance(item, AuditEntry):
-            # Already built by ``entry``; mask again in case a caller made one by hand.
+            # Already built by ``entry``; mask again in case a caller made one by hand (the
+            # masking is idempotent: a masked 1985-**-** stays as it is).
             item.object_repr = mask_text(item.object_repr)[:MAX_REPR]
             item.object_id = mask_text(item.object_id)[:40]
             item.message = mask_text(item.message)

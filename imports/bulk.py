@@ -128,9 +128,9 @@ def fast_insert(model, objs: Iterable) -> int:
     return insert_rows(model, fields, rows())
 
 
-def write_history(entries: Iterable[dict]) -> int:
-    """Write audit rows from keyword arguments of ``backend.audit.entry`` (masked there)."""
-    return fast_insert(AuditEntry, (audit.entry(kw.pop("action"), **kw) for kw in entries))
+def write_history(entries: Iterable[AuditEntry]) -> int:
+    """Write audit rows built by ``backend.audit.entry`` (masked there)."""
+    return fast_insert(AuditEntry, entries)
 
 
 def insert_history(proto: AuditEntry, items: Iterable[tuple[str, str, dict]]) -> int:

@@ -442,11 +442,10 @@ class Context:
             return None
         return teacher
 
-    def audit_entry(self, action, obj, changes: dict, *, parent=None) -> dict:
-        """Keyword arguments of ``audit.entry`` for ``audit.record_many`` (which masks them once;
-        it masks ready-made entries a second time, turning 1985-**-** into ****-**-**)."""
-        return {"action": action, "user": self.user, "obj": obj, "changes": changes, "source": "import",
-                "run_ref": self.run_ref, "username": self.username, "parent": parent}
+    def audit_entry(self, action, obj, changes: dict, *, parent=None):
+        """The history row of one record this run writes (``backend.audit.entry``: masked)."""
+        return audit.entry(action, user=self.user, obj=obj, changes=changes, source="import", run_ref=self.run_ref,
+                           username=self.username, parent=parent)
 
 
 def display(column_or_field, value) -> str:
