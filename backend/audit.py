@@ -35,6 +35,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 
+from django.core.files import File
 from django.db import DatabaseError, connections, models
 
 from workforce.identity import mask_birth_date, mask_id_number
@@ -99,8 +100,8 @@ def plain(value):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [plain(v) for v in value]
-    if hasattr(value, "name") and hasattr(value, "url"):  # a stored file
-        return str(getattr(value, "name", "") or "")
+    if isinstance(value, File):  # a stored or uploaded file: its name, never its URL
+        return str(value.name or "")
     return str(value)
 
 
