@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from . import audit
 from .admin_base import ScopedAdmin
@@ -18,7 +19,7 @@ class UserAdmin(BaseUserAdmin):
     list_select_related = ["district", "school"]
     raw_id_fields = ["school", "teacher"]
     fieldsets = BaseUserAdmin.fieldsets + (
-        ("角色与范围", {"fields": ["role", "district", "school", "teacher", "can_view_identity", "can_view_ethics"]}),
+        (_("角色与范围"), {"fields": ["role", "district", "school", "teacher", "can_view_identity", "can_view_ethics"]}),
     )
 
     def has_module_permission(self, request):

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
 from backend.admin_base import ScopedAdmin
 
@@ -12,11 +13,11 @@ from .models import ImportRun
 
 
 class AdminUploadForm(forms.Form):
-    file = forms.FileField(label="文件")
-    kind = forms.ChoiceField(label="类别", required=False,
-                             choices=[("", "自动识别（按表头）")] + [(k, KINDS[k].label) for k in KIND_ORDER])
-    school = forms.CharField(label="学校标识码", required=False, help_text="文件没有学校列时，教师导入到这所学校")
-    dry_run = forms.BooleanField(label="仅预览（不写入）", required=False, initial=True)
+    file = forms.FileField(label=_("文件"))
+    kind = forms.ChoiceField(label=_("类别"), required=False,
+                             choices=[("", _("自动识别（按表头）"))] + [(k, KINDS[k].label) for k in KIND_ORDER])
+    school = forms.CharField(label=_("学校标识码"), required=False, help_text=_("文件没有学校列时，教师导入到这所学校"))
+    dry_run = forms.BooleanField(label=_("仅预览（不写入）"), required=False, initial=True)
 
 
 @admin.register(ImportRun)
@@ -60,9 +61,10 @@ class ImportRunAdmin(ScopedAdmin):
                 messages.error(request, str(exc))
             else:
                 if report.committed:
-                    messages.success(request, f"已导入：新增 {report.new}，修改 {report.changed}，未变 {report.unchanged}。")
+                    messages.success(request, _("已导入：新增 %(new)s，修改 %(changed)s，未变 %(unchanged)s。") % {
+                        "new": report.new, "changed": report.changed, "unchanged": report.unchanged})
                     return redirect(reverse("admin:imports_importrun_change", args=[report.run_id]))
         return TemplateResponse(request, "admin/imports/importrun/upload.html", {
             **self.admin_site.each_context(request), "opts": self.model._meta, "form": form, "report": report,
-            "title": "上传导入",
+            "title": _("上传导入"),
         })

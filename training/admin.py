@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from backend.admin_base import CityOnlyAdmin, ScopedAdmin
 from backend.roles import Role
@@ -63,12 +64,12 @@ class CreditRecordAdmin(ScopedAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description="证明材料")
+    @admin.display(description=_("证明材料"))
     def evidence_link(self, obj):
         if not obj.evidence:
             return "—"
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>',
-                           reverse("training:evidence", args=[obj.pk]), obj.evidence_name or "查看")
+                           reverse("training:evidence", args=[obj.pk]), obj.evidence_name or _("查看"))
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.is_locked:
@@ -85,12 +86,12 @@ class CreditRecordAdmin(ScopedAdmin):
         for record in queryset.exclude(status=m.CreditRecord.Status.APPROVED):
             services.credit_delete(record=record, user=request.user, request=request)
         if locked:
-            self.message_user(request, f"{locked} 条已通过的记录已锁定，未删除。", messages.WARNING)
+            self.message_user(request, _("%(n)s 条已通过的记录已锁定，未删除。") % {"n": locked}, messages.WARNING)
 
     def delete_model(self, request, obj):
         services.credit_delete(record=obj, user=request.user, request=request)
 
-    @admin.action(description="通过所选培训记录")
+    @admin.action(description=_("通过所选培训记录"))
     def approve_selected(self, request, queryset):
         try:
             count = services.credit_bulk_approve(record_ids=queryset.values_list("pk", flat=True), user=request.user,
@@ -98,4 +99,4 @@ class CreditRecordAdmin(ScopedAdmin):
         except (ValidationError, PermissionDenied) as error:
             self.message_user(request, "；".join(getattr(error, "messages", [str(error)])), messages.ERROR)
         else:
-            self.message_user(request, f"已通过 {count} 条记录。", messages.SUCCESS)
+            self.message_user(request, _("已通过 %(n)s 条记录。") % {"n": count}, messages.SUCCESS)
