@@ -1424,41 +1424,46 @@ class TrainingHandler(SubRecordHandler):
         national = [(r, t) for r, t in pairs if not self.is_provider_list(r.sheet)]
         if provider_pairs:
             self.check_provider_list(provider_pairs, records)
-        seen = {}
-        for row, teacher in national:
-            vals = row.values
-            year, title = vals.get("training_year"), vals.get("programme")
-            if year is None or not title or vals.get("hours") is None:
-                continue
-            if year > ctx.today.year:
-                ctx.error(row, "training_year", year, "培训年度不能晚于今年")
-            key = (teacher.id_number, year, _key(title))
-            if key in seen:
-                ctx.error(row, "programme", title, f"与第 {seen[key].number} 行重复（同一教师、年度、项目）")
-            seen[key] = row
-            if row.bad:
-                continue
-            same = [r for r in records.get(teacher.pk, []) if r.year == year and _key(r.title) == _key(title)] if teacher.pk else []
-            wanted = {"level": vals["level"], "mode": vals["mode"], "hours": vals["hours"]}
-            if same:
-                record = same[0]
-                differs = [n for n, val in wanted.items() if getattr(record, n) != val]
-                if differs:
-                    ctx.error(row, "programme", title,
-                              f"系统中已有该项目的培训记录（{record.get_status_display()}，{display(None, record.hours)}学时），"
-                              f"导入不能修改已登记的记录")
-                else:
-                    self.count(row, "unchanged")
-                continue
-            self.new.append(CreditRecord(
-                teacher=teacher, title=title, provider=vals.get("provider") or "", level=vals["level"],
-                mode=vals["mode"], hours=vals["hours"], credits=vals.get("credits"), year=year,
-                status=CreditRecord.Status.APPROVED, source=CreditRecord.Source.IMPORT,
-                decided_by=ctx.user if ctx.user is not None and ctx.user.pk else None, decided_at=timezone.now(),
-                decision_reason="人事导入，视同认定",
-                created_by=ctx.user if ctx.user is not None and ctx.user.pk else None,
-            ))
-            self.count(row, "new")
+        self.national = self.check_national(national)
+
+    # model field of a 国内培训 row → the column a refusal is reported in
+    TRAINING_COLUMNS = {"title": "programme", "year": "training_year", "level": "level", "mode": "mode",
+                        "hours": "hours", "credits": "credits", "provider": "provider", "teacher": "id_number"}
+
+    def service_rows(self, national) -> list[dict]:
+        return [{"teacher": teacher, "title": row.values["programme"], "level": row.values["level"],
+                 "mode": row.values["mode"], "hours": row.values["hours"], "year": row.values["training_year"],
+                 "provider": row.values.get("provider") or "", "credits": row.values.get("credits")}
+                for row, teacher in national]
+
+    def check_national(self, pairs):
+        """National-sheet rows are judged by ``training.services.credit_import_rows`` — the
+        training pages' own rules (duplicates, scope, validation) — in its ``dry_run`` here and
+        for real in ``write``."""
+        from training.services import credit_import_rows
+
+        ctx = self.ctx
+        national = [(row, teacher) for row, teacher in pairs
+                    if not row.bad and row.values.get("training_year") is not None and row.values.get("programme")
+                    and row.values.get("hours") is not None and row.values.get("level") and row.values.get("mode")]
+        if not national:
+            return []
+        result = credit_import_rows(rows=self.service_rows(national), user=ctx.user, run_ref=ctx.run_ref, dry_run=True)
+        fields = result["error_fields"]
+        refused = [(i, fields.get(i, "title"), message) for i, message in result["errors"]]
+        refused += [(i, "title", message) for i, message in result["duplicates"]]
+        for index, field_name, message in sorted(refused):
+            row, _teacher = national[index]
+            key = self.TRAINING_COLUMNS.get(field_name, "programme")
+            first = result["duplicate_of"].get(index)
+            if first is not None:
+                message = f"与第 {national[first][0].number} 行重复（同一教师、年度、项目）"
+            ctx.error(row, key, row.values.get(key), message)
+        for index in result["unchanged"]:
+            self.count(national[index][0], "unchanged")
+        for index in result["new"]:
+            self.count(national[index][0], "new")
+        return [national[index] for index in result["new"]]
 
     def check_provider_list(self, pairs, records):
         from training.models import CreditRecord, Programme
@@ -1507,19 +1512,14 @@ class TrainingHandler(SubRecordHandler):
                 self.count(row, "changed")
 
     def write(self):
-        from training.models import CreditDecision
-        from training.services import provider_list_credit
+        from training.services import credit_import_rows, provider_list_credit
 
         ctx = self.ctx
-        if self.new:
-            created = self.model.objects.bulk_create(self.new)
-            user = ctx.user if ctx.user is not None and ctx.user.pk else None
-            CreditDecision.objects.bulk_create([
-                CreditDecision(record=r, status=r.status, reason=r.decision_reason, decided_by=user) for r in created])
-            write_history(ctx.audit_entry(audit.CREATE, r, {
-                "title": {"label": "项目名称", "new": r.title}, "year": {"label": "培训年度", "new": r.year},
-                "hours": {"label": "培训获得学时", "new": str(r.hours)}, "status": {"label": "状态", "new": "已通过"},
-            }, parent=r.teacher) for r in created)
+        if self.national:
+            result = credit_import_rows(rows=self.service_rows(self.national), user=ctx.user, run_ref=ctx.run_ref)
+            if result["errors"] or result["duplicates"] or result["created"] != len(self.national):
+                # the records changed between the check and now: nothing of this import is written
+                raise IntegrityError("training records changed during the import")
         for (programme_id, hours), teachers in getattr(self, "provider_groups", {}).items():
             provider_list_credit(programme=self.provider_programmes[programme_id], teachers=teachers, user=ctx.user,
                                  hours=hours, run_ref=ctx.run_ref)

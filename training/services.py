@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from backend import audit
 from backend.roles import Role
 from backend.scoping import scope_for
-from workforce.models import Teacher
+from workforce.models import School, Teacher
 
 from . import rules
 from .evidence import check_evidence
@@ -362,61 +362,108 @@ def provider_list_credit(*, programme: Programme, teachers: Iterable[Teacher], u
             "unchanged": len(existing) - len(to_approve), "refused": refused}
 
 
-@transaction.atomic
-def credit_import_rows(*, rows: list[dict], user, run_ref: str = "") -> dict:
-    """HR imports rows of the national 国内培训 sheet: they count as approved (issue 5, 3).
+IMPORT_FIELDS = ("title", "provider", "level", "mode", "hours", "year", "start", "end", "credits")
 
-    Each row: ``teacher`` (Teacher), ``title``, ``level``, ``mode``, ``hours``, ``year`` and
-    optionally ``provider``, ``credits``, ``start``, ``end``. Teachers outside the user's
-    scope, invalid rows and duplicates (the same title and 培训年度 already recorded, or twice
-    in the file) are reported by row index and not written; the rest are written with
-    ``bulk_create`` and one decision each — a fixed number of queries for the whole file.
-    Returns {"created": int, "errors": [(index, message)], "duplicates": [(index, message)]}.
+
+@transaction.atomic
+def credit_import_rows(*, rows: list[dict], user, run_ref: str = "", dry_run: bool = False) -> dict:
+    """HR imports rows of the national 国内培训 sheet: they count as approved (issue 5, 3). The one
+    implementation: the import pipeline (``imports.services``) calls it for its preview
+    (``dry_run``) and its commit, so a rule cannot differ between the training pages and the import.
+
+    Each row: ``teacher`` (Teacher; unsaved when the same import creates the teacher — then only
+    its school's scope is checked and it has no records yet), ``title``, ``level``, ``mode``,
+    ``hours``, ``year`` and optionally ``provider``, ``credits``, ``start``, ``end``. ``user`` None
+    is the command line run by an operator (city-wide). Reported by row index and not written:
+    teachers outside the user's scope and invalid rows (``errors``, with ``error_fields``: index →
+    the field at fault), the same title (spaces and case ignored) and 培训年度 already recorded
+    or twice in the file (``duplicates``); a row equal to an approved record already there
+    (same level, mode and hours: the same file imported again) is ``unchanged``. The rest are
+    written (unless ``dry_run``) with one INSERT per 1,000 rows, one decision each and one
+    audit row each — a fixed number of queries for the whole file.
+    Returns {"created", "new": [index], "unchanged": [index], "errors": [(index, message)],
+    "error_fields": {index: field}, "duplicates": [(index, message)], "duplicate_of": {index: the
+    earlier index of a duplicate within the rows}}.
     """
-    if not (user.is_superuser or user.role in {Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR}):
+    if user is not None and not (user.is_superuser or user.role in {Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR}):
         raise PermissionDenied(_("只有人事部门可以导入培训记录。"))
-    teacher_ids = {row["teacher"].pk for row in rows if row.get("teacher") is not None}
-    in_scope = set(Teacher.objects.for_scope(scope_for(user)).filter(pk__in=teacher_ids).values_list("pk", flat=True))
-    seen = {
-        (teacher_id, _norm_title(title), year)
-        for teacher_id, title, year in CreditRecord.objects.filter(teacher_id__in=in_scope)
-        .exclude(status=Status.REJECTED).values_list("teacher_id", "title", "year")
-    }
+    scope = scope_for(user) if user is not None else None
+    saved = {row["teacher"].pk for row in rows if row.get("teacher") is not None and row["teacher"].pk}
+    unsaved_schools = {row["teacher"].school_id for row in rows
+                       if row.get("teacher") is not None and not row["teacher"].pk and row["teacher"].school_id}
+    if scope is None:
+        in_scope, schools_in_scope = saved, unsaved_schools
+    else:
+        in_scope = set(Teacher.objects.for_scope(scope).filter(pk__in=saved).values_list("pk", flat=True))
+        schools_in_scope = set(School.objects.for_scope(scope).filter(pk__in=unsaved_schools)
+                               .values_list("pk", flat=True)) if unsaved_schools else set()
+    existing = {}
+    for record in (CreditRecord.objects.filter(teacher_id__in=in_scope).exclude(status=Status.REJECTED)
+                   .only("teacher_id", "title", "year", "status", "level", "mode", "hours")):
+        existing.setdefault((record.teacher_id, _norm_title(record.title), record.year), record)
     now, reason = timezone.now(), _("人事导入，视同认定")
-    new, errors, duplicates = [], [], []
+    this_year = timezone.localdate().year
+    decider = user if user is not None and user.pk else None
+    new, report = [], {"created": 0, "new": [], "unchanged": [], "errors": [], "error_fields": {}, "duplicates": [],
+                       "duplicate_of": {}}
+    seen: dict[tuple, int] = {}
+
+    def refuse(index, field, message):
+        report["errors"].append((index, message))
+        report["error_fields"][index] = field
+
     for index, row in enumerate(rows):
         teacher = row.get("teacher")
-        if teacher is None or teacher.pk not in in_scope:
-            errors.append((index, _("教师不在您的管理范围内。")))
+        if teacher is None or not (teacher.pk in in_scope if teacher.pk else teacher.school_id in schools_in_scope):
+            refuse(index, "teacher", _("教师不在您的管理范围内。"))
             continue
         year = rules.derived_year(year=row.get("year"), start=row.get("start"), end=row.get("end"))
-        key = (teacher.pk, _norm_title(row.get("title", "")), year)
+        if year is not None and year > this_year:
+            refuse(index, "year", _("培训年度不能晚于今年"))
+            continue
+        key = (teacher.pk or id(teacher), _norm_title(row.get("title", "")), year)
         if key in seen:
-            duplicates.append((index, _("%(year)s 年度已有同名培训记录。") % {"year": year}))
+            report["duplicates"].append((index, _("与第 %(n)s 条重复（同一教师、年度、项目）。") % {"n": seen[key] + 1}))
+            report["duplicate_of"][index] = seen[key]
+            continue
+        seen[key] = index
+        same = existing.get(key) if teacher.pk else None
+        if same is not None:
+            if same.status == Status.APPROVED and (same.level, same.mode, same.hours) == (
+                    row.get("level"), row.get("mode"), row.get("hours")):
+                report["unchanged"].append(index)
+            else:
+                report["duplicates"].append((index, _("%(year)s 年度已有同名培训记录（%(status)s，%(hours)s学时），"
+                                                      "导入不能修改已登记的记录。") % {
+                    "year": year, "status": same.get_status_display(), "hours": same.hours}))
             continue
         record = CreditRecord(
             teacher=teacher, title=row.get("title", ""), provider=row.get("provider", "") or "",
             level=row.get("level", ""), mode=row.get("mode", ""), hours=row.get("hours"), year=year,
             start=row.get("start"), end=row.get("end"), credits=row.get("credits"), status=Status.APPROVED,
-            source=Source.IMPORT, decided_by=user, decided_at=now, decision_reason=reason, created_by=user,
+            source=Source.IMPORT, decided_by=decider, decided_at=now, decision_reason=reason, created_by=decider,
         )
         try:
-            record.full_clean(exclude=["teacher", "programme", "evidence", "decided_by", "created_by"],
-                              validate_constraints=False)
             if year is None:
                 raise ValidationError({"year": _("请填写培训年度或培训日期。")})
+            record.clean_fields(exclude=["teacher", "programme", "evidence", "decided_by", "created_by",
+                                         "decided_at", "decision_reason", "status", "source", "evidence_name"])
+            record.clean()
         except ValidationError as error:
-            errors.append((index, "；".join(f"{CreditRecord._meta.get_field(k).verbose_name if k != '__all__' else ''}"
-                                           f"{'：' if k != '__all__' else ''}{'，'.join(v)}"
-                                           for k, v in error.message_dict.items())))
+            fields = list(error.message_dict)
+            refuse(index, fields[0], "；".join(
+                f"{CreditRecord._meta.get_field(k).verbose_name if k != '__all__' else ''}"
+                f"{'：' if k != '__all__' else ''}{'，'.join(v)}" for k, v in error.message_dict.items()))
             continue
-        seen.add(key)
+        report["new"].append(index)
         new.append(record)
+    if dry_run or not new:
+        return report
     created = CreditRecord.objects.bulk_create(new, batch_size=1000)
-    if created and not all(r.pk for r in created):  # pragma: no cover - backends without RETURNING
+    if not all(r.pk for r in created):  # pragma: no cover - backends without RETURNING
         raise RuntimeError("bulk_create returned no ids")
     CreditDecision.objects.bulk_create(
-        [CreditDecision(record_id=r.pk, status=Status.APPROVED, reason=reason, decided_by=user) for r in created],
+        [CreditDecision(record_id=r.pk, status=Status.APPROVED, reason=reason, decided_by=decider) for r in created],
         batch_size=1000,
     )
     audit.record_many(
@@ -424,4 +471,5 @@ def credit_import_rows(*, rows: list[dict], user, run_ref: str = "") -> dict:
                     message="导入国内培训记录（视同认定）")
         for r in created
     )
-    return {"created": len(created), "errors": errors, "duplicates": duplicates}
+    report["created"] = len(created)
+    return report

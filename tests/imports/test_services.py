@@ -446,3 +446,35 @@ def test_xml_entity_file_is_refused_and_nothing_written(world, tmp_path):
     report = run(bad, world.users.city)
     assert report.unreadable and "DOCTYPE/ENTITY" in report.message
     assert Teacher.objects.count() == 3
+
+
+def test_training_rows_follow_the_training_service_rules(world, tmp_path):
+    """One implementation (training.services.credit_import_rows): duplicates in the file name
+    the Excel row, a recorded training with other hours is refused, a future year is refused,
+    and a teacher created by the same file gets their training."""
+    teachers = roster(world.s1, 1)
+    headers = ["姓名", "身份证件号", "培训年度", "培训类别", "项目名称", "培训方式", "培训获得学时"]
+    training = [headers,
+                ["张三", world.t1.id_number, 2024, "省级", "新课标 培训", "短期面授", 24],
+                ["张三", world.t1.id_number, 2024, "省级", "新课标培训", "短期面授", 24],
+                ["张三", world.t1.id_number, 2090, "省级", "未来培训", "短期面授", 8],
+                [teachers[1][2], teachers[1][4], 2024, "市级", "班主任培训", "网络研修", 12]]
+    path = write_xlsx(tmp_path / "t.xlsx", {"花名册": teachers, "国内培训": training})
+    report = run(path, world.users.school)
+    got = [(e.row, e.column, e.message) for e in report.errors]
+    assert got == [(3, "项目名称", "与第 2 行重复（同一教师、年度、项目）"), (4, "培训年度", "培训年度不能晚于今年")]
+    assert not CreditRecord.objects.exists()
+
+    del training[2:4]
+    report = run(write_xlsx(tmp_path / "t2.xlsx", {"花名册": teachers, "国内培训": training}), world.users.school)
+    assert report.committed and report.new == 3, report.errors
+    created = Teacher.objects.get(id_number=teachers[1][4])
+    assert CreditRecord.objects.get(teacher=created).status == CreditRecord.Status.APPROVED
+    assert AuditEntry.objects.filter(action="import", object_type="training.creditrecord",
+                                     run_ref=str(report.run_id)).count() == 2
+
+    training[1][6] = 30  # the same training again, other hours: the import may not change it
+    report = run(write_xlsx(tmp_path / "t3.xlsx", {"国内培训": training}), None)
+    assert [(e.row, e.column) for e in report.errors] == [(2, "项目名称")] and "导入不能修改" in report.errors[0].message
+    training[1][6] = 24
+    assert run(write_xlsx(tmp_path / "t4.xlsx", {"国内培训": training}), None).unchanged == 2

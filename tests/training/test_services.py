@@ -11,6 +11,7 @@ from backend.models import AuditEntry
 from tests.factories import TeacherFactory
 from training import services
 from training.models import CreditDecision, CreditRecord, Programme, ProgrammeEnrolment
+from workforce.models import Teacher
 
 from .helpers import JPEG, PDF, PNG, log, upload
 
@@ -298,3 +299,21 @@ def test_bulk_paths_write_one_audit_row_per_record(world):
     imported = AuditEntry.objects.filter(action=AuditEntry.Action.IMPORT, run_ref="run-9", source="import")
     assert sorted(imported.values_list("object_id", flat=True)) == sorted(
         str(pk) for pk in CreditRecord.objects.filter(source=CreditRecord.Source.IMPORT).values_list("pk", flat=True))
+
+
+def test_import_rows_dry_run_unchanged_and_the_command_line(world):
+    rows = [{"teacher": world.t1, "title": "国培", "level": "national", "mode": "online", "hours": D(5), "year": 2022}]
+    preview = services.credit_import_rows(rows=rows, user=None, dry_run=True)
+    assert (preview["new"], preview["created"]) == ([0], 0) and not CreditRecord.objects.exists()
+    assert services.credit_import_rows(rows=rows, user=None)["created"] == 1  # the operator's command line
+    again = services.credit_import_rows(rows=rows, user=world.users.school, dry_run=True)
+    assert (again["unchanged"], again["duplicates"]) == ([0], [])
+    other = [{**rows[0], "hours": D(6)}]
+    assert [i for i, _m in services.credit_import_rows(rows=other, user=world.users.school)["duplicates"]] == [0]
+
+
+def test_import_rows_for_a_teacher_the_same_import_creates(world):
+    new = Teacher(name="新教师", id_number="x", school=world.s2)  # unsaved: scope by its school
+    rows = [{"teacher": new, "title": "岗前培训", "level": "city", "mode": "online", "hours": D(8), "year": 2024}]
+    assert services.credit_import_rows(rows=rows, user=world.users.district, dry_run=True)["error_fields"] == {0: "teacher"}
+    assert services.credit_import_rows(rows=rows, user=world.users.city, dry_run=True)["new"] == [0]
