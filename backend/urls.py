@@ -3,13 +3,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from . import security_views, views
 from .security import AdminLoginForm, LoginForm
 
-admin.site.site_header = "连云港市教师队伍管理系统"
-admin.site.site_title = "教师队伍管理"
-admin.site.index_title = "数据管理"
+admin.site.site_header = _("连云港市教师队伍管理系统")
+admin.site.site_title = _("教师队伍管理")
+admin.site.index_title = _("数据管理")
 admin.site.login_form = AdminLoginForm  # says when a name is locked (issue 7)
 
 urlpatterns = [

@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from .scoping import scope_for
 
@@ -7,14 +8,14 @@ from .scoping import scope_for
 def scope_label(user) -> str:
     scope = scope_for(user)
     if scope.kind == "city":
-        return "全市"
+        return _("全市")
     if scope.kind == "district":
         return str(user.district)
     if scope.kind == "school":
         return str(user.school)
     if scope.kind == "self":
-        return "本人"
-    return "无"
+        return _("本人")
+    return _("无")
 
 
 @login_required
