@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from backend import audit
-from backend.roles import Role, can_see_ethics, can_see_identity, is_hr
+from backend.roles import Role, can_see_ethics, is_hr
 from backend.scoping import Scope, scope_for
 from backend.spreadsheets import escape_cell
 
@@ -112,7 +112,8 @@ def _error_text(exc: ValidationError, user) -> list[str]:
 
 
 def _id_display(teacher, user) -> str:
-    return teacher.id_number if can_see_identity(user) else teacher.masked_id_number
+    """Masked for everyone on pages and exports (issue 7); revealing one is /accounts/reveal/, with a reason."""
+    return teacher.masked_id_number
 
 
 def xlsx_response(request, filename: str, title: str, sheets: list[tuple[str, list[str], list[list]]]) -> HttpResponse:

@@ -139,10 +139,11 @@ def test_school_page_lists_the_teachers_behind_each_figure_with_masked_ids(clien
     assert world.t1.masked_id_number in page
 
 
-def test_school_page_shows_full_ids_to_hr_with_the_right(client, world):
-    login(client, world.users.city)  # can_view_identity
+def test_school_page_masks_ids_even_for_hr_with_the_right_and_offers_a_reveal(client, world):
+    login(client, world.users.city)  # can_view_identity: reveals one at a time, with a reason
     page = client.get(f"/workforce/dashboard/school/{world.s1.code}/?on={ON}").content.decode()
-    assert world.t1.id_number in page
+    assert world.t1.id_number not in page
+    assert f"/accounts/reveal/{world.t1.pk}/" in page
 
 
 def test_filters_narrow_the_figures(client, world):
