@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from .roles import Role
 
@@ -28,7 +28,7 @@ class User(AbstractUser):
 
     class Meta:
         verbose_name = _("用户")
-        verbose_name_plural = _("用户")
+        verbose_name_plural = pgettext_lazy("plural", "用户")
         constraints = [
             models.CheckConstraint(
                 name="user_scope_matches_role",
@@ -94,7 +94,7 @@ class AuditEntry(models.Model):
 
     class Meta:
         verbose_name = _("审计日志")
-        verbose_name_plural = _("审计日志")
+        verbose_name_plural = pgettext_lazy("plural", "审计日志")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id", "-at"], name="audit_object_idx")]
 
@@ -123,7 +123,7 @@ class LoginThrottle(models.Model):
 
     class Meta:
         verbose_name = _("登录失败记录")
-        verbose_name_plural = _("登录失败记录")
+        verbose_name_plural = pgettext_lazy("plural", "登录失败记录")
 
     def __str__(self) -> str:
         return f"{self.username}: {self.failures}"

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from workforce import choices as c
 from workforce.models import District, ScopedQuerySet, Teacher
@@ -25,7 +25,7 @@ class TrainingCycle(models.Model):
 
     class Meta:
         verbose_name = _("培训周期")
-        verbose_name_plural = _("培训周期")
+        verbose_name_plural = pgettext_lazy("plural", "培训周期")
         ordering = ["start"]
         constraints = [
             models.CheckConstraint(name="cycle_end_after_start", condition=Q(end__gt=F("start")),
@@ -48,7 +48,7 @@ class TrainingCap(models.Model):
 
     class Meta:
         verbose_name = _("学时上限")
-        verbose_name_plural = _("学时上限")
+        verbose_name_plural = pgettext_lazy("plural", "学时上限")
         constraints = [
             models.CheckConstraint(name="cap_level_or_mode", condition=~Q(level="", mode=""),
                                    violation_error_message=_("须指定培训类别或培训方式。")),
@@ -94,7 +94,7 @@ class Programme(models.Model):
 
     class Meta:
         verbose_name = _("培训项目")
-        verbose_name_plural = _("培训项目")
+        verbose_name_plural = pgettext_lazy("plural", "培训项目")
         ordering = ["-start", "name"]
         constraints = [
             models.CheckConstraint(name="programme_end_after_start",
@@ -120,7 +120,7 @@ class ProgrammeEnrolment(models.Model):
 
     class Meta:
         verbose_name = _("选学报名")
-        verbose_name_plural = _("选学报名")
+        verbose_name_plural = pgettext_lazy("plural", "选学报名")
         constraints = [models.UniqueConstraint(fields=["programme", "teacher"], name="enrolment_once")]
 
     def __str__(self) -> str:
@@ -208,7 +208,7 @@ class CreditRecord(models.Model):
 
     class Meta:
         verbose_name = _("培训记录")
-        verbose_name_plural = _("培训记录")
+        verbose_name_plural = pgettext_lazy("plural", "培训记录")
         ordering = ["-year", "-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -252,7 +252,7 @@ class CreditDecision(models.Model):
 
     class Meta:
         verbose_name = _("审核记录")
-        verbose_name_plural = _("审核记录")
+        verbose_name_plural = pgettext_lazy("plural", "审核记录")
         ordering = ["-decided_at"]
 
     def __str__(self) -> str:

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from backend.scoping import scope_for
 
@@ -74,7 +74,7 @@ class District(models.Model):
 
     class Meta:
         verbose_name = _("区县")
-        verbose_name_plural = _("区县")
+        verbose_name_plural = pgettext_lazy("plural", "区县")
         ordering = ["order", "code"]
 
     def __str__(self) -> str:
@@ -117,7 +117,7 @@ class School(TimeStamped):
 
     class Meta:
         verbose_name = _("学校")
-        verbose_name_plural = _("学校")
+        verbose_name_plural = pgettext_lazy("plural", "学校")
         ordering = ["district__order", "code"]
         constraints = [
             models.CheckConstraint(
@@ -150,7 +150,7 @@ class Enrolment(models.Model):
 
     class Meta:
         verbose_name = _("在校生")
-        verbose_name_plural = _("在校生")
+        verbose_name_plural = pgettext_lazy("plural", "在校生")
         constraints = [
             models.UniqueConstraint(fields=["school", "school_year", "stage"], name="enrolment_unique"),
             models.CheckConstraint(name="enrolment_year_range", condition=Q(school_year__gte=2000, school_year__lte=2100)),
@@ -299,7 +299,7 @@ class Teacher(TimeStamped):
 
     class Meta:
         verbose_name = _("教师")
-        verbose_name_plural = _("教师")
+        verbose_name_plural = pgettext_lazy("plural", "教师")
         ordering = ["school_id", "name"]
         constraints = [
             models.CheckConstraint(
@@ -382,7 +382,7 @@ class EducationRecord(TeacherChild):
 
     class Meta:
         verbose_name = _("学习经历")
-        verbose_name_plural = _("学习经历")
+        verbose_name_plural = pgettext_lazy("plural", "学习经历")
         constraints = [
             models.CheckConstraint(
                 name="education_end_after_start",
@@ -404,7 +404,7 @@ class TitleAppointment(TeacherChild):
 
     class Meta:
         verbose_name = _("专业技术职务")
-        verbose_name_plural = _("专业技术职务")
+        verbose_name_plural = pgettext_lazy("plural", "专业技术职务")
         constraints = [
             models.CheckConstraint(
                 name="title_end_after_start",
@@ -427,7 +427,7 @@ class ExchangeType(models.Model):
 
     class Meta:
         verbose_name = _("交流轮岗类型")
-        verbose_name_plural = _("交流轮岗类型")
+        verbose_name_plural = pgettext_lazy("plural", "交流轮岗类型")
         ordering = ["order", "name"]
 
     def __str__(self) -> str:
@@ -457,7 +457,7 @@ class Exchange(TeacherChild):
 
     class Meta:
         verbose_name = _("交流轮岗")
-        verbose_name_plural = _("交流轮岗")
+        verbose_name_plural = pgettext_lazy("plural", "交流轮岗")
         ordering = ["-start"]
         constraints = [
             models.CheckConstraint(
@@ -490,7 +490,7 @@ class HonourType(models.Model):
 
     class Meta:
         verbose_name = _("荣誉类型")
-        verbose_name_plural = _("荣誉类型")
+        verbose_name_plural = pgettext_lazy("plural", "荣誉类型")
         ordering = ["level", "name"]
 
     def __str__(self) -> str:
@@ -534,7 +534,7 @@ class Award(models.Model):
 
     class Meta:
         verbose_name = _("荣誉授予")
-        verbose_name_plural = _("荣誉授予")
+        verbose_name_plural = pgettext_lazy("plural", "荣誉授予")
         ordering = ["-awarded_on"]
         constraints = [
             models.CheckConstraint(
@@ -566,7 +566,7 @@ class EthicsSeverity(models.Model):
 
     class Meta:
         verbose_name = _("师德失范处理等级")
-        verbose_name_plural = _("师德失范处理等级")
+        verbose_name_plural = pgettext_lazy("plural", "师德失范处理等级")
         ordering = ["order"]
 
     def __str__(self) -> str:
@@ -594,7 +594,7 @@ class EthicsCase(TeacherChild):
 
     class Meta:
         verbose_name = _("师德失范案件")
-        verbose_name_plural = _("师德失范案件")
+        verbose_name_plural = pgettext_lazy("plural", "师德失范案件")
         ordering = ["-decided_on"]
         permissions = [("view_ethics", "可查看师德档案")]
         constraints = [
@@ -630,7 +630,7 @@ class Nomination(TeacherChild):
 
     class Meta:
         verbose_name = _("荣誉推荐")
-        verbose_name_plural = _("荣誉推荐")
+        verbose_name_plural = pgettext_lazy("plural", "荣誉推荐")
         ordering = ["-nominated_on"]
         constraints = [
             models.UniqueConstraint(fields=["honour_type", "teacher", "round_year"], name="nomination_once_a_round"),
@@ -659,7 +659,7 @@ class StaffingStandard(models.Model):
 
     class Meta:
         verbose_name = _("编制标准")
-        verbose_name_plural = _("编制标准")
+        verbose_name_plural = pgettext_lazy("plural", "编制标准")
         constraints = [
             models.CheckConstraint(
                 name="standard_has_basis", condition=Q(pupils_per_post__isnull=False) | Q(posts_per_class__isnull=False),
@@ -688,7 +688,7 @@ class SchoolQuota(models.Model):
 
     class Meta:
         verbose_name = _("核定编制")
-        verbose_name_plural = _("核定编制")
+        verbose_name_plural = pgettext_lazy("plural", "核定编制")
         constraints = [models.UniqueConstraint(fields=["school", "school_year"], name="quota_unique")]
 
     def __str__(self) -> str:
@@ -704,7 +704,7 @@ class QuotaPool(models.Model):
 
     class Meta:
         verbose_name = _("周转编制池")
-        verbose_name_plural = _("周转编制池")
+        verbose_name_plural = pgettext_lazy("plural", "周转编制池")
 
     def __str__(self) -> str:
         return f"{school_year_label(self.school_year)}：{self.posts}"
@@ -734,7 +734,7 @@ class PlanIndicator(models.Model):
 
     class Meta:
         verbose_name = _("规划指标")
-        verbose_name_plural = _("规划指标")
+        verbose_name_plural = pgettext_lazy("plural", "规划指标")
         ordering = ["plan", "table", "order"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "code"], name="indicator_code_unique"),
@@ -759,7 +759,7 @@ class RuleSetting(models.Model):
 
     class Meta:
         verbose_name = _("规则参数")
-        verbose_name_plural = _("规则参数")
+        verbose_name_plural = pgettext_lazy("plural", "规则参数")
         ordering = ["key"]
 
     def __str__(self) -> str:
@@ -787,7 +787,7 @@ class MeasureSnapshot(models.Model):
 
     class Meta:
         verbose_name = _("指标快照")
-        verbose_name_plural = _("指标快照")
+        verbose_name_plural = pgettext_lazy("plural", "指标快照")
         ordering = ["scope_kind", "scope_key", "on"]
         constraints = [models.UniqueConstraint(fields=["scope_kind", "scope_key", "on"], name="snapshot_unique")]
 
@@ -818,7 +818,7 @@ class QuotaProposal(models.Model):
 
     class Meta:
         verbose_name = _("编制调剂方案")
-        verbose_name_plural = _("编制调剂方案")
+        verbose_name_plural = pgettext_lazy("plural", "编制调剂方案")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -840,7 +840,7 @@ class QuotaProposalLine(models.Model):
 
     class Meta:
         verbose_name = _("调剂明细")
-        verbose_name_plural = _("调剂明细")
+        verbose_name_plural = pgettext_lazy("plural", "调剂明细")
         constraints = [
             models.CheckConstraint(
                 name="proposal_line_not_above_shortage", condition=Q(allocated__lte=F("shortage")) | Q(is_donor=True),
