@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass
+from operator import mul
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -27,6 +28,14 @@ class ResidentId:
 
 def normalise_id_number(raw: object) -> str:
     """Full-width digits and letters to ASCII, spaces and dashes removed, ``x`` upper-cased."""
+    if type(raw) is str and raw.isascii() and raw.isalnum():
+        # Fast path, the usual cell (``320702199001011234``): plain ASCII letters and digits
+        # are left alone by NFKC and by the filter below, so only the upper-casing remains.
+        return raw.upper()
+    return _normalise_slow(raw)
+
+
+def _normalise_slow(raw: object) -> str:
     if raw is None:
         return ""
     text = unicodedata.normalize("NFKC", str(raw))
@@ -34,14 +43,24 @@ def normalise_id_number(raw: object) -> str:
     return text.upper()
 
 
+_ASCII_ZERO_WEIGHT = ord("0") * sum(WEIGHTS)
+
+
 def check_digit(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS))
+    if len(first17) == 17 and first17.isascii():
+        # Same sum on the character codes (one C-level pass), minus what the "0"s add.
+        total = sum(map(mul, first17.encode(), WEIGHTS)) - _ASCII_ZERO_WEIGHT
+    else:  # other Unicode digits (int() reads them): kept for identical results
+        total = sum(int(d) * w for d, w in zip(first17, WEIGHTS))
     return CHECK_CHARS[total % 11]
 
 
 def parse_id_number(raw: object) -> ResidentId:
     """Validate an 18-character resident ID and read its birth date and sex."""
-    number = normalise_id_number(raw)
+    return _parse_normalised(normalise_id_number(raw))
+
+
+def _parse_normalised(number: str) -> ResidentId:
     if not number:
         raise IdNumberError("身份证件号为空")
     if len(number) != 18:

@@ -94,3 +94,35 @@ def test_normalise_never_raises_and_parse_only_raises_id_errors(text):
         parse_id_number(text)
     except IdNumberError:
         pass
+
+
+# The fast path (plain ASCII letters and digits skip NFKC and the character filter) must give
+# exactly what the full normalisation gives: same number, same parse, same error message.
+id_like = st.text(
+    alphabet=st.sampled_from(list("0123456789xX") + ["Ｘ", "１", "９", " ", "-", "\u3000", "'", "a", "é", "Ⅻ", "²", "٣"]),
+    min_size=0, max_size=20,
+)
+
+
+def _outcome(parse, raw):
+    try:
+        return parse(raw)
+    except IdNumberError as error:
+        return ("error", str(error))
+
+
+@given(st.one_of(id_like, st.text(max_size=20), st.builds(
+    make_id_number, st.sampled_from(["320706", "110105"]), birth_dates, st.integers(0, 499), st.sampled_from(["1", "2"]),
+)))
+def test_fast_and_slow_normalisation_agree(raw):
+    from workforce.identity import _normalise_slow, _parse_normalised
+
+    assert normalise_id_number(raw) == _normalise_slow(raw)
+    for variant in (raw, raw.lower()):
+        assert _outcome(parse_id_number, variant) == _outcome(lambda r: _parse_normalised(_normalise_slow(r)), variant)
+
+
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_check_digit_on_character_codes_agrees_with_the_weighted_sum(first17):
+    expected = "10X98765432"[sum(int(d) * w for d, w in zip(first17, (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2))) % 11]
+    assert check_digit(first17) == expected
