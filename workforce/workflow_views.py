@@ -18,7 +18,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from backend import audit
@@ -581,10 +581,11 @@ def _quota_context(request):
 
 
 # Lazy: the page shows them in the user's language, the .xlsx download in Chinese (backend.i18n).
-QUOTA_HEADERS = [_lazy("标准编制"), _lazy("核定编制"), _lazy("实有在编"), _lazy("缺编（标准−核定）"),
-                 _lazy("超编（核定−标准）"), _lazy("空编（核定−在编）")]
-QUOTA_SUM_HEADERS = [_lazy("标准编制"), _lazy("核定编制"), _lazy("实有在编"), _lazy("缺编合计（各校缺编之和）"),
-                     _lazy("超编合计（各校超编之和）"), _lazy("净缺编（Σ标准−Σ核定，负数为净超编）"), _lazy("空编（核定−在编）")]
+QUOTA_HEADERS = [gettext_lazy("标准编制"), gettext_lazy("核定编制"), gettext_lazy("实有在编"),
+                 gettext_lazy("缺编（标准−核定）"), gettext_lazy("超编（核定−标准）"), gettext_lazy("空编（核定−在编）")]
+QUOTA_SUM_HEADERS = [gettext_lazy("标准编制"), gettext_lazy("核定编制"), gettext_lazy("实有在编"),
+                     gettext_lazy("缺编合计（各校缺编之和）"), gettext_lazy("超编合计（各校超编之和）"),
+                     gettext_lazy("净缺编（Σ标准−Σ核定，负数为净超编）"), gettext_lazy("空编（核定−在编）")]
 
 
 def _quota_numbers(row) -> list:
