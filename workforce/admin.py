@@ -131,6 +131,11 @@ class TeacherAdmin(ScopedAdmin):
         fields = list(super().get_list_display(request))
         return fields + ["reveal_link"] if can_see_identity(request.user) else fields
 
+    def get_list_filter(self, request):
+        """The district filter only means something to city-wide users."""
+        filters = list(super().get_list_filter(request))
+        return filters if request.user.scope.is_city else [f for f in filters if f != "school__district"]
+
     def get_fieldsets(self, request, obj=None):
         """On an existing record the ID and birth date are shown masked to everyone (revealing
         needs a stated reason: /accounts/reveal/); a correction is typed into 更正身份证件号."""
