@@ -15,6 +15,7 @@ enrolment  在校生、班级数                                  学校 × 学�
 teachers   教职工基础信息 (national, 幼儿园/中职 variants) 身份证件号
            and flat 花名册 with 学校 and 学段 columns
 education  学习经历                                        教师 × 学历 × 毕业年月
+titles     专业技术职务                                    教师 × 职务 × 聘任年月
 rotations  交流轮岗                                        教师 × 开始年月
 honours    荣誉                                            教师 × 称号 × 日期
 training   国内培训; without 培训类别 a provider's          教师 × 培训年度 × 项目名称
@@ -95,6 +96,23 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
                      "县": "county", "校级": "school", "学校": "school"},
     "training_level": {"国家": "national", "省": "provincial", "市级": "city", "地市": "city",
                        "区级": "county", "县区级": "county", "校本": "school", "校本培训": "school"},
+    # 专业技术职务. The 2015 reform of 中小学教师职称 (人社部发〔2015〕79号) merged the 中学 and 小学
+    # series (幼儿园 followed 小学) into one: 中学高级 → 高级教师; 中学一级 and 小学高级 → 一级教师;
+    # 中学二级 and 小学一级 → 二级教师; 中学三级, 小学二级 and 小学三级 → 三级教师. Rosters still
+    # carry the old names (and their short forms 中高/中一/小高…), so they are accepted here as
+    # spellings of the new titles.
+    "title": {"正高级": "zhenggao", "正高": "zhenggao", "中小学正高级教师": "zhenggao",
+              "高级": "gaoji", "中小学高级教师": "gaoji", "中学高级教师": "gaoji", "中学高级": "gaoji",
+              "中高": "gaoji",
+              "一级": "yiji", "中小学一级教师": "yiji", "中学一级教师": "yiji", "中学一级": "yiji", "中一": "yiji",
+              "小学高级教师": "yiji", "小学高级": "yiji", "小高": "yiji", "幼儿园高级教师": "yiji",
+              "二级": "erji", "中小学二级教师": "erji", "中学二级教师": "erji", "中学二级": "erji", "中二": "erji",
+              "小学一级教师": "erji", "小学一级": "erji", "小一": "erji", "幼儿园一级教师": "erji",
+              "三级": "sanji", "中小学三级教师": "sanji", "中学三级教师": "sanji", "中学三级": "sanji",
+              "中三": "sanji", "小学二级教师": "sanji", "小学二级": "sanji", "小二": "sanji",
+              "小学三级教师": "sanji", "小学三级": "sanji", "小三": "sanji", "幼儿园二级教师": "sanji",
+              "幼儿园三级教师": "sanji",
+              "未定级": "none", "未评": "none", "无职称": "none", "无": "none", "见习": "none"},
     "training_mode": {"脱产研修": "long_release", "长期脱产": "long_release", "面授": "short_face",
                       "短期集中面授": "short_face", "网络": "online", "网络培训": "online",
                       "线上": "online", "混合": "blended", "线上线下": "blended",
@@ -531,6 +549,21 @@ _register(Kind(
 ))
 
 _register(Kind(
+    "titles", "title", "专业技术职务", "专业技术职务",
+    (
+        *IDENTITY_COLUMNS,
+        Column("title", "专业技术职务", "choice", required=True, choices=c.Title, synonyms="title", field="title",
+               hint="2015年前的旧称（中学高级、小学高级等）按新职称对应导入"),
+        Column("appointed_on", "聘任年月", "month", required=True, field="appointed_on", hint="如 201809"),
+        Column("ended_on", "解聘年月", "month", field="ended_on", hint="仍在聘的不填"),
+    ),
+    aliases=("title", "职称", "专业技术职务"),
+    notes=("按身份证件号、专业技术职务和聘任年月匹配：已有的记录更新解聘年月，新的记录新增。",
+           "中学高级、小学高级等2015年前的旧称按改革后的职称对应：中学高级为高级教师，中学一级、小学高级为一级教师，"
+           "中学二级、小学一级为二级教师，中学三级、小学二级、小学三级为三级教师。"),
+))
+
+_register(Kind(
     "rotations", "exchange", "交流轮岗", "交流轮岗",
     (
         *IDENTITY_COLUMNS,
@@ -577,7 +610,7 @@ _register(Kind(
 ))
 
 # The order sheets are written in: what later kinds refer to is written first.
-KIND_ORDER = ["schools", "enrolment", "teachers", "education", "rotations", "honours", "training"]
+KIND_ORDER = ["schools", "enrolment", "teachers", "education", "titles", "rotations", "honours", "training"]
 
 _ALIASES: dict[str, str] = {}
 for _kind in KINDS.values():

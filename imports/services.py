@@ -58,6 +58,7 @@ from workforce import choices as c
 from workforce.identity import IdNumberError, mask_birth_date, mask_id_number, parse_id_number
 from workforce.models import (
     Award, District, EducationRecord, Enrolment, EthicsCase, Exchange, ExchangeType, HonourType, School, Teacher,
+    TitleAppointment,
 )
 
 from . import values as v
@@ -1252,6 +1253,45 @@ class EducationHandler(SubRecordHandler):
                        lambda: EducationRecord(teacher=teacher, **wanted))
 
 
+class TitleHandler(SubRecordHandler):
+    """专业技术职务: one appointment per teacher × title × 聘任年月; a later file may add the
+    解聘年月 (changed) or correct the day within the month (unchanged)."""
+
+    kind_name = "titles"
+    model = TitleAppointment
+    snapshot_fields = ("title", "appointed_on", "ended_on")
+    month_fields = ("appointed_on", "ended_on")
+
+    def check(self):
+        ctx = self.ctx
+        pairs = self.teachers_of_rows()
+        existing = {}
+        for records in self.existing_by_teacher(pairs, TitleAppointment.objects.all()).values():
+            for r in records:
+                existing[(r.teacher_id, r.title, _month(r.appointed_on))] = r
+        self.new, self.updates, self.changes = [], [], []
+        seen = {}
+        for row, teacher in pairs:
+            vals = row.values
+            title, start, end = vals.get("title"), vals.get("appointed_on"), vals.get("ended_on")
+            if not title or not start:
+                continue
+            self.future_dates(row, ("appointed_on", "ended_on"))
+            if end and _month(end) < _month(start):
+                ctx.error(row, "ended_on", end, "解聘年月早于聘任年月")
+            key = (teacher.id_number, title, _month(start))
+            if key in seen:
+                ctx.error(row, "title", _label(c.Title, title),
+                          f"与第 {seen[key].number} 行重复（同一教师、专业技术职务、聘任年月）")
+            seen[key] = row
+            if row.bad:
+                continue
+            wanted = self.fields_of(row)
+            found = existing if teacher.pk else {}
+            self.apply(row, teacher, (teacher.pk, title, _month(start)), found, wanted,
+                       lambda: TitleAppointment(teacher=teacher, **wanted))
+
+
 class RotationHandler(SubRecordHandler):
     kind_name = "rotations"
     model = Exchange
@@ -1527,7 +1567,7 @@ class TrainingHandler(SubRecordHandler):
 
 HANDLERS: dict[str, type[Handler]] = {
     "schools": SchoolHandler, "enrolment": EnrolmentHandler, "teachers": TeacherHandler,
-    "education": EducationHandler, "rotations": RotationHandler, "honours": HonourHandler,
+    "education": EducationHandler, "titles": TitleHandler, "rotations": RotationHandler, "honours": HonourHandler,
     "training": TrainingHandler,
 }
 

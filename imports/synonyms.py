@@ -22,7 +22,7 @@ from typing import Callable, Iterable
 from imports.readers import normalise_header
 
 __all__ = [
-    "TEACHER", "EDUCATION", "EXCHANGE", "TRAINING", "HONOUR", "SCHOOL", "ENROLMENT",
+    "TEACHER", "EDUCATION", "EXCHANGE", "TRAINING", "HONOUR", "TITLE", "SCHOOL", "ENROLMENT",
     "IDENTITY", "SHEET_KINDS", "SHEET_TITLES", "HEADER_INDEXES", "HEADER_INDEX",
     "build_index", "lookup_header", "map_headers", "header_matcher", "detect_sheet_kind",
 ]
@@ -131,6 +131,15 @@ TRAINING: dict[str, list[str]] = {
     "credits": ["培训获得学分", "学分", "培训学分", "获得学分"],
 }
 
+TITLE: dict[str, list[str]] = {
+    **IDENTITY,
+    "title": ["专业技术职务", "职称", "现聘专业技术职务", "现任专业技术职务", "聘任专业技术职务",
+              "专业技术职务名称", "专业技术职称", "现聘职称", "专技职务"],
+    "appointed_on": ["聘任年月", "聘任时间", "取得时间", "聘任日期", "取得年月", "取得日期", "现聘年月",
+                     "聘任起始年月", "任职时间"],
+    "ended_on": ["解聘年月", "解聘时间", "解聘日期", "聘任结束年月", "聘任终止年月"],
+}
+
 HONOUR: dict[str, list[str]] = {
     **IDENTITY,
     "honour_level": ["荣誉级别", "级别", "获奖级别", "荣誉等级"],
@@ -166,6 +175,7 @@ SHEET_KINDS: dict[str, dict[str, list[str]]] = {
     "exchange": EXCHANGE,
     "training": TRAINING,
     "honour": HONOUR,
+    "title": TITLE,
     "school": SCHOOL,
     "enrolment": ENROLMENT,
 }
@@ -177,6 +187,7 @@ SHEET_TITLES: dict[str, list[str]] = {
     "exchange": ["交流轮岗"],
     "training": ["国内培训", "培训"],
     "honour": ["荣誉", "荣誉信息", "人才项目"],
+    "title": ["专业技术职务", "职称", "职务聘任"],
     "school": ["学校", "学校信息"],
     "enrolment": ["在校生", "学生数", "班额"],
 }
