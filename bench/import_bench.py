@@ -13,9 +13,10 @@ year-month dates as the national system writes them, codes in words. Then prints
 4. a plain django-import-export ``ModelResource`` import of the first ``--sample`` rows
    (it is too slow for the whole file: its time is extrapolated, and says so).
 
-Target (issue 3): (2) within 3× the time of (1). The ratio is taken on CPU time
-(``time.process_time``): the machine is shared, so wall time depends on who else runs; both
-are printed. Peak memory is the process's peak resident set (``ru_maxrss``), which includes
+Target (issue 3): (2) within 3× the time of (1). Both ratios are printed, each marked met or
+not: wall (``time.perf_counter``, what the officer waits) and CPU (``time.process_time``,
+steadier when the machine is shared with other work). The import runs in one thread: the two
+differ only by what else the machine runs. Peak memory is the process's peak resident set (``ru_maxrss``), which includes
 Django itself (printed before the import) and calamine's cell grid of the sheet.
 """
 from __future__ import annotations
@@ -260,8 +261,8 @@ def main():
     ratio, ratio_cpu = ours_s / read_s, ours_cpu / read_cpu
     print(f"2. our import, end to end             wall {ours_s:6.2f} s  cpu {ours_cpu:6.2f} s  "
           f"{args.rows / ours_s:8,.0f} rows/s (wall) {args.rows / ours_cpu:8,.0f} rows/s (cpu)")
-    print(f"   ratio to the bare read: {ratio_cpu:.1f}× on CPU time (the measure; target ≤ 3×: "
-          f"{'met' if ratio_cpu <= 3 else 'NOT met'}), {ratio:.1f}× on wall time")
+    print(f"   ratio to the bare read (target ≤ 3×): wall {ratio:.2f}× ({'met' if ratio <= 3 else 'NOT met'}), "
+          f"cpu {ratio_cpu:.2f}× ({'met' if ratio_cpu <= 3 else 'NOT met'})")
     print("   cpu by phase: " + ", ".join(f"{k or 'start'} {v:.2f} s" for k, v in phases.items()))
     print(f"   written: {teachers:,} teachers, {entries:,} history rows; peak RSS "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
