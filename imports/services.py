@@ -34,7 +34,6 @@ import datetime as dt
 import hashlib
 import os
 import re
-import sqlite3
 import time
 from collections import defaultdict
 from contextlib import contextmanager
@@ -52,6 +51,7 @@ from django.utils import timezone
 
 from backend import audit
 from backend.i18n import in_data_language
+from backend.db import wide_statements
 from backend.roles import Role, can_see_identity, is_hr
 from backend.scoping import Scope, scope_for
 from workforce import choices as c
@@ -175,33 +175,19 @@ def _label(choices, code) -> str:
 
 @contextmanager
 def _wide_statements():
-    """Django 5.2 assumes SQLite takes 999 parameters a statement, so a 50-column batch of
-    teachers would go 19 rows at a time; read this connection's real limit (as Django 6.0
-    does, ticket #36143). Only this connection (thread) is touched."""
-    features = connection.features
-    saved = features.__dict__.get("max_query_params")
-    patched = False
+    """Big statements (``backend.db.wide_statements``) and, on SQLite, a big page cache."""
     cache_size = None
     try:
         if connection.vendor == "sqlite":
-            connection.ensure_connection()
-            getlimit = getattr(connection.connection, "getlimit", None)
-            if getlimit is not None:
-                features.max_query_params = max(999, getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
-                patched = True
             # SQLite's default page cache is 2 MB: a big transaction spills it to the file, and
             # every spill syncs the journal first. 256 MB keeps a whole city's import in memory.
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA cache_size")
                 cache_size = cursor.fetchone()[0]
                 cursor.execute(f"PRAGMA cache_size = {-SQLITE_CACHE_KB}")
-        yield
+        with wide_statements(connection):
+            yield
     finally:
-        if patched:
-            if saved is None:
-                del features.max_query_params
-            else:
-                features.max_query_params = saved
         if cache_size is not None:
             with connection.cursor() as cursor:
                 cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")

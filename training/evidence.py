@@ -10,8 +10,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage
 from django.utils.deconstruct import deconstructible
+
+from backend.storage import PrivateStorage as BasePrivateStorage
 from django.utils.translation import gettext as _
 
 # content signature → (extension, content type)
@@ -25,22 +26,10 @@ CONTENT_TYPES = {ext: ctype for _sig, ext, ctype in SIGNATURES}
 
 
 @deconstructible
-class PrivateStorage(FileSystemStorage):
-    """A file system storage below MEDIA_ROOT/private with no URL (served by a view only)."""
+class PrivateStorage(BasePrivateStorage):
+    """Kept as its own name: migrations refer to it."""
 
-    def __init__(self):
-        super().__init__()
-
-    @property
-    def base_location(self):
-        return Path(settings.MEDIA_ROOT) / "private"
-
-    @property
-    def location(self):
-        return str(Path(self.base_location).resolve())
-
-    def url(self, name):  # pragma: no cover - guarded path
-        raise ValueError("证明材料没有公开地址，请通过 training:evidence 访问。")
+    no_url_message = "证明材料没有公开地址，请通过 training:evidence 访问。"
 
 
 private_storage = PrivateStorage()

@@ -18,7 +18,6 @@ import bisect
 import datetime as dt
 import itertools
 import math
-import sqlite3
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from backend.db import wide_statements
 from backend.roles import Role
 from training import models as tm
 from workforce import choices as c
@@ -318,26 +318,13 @@ def bulk_loading():
     - With ``DEBUG`` on, Django keeps every statement with its parameters (hundreds of MB for
       the demo's INSERTs). ``CaptureQueriesContext`` (tests) still sees every query.
     """
-    features = connection.features
-    saved_limit = features.__dict__.get("max_query_params", None)
-    patched = False
     saved_debug = settings.DEBUG
     try:
-        if connection.vendor == "sqlite":
-            connection.ensure_connection()
-            getlimit = getattr(connection.connection, "getlimit", None)
-            if getlimit is not None:
-                features.max_query_params = max(999, getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
-                patched = True
         settings.DEBUG = False
-        yield
+        with wide_statements(connection):
+            yield
     finally:
         settings.DEBUG = saved_debug
-        if patched:
-            if saved_limit is None:
-                del features.max_query_params
-            else:
-                features.max_query_params = saved_limit
 
 
 # ---------------------------------------------------------------- the builder
