@@ -52,3 +52,16 @@ class DownloadLanguageMiddleware:
             return self.get_response(request)
         with data_language():
             return self.get_response(request)
+
+
+class ChineseByDefaultMiddleware:
+    """Pages are in Chinese unless the user chose another language in the menu (its cookie):
+    the browser's ``Accept-Language`` is not followed, so an English-language browser at the
+    bureau still opens the system in Chinese. Place before ``LocaleMiddleware``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

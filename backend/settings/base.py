@@ -31,6 +31,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "backend.middleware.AuditRefusalMiddleware",  # every 403 (CSRF included) is audited
+    "backend.i18n.ChineseByDefaultMiddleware",  # Chinese unless chosen in the language menu
     "django.middleware.locale.LocaleMiddleware",
     "backend.i18n.DownloadLanguageMiddleware",  # spreadsheet downloads stay Chinese whatever the page language
     "django.middleware.common.CommonMiddleware",
