@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.i18n import JavaScriptCatalog
 
 from . import security_views, views
 from .security import AdminLoginForm, LoginForm
@@ -20,6 +21,7 @@ urlpatterns = [
     path("accounts/reveal/<int:teacher_id>/", security_views.reveal_identity, name="reveal_identity"),
     path("accounts/audit/", security_views.audit_search, name="audit_search"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),  # gettext() for static JS
     path("admin/", admin.site.urls),
     path("workforce/", include("workforce.urls")),
     path("training/", include("training.urls")),

@@ -107,6 +107,15 @@ def test_choice_labels_follow_the_page_language(client, world):
     assert "City bureau HR" in text and "市教育局人事科" not in text
 
 
+def test_static_javascript_is_translated_through_the_catalog(client, world):
+    client.force_login(world.users.city)
+    assert '<script src="/jsi18n/"></script>' in client.get("/workforce/dashboard/").content.decode()
+    assert "Actual" not in client.get("/jsi18n/").content.decode()
+    choose_english(client)
+    catalog = client.get("/jsi18n/").content.decode()
+    assert '"\\u5b9e\\u9645": "Actual"' in catalog or '"实际": "Actual"' in catalog  # 实际 (the chart legend)
+
+
 # ---------------------------------------------------------------- data stay Chinese
 def test_measures_json_is_the_same_in_english(client, world):
     client.force_login(world.users.city)
@@ -215,11 +224,12 @@ def _po_entries(path: Path) -> list[dict]:
     return entries
 
 
-def test_every_message_is_translated_and_the_committed_mo_matches_the_po():
-    entries = _po_entries(LOCALE / "django.po")
-    assert len(entries) > 900
+@pytest.mark.parametrize("domain, at_least", [("django", 900), ("djangojs", 5)])
+def test_every_message_is_translated_and_the_committed_mo_matches_the_po(domain, at_least):
+    entries = _po_entries(LOCALE / f"{domain}.po")
+    assert len(entries) >= at_least
     assert not [e["msgid"] for e in entries if not e["msgstr"] or "fuzzy" in e["flags"]]
-    with open(LOCALE / "django.mo", "rb") as fh:
+    with open(LOCALE / f"{domain}.mo", "rb") as fh:
         compiled = GNUTranslations(fh)
 
     def looked_up(e):
@@ -228,10 +238,11 @@ def test_every_message_is_translated_and_the_committed_mo_matches_the_po():
         return compiled.pgettext(e["msgctxt"], e["msgid"]) if e["msgctxt"] else compiled.gettext(e["msgid"])
 
     stale = [e["msgid"] for e in entries if looked_up(e) != e["msgstr"]]
-    assert not stale, f"django.mo is older than django.po (run compilemessages): {stale[:5]}"
+    assert not stale, f"{domain}.mo is older than {domain}.po (run compilemessages): {stale[:5]}"
 
 
-def test_placeholders_survive_translation():
+@pytest.mark.parametrize("domain", ["django", "djangojs"])
+def test_placeholders_survive_translation(domain):
     pattern = re.compile(r"%\(\w+\)[-+ #0-9.]*[sdf]|%%|\{\w*\}")
-    for e in _po_entries(LOCALE / "django.po"):
+    for e in _po_entries(LOCALE / f"{domain}.po"):
         assert sorted(pattern.findall(e["msgid"])) == sorted(pattern.findall(e["msgstr"])), e["msgid"]

@@ -27,6 +27,7 @@ def test_language_menu_switches_the_pages_to_english_and_back(page, world):
     page.click(".mainnav >> text=Dashboard")
     page.wait_for_load_state("networkidle")
     assert "As of" in page.inner_text("main") and "统计日期" not in page.inner_text("main")
+    assert page.evaluate("gettext('实际')") == "Actual"  # the charts' legend, through the JavaScript catalog
     screenshot(page, "language-dashboard-english")
 
     with page.expect_navigation():

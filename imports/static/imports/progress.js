@@ -4,6 +4,7 @@
   if (!box) return;
   var bar = document.getElementById("progress-bar");
   var text = document.getElementById("progress-text");
+  var gettext = typeof window.gettext === "function" ? window.gettext : function (s) { return s; };
   function poll() {
     fetch(box.dataset.url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (r) { return r.json(); })
@@ -11,7 +12,7 @@
         if (data.finished) { window.location.reload(); return; }
         bar.value = data.percent;
         text.textContent = data.outcome_label + (data.phase ? " · " + data.phase : "") + " · " +
-          data.progress + (data.total ? " / " + data.total : "") + " 行";
+          data.progress + (data.total ? " / " + data.total : "") + " " + gettext("行");
         setTimeout(poll, 1000);
       })
       .catch(function () { setTimeout(poll, 3000); });

@@ -5,6 +5,8 @@
   var node = document.getElementById("chart-data");
   if (!node || typeof Chart === "undefined") { return; }
   var data = JSON.parse(node.textContent);
+  // Django's JavaScript catalog (base.html) translates; without it the Chinese source shows.
+  var gettext = typeof window.gettext === "function" ? window.gettext : function (s) { return s; };
   var BLUE = "#1f5fa8", GREEN = "#1d7f3a", RED = "#b42318", GREY = "#667085";
 
   function scaled(value, percent) {
@@ -35,16 +37,16 @@
       data: {
         labels: labels,
         datasets: [
-          { type: "bar", label: "实际", data: values, backgroundColor: colours,
+          { type: "bar", label: gettext("实际"), data: values, backgroundColor: colours,
             yAxisID: "y" },
-          { type: "line", label: "目标", data: goals, showLine: false, pointStyle: "line", pointRadius: 14,
+          { type: "line", label: gettext("目标"), data: goals, showLine: false, pointStyle: "line", pointRadius: 14,
             pointBorderWidth: 3, borderColor: "#101828", backgroundColor: "#101828", yAxisID: "y" }
         ]
       },
       options: {
         maintainAspectRatio: false, animation: false,
         plugins: { legend: { display: true }, tooltip: { callbacks: { label: function (ctx) {
-          return ctx.dataset.label + "：" + ctx.parsed.y + "%";
+          return ctx.dataset.label + gettext("：") + ctx.parsed.y + "%";
         } } } },
         scales: { y: axis(true) }
       }
@@ -70,7 +72,7 @@
           datasets: [
             { type: "bar", label: m.label, data: values,
               backgroundColor: values.map(function (v) { return metColour(v, goal, m.percent, !m.percent); }) },
-            { type: "line", label: "目标 " + goal + unit(m.percent), data: data.row_names.map(function () { return goal; }),
+            { type: "line", label: gettext("目标") + " " + goal + unit(m.percent), data: data.row_names.map(function () { return goal; }),
               borderColor: "#101828", borderDash: [6, 4], pointRadius: 0, borderWidth: 2 }
           ]
         },
@@ -95,7 +97,8 @@
     var trendChart = null;
     var drawTrend = function () {
       var s = series[Number(trendSelect.value)];
-      var labels = ["2020（基线）"].concat(s.points.map(function (p) { return p.on; }), [data.trend.plan_end + "（目标）"]);
+      var labels = ["2020" + gettext("（基线）")].concat(s.points.map(function (p) { return p.on; }),
+                                                       [data.trend.plan_end + gettext("（目标）")]);
       var actual = [scaled(s.baseline, s.percent)].concat(s.points.map(function (p) { return scaled(p.value, s.percent); }), [null]);
       var goal = scaled(s.target, s.percent);
       var config = {
@@ -103,8 +106,8 @@
         data: {
           labels: labels,
           datasets: [
-            { label: "实际", data: actual, borderColor: BLUE, backgroundColor: BLUE, spanGaps: true, tension: 0.1 },
-            { label: "目标 " + goal + unit(s.percent), data: labels.map(function () { return goal; }),
+            { label: gettext("实际"), data: actual, borderColor: BLUE, backgroundColor: BLUE, spanGaps: true, tension: 0.1 },
+            { label: gettext("目标") + " " + goal + unit(s.percent), data: labels.map(function () { return goal; }),
               borderColor: "#101828", borderDash: [6, 4], pointRadius: 0, borderWidth: 2 }
           ]
         },
