@@ -48,7 +48,7 @@ PAGES = {
     "admin": (None, "/admin/", [("连云港市教师队伍管理系统", "Lianyungang Teacher Workforce System"),
                                 ("交流轮岗", "Rotations"), ("用户与审计", "Users and audit")]),
     "dashboard": (None, "/workforce/dashboard/", [("指标看板", "Dashboard"), ("统计日期", "As of"),
-                                                 ("合计", "Total")]),
+                                                 ("合计", "Total"), ("学前", "Preschool")]),  # 学前: a stage of the JSON
     "training": ("teacher", "/training/mine/", [("我的培训", "My training"), ("学时进度", "Hours progress"),
                                                ("提交审核", "Submit for review")]),
     "imports": ("school", "/imports/", [("数据导入", "Data import"), ("下载模板", "Download templates"),
