@@ -20,6 +20,7 @@ from backend.models import AuditEntry
 from imports import values as import_values
 from imports.models import ImportRun
 from imports.services import import_run
+from imports.workbooks import OPTIONS_SHEET
 from tests.imports.helpers import roster, write_xlsx
 from workforce import choices as c
 from workforce.models import Teacher
@@ -198,6 +199,15 @@ def test_rotation_list_download_has_chinese_choice_labels_in_english(client, wor
     book = load_workbook(io.BytesIO(client.get("/workforce/rotation/eligible/?format=xlsx&year=2025").content))
     cells = [cell for row in book.worksheets[0].iter_rows(values_only=True) for cell in row]
     assert "小学" in cells and "城区" in cells and "Primary" not in cells
+
+
+def test_import_template_downloaded_from_an_english_page_offers_the_chinese_values_the_import_reads(client, world):
+    client.force_login(world.users.school)
+    choose_english(client)
+    book = load_workbook(io.BytesIO(client.get("/imports/templates/teachers.xlsx").content))
+    options = [cell for row in book[OPTIONS_SHEET].iter_rows(values_only=True) for cell in row if cell]
+    assert {"小学", "专任教师", "在本单位任职"} <= set(options)
+    assert not {"Primary", "Full-time teachers", "In post"} & set(options)
 
 
 # ---------------------------------------------------------------- the committed catalogue
