@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop  # stored reasons: Chinese in the database, any UI language
 
 from backend import audit
 from backend.roles import Role
@@ -118,7 +119,7 @@ def credit_log(*, teacher: Teacher, user, title: str = "", level: str = "", mode
     )
     if approved:
         record.decided_by, record.decided_at = user, timezone.now()
-        record.decision_reason = _("人事导入，视同认定") if source == Source.IMPORT else _("培训机构名单")
+        record.decision_reason = gettext_noop("人事导入，视同认定") if source == Source.IMPORT else gettext_noop("培训机构名单")
     record.full_clean(exclude=["evidence"])
     if evidence:
         record.evidence_name = evidence_name
@@ -251,7 +252,8 @@ def credit_bulk_approve(*, record_ids: Iterable[int], user, request=None) -> int
         status=Status.APPROVED, decided_by=user, decided_at=now, decision_reason="",
     )
     CreditDecision.objects.bulk_create(
-        [CreditDecision(record_id=pk, status=Status.APPROVED, reason=_("批量通过"), decided_by=user) for pk in ids]
+        [CreditDecision(record_id=pk, status=Status.APPROVED, reason=gettext_noop("批量通过"), decided_by=user)
+         for pk in ids]
     )
     audit.record_many(
         audit.entry(audit.UPDATE, user=user, request=request, obj=r, message="批量通过培训记录",
@@ -321,7 +323,7 @@ def provider_list_credit(*, programme: Programme, teachers: Iterable[Teacher], u
     existing = {r.teacher_id: r for r in CreditRecord.objects.select_for_update()
                 .filter(programme=programme, teacher_id__in=[t.pk for t in teachers])}
     now = timezone.now()
-    reason = _("培训机构名单")
+    reason = gettext_noop("培训机构名单")
     to_approve = [r.pk for r in existing.values() if r.status != Status.APPROVED]
     existing_by_pk = {r.pk: r for r in existing.values()}
     if to_approve:
@@ -401,7 +403,7 @@ def credit_import_rows(*, rows: list[dict], user, run_ref: str = "", dry_run: bo
     for record in (CreditRecord.objects.filter(teacher_id__in=in_scope).exclude(status=Status.REJECTED)
                    .only("teacher_id", "title", "year", "status", "level", "mode", "hours")):
         existing.setdefault((record.teacher_id, _norm_title(record.title), record.year), record)
-    now, reason = timezone.now(), _("人事导入，视同认定")
+    now, reason = timezone.now(), gettext_noop("人事导入，视同认定")
     this_year = timezone.localdate().year
     decider = user if user is not None and user.pk else None
     new, report = [], {"created": 0, "new": [], "unchanged": [], "errors": [], "error_fields": {}, "duplicates": [],
