@@ -5,6 +5,15 @@ keeps as a record is written in Chinese whatever language a page is shown in: th
 spreadsheet downloads (their headers are Chinese, so their choice labels must be too), the
 matching of roster values in imports, and audit rows. Code producing such data runs under
 ``data_language()``.
+
+Updating the English translation after adding or changing strings (Chinese msgids, English
+msgstrs; commit the .po and the compiled .mo, which machines without gettext use as is)::
+
+    python manage.py makemessages -l en --ignore=.venv --ignore=tests --ignore=bench --ignore=artifacts
+    python manage.py makemessages -d djangojs -l en --ignore=.venv --ignore=static/vendor --ignore=staticfiles
+    python manage.py compilemessages --ignore=.venv
+
+``tests/backend/test_i18n.py`` fails while an entry is untranslated or fuzzy, or the .mo is stale.
 """
 from __future__ import annotations
 
