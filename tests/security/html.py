@@ -11,10 +11,11 @@ class _Links(HTMLParser):
         self.links: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        if tag == "a":
-            href = dict(attrs).get("href")
-            if href:
-                self.links.append(href)
+        a = dict(attrs)
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        if a.get("data-url"):  # what the page's script fetches (e.g. an import's progress.json)
+            self.links.append(a["data-url"])
 
 
 def links(html: str) -> list[str]:

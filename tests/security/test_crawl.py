@@ -20,7 +20,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
-from backend.roles import Role, can_see_identity
+from backend.roles import Role, can_see_identity, is_hr
+from imports.models import ImportRun
 from tests.factories import TeacherFactory, UserFactory
 from tests.security.html import links
 from workforce.models import EducationRecord, Teacher, TitleAppointment
@@ -29,11 +30,21 @@ pytestmark = pytest.mark.django_db
 
 MAX_PAGES = 400
 QUERY_VARIANTS = 1
+# Pages of one shape (ids replaced): a few of each, so the bounded crawl goes wide, not deep
+# into one list of records.
+PER_SHAPE = 8
 # Admin bookkeeping parameters: same page, another way back (dropped) or a pop-up picker (skipped).
 DROP_PARAMS = ("_changelist_filters",)
 SKIP_PARAMS = ("_popup", "_to_field")
 SKIP_PREFIXES = ("/accounts/logout/", "/admin/logout/", "/i18n/", "/static/", "/media/")
 DOWNLOAD_HINTS = ("export", "download", "xlsx", "csv", "format=", ".json", "template")
+# Leaks found and reported, not yet fixed in the file at fault (another engineer's): the crawl
+# sets them apart so it keeps guarding every other page; each has its own strict-xfail test below.
+KNOWN_LEAKS = {
+    r"^/admin/imports/importrun/\d+/change/$":
+        "imports/admin.py: the ImportRun admin prints the raw report JSON, whose error values hold the "
+        "uploaded 身份证件号, to every city-wide reader (city HR without the right, city leader)",
+}
 FORMULA = "=1+2"
 ODD_BIRTHS = [dt.date(1979, 3, 27), dt.date(1991, 11, 8)]
 
@@ -51,7 +62,50 @@ def crawl_world(world):
         EducationRecord.objects.create(teacher=t, education="bachelor", degree="bachelor", is_highest=True)
         TitleAppointment.objects.create(teacher=t, title="first", appointed_on=dt.date(2015, 9, 1))
     world.users.city_plain = UserFactory(username="city_plain", role=Role.CITY_HR, can_view_identity=False)
+    import_runs(world)
     return world
+
+
+def _upload(user, rows, name):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.security.test_matrix_imports import xlsx_bytes
+
+    client = Client()
+    client.force_login(user)
+    response = client.post("/imports/", {"file": SimpleUploadedFile(name, xlsx_bytes(rows))})
+    assert response.status_code == 302, response.content.decode()[:300]
+    return response.url
+
+
+def import_runs(world):
+    """Runs for the import pages to show: each HR officer's committed run (the teachers it wrote
+    are listed), a rejected run with an error report, and city HR's runs (with the identity
+    right) that a city-wide reader sees in the admin: one that changed existing teachers and one
+    refused because a row repeats an existing teacher's 身份证件号."""
+    from tests.imports.helpers import roster, roster_row
+
+    for user, school in ((world.users.school, world.s1), (world.users.district, world.s1b),
+                         (world.users.district2, world.s2), (world.users.city, world.s2),
+                         (world.users.city_plain, world.s1)):
+        run_url = _upload(user, roster(school, 2), f"{user.username}-new.xlsx")
+        owner = Client()
+        owner.force_login(user)
+        owner.post(run_url + "confirm/")
+        bad = roster(school, 2)
+        bad[1][3] = "未知"
+        _upload(user, bad, f"{user.username}-bad.xlsx")
+        waiting = _upload(user, roster(school, 1), f"{user.username}-big.xlsx")  # a big file still in the worker
+        ImportRun.objects.filter(pk=int(waiting.rstrip("/").rsplit("/", 1)[1])).update(outcome="queued", progress=0)
+    known = [world.t1, world.t2]
+    changed = [roster_row(t.school, n=i + 1, name=t.name, sex="男" if t.sex == "1" else "女", birth=t.birth_date,
+                          id_number=t.id_number, subject="物理") for i, t in enumerate(known)]
+    url = _upload(world.users.city, [roster(world.s1, 0)[0], *changed], "city-change.xlsx")
+    city = Client()
+    city.force_login(world.users.city)
+    city.post(url + "confirm/")
+    twice = [roster(world.s1, 0)[0], *changed, changed[0]]
+    _upload(world.users.city, twice, "city-twice.xlsx")
 
 
 def secrets_of_everyone() -> dict[str, str]:
@@ -118,14 +172,17 @@ def workbook_text(raw: bytes) -> str:
 
 
 def is_download(url: str) -> bool:
-    return any(hint in url.lower() for hint in DOWNLOAD_HINTS)
+    """By its path (a filter value such as ``?action__exact=export`` is no download) or a format asked."""
+    path, _, query = url.lower().partition("?")
+    return any(hint in path for hint in DOWNLOAD_HINTS) or "format=" in query
 
 
 def crawl(client: Client, secrets: dict[str, str], limit: int = MAX_PAGES, stop_on_problem: bool = False):
-    """Returns (pages visited, problems found)."""
+    """Returns (the URLs visited, problems found)."""
     queue = deque(["/", "/admin/", *(u for u in plain_urls() if not u.startswith(SKIP_PREFIXES))])
     visited: set[str] = set()
     variants: dict[str, int] = defaultdict(int)
+    shapes: dict[str, int] = defaultdict(int)
     problems: list[str] = []
     while queue and len(visited) < limit and not (stop_on_problem and problems):
         url = queue.popleft()
@@ -156,12 +213,20 @@ def crawl(client: Client, secrets: dict[str, str], limit: int = MAX_PAGES, stop_
             if nxt is None or nxt in visited:
                 continue
             path, _, query = nxt.partition("?")
+            shape = re.sub(r"\d+", "<id>", path)
+            if shape != path:
+                if shapes[shape] >= PER_SHAPE:
+                    continue
+                shapes[shape] += 1
             if query and not is_download(nxt):
                 if variants[path] >= QUERY_VARIANTS:
                     continue
                 variants[path] += 1
-            queue.append(nxt)
-    return len(visited), problems
+            if is_download(nxt):  # leaves, and what most needs scanning: before the pages still queued
+                queue.appendleft(nxt)
+            else:
+                queue.append(nxt)
+    return visited, problems
 
 
 def _same_site(base: str, href: str) -> str | None:
@@ -188,9 +253,15 @@ def test_no_full_id_anywhere_for_a_role_without_the_right(crawl_world, role):
     assert not can_see_identity(user)
     client = Client(raise_request_exception=False)
     client.force_login(user)
-    pages, problems = crawl(client, secrets_of_everyone())
-    assert pages > 5, "the crawl reached almost nothing"
+    visited, problems = crawl(client, secrets_of_everyone())
+    assert len(visited) > 5, "the crawl reached almost nothing"
+    problems = [p for p in problems if not any(re.match(known, p.partition(":")[0]) for known in KNOWN_LEAKS)]
     assert problems == [], "\n".join(problems)
+    if is_hr(user):  # the import pages and their downloads were reached, not only listed
+        reached = {re.sub(r"/\d+/", "/<id>/", re.sub(r"/templates/[\w-]+\.xlsx", "/templates/<kind>.xlsx", u))
+                   for u in visited if u.startswith("/imports/")}
+        assert {"/imports/", "/imports/runs/<id>/", "/imports/runs/<id>/errors.xlsx",
+                "/imports/runs/<id>/progress.json", "/imports/templates/<kind>.xlsx"} <= reached, sorted(reached)
 
 
 def test_the_crawl_would_see_a_leak(crawl_world, monkeypatch):
@@ -200,8 +271,20 @@ def test_the_crawl_would_see_a_leak(crawl_world, monkeypatch):
     monkeypatch.setattr(Teacher, "masked_id_number", property(lambda self: self.id_number))
     client = Client(raise_request_exception=False)
     client.force_login(crawl_world.users.city)
-    pages, problems = crawl(client, secrets_of_everyone(), stop_on_problem=True)
+    _, problems = crawl(client, secrets_of_everyone(), stop_on_problem=True)
     assert any("身份证件号" in p for p in problems)
+
+
+@pytest.mark.xfail(strict=True, reason=KNOWN_LEAKS[r"^/admin/imports/importrun/\d+/change/$"])
+@pytest.mark.parametrize("role", ["city_plain", "leader"])
+def test_the_import_run_admin_shows_no_full_id(crawl_world, role):
+    client = Client()
+    client.force_login(getattr(crawl_world.users, role))
+    refused = ImportRun.objects.get(file_name="city-twice.xlsx")  # a row repeats an existing teacher's number
+    page = client.get(f"/admin/imports/importrun/{refused.pk}/change/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert not [n for n in Teacher.objects.values_list("id_number", flat=True) if n in body]
 
 
 def test_url_patterns_without_arguments_are_found():
