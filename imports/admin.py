@@ -1,12 +1,16 @@
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from backend.admin_base import ScopedAdmin
+from backend.masking import mask_value
 
 from .kinds import KIND_ORDER, KINDS
 from .models import ImportRun
@@ -25,7 +29,8 @@ class ImportRunAdmin(ScopedAdmin):
     list_display = ["started_at", "user", "file_name", "kind", "dry_run", "outcome", "rows", "new", "changed", "unchanged", "errors"]
     list_filter = ["outcome", "kind", "dry_run"]
     list_select_related = ["user"]
-    exclude = ["upload"]
+    exclude = ["upload", "report"]
+    readonly_fields = ["report_masked"]
     change_list_template = "admin/imports/importrun/change_list.html"
 
     def get_queryset(self, request):
@@ -37,6 +42,11 @@ class ImportRunAdmin(ScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("报告"))
+    def report_masked(self, obj):
+        """The run's report with every 身份证件号 in it masked (the uploaded values may hold them)."""
+        return format_html("<pre>{}</pre>", json.dumps(mask_value(obj.report), ensure_ascii=False, indent=1))
 
     def get_urls(self):
         return [path("upload/", self.admin_site.admin_view(self.upload_view), name="imports_importrun_upload"),

@@ -43,10 +43,12 @@ def _require_importer(request) -> None:
         raise PermissionDenied(_("只有人事部门可以导入数据。"))
 
 
-def _own_run(request, pk: int) -> ImportRun:
+def _own_run(request, pk: int, *, read_only: bool = False) -> ImportRun:
+    """The uploader's run. City HR may also read (not confirm) every run, as in the admin."""
     _require_importer(request)
     run = get_object_or_404(ImportRun.objects.select_related("school"), pk=pk)
-    if run.user_id != request.user.pk and not request.user.is_superuser:
+    city_reader = read_only and request.user.scope.is_city
+    if run.user_id != request.user.pk and not request.user.is_superuser and not city_reader:
         raise Http404
     return run
 
@@ -86,7 +88,7 @@ def index(request):
 
 @login_required
 def run_detail(request, pk: int):
-    run = _own_run(request, pk)
+    run = _own_run(request, pk, read_only=True)
     report = run.report or {}
     teachers = []
     if run.outcome == ImportRun.Outcome.COMMITTED:
@@ -106,7 +108,7 @@ def run_detail(request, pk: int):
 
 @login_required
 def run_progress(request, pk: int):
-    run = _own_run(request, pk)
+    run = _own_run(request, pk, read_only=True)
     return JsonResponse({
         "outcome": run.outcome, "outcome_label": run.get_outcome_display(), "finished": run.is_finished,
         "progress": run.progress, "total": run.total_rows, "percent": run.percent,
@@ -132,7 +134,7 @@ def run_confirm(request, pk: int):
 
 @login_required
 def run_errors(request, pk: int):
-    run = _own_run(request, pk)
+    run = _own_run(request, pk, read_only=True)
     if not run.report.get("errors"):
         raise Http404
     response = HttpResponse(workbooks.error_report(run), content_type=workbooks.XLSX)

@@ -40,11 +40,7 @@ SKIP_PREFIXES = ("/accounts/logout/", "/admin/logout/", "/i18n/", "/static/", "/
 DOWNLOAD_HINTS = ("export", "download", "xlsx", "csv", "format=", ".json", "template")
 # Leaks found and reported, not yet fixed in the file at fault (another engineer's): the crawl
 # sets them apart so it keeps guarding every other page; each has its own strict-xfail test below.
-KNOWN_LEAKS = {
-    r"^/admin/imports/importrun/\d+/change/$":
-        "imports/admin.py: the ImportRun admin prints the raw report JSON, whose error values hold the "
-        "uploaded 身份证件号, to every city-wide reader (city HR without the right, city leader)",
-}
+KNOWN_LEAKS: dict[str, str] = {}
 FORMULA = "=1+2"
 ODD_BIRTHS = [dt.date(1979, 3, 27), dt.date(1991, 11, 8)]
 
@@ -275,7 +271,6 @@ def test_the_crawl_would_see_a_leak(crawl_world, monkeypatch):
     assert any("身份证件号" in p for p in problems)
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_LEAKS[r"^/admin/imports/importrun/\d+/change/$"])
 @pytest.mark.parametrize("role", ["city_plain", "leader"])
 def test_the_import_run_admin_shows_no_full_id(crawl_world, role):
     client = Client()
