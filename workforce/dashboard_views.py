@@ -202,7 +202,11 @@ def _decorate(data: dict) -> dict:
     dual = data["dual_qualified"]
     dual.update(ratio_text=ms.percent(dual["ratio"]), target_text=ms.percent(dual["target"], 0))
     if data["training"] is not None:
-        data["training"]["ratio_text"] = ms.percent(data["training"].get("ratio"))
+        tr = data["training"]
+        tr["ratio_text"] = ms.percent(tr.get("ratio"))
+        # On track: approved 学时 ≥ the elapsed share of the cycle (DOMAIN.md, training credits).
+        if tr.get("on_track") is not None and tr.get("teachers"):
+            tr["on_track_text"] = ms.percent(tr["on_track"] / tr["teachers"])
     return data
 
 

@@ -270,3 +270,15 @@ def test_snapshot_command_stores_city_and_districts_and_feeds_the_trend(world):
     primary = next(s for s in trend["series"] if s["code"] == "t2_primary_bachelor")
     assert primary["baseline"] == 0.93 and primary["target"] == 0.95
     assert primary["points"] == [{"on": ON, "value": 0.5}]
+
+
+def test_dashboard_shows_the_training_on_track_rate_beside_completion(client, world):
+    """Early in a cycle nobody has 360 学时 yet; the on-track rate says who keeps pace."""
+    def measure(scope, on):  # the registry contract, with the optional on_track count
+        return {"cycle": "2026—2030年周期", "complete": 0, "teachers": 4, "ratio": 0.0, "on_track": 3}
+
+    registry.register("training", measure)
+    login(client, world.users.leader)
+    page = client.get(f"/workforce/dashboard/city/?on={ON}").content.decode()
+    assert "培训进度正常" in page
+    assert "75.0%（3 / 4）" in page
