@@ -1204,42 +1204,63 @@ class SubRecordHandler(Handler):
         write_history(entries)
 
 
-class EducationHandler(SubRecordHandler):
-    kind_name = "education"
-    model = EducationRecord
-    snapshot_fields = ("education", "degree", "degree_name", "study_mode", "institution", "major", "start", "end")
-    month_fields = ("start", "end")
+class KeyedRecordHandler(SubRecordHandler):
+    """A sub-record identified by teacher × one coded value × one month: the same checks for
+    学习经历 (学历 × 毕业年月) and 专业技术职务 (职务 × 聘任年月). Subclasses only declare."""
+
+    key_field: str  # the coded column of the natural key
+    key_choices = None  # its choices, for the value shown in an error
+    key_month: str  # the month column of the natural key
+    start_end: tuple[str, str]  # (start, end) columns: end may not be before start
+    record_fields: tuple[str, ...]  # a row without these is not a record of this kind (skipped)
+    order_message: str
+    duplicate_what: str
+
+    def make(self, teacher, wanted):
+        return self.model(teacher=teacher, **wanted)
 
     def check(self):
         ctx = self.ctx
         pairs = self.teachers_of_rows()
         existing = {}
-        for records in self.existing_by_teacher(pairs, EducationRecord.objects.all()).values():
+        for records in self.existing_by_teacher(pairs, self.model.objects.all()).values():
             for r in records:
-                existing[(r.teacher_id, r.education, _month(r.end))] = r
+                existing[(r.teacher_id, getattr(r, self.key_field), _month(getattr(r, self.key_month)))] = r
         self.new, self.updates, self.changes = [], [], []
         seen = {}
+        first, last = self.start_end
         for row, teacher in pairs:
             vals = row.values
-            if not vals.get("education"):
+            if not all(vals.get(name) for name in self.record_fields):
                 continue
-            self.future_dates(row, ("start", "end"))
-            if vals.get("start") and vals.get("end") and vals["end"] < vals["start"]:
-                ctx.error(row, "end", vals["end"], "毕业年月早于入学年月")
-            key = (teacher.id_number, vals["education"], _month(vals.get("end")))
-            if key in seen:
-                ctx.error(row, "education", _label(c.Education, vals["education"]),
-                          f"与第 {seen[key].number} 行重复（同一教师、学历、毕业年月）")
-            seen[key] = row
+            self.future_dates(row, self.start_end)
+            if vals.get(first) and vals.get(last) and _month(vals[last]) < _month(vals[first]):
+                ctx.error(row, last, vals[last], self.order_message)
+            value, month = vals[self.key_field], _month(vals.get(self.key_month))
+            if (teacher.id_number, value, month) in seen:
+                ctx.error(row, self.key_field, _label(self.key_choices, value),
+                          f"与第 {seen[(teacher.id_number, value, month)].number} 行重复（同一教师、{self.duplicate_what}）")
+            seen[(teacher.id_number, value, month)] = row
             if row.bad:
                 continue
             wanted = self.fields_of(row)
-            found = existing if teacher.pk else {}
-            self.apply(row, teacher, (teacher.pk, vals["education"], _month(vals.get("end"))), found, wanted,
-                       lambda: EducationRecord(teacher=teacher, **wanted))
+            self.apply(row, teacher, (teacher.pk, value, month), existing if teacher.pk else {}, wanted,
+                       lambda teacher=teacher, wanted=wanted: self.make(teacher, wanted))
 
 
-class TitleHandler(SubRecordHandler):
+class EducationHandler(KeyedRecordHandler):
+    kind_name = "education"
+    model = EducationRecord
+    snapshot_fields = ("education", "degree", "degree_name", "study_mode", "institution", "major", "start", "end")
+    month_fields = ("start", "end")
+    key_field, key_choices, key_month = "education", c.Education, "end"
+    start_end = ("start", "end")
+    record_fields = ("education",)
+    order_message = "毕业年月早于入学年月"
+    duplicate_what = "学历、毕业年月"
+
+
+class TitleHandler(KeyedRecordHandler):
     """专业技术职务: one appointment per teacher × title × 聘任年月; a later file may add the
     解聘年月 (changed) or correct the day within the month (unchanged)."""
 
@@ -1247,35 +1268,11 @@ class TitleHandler(SubRecordHandler):
     model = TitleAppointment
     snapshot_fields = ("title", "appointed_on", "ended_on")
     month_fields = ("appointed_on", "ended_on")
-
-    def check(self):
-        ctx = self.ctx
-        pairs = self.teachers_of_rows()
-        existing = {}
-        for records in self.existing_by_teacher(pairs, TitleAppointment.objects.all()).values():
-            for r in records:
-                existing[(r.teacher_id, r.title, _month(r.appointed_on))] = r
-        self.new, self.updates, self.changes = [], [], []
-        seen = {}
-        for row, teacher in pairs:
-            vals = row.values
-            title, start, end = vals.get("title"), vals.get("appointed_on"), vals.get("ended_on")
-            if not title or not start:
-                continue
-            self.future_dates(row, ("appointed_on", "ended_on"))
-            if end and _month(end) < _month(start):
-                ctx.error(row, "ended_on", end, "解聘年月早于聘任年月")
-            key = (teacher.id_number, title, _month(start))
-            if key in seen:
-                ctx.error(row, "title", _label(c.Title, title),
-                          f"与第 {seen[key].number} 行重复（同一教师、专业技术职务、聘任年月）")
-            seen[key] = row
-            if row.bad:
-                continue
-            wanted = self.fields_of(row)
-            found = existing if teacher.pk else {}
-            self.apply(row, teacher, (teacher.pk, title, _month(start)), found, wanted,
-                       lambda: TitleAppointment(teacher=teacher, **wanted))
+    key_field, key_choices, key_month = "title", c.Title, "appointed_on"
+    start_end = ("appointed_on", "ended_on")
+    record_fields = ("title", "appointed_on")
+    order_message = "解聘年月早于聘任年月"
+    duplicate_what = "专业技术职务、聘任年月"
 
 
 class RotationHandler(SubRecordHandler):
