@@ -40,8 +40,23 @@ EXPECTED = {
     "district_leader": {"list": 200, "view": (200, 404), "edit": (403, 404), "history": (200, 404),
                         "export": (200, 403), "audit": 403, "reveal": (403, 403)},
 }
-CELLS = [(role, action, side) for role in EXPECTED for action in EXPECTED[role]
-         for side in (("own", "other") if isinstance(EXPECTED[role][action], tuple) else ("-",))]
+def cells_of(expected: dict) -> list[tuple[str, str, str]]:
+    """(role, action, side) for every cell of a table; a tuple means (own scope, other scope)."""
+    return [(role, action, side) for role in expected for action in expected[role]
+            for side in (("own", "other") if isinstance(expected[role][action], tuple) else ("-",))]
+
+
+def cell(world, expected: dict, subjects: dict, role: str, action: str, side: str):
+    """The expected status of one cell, and the teacher and scope it is about."""
+    status = expected[role][action]
+    if side != "-":
+        status = status[0] if side == "own" else status[1]
+    own, other, own_scope, other_scope = subjects[role][:4]
+    teacher = getattr(world, own if side != "other" else other)
+    return status, teacher, own_scope if side != "other" else other_scope
+
+
+CELLS = cells_of(EXPECTED)
 
 
 def user_for(world, role):
@@ -74,11 +89,7 @@ def edit_data(client, world, teacher):
 def test_access_cell(client, world, role, action, side):
     user = user_for(world, role)
     client.force_login(user)
-    expected = EXPECTED[role][action]
-    own, other, own_scope, other_scope = SUBJECTS[role]
-    if side != "-":
-        expected = expected[0] if side == "own" else expected[1]
-    teacher = getattr(world, own if side != "other" else other)
+    expected, teacher, cell_scope = cell(world, EXPECTED, SUBJECTS, role, action, side)
 
     if action == "list":
         response = client.get("/admin/workforce/teacher/")
@@ -90,7 +101,7 @@ def test_access_cell(client, world, role, action, side):
         data = edit_data(client, world, teacher)
         response = client.post(f"/admin/workforce/teacher/{teacher.pk}/change/", data)
     elif action == "export":
-        scope = dashboard_scope(world, own_scope if side == "own" else other_scope)
+        scope = dashboard_scope(world, cell_scope)
         response = client.get("/workforce/dashboard/export.xlsx", {"scope": scope})
     elif action == "audit":
         response = client.get("/accounts/audit/")

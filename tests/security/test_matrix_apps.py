@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from backend.models import AuditEntry
-from tests.security.test_matrix import SUBJECTS, dashboard_scope, user_for
+from tests.security.test_matrix import SUBJECTS, cell, cells_of, dashboard_scope, user_for
 
 pytestmark = pytest.mark.django_db
 
@@ -58,8 +58,7 @@ EXPECTED = {
     "leader": {**LEADER, **CITY_WIDE},
     "district_leader": LEADER,
 }
-CELLS = [(role, action, side) for role in EXPECTED for action in EXPECTED[role]
-         for side in (("own", "other") if isinstance(EXPECTED[role][action], tuple) else ("-",))]
+CELLS = cells_of(EXPECTED)
 
 
 def scope_page(world, text: str) -> str:
@@ -73,12 +72,8 @@ def scope_page(world, text: str) -> str:
 def test_page_cell(client, world, role, action, side):
     user = user_for(world, role)
     client.force_login(user)
-    expected = EXPECTED[role][action]
-    own, other, own_scope, other_scope = SUBJECTS[role]
-    if side != "-":
-        expected = expected[0] if side == "own" else expected[1]
-    teacher = getattr(world, own if side != "other" else other)
-    scope = own_scope if side != "other" else other_scope
+    expected, teacher, scope = cell(world, EXPECTED, SUBJECTS, role, action, side)
+    own_scope = SUBJECTS[role][2]
     url = URLS[action].format(teacher=teacher.pk, scope=dashboard_scope(world, scope),
                               scope_page=scope_page(world, scope))
     response = client.get(url)
