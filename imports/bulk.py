@@ -91,24 +91,17 @@ def insert_rows(model, fields: Sequence, rows: Iterable[Sequence]) -> int:
     database in batches, so they are not held twice."""
     db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: no thread-local lookup per value
     adapters = _adapters(fields, db)
-    count = 0
-    batch: list = []
-    for values in rows:
-        if adapters:
-            values = list(values)
-            for index, adapt in adapters:
-                value = values[index]
-                if value is not None:
-                    values[index] = adapt(value)
-        batch.append(values)
-        if len(batch) == ROWS_PER_STATEMENT:
-            _execute(model, fields, batch)
-            count += len(batch)
-            batch = []
-    if batch:
-        _execute(model, fields, batch)
-        count += len(batch)
-    return count
+
+    def adapted():
+        for values in rows:
+            if adapters:
+                values = list(values)
+                for index, adapt in adapters:
+                    value = values[index]
+                    if value is not None:
+                        values[index] = adapt(value)
+            yield values
+    return _execute_in_batches(model, fields, adapted())
 
 
 def fast_insert(model, objs: Iterable) -> int:
@@ -171,19 +164,20 @@ def insert_history(proto: AuditEntry, items: Iterable[tuple[str, str, dict]]) ->
             values[repr_at] = mask_text(object_repr)[:repr_limit]
             values[changes_at] = done[1]
             yield values
-    return _execute_all(fields, rows())
+    return _execute_in_batches(AuditEntry, fields, rows())
 
 
-def _execute_all(fields, rows: Iterable[list]) -> int:
+def _execute_in_batches(model, fields, rows: Iterable) -> int:
+    """Run the prepared INSERT over ``rows``, ROWS_PER_STATEMENT rows a statement."""
     count = 0
     batch: list = []
     for values in rows:
         batch.append(values)
         if len(batch) == ROWS_PER_STATEMENT:
-            _execute(AuditEntry, fields, batch)
+            _execute(model, fields, batch)
             count += len(batch)
             batch = []
     if batch:
-        _execute(AuditEntry, fields, batch)
+        _execute(model, fields, batch)
         count += len(batch)
     return count
