@@ -56,6 +56,7 @@ from backend.roles import Role, can_see_identity, is_hr
 from backend.scoping import Scope, scope_for
 from workforce import choices as c
 from workforce.identity import IdNumberError, mask_birth_date, mask_id_number, parse_id_number
+from workforce.rotation import periods_overlap
 from workforce.models import (
     Award, District, EducationRecord, Enrolment, EthicsCase, Exchange, ExchangeType, HonourType, School, Teacher,
     TitleAppointment,
@@ -1317,15 +1318,14 @@ class RotationHandler(SubRecordHandler):
             if row.bad or not start or kind is None or not to_school:
                 continue
             # overlaps: with the teacher's other exchanges and with other rows of the file
-            last = end or dt.date.max
             for other in by_teacher.get(teacher.pk, []) if teacher.pk else []:
                 if _month(other.start) == _month(start):
                     continue  # the same exchange: compared below
-                if other.start <= last and (other.end is None or other.end >= start):
+                if periods_overlap(start, end, other.start, other.end):
                     ctx.error(row, "start", start, f"与已有交流记录（{other.start:%Y-%m} 起）时间重叠，同一教师不能同时参加两项交流")
                     break
             for o_start, o_end, o_row in in_file[teacher.id_number]:
-                if o_start <= last and (o_end is None or o_end >= start):
+                if periods_overlap(start, end, o_start, o_end):
                     ctx.error(row, "start", start, f"与第 {o_row.number} 行的交流时间重叠")
                     break
             in_file[teacher.id_number].append((start, end, row))

@@ -28,6 +28,12 @@ from .models import School, Teacher, rotation_day
 from .selectors import load_targets, rotation_counts
 
 
+def periods_overlap(start: dt.date, end: dt.date | None, other_start: dt.date, other_end: dt.date | None) -> bool:
+    """Two exchanges share at least one day (an end of None is still open). The rule "a teacher
+    cannot be on two overlapping exchanges"; ``services._overlap_q`` is its database form."""
+    return (end is None or other_start <= end) and (other_end is None or other_end >= start)
+
+
 def _pct(value) -> Fraction:
     return Fraction(Decimal(str(value))) / 100
 

@@ -89,7 +89,8 @@ def _locked_unvetoed(teacher: Teacher, user, on: dt.date, action: str) -> Teache
 
 # ---------------------------------------------------------------- rotation (交流轮岗)
 def _overlap_q(start: dt.date, end: dt.date | None) -> Q:
-    """Exchanges sharing at least one day with [start, end] (end None = open)."""
+    """Exchanges sharing at least one day with [start, end] (end None = open): the database form
+    of ``rotation.periods_overlap``."""
     q = Q(end__isnull=True) | Q(end__gte=start)
     if end is not None:
         q &= Q(start__lte=end)

@@ -271,3 +271,14 @@ def test_admin_refuses_an_overlapping_exchange(world, client, kinds):
         "from_school": world.s1.pk})
     assert response.status_code == 200 and "时间重叠" in response.content.decode()
     assert Exchange.objects.count() == 1
+
+
+def test_periods_overlap_share_a_day_and_open_ends():
+    from workforce.rotation import periods_overlap
+
+    d = dt.date
+    assert periods_overlap(d(2025, 9, 1), d(2026, 8, 31), d(2026, 8, 31), None)  # the last day is shared
+    assert not periods_overlap(d(2025, 9, 1), d(2026, 8, 31), d(2026, 9, 1), d(2027, 8, 31))
+    assert periods_overlap(d(2025, 9, 1), None, d(2030, 1, 1), d(2030, 2, 1))  # still open
+    assert periods_overlap(d(2026, 1, 1), d(2026, 2, 1), d(2025, 9, 1), None)
+    assert not periods_overlap(d(2026, 1, 1), d(2026, 2, 1), d(2026, 3, 1), None)
