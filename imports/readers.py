@@ -64,12 +64,15 @@ import csv
 import datetime
 import io
 import os
+import re
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Any, Callable, Collection, Iterator
+
+from .xlsx_parts import EMPTY_SHEET, LAST_COLUMN, SPLIT_MIN_BYTES, PartedSheet, sheet_paths, split_sheet
 
 __all__ = [
     "UnreadableFile",
@@ -349,10 +352,47 @@ def _check_xml_head(head: bytes) -> bool:
         pos = end + 2
 
 
+# The fast grid check: when every cell tag and every row tag starts with an r="…" reference
+# within AZ99999, the grid calamine allocates is at most 99,999 × 52 cells. One regular
+# expression search over the XML (about 2 ns a byte) decides it for the files Excel and the
+# spreadsheet libraries write; anything else gets the exact scan of ``_GridExtent``.
+_FAST_GRID_CELLS = 99_999 * 52
+_OUTSIDE_FAST_GRID = re.compile(
+    rb'<(?:c(?=[\s>/])(?! r="A?[A-Z]\d{1,5}")|row(?=[\s>/])(?! r="\d{1,5}"))')
+# XML parts at least this large are kept after the check, for the part-by-part reader.
+RETAIN_MAX_BYTES = 512 * 1024 * 1024
+
+
+class _Collector:
+    """A sink for ``_inflate_entry`` that keeps the inflated bytes (at most ``size``)."""
+
+    def __init__(self, size: int):
+        self.data = bytearray(size)
+        self.view = memoryview(self.data)
+        self.at = 0
+
+    def feed(self, out: bytes) -> None:
+        end = self.at + len(out)
+        self.view[self.at:end] = out  # _inflate_entry refuses more than the declared size first
+        self.at = end
+
+
+def _grid_size(data, max_cells: int) -> tuple[int, int] | None:
+    """None when the fast check shows the grid fits ``max_cells``; else its exact (rows, cols)."""
+    if _FAST_GRID_CELLS <= max_cells and _OUTSIDE_FAST_GRID.search(data) is None:
+        return None
+    extent = _GridExtent()
+    view = memoryview(data)
+    for start in range(0, len(data), _GridExtent.WINDOW):
+        extent.feed(view[start:start + _GridExtent.WINDOW])
+    return extent.finish()
+
+
 def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio: float,
-                  max_cells: int | None) -> None:
+                  max_cells: int | None) -> dict[str, bytearray]:
     """Refuse zip bombs, lying size fields, XML with DOCTYPE/ENTITY declarations and
-    sheets whose cell grid is too large."""
+    sheets whose cell grid is too large. Return the checked XML parts of at least
+    ``xlsx_parts.SPLIT_MIN_BYTES`` (name → inflated bytes), for reading them in parts."""
     try:
         archive = zipfile.ZipFile(src.file)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
@@ -377,27 +417,39 @@ def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio:
                 f"文件“{filename}”中的部件“{info.filename}”压缩比异常"
                 f"（{info.file_size // max(info.compress_size, 1)} 倍），疑似压缩炸弹，已拒绝。")
     produced = 0
+    retained: dict[str, bytearray] = {}
+    kept = 0
     for info in infos:
         if info.is_dir():
             continue
         is_xml = info.filename.lower().endswith(_XML_SUFFIXES)
-        # Every XML part is scanned: a worksheet may be stored under any name.
-        extent = _GridExtent() if is_xml and max_cells is not None else None
+        # Every XML part is checked: a worksheet may be stored under any name. Parts are kept
+        # whole for the check (one at a time) unless they are too large to keep.
+        collect = is_xml and kept + info.file_size <= RETAIN_MAX_BYTES and (
+            max_cells is not None or info.file_size >= SPLIT_MIN_BYTES)
+        sink = _Collector(info.file_size) if collect else (
+            _GridExtent() if is_xml and max_cells is not None else None)
         head, size = _inflate_entry(src.file, info, filename, max_uncompressed - produced,
-                                    _XML_HEAD_BYTES if is_xml else 0, extent)
+                                    _XML_HEAD_BYTES if is_xml else 0, sink)
         produced += size
         if is_xml and not _check_xml_head(head):
             raise UnreadableFile(
                 f"文件“{filename}”的部件“{info.filename}”含有 DOCTYPE/ENTITY 声明"
                 f"（可用于实体膨胀攻击），Excel 不会生成这种内容，已拒绝。")
-        if extent is not None:
-            rows, cols = extent.finish()
-            if rows * cols > max_cells:
-                raise UnreadableFile(
-                    f"文件“{filename}”中的工作表区域达到 {_count(rows)} 行 × {_count(cols)} 列"
-                    f"（远处的行或列里有零星内容或格式），超过上限 {max_cells:,} 个单元格。"
-                    f"请删除多余的行和列后重新上传。", info.filename)
+        grid = None
+        if max_cells is not None and is_xml:
+            grid = _grid_size(sink.data, max_cells) if collect else sink.finish()
+        if grid is not None and grid[0] * grid[1] > max_cells:
+            rows, cols = grid
+            raise UnreadableFile(
+                f"文件“{filename}”中的工作表区域达到 {_count(rows)} 行 × {_count(cols)} 列"
+                f"（远处的行或列里有零星内容或格式），超过上限 {max_cells:,} 个单元格。"
+                f"请删除多余的行和列后重新上传。", info.filename)
+        if collect and size >= SPLIT_MIN_BYTES:
+            retained[info.filename] = sink.data
+            kept += size
     src.file.seek(0)
+    return retained
 
 
 def _count(n: int) -> str:
@@ -613,7 +665,7 @@ class _Engine:
 class _CalamineEngine(_Engine):
     name = "calamine"
 
-    def __init__(self, src: _Source, ext: str):
+    def __init__(self, src: _Source, ext: str, retained: dict[str, bytearray] | None = None):
         import python_calamine
 
         self._types = (python_calamine.SheetTypeEnum, python_calamine.SheetVisibleEnum)
@@ -622,6 +674,11 @@ class _CalamineEngine(_Engine):
         else:
             src.file.seek(0)
             self.book = python_calamine.CalamineWorkbook.from_filelike(src.file)
+        self.src = src
+        self.retained = retained or {}
+        self.parted: list[PartedSheet] = []
+        self._paths: dict[str, str] | None = None
+        self._entries: dict[str, bytes] | None = None
 
     def sheets(self) -> list[SheetInfo]:
         sheet_type, visibility = self._types
@@ -630,6 +687,10 @@ class _CalamineEngine(_Engine):
                 if meta.typ == sheet_type.WorkSheet]  # not chart or macro sheets
 
     def open_sheet(self, name):
+        parted = self._parted(name)
+        if parted is not None:
+            merged = parted.begin()
+            return parted.rows(), 0, merged, parted.last_row, LAST_COLUMN
         sheet = self.book.get_sheet_by_name(name)
         start, end = sheet.start, sheet.end
         if start is None or end is None:
@@ -638,7 +699,56 @@ class _CalamineEngine(_Engine):
         # iter_rows() starts at Excel row 1 but at the first used column.
         return sheet.iter_rows(), start[1], merged, end[0], end[1]
 
+    def _parted(self, name: str) -> PartedSheet | None:
+        """A large worksheet (already checked by ``_inspect_xlsx``) read in parts, or None."""
+        if not self.retained:
+            return None
+        try:
+            if self._paths is None:
+                self._paths = sheet_paths(self._read_entry)
+            path = self._paths.get(name)
+            xml = self.retained.pop(path, None) if path else None  # read once: let it go after
+            cut = split_sheet(xml) if xml is not None else None
+            if cut is None:
+                return None
+            if self._entries is None:
+                self._entries = self._other_entries()
+        except Exception:  # anything unexpected: read the sheet whole
+            return None
+        parted = PartedSheet(name, path, xml, cut, self._entries)
+        self.parted.append(parted)
+        return parted
+
+    def _read_entry(self, name: str) -> bytes:
+        data = self.retained.get(name)
+        if data is not None:
+            return bytes(data)
+        self.src.file.seek(0)
+        with zipfile.ZipFile(self.src.file) as archive:
+            return archive.read(name)
+
+    def _other_entries(self) -> dict[str, bytes]:
+        """The XML parts a part's workbook needs besides its sheet; other worksheets empty."""
+        sheets = set(self._paths.values())
+        out = {}
+        self.src.file.seek(0)
+        with zipfile.ZipFile(self.src.file) as archive:
+            for info in archive.infolist():
+                name = info.filename
+                if info.is_dir() or not name.lower().endswith(_XML_SUFFIXES):
+                    continue
+                if name in sheets:
+                    out[name] = EMPTY_SHEET
+                elif name in self.retained:
+                    out[name] = self.retained[name]
+                else:
+                    out[name] = archive.read(name)
+        self.src.file.seek(0)
+        return out
+
     def close(self):
+        for parted in self.parted:
+            parted.close()
         self.book.close()
 
 
@@ -872,8 +982,9 @@ def open_workbook(
         _check_size_and_magic(src, display, file_format, ext, max_size)
         if file_format == "csv":
             return Workbook(display, file_format, _CsvEngine(src, display), src)
+        retained = None
         if file_format == "xlsx":
-            _inspect_xlsx(src, display, max_uncompressed, max_ratio, max_cells)
+            retained = _inspect_xlsx(src, display, max_uncompressed, max_ratio, max_cells)
             engines = ["calamine", "openpyxl"]
         else:
             engines = ["calamine", "xlrd"]
@@ -881,7 +992,7 @@ def open_workbook(
             if engine not in engines:
                 raise ValueError(f"engine {engine!r} cannot read {ext} files")
             engines = [engine]
-        return Workbook(display, file_format, _first_working_engine(src, display, ext, engines), src)
+        return Workbook(display, file_format, _first_working_engine(src, display, ext, engines, retained), src)
     except BaseException:
         src.close()
         raise
@@ -917,12 +1028,13 @@ def _check_size_and_magic(src: _Source, filename: str, file_format: str, ext: st
             f"请把扩展名改为 .xlsx 或 .xls，或在 Excel 中另存为 CSV。")
 
 
-def _first_working_engine(src: _Source, filename: str, ext: str, engines: list[str]) -> _Engine:
+def _first_working_engine(src: _Source, filename: str, ext: str, engines: list[str],
+                          retained: dict[str, bytearray] | None = None) -> _Engine:
     classes = {"calamine": _CalamineEngine, "openpyxl": _OpenpyxlEngine, "xlrd": _XlrdEngine}
     failures = []
     for name in engines:
         try:
-            opened = classes[name](src, ext)
+            opened = _CalamineEngine(src, ext, retained) if name == "calamine" else classes[name](src, ext)
             opened.sheets()
             return opened
         except Exception as exc:  # each engine has its own error types
