@@ -72,7 +72,8 @@ from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Any, Callable, Collection, Iterator
 
-from .xlsx_parts import EMPTY_SHEET, LAST_COLUMN, SPLIT_MIN_BYTES, PartedSheet, sheet_paths, split_sheet
+from . import xlsx_parts
+from .xlsx_parts import EMPTY_SHEET, LAST_COLUMN, PartedSheet, sheet_paths, split_sheet
 
 __all__ = [
     "UnreadableFile",
@@ -426,7 +427,7 @@ def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio:
         # Every XML part is checked: a worksheet may be stored under any name. Parts are kept
         # whole for the check (one at a time) unless they are too large to keep.
         collect = is_xml and kept + info.file_size <= RETAIN_MAX_BYTES and (
-            max_cells is not None or info.file_size >= SPLIT_MIN_BYTES)
+            max_cells is not None or info.file_size >= xlsx_parts.SPLIT_MIN_BYTES)
         sink = _Collector(info.file_size) if collect else (
             _GridExtent() if is_xml and max_cells is not None else None)
         head, size = _inflate_entry(src.file, info, filename, max_uncompressed - produced,
@@ -445,7 +446,7 @@ def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio:
                 f"文件“{filename}”中的工作表区域达到 {_count(rows)} 行 × {_count(cols)} 列"
                 f"（远处的行或列里有零星内容或格式），超过上限 {max_cells:,} 个单元格。"
                 f"请删除多余的行和列后重新上传。", info.filename)
-        if collect and size >= SPLIT_MIN_BYTES:
+        if collect and size >= xlsx_parts.SPLIT_MIN_BYTES:
             retained[info.filename] = sink.data
             kept += size
     src.file.seek(0)
