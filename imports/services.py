@@ -468,6 +468,11 @@ class Handler:
         self.kind = KINDS[self.kind_name]
         self.sheets: list[Sheet] = []
 
+    def read(self, sheet: Sheet, rows: list[Row]) -> None:
+        """Rows just parsed from ``sheet`` (not refused), a batch at a time, in file order. Work
+        that needs no other sheet can be done here: with a large worksheet it overlaps the
+        parsing of the next part (``imports.xlsx_parts``)."""
+
     def required(self, sheet: Sheet) -> list[Column]:
         return self.kind.required
 
@@ -843,8 +848,9 @@ class TeacherHandler(Handler):
         self.changes: list[dict] = []
         self.created_fields: set[str] = {"school_id", "teaching_stage"}
         self.attnames = [f.attname for f in Teacher._meta.concrete_fields]
+        if not hasattr(self, "identified"):
+            self.identified = {}
         total = sum(len(s.rows) for s in self.sheets)
-        seen: dict[str, Row] = {}
         done = 0
         ctx.tick(0, total, ImportRun.Phase.CHECKING)
         for sheet in self.sheets:
@@ -853,36 +859,49 @@ class TeacherHandler(Handler):
             fields = [(i, sheet.kind.by_key[key].field) for i, key in enumerate(sheet.keys)
                       if key in sheet.kind.by_key and sheet.kind.by_key[key].field and key != "id_number"]
             self.new.prepare(fields)
-            for start in range(0, len(sheet.rows), CHUNK):
-                chunk = sheet.rows[start:start + CHUNK]
-                firsts = self.identify(chunk, seen)
-                existing = self.load_existing([number for _row, number, _parsed in firsts])
-                for row, number, parsed in firsts:
+            firsts = self.identified.get(sheet.name, [])
+            for start in range(0, len(firsts), CHUNK):
+                chunk = firsts[start:start + CHUNK]
+                existing = self.load_existing([number for _row, number, _parsed in chunk])
+                for row, number, parsed in chunk:
                     self.check_row(row, number, parsed, existing.get(number), fields)
-                for row in chunk:
                     row.release()
                 done += len(chunk)
                 ctx.tick(done, total, ImportRun.Phase.CHECKING)
+            for row in sheet.rows:
+                row.release()
 
-    def identify(self, chunk: list[Row], seen: dict) -> list[tuple[Row, str, Any]]:
+    def read(self, sheet: Sheet, rows: list[Row]) -> None:
+        """Identify the rows as they are read (see ``Handler.read``)."""
+        if not hasattr(self, "identified"):
+            self.identified: dict[str, list] = {}
+            self.seen: dict[str, Row] = {}
+        self.identified.setdefault(sheet.name, []).extend(self.identify(sheet, rows, self.seen))
+
+    def identify(self, sheet: Sheet, chunk: list[Row], seen: dict) -> list[tuple[Row, str, Any]]:
         """The ID of each row (check digit, birth date and sex read from it) and duplicates
         within the file; the first row of each ID, with its number and parsed ID."""
         ctx = self.ctx
+        keys = sheet.keys
+        if "id_number" not in keys:
+            return []
+        id_at = keys.index("id_number")
+        type_at = keys.index("id_type") if "id_type" in keys else None
         resident = c.IdType.RESIDENT
         out = []
         for row in chunk:
-            vals = row.values
-            number = vals.get("id_number")
+            data = row.data
+            number = data[id_at]
             if number is None:
                 continue
             parsed = None
-            if vals.get("id_type", resident) == resident:
+            if (resident if type_at is None else data[type_at]) == resident:
                 try:
                     parsed = parse_id_number(number)
                 except IdNumberError as exc:
                     ctx.error(row, "id_number", number, str(exc))
                     continue
-                number = vals["id_number"] = parsed.number
+                number = parsed.number
             first = seen.get(number)
             if first is not None:
                 where = f"第 {first.number} 行" if first.sheet is row.sheet else f"工作表“{first.sheet.name}”第 {first.number} 行"
@@ -1591,7 +1610,7 @@ def _read_sheets(workbook, forced: Kind | None, ctx: Context, handlers: dict[str
         for column in handler.required(sheet):
             if column.key not in colmap:
                 ctx.sheet_error(sheet, column.label, f"缺少必填列“{column.label}”")
-        done = _read_rows(sheet, data, ctx, done)
+        done = _read_rows(sheet, data, ctx, done, handler)
         sheet.report.rows = len(sheet.rows)
         report.sheets.append(sheet.report)
 
@@ -1605,7 +1624,7 @@ def _batched(iterable, size: int):
         yield batch
 
 
-def _read_rows(sheet: Sheet, data, ctx: Context, done: int) -> int:
+def _read_rows(sheet: Sheet, data, ctx: Context, done: int, handler: Handler | None = None) -> int:
     """Parse the data rows of one sheet into ``sheet.rows``, a batch at a time and column by
     column: each column's parser sees the column's cells of the batch at once (see
     ``imports.kinds.BatchParser``), and a row keeps only a tuple of its parsed values.
@@ -1658,6 +1677,8 @@ def _read_rows(sheet: Sheet, data, ctx: Context, done: int) -> int:
             for i, _order, key, raw, message in problems:
                 ctx.error(batch_rows[i], key, raw, message)
         rows.extend(batch_rows)
+        if handler is not None and not sheet.refused:
+            handler.read(sheet, batch_rows)
         done += len(batch)
         ctx.tick(done, total, ImportRun.Phase.READING)
     return done
@@ -1775,6 +1796,9 @@ def import_run(*, file, filename: str, kind: str | None = None, user=None, schoo
         if name in handlers:
             handlers[name].check()
     _count(report, handlers)
+    # in file order: sheet, then row (a row's own errors as they were found)
+    sheet_order = {sheet.name: i for i, sheet in enumerate(report.sheets)}
+    report.errors.sort(key=lambda e: (sheet_order.get(e.sheet, -1), e.row))
     if report.errors or dry_run:
         report.outcome = ImportRun.Outcome.REJECTED if report.errors else ImportRun.Outcome.PREVIEWED
         return _finish(run, report, started)
