@@ -1,4 +1,4 @@
-"""Bulk writes for a city-sized import: one ``executemany`` per few thousand rows.
+"""Bulk writes for a city-sized import: multi-row INSERTs written by a background thread (``_Writer``).
 
 ``QuerySet.bulk_create`` compiles every value through the ORM (``get_db_prep_save`` and a
 placeholder per value): about 5 µs a value, 15 s of CPU for 50,000 teachers of 58 columns —
@@ -17,6 +17,9 @@ each object's id and name masked by ``backend.audit.mask_text`` and each distinc
 """
 from __future__ import annotations
 
+import queue
+import threading
+from itertools import chain
 from operator import attrgetter
 from typing import Iterable, Sequence
 
@@ -26,9 +29,8 @@ from django.utils import timezone
 from backend import audit
 from backend.models import AuditEntry
 
-__all__ = ["insert_rows", "fast_insert", "write_history", "insert_history", "ROWS_PER_STATEMENT"]
+__all__ = ["insert_rows", "fast_insert", "write_history", "insert_history"]
 
-ROWS_PER_STATEMENT = 5000
 # Internal types whose Python value the drivers (sqlite3, psycopg) take as it is.
 _AS_IS = frozenset({
     "CharField", "TextField", "SlugField", "EmailField", "BooleanField", "NullBooleanField",
@@ -73,16 +75,6 @@ def _memoised(field, db):
         except TypeError:  # unhashable (JSON)
             return adapt(value, connection=db)
     return adapt_memo
-
-
-def _execute(model, fields, rows: list) -> None:
-    db = connections[DEFAULT_DB_ALIAS]
-    qn = db.ops.quote_name
-    sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
-    with db.cursor() as cursor:
-        for start in range(0, len(rows), ROWS_PER_STATEMENT):
-            cursor.executemany(sql, rows[start:start + ROWS_PER_STATEMENT])
 
 
 def insert_rows(model, fields: Sequence, rows: Iterable[Sequence]) -> int:
@@ -167,17 +159,80 @@ def insert_history(proto: AuditEntry, items: Iterable[tuple[str, str, dict]]) ->
     return _execute_in_batches(AuditEntry, fields, rows())
 
 
+ROWS_PER_VALUES = 1000   # rows in one multi-row INSERT, at most (and within the parameter limit)
+
+
+class _Writer:
+    """Runs INSERT statements on this thread's database connection — the same connection, so
+    the same transaction — in a background thread, one statement at a time, while the calling
+    thread prepares the next rows. The database works without the GIL (SQLite while it steps a
+    statement, psycopg while it waits for the server), so on two cores the preparing and the
+    writing overlap. Each statement inserts many rows (``INSERT … VALUES (…), (…)``), so the
+    thread needs the GIL only once per statement, not once per row as ``executemany`` would.
+    The calling thread must not use the connection until ``finish()`` returns; ``finish()``
+    raises what the database raised, as Django's exception (``IntegrityError``…)."""
+
+    def __init__(self, db):
+        db.ensure_connection()
+        self.db = db
+        self.raw = db.connection
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        cursor = self.raw.cursor()
+        try:
+            while True:
+                item = self.queue.get()
+                if item is None:
+                    return
+                if self.error is None:
+                    try:
+                        cursor.execute(*item)
+                    except BaseException as exc:  # raised by finish(), on the calling thread
+                        self.error = exc
+        finally:
+            cursor.close()
+
+    def put(self, sql: str, params: list) -> None:
+        if self.error is None:
+            self.queue.put((sql, params))
+
+    def finish(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            with self.db.wrap_database_errors:
+                raise self.error
+
+
 def _execute_in_batches(model, fields, rows: Iterable) -> int:
-    """Run the prepared INSERT over ``rows``, ROWS_PER_STATEMENT rows a statement."""
+    """INSERT ``rows`` (adapted values in the order of ``fields``) through ``_Writer``, as many
+    rows a statement as the database's parameter limit allows (at most ROWS_PER_VALUES)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    qn = db.ops.quote_name
+    width = len(fields)
+    limit = min(getattr(db.features, "max_query_params", None) or 32766, 65535)
+    per = max(1, min(ROWS_PER_VALUES, limit // width))
+    mark = "?" if db.vendor == "sqlite" else "%s"
+    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "
+    one = f"({', '.join([mark] * width)})"
+    full = head + ", ".join([one] * per)
     count = 0
-    batch: list = []
-    for values in rows:
-        batch.append(values)
-        if len(batch) == ROWS_PER_STATEMENT:
-            _execute(model, fields, batch)
+    writer = _Writer(db)
+    try:
+        batch: list = []
+        for values in rows:
+            batch.append(values)
+            if len(batch) == per:
+                writer.put(full, list(chain.from_iterable(batch)))
+                count += per
+                batch = []
+        if batch:
+            writer.put(head + ", ".join([one] * len(batch)), list(chain.from_iterable(batch)))
             count += len(batch)
-            batch = []
-    if batch:
-        _execute(model, fields, batch)
-        count += len(batch)
+    finally:
+        writer.finish()
     return count
