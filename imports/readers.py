@@ -750,6 +750,7 @@ class _CalamineEngine(_Engine):
     def close(self):
         for parted in self.parted:
             parted.close()
+        self.parted, self.retained, self._entries = [], {}, None
         self.book.close()
 
 

@@ -243,4 +243,5 @@ class PartedSheet:
         self._closed = True
         self._pending.clear()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self.xml = self.entries = None  # the sheet's XML: let it go
         _fast_switching(False)

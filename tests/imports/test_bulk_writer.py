@@ -1,0 +1,55 @@
+"""The background writer of ``imports.bulk``: a database error on its thread reaches the import
+as Django's exception, the whole import is rolled back, and no writer thread is left behind."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from backend.models import AuditEntry
+from imports import bulk
+from imports.services import TeacherHandler, import_run
+from tests.factories import TeacherFactory
+from tests.imports.helpers import roster, write_xlsx
+from workforce.models import Teacher
+
+
+def writers_alive() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name == "import-writer"]
+
+
+def test_rows_are_written_in_many_statements_in_order(world, monkeypatch):
+    monkeypatch.setattr(bulk, "ROWS_PER_VALUES", 3)  # 10 rows: statements of 3, 3, 3 and 1
+    built = [TeacherFactory.build(school=world.s1, name=f"教师{i}") for i in range(10)]
+    before = Teacher.objects.count()
+    assert bulk.fast_insert(Teacher, built) == 10
+    made = list(Teacher.objects.order_by("-pk")[:10].values_list("name", "id_number", "birth_date"))[::-1]
+    assert made == [(t.name, t.id_number, t.birth_date) for t in built]
+    assert Teacher.objects.count() == before + 10 and writers_alive() == []
+
+
+def test_a_database_error_on_the_writer_thread_is_raised_as_djangos(world):
+    first = TeacherFactory.build(school=world.s1)
+    twin = TeacherFactory.build(school=world.s1, id_number=first.id_number)  # the unique ID twice
+    with pytest.raises(IntegrityError):
+        with transaction.atomic():
+            bulk.fast_insert(Teacher, [first, twin])
+    assert not Teacher.objects.filter(id_number=first.id_number).exists() and writers_alive() == []
+
+
+def test_a_conflict_found_only_while_writing_leaves_nothing_written(world, tmp_path, monkeypatch):
+    """Someone adds one of the file's teachers between the check and the write: the INSERT
+    fails on the writer thread, and none of the file's teachers or history rows stay."""
+    rows = roster(world.s1, 5)
+    numbers = [row[4] for row in rows[1:]]
+    TeacherFactory(name="已有", id_number=numbers[3], school=world.s1)
+    monkeypatch.setattr(TeacherHandler, "load_existing", lambda self, found: {})  # the check misses it
+    history = AuditEntry.objects.count()
+    report = import_run(file=write_xlsx(tmp_path / "r.xlsx", {"S": rows}), filename="r.xlsx",
+                        user=world.users.city, dry_run=False)
+    assert not report.committed
+    assert any("写入数据库失败" in e.message for e in report.errors)
+    assert Teacher.objects.filter(id_number__in=numbers).count() == 1  # only the one added meanwhile
+    assert AuditEntry.objects.filter(run_ref=str(report.run_id), action="create").count() == 0
+    assert AuditEntry.objects.count() >= history and writers_alive() == []
