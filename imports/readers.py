@@ -39,8 +39,11 @@ Memory
 ------
 Data rows are produced one at a time as Python lists. calamine builds the cell grid of
 one sheet in native memory when the sheet is opened (about 32 bytes a cell plus the text:
-some 150 MB for 60,000 rows × 34 columns), bounded by ``max_cells``; openpyxl and the CSV
-reader stream the file; xlrd holds the file in memory (bounded by ``max_size``).
+some 150 MB for 60,000 rows × 34 columns), bounded by ``max_cells``. A worksheet whose XML
+is over ``xlsx_parts.SPLIT_MIN_BYTES`` is instead kept as XML once checked and parsed in
+parts of about 8 MB by background threads (``imports.xlsx_parts``), a few parts at a time.
+openpyxl and the CSV reader stream the file; xlrd holds the file in memory (bounded by
+``max_size``).
 
 Hostile files
 -------------
