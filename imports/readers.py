@@ -1104,7 +1104,11 @@ def _read_sheet(workbook: Workbook, info: SheetInfo, known_headers, scan_rows: i
     rows, offset, merged, last_row, last_col = workbook._open(info.name)
     rows = iter(rows)
     pad = [""] * offset
-    top = [(pad + r) if offset else r for r in islice(rows, scan_rows)]
+    try:
+        top = [(pad + r) if offset else r for r in islice(rows, scan_rows)]
+    except Exception as exc:
+        raise UnreadableFile(
+            f"文件“{workbook.filename}”的工作表“{info.name}”读取时出错，文件可能已损坏。", repr(exc)) from exc
     header_index = detect_header_row(top, known_headers, min_matches=min_matches)
     engine = workbook.engine
     if header_index is None:

@@ -148,9 +148,7 @@ THREE_ROWS = len(row(1)) * 2 + 10  # rows 1-9 are equally long: a cut after ever
     pytest.param(b"<worksheet><sheetData/></worksheet>", 1, id="empty-sheetData"),
     pytest.param(sheet_xml(row(1) + row(2) + row(3)), THREE_ROWS, id="one-part-only"),
     pytest.param(sheet_xml(b"".join(row(n) for n in (1, 3, 4, 5, 2, 6, 7, 8, 9))), THREE_ROWS,
-                 id="out-of-order-inside-a-part", marks=pytest.mark.xfail(strict=True, reason=(
-                     "split_sheet checks only each part's first and last row: a part [5, 2, 6] after "
-                     "[1, 3, 4] is accepted, and PartedSheet.rows() then raises 'out of order'"))),
+                 id="out-of-order-inside-a-part"),
 ])
 def test_split_sheet_declines_what_it_cannot_cut_exactly(xml, part_bytes):
     assert split_sheet(xml, part_bytes) is None
@@ -195,9 +193,7 @@ def text_row(n, *texts):
 
 @pytest.mark.parametrize("order", [
     pytest.param([1, 3, 5, 2, 4, 6, 7, 8, 9], id="5-then-2-across-a-cut"),
-    pytest.param([1, 3, 4, 5, 2, 6, 7, 8, 9], id="5-then-2-inside-a-part", marks=pytest.mark.xfail(
-        strict=True, raises=(UnreadableFile, ValueError), reason="split_sheet accepts the part [5, 2, 6]; "
-        "reading it raises 'worksheet rows out of order across parts' though calamine reads it whole")),
+    pytest.param([1, 3, 4, 5, 2, 6, 7, 8, 9], id="5-then-2-inside-a-part"),
 ])
 def test_rows_out_of_order_are_read_like_calamine_reads_them(tmp_path, monkeypatch, order):
     rows = [text_row(n, "姓名", "身份证件号") if n == 1 else
