@@ -29,7 +29,9 @@ from django.utils import timezone
 from backend import audit
 from backend.models import AuditEntry
 
-__all__ = ["insert_rows", "fast_insert", "write_history", "insert_history"]
+from .concurrency import fast_switching
+
+__all__ = ["insert_rows", "InsertStream", "fast_insert", "write_history", "insert_history"]
 
 # Internal types whose Python value the drivers (sqlite3, psycopg) take as it is.
 _AS_IS = frozenset({
@@ -80,20 +82,13 @@ def _memoised(field, db):
 def insert_rows(model, fields: Sequence, rows: Iterable[Sequence]) -> int:
     """INSERT ``rows`` — sequences of Python values in the order of ``fields`` (concrete,
     non-primary-key fields of ``model``) — and return how many. The rows are adapted for the
-    database in batches, so they are not held twice."""
-    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: no thread-local lookup per value
-    adapters = _adapters(fields, db)
-
-    def adapted():
-        for values in rows:
-            if adapters:
-                values = list(values)
-                for index, adapt in adapters:
-                    value = values[index]
-                    if value is not None:
-                        values[index] = adapt(value)
-            yield values
-    return _execute_in_batches(model, fields, adapted())
+    database a statement at a time, so they are not held twice."""
+    stream = InsertStream(model, fields, ahead=2)
+    try:
+        stream.extend(rows)
+    finally:
+        count = stream.finish()
+    return count
 
 
 def fast_insert(model, objs: Iterable) -> int:
@@ -156,7 +151,12 @@ def insert_history(proto: AuditEntry, items: Iterable[tuple[str, str, dict]]) ->
             values[repr_at] = mask_text(object_repr)[:repr_limit]
             values[changes_at] = done[1]
             yield values
-    return _execute_in_batches(AuditEntry, fields, rows())
+    stream = InsertStream(AuditEntry, fields, adapt=False, ahead=2)
+    try:
+        stream.extend(rows())
+    finally:
+        count = stream.finish()
+    return count
 
 
 ROWS_PER_VALUES = 1000   # rows in one multi-row INSERT, at most (and within the parameter limit)
@@ -172,13 +172,15 @@ class _Writer:
     The calling thread must not use the connection until ``finish()`` returns; ``finish()``
     raises what the database raised, as Django's exception (``IntegrityError``…)."""
 
-    def __init__(self, db):
+    def __init__(self, db, ahead: int = 2):
         db.ensure_connection()
         self.db = db
         self.raw = db.connection
-        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.queue: queue.Queue = queue.Queue(maxsize=ahead)
+        self.lock = threading.Lock()  # held while a statement runs (see InsertStream.lock)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
+        fast_switching(True)
         self.thread.start()
 
     def _run(self) -> None:
@@ -190,7 +192,8 @@ class _Writer:
                     return
                 if self.error is None:
                     try:
-                        cursor.execute(*item)
+                        with self.lock:
+                            cursor.execute(*item)
                     except BaseException as exc:  # raised by finish(), on the calling thread
                         self.error = exc
         finally:
@@ -201,38 +204,66 @@ class _Writer:
             self.queue.put((sql, params))
 
     def finish(self) -> None:
+        if self.thread is None:
+            return
         self.queue.put(None)
         self.thread.join()
+        self.thread = None
+        fast_switching(False)
         if self.error is not None:
             with self.db.wrap_database_errors:
                 raise self.error
 
 
-def _execute_in_batches(model, fields, rows: Iterable) -> int:
-    """INSERT ``rows`` (adapted values in the order of ``fields``) through ``_Writer``, as many
-    rows a statement as the database's parameter limit allows (at most ROWS_PER_VALUES)."""
-    db = connections[DEFAULT_DB_ALIAS]
-    qn = db.ops.quote_name
-    width = len(fields)
-    limit = min(getattr(db.features, "max_query_params", None) or 32766, 65535)
-    per = max(1, min(ROWS_PER_VALUES, limit // width))
-    mark = "?" if db.vendor == "sqlite" else "%s"
-    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "
-    one = f"({', '.join([mark] * width)})"
-    full = head + ", ".join([one] * per)
-    count = 0
-    writer = _Writer(db)
-    try:
-        batch: list = []
+class InsertStream:
+    """Rows INSERTed as they come: ``extend(rows)`` any number of times, then ``finish()``
+    (always, even on error), which waits for the writer thread and returns the row count.
+
+    The rows (Python values in the order of ``fields``) are adapted for the database (dates,
+    JSON…, unless ``adapt=False``: already adapted) and sent as multi-row INSERTs of as many
+    rows as the database's parameter limit allows (at most ROWS_PER_VALUES), at most ``ahead``
+    statements waiting (0: no limit, so ``extend`` never waits for the database). Between
+    ``extend`` calls the calling thread may use the connection only inside ``with
+    stream.lock:`` (the writer holds it while a statement runs)."""
+
+    def __init__(self, model, fields: Sequence, *, adapt: bool = True, ahead: int = 0):
+        db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: no thread-local lookup per value
+        qn = db.ops.quote_name
+        self.width = width = len(fields)
+        limit = min(getattr(db.features, "max_query_params", None) or 32766, 65535)
+        self.per = max(1, min(ROWS_PER_VALUES, limit // width))
+        mark = "?" if db.vendor == "sqlite" else "%s"
+        self.head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "
+        self.one = f"({', '.join([mark] * width)})"
+        self.full = self.head + ", ".join([self.one] * self.per)
+        self.adapters = _adapters(fields, db) if adapt else []
+        self.batch: list = []
+        self.count = 0
+        self.writer = _Writer(db, ahead)
+        self.lock = self.writer.lock
+
+    def extend(self, rows: Iterable[Sequence]) -> None:
+        adapters, batch, per = self.adapters, self.batch, self.per
         for values in rows:
+            if adapters:
+                values = list(values)
+                for index, adapt in adapters:
+                    value = values[index]
+                    if value is not None:
+                        values[index] = adapt(value)
             batch.append(values)
             if len(batch) == per:
-                writer.put(full, list(chain.from_iterable(batch)))
-                count += per
-                batch = []
-        if batch:
-            writer.put(head + ", ".join([one] * len(batch)), list(chain.from_iterable(batch)))
-            count += len(batch)
-    finally:
-        writer.finish()
-    return count
+                self.writer.put(self.full, list(chain.from_iterable(batch)))
+                self.count += per
+                batch.clear()
+
+    def finish(self) -> int:
+        batch = self.batch
+        try:
+            if batch and self.writer.error is None:
+                self.writer.put(self.head + ", ".join([self.one] * len(batch)), list(chain.from_iterable(batch)))
+                self.count += len(batch)
+            batch.clear()
+        finally:
+            self.writer.finish()
+        return self.count

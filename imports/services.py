@@ -63,7 +63,7 @@ from workforce.models import (
 )
 
 from . import values as v
-from .bulk import insert_history, insert_rows, write_history
+from .bulk import InsertStream, insert_history, write_history
 from .kinds import KIND_ORDER, KINDS, Column, Kind, is_year_month, kind_for_sheet_kind, resolve_kind
 from .models import ImportRun
 from .readers import UnreadableFile, iter_sheets, normalise_header, open_workbook
@@ -1068,7 +1068,12 @@ class TeacherHandler(Handler):
                 if values[school_at] is None:  # a school this file created: it has its key now
                     values[school_at] = school.pk
             before = Teacher.objects.order_by().aggregate(top=Max("pk"))["top"] or 0
-            insert_rows(Teacher, new.fields, new.rows)
+            stream = InsertStream(Teacher, new.fields)
+            try:  # while the writer thread inserts: each creation's history, all but its key
+                stream.extend(new.rows)
+                history = self.creation_history(new)
+            finally:
+                stream.finish()
             pks = {}
             for pk, number in Teacher.objects.filter(pk__gt=before).order_by().values_list("pk", "id_number"):
                 if number in new:
@@ -1077,29 +1082,11 @@ class TeacherHandler(Handler):
                 teacher.pk = pks[number]
                 teacher.school_id = teacher.school.pk
                 teacher._state.adding = False
-            # A creation's history names the record and where it went; its other initial
-            # values are the record itself as created (and the run keeps the file's SHA-256).
-            fields = [f for f in CREATION_FIELDS if f in self.created_fields or f == "school_id"]
-            snapshots: dict[tuple, dict] = {}
-            name_at = index["name"]
-            picks = [(f, index[f]) for f in fields if f != "school_id"]
-            pick = itemgetter(*[at for _f, at in picks]) if picks else (lambda values: ())
-            describe = Teacher.__str__
-
-            def items():
-                # by the id as text: the audit's object-id indexes then grow at their end
-                made = sorted((str(pks[values[number_at]]), values, school)
-                              for values, school in zip(new.rows, new.schools))
-                for object_id, values, school in made:
-                    key = (id(school), pick(values))
-                    changes = snapshots.get(key)
-                    if changes is None:
-                        changes = snapshots[key] = self.snapshot_values(school, {f: values[at] for f, at in picks})
-                    yield object_id, describe(_Named(values[name_at], values[number_at])), changes
-
+            # by the id as text: the audit's object-id indexes then grow at their end
+            history = sorted((str(pks[number]), shown, changes) for number, shown, changes in history)
             proto = audit.entry(audit.CREATE, user=ctx.user, object_type=Teacher._meta.label_lower,
                                 source="import", run_ref=ctx.run_ref, username=ctx.username)
-            insert_history(proto, items())
+            insert_history(proto, history)
         if self.updates:
             names = sorted({n for ch in self.changes for n in ch["changed"]} | {"updated_at"})
             now = timezone.now()
@@ -1109,6 +1096,28 @@ class TeacherHandler(Handler):
                                         batch_size=500)
             write_history(ctx.audit_entry(audit.UPDATE, t, self.update_changes(ch))
                           for t, ch in zip(self.updates, self.changes))
+
+    def creation_history(self, new: NewTeachers) -> list[tuple[str, str, dict]]:
+        """(身份证件号, the record's name, changes) of each created teacher. A creation's history
+        names the record and where it went; its other initial values are the record itself as
+        created (and the run keeps the file's SHA-256). Rows that set the same values share one
+        ``changes`` dict (``insert_history`` serialises each once)."""
+        index = new.index
+        fields = [f for f in CREATION_FIELDS if f in self.created_fields or f == "school_id"]
+        snapshots: dict[tuple, dict] = {}
+        name_at, number_at = index["name"], index["id_number"]
+        picks = [(f, index[f]) for f in fields if f != "school_id"]
+        pick = itemgetter(*[at for _f, at in picks]) if picks else (lambda values: ())
+        describe = Teacher.__str__
+        out = []
+        for values, school in zip(new.rows, new.schools):
+            key = (id(school), pick(values))
+            changes = snapshots.get(key)
+            if changes is None:
+                changes = snapshots[key] = self.snapshot_values(school, {f: values[at] for f, at in picks})
+            number = values[number_at]
+            out.append((number, describe(_Named(values[name_at], number)), changes))
+        return out
 
     def snapshot_values(self, school: School, values: dict) -> dict:
         out = {"school": {"label": "学校", "new": school.name}}

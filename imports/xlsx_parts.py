@@ -19,21 +19,17 @@ from __future__ import annotations
 
 import io
 import re
-import sys
-import threading
 import zipfile
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
 
+from .concurrency import fast_switching
+
 __all__ = ["SPLIT_MIN_BYTES", "PART_BYTES", "split_sheet", "sheet_paths", "PartedSheet", "EMPTY_SHEET"]
 
 SPLIT_MIN_BYTES = 8 << 20
 PART_BYTES = 8 << 20
-# While parts are read, the interpreter hands the GIL over every millisecond instead of every
-# five: the background thread needs it briefly between parses (to open a part, to make its rows
-# Python lists) and would otherwise wait up to 5 ms each time behind the busy reading thread.
-SWITCH_INTERVAL = 0.001
 # Two parsers: while the reading thread works on one part, the next two are parsed.
 WORKERS = 2
 AHEAD = 3
@@ -46,25 +42,6 @@ EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
 _OPEN, _CLOSE, _ROW = b"<sheetData>", b"</sheetData>", b'<row r="'
 _ROW_NUMBERS = re.compile(rb'<row(?=[\s>/])(?: r="(\d+)")?')
 _END = object()
-_switch_lock = threading.Lock()
-_switch_users = 0
-_switch_saved = 0.005
-
-
-def _fast_switching(on: bool) -> None:
-    global _switch_users, _switch_saved
-    with _switch_lock:
-        if on:
-            if _switch_users == 0:
-                _switch_saved = sys.getswitchinterval()
-                sys.setswitchinterval(min(_switch_saved, SWITCH_INTERVAL))
-            _switch_users += 1
-        elif _switch_users > 0:
-            _switch_users -= 1
-            if _switch_users == 0:
-                sys.setswitchinterval(_switch_saved)
-
-
 def _row_number_at(xml, at: int) -> int | None:
     """The number in ``<row r="N"`` starting at ``at``, or None."""
     if xml[at:at + len(_ROW)] != _ROW:
@@ -214,7 +191,7 @@ class PartedSheet:
 
     # ----------------------------------------------------------------- reading side
     def begin(self) -> list[tuple[int, int, int, int]]:
-        _fast_switching(True)
+        fast_switching(True)
         self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="xlsx-parts")
         self._submit()
         self._first = self._take()
@@ -251,4 +228,4 @@ class PartedSheet:
         self._pending.clear()
         self._pool.shutdown(wait=True, cancel_futures=True)
         self.xml = self.entries = None  # the sheet's XML: let it go
-        _fast_switching(False)
+        fast_switching(False)
