@@ -20,7 +20,7 @@ from __future__ import annotations
 import queue
 import threading
 from itertools import chain
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Iterable, Sequence
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -151,7 +151,8 @@ def insert_history(proto: AuditEntry, items: Iterable[tuple[str, str, dict]]) ->
             values[repr_at] = mask_text(object_repr)[:repr_limit]
             values[changes_at] = done[1]
             yield values
-    stream = InsertStream(AuditEntry, fields, adapt=False, ahead=2)
+    constants = {i: value for i, value in enumerate(base) if i not in (id_at, repr_at, changes_at)}
+    stream = InsertStream(AuditEntry, fields, adapt=False, ahead=2, constants=constants)
     try:
         stream.extend(rows())
     finally:
@@ -224,23 +225,58 @@ class InsertStream:
     rows as the database's parameter limit allows (at most ROWS_PER_VALUES), at most ``ahead``
     statements waiting (0: no limit, so ``extend`` never waits for the database). Between
     ``extend`` calls the calling thread may use the connection only inside ``with
-    stream.lock:`` (the writer holds it while a statement runs)."""
+    stream.lock:`` (the writer holds it while a statement runs).
 
-    def __init__(self, model, fields: Sequence, *, adapt: bool = True, ahead: int = 0):
+    ``constants`` (position → value) names the columns that hold the same value in every row
+    (defaults, the run's timestamp, who imports). On SQLite they are sent once a statement —
+    ``INSERT … SELECT column1, ?, column2 … FROM (VALUES (?, ?), …)`` — because binding the
+    parameters is most of what the writer does while it holds the GIL. Elsewhere the rows are
+    sent whole."""
+
+    def __init__(self, model, fields: Sequence, *, adapt: bool = True, ahead: int = 0,
+                 constants: dict[int, object] | None = None):
         db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: no thread-local lookup per value
         qn = db.ops.quote_name
-        self.width = width = len(fields)
-        limit = min(getattr(db.features, "max_query_params", None) or 32766, 65535)
-        self.per = max(1, min(ROWS_PER_VALUES, limit // width))
         mark = "?" if db.vendor == "sqlite" else "%s"
-        self.head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "
+        limit = min(getattr(db.features, "max_query_params", None) or 32766, 65535)
+        adapters = _adapters(fields, db) if adapt else []
+        table = qn(model._meta.db_table)
+        fixed = sorted(constants or ()) if db.vendor == "sqlite" and constants else []
+        if fixed and len(fixed) < len(fields):
+            varying = [i for i in range(len(fields)) if i not in constants]
+            values = [constants[i] for i in fixed]
+            for index, adapt_value in adapters:
+                if index in constants and constants[index] is not None:
+                    values[fixed.index(index)] = adapt_value(constants[index])
+            self.fixed_values = values
+            self.pick = itemgetter(*varying) if len(varying) > 1 else (lambda row, _i=varying[0]: (row[_i],))
+            self.adapters = [(index, a) for index, a in adapters if index not in constants]
+            width = len(varying)
+            self.per = max(1, min(ROWS_PER_VALUES, (limit - len(fixed)) // width))
+            columns = ", ".join(qn(fields[i].column) for i in varying + fixed)
+            select = ", ".join([f"column{n + 1}" for n in range(width)] + [mark] * len(fixed))
+            self.head, self.tail = f"INSERT INTO {table} ({columns}) SELECT {select} FROM (VALUES ", ")"
+        else:
+            self.fixed_values, self.pick = [], None
+            self.adapters = adapters
+            width = len(fields)
+            self.per = max(1, min(ROWS_PER_VALUES, limit // width))
+            columns = ", ".join(qn(f.column) for f in fields)
+            self.head, self.tail = f"INSERT INTO {table} ({columns}) VALUES ", ""
         self.one = f"({', '.join([mark] * width)})"
-        self.full = self.head + ", ".join([self.one] * self.per)
-        self.adapters = _adapters(fields, db) if adapt else []
+        self.full = self._sql(self.per)
         self.batch: list = []
         self.count = 0
         self.writer = _Writer(db, ahead)
         self.lock = self.writer.lock
+
+    def _sql(self, rows: int) -> str:
+        return self.head + ", ".join([self.one] * rows) + self.tail
+
+    def _params(self, batch: list) -> list:
+        params = list(self.fixed_values)
+        params.extend(chain.from_iterable(map(self.pick, batch) if self.pick is not None else batch))
+        return params
 
     def extend(self, rows: Iterable[Sequence]) -> None:
         adapters, batch, per = self.adapters, self.batch, self.per
@@ -253,7 +289,7 @@ class InsertStream:
                         values[index] = adapt(value)
             batch.append(values)
             if len(batch) == per:
-                self.writer.put(self.full, list(chain.from_iterable(batch)))
+                self.writer.put(self.full, self._params(batch))
                 self.count += per
                 batch.clear()
 
@@ -261,7 +297,7 @@ class InsertStream:
         batch = self.batch
         try:
             if batch and self.writer.error is None:
-                self.writer.put(self.head + ", ".join([self.one] * len(batch)), list(chain.from_iterable(batch)))
+                self.writer.put(self._sql(len(batch)), self._params(batch))
                 self.count += len(batch)
             batch.clear()
         finally:

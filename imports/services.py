@@ -781,6 +781,7 @@ class NewTeachers:
         self.schools: list[School] = []
         self.position: dict[str, int] = {}
         self.built: dict[str, Teacher] = {}
+        self.touched: set[int] = set()  # positions a row may set; the others keep the default
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -793,6 +794,15 @@ class NewTeachers:
         index = self.index
         self.pairs = [(i, index[name]) for i, name in fields if name in index]
         self.at = (index["id_number"], index["school_id"], index["teaching_stage"], index["birth_date"], index["sex"])
+        self.touched.update(at for _i, at in self.pairs)
+        self.touched.update(self.at)
+
+    def constants(self, now) -> dict[int, Any]:
+        """Position → value of the columns every new row holds alike: the defaults no sheet
+        sets, and the timestamps (``now``, as ``TeacherHandler.write`` sets them)."""
+        out = {i: value for i, value in enumerate(self.defaults) if i not in self.touched}
+        out[self.index["created_at"]] = out[self.index["updated_at"]] = now
+        return out
 
     def add(self, data: tuple, number: str, school: School, stage: str, parsed) -> None:
         """A new teacher from a checked row: the defaults, the row's filled cells, then what
@@ -1068,7 +1078,7 @@ class TeacherHandler(Handler):
                 if values[school_at] is None:  # a school this file created: it has its key now
                     values[school_at] = school.pk
             before = Teacher.objects.order_by().aggregate(top=Max("pk"))["top"] or 0
-            stream = InsertStream(Teacher, new.fields)
+            stream = InsertStream(Teacher, new.fields, constants=new.constants(now))
             try:  # while the writer thread inserts: each creation's history, all but its key
                 stream.extend(new.rows)
                 history = self.creation_history(new)
