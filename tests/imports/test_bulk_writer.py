@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from backend.models import AuditEntry
 from imports import bulk
@@ -53,3 +54,24 @@ def test_a_conflict_found_only_while_writing_leaves_nothing_written(world, tmp_p
     assert Teacher.objects.filter(id_number__in=numbers).count() == 1  # only the one added meanwhile
     assert AuditEntry.objects.filter(run_ref=str(report.run_id), action="create").count() == 0
     assert AuditEntry.objects.count() >= history and writers_alive() == []
+
+
+def test_columns_alike_in_every_row_are_written_as_given(world, monkeypatch):
+    """``constants`` (sent once a statement on SQLite) give the same rows as sending them whole."""
+    monkeypatch.setattr(bulk, "ROWS_PER_VALUES", 4)  # 10 rows: statements of 4, 4 and 2
+    fields = [f for f in Teacher._meta.concrete_fields if not f.primary_key]
+    at = {f.attname: i for i, f in enumerate(fields)}
+    built = [TeacherFactory.build(school=world.s1, name=f"教师{i}", ethnicity="03", remarks="同一备注")
+             for i in range(10)]
+    stamp = timezone.now()
+    rows = []
+    for teacher in built:
+        teacher.created_at = teacher.updated_at = stamp
+        rows.append([getattr(teacher, f.attname) for f in fields])
+    constants = {at[name]: rows[0][at[name]] for name in ("ethnicity", "remarks", "created_at", "updated_at", "school_id")}
+    stream = bulk.InsertStream(Teacher, fields, constants=constants)
+    stream.extend(rows)
+    assert stream.finish() == 10
+    names = ["name", "id_number", "birth_date", "ethnicity", "remarks", "school_id", "created_at"]
+    made = list(Teacher.objects.order_by("-pk")[:10].values_list(*names))[::-1]
+    assert made == [tuple(getattr(t, n) for n in names) for t in built]
