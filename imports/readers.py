@@ -41,7 +41,7 @@ Data rows are produced one at a time as Python lists. calamine builds the cell g
 one sheet in native memory when the sheet is opened (about 32 bytes a cell plus the text:
 some 150 MB for 60,000 rows × 34 columns), bounded by ``max_cells``. A worksheet whose XML
 is over ``xlsx_parts.SPLIT_MIN_BYTES`` is instead kept as XML once checked and parsed in
-parts of about 8 MB by background threads (``imports.xlsx_parts``), a few parts at a time.
+parts of about 4 MB by background threads (``imports.xlsx_parts``), a few parts at a time.
 openpyxl and the CSV reader stream the file; xlrd holds the file in memory (bounded by
 ``max_size``).
 
@@ -76,7 +76,7 @@ from itertools import chain, islice
 from typing import Any, Callable, Collection, Iterator
 
 from . import xlsx_parts
-from .xlsx_parts import EMPTY_SHEET, LAST_COLUMN, PartedSheet, sheet_paths, split_sheet
+from .xlsx_parts import EMPTY_SHEET, LAST_COLUMN, PartedSheet, SheetPieces, sheet_paths, split_pieces
 
 __all__ = [
     "UnreadableFile",
@@ -367,36 +367,25 @@ _OUTSIDE_FAST_GRID = re.compile(
 RETAIN_MAX_BYTES = 512 * 1024 * 1024
 
 
-class _Collector:
-    """A sink for ``_inflate_entry`` that keeps the inflated bytes (at most ``size``)."""
-
-    def __init__(self, size: int):
-        self.data = bytearray(size)
-        self.view = memoryview(self.data)
-        self.at = 0
-
-    def feed(self, out: bytes) -> None:
-        end = self.at + len(out)
-        self.view[self.at:end] = out  # _inflate_entry refuses more than the declared size first
-        self.at = end
-
-
-def _grid_size(data, max_cells: int) -> tuple[int, int] | None:
-    """None when the fast check shows the grid fits ``max_cells``; else its exact (rows, cols)."""
-    if _FAST_GRID_CELLS <= max_cells and _OUTSIDE_FAST_GRID.search(data) is None:
+def _grid_size(pieces: list[bytes], max_cells: int) -> tuple[int, int] | None:
+    """None when the fast check shows the grid fits ``max_cells``; else its exact (rows, cols).
+    ``pieces`` are an XML part cut between elements (``xlsx_parts.SheetPieces``)."""
+    if _FAST_GRID_CELLS <= max_cells and not any(_OUTSIDE_FAST_GRID.search(p) for p in pieces):
         return None
     extent = _GridExtent()
-    view = memoryview(data)
-    for start in range(0, len(data), _GridExtent.WINDOW):
-        extent.feed(view[start:start + _GridExtent.WINDOW])
+    for piece in pieces:
+        view = memoryview(piece)
+        for start in range(0, len(piece), _GridExtent.WINDOW):
+            extent.feed(view[start:start + _GridExtent.WINDOW])
     return extent.finish()
 
 
 def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio: float,
-                  max_cells: int | None) -> dict[str, bytearray]:
+                  max_cells: int | None) -> dict[str, list[bytes]]:
     """Refuse zip bombs, lying size fields, XML with DOCTYPE/ENTITY declarations and
     sheets whose cell grid is too large. Return the checked XML parts of at least
-    ``xlsx_parts.SPLIT_MIN_BYTES`` (name → inflated bytes), for reading them in parts."""
+    ``xlsx_parts.SPLIT_MIN_BYTES`` (name → the inflated XML as ``xlsx_parts.SheetPieces``),
+    for reading them in parts."""
     try:
         archive = zipfile.ZipFile(src.file)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
@@ -421,7 +410,7 @@ def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio:
                 f"文件“{filename}”中的部件“{info.filename}”压缩比异常"
                 f"（{info.file_size // max(info.compress_size, 1)} 倍），疑似压缩炸弹，已拒绝。")
     produced = 0
-    retained: dict[str, bytearray] = {}
+    retained: dict[str, list[bytes]] = {}
     kept = 0
     for info in infos:
         if info.is_dir():
@@ -431,7 +420,7 @@ def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio:
         # whole for the check (one at a time) unless they are too large to keep.
         collect = is_xml and kept + info.file_size <= RETAIN_MAX_BYTES and (
             max_cells is not None or info.file_size >= xlsx_parts.SPLIT_MIN_BYTES)
-        sink = _Collector(info.file_size) if collect else (
+        sink = SheetPieces() if collect else (
             _GridExtent() if is_xml and max_cells is not None else None)
         head, size = _inflate_entry(src.file, info, filename, max_uncompressed - produced,
                                     _XML_HEAD_BYTES if is_xml else 0, sink)
@@ -440,9 +429,10 @@ def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio:
             raise UnreadableFile(
                 f"文件“{filename}”的部件“{info.filename}”含有 DOCTYPE/ENTITY 声明"
                 f"（可用于实体膨胀攻击），Excel 不会生成这种内容，已拒绝。")
+        pieces = sink.finish() if collect else None
         grid = None
         if max_cells is not None and is_xml:
-            grid = _grid_size(sink.data, max_cells) if collect else sink.finish()
+            grid = _grid_size(pieces, max_cells) if collect else sink.finish()
         if grid is not None and grid[0] * grid[1] > max_cells:
             rows, cols = grid
             raise UnreadableFile(
@@ -450,7 +440,7 @@ def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio:
                 f"（远处的行或列里有零星内容或格式），超过上限 {max_cells:,} 个单元格。"
                 f"请删除多余的行和列后重新上传。", info.filename)
         if collect and size >= xlsx_parts.SPLIT_MIN_BYTES:
-            retained[info.filename] = sink.data
+            retained[info.filename] = pieces
             kept += size
     src.file.seek(0)
     return retained
@@ -669,7 +659,7 @@ class _Engine:
 class _CalamineEngine(_Engine):
     name = "calamine"
 
-    def __init__(self, src: _Source, ext: str, retained: dict[str, bytearray] | None = None):
+    def __init__(self, src: _Source, ext: str, retained: dict[str, list[bytes]] | None = None):
         import python_calamine
 
         self._types = (python_calamine.SheetTypeEnum, python_calamine.SheetVisibleEnum)
@@ -711,22 +701,23 @@ class _CalamineEngine(_Engine):
             if self._paths is None:
                 self._paths = sheet_paths(self._read_entry)
             path = self._paths.get(name)
-            xml = self.retained.pop(path, None) if path else None  # read once: let it go after
-            cut = split_sheet(xml) if xml is not None else None
+            pieces = self.retained.pop(path, None) if path else None  # read once: let it go after
+            cut = split_pieces(pieces) if pieces is not None else None
+            del pieces
             if cut is None:
                 return None
             if self._entries is None:
                 self._entries = self._other_entries()
         except Exception:  # anything unexpected: read the sheet whole
             return None
-        parted = PartedSheet(name, path, xml, cut, self._entries)
+        parted = PartedSheet(name, path, cut, self._entries)
         self.parted.append(parted)
         return parted
 
     def _read_entry(self, name: str) -> bytes:
-        data = self.retained.get(name)
-        if data is not None:
-            return bytes(data)
+        pieces = self.retained.get(name)
+        if pieces is not None:
+            return b"".join(pieces)
         self.src.file.seek(0)
         with zipfile.ZipFile(self.src.file) as archive:
             return archive.read(name)
@@ -744,7 +735,7 @@ class _CalamineEngine(_Engine):
                 if name in sheets:
                     out[name] = EMPTY_SHEET
                 elif name in self.retained:
-                    out[name] = self.retained[name]
+                    out[name] = b"".join(self.retained[name])
                 else:
                     out[name] = archive.read(name)
         self.src.file.seek(0)
@@ -1034,7 +1025,7 @@ def _check_size_and_magic(src: _Source, filename: str, file_format: str, ext: st
 
 
 def _first_working_engine(src: _Source, filename: str, ext: str, engines: list[str],
-                          retained: dict[str, bytearray] | None = None) -> _Engine:
+                          retained: dict[str, list[bytes]] | None = None) -> _Engine:
     classes = {"calamine": _CalamineEngine, "openpyxl": _OpenpyxlEngine, "xlrd": _XlrdEngine}
     failures = []
     for name in engines:

@@ -10,10 +10,12 @@ sheet holding only the part's rows, with everything around the rows (columns, me
 calamine releases the GIL while it parses, so on a machine with two cores most of the parse is
 hidden behind the import's own work, and only a few parts' grids are in memory at a time.
 
+The XML is cut while it is inflated and checked (``SheetPieces``, used by the reader's
+``_inspect_xlsx``), between elements, so each run of rows can be let go once its part is parsed.
 The cut is exact for worksheets as Excel and the spreadsheet libraries write them: rows in
-strictly rising order, each carrying its ``r`` attribute. ``split_sheet`` declines anything
-else, and that sheet is read whole. Callers pass only XML that has passed the reader's grid check (each
-part's grid is within the whole sheet's).
+strictly rising order, each carrying its ``r`` attribute. ``split_pieces`` declines anything
+else, and that sheet is read whole. Callers pass only XML that has passed the reader's grid
+check (each part's grid is within the whole sheet's).
 """
 from __future__ import annotations
 
@@ -26,13 +28,15 @@ from typing import Iterator
 
 from .concurrency import fast_switching
 
-__all__ = ["SPLIT_MIN_BYTES", "PART_BYTES", "split_sheet", "sheet_paths", "PartedSheet", "EMPTY_SHEET"]
+__all__ = ["SPLIT_MIN_BYTES", "PART_BYTES", "SheetPieces", "split_pieces", "split_sheet", "sheet_paths", "PartedSheet",
+           "EMPTY_SHEET"]
 
 SPLIT_MIN_BYTES = 8 << 20
-PART_BYTES = 8 << 20
-# Two parsers: while the reading thread works on one part, the next two are parsed.
+PART_BYTES = 4 << 20
+# Two parsers: while the reading thread works on one part, the next ones are parsed (each part
+# in flight holds its XML, its workbook, calamine's grid and the rows: about 5× PART_BYTES).
 WORKERS = 2
-AHEAD = 3
+AHEAD = 2
 LAST_COLUMN = 16383  # XFD: merged areas are clipped to what the rows hold anyway
 
 EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -42,57 +46,88 @@ EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
 _OPEN, _CLOSE, _ROW = b"<sheetData>", b"</sheetData>", b'<row r="'
 _ROW_NUMBERS = re.compile(rb'<row(?=[\s>/])(?: r="(\d+)")?')
 _END = object()
-def _row_number_at(xml, at: int) -> int | None:
-    """The number in ``<row r="N"`` starting at ``at``, or None."""
-    if xml[at:at + len(_ROW)] != _ROW:
+
+
+class SheetPieces:
+    """An XML part collected while it is inflated, cut between elements as it comes.
+
+    ``feed`` takes the inflated bytes in order; ``finish`` returns the pieces. For a worksheet
+    they are: everything up to the end of the ``<sheetData>`` tag; runs of whole ``<row>``
+    elements of about ``part_bytes`` each (a run ends with ``</row>``); and everything from
+    ``</sheetData>`` on. Anything else (no ``<sheetData>`` near the start, or no
+    ``</sheetData>``) is one piece. No element is cut, so a search for tags finds in the
+    pieces exactly what it finds in the whole; and the runs can be let go one by one."""
+
+    HEAD_LIMIT = 1 << 20  # <sheetData> comes after the sheet's settings and column widths
+
+    def __init__(self, part_bytes: int | None = None):
+        self.part_bytes = part_bytes or PART_BYTES
+        self.pieces: list[bytes] = []
+        self.current = bytearray()
+        self.state = "head"  # → "rows" after <sheetData>, or "whole"
+
+    def feed(self, data) -> None:
+        current = self.current
+        current += data
+        if self.state == "head":
+            at = current.find(_OPEN)
+            if at >= 0:
+                at += len(_OPEN)
+                self.pieces.append(bytes(current[:at]))
+                del current[:at]
+                self.state = "rows"
+            elif len(current) > self.HEAD_LIMIT:
+                self.state = "whole"
+        while self.state == "rows" and len(current) >= self.part_bytes:
+            cut = current.find(b"</row>", self.part_bytes - len(b"</row>"))
+            if cut < 0:
+                break
+            cut += len(b"</row>")
+            self.pieces.append(bytes(current[:cut]))
+            del current[:cut]
+
+    def finish(self) -> list[bytes]:
+        current, pieces = self.current, self.pieces
+        at = current.rfind(_CLOSE) if self.state == "rows" else -1
+        if at < 0:  # not a worksheet as expected: one piece
+            pieces = [b"".join(pieces) + bytes(current)] if pieces else [bytes(current)]
+        else:
+            if at:
+                pieces.append(bytes(current[:at]))
+            pieces.append(bytes(current[at:]))
+        self.current, self.pieces = bytearray(), []
+        return pieces
+
+
+def split_pieces(pieces: list[bytes]):
+    """``(prefix, parts, suffix, last_row)`` from ``SheetPieces`` of a worksheet, or None when
+    the sheet cannot be read in parts exactly: fewer than two runs of rows, a row without its
+    ``r`` number, or rows not in strictly rising order. ``last_row`` is the Excel number of
+    the last row."""
+    if len(pieces) < 4 or not pieces[0].endswith(_OPEN) or not pieces[-1].startswith(_CLOSE):
         return None
-    end = xml.find(b'"', at + len(_ROW), at + len(_ROW) + 12)
-    digits = bytes(xml[at + len(_ROW):end]) if end > 0 else b""
-    return int(digits) if digits.isdigit() else None
+    parts = pieces[1:-1]
+    previous = 0
+    for part in parts:
+        if not part.lstrip(b" \t\r\n").startswith(_ROW):
+            return None
+        # every row numbered, in strictly rising order: each part then holds exactly the
+        # rows between its first and last, as in the whole sheet (one scan, ~1 ms a MB)
+        numbers = _ROW_NUMBERS.findall(part)
+        if b"" in numbers:
+            return None
+        for number in map(int, numbers):
+            if number <= previous:
+                return None
+            previous = number
+    return pieces[0], parts, pieces[-1], previous
 
 
 def split_sheet(xml: bytes, part_bytes: int | None = None):
-    """Cut a worksheet's XML into ``(prefix, [(start, end)…], suffix, last_row)``, or None when
-    it cannot be cut exactly.
-
-    ``prefix`` runs to the end of the ``<sheetData>`` tag and ``suffix`` from ``</sheetData>``;
-    each ``xml[start:end]`` is a run of whole ``<row r="…">`` elements. Row numbers must rise from
-    one part to the next; ``last_row`` is the Excel number of the last row.
-    """
-    part_bytes = part_bytes or PART_BYTES
-    open_at = xml.find(_OPEN)
-    close_at = xml.rfind(_CLOSE)
-    if open_at < 0 or close_at < open_at or xml.find(_OPEN, open_at + 1, open_at + 64 * 1024) >= 0:
-        return None
-    # Every row must carry its number, in strictly rising order (one scan, about 1 ms a MB):
-    # then each part holds exactly the rows between its first and last, as in the whole sheet.
-    numbers = _ROW_NUMBERS.findall(xml, open_at, close_at)
-    if b"" in numbers or any(a >= b for a, b in zip(map(int, numbers), map(int, numbers[1:]))):
-        return None
-    body_start = open_at + len(_OPEN)
-    cuts = []
-    pos = body_start
-    previous_last = 0
-    while pos < close_at:
-        while pos < close_at and xml[pos:pos + 1] in b" \t\r\n":
-            pos += 1
-        if pos >= close_at:
-            break
-        first = _row_number_at(xml, pos)
-        if first is None or first <= previous_last:
-            return None
-        stop = xml.find(b"</row>", min(pos + part_bytes, close_at), close_at)
-        stop = close_at if stop < 0 else stop + len(b"</row>")
-        last_at = xml.rfind(_ROW, pos, stop)
-        last = _row_number_at(xml, last_at)
-        if last is None or last < first:
-            return None
-        cuts.append((pos, stop))
-        previous_last = last
-        pos = stop
-    if len(cuts) < 2:
-        return None
-    return xml[:body_start], cuts, xml[close_at:], previous_last
+    """``split_pieces`` of a whole worksheet XML (tests, tools)."""
+    collector = SheetPieces(part_bytes)
+    collector.feed(xml)
+    return split_pieces(collector.finish())
 
 
 def sheet_paths(read) -> dict[str, str]:
@@ -130,12 +165,13 @@ class PartedSheet:
     ``[]``, each padded so that index 0 is column A. ``close()`` stops the thread.
     """
 
-    def __init__(self, name: str, path: str, xml: bytes, cut, entries: dict[str, bytes],
+    def __init__(self, name: str, path: str, cut, entries: dict[str, bytes],
                  workers: int = WORKERS, ahead: int = AHEAD):
         self.name = name
         self.path = path
-        self.xml = memoryview(xml)
-        self.prefix, self.cuts, self.suffix, last = cut
+        self.prefix, self.parts, self.suffix, last = cut
+        self.parts = list(self.parts)  # each let go once parsed
+        self.part_count = len(self.parts)
         self.last_row = last - 1
         self.entries = entries
         self.workers = workers
@@ -161,8 +197,8 @@ class PartedSheet:
         """Part ``index`` → (origin (row, column) or None, rows, merged areas of part 0)."""
         import python_calamine
 
-        start, end = self.cuts[index]
-        part = b"".join((self.prefix, self.xml[start:end], self.suffix))
+        part = b"".join((self.prefix, self.parts[index], self.suffix))
+        self.parts[index] = None
         book = python_calamine.CalamineWorkbook.from_filelike(self._book(part))
         del part
         try:
@@ -177,7 +213,7 @@ class PartedSheet:
         return origin, rows, merged
 
     def _submit(self) -> None:
-        while self._next < len(self.cuts) and len(self._pending) < self.ahead:
+        while self._next < len(self.parts) and len(self._pending) < self.ahead:
             self._pending.append(self._pool.submit(self._parse, self._next))
             self._next += 1
 
@@ -227,5 +263,6 @@ class PartedSheet:
         self._closed = True
         self._pending.clear()
         self._pool.shutdown(wait=True, cancel_futures=True)
-        self.xml = self.entries = None  # the sheet's XML: let it go
+        self.parts = []
+        self.entries = None
         fast_switching(False)
