@@ -1,6 +1,7 @@
 """Benchmark: importing a 50,000-row teacher roster (.xlsx), side by side.
 
     .venv/bin/python bench/import_bench.py [--rows 50000] [--sample 5000] [--schools 200] [--skip-iexport]
+                                           [--postgres postgres://postgres@127.0.0.1:5432/postgres]
 
 Generates (once, cached in the system's temporary folder) a national 教职工基础信息 sheet with
 the roster columns 学校标识码 and 任教学段: valid IDs (``workforce.identity.make_id_number``),
@@ -58,12 +59,35 @@ def parse_args():
     parser.add_argument("--schools", type=int, default=200)
     parser.add_argument("--skip-iexport", action="store_true")
     parser.add_argument("--regenerate", action="store_true", help="rebuild the cached roster file")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="run on PostgreSQL: a server URL such as postgres://postgres@127.0.0.1:5432/postgres; "
+                             "a database import_bench is created there afresh (and dropped after)")
     return parser.parse_args()
 
 
-def setup_django() -> Path:
+def fresh_postgres(url: str) -> str:
+    """Create the database ``import_bench`` afresh on the server of ``url``; return its URL."""
+    import psycopg
+
+    base, _, _name = url.rstrip("/").rpartition("/")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS import_bench")
+        conn.execute("CREATE DATABASE import_bench")
+    return f"{base}/import_bench"
+
+
+def drop_postgres(url: str) -> None:
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS import_bench")
+
+
+def setup_django(postgres: str | None = None) -> Path:
     folder = Path(tempfile.mkdtemp(prefix="import_bench_"))
-    os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
+    os.environ["DATABASE_URL"] = fresh_postgres(postgres) if postgres else f"sqlite:///{folder / 'bench.sqlite3'}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.local")
     os.environ["DEBUG"] = "false"
     import django
@@ -236,7 +260,7 @@ def iexport_import(path: Path, sample: int) -> tuple[float, int, int]:
 
 def main():
     args = parse_args()
-    folder = setup_django()
+    folder = setup_django(args.postgres)
     from django.conf import settings
 
     from backend.models import AuditEntry
@@ -251,7 +275,8 @@ def main():
         make_roster(cache, args.rows, schools)
         print(f"generated {cache.name} ({cache.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
     size_mb = cache.stat().st_size / 1e6
-    print(f"file: {args.rows:,} rows × {len(HEADERS)} columns, {size_mb:.1f} MB; database: fresh SQLite in {folder}")
+    where = "fresh PostgreSQL database import_bench" if args.postgres else f"fresh SQLite in {folder}"
+    print(f"file: {args.rows:,} rows × {len(HEADERS)} columns, {size_mb:.1f} MB; database: {where}")
 
     print("wall = elapsed time; cpu = this process's CPU time (steadier on a shared machine)")
     read_s, read_cpu, _n = bare_read(cache)
@@ -289,4 +314,9 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    arguments = parse_args()
+    try:
+        main()
+    finally:
+        if arguments.postgres:
+            drop_postgres(arguments.postgres)

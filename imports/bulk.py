@@ -1,11 +1,14 @@
-"""Bulk writes for a city-sized import: multi-row INSERTs written by a background thread (``_Writer``).
+"""Bulk writes for a city-sized import, run by a background writer thread.
 
 ``QuerySet.bulk_create`` compiles every value through the ORM (``get_db_prep_save`` and a
 placeholder per value): about 5 µs a value, 15 s of CPU for 50,000 teachers of 58 columns —
-ten times what reading the file costs. ``insert_rows`` builds the statement once and adapts
-only the values that need it (dates, datetimes, JSON, decimals…), each distinct value once,
-with the field's own ``get_db_prep_save``; text, numbers, booleans and keys go to the driver
-as they are. ``fast_insert`` does the same for model instances. Like ``bulk_create`` they
+ten times what reading the file costs. ``InsertStream`` (and ``insert_rows`` on it) builds
+the statement once and adapts only the values that need it (dates, datetimes, JSON,
+decimals…), each distinct value once, with the field's own ``get_db_prep_save``; text,
+numbers, booleans and keys go to the driver as they are. The rows go to the database as
+multi-row INSERTs on SQLite and as COPY on PostgreSQL, from a writer thread on the same
+connection (``_Writer``), so the next rows are prepared while the database works.
+``fast_insert`` does the same for model instances. Like ``bulk_create`` they
 send no signals and run no ``save()``; unlike it, they do not set primary keys (read them
 back by a natural key).
 
@@ -161,6 +164,7 @@ def insert_history(proto: AuditEntry, items: Iterable[tuple[str, str, dict]]) ->
 
 
 ROWS_PER_VALUES = 1000   # rows in one multi-row INSERT, at most (and within the parameter limit)
+COPY_ROWS = 5000         # rows in one COPY (PostgreSQL)
 
 
 class _Writer:
@@ -194,7 +198,13 @@ class _Writer:
                 if self.error is None:
                     try:
                         with self.lock:
-                            cursor.execute(*item)
+                            sql, payload = item
+                            if sql.startswith("COPY "):
+                                with cursor.copy(sql) as copy:
+                                    for row in payload:
+                                        copy.write_row(row)
+                            else:
+                                cursor.execute(sql, payload)
                     except BaseException as exc:  # raised by finish(), on the calling thread
                         self.error = exc
         finally:
@@ -231,7 +241,8 @@ class InsertStream:
     (defaults, the run's timestamp, who imports). On SQLite they are sent once a statement —
     ``INSERT … SELECT column1, ?, column2 … FROM (VALUES (?, ?), …)`` — because binding the
     parameters is most of what the writer does while it holds the GIL. Elsewhere the rows are
-    sent whole."""
+    sent whole. PostgreSQL gets ``COPY … FROM STDIN`` instead of INSERTs (psycopg builds a
+    statement of thousands of parameters slowly, and COPY is its bulk load)."""
 
     def __init__(self, model, fields: Sequence, *, adapt: bool = True, ahead: int = 0,
                  constants: dict[int, object] | None = None):
@@ -242,6 +253,18 @@ class InsertStream:
         adapters = _adapters(fields, db) if adapt else []
         table = qn(model._meta.db_table)
         fixed = sorted(constants or ()) if db.vendor == "sqlite" and constants else []
+        self.copy = db.vendor == "postgresql"
+        if self.copy:  # PostgreSQL: COPY, its own bulk load (psycopg formats the rows in C)
+            self.fixed_values, self.pick, self.adapters = [], None, adapters
+            self.per = COPY_ROWS
+            self.head = f"COPY {table} ({', '.join(qn(f.column) for f in fields)}) FROM STDIN"
+            self.one = self.tail = ""
+            self.full = self.head
+            self.batch: list = []
+            self.count = 0
+            self.writer = _Writer(db, ahead)
+            self.lock = self.writer.lock
+            return
         if fixed and len(fixed) < len(fields):
             varying = [i for i in range(len(fields)) if i not in constants]
             values = [constants[i] for i in fixed]
@@ -271,9 +294,13 @@ class InsertStream:
         self.lock = self.writer.lock
 
     def _sql(self, rows: int) -> str:
+        if self.copy:
+            return self.head
         return self.head + ", ".join([self.one] * rows) + self.tail
 
     def _params(self, batch: list) -> list:
+        if self.copy:
+            return list(batch)
         params = list(self.fixed_values)
         params.extend(chain.from_iterable(map(self.pick, batch) if self.pick is not None else batch))
         return params
