@@ -116,6 +116,15 @@ def write_history(entries: Iterable[AuditEntry]) -> int:
     return fast_insert(AuditEntry, entries)
 
 
+def _dumped(value):
+    """A psycopg JSON wrapper (a JSONField's value for PostgreSQL) as its JSON text, which COPY
+    takes as it is: a value shared by many rows is then dumped once, not once a row."""
+    dumps = getattr(value, "dumps", None)
+    if dumps is not None and hasattr(value, "obj"):
+        return dumps(value.obj)
+    return value
+
+
 def insert_history(proto: AuditEntry, items: Iterable[tuple[str, str, dict]]) -> int:
     """Write one audit row per ``(object_id, object_repr, changes)``, every other column as in
     ``proto`` (an unsaved entry from ``backend.audit.entry``: who, action, source, run…).
@@ -133,7 +142,7 @@ def insert_history(proto: AuditEntry, items: Iterable[tuple[str, str, dict]]) ->
     base = [getattr(proto, f.attname) for f in fields]
     for index, adapt in _adapters(fields, db):
         if base[index] is not None:
-            base[index] = adapt(base[index])
+            base[index] = _dumped(adapt(base[index]))
     position = {f.attname: i for i, f in enumerate(fields)}
     id_at, repr_at, changes_at = position["object_id"], position["object_repr"], position["changes"]
     changes_field = fields[changes_at]
@@ -146,8 +155,8 @@ def insert_history(proto: AuditEntry, items: Iterable[tuple[str, str, dict]]) ->
         for object_id, object_repr, changes in items:
             done = prepared.get(id(changes))
             if done is None:
-                done = prepared[id(changes)] = (changes, changes_field.get_db_prep_save(
-                    audit.clean_changes(changes), connection=db))
+                done = prepared[id(changes)] = (changes, _dumped(changes_field.get_db_prep_save(
+                    audit.clean_changes(changes), connection=db)))
             values = base.copy()
             # an ID has 18 characters: shorter texts (primary keys) cannot hold one
             values[id_at] = (mask_text(object_id) if len(object_id) >= 18 else object_id)[:id_limit]
