@@ -683,8 +683,13 @@ class _CalamineEngine(_Engine):
     def open_sheet(self, name):
         parted = self._parted(name)
         if parted is not None:
-            merged = parted.begin()
-            return parted.rows(), 0, merged, parted.last_row, LAST_COLUMN
+            try:
+                merged = parted.begin()
+            except Exception:  # the first part would not parse on its own: read the sheet whole
+                parted.close()
+                self.parted.remove(parted)
+            else:
+                return parted.rows(), 0, merged, parted.last_row, LAST_COLUMN
         sheet = self.book.get_sheet_by_name(name)
         start, end = sheet.start, sheet.end
         if start is None or end is None:

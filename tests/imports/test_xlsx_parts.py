@@ -264,3 +264,16 @@ def test_far_corner_refused_on_the_big_sheet_path_too(tmp_path, monkeypatch, spl
     path = hand_xlsx(tmp_path / "远角.xlsx", body + b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
     with pytest.raises(UnreadableFile, match=r"远角.xlsx.*1,048,576 行 × 16,384 列.*单元格"):
         open_workbook(path, path.name).close()
+
+
+def test_a_sheet_whose_first_part_will_not_parse_is_read_whole(tmp_path, monkeypatch):
+    """If a part cannot be read on its own (say, a part of the workbook the part books leave
+    out is needed), the officer still gets the sheet: read whole, as before parts existed."""
+    path = build_big_roster(tmp_path / "全市花名册.xlsx")
+    whole, _ = read_sheets(path, monkeypatch, parted=False)
+
+    def fails(self, index):
+        raise ValueError("calamine: cannot read this part")
+    monkeypatch.setattr(xlsx_parts.PartedSheet, "_parse", fails)
+    parted, parts = read_sheets(path, monkeypatch, parted=True)
+    assert parts == [] and parted == whole and parts_threads() == []
