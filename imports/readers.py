@@ -363,6 +363,9 @@ def _check_xml_head(head: bytes) -> bool:
 _FAST_GRID_CELLS = 99_999 * 52
 _OUTSIDE_FAST_GRID = re.compile(
     rb'<(?:c(?=[\s>/])(?! r="A?[A-Z]\d{1,5}")|row(?=[\s>/])(?! r="\d{1,5}"))')
+# calamine also reads cells and rows written with a namespace prefix (<x:c>, <x:row>): those
+# go to the exact scan.
+_PREFIXED_CELL_OR_ROW = re.compile(rb':(?:c|row)[\s>/]')
 # XML parts at least this large are kept after the check, for the part-by-part reader.
 RETAIN_MAX_BYTES = 512 * 1024 * 1024
 
@@ -370,7 +373,8 @@ RETAIN_MAX_BYTES = 512 * 1024 * 1024
 def _grid_size(pieces: list[bytes], max_cells: int) -> tuple[int, int] | None:
     """None when the fast check shows the grid fits ``max_cells``; else its exact (rows, cols).
     ``pieces`` are an XML part cut between elements (``xlsx_parts.SheetPieces``)."""
-    if _FAST_GRID_CELLS <= max_cells and not any(_OUTSIDE_FAST_GRID.search(p) for p in pieces):
+    if _FAST_GRID_CELLS <= max_cells and not any(
+            _OUTSIDE_FAST_GRID.search(p) or _PREFIXED_CELL_OR_ROW.search(p) for p in pieces):
         return None
     extent = _GridExtent()
     for piece in pieces:
@@ -578,9 +582,15 @@ class _GridExtent:
         if attr.size:
             windows = np.lib.stride_tricks.sliding_window_view(a, len(self.ref_span))
             self._references(windows[attr + 4])
-        cells = self._positions(data, b"<c", n)                   # <c
+        # <c and <row, and :c and :row (a prefix such as <x:c, which calamine reads too; the
+        # same two characters in a text only make the bound larger)
+        cells = self._positions(data, b"<c", n)
+        prefixed = self._positions(data, b":c", n)
+        cells = np.union1d(cells, self._opening(a, prefixed[self.tag_end[a[prefixed + 2]]]))
         cells = cells[self.tag_end[a[cells + 2]]]
-        rows = self._positions(data, b"<row", n)                  # <row
+        rows = self._positions(data, b"<row", n)
+        prefixed = self._positions(data, b":row", n)
+        rows = np.union1d(rows, self._opening(a, prefixed[self.tag_end[a[prefixed + 4]]]))
         rows = rows[self.tag_end[a[rows + 4]]]
         if cells.size and not ((a[cells + 2] == 32) & (a[cells + 3] == 114)
                                & (a[cells + 4] == 61)).all():
@@ -594,6 +604,23 @@ class _GridExtent:
         if rows.size:
             self.max_row_cells = max(self.max_row_cells, int(per_row[:-1].max()))
         self.open_row_cells = int(per_row[-1])
+
+    def _opening(self, a, positions):
+        """The ``:c`` / ``:row`` positions that are not in a closing tag (``</x:row>``): the
+        nearest ``<`` before them, within 11 bytes, is not followed by ``/``. Positions with no
+        ``<`` in reach (a long prefix, the window's start, a text) are kept: they can only make
+        the bound larger."""
+        np = self.np
+        found = np.zeros(positions.size, dtype=bool)
+        closing = np.zeros(positions.size, dtype=bool)
+        for back in range(1, 12):
+            at = positions - back
+            inside = at >= 0
+            at = np.where(inside, at, 0)
+            hit = inside & ~found & (a[at] == 60)          # <
+            closing |= hit & (a[at + 1] == 47)              # /
+            found |= hit
+        return positions[~closing]
 
     def _references(self, g) -> None:
         """Largest column and row among references: each row of ``g`` holds the bytes

@@ -493,7 +493,22 @@ def test_sheet_grid_widened_by_cells_without_reference_refused(tmp_path):
     open_workbook(path, "wide.xlsx", max_cells=None).close()  # the check can be turned off
 
 
+def test_sheet_grid_of_prefixed_rows_and_cells_refused(tmp_path):
+    """calamine reads <x:row> and <x:c> (a namespace prefix, as some generators write): rows
+    and cells without a reference there count as much as without the prefix."""
+    path = build_roster_xlsx(tmp_path / "prefixed.xlsx")
+    rows = b"<x:row><x:c><x:v>1</x:v></x:c></x:row>" * 3000
+    far = b'<x:row><x:c r="XFD1"><x:v>1</x:v></x:c></x:row>'
+    rewrite_member(path, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(
+        b"</sheetData>", b'</sheetData><x:sheetData xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + far + rows + b"</x:sheetData>"))
+    with pytest.raises(UnreadableFile, match="prefixed.xlsx.*3,0[0-9]{2} 行 × 16,[0-9]{3} 列.*超过上限"):
+        open_workbook(path, "prefixed.xlsx", max_cells=10_000_000)
+
+
 @pytest.mark.parametrize("xml, grid", [
+    (b'<x:row r="3"><x:c r="B3" s="1"><x:v>1</x:v></x:c><x:c r="AH3"/></x:row>', (3, 34)),
+    (b"<x:row><x:c/><x:c/></x:row><x:row/>", (2, 2)),
     (b'<row r="3"><c r="B3" s="1"><v>1</v></c><c r="AH3"/></row>', (3, 34)),
     (b'<row r="1"><c r="A1"/></row><row r="1048576"><c r="XFD1048576"/></row>', (1048576, 16384)),
     (b'<row r="2"><c\nr="ZZ7"/></row>', (7, 702 + 1)),     # unusual spacing: counted as ref-less
