@@ -92,8 +92,11 @@ class SheetPieces:
         if at < 0:  # not a worksheet as expected: one piece
             pieces = [b"".join(pieces) + bytes(current)] if pieces else [bytes(current)]
         else:
-            if at:
-                pieces.append(bytes(current[:at]))
+            rest = bytes(current[:at])
+            if len(pieces) > 1 and not rest.strip():  # a line break before </sheetData>
+                pieces[-1] += rest
+            elif rest:
+                pieces.append(rest)
             pieces.append(bytes(current[at:]))
         self.current, self.pieces = bytearray(), []
         return pieces

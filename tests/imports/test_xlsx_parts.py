@@ -277,3 +277,12 @@ def test_a_sheet_whose_first_part_will_not_parse_is_read_whole(tmp_path, monkeyp
     monkeypatch.setattr(xlsx_parts.PartedSheet, "_parse", fails)
     parted, parts = read_sheets(path, monkeypatch, parted=True)
     assert parts == [] and parted == whole and parts_threads() == []
+
+
+def test_split_sheet_keeps_line_breaks_between_rows_and_before_the_end():
+    """Pretty-printed XML (a line break after each row) is cut as well, and nothing is lost."""
+    body = b"".join(row(n) + b"\n" for n in range(1, 10))
+    xml = sheet_xml(b"\n" + body)
+    prefix, parts, suffix, last_row = split_sheet(xml, THREE_ROWS)
+    assert len(parts) >= 2 and last_row == 9
+    assert prefix + b"".join(parts) + suffix == xml
