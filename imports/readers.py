@@ -54,8 +54,10 @@ magic bytes); zip bombs (declared sizes from the central directory: total over
 because declared sizes can lie and calamine's zip reader does not enforce them, each
 part is inflated once with zlib and refused if it produces more than it declares); XML
 parts with a ``<!DOCTYPE`` or ``<!ENTITY`` (entity-expansion attacks); and sheets whose
-cell grid (from A1 to the farthest cell or row, found by scanning the XML while it is
-inflated) exceeds ``max_cells``, because calamine allocates that whole grid at once.
+cell grid (from A1 to the farthest cell or row) exceeds ``max_cells``, because calamine
+allocates that whole grid at once. The grid is bounded by one regular-expression search
+when every cell and row tag starts with a reference within AZ99999, else found exactly by
+scanning the XML (``_GridExtent``; rows and cells with a namespace prefix count too).
 openpyxl, when it is used, parses with defusedxml automatically because defusedxml is
 installed. The grid check does not cover ``.xls`` (its grid is at most 65,536 × 256).
 """
