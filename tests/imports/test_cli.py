@@ -73,4 +73,5 @@ def test_progress_is_printed_on_stderr_for_large_files(world, tmp_path, monkeypa
     monkeypatch.setattr("imports.services.PROGRESS_EVERY", 2)
     path = write_xlsx(tmp_path / "r.xlsx", {"花名册": roster(world.s1, 6)})
     assert call(path, "--dry-run") == 0
-    assert "行" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "读取与校验：" in err and " 行" in err and "reading" not in err  # the phase in Chinese

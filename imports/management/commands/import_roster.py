@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from imports.kinds import KIND_ORDER
+from imports.models import ImportRun
 from imports.services import ImportRefused, import_run
 
 PROGRESS_FROM_ROWS = 5000
@@ -42,7 +43,8 @@ class Command(BaseCommand):
                 return
             last[0] = now
             of = f"/{total}" if total else ""
-            err.write(f"  {phase or '…'}：{done}{of} 行")
+            label = ImportRun.Phase(phase).label if phase in ImportRun.Phase.values else (phase or "…")
+            err.write(f"  {label}：{done}{of} 行")
 
         try:
             report = import_run(file=opts["file"], filename=opts["file"], kind=opts["kind"], user=user,
