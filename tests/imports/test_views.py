@@ -41,6 +41,21 @@ def test_upload_preview_confirm_and_see_the_teachers(client, world, tmp_path):
     assert rows[1][4] not in page and rows[1][4][:6] + "********" in page  # no identity right: masked
 
 
+def test_changes_are_to_be_made_in_the_preview_and_made_after_confirming(client, world, tmp_path):
+    client.force_login(world.users.school)
+    teacher = Teacher.objects.filter(school=world.s1).first()
+    rows = roster(world.s1, 1, id_number=teacher.id_number, birth=teacher.birth_date,
+                  sex="男" if teacher.sex == "1" else "女", subject="美术")
+    upload(client, write_xlsx(tmp_path / "r.xlsx", {"花名册": rows}))
+    run = ImportRun.objects.get(user=world.users.school)
+    assert run.changed == 1
+    page = client.get(reverse("imports:run", args=[run.pk])).content.decode()
+    assert "将修改的内容" in page and "已修改的内容" not in page
+    client.post(reverse("imports:run_confirm", args=[run.pk]))
+    page = client.get(reverse("imports:run", args=[run.pk])).content.decode()
+    assert "已修改的内容" in page and "将修改的内容" not in page and "美术" in page
+
+
 def test_confirm_is_refused_after_errors_and_the_error_report_downloads(client, world, tmp_path):
     client.force_login(world.users.school)
     rows = roster(world.s1, 2)
