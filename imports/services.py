@@ -1660,7 +1660,9 @@ def _read_rows(sheet: Sheet, data, ctx: Context, done: int, handler: Handler | N
         birth_index = specs[birth_at][0]
         month_only: dict = {}
     pick = itemgetter(*[spec[0] for spec in specs]) if len(specs) > 1 else None
-    total = data.last_row
+    # rows below the header, after those of the sheets already read (an upper bound: blank
+    # rows are skipped)
+    total = done + data.last_row - data.header_row if data.last_row and data.header_row else None
     rows = sheet.rows
     for batch in _batched(data.rows, BATCH):
         if pick is not None:
