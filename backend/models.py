@@ -83,7 +83,8 @@ class AuditEntry(models.Model):
     ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
     action = models.CharField(_("操作"), max_length=20, choices=Action.choices, db_index=True)
     source = models.CharField(_("途径"), max_length=20, blank=True, help_text="web / admin / import / cli / api")
-    object_type = models.CharField(_("对象类型"), max_length=60, blank=True, db_index=True)
+    # no index of its own: audit_object_idx (below) leads with it
+    object_type = models.CharField(_("对象类型"), max_length=60, blank=True)
     object_id = models.CharField(_("对象编号"), max_length=40, blank=True, db_index=True)
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)
