@@ -177,12 +177,13 @@ COPY_ROWS = 5000         # rows in one COPY (PostgreSQL)
 
 
 class _Writer:
-    """Runs INSERT statements on this thread's database connection — the same connection, so
-    the same transaction — in a background thread, one statement at a time, while the calling
-    thread prepares the next rows. The database works without the GIL (SQLite while it steps a
-    statement, psycopg while it waits for the server), so on two cores the preparing and the
-    writing overlap. Each statement inserts many rows (``INSERT … VALUES (…), (…)``), so the
-    thread needs the GIL only once per statement, not once per row as ``executemany`` would.
+    """Runs INSERT (or COPY) statements on this thread's database connection — the same
+    connection, so the same transaction — in a background thread, one statement at a time,
+    while the calling thread prepares the next rows. The database works without the GIL
+    (SQLite while it steps a statement, psycopg while it waits for the server), so on two cores
+    the preparing and the writing overlap. Each statement carries many rows (``INSERT … VALUES
+    (…), (…)`` or a COPY), so the thread needs the GIL once a statement, not once a row as
+    ``executemany`` would.
     The calling thread must not use the connection until ``finish()`` returns; ``finish()``
     raises what the database raised, as Django's exception (``IntegrityError``…)."""
 
@@ -256,51 +257,48 @@ class InsertStream:
     def __init__(self, model, fields: Sequence, *, adapt: bool = True, ahead: int = 0,
                  constants: dict[int, object] | None = None):
         db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: no thread-local lookup per value
-        qn = db.ops.quote_name
-        mark = "?" if db.vendor == "sqlite" else "%s"
-        limit = min(getattr(db.features, "max_query_params", None) or 32766, 65535)
-        adapters = _adapters(fields, db) if adapt else []
-        table = qn(model._meta.db_table)
-        fixed = sorted(constants or ()) if db.vendor == "sqlite" and constants else []
+        self.qn = db.ops.quote_name
+        self.table = self.qn(model._meta.db_table)
+        self.adapters = _adapters(fields, db) if adapt else []
+        self.fixed_values: list = []
+        self.pick = None  # the varying values of a row, when constants are sent apart
         self.copy = db.vendor == "postgresql"
-        if self.copy:  # PostgreSQL: COPY, its own bulk load (psycopg formats the rows in C)
-            self.fixed_values, self.pick, self.adapters = [], None, adapters
+        if self.copy:
             self.per = COPY_ROWS
-            self.head = f"COPY {table} ({', '.join(qn(f.column) for f in fields)}) FROM STDIN"
-            self.one = self.tail = ""
-            self.full = self.head
-            self.batch: list = []
-            self.count = 0
-            self.writer = _Writer(db, ahead)
-            self.lock = self.writer.lock
-            return
-        if fixed and len(fixed) < len(fields):
-            varying = [i for i in range(len(fields)) if i not in constants]
-            values = [constants[i] for i in fixed]
-            for index, adapt_value in adapters:
-                if index in constants and constants[index] is not None:
-                    values[fixed.index(index)] = adapt_value(constants[index])
-            self.fixed_values = values
-            self.pick = itemgetter(*varying) if len(varying) > 1 else (lambda row, _i=varying[0]: (row[_i],))
-            self.adapters = [(index, a) for index, a in adapters if index not in constants]
-            width = len(varying)
-            self.per = max(1, min(ROWS_PER_VALUES, (limit - len(fixed)) // width))
-            columns = ", ".join(qn(fields[i].column) for i in varying + fixed)
-            select = ", ".join([f"column{n + 1}" for n in range(width)] + [mark] * len(fixed))
-            self.head, self.tail = f"INSERT INTO {table} ({columns}) SELECT {select} FROM (VALUES ", ")"
+            self.head = f"COPY {self.table} ({self._columns(fields)}) FROM STDIN"
         else:
-            self.fixed_values, self.pick = [], None
-            self.adapters = adapters
-            width = len(fields)
-            self.per = max(1, min(ROWS_PER_VALUES, limit // width))
-            columns = ", ".join(qn(f.column) for f in fields)
-            self.head, self.tail = f"INSERT INTO {table} ({columns}) VALUES ", ""
-        self.one = f"({', '.join([mark] * width)})"
+            mark = "?" if db.vendor == "sqlite" else "%s"
+            limit = min(getattr(db.features, "max_query_params", None) or 32766, 65535)
+            if db.vendor == "sqlite" and constants and len(constants) < len(fields):
+                self._plan_select(fields, constants, mark, limit)
+            else:
+                self.per = max(1, min(ROWS_PER_VALUES, limit // len(fields)))
+                self.head, self.tail = f"INSERT INTO {self.table} ({self._columns(fields)}) VALUES ", ""
+                self.one = f"({', '.join([mark] * len(fields))})"
         self.full = self._sql(self.per)
         self.batch: list = []
         self.count = 0
         self.writer = _Writer(db, ahead)
         self.lock = self.writer.lock
+
+    def _columns(self, fields) -> str:
+        return ", ".join(self.qn(f.column) for f in fields)
+
+    def _plan_select(self, fields, constants: dict[int, object], mark: str, limit: int) -> None:
+        """``INSERT … SELECT column1, …, ?, … FROM (VALUES …)``: constants once a statement."""
+        fixed = sorted(constants)
+        varying = [i for i in range(len(fields)) if i not in constants]
+        adapters = dict(self.adapters)
+        self.fixed_values = [adapters[i](constants[i]) if i in adapters and constants[i] is not None
+                             else constants[i] for i in fixed]
+        self.adapters = [(i, adapt) for i, adapt in self.adapters if i not in constants]
+        self.pick = itemgetter(*varying) if len(varying) > 1 else (lambda row, _i=varying[0]: (row[_i],))
+        width = len(varying)
+        self.per = max(1, min(ROWS_PER_VALUES, (limit - len(fixed)) // width))
+        select = ", ".join([f"column{n + 1}" for n in range(width)] + [mark] * len(fixed))
+        columns = self._columns([fields[i] for i in varying + fixed])
+        self.head, self.tail = f"INSERT INTO {self.table} ({columns}) SELECT {select} FROM (VALUES ", ")"
+        self.one = f"({', '.join([mark] * width)})"
 
     def _sql(self, rows: int) -> str:
         if self.copy:
