@@ -847,6 +847,12 @@ class TeacherHandler(Handler):
 
     kind_name = "teachers"
 
+    def __init__(self, ctx: Context):
+        super().__init__(ctx)
+        # sheet name → (row, 身份证件号, parsed ID) of the first row of each ID, as read
+        self.identified: dict[str, list[tuple[Row, str, Any]]] = {}
+        self.seen: dict[str, Row] = {}  # 身份证件号 → its first row in the file
+
     def allowed(self):
         return None
 
@@ -858,8 +864,6 @@ class TeacherHandler(Handler):
         self.changes: list[dict] = []
         self.created_fields: set[str] = {"school_id", "teaching_stage"}
         self.attnames = [f.attname for f in Teacher._meta.concrete_fields]
-        if not hasattr(self, "identified"):
-            self.identified = {}
         total = sum(len(s.rows) for s in self.sheets)
         done = 0
         ctx.tick(0, total, ImportRun.Phase.CHECKING)
@@ -883,9 +887,6 @@ class TeacherHandler(Handler):
 
     def read(self, sheet: Sheet, rows: list[Row]) -> None:
         """Identify the rows as they are read (see ``Handler.read``)."""
-        if not hasattr(self, "identified"):
-            self.identified: dict[str, list] = {}
-            self.seen: dict[str, Row] = {}
         self.identified.setdefault(sheet.name, []).extend(self.identify(sheet, rows, self.seen))
 
     def identify(self, sheet: Sheet, chunk: list[Row], seen: dict) -> list[tuple[Row, str, Any]]:
