@@ -426,7 +426,8 @@ class Context:
             return None
         school = self.school_of(teacher)
         if school is not None and not self.in_scope(school):
-            self.error(row, "id_number", number, f"该教师属于“{school.name}”，不在您的管理范围内")
+            # which school is not said: where a person works is theirs, outside this scope
+            self.error(row, "id_number", number, "该教师属于其他学校，不在您的管理范围内")
             return None
         return teacher
 
@@ -986,7 +987,7 @@ class TeacherHandler(Handler):
             return
         if current is not None and not ctx.in_scope(current):
             ctx.error(row, "id_number", number,
-                      f"该教师目前在“{current.name}”，不在您的管理范围内（调入须由对方学校所属区县或市教育局办理）")
+                      "该教师目前在其他学校，不在您的管理范围内（调入须由其所在学校所属区县或市教育局办理）")
             return
         # teaching stage
         stages = ctx.stages_of(school)

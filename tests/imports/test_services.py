@@ -183,6 +183,7 @@ def test_district_hr_cannot_take_a_teacher_from_another_district(world, tmp_path
     path = write_xlsx(tmp_path / "r.xlsx", {"S": [ROSTER_HEADERS, row]})
     report = run(path, world.users.district)
     assert "不在您的管理范围内" in report.errors[0].message and report.errors[0].column == "*身份证件号"
+    assert world.t2.school.name not in report.errors[0].message  # where the teacher works is not said
     world.t2.refresh_from_db()
     assert world.t2.school == world.s2
 

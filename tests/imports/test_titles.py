@@ -112,7 +112,7 @@ def test_rows_outside_the_uploaders_scope_are_refused(world, tmp_path):
             ["张三", world.t1.id_number, "一级教师", "201609"],
             ["王五", world.t2.id_number, "一级教师", "201609"]]
     report = run(write_xlsx(tmp_path / "s.xlsx", {"职称": rows}), world.users.school)
-    assert [(e.row, e.message) for e in report.errors] == [(3, "该教师属于“灌南实验小学”，不在您的管理范围内")]
+    assert [(e.row, e.message) for e in report.errors] == [(3, "该教师属于其他学校，不在您的管理范围内")]
     assert not TitleAppointment.objects.exists()
     with pytest.raises(Exception):
         run(write_xlsx(tmp_path / "s2.xlsx", {"职称": rows[:2]}), world.users.teacher)
