@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/import_bench.py [--rows 50000] [--sample 5000] [--schools 200] [--skip-iexport]
                                            [--postgres postgres://postgres@127.0.0.1:5432/postgres]
+                                           [--file roster-as-saved-by-excel.xlsx]
 
 Generates (once, cached in the system's temporary folder) a national 教职工基础信息 sheet with
 the roster columns 学校标识码 and 任教学段: valid IDs (``workforce.identity.make_id_number``),
@@ -59,6 +60,9 @@ def parse_args():
     parser.add_argument("--schools", type=int, default=200)
     parser.add_argument("--skip-iexport", action="store_true")
     parser.add_argument("--regenerate", action="store_true", help="rebuild the cached roster file")
+    parser.add_argument("--file", metavar="XLSX",
+                        help="import this file instead of the generated one: the generated roster as Excel or "
+                             "LibreOffice saved it (shared strings, their own XML), so its schools exist")
     parser.add_argument("--postgres", metavar="URL",
                         help="run on PostgreSQL: a server URL such as postgres://postgres@127.0.0.1:5432/postgres; "
                              "a database import_bench is created there afresh (and dropped after)")
@@ -270,7 +274,9 @@ def main():
 
     schools = plan_schools(args.schools)
     cache = Path(tempfile.gettempdir()) / f"import_bench_roster_{args.rows}_{args.schools}.xlsx"
-    if args.regenerate or not cache.exists():
+    if args.file:
+        cache = Path(args.file)
+    elif args.regenerate or not cache.exists():
         t = time.perf_counter()
         make_roster(cache, args.rows, schools)
         print(f"generated {cache.name} ({cache.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")

@@ -78,7 +78,7 @@ from itertools import chain, islice
 from typing import Any, Callable, Collection, Iterator
 
 from . import xlsx_parts
-from .xlsx_parts import EMPTY_SHEET, LAST_COLUMN, PartedSheet, SheetPieces, sheet_paths, split_pieces
+from .xlsx_parts import EMPTY_SHEET, LAST_COLUMN, PartedSheet, SheetPieces, merge_parts, sheet_paths, split_pieces
 
 __all__ = [
     "UnreadableFile",
@@ -742,6 +742,10 @@ class _CalamineEngine(_Engine):
                 return None
             if self._entries is None:
                 self._entries = self._other_entries()
+            # every part's workbook carries the shared strings, and calamine reads them for each
+            # part: with many of them (a roster of unique names and IDs), fewer, larger parts
+            shared = max((len(data) for name, data in self._entries.items() if name != path), default=0)
+            cut = merge_parts(cut, xlsx_parts.SHARED_STRINGS_SHARE * shared)
         except Exception:  # anything unexpected: read the sheet whole
             return None
         parted = PartedSheet(name, path, cut, self._entries)

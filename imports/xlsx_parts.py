@@ -28,8 +28,8 @@ from typing import Iterator
 
 from .concurrency import fast_switching
 
-__all__ = ["SPLIT_MIN_BYTES", "PART_BYTES", "SheetPieces", "split_pieces", "split_sheet", "sheet_paths", "PartedSheet",
-           "EMPTY_SHEET"]
+__all__ = ["SPLIT_MIN_BYTES", "PART_BYTES", "SheetPieces", "split_pieces", "merge_parts", "split_sheet", "sheet_paths",
+           "PartedSheet", "EMPTY_SHEET"]
 
 SPLIT_MIN_BYTES = 8 << 20
 PART_BYTES = 4 << 20
@@ -37,6 +37,9 @@ PART_BYTES = 4 << 20
 # in flight holds its XML, its workbook, calamine's grid and the rows: about 5× PART_BYTES).
 WORKERS = 2
 AHEAD = 2
+# A part is at least this many times the workbook's largest other part (its shared strings,
+# which calamine reads again for every part), so that re-reading them stays a small share.
+SHARED_STRINGS_SHARE = 2
 LAST_COLUMN = 16383  # XFD: merged areas are clipped to what the rows hold anyway
 
 EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -124,6 +127,25 @@ def split_pieces(pieces: list[bytes]):
                 return None
             previous = number
     return pieces[0], parts, pieces[-1], previous
+
+
+def merge_parts(cut, at_least: int):
+    """``cut`` (from ``split_pieces``) with neighbouring runs of rows joined into parts of at
+    least ``at_least`` bytes (the last may be smaller); ``cut`` itself when there is nothing to
+    join."""
+    prefix, parts, suffix, last_row = cut
+    if at_least <= 0 or all(len(part) >= at_least for part in parts[:-1]):
+        return cut
+    merged, group, size = [], [], 0
+    for part in parts:
+        group.append(part)
+        size += len(part)
+        if size >= at_least:
+            merged.append(b"".join(group))
+            group, size = [], 0
+    if group:
+        merged.append(b"".join(group))
+    return prefix, merged, suffix, last_row
 
 
 def split_sheet(xml: bytes, part_bytes: int | None = None):

@@ -19,6 +19,7 @@ from workforce.models import Teacher
 def in_parts(monkeypatch):
     monkeypatch.setattr(xlsx_parts, "SPLIT_MIN_BYTES", 1)
     monkeypatch.setattr(xlsx_parts, "PART_BYTES", 3_000)  # a dozen rows a part
+    monkeypatch.setattr(xlsx_parts, "SHARED_STRINGS_SHARE", 0)  # however many shared strings
     used = []
     begin = xlsx_parts.PartedSheet.begin
 

@@ -62,10 +62,42 @@ def build_big_roster(path):
     return path
 
 
+INLINE_TEXT = re.compile(rb'<c r="([A-Z]+\d+)"( s="\d+")? t="inlineStr"><is><t>(.*?)</t></is></c>', re.S)
+
+
+def to_shared_strings(path):
+    """Rewrite the workbook as Excel saves one: texts in xl/sharedStrings.xml, cells by index."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    table: dict[bytes, int] = {}
+
+    def shared(match):
+        index = table.setdefault(match.group(3), len(table))
+        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (match.group(1), match.group(2) or b"", index)
+    for name in parts:
+        if name.startswith("xl/worksheets/"):
+            parts[name] = INLINE_TEXT.sub(shared, parts[name])
+    parts["xl/sharedStrings.xml"] = (
+        b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+        b' count="%d" uniqueCount="%d">' % (len(table), len(table))
+        + b"".join(b"<si><t>%s</t></si>" % text for text in table) + b"</sst>")
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(b"</Relationships>", (
+        b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"'
+        b' Target="sharedStrings.xml" Id="rIdShared" /></Relationships>'))
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", (
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml" /></Types>'))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return len(table)
+
+
 def read_sheets(path, monkeypatch, *, parted):
     """(sheet summaries, number of parts per parted sheet)."""
     monkeypatch.setattr(xlsx_parts, "SPLIT_MIN_BYTES", 1 if parted else 1 << 40)
     monkeypatch.setattr(xlsx_parts, "PART_BYTES", PART_BYTES)
+    monkeypatch.setattr(xlsx_parts, "SHARED_STRINGS_SHARE", 0)  # many parts, however many shared strings
     out = []
     with open_workbook(path, path.name) as workbook:
         for sheet in iter_sheets(workbook, TEACHER_HEADERS):
@@ -82,8 +114,11 @@ def read_sheets(path, monkeypatch, *, parted):
     return out, parts
 
 
-def test_parted_read_equals_whole_read(tmp_path, monkeypatch):
+@pytest.mark.parametrize("texts", ["inline", "shared"])
+def test_parted_read_equals_whole_read(tmp_path, monkeypatch, texts):
     path = build_big_roster(tmp_path / "全市花名册.xlsx")
+    if texts == "shared":  # as Excel and LibreOffice save a workbook
+        assert to_shared_strings(path) > DATA_ROWS
     whole, whole_parts = read_sheets(path, monkeypatch, parted=False)
     parted, parts = read_sheets(path, monkeypatch, parted=True)
     assert whole_parts == [] and len(parts) == 1 and parts[0] >= 20  # only the big sheet is cut
@@ -225,6 +260,7 @@ def test_closing_early_stops_the_background_threads(tmp_path, monkeypatch):
     path = build_big_roster(tmp_path / "全市花名册.xlsx")
     monkeypatch.setattr(xlsx_parts, "SPLIT_MIN_BYTES", 1)
     monkeypatch.setattr(xlsx_parts, "PART_BYTES", 5_000)
+    monkeypatch.setattr(xlsx_parts, "SHARED_STRINGS_SHARE", 0)
     before = sys.getswitchinterval()
     with pytest.raises(RuntimeError, match="第 5 行有误"):
         with open_workbook(path, path.name) as workbook:
@@ -286,3 +322,33 @@ def test_split_sheet_keeps_line_breaks_between_rows_and_before_the_end():
     prefix, parts, suffix, last_row = split_sheet(xml, THREE_ROWS)
     assert len(parts) >= 2 and last_row == 9
     assert prefix + b"".join(parts) + suffix == xml
+
+
+def test_merge_parts_joins_neighbouring_runs_and_loses_nothing():
+    xml = sheet_xml(b"".join(row(n) for n in range(1, 10)))
+    cut = split_sheet(xml, THREE_ROWS)
+    prefix, parts, suffix, last_row = xlsx_parts.merge_parts(cut, 2 * THREE_ROWS)
+    assert len(parts) < len(cut[1]) and all(len(p) >= 2 * THREE_ROWS for p in parts[:-1])
+    assert prefix + b"".join(parts) + suffix == xml and last_row == 9
+    assert xlsx_parts.merge_parts(cut, 0) is cut
+
+
+def test_with_many_shared_strings_the_parts_are_fewer_and_the_read_the_same(tmp_path, monkeypatch):
+    """calamine reads a workbook's shared strings again for every part: parts are at least twice
+    their size, so a roster of unique names and IDs is cut into fewer, larger parts."""
+    path = build_big_roster(tmp_path / "全市花名册.xlsx")
+    to_shared_strings(path)
+    whole, _ = read_sheets(path, monkeypatch, parted=False)
+    many, many_parts = read_sheets(path, monkeypatch, parted=True)
+    assert many == whole
+    monkeypatch.setattr(xlsx_parts, "SHARED_STRINGS_SHARE", 2)
+    with zipfile.ZipFile(path) as archive:
+        shared = archive.getinfo("xl/sharedStrings.xml").file_size
+    monkeypatch.setattr(xlsx_parts, "SPLIT_MIN_BYTES", 1)
+    with open_workbook(path, path.name) as workbook:
+        sheet = next(iter_sheets(workbook, TEACHER_HEADERS))
+        parted = workbook._engine.parted[0]
+        fewer = parted.part_count
+        sizes = [len(part) for part in parted.parts[1:-1]]  # parsed ahead: the first ones may be gone
+        assert sum(1 for _ in sheet.rows) == len(whole[0][-1])
+    assert 1 < fewer < many_parts[0] and all(size >= 2 * shared for size in sizes if size)
