@@ -131,13 +131,13 @@ def split_pieces(pieces: list[bytes]):
 
 def merge_parts(cut, at_least: int):
     """``cut`` (from ``split_pieces``) with neighbouring runs of rows joined into parts of at
-    least ``at_least`` bytes (the last may be smaller); ``cut`` itself when there is nothing to
-    join."""
+    least ``at_least`` bytes (the last may be smaller), but the first, which stays small so that
+    the reading thread can start soon; ``cut`` itself when there is nothing to join."""
     prefix, parts, suffix, last_row = cut
-    if at_least <= 0 or all(len(part) >= at_least for part in parts[:-1]):
+    if at_least <= 0 or all(len(part) >= at_least for part in parts[1:-1]):
         return cut
-    merged, group, size = [], [], 0
-    for part in parts:
+    merged, group, size = [parts[0]], [], 0
+    for part in parts[1:]:
         group.append(part)
         size += len(part)
         if size >= at_least:
