@@ -9,7 +9,7 @@ the roster columns 学校标识码 and 任教学段: valid IDs (``workforce.iden
 year-month dates as the national system writes them, codes in words. The roster is measured in
 two forms, each in a fresh process and database (``--texts``): texts inline in the cells, as
 openpyxl and many exports write them, and texts in a shared-strings table, as Excel and
-LibreOffice save a workbook (the same content, rewritten by ``to_shared_strings``; calamine reads
+LibreOffice save a workbook (the same content, rewritten by ``tests.imports.helpers.to_shared_strings``; calamine reads
 this form about 25% faster, so its ratio is the harder one). For each it prints rows/s for:
 
 1. bare read: python-calamine reading every cell of the sheet, nothing else;
@@ -35,13 +35,11 @@ import argparse
 import datetime as dt
 import os
 import random
-import re
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,37 +162,6 @@ def make_roster(path: Path, rows: int, schools) -> None:
             "否", rnd.choice(["否"] * 5 + ["是"]), "否", "100", "", str(rnd.choice(stages).label),
         ])
     wb.save(path)
-
-
-INLINE_TEXT = re.compile(rb'<c r="([A-Z]+\d+)"( s="\d+")? t="inlineStr"><is><t>(.*?)</t></is></c>', re.S)
-
-
-def to_shared_strings(source: Path, target: Path) -> None:
-    """Write ``source`` again as Excel saves a workbook: the texts in xl/sharedStrings.xml, the
-    cells pointing at them by index (calamine reads this form faster: the sheet is smaller)."""
-    with zipfile.ZipFile(source) as archive:
-        parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
-    table: dict[bytes, int] = {}
-
-    def shared(match):
-        index = table.setdefault(match.group(3), len(table))
-        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (match.group(1), match.group(2) or b"", index)
-    for name in parts:
-        if name.startswith("xl/worksheets/"):
-            parts[name] = INLINE_TEXT.sub(shared, parts[name])
-    parts["xl/sharedStrings.xml"] = (
-        b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-        b' count="%d" uniqueCount="%d">' % (len(table), len(table))
-        + b"".join(b"<si><t>%s</t></si>" % text for text in table) + b"</sst>")
-    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(b"</Relationships>", (
-        b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"'
-        b' Target="sharedStrings.xml" Id="rIdShared" /></Relationships>'))
-    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", (
-        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml" /></Types>'))
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
 
 
 def bare_read(path: Path) -> tuple[float, float, int]:
@@ -326,6 +293,8 @@ def main():
         if args.texts == "shared":
             shared = cache.with_name(cache.stem + "_shared.xlsx")
             if args.regenerate or not shared.exists() or shared.stat().st_mtime < cache.stat().st_mtime:
+                from tests.imports.helpers import to_shared_strings
+
                 to_shared_strings(cache, shared)
             cache = shared
         print(f"== texts {'in a shared-strings table (as Excel saves)' if args.texts == 'shared' else 'inline'} ==")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import itertools
+import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -62,3 +64,36 @@ def write_csv(path: Path, rows: list[list], encoding: str = "utf-8-sig") -> Path
     with open(path, "w", encoding=encoding, newline="") as fh:
         csv.writer(fh).writerows(rows)
     return path
+
+
+INLINE_TEXT = re.compile(rb'<c r="([A-Z]+\d+)"( s="\d+")? t="inlineStr"><is><t>(.*?)</t></is></c>', re.S)
+
+
+def to_shared_strings(path: Path, target: Path | None = None) -> int:
+    """Write the workbook ``path`` again (to ``target``, else in place) as Excel saves one: the
+    texts of inline-string cells in xl/sharedStrings.xml, the cells pointing at them by index.
+    Returns how many distinct texts. Used by the reader tests and ``bench/import_bench.py``."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    table: dict[bytes, int] = {}
+
+    def shared(match):
+        index = table.setdefault(match.group(3), len(table))
+        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (match.group(1), match.group(2) or b"", index)
+    for name in parts:
+        if name.startswith("xl/worksheets/"):
+            parts[name] = INLINE_TEXT.sub(shared, parts[name])
+    parts["xl/sharedStrings.xml"] = (
+        b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+        b' count="%d" uniqueCount="%d">' % (len(table), len(table))
+        + b"".join(b"<si><t>%s</t></si>" % text for text in table) + b"</sst>")
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(b"</Relationships>", (
+        b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"'
+        b' Target="sharedStrings.xml" Id="rIdShared" /></Relationships>'))
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", (
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml" /></Types>'))
+    with zipfile.ZipFile(target or path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return len(table)

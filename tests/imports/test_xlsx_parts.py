@@ -18,6 +18,7 @@ from imports import xlsx_parts
 from imports.readers import _OUTSIDE_FAST_GRID, UnreadableFile, iter_sheets, open_workbook
 from imports.synonyms import header_matcher
 from imports.xlsx_parts import split_sheet
+from tests.imports.helpers import to_shared_strings
 
 TEACHER_HEADERS = header_matcher("teacher")
 HEADERS = ["序号", "学校名称", "*姓名", "*性别", "*身份证件号", "*出生日期", "*参加工作年月", "备注"]
@@ -60,37 +61,6 @@ def build_big_roster(path):
     notes["A1"] = "1. 带*号的为必填项"
     wb.save(path)
     return path
-
-
-INLINE_TEXT = re.compile(rb'<c r="([A-Z]+\d+)"( s="\d+")? t="inlineStr"><is><t>(.*?)</t></is></c>', re.S)
-
-
-def to_shared_strings(path):
-    """Rewrite the workbook as Excel saves one: texts in xl/sharedStrings.xml, cells by index."""
-    with zipfile.ZipFile(path) as archive:
-        parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
-    table: dict[bytes, int] = {}
-
-    def shared(match):
-        index = table.setdefault(match.group(3), len(table))
-        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (match.group(1), match.group(2) or b"", index)
-    for name in parts:
-        if name.startswith("xl/worksheets/"):
-            parts[name] = INLINE_TEXT.sub(shared, parts[name])
-    parts["xl/sharedStrings.xml"] = (
-        b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-        b' count="%d" uniqueCount="%d">' % (len(table), len(table))
-        + b"".join(b"<si><t>%s</t></si>" % text for text in table) + b"</sst>")
-    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(b"</Relationships>", (
-        b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"'
-        b' Target="sharedStrings.xml" Id="rIdShared" /></Relationships>'))
-    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", (
-        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml" /></Types>'))
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
-    return len(table)
 
 
 def read_sheets(path, monkeypatch, *, parted):
