@@ -64,6 +64,7 @@ from workforce.models import (
 
 from . import values as v
 from .bulk import InsertStream, insert_history, write_history
+from .concurrency import collector_paused
 from .kinds import KIND_ORDER, KINDS, Column, Kind, is_year_month, kind_for_sheet_kind, resolve_kind
 from .models import ImportRun
 from .readers import UnreadableFile, iter_sheets, normalise_header, open_workbook
@@ -1771,6 +1772,13 @@ def import_run(*, file, filename: str, kind: str | None = None, user=None, schoo
     and confirm), else one is created. Raises ``ImportRefused`` for users who may not import,
     ``ValueError`` for an unknown kind or school.
     """
+    with collector_paused():  # millions of cells: see imports.concurrency
+        return _import_run(file=file, filename=filename, kind=kind, user=user, school=school, dry_run=dry_run,
+                           source=source, progress=progress, run=run)
+
+
+def _import_run(*, file, filename: str, kind: str | None, user, school, dry_run: bool, source: str,
+                progress: Callable[[int, int | None, str], None] | None, run: ImportRun | None) -> ImportReport:
     if isinstance(file, (str, os.PathLike)) and not os.path.exists(file):
         raise FileNotFoundError(file)
     if user is not None and not is_hr(user):
