@@ -36,7 +36,7 @@ import os
 import re
 import time
 from collections import defaultdict
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from itertools import islice, repeat
 from operator import itemgetter
@@ -275,6 +275,14 @@ class Context:
         self.new_teachers = NewTeachers()  # id_number → teacher this file creates
         self._looked_up: set[str] = set()
         self._stages: dict[int, list[str]] = {}
+        # the run commits if no error turns up: the checks run inside its transaction and may
+        # write as they go (NewTeachers.send)
+        self.committing = False
+
+    def settle(self) -> None:
+        """Wait for writes in flight (the teachers sent while checking) before another handler
+        uses the database."""
+        self.new_teachers.flush()
 
     # ---- errors and outcomes
     def error(self, row: Row, key: str, value: Any, message: str, *, label: str | None = None) -> None:
@@ -393,7 +401,8 @@ class Context:
             return None
         school = self.school_by_pk.get(pk)
         if school is None:
-            school = School.objects.get(pk=pk)
+            with self.new_teachers.lock():
+                school = School.objects.get(pk=pk)
             self.add_school(school)
         return school
 
@@ -773,7 +782,14 @@ class _Named:
 
 class NewTeachers:
     """The teachers a file creates, by 身份证件号, kept as the rows to INSERT; a ``Teacher`` is
-    built only for the few that another sheet of the file refers to (``get``)."""
+    built only for the few that another sheet of the file refers to (``get``).
+
+    When the run will commit if no error turns up (``Context.committing``: inside the run's
+    transaction), the rows are INSERTed while the rest of the file is still being checked:
+    ``send`` hands the rows added since its last call to a writer thread (``bulk.InsertStream``),
+    which works in the database while this thread checks the next rows. ``flush`` waits for it.
+    An error found later rolls the transaction back, rows sent included. Until ``flush``, the
+    connection is the writer's: use it only ``with lock():``."""
 
     def __init__(self):
         self.fields = [f for f in Teacher._meta.concrete_fields if not f.primary_key]
@@ -784,6 +800,10 @@ class NewTeachers:
         self.position: dict[str, int] = {}
         self.built: dict[str, Teacher] = {}
         self.touched: set[int] = set()  # positions a row may set; the others keep the default
+        self.stream: InsertStream | None = None
+        self.opened = False  # rows have been sent (then ``before`` is the largest key before them)
+        self.sent = 0
+        self.before = 0
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -791,17 +811,23 @@ class NewTeachers:
     def __contains__(self, number) -> bool:
         return number in self.position
 
+    def touch(self, fields: list[tuple[int, str]]) -> None:
+        """A sheet's (position in a row's data, field): the fields it may set. Every sheet is
+        touched before the first row is sent (``constants`` are the columns none sets)."""
+        index = self.index
+        self.touched.update(index[name] for _i, name in fields if name in index)
+        self.touched.update(index[name] for name in ("id_number", "school_id", "teaching_stage", "birth_date", "sex"))
+
     def prepare(self, fields: list[tuple[int, str]]) -> None:
         """Where each (position in a row's data, field) of the next sheet goes in the INSERT."""
         index = self.index
+        self.touch(fields)
         self.pairs = [(i, index[name]) for i, name in fields if name in index]
         self.at = (index["id_number"], index["school_id"], index["teaching_stage"], index["birth_date"], index["sex"])
-        self.touched.update(at for _i, at in self.pairs)
-        self.touched.update(self.at)
 
     def constants(self, now) -> dict[int, Any]:
         """Position → value of the columns every new row holds alike: the defaults no sheet
-        sets, and the timestamps (``now``, as ``TeacherHandler.write`` sets them)."""
+        sets, and the timestamps (``now``, as ``send`` sets them)."""
         out = {i: value for i, value in enumerate(self.defaults) if i not in self.touched}
         out[self.index["created_at"]] = out[self.index["updated_at"]] = now
         return out
@@ -824,6 +850,55 @@ class NewTeachers:
         self.position[number] = len(self.rows)
         self.rows.append(values)
         self.schools.append(school)
+
+    def send(self) -> None:
+        """INSERT the rows added since the last call (the first call starts the writer: the
+        timestamps are set then, and every sheet must have been ``touch``ed)."""
+        if self.sent == len(self.rows):
+            return
+        if not self.opened:
+            self.opened = True
+            self.before = Teacher.objects.order_by().aggregate(top=Max("pk"))["top"] or 0
+            index = self.index
+            now = timezone.now()
+            school_at = index["school_id"]
+            for at in (index["created_at"], index["updated_at"]):
+                self.defaults[at] = now
+                for values in self.rows:
+                    values[at] = now
+            for values, school in zip(self.rows, self.schools):
+                if values[school_at] is None:  # a school this file created: it has its key now
+                    values[school_at] = school.pk
+            self.stream = InsertStream(Teacher, self.fields, constants=self.constants(now))
+        elif self.stream is None:
+            raise RuntimeError("rows added after flush()")
+        self.stream.extend(self.rows[self.sent:])
+        self.sent = len(self.rows)
+
+    def flush(self) -> None:
+        """Wait until the rows sent are written; raises what the database raised."""
+        stream, self.stream = self.stream, None
+        if stream is not None:
+            stream.finish()
+
+    def discard(self) -> None:
+        """Stop the writer when what it wrote is to be rolled back (its errors do not matter then)."""
+        try:
+            self.flush()
+        except Exception:  # noqa: BLE001 - the transaction is rolled back whatever the writer met
+            pass
+
+    def lock(self):
+        """Hold while using the connection between ``send`` and ``flush``."""
+        return self.stream.lock if self.stream is not None else nullcontext()
+
+    def keys(self) -> dict[str, int]:
+        """身份证件号 → primary key of the rows written (read back: INSERTs return none)."""
+        pks = {}
+        for pk, number in Teacher.objects.filter(pk__gt=self.before).order_by().values_list("pk", "id_number"):
+            if number in self.position:
+                pks[number] = pk
+        return pks
 
     def get(self, number, default=None):
         teacher = self.built.get(number)
@@ -869,23 +944,38 @@ class TeacherHandler(Handler):
         total = sum(len(s.rows) for s in self.sheets)
         done = 0
         ctx.tick(0, total, ImportRun.Phase.CHECKING)
+        plans = []
         for sheet in self.sheets:
             if sheet.refused:
                 continue
             fields = [(i, sheet.kind.by_key[key].field) for i, key in enumerate(sheet.keys)
                       if key in sheet.kind.by_key and sheet.kind.by_key[key].field and key != "id_number"]
+            self.new.touch(fields)
+            plans.append((sheet, fields))
+        # which IDs are in the system, before any row is sent: a new roster then needs the
+        # connection no more while the writer has it
+        known = self.known_numbers([number for sheet, _f in plans for _r, number, _p in self.identified.get(sheet.name, [])])
+        # INSERT while checking (see NewTeachers), unless the rows wait for schools this file creates
+        stream = ctx.committing and all(school.pk is not None for school in ctx.school_by_code.values())
+        for sheet, fields in plans:
             self.new.prepare(fields)
             firsts = self.identified.get(sheet.name, [])
             for start in range(0, len(firsts), CHUNK):
                 chunk = firsts[start:start + CHUNK]
-                existing = self.load_existing([number for _row, number, _parsed in chunk])
+                numbers = [number for _row, number, _parsed in chunk if number in known]
+                existing = {}
+                if numbers:
+                    with self.new.lock():
+                        existing = self.load_existing(numbers)
                 for row, number, parsed in chunk:
                     self.check_row(row, number, parsed, existing.get(number), fields)
                     row.release()
+                if stream and not ctx.report.errors:  # after an error, nothing will be committed
+                    self.new.send()
                 done += len(chunk)
                 ctx.tick(done, total, ImportRun.Phase.CHECKING)
-            for row in sheet.rows:
-                row.release()
+            for sheet_row in sheet.rows:
+                sheet_row.release()
 
     def read(self, sheet: Sheet, rows: list[Row]) -> None:
         """Identify the rows as they are read (see ``Handler.read``)."""
@@ -924,23 +1014,27 @@ class TeacherHandler(Handler):
             out.append((row, number, parsed))
         return out
 
-    def load_existing(self, numbers: list[str]) -> dict[str, dict]:
-        """The teachers already in the system with these numbers (one query), as field → value."""
-        if not numbers:
-            return {}
+    @staticmethod
+    def known_numbers(numbers: list[str]) -> set[str]:
+        """Which of these 身份证件号 the system holds: plain queries of the key alone, a chunk
+        at a time (a new roster: each tells "none of them")."""
         table, column = Teacher._meta.db_table, Teacher._meta.get_field("id_number").column
         qn = connection.ops.quote_name
-        with connection.cursor() as cursor:  # a new roster: one plain query tells "none of them"
-            if connection.vendor == "postgresql":  # one array parameter: psycopg is slow with thousands
-                cursor.execute(f"SELECT {qn(column)} FROM {qn(table)} WHERE {qn(column)} = ANY(%s)", [list(numbers)])
-            else:
-                cursor.execute(f"SELECT {qn(column)} FROM {qn(table)} WHERE {qn(column)} IN ({', '.join(['%s'] * len(numbers))})",
-                               numbers)
-            found = [number for (number,) in cursor.fetchall()]
-        if not found:
-            return {}
+        found: set[str] = set()
+        with connection.cursor() as cursor:
+            for chunk in _chunks(numbers):
+                if connection.vendor == "postgresql":  # one array parameter: psycopg is slow with thousands
+                    cursor.execute(f"SELECT {qn(column)} FROM {qn(table)} WHERE {qn(column)} = ANY(%s)", [chunk])
+                else:
+                    cursor.execute(f"SELECT {qn(column)} FROM {qn(table)} WHERE {qn(column)} IN "
+                                   f"({', '.join(['%s'] * len(chunk))})", chunk)
+                found.update(number for (number,) in cursor.fetchall())
+        return found
+
+    def load_existing(self, numbers: list[str]) -> dict[str, dict]:
+        """The teachers already in the system with these numbers (one query), as field → value."""
         names = self.attnames
-        rows = Teacher.objects.filter(id_number__in=found).order_by().values_list(*names)
+        rows = Teacher.objects.filter(id_number__in=numbers).order_by().values_list(*names)
         at = names.index("id_number")
         return {values[at]: dict(zip(names, values)) for values in rows}
 
@@ -1074,26 +1168,12 @@ class TeacherHandler(Handler):
         ctx = self.ctx
         new = self.new
         if len(new):
-            index = new.index
-            school_at, number_at = index["school_id"], index["id_number"]
-            now = timezone.now()
-            for at in (index["created_at"], index["updated_at"]):
-                for values in new.rows:
-                    values[at] = now
-            for values, school in zip(new.rows, new.schools):
-                if values[school_at] is None:  # a school this file created: it has its key now
-                    values[school_at] = school.pk
-            before = Teacher.objects.order_by().aggregate(top=Max("pk"))["top"] or 0
-            stream = InsertStream(Teacher, new.fields, constants=new.constants(now))
-            try:  # while the writer thread inserts: each creation's history, all but its key
-                stream.extend(new.rows)
+            try:  # while the writer thread inserts (what check() has not sent yet): each creation's history, all but its key
+                new.send()
                 history = self.creation_history(new)
             finally:
-                stream.finish()
-            pks = {}
-            for pk, number in Teacher.objects.filter(pk__gt=before).order_by().values_list("pk", "id_number"):
-                if number in new:
-                    pks[number] = pk
+                new.flush()
+            pks = new.keys()
             for number, teacher in new.built.items():
                 teacher.pk = pks[number]
                 teacher.school_id = teacher.school.pk
@@ -1826,32 +1906,46 @@ def _import_run(*, file, filename: str, kind: str | None, user, school, dry_run:
     if not report.sheets:
         report.errors.append(RowError(display_name, 1, "", "", "文件中没有可导入的工作表：未找到包含姓名、身份证件号等表头的行"))
     report.kind = report.kind or ",".join(k for k in KIND_ORDER if k in handlers)
-    for name in KIND_ORDER:
-        if name in handlers:
-            handlers[name].check()
-    _count(report, handlers)
-    # in file order: sheet, then row (a row's own errors as they were found)
-    sheet_order = {sheet.name: i for i, sheet in enumerate(report.sheets)}
-    report.errors.sort(key=lambda e: (sheet_order.get(e.sheet, -1), e.row))
-    if report.errors or dry_run:
-        report.outcome = ImportRun.Outcome.REJECTED if report.errors else ImportRun.Outcome.PREVIEWED
-        return _finish(run, report, started)
-    tick(report.rows, report.rows, ImportRun.Phase.WRITING)
+    # A run that will commit unless an error turns up checks inside its transaction, and writes
+    # the new teachers while it checks (NewTeachers); an error found then rolls everything back.
+    # The progress callback may itself write to the database (the web page's progress bar), so
+    # it is not called inside the transaction: the run says "writing" from here on.
+    ctx.committing = not dry_run and not report.errors
+    if ctx.committing:
+        tick(0, report.rows, ImportRun.Phase.WRITING)
+        ctx.progress = None
     try:
-        with _wide_statements(), transaction.atomic():
+        with ExitStack() as stack:
+            if ctx.committing:
+                stack.enter_context(_wide_statements())
+                stack.enter_context(transaction.atomic())
+                stack.callback(ctx.new_teachers.flush)  # the writer thread stops before commit or rollback
             for name in KIND_ORDER:
                 if name in handlers:
-                    handlers[name].write()
-            audit.record(audit.IMPORT, user=user, object_type="imports.importrun", object_id=str(run.pk),
-                         object_repr=display_name, source="import", run_ref=str(run.pk), username=ctx.username,
-                         message=f"导入“{display_name}”：{report.rows} 行，新增 {report.new}，修改 {report.changed}，"
-                                 f"未变 {report.unchanged}")
+                    ctx.settle()
+                    handlers[name].check()
+            _count(report, handlers)
+            # in file order: sheet, then row (a row's own errors as they were found)
+            sheet_order = {sheet.name: i for i, sheet in enumerate(report.sheets)}
+            report.errors.sort(key=lambda e: (sheet_order.get(e.sheet, -1), e.row))
+            if report.errors or dry_run:
+                report.outcome = ImportRun.Outcome.REJECTED if report.errors else ImportRun.Outcome.PREVIEWED
+                if ctx.committing:  # what was sent is rolled back
+                    ctx.new_teachers.discard()
+                    transaction.set_rollback(True)
+            else:
+                for name in KIND_ORDER:
+                    if name in handlers:
+                        handlers[name].write()
+                audit.record(audit.IMPORT, user=user, object_type="imports.importrun", object_id=str(run.pk),
+                             object_repr=display_name, source="import", run_ref=str(run.pk), username=ctx.username,
+                             message=f"导入“{display_name}”：{report.rows} 行，新增 {report.new}，修改 {report.changed}，"
+                                     f"未变 {report.unchanged}")
+                report.outcome = ImportRun.Outcome.COMMITTED
     except (IntegrityError, DatabaseError) as exc:
         report.errors.append(RowError(display_name, 1, "", "",
                                       f"写入数据库失败，未写入任何数据（可能有人同时导入或修改了相同的记录），请重新导入。（{type(exc).__name__}）"))
         report.outcome = ImportRun.Outcome.REJECTED
-        return _finish(run, report, started)
-    report.outcome = ImportRun.Outcome.COMMITTED
     return _finish(run, report, started)
 
 
