@@ -265,6 +265,7 @@ class Context:
         self.source = source
         self.progress = progress
         self.today = timezone.localdate()
+        self.this_month = _month(self.today)
         self.show_identity = user is None or can_see_identity(user)
         self.username = getattr(user, "username", "") or CLI_USERNAME
         self._schools_loaded = False
@@ -1100,10 +1101,10 @@ class TeacherHandler(Handler):
             ctx.error(row, "teaching_stage", "", f"“{school.name}”有多个学段（{listed}），请填写任教学段")
         wanted["teaching_stage"] = stage
         # dates that cannot be
-        today = ctx.today
+        today, this_month = ctx.today, ctx.this_month
         for key in ("birth_date", *TEACHER_MONTH_FIELDS):
             day = vals.get(key)
-            if day and (_month(day) > _month(today) or (key == "birth_date" and day > today)):
+            if day and (day.year * 12 + day.month > this_month or (key == "birth_date" and day > today)):
                 ctx.error(row, key, day, "日期不能晚于今天")
         old = existing or {}
         given = wanted if existing is not None else vals

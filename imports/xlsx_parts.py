@@ -33,6 +33,8 @@ __all__ = ["SPLIT_MIN_BYTES", "PART_BYTES", "SheetPieces", "split_pieces", "merg
 
 SPLIT_MIN_BYTES = 8 << 20
 PART_BYTES = 4 << 20
+# The first run of rows is smaller: the reading thread waits for its parse before it can start.
+FIRST_PART_BYTES = 1 << 20
 # Two parsers: while the reading thread works on one part, the next ones are parsed (each part
 # in flight holds its XML, its workbook, calamine's grid and the rows: about 5× PART_BYTES).
 WORKERS = 2
@@ -81,8 +83,11 @@ class SheetPieces:
                 self.state = "rows"
             elif len(current) > self.HEAD_LIMIT:
                 self.state = "whole"
-        while self.state == "rows" and len(current) >= self.part_bytes:
-            cut = current.find(b"</row>", self.part_bytes - len(b"</row>"))
+        while self.state == "rows":
+            size = min(self.part_bytes, FIRST_PART_BYTES) if len(self.pieces) == 1 else self.part_bytes
+            if len(current) < size:
+                break
+            cut = current.find(b"</row>", size - len(b"</row>"))
             if cut < 0:
                 break
             cut += len(b"</row>")
