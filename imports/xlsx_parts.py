@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import zipfile
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -33,8 +34,10 @@ __all__ = ["SPLIT_MIN_BYTES", "PART_BYTES", "SheetPieces", "split_pieces", "merg
 
 SPLIT_MIN_BYTES = 8 << 20
 PART_BYTES = 4 << 20
-# The first run of rows is smaller: the reading thread waits for its parse before it can start.
+# The first runs of rows are smaller, doubling up to PART_BYTES (1, 2, 4 MB): the reading
+# thread waits for the first parses before it can start, and they are parsed side by side.
 FIRST_PART_BYTES = 1 << 20
+RAMP_PARTS = 3  # the runs of 1, 2 and 4 MB at the start, kept as they are by merge_parts
 # Two parsers: while the reading thread works on one part, the next ones are parsed (each part
 # in flight holds its XML, its workbook, calamine's grid and the rows: about 5× PART_BYTES).
 WORKERS = 2
@@ -49,6 +52,10 @@ EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                b'<sheetData/></worksheet>')
 
 _OPEN, _CLOSE, _ROW = b"<sheetData>", b"</sheetData>", b'<row r="'
+# calamine reads the shared strings from this path (the name Excel and LibreOffice give them)
+SHARED_STRINGS = "xl/sharedStrings.xml"
+_SHARED_REF = re.compile(rb't="s"[^>]*><v>(\d+)</v>')
+TAIL_BYTES = 16 << 10  # the last rows of a part, where its newest shared strings are
 _ROW_NUMBERS = re.compile(rb'<row(?=[\s>/])(?: r="(\d+)")?')
 _END = object()
 
@@ -84,7 +91,7 @@ class SheetPieces:
             elif len(current) > self.HEAD_LIMIT:
                 self.state = "whole"
         while self.state == "rows":
-            size = min(self.part_bytes, FIRST_PART_BYTES) if len(self.pieces) == 1 else self.part_bytes
+            size = min(self.part_bytes, FIRST_PART_BYTES << (len(self.pieces) - 1))
             if len(current) < size:
                 break
             cut = current.find(b"</row>", size - len(b"</row>"))
@@ -134,15 +141,16 @@ def split_pieces(pieces: list[bytes]):
     return pieces[0], parts, pieces[-1], previous
 
 
-def merge_parts(cut, at_least: int):
+def merge_parts(cut, at_least: int, keep: int = RAMP_PARTS):
     """``cut`` (from ``split_pieces``) with neighbouring runs of rows joined into parts of at
-    least ``at_least`` bytes (the last may be smaller), but the first, which stays small so that
-    the reading thread can start soon; ``cut`` itself when there is nothing to join."""
+    least ``at_least`` bytes (the last may be smaller), but the first ``keep``, which stay small
+    so that the reading thread can start soon; ``cut`` itself when there is nothing to join."""
     prefix, parts, suffix, last_row = cut
-    if at_least <= 0 or all(len(part) >= at_least for part in parts[1:-1]):
+    keep = max(1, keep)
+    if at_least <= 0 or all(len(part) >= at_least for part in parts[keep:-1]):
         return cut
-    merged, group, size = [parts[0]], [], 0
-    for part in parts[1:]:
+    merged, group, size = list(parts[:keep]), [], 0
+    for part in parts[keep:]:
         group.append(part)
         size += len(part)
         if size >= at_least:
@@ -204,6 +212,10 @@ class PartedSheet:
         self.part_count = len(self.parts)
         self.last_row = last - 1
         self.entries = entries
+        # where each shared string ends (see _shared_strings_for), worked out on first use
+        self._shared_ends: list[int] | None = None
+        self._trim = SHARED_STRINGS in entries
+        self._lock = threading.Lock()
         self.workers = workers
         self.ahead = ahead
         self._pool: ThreadPoolExecutor | None = None
@@ -213,24 +225,57 @@ class PartedSheet:
         self._closed = False
 
     # ----------------------------------------------------------------- background
-    def _book(self, part: bytes) -> io.BytesIO:
+    def _book(self, part: bytes, shared: bytes | None = None) -> io.BytesIO:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
             for name, data in self.entries.items():
                 if name != self.path:
-                    archive.writestr(name, data)
+                    archive.writestr(name, shared if shared is not None and name == SHARED_STRINGS else data)
             archive.writestr(self.path, part)
         buffer.seek(0)
         return buffer
+
+    def _shared_strings_for(self, rows: bytes) -> bytes | None:
+        """The shared strings a part needs, as far as its last rows tell: those up to the
+        largest index its last rows use, or None for all of them.
+
+        calamine reads a part's whole shared-strings table, and a roster's table is large
+        (every name and ID is a string of its own): read for every part, it cost more than
+        the sheet's own cells. Excel and LibreOffice number the strings in the order they
+        first appear, so a part's last rows hold its newest ones, and the table up to there
+        serves the whole part. A file numbered otherwise makes calamine refuse a cell ("not
+        found in shared strings table"): that part is parsed again with the whole table, and
+        so are the parts after it (``_parse``)."""
+        if not self._trim:
+            return None
+        shared = self.entries[SHARED_STRINGS]
+        with self._lock:
+            if self._shared_ends is None:
+                self._shared_ends = [m.end() for m in re.finditer(rb"</si>", shared)]
+        used = [int(n) for n in _SHARED_REF.findall(rows, max(0, len(rows) - TAIL_BYTES))]
+        ends = self._shared_ends
+        if not used or max(used) + 1 >= len(ends):
+            return None
+        return shared[:ends[max(used)]] + b"</sst>"
 
     def _parse(self, index: int):
         """Part ``index`` → (origin (row, column) or None, rows, merged areas of part 0)."""
         import python_calamine
 
-        part = b"".join((self.prefix, self.parts[index], self.suffix))
+        rows_xml = self.parts[index]
+        part = b"".join((self.prefix, rows_xml, self.suffix))
         self.parts[index] = None
-        book = python_calamine.CalamineWorkbook.from_filelike(self._book(part))
-        del part
+        shared = self._shared_strings_for(rows_xml)
+        del rows_xml
+        try:
+            return self._parse_book(python_calamine.CalamineWorkbook.from_filelike(self._book(part, shared)), index)
+        except python_calamine.CalamineError as exc:
+            if shared is None or "shared strings" not in str(exc):
+                raise
+            self._trim = False  # numbered otherwise: the whole table from now on
+            return self._parse_book(python_calamine.CalamineWorkbook.from_filelike(self._book(part)), index)
+
+    def _parse_book(self, book, index: int):
         try:
             sheet = book.get_sheet_by_name(self.name)
             origin = sheet.start

@@ -69,17 +69,24 @@ def write_csv(path: Path, rows: list[list], encoding: str = "utf-8-sig") -> Path
 INLINE_TEXT = re.compile(rb'<c r="([A-Z]+\d+)"( s="\d+")? t="inlineStr"><is><t>(.*?)</t></is></c>', re.S)
 
 
-def to_shared_strings(path: Path, target: Path | None = None) -> int:
+def to_shared_strings(path: Path, target: Path | None = None, *, reverse: bool = False) -> int:
     """Write the workbook ``path`` again (to ``target``, else in place) as Excel saves one: the
-    texts of inline-string cells in xl/sharedStrings.xml, the cells pointing at them by index.
-    Returns how many distinct texts. Used by the reader tests and ``bench/import_bench.py``."""
+    texts of inline-string cells in xl/sharedStrings.xml, the cells pointing at them by index,
+    numbered in the order they first appear (``reverse``: the other way round, as no spreadsheet
+    program does). Returns how many distinct texts. Used by the reader tests and
+    ``bench/import_bench.py``."""
     with zipfile.ZipFile(path) as archive:
         parts = {info.filename: archive.read(info.filename) for info in archive.infolist()}
     table: dict[bytes, int] = {}
+    for name in parts:
+        if name.startswith("xl/worksheets/"):
+            for match in INLINE_TEXT.finditer(parts[name]):
+                table.setdefault(match.group(3), len(table))
+    if reverse:
+        table = {text: len(table) - 1 - index for text, index in reversed(table.items())}
 
     def shared(match):
-        index = table.setdefault(match.group(3), len(table))
-        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (match.group(1), match.group(2) or b"", index)
+        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (match.group(1), match.group(2) or b"", table[match.group(3)])
     for name in parts:
         if name.startswith("xl/worksheets/"):
             parts[name] = INLINE_TEXT.sub(shared, parts[name])

@@ -295,12 +295,12 @@ def test_split_sheet_keeps_line_breaks_between_rows_and_before_the_end():
 
 
 def test_merge_parts_joins_neighbouring_runs_and_loses_nothing():
-    xml = sheet_xml(b"".join(row(n) for n in range(1, 10)))
+    xml = sheet_xml(b"".join(row(n) for n in range(1, 19)))
     cut = split_sheet(xml, THREE_ROWS)
-    prefix, parts, suffix, last_row = xlsx_parts.merge_parts(cut, 2 * THREE_ROWS)
-    assert len(parts) < len(cut[1]) and all(len(p) >= 2 * THREE_ROWS for p in parts[1:-1])
-    assert parts[0] == cut[1][0]  # the first stays small: reading starts soon
-    assert prefix + b"".join(parts) + suffix == xml and last_row == 9
+    prefix, parts, suffix, last_row = xlsx_parts.merge_parts(cut, 2 * THREE_ROWS, keep=2)
+    assert len(parts) < len(cut[1]) and all(len(p) >= 2 * THREE_ROWS for p in parts[2:-1])
+    assert parts[:2] == cut[1][:2]  # the first two stay small: reading starts soon
+    assert prefix + b"".join(parts) + suffix == xml and last_row == 18
     assert xlsx_parts.merge_parts(cut, 0) is cut
 
 
@@ -320,6 +320,46 @@ def test_with_many_shared_strings_the_parts_are_fewer_and_the_read_the_same(tmp_
         sheet = next(iter_sheets(workbook, TEACHER_HEADERS))
         parted = workbook._engine.parted[0]
         fewer = parted.part_count
-        sizes = [len(part) for part in parted.parts[1:-1] if part]  # parsed ahead: the first ones are gone
+        # parsed ahead: the first ones are gone; the first RAMP_PARTS stay small
+        sizes = [len(part) for part in parted.parts[xlsx_parts.RAMP_PARTS:-1] if part]
         assert sum(1 for _ in sheet.rows) == len(whole[0][-1])
     assert 1 < fewer < many_parts[0] and all(size >= 2 * shared for size in sizes if size)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_each_part_reads_the_shared_strings_it_needs_and_all_when_they_are_numbered_otherwise(
+        tmp_path, monkeypatch, reverse):
+    """A part's workbook carries the shared strings up to the largest index its last rows use
+    (Excel and LibreOffice number them in the order they first appear). Numbered otherwise, a
+    part uses a string beyond them: calamine refuses it, and that part and the rest are read
+    with the whole table. Either way the read equals the whole read."""
+    path = build_big_roster(tmp_path / "全市花名册.xlsx")
+    to_shared_strings(path, reverse=reverse)
+    whole, _ = read_sheets(path, monkeypatch, parted=False)
+    monkeypatch.setattr(xlsx_parts, "TAIL_BYTES", 300)  # a row or two: the tail may miss a part's largest index
+    given = []
+    choose = xlsx_parts.PartedSheet._shared_strings_for
+
+    def spied(self, rows):
+        table = choose(self, rows)
+        given.append(None if table is None else table.count(b"</si>"))
+        return table
+    monkeypatch.setattr(xlsx_parts.PartedSheet, "_shared_strings_for", spied)
+    books = []
+    parse_book = xlsx_parts.PartedSheet._parse_book
+
+    def counted(self, book, index):
+        books.append(index)
+        return parse_book(self, book, index)
+    monkeypatch.setattr(xlsx_parts.PartedSheet, "_parse_book", counted)
+    parted, parts = read_sheets(path, monkeypatch, parted=True)
+    assert parted == whole and parts[0] > 10
+    with zipfile.ZipFile(path) as archive:
+        strings = archive.read("xl/sharedStrings.xml").count(b"</si>")
+    trimmed = [n for n in given if n is not None]
+    if reverse:  # the parts already on their way when the first one missed are read again; the rest whole
+        assert 1 <= len(trimmed) <= xlsx_parts.WORKERS + xlsx_parts.AHEAD and given[-1] is None
+        assert parts[0] < len(books) <= parts[0] + len(trimmed)  # read again: at least the first, at most those
+    else:  # each part less than the whole table, and more the further down; none read twice
+        assert len(trimmed) >= len(given) - 1 and trimmed == sorted(trimmed) and trimmed[0] < strings // 4
+        assert len(books) == parts[0]
