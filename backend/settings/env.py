@@ -34,6 +34,15 @@ ALLOWED_HOSTS = _list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = _list("CSRF_TRUSTED_ORIGINS", [])
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 DATABASE = dj_database_url.parse(DATABASE_URL, conn_max_age=_int("DB_CONN_MAX_AGE", 0))
+if DATABASE["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the import worker are two processes on one file: write-ahead logging
+    # lets pages read while an import writes, and a transaction takes the write lock when it
+    # begins (no "database is locked" halfway through); a busy writer is waited for.
+    DATABASE.setdefault("OPTIONS", {}).update({
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": _int("SQLITE_TIMEOUT_SECONDS", 20),
+    })
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")))
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
