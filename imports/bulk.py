@@ -12,6 +12,11 @@ connection (``_Writer``), so the next rows are prepared while the database works
 send no signals and run no ``save()``; unlike it, they do not set primary keys (read them
 back by a natural key).
 
+Updates: ``fast_update`` writes changed instances as ``UPDATE … SET f = v.f … FROM (VALUES
+(pk, …), …) AS v WHERE pk = v.pk``, many rows a statement. ``QuerySet.bulk_update`` builds a
+``CASE WHEN pk = … THEN …`` per field and row through the ORM: about 0.25 ms a changed row,
+5 s for a roster of 20,000 changed teachers.
+
 History: ``write_history`` writes audit rows built by ``backend.audit.entry`` (which masks
 personal data); ``insert_history`` writes many rows that differ only in their object and
 changes — the creations of a city roster — from one entry built by ``backend.audit.entry``,
@@ -21,6 +26,7 @@ each object's id and name masked by ``backend.audit.mask_text`` and each distinc
 from __future__ import annotations
 
 import queue
+import sqlite3
 import threading
 from itertools import chain
 from operator import attrgetter, itemgetter
@@ -34,7 +40,7 @@ from backend.models import AuditEntry
 
 from .concurrency import fast_switching
 
-__all__ = ["insert_rows", "InsertStream", "fast_insert", "write_history", "insert_history"]
+__all__ = ["insert_rows", "InsertStream", "fast_insert", "fast_update", "write_history", "insert_history"]
 
 # Internal types whose Python value the drivers (sqlite3, psycopg) take as it is.
 _AS_IS = frozenset({
@@ -109,6 +115,55 @@ def fast_insert(model, objs: Iterable) -> int:
             values = getter(obj)
             yield values if len(fields) > 1 else (values,)
     return insert_rows(model, fields, rows())
+
+
+def fast_update(model, objs: Iterable, names: Iterable[str]) -> int:
+    """Write the fields ``names`` (names or attnames) of ``objs`` — saved instances of ``model``
+    — as they are on the objects; returns how many rows the database updated. Like
+    ``bulk_update`` it sends no signals and sets no ``auto_now`` field. Where the database has
+    no ``UPDATE … FROM`` (SQLite before 3.33, other vendors) it is ``bulk_update``."""
+    objs = list(objs)
+    if not objs:
+        return 0
+    db = connections[DEFAULT_DB_ALIAS]
+    meta = model._meta
+    fields = list({f.attname: f for f in (meta.get_field(n) for n in names) if f.concrete and not f.primary_key}.values())
+    if not fields:
+        return 0
+    if db.vendor not in ("sqlite", "postgresql") or (db.vendor == "sqlite" and sqlite3.sqlite_version_info < (3, 33)):
+        return model.objects.bulk_update(objs, [f.name for f in fields], batch_size=500)
+    qn = db.ops.quote_name
+    columns = [meta.pk, *fields]
+    width = len(columns)
+    limit = min(getattr(db.features, "max_query_params", None) or 32766, 65535)
+    per = max(1, min(ROWS_PER_VALUES, limit // width))
+    if db.vendor == "postgresql":  # VALUES infers no type from parameters: each one cast
+        one = "(" + ", ".join(f"%s::{f.cast_db_type(db)}" for f in columns) + ")"
+        alias = f"v ({', '.join(qn(f.column) for f in columns)})"
+        names_in_v = [f"v.{qn(f.column)}" for f in columns]
+    else:
+        one = "(" + ", ".join(["%s"] * width) + ")"
+        alias = "v"
+        names_in_v = [f"v.column{n + 1}" for n in range(width)]
+    table = qn(meta.db_table)
+    assignments = ", ".join(f"{qn(f.column)} = {value}" for f, value in zip(fields, names_in_v[1:]))
+    adapters = _adapters(columns, db)
+    getter = attrgetter(*[f.attname for f in columns])
+    updated = 0
+    with db.cursor() as cursor:
+        for start in range(0, len(objs), per):
+            batch = objs[start:start + per]
+            params = []
+            for obj in batch:
+                values = list(getter(obj))
+                for index, adapt in adapters:
+                    if values[index] is not None:
+                        values[index] = adapt(values[index])
+                params.extend(values)
+            cursor.execute(f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([one] * len(batch))}) AS {alias} "
+                           f"WHERE {table}.{qn(meta.pk.column)} = {names_in_v[0]}", params)
+            updated += cursor.rowcount
+    return updated
 
 
 def write_history(entries: Iterable[AuditEntry]) -> int:

@@ -16,7 +16,7 @@ One pass over the file (streaming reader), every row checked, then one transacti
 3. **Preview** (``dry_run``) stops here: counts new / changed / unchanged / error rows, and the
    changed fields old → new. Nothing is written but the ``ImportRun``.
 4. **Commit**: when no row has an error, one transaction writes everything (``bulk_create``,
-   ``bulk_update``, and for teachers one prepared INSERT run over all new rows:
+   ``fast_update``, and for teachers one prepared INSERT run over all new rows:
    ``imports.bulk``) and the history of every created or changed record (``backend.audit``,
    ``run_ref`` = the run). Any error row → nothing is written.
 
@@ -63,7 +63,7 @@ from workforce.models import (
 )
 
 from . import values as v
-from .bulk import InsertStream, insert_history, write_history
+from .bulk import InsertStream, fast_update, insert_history, write_history
 from .concurrency import collector_paused
 from .kinds import KIND_ORDER, KINDS, Column, Kind, is_year_month, kind_for_sheet_kind, resolve_kind
 from .models import ImportRun
@@ -676,7 +676,7 @@ class SchoolHandler(Handler):
             School.objects.bulk_create(self.new)
         if self.updates:
             fields = sorted({n for ch in self.changes.values() for n in ch})
-            School.objects.bulk_update(self.updates, [f.removesuffix("_id") if f == "district_id" else f for f in fields])
+            fast_update(School, self.updates, fields)
         entries = [ctx.audit_entry(audit.CREATE, s, self.audit_snapshot(School, s, ("code", *self.FIELDS)))
                    for s in self.new]
         entries += [ctx.audit_entry(audit.UPDATE, s, {n: {"label": self.shown_school(n, o, nv)[0],
@@ -758,7 +758,7 @@ class EnrolmentHandler(Handler):
         if self.new:
             Enrolment.objects.bulk_create(self.new)
         if self.updates:
-            Enrolment.objects.bulk_update(self.updates, ["pupils", "classes"])
+            fast_update(Enrolment, self.updates, ["pupils", "classes"])
         entries = [ctx.audit_entry(audit.CREATE, e, self.audit_snapshot(Enrolment, e, ("school_year", "stage", "pupils", "classes")))
                    for e in self.new]
         entries += [ctx.audit_entry(audit.UPDATE, e, self.audit_changes(Enrolment, ch))
@@ -1189,8 +1189,7 @@ class TeacherHandler(Handler):
             now = timezone.now()
             for t in self.updates:
                 t.updated_at = now
-            Teacher.objects.bulk_update(self.updates, [n.removesuffix("_id") if n == "school_id" else n for n in names],
-                                        batch_size=500)
+            fast_update(Teacher, self.updates, names)
             write_history(ctx.audit_entry(audit.UPDATE, t, self.update_changes(ch))
                           for t, ch in zip(self.updates, self.changes))
 
@@ -1320,7 +1319,7 @@ class SubRecordHandler(Handler):
             model.objects.bulk_create(self.new)
         if self.updates:
             names = sorted({n for ch, _s in self.changes for n in ch})
-            model.objects.bulk_update(self.updates, [n.removesuffix("_id") for n in names])
+            fast_update(model, self.updates, names)
         entries = [ctx.audit_entry(audit.CREATE, obj, self.audit_snapshot(model, obj, self.snapshot_fields),
                                    parent=obj.teacher) for obj in self.new]
         entries += [ctx.audit_entry(audit.UPDATE, obj, {n: {"label": label, "old": old, "new": new}

@@ -1,7 +1,9 @@
 """The background writer of ``imports.bulk``: a database error on its thread reaches the import
-as Django's exception, the whole import is rolled back, and no writer thread is left behind."""
+as Django's exception, the whole import is rolled back, and no writer thread is left behind; and the
+fast UPDATE of changed records."""
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
@@ -13,7 +15,7 @@ from imports import bulk
 from imports.services import TeacherHandler, import_run
 from tests.factories import TeacherFactory
 from tests.imports.helpers import roster, write_xlsx
-from workforce.models import Teacher
+from workforce.models import School, Teacher
 
 
 def writers_alive() -> list[str]:
@@ -75,3 +77,34 @@ def test_columns_alike_in_every_row_are_written_as_given(world, monkeypatch):
     names = ["name", "id_number", "birth_date", "ethnicity", "remarks", "school_id", "created_at"]
     made = list(Teacher.objects.order_by("-pk")[:10].values_list(*names))[::-1]
     assert made == [tuple(getattr(t, n) for n in names) for t in built]
+
+
+def test_fast_update_writes_each_objects_own_values_and_nothing_else(world, monkeypatch):
+    """Changed teachers written many a statement: dates, a key, booleans (also to NULL), small
+    numbers and texts land on their own rows; other fields and other teachers stay."""
+    monkeypatch.setattr(bulk, "ROWS_PER_VALUES", 2)  # 5 teachers: statements of 2, 2 and 1
+    teachers = [TeacherFactory(school=world.s1, name=f"原名{i}", remarks="备注") for i in range(5)]
+    bystander = TeacherFactory(school=world.s1, name="旁人")
+    for i, t in enumerate(teachers):
+        t.name = f"新名{i}"
+        t.work_start = dt.date(2001 + i, 9, 1)
+        t.school = world.s2 if i % 2 else world.s1b
+        t.on_establishment = bool(i % 2)
+        t.dual_qualified = None if i % 2 else True
+        t.enterprise_months = i * 3
+        t.remarks = "不应写入"  # not among the fields named
+    names = ["name", "work_start", "school_id", "on_establishment", "dual_qualified", "enterprise_months"]
+    assert bulk.fast_update(Teacher, teachers, names) == 5
+    for i, t in enumerate(teachers):
+        got = Teacher.objects.get(pk=t.pk)
+        assert (got.name, got.work_start, got.school_id, got.on_establishment, got.dual_qualified,
+                got.enterprise_months, got.remarks) == (
+            f"新名{i}", dt.date(2001 + i, 9, 1), (world.s2 if i % 2 else world.s1b).pk, bool(i % 2),
+            None if i % 2 else True, i * 3, "备注")
+    assert Teacher.objects.get(pk=bystander.pk).name == "旁人"
+
+
+def test_fast_update_writes_json_fields(world):
+    world.s1.stages = ["primary", "junior"]
+    assert bulk.fast_update(School, [world.s1], ["stages"]) == 1
+    assert School.objects.get(pk=world.s1.pk).stages == ["primary", "junior"]
