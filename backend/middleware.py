@@ -19,10 +19,20 @@ def idle_limit_seconds() -> int:
     return max(1, int(getattr(settings, "SESSION_IDLE_MINUTES", 30))) * 60
 
 
+def not_activity(view):
+    """Mark a view that a page calls by itself (a progress bar polling every second): its
+    requests do not count as the user's activity, so they neither keep an idle session alive
+    nor write the session. (A write would wait for an import's transaction on SQLite, and the
+    progress bar would stop exactly while the import writes.)"""
+    view.not_activity = True
+    return view
+
+
 class SessionSecurityMiddleware:
     """Logs a user out after ``SESSION_IDLE_MINUTES`` without a request (audited as a logout
     "空闲超时"), and marks every page served to a signed-in user ``Cache-Control: no-store`` so
-    personal data stays out of shared and browser caches. Place after the message middleware."""
+    personal data stays out of shared and browser caches. Place after the message middleware.
+    A request to a view marked ``not_activity`` is checked for expiry but is not activity."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -37,12 +47,18 @@ class SessionSecurityMiddleware:
                 logout(request)
                 messages.info(request, _("由于长时间未操作，您已自动退出，请重新登录。"))
                 return redirect_to_login(request.get_full_path())
-            request.session[LAST_ACTIVITY] = now
+            request._activity_at = now  # recorded in process_view, unless the view is not_activity
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        now = getattr(request, "_activity_at", None)
+        if now is not None and not getattr(view_func, "not_activity", False):
+            request.session[LAST_ACTIVITY] = now
+        return None
 
 
 class AuditRefusalMiddleware:

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from backend.middleware import not_activity
 from backend.models import AuditEntry
 from backend.roles import can_see_identity, is_hr
 from backend.scoping import scope_for
@@ -106,6 +107,7 @@ def run_detail(request, pk: int):
     })
 
 
+@not_activity
 @login_required
 def run_progress(request, pk: int):
     run = _own_run(request, pk, read_only=True)

@@ -115,12 +115,14 @@ EVIDENCE_MAX_BYTES = env.EVIDENCE_MAX_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
-SESSION_COOKIE_AGE = env.SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
 # Idle expiry is enforced and audited by backend.middleware.SessionSecurityMiddleware at
 # SESSION_IDLE_MINUTES; the stored session outlives that by an hour so the middleware sees the
 # stale session (and records the timeout) instead of the store silently dropping it first.
 SESSION_COOKIE_AGE = (env.SESSION_IDLE_MINUTES + 60) * 60
+# Saved when it changes: the middleware records each request's activity in it, so an active
+# session is saved (and its expiry moved on) at every request; a progress poll, which is not
+# activity, writes nothing (backend.middleware.not_activity).
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # shared school computers: closing the browser signs out
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

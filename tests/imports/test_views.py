@@ -85,6 +85,27 @@ def test_large_files_run_in_the_background_task(client, world, tmp_path, monkeyp
     assert ImportRun.objects.get(pk=run.pk).outcome == "committed"
 
 
+def test_polling_the_progress_writes_nothing_and_is_not_activity(client, world, tmp_path):
+    """The page polls every second while an import runs. On SQLite a write would wait for the
+    import's transaction and the bar would stop while the import writes; and a page left
+    polling must not keep an idle session alive."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from backend.middleware import LAST_ACTIVITY
+
+    client.force_login(world.users.city)
+    upload(client, write_xlsx(tmp_path / "r.xlsx", {"花名册": roster(world.s1, 2)}))
+    run = ImportRun.objects.get(user=world.users.city)
+    active = client.session[LAST_ACTIVITY]
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("imports:run_progress", args=[run.pk])).status_code == 200
+    writes = [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")]
+    assert writes == [] and client.session[LAST_ACTIVITY] == active
+    client.get(reverse("imports:run", args=[run.pk]))  # the page itself is activity
+    assert client.session[LAST_ACTIVITY] > active
+
+
 def test_runs_are_private_and_only_hr_may_import(client, world, tmp_path):
     client.force_login(world.users.school)
     upload(client, write_xlsx(tmp_path / "r.xlsx", {"花名册": roster(world.s1, 1)}))
