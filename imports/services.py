@@ -538,17 +538,26 @@ class Handler:
                 return column
         return None
 
+    def _shown_meta(self, model, name: str):
+        """(label, column or field, choice labels or None) of a field, worked out once a run."""
+        cache = self.__dict__.setdefault("_shown_cache", {})
+        meta = cache.get((model, name))
+        if meta is None:
+            field_ = model._meta.get_field(name)
+            column = self.column_for_field(name) or field_
+            labels = dict(field_.flatchoices) if field_.choices and not isinstance(column, Column) else None
+            meta = cache[(model, name)] = (self.field_label(model, name), column, labels)
+        return meta
+
     def shown_change(self, model, name: str, old, new) -> tuple[str, str, str]:
-        column = self.column_for_field(name) or getattr(model, "_meta").get_field(name)
+        label, column, labels = self._shown_meta(model, name)
         if name == "id_number" and not self.ctx.show_identity:
-            return self.field_label(model, name), mask_id_number(old), mask_id_number(new)
+            return label, mask_id_number(old), mask_id_number(new)
         if name == "birth_date" and not self.ctx.show_identity:
-            return self.field_label(model, name), mask_birth_date(old), mask_birth_date(new)
-        field_ = model._meta.get_field(name)
-        if field_.choices and not isinstance(column, Column):
-            labels = dict(field_.flatchoices)
-            return self.field_label(model, name), labels.get(old, old or EMPTY), labels.get(new, new or EMPTY)
-        return self.field_label(model, name), display(column, old), display(column, new)
+            return label, mask_birth_date(old), mask_birth_date(new)
+        if labels is not None:
+            return label, labels.get(old, old or EMPTY), labels.get(new, new or EMPTY)
+        return label, display(column, old), display(column, new)
 
     def audit_changes(self, model, changed: dict[str, tuple[Any, Any]]) -> dict:
         out = {}
@@ -1033,11 +1042,57 @@ class TeacherHandler(Handler):
         return found
 
     def load_existing(self, numbers: list[str]) -> dict[str, dict]:
-        """The teachers already in the system with these numbers (one query), as field → value."""
+        """The teachers already in the system with these numbers (one query), as field → value.
+
+        The ORM's ``values_list`` converts every value of every row (a date from SQLite's text,
+        a boolean from its 0/1): 30 µs a teacher of 58 fields. Here the database's values go
+        through the same converters, each distinct value of a column once (``_column_readers``)."""
         names = self.attnames
-        rows = Teacher.objects.filter(id_number__in=numbers).order_by().values_list(*names)
-        at = names.index("id_number")
-        return {values[at]: dict(zip(names, values)) for values in rows}
+        readers = self._column_readers()
+        query = Teacher.objects.filter(id_number__in=numbers).order_by().values_list(*names).query
+        sql, params = query.get_compiler(connection=connection).as_sql()
+        out = {}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for values in cursor.fetchall():
+                record = dict(zip(names, values))
+                for name, read in readers:
+                    value = record[name]
+                    if value is not None:
+                        record[name] = read(value)
+                out[record["id_number"]] = record
+        return out
+
+    def _column_readers(self) -> list[tuple[str, Callable]]:
+        """(attname, convert) for the columns whose database values need converting, with the
+        backend's and the field's converters, as the ORM applies them, memoised by value."""
+        if hasattr(self, "_readers"):
+            return self._readers
+        out = []
+        for f in Teacher._meta.concrete_fields:
+            col = f.get_col(Teacher._meta.db_table)
+            converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            if not converters:
+                continue
+
+            def read(value, _converters=converters, _col=col, _memo={}):
+                try:
+                    return _memo[value]
+                except KeyError:
+                    result = value
+                    for convert in _converters:
+                        result = convert(result, _col, connection)
+                    if len(_memo) < 50_000:
+                        _memo[value] = result
+                    return result
+                except TypeError:  # unhashable
+                    result = value
+                    for convert in _converters:
+                        result = convert(result, _col, connection)
+                    return result
+            out.append((f.attname, read))
+        self._readers = out
+        return out
 
     def check_row(self, row: Row, number: str, parsed, existing: dict | None, fields) -> None:
         ctx = self.ctx
@@ -1190,8 +1245,9 @@ class TeacherHandler(Handler):
             for t in self.updates:
                 t.updated_at = now
             fast_update(Teacher, self.updates, names)
-            write_history(ctx.audit_entry(audit.UPDATE, t, self.update_changes(ch))
-                          for t, ch in zip(self.updates, self.changes))
+            proto = audit.entry(audit.UPDATE, user=ctx.user, object_type=Teacher._meta.label_lower,
+                                source="import", run_ref=ctx.run_ref, username=ctx.username)
+            insert_history(proto, ((str(t.pk), str(t), self.update_changes(ch)) for t, ch in zip(self.updates, self.changes)))
 
     def creation_history(self, new: NewTeachers) -> list[tuple[str, str, dict]]:
         """(身份证件号, the record's name, changes) of each created teacher. A creation's history
