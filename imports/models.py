@@ -85,9 +85,13 @@ class ImportRun(models.Model):
         return "、".join(KINDS[k].label if k in KINDS else k for k in self.kind.split(",") if k)
 
     @property
-    def percent(self) -> int:
+    def percent(self) -> int | None:
+        """Of the rows done; None while writing (one transaction, which has no row count: the
+        page shows a bar that moves without a value)."""
         if self.is_finished:
             return 100
+        if self.phase == self.Phase.WRITING:
+            return None
         if not self.total_rows:
             return 0
         return min(99, int(self.progress * 100 / self.total_rows))

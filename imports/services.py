@@ -1968,7 +1968,7 @@ def _import_run(*, file, filename: str, kind: str | None, user, school, dry_run:
     # it is not called inside the transaction: the run says "writing" from here on.
     ctx.committing = not dry_run and not report.errors
     if ctx.committing:
-        tick(0, report.rows, ImportRun.Phase.WRITING)
+        tick(report.rows, report.rows, ImportRun.Phase.WRITING)
         ctx.progress = None
     try:
         with ExitStack() as stack:

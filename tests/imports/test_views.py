@@ -106,6 +106,21 @@ def test_polling_the_progress_writes_nothing_and_is_not_activity(client, world, 
     assert client.session[LAST_ACTIVITY] > active
 
 
+def test_while_the_run_writes_the_bar_moves_without_a_row_count(client, world, tmp_path):
+    """A commit writes in one transaction, which has no row count: the page shows a bar without
+    a value (it moves by itself) and how many rows are being written."""
+    client.force_login(world.users.city)
+    upload(client, write_xlsx(tmp_path / "r.xlsx", {"花名册": roster(world.s1, 3)}))
+    run = ImportRun.objects.get(user=world.users.city)
+    ImportRun.objects.filter(pk=run.pk).update(outcome=ImportRun.Outcome.RUNNING, phase=ImportRun.Phase.WRITING,
+                                               progress=3, total_rows=3, finished_at=None)
+    data = client.get(reverse("imports:run_progress", args=[run.pk])).json()
+    assert (data["finished"], data["percent"], data["phase"], data["total"]) == (False, None, "写入数据库", 3)
+    page = client.get(reverse("imports:run", args=[run.pk])).content.decode()
+    bar = page[page.index('<progress id="progress-bar"'):]
+    assert "value=" not in bar[:bar.index(">")] and "写入数据库 · 3 行" in page
+
+
 def test_runs_are_private_and_only_hr_may_import(client, world, tmp_path):
     client.force_login(world.users.school)
     upload(client, write_xlsx(tmp_path / "r.xlsx", {"花名册": roster(world.s1, 1)}))

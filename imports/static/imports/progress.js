@@ -10,9 +10,11 @@
       .then(function (r) { return r.json(); })
       .then(function (data) {
         if (data.finished) { window.location.reload(); return; }
-        bar.value = data.percent;
+        // while writing there is no row count: a bar without a value moves on its own
+        if (data.percent === null) { bar.removeAttribute("value"); } else { bar.value = data.percent; }
         text.textContent = data.outcome_label + (data.phase ? " · " + data.phase : "") + " · " +
-          data.progress + (data.total ? " / " + data.total : "") + " " + gettext("行");
+          (data.percent === null ? data.total :
+            data.progress + (data.total ? " / " + data.total : "")) + " " + gettext("行");
         setTimeout(poll, 1000);
       })
       .catch(function () { setTimeout(poll, 3000); });
