@@ -1,5 +1,6 @@
 """SQLite as the README runs it: the web server and the import worker are two processes on one
-database file. While an import holds its write transaction open, pages must still read."""
+database file. While an import holds its write transaction open, pages still read, and a user's
+save waits for the import instead of failing."""
 from __future__ import annotations
 
 import pytest
@@ -22,8 +23,6 @@ def two_connections(tmp_path, django_db_blocker):
 def test_pages_read_while_an_import_writes(two_connections):
     worker, web = two_connections
     with worker.cursor() as cursor:
-        cursor.execute("PRAGMA journal_mode")
-        assert cursor.fetchone()[0] == "wal"
         cursor.execute("CREATE TABLE run (progress integer)")
         cursor.execute("INSERT INTO run VALUES (10)")
     worker.set_autocommit(False)  # the import's transaction, still open
@@ -37,3 +36,37 @@ def test_pages_read_while_an_import_writes(two_connections):
     with web.cursor() as cursor:
         cursor.execute("SELECT sum(progress) FROM run")
         assert cursor.fetchone()[0] == 30
+
+
+def test_a_user_saving_while_an_import_writes_waits_for_it_instead_of_failing(two_connections, monkeypatch):
+    """A save is a transaction that reads, then writes. While an import's transaction is open,
+    the save waits for it (transactions take the write lock when they begin) and succeeds once
+    the import commits; it does not fail with "database is locked" when it comes to write."""
+    import threading
+    import time
+
+    from django.db import transaction
+
+    worker, web = two_connections
+    get_connection = transaction.get_connection
+    monkeypatch.setattr(transaction, "get_connection", lambda using=None: web if using == "web" else get_connection(using))
+    with worker.cursor() as cursor:
+        cursor.execute("CREATE TABLE teacher (name text)")
+    worker.set_autocommit(False)
+    with worker.cursor() as cursor:  # the import holds the write lock from here
+        cursor.execute("INSERT INTO teacher VALUES ('导入的')")
+    worker.inc_thread_sharing()  # the import commits from another thread, half a second on
+    timer = threading.Timer(0.5, lambda: (worker.commit(), worker.set_autocommit(True)))
+    started = time.monotonic()
+    timer.start()
+    with transaction.atomic(using="web"), web.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM teacher")
+        seen = cursor.fetchone()[0]
+        cursor.execute("INSERT INTO teacher VALUES ('表单的')")
+    waited = time.monotonic() - started
+    timer.join()
+    worker.dec_thread_sharing()
+    with web.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM teacher")
+        assert cursor.fetchone()[0] == 2
+    assert seen == 1 and waited >= 0.4  # it waited, and then saw the import's row
