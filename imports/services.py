@@ -15,10 +15,11 @@ One pass over the file (streaming reader), every row checked, then one transacti
    once, existing teachers in chunks of ``id_number__in`` — never a query per row.
 3. **Preview** (``dry_run``) stops here: counts new / changed / unchanged / error rows, and the
    changed fields old → new. Nothing is written but the ``ImportRun``.
-4. **Commit**: when no row has an error, one transaction writes everything (``bulk_create``,
-   ``fast_update``, and for teachers one prepared INSERT run over all new rows:
-   ``imports.bulk``) and the history of every created or changed record (``backend.audit``,
-   ``run_ref`` = the run). Any error row → nothing is written.
+4. **Commit**: when reading found no error, step 2 runs inside one transaction, and the new
+   teachers are INSERTed by a writer thread while the next rows are checked (``NewTeachers``);
+   then everything else is written (``bulk_create``, ``fast_update``: ``imports.bulk``) with
+   the history of every created or changed record (``backend.audit``, ``run_ref`` = the run).
+   Any error row → the transaction is rolled back and nothing is written.
 
 Teachers (the city-sized kind) are checked a chunk of rows at a time and keep only what the
 commit needs: a new teacher the row to INSERT, a changed one its changed fields; no model
