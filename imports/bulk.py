@@ -135,17 +135,19 @@ def fast_update(model, objs: Iterable, names: Iterable[str]) -> int:
     qn = db.ops.quote_name
     columns = [meta.pk, *fields]
     width = len(columns)
-    limit = min(getattr(db.features, "max_query_params", None) or 32766, 65535)
-    per = max(1, min(ROWS_PER_VALUES, limit // width))
-    if db.vendor == "postgresql":  # VALUES infers no type from parameters: each one cast
-        one = "(" + ", ".join(f"%s::{f.cast_db_type(db)}" for f in columns) + ")"
-        alias = f"v ({', '.join(qn(f.column) for f in columns)})"
-        names_in_v = [f"v.{qn(f.column)}" for f in columns]
-    else:
-        one = "(" + ", ".join(["%s"] * width) + ")"
-        alias = "v"
-        names_in_v = [f"v.column{n + 1}" for n in range(width)]
     table = qn(meta.db_table)
+    if db.vendor == "postgresql":
+        # one array a column (unnest): psycopg builds a statement of thousands of parameters
+        # slowly, and an array parameter carries its type
+        per = COPY_ROWS
+        names_in_v = [f"v.{qn(f.column)}" for f in columns]
+        source = (f"unnest({', '.join(f'%s::{f.cast_db_type(db)}[]' for f in columns)}) "
+                  f"AS v ({', '.join(qn(f.column) for f in columns)})")
+    else:
+        limit = min(getattr(db.features, "max_query_params", None) or 32766, 65535)
+        per = max(1, min(ROWS_PER_VALUES, limit // width))
+        names_in_v = [f"v.column{n + 1}" for n in range(width)]
+        one = "(" + ", ".join(["%s"] * width) + ")"
     assignments = ", ".join(f"{qn(f.column)} = {value}" for f, value in zip(fields, names_in_v[1:]))
     adapters = _adapters(columns, db)
     getter = attrgetter(*[f.attname for f in columns])
@@ -153,15 +155,19 @@ def fast_update(model, objs: Iterable, names: Iterable[str]) -> int:
     with db.cursor() as cursor:
         for start in range(0, len(objs), per):
             batch = objs[start:start + per]
-            params = []
+            rows = []
             for obj in batch:
                 values = list(getter(obj))
                 for index, adapt in adapters:
                     if values[index] is not None:
-                        values[index] = adapt(values[index])
-                params.extend(values)
-            cursor.execute(f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([one] * len(batch))}) AS {alias} "
-                           f"WHERE {table}.{qn(meta.pk.column)} = {names_in_v[0]}", params)
+                        values[index] = _dumped(adapt(values[index])) if db.vendor == "postgresql" else adapt(values[index])
+                rows.append(values)
+            if db.vendor == "postgresql":
+                sql, params = f"UPDATE {table} SET {assignments} FROM {source}", [list(column) for column in zip(*rows)]
+            else:
+                sql = f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([one] * len(batch))}) AS v"
+                params = [value for values in rows for value in values]
+            cursor.execute(f"{sql} WHERE {table}.{qn(meta.pk.column)} = {names_in_v[0]}", params)
             updated += cursor.rowcount
     return updated
 
