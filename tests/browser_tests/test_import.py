@@ -64,3 +64,35 @@ def test_school_officer_downloads_template_fills_uploads_previews_confirms(page,
 
     page.click("text=数据导入")
     assert "已导入" in page.inner_text("main")
+
+
+def test_a_progress_page_left_open_past_the_idle_limit_ends_on_the_login_page(page, world):
+    """The page polls while a run works; polling is not activity, so an officer who walks away
+    is signed out after the idle limit like anywhere else, and the page then shows the login."""
+    import time
+
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.urls import reverse
+
+    from backend.middleware import LAST_ACTIVITY
+    from imports.models import ImportRun
+
+    login(page, "city")
+    run = ImportRun.objects.create(user=world.users.city, file_name="全市花名册.xlsx", kind="teachers",
+                                   outcome=ImportRun.Outcome.RUNNING, phase=ImportRun.Phase.READING,
+                                   progress=10, total_rows=100)
+    page.goto(page.base + reverse("imports:run", args=[run.pk]))
+    ImportRun.objects.filter(pk=run.pk).update(progress=50)
+    page.wait_for_function("document.getElementById('progress-text').textContent.includes('50 / 100')")
+    ImportRun.objects.filter(pk=run.pk).update(phase=ImportRun.Phase.WRITING)
+    page.wait_for_function("document.getElementById('progress-text').textContent.includes('写入数据库 · 100')")
+    assert page.evaluate("document.getElementById('progress-bar').hasAttribute('value')") is False
+    screenshot(page, "import-progress-writing")
+
+    key = next(c["value"] for c in page.context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME)
+    session = SessionStore(session_key=key)
+    session[LAST_ACTIVITY] = time.time() - 31 * 60  # 31 minutes without the officer doing anything
+    session.save()
+    page.wait_for_url("**/accounts/login/**")
+    assert "长时间未操作" in page.inner_text("body")

@@ -6,9 +6,16 @@
   var text = document.getElementById("progress-text");
   var gettext = typeof window.gettext === "function" ? window.gettext : function (s) { return s; };
   function poll() {
-    fetch(box.dataset.url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (r) { return r.json(); })
+    // not following a redirect: signed out meanwhile (idle too long: polling is not activity),
+    // the page reloads and the login page says why
+    fetch(box.dataset.url, {credentials: "same-origin", redirect: "manual", headers: {"Accept": "application/json"}})
+      .then(function (r) {
+        var type = r.headers.get("Content-Type") || "";
+        if (r.type === "opaqueredirect" || type.indexOf("json") < 0) { window.location.reload(); return null; }
+        return r.json();
+      })
       .then(function (data) {
+        if (data === null) return;
         if (data.finished) { window.location.reload(); return; }
         // while writing there is no row count: a bar without a value moves on its own
         if (data.percent === null) { bar.removeAttribute("value"); } else { bar.value = data.percent; }
