@@ -40,7 +40,8 @@ from backend.models import AuditEntry
 
 from .concurrency import fast_switching
 
-__all__ = ["insert_rows", "InsertStream", "fast_insert", "fast_update", "write_history", "insert_history"]
+__all__ = ["insert_rows", "InsertStream", "fast_insert", "fast_update", "write_history", "insert_history", "memoised",
+           "key_in"]
 
 # Internal types whose Python value the drivers (sqlite3, psycopg) take as it is.
 _AS_IS = frozenset({
@@ -60,32 +61,50 @@ def _adapters(fields, db) -> list[tuple[int, object]]:
     return out
 
 
-def _memoised(field, db):
-    """Dates, times and stamps repeat: adapt each distinct (hashable) value once."""
-    adapt = field.get_db_prep_save
+def memoised(convert, *, typed: bool = True):
+    """``convert`` worked out once for each distinct value — a roster repeats its dates, codes
+    and stamps — up to ``_MEMO_LIMIT`` values. ``typed``: values of different types that compare
+    equal (``1``, ``1.0``, ``True``) are kept apart; off where all values have one type (a date
+    column, a column read from the database). Unhashable values (JSON) are converted each time."""
     cache: dict = {}
-    if field.get_internal_type() == "DateField":  # dates only: the value is its own key
-        def adapt_date(value):
-            result = cache.get(value)
-            if result is None:
-                result = adapt(value, connection=db)
-                if len(cache) < _MEMO_LIMIT:
-                    cache[value] = result
-            return result
-        return adapt_date
 
-    def adapt_memo(value):
+    def convert_once(value):
+        key = (value.__class__, value) if typed else value
         try:
-            key = (value.__class__, value)
             return cache[key]
         except KeyError:
-            result = adapt(value, connection=db)
+            result = convert(value)
             if len(cache) < _MEMO_LIMIT:
                 cache[key] = result
             return result
-        except TypeError:  # unhashable (JSON)
-            return adapt(value, connection=db)
-    return adapt_memo
+        except TypeError:  # unhashable
+            return convert(value)
+    return convert_once
+
+
+def _memoised(field, db):
+    """A field's ``get_db_prep_save``, each distinct value once (a date is its own key)."""
+    adapt = field.get_db_prep_save
+    return memoised(lambda value: adapt(value, connection=db), typed=field.get_internal_type() != "DateField")
+
+
+def _adapted(values, adapters, dump: bool = False) -> list:
+    """A copy of a row's values ready for the driver: each non-empty value at an adapter's
+    position adapted (``dump``: JSON as its text); the row itself is left as it was."""
+    values = list(values)
+    for index, adapt in adapters:
+        value = values[index]
+        if value is not None:
+            values[index] = _dumped(adapt(value)) if dump else adapt(value)
+    return values
+
+
+def key_in(db, column: str, values: list) -> tuple[str, list]:
+    """``(condition, params)``: ``column`` (quoted SQL) is one of ``values``. PostgreSQL gets one
+    array parameter (``= ANY(%s)``): psycopg builds a statement of thousands of parameters slowly."""
+    if db.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
 def insert_rows(model, fields: Sequence, rows: Iterable[Sequence]) -> int:
@@ -155,13 +174,7 @@ def fast_update(model, objs: Iterable, names: Iterable[str]) -> int:
     with db.cursor() as cursor:
         for start in range(0, len(objs), per):
             batch = objs[start:start + per]
-            rows = []
-            for obj in batch:
-                values = list(getter(obj))
-                for index, adapt in adapters:
-                    if values[index] is not None:
-                        values[index] = _dumped(adapt(values[index])) if db.vendor == "postgresql" else adapt(values[index])
-                rows.append(values)
+            rows = [_adapted(getter(obj), adapters, dump=db.vendor == "postgresql") for obj in batch]
             if db.vendor == "postgresql":
                 sql, params = f"UPDATE {table} SET {assignments} FROM {source}", [list(column) for column in zip(*rows)]
             else:
@@ -377,11 +390,7 @@ class InsertStream:
         adapters, batch, per = self.adapters, self.batch, self.per
         for values in rows:
             if adapters:
-                values = list(values)
-                for index, adapt in adapters:
-                    value = values[index]
-                    if value is not None:
-                        values[index] = adapt(value)
+                values = _adapted(values, adapters)
             batch.append(values)
             if len(batch) == per:
                 self.writer.put(self.full, self._params(batch))

@@ -64,7 +64,7 @@ from workforce.models import (
 )
 
 from . import values as v
-from .bulk import InsertStream, fast_update, insert_history, write_history
+from .bulk import InsertStream, fast_update, insert_history, key_in, memoised, write_history
 from .concurrency import collector_paused
 from .kinds import KIND_ORDER, KINDS, Column, Kind, is_year_month, kind_for_sheet_kind, resolve_kind
 from .models import ImportRun
@@ -1029,16 +1029,13 @@ class TeacherHandler(Handler):
     def known_numbers(numbers: list[str]) -> set[str]:
         """Which of these 身份证件号 the system holds: plain queries of the key alone, a chunk
         at a time (a new roster: each tells "none of them")."""
-        table, column = Teacher._meta.db_table, Teacher._meta.get_field("id_number").column
         qn = connection.ops.quote_name
+        table, column = qn(Teacher._meta.db_table), qn(Teacher._meta.get_field("id_number").column)
         found: set[str] = set()
         with connection.cursor() as cursor:
             for chunk in _chunks(numbers):
-                if connection.vendor == "postgresql":  # one array parameter: psycopg is slow with thousands
-                    cursor.execute(f"SELECT {qn(column)} FROM {qn(table)} WHERE {qn(column)} = ANY(%s)", [chunk])
-                else:
-                    cursor.execute(f"SELECT {qn(column)} FROM {qn(table)} WHERE {qn(column)} IN "
-                                   f"({', '.join(['%s'] * len(chunk))})", chunk)
+                condition, params = key_in(connection, column, chunk)
+                cursor.execute(f"SELECT {column} FROM {table} WHERE {condition}", params)
                 found.update(number for (number,) in cursor.fetchall())
         return found
 
@@ -1053,13 +1050,10 @@ class TeacherHandler(Handler):
         qn = connection.ops.quote_name
         columns = ", ".join(qn(f.column) for f in Teacher._meta.concrete_fields)
         table, key = qn(Teacher._meta.db_table), qn(Teacher._meta.get_field("id_number").column)
-        if connection.vendor == "postgresql":  # one array parameter: psycopg is slow with thousands
-            sql, params = f"SELECT {columns} FROM {table} WHERE {key} = ANY(%s)", [list(numbers)]
-        else:
-            sql, params = f"SELECT {columns} FROM {table} WHERE {key} IN ({', '.join(['%s'] * len(numbers))})", numbers
+        condition, params = key_in(connection, key, numbers)
         out = {}
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(f"SELECT {columns} FROM {table} WHERE {condition}", params)
             for values in cursor.fetchall():
                 record = dict(zip(names, values))
                 for name, read in readers:
@@ -1081,21 +1075,11 @@ class TeacherHandler(Handler):
             if not converters:
                 continue
 
-            def read(value, _converters=converters, _col=col, _memo={}):
-                try:
-                    return _memo[value]
-                except KeyError:
-                    result = value
-                    for convert in _converters:
-                        result = convert(result, _col, connection)
-                    if len(_memo) < 50_000:
-                        _memo[value] = result
-                    return result
-                except TypeError:  # unhashable
-                    result = value
-                    for convert in _converters:
-                        result = convert(result, _col, connection)
-                    return result
+            def read(value, _converters=converters, _col=col):
+                for convert in _converters:
+                    value = convert(value, _col, connection)
+                return value
+            read = memoised(read, typed=False)  # a column read from the database holds one type
             out.append((f.attname, read))
         self._readers = out
         return out

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import itertools
 import re
+import threading
 import zipfile
 from pathlib import Path
 
@@ -104,3 +105,9 @@ def to_shared_strings(path: Path, target: Path | None = None, *, reverse: bool =
         for name, data in parts.items():
             archive.writestr(name, data)
     return len(table)
+
+
+def helper_threads(*prefixes: str) -> list[str]:
+    """Names of the import's helper threads still alive (``import-writer``, ``xlsx-parts…``):
+    a test that ends with an import expects none."""
+    return [t.name for t in threading.enumerate() if t.is_alive() and t.name.startswith(prefixes or ("import-writer", "xlsx-parts"))]

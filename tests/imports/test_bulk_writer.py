@@ -4,7 +4,6 @@ fast UPDATE of changed records."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -14,12 +13,9 @@ from backend.models import AuditEntry
 from imports import bulk
 from imports.services import TeacherHandler, import_run
 from tests.factories import TeacherFactory
-from tests.imports.helpers import roster, write_xlsx
+from tests.imports.helpers import helper_threads, roster, write_xlsx
 from workforce.models import School, Teacher
 
-
-def writers_alive() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name == "import-writer"]
 
 
 def test_rows_are_written_in_many_statements_in_order(world, monkeypatch):
@@ -29,7 +25,7 @@ def test_rows_are_written_in_many_statements_in_order(world, monkeypatch):
     assert bulk.fast_insert(Teacher, built) == 10
     made = list(Teacher.objects.order_by("-pk")[:10].values_list("name", "id_number", "birth_date"))[::-1]
     assert made == [(t.name, t.id_number, t.birth_date) for t in built]
-    assert Teacher.objects.count() == before + 10 and writers_alive() == []
+    assert Teacher.objects.count() == before + 10 and helper_threads() == []
 
 
 def test_a_database_error_on_the_writer_thread_is_raised_as_djangos(world):
@@ -38,7 +34,7 @@ def test_a_database_error_on_the_writer_thread_is_raised_as_djangos(world):
     with pytest.raises(IntegrityError):
         with transaction.atomic():
             bulk.fast_insert(Teacher, [first, twin])
-    assert not Teacher.objects.filter(id_number=first.id_number).exists() and writers_alive() == []
+    assert not Teacher.objects.filter(id_number=first.id_number).exists() and helper_threads() == []
 
 
 def test_a_conflict_found_only_while_writing_leaves_nothing_written(world, tmp_path, monkeypatch):
@@ -55,7 +51,7 @@ def test_a_conflict_found_only_while_writing_leaves_nothing_written(world, tmp_p
     assert any("写入数据库失败" in e.message for e in report.errors)
     assert Teacher.objects.filter(id_number__in=numbers).count() == 1  # only the one added meanwhile
     assert AuditEntry.objects.filter(run_ref=str(report.run_id), action="create").count() == 0
-    assert AuditEntry.objects.count() >= history and writers_alive() == []
+    assert AuditEntry.objects.count() >= history and helper_threads() == []
 
 
 def test_columns_alike_in_every_row_are_written_as_given(world, monkeypatch):

@@ -5,7 +5,6 @@ sheets of the same workbook are written as before; the progress callback (which 
 worker writes to the database) is never called inside the transaction."""
 from __future__ import annotations
 
-import threading
 
 import pytest
 from django.db import connection
@@ -14,7 +13,7 @@ from backend.models import AuditEntry
 from imports import bulk, services
 from imports.models import ImportRun
 from imports.services import import_run
-from tests.imports.helpers import roster, write_xlsx
+from tests.imports.helpers import helper_threads, roster, write_xlsx
 from workforce.models import EducationRecord, School, Teacher
 
 
@@ -34,9 +33,6 @@ def small_chunks(monkeypatch):
     return sent
 
 
-def writers_alive() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name == "import-writer"]
-
 
 def test_rows_sent_while_checking_are_rolled_back_when_a_later_row_is_wrong(world, tmp_path, small_chunks):
     rows = roster(world.s1, 30)
@@ -49,7 +45,7 @@ def test_rows_sent_while_checking_are_rolled_back_when_a_later_row_is_wrong(worl
     # header in row 1: rows[27] is Excel row 28
     assert [(e.row, e.column) for e in report.errors] == [(28, "*性别")] and "性别与身份证件号不符" in report.errors[0].message
     assert Teacher.objects.count() == before and AuditEntry.objects.count() == history
-    assert writers_alive() == []
+    assert helper_threads() == []
     run = ImportRun.objects.get(pk=report.run_id)  # the run's own record is kept, outside the rollback
     assert (run.outcome, run.errors) == (ImportRun.Outcome.REJECTED, 1)
 
@@ -74,7 +70,7 @@ def test_teachers_sent_while_checking_and_their_education_in_one_workbook(world,
     created = AuditEntry.objects.filter(run_ref=str(report.run_id), action="create", object_type="workforce.teacher")
     assert created.count() == 20 and set(created.values_list("object_id", flat=True)) == {
         str(pk) for pk in Teacher.objects.filter(id_number__in=numbers).values_list("pk", flat=True)}
-    assert writers_alive() == []
+    assert helper_threads() == []
 
 
 def test_teachers_of_a_school_the_same_workbook_creates(world, tmp_path, small_chunks):

@@ -4,14 +4,13 @@ and nothing is written. The size thresholds are lowered so that a few hundred ro
 parts."""
 from __future__ import annotations
 
-import threading
 
 import pytest
 
 from backend.models import AuditEntry
 from imports import xlsx_parts
 from imports.services import import_run
-from tests.imports.helpers import roster, write_xlsx
+from tests.imports.helpers import helper_threads, roster, write_xlsx
 from workforce.models import Teacher
 
 
@@ -39,7 +38,7 @@ def test_a_roster_read_in_parts_is_committed_whole(world, tmp_path, in_parts):
     numbers = [row[4] for row in rows[1:]]
     assert Teacher.objects.filter(id_number__in=numbers, school=world.s1).count() == 300
     assert AuditEntry.objects.filter(run_ref=str(report.run_id), action="create").count() == 300
-    assert [t.name for t in threading.enumerate() if t.name.startswith(("xlsx-parts", "import-writer"))] == []
+    assert helper_threads() == []
 
 
 def test_a_bad_row_far_down_a_roster_read_in_parts_is_reported_and_nothing_written(world, tmp_path, in_parts):

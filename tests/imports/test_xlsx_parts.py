@@ -7,7 +7,6 @@ into many parts. No database needed.
 import datetime
 import re
 import sys
-import threading
 import zipfile
 
 import openpyxl
@@ -18,7 +17,7 @@ from imports import xlsx_parts
 from imports.readers import _OUTSIDE_FAST_GRID, UnreadableFile, iter_sheets, open_workbook
 from imports.synonyms import header_matcher
 from imports.xlsx_parts import split_sheet
-from tests.imports.helpers import to_shared_strings
+from tests.imports.helpers import helper_threads, to_shared_strings
 
 TEACHER_HEADERS = header_matcher("teacher")
 HEADERS = ["序号", "学校名称", "*姓名", "*性别", "*身份证件号", "*出生日期", "*参加工作年月", "备注"]
@@ -222,9 +221,6 @@ def test_rows_out_of_order_are_read_like_calamine_reads_them(tmp_path, monkeypat
 
 # --------------------------------------------------------------------------- closing early
 
-def parts_threads():
-    return [t for t in threading.enumerate() if t.name.startswith("xlsx-parts") and t.is_alive()]
-
 
 def test_closing_early_stops_the_background_threads(tmp_path, monkeypatch):
     path = build_big_roster(tmp_path / "全市花名册.xlsx")
@@ -238,10 +234,10 @@ def test_closing_early_stops_the_background_threads(tmp_path, monkeypatch):
             for count, (number, _cells) in enumerate(sheet.rows, start=1):
                 if count == 3:
                     assert workbook._engine.parted[0].part_count > 50  # far from the end
-                    assert parts_threads()                            # still parsing ahead
+                    assert helper_threads("xlsx-parts")                            # still parsing ahead
                     assert sys.getswitchinterval() < before
                     raise RuntimeError(f"第 {number} 行有误")  # the import stops here
-    assert parts_threads() == []
+    assert helper_threads("xlsx-parts") == []
     assert sys.getswitchinterval() == before
 
 
@@ -282,7 +278,7 @@ def test_a_sheet_whose_first_part_will_not_parse_is_read_whole(tmp_path, monkeyp
         raise ValueError("calamine: cannot read this part")
     monkeypatch.setattr(xlsx_parts.PartedSheet, "_parse", fails)
     parted, parts = read_sheets(path, monkeypatch, parted=True)
-    assert parts == [] and parted == whole and parts_threads() == []
+    assert parts == [] and parted == whole and helper_threads("xlsx-parts") == []
 
 
 def test_split_sheet_keeps_line_breaks_between_rows_and_before_the_end():
