@@ -1211,7 +1211,6 @@ class TeacherHandler(Handler):
         return changed
 
     def write(self):
-        ctx = self.ctx
         new = self.new
         if len(new):
             try:  # while the writer thread inserts (what check() has not sent yet): each creation's history, all but its key
@@ -1226,18 +1225,21 @@ class TeacherHandler(Handler):
                 teacher._state.adding = False
             # by the id as text: the audit's object-id indexes then grow at their end
             history = sorted((str(pks[number]), shown, changes) for number, shown, changes in history)
-            proto = audit.entry(audit.CREATE, user=ctx.user, object_type=Teacher._meta.label_lower,
-                                source="import", run_ref=ctx.run_ref, username=ctx.username)
-            insert_history(proto, history)
+            insert_history(self.history_entry(audit.CREATE), history)
         if self.updates:
             names = sorted({n for ch in self.changes for n in ch["changed"]} | {"updated_at"})
             now = timezone.now()
             for t in self.updates:
                 t.updated_at = now
             fast_update(Teacher, self.updates, names)
-            proto = audit.entry(audit.UPDATE, user=ctx.user, object_type=Teacher._meta.label_lower,
-                                source="import", run_ref=ctx.run_ref, username=ctx.username)
-            insert_history(proto, ((str(t.pk), str(t), self.update_changes(ch)) for t, ch in zip(self.updates, self.changes)))
+            insert_history(self.history_entry(audit.UPDATE),
+                           ((str(t.pk), str(t), self.update_changes(ch)) for t, ch in zip(self.updates, self.changes)))
+
+    def history_entry(self, action):
+        """What every history row of this run's teachers shares (``bulk.insert_history``)."""
+        ctx = self.ctx
+        return audit.entry(action, user=ctx.user, object_type=Teacher._meta.label_lower, source="import",
+                           run_ref=ctx.run_ref, username=ctx.username)
 
     def creation_history(self, new: NewTeachers) -> list[tuple[str, str, dict]]:
         """(身份证件号, the record's name, changes) of each created teacher. A creation's history
