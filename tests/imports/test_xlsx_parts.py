@@ -7,6 +7,7 @@ into many parts. No database needed.
 import datetime
 import re
 import sys
+import threading
 import zipfile
 
 import openpyxl
@@ -333,13 +334,21 @@ def test_each_part_reads_the_shared_strings_it_needs_and_all_when_they_are_numbe
     to_shared_strings(path, reverse=reverse)
     whole, _ = read_sheets(path, monkeypatch, parted=False)
     monkeypatch.setattr(xlsx_parts, "TAIL_BYTES", 300)  # a row or two: the tail may miss a part's largest index
-    given = []
-    choose = xlsx_parts.PartedSheet._shared_strings_for
+    # part index → how many shared strings its workbook carried (None: all of them). Keyed by the
+    # part, not by when it was parsed: two parsers may reach a part's table in either order.
+    carried: dict[int, int | None] = {}
+    parsing = threading.local()  # the part the calling parser thread is on
+    choose, parse = xlsx_parts.PartedSheet._shared_strings_for, xlsx_parts.PartedSheet._parse
+
+    def parse_spied(self, index):
+        parsing.index = index
+        return parse(self, index)
 
     def spied(self, rows):
         table = choose(self, rows)
-        given.append(None if table is None else table.count(b"</si>"))
+        carried[parsing.index] = None if table is None else table.count(b"</si>")
         return table
+    monkeypatch.setattr(xlsx_parts.PartedSheet, "_parse", parse_spied)
     monkeypatch.setattr(xlsx_parts.PartedSheet, "_shared_strings_for", spied)
     books = []
     parse_book = xlsx_parts.PartedSheet._parse_book
@@ -350,6 +359,8 @@ def test_each_part_reads_the_shared_strings_it_needs_and_all_when_they_are_numbe
     monkeypatch.setattr(xlsx_parts.PartedSheet, "_parse_book", counted)
     parted, parts = read_sheets(path, monkeypatch, parted=True)
     assert parted == whole and parts[0] > 10
+    assert sorted(carried) == list(range(parts[0]))  # every part parsed, each chose its table once
+    given = [carried[index] for index in range(parts[0])]  # in the order of the rows
     with zipfile.ZipFile(path) as archive:
         strings = archive.read("xl/sharedStrings.xml").count(b"</si>")
     trimmed = [n for n in given if n is not None]
