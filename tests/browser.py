@@ -1,7 +1,9 @@
 """Real-browser support: headless Debian chromium driven by Playwright (no browser download).
 
 Tests that use the ``page`` fixture are marked ``browser``; they are skipped with a reason
-when chromium is not installed (``.ci/run`` installs it). Screenshots go to
+when chromium is not installed (``.ci/run`` installs it) — except in CI (``CI`` set, as CI
+services do), where a missing chromium fails them: a run must not pass with every browser
+test skipped. A chromium that is there but cannot start is an error everywhere. Screenshots go to
 ``artifacts/screenshots/`` (kept as CI artefacts, ignored by git).
 """
 from __future__ import annotations
@@ -28,11 +30,23 @@ def chromium_path() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def browser():
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def require_chromium() -> str:
+    """chromium's path; where it is missing the test is skipped, or failed in CI."""
     path = chromium_path()
     if path is None:
+        if in_ci():
+            pytest.fail("未安装 chromium：CI 中浏览器测试不得跳过（.ci/run 会安装）", pytrace=False)
         pytest.skip("未安装 chromium：浏览器测试跳过（.ci/run 会安装）")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = require_chromium()
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are safe.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
