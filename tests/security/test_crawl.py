@@ -173,9 +173,11 @@ def is_download(url: str) -> bool:
     return any(hint in path for hint in DOWNLOAD_HINTS) or "format=" in query
 
 
-def crawl(client: Client, secrets: dict[str, str], limit: int = MAX_PAGES, stop_on_problem: bool = False):
-    """Returns (the URLs visited, problems found)."""
-    queue = deque(["/", "/admin/", *(u for u in plain_urls() if not u.startswith(SKIP_PREFIXES))])
+def crawl(client: Client, secrets: dict[str, str], limit: int = MAX_PAGES, stop_on_problem: bool = False,
+          extra: list[str] = (), marks: tuple[str, ...] = ()):
+    """Returns (the URLs visited, problems found). ``extra``: more URLs to start from (detail
+    pages of one object of each kind); ``marks``: texts no page may hold (a debug page's)."""
+    queue = deque(["/", "/admin/", *extra, *(u for u in plain_urls() if not u.startswith(SKIP_PREFIXES))])
     visited: set[str] = set()
     variants: dict[str, int] = defaultdict(int)
     shapes: dict[str, int] = defaultdict(int)
@@ -187,7 +189,8 @@ def crawl(client: Client, secrets: dict[str, str], limit: int = MAX_PAGES, stop_
         visited.add(url)
         response = client.get(url)
         if response.status_code >= 500:
-            problems.append(f"{url}: HTTP {response.status_code}")
+            exc = getattr(response, "exc_info", None)
+            problems.append(f"{url}: HTTP {response.status_code}" + (f" {exc[0].__name__}: {exc[1]}" if exc else ""))
             continue
         if response.status_code in (301, 302) and response.get("Location"):
             target = urljoin(url, response["Location"])
@@ -202,6 +205,7 @@ def crawl(client: Client, secrets: dict[str, str], limit: int = MAX_PAGES, stop_
                 problems.append(f"{url}: 完整{what} {secret[:6]}…")
         if "UNESCAPED-FORMULA:" in text:
             problems.append(f"{url}: 未转义的公式单元格")
+        problems += [f"{url}: 页面含“{mark}”" for mark in marks if mark in text]
         if "text/html" not in response.get("Content-Type", ""):
             continue
         for href in links(text):
