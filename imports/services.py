@@ -69,7 +69,7 @@ from .concurrency import collector_paused
 from .kinds import KIND_ORDER, KINDS, Column, Kind, is_year_month, kind_for_sheet_kind, resolve_kind
 from .models import ImportRun
 from .readers import UnreadableFile, iter_sheets, normalise_header, open_workbook
-from .synonyms import HEADER_INDEXES, detect_sheet_kind, lookup_header, map_headers
+from .synonyms import HEADER_INDEXES, detect_sheet_kind, lookup_header, map_headers, says_month
 
 __all__ = ["import_run", "ImportReport", "RowError", "ImportRefused", "CHUNK"]
 
@@ -1789,7 +1789,8 @@ def _read_rows(sheet: Sheet, data, ctx: Context, done: int, handler: Handler | N
     if birth_at is not None:
         sheet.keys = (*sheet.keys, "_birth_month_only")
         birth_index = specs[birth_at][0]
-        month_only: dict = {}
+        # 出生年月: every cell is a month, whatever its form (a typed month is stored as a date)
+        month_only: dict | None = None if says_month(sheet.colmap["birth_date"][1]) else {}
     pick = itemgetter(*[spec[0] for spec in specs]) if len(specs) > 1 else None
     # rows below the header, after those of the sheets already read (an upper bound: blank
     # rows are skipped)
@@ -1815,6 +1816,9 @@ def _read_rows(sheet: Sheet, data, ctx: Context, done: int, handler: Handler | N
         if birth_at is not None:
             flags = []
             for (_n, cells), birth in zip(batch, parsed[birth_at]):
+                if month_only is None:
+                    flags.append(None if birth is None else True)
+                    continue
                 if birth is None:
                     flags.append(None)
                     continue

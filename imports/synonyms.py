@@ -228,6 +228,14 @@ def lookup_header(raw: object, index: dict[str, str] = HEADER_INDEX) -> str | No
     return None
 
 
+def says_month(header: object) -> bool:
+    """A header that names a month (出生年月, 参加工作年月, 进本校年月 …, but not 出生年月日):
+    its cells hold a month even when they are full dates, since Excel stores a typed month as
+    its first day (DOMAIN.md, "The teacher record"). Such a column never compares days."""
+    norm = normalise_header(header)
+    return "年月" in norm and "年月日" not in norm
+
+
 def map_headers(raw_headers: Iterable[object], kind: str = "teacher"
                 ) -> tuple[dict[int, str], list[str]]:
     """Return ({column index: key}, unknown header texts) for a header row.
