@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from backend import audit
+from backend.redirects import safe_next
 
 from backend.scoping import scope_for
 from workforce.identity import mask_id_number
@@ -231,7 +232,7 @@ def decide(request, pk: int):
         raise Http404
     except ValidationError as error:
         messages.error(request, _error_text(error))
-    return redirect(request.POST.get("next") or "training:queue")
+    return redirect(safe_next(request, "training:queue"))
 
 
 # ---------------------------------------------------------------- catalogue

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from backend import audit
+from backend.redirects import safe_next
 from backend.roles import Role, can_see_ethics, is_hr
 from backend.scoping import Scope, scope_for
 from backend.spreadsheets import escape_cell
@@ -256,7 +257,6 @@ def rotation_record_bulk(request):
     _gate(services.may_record_rotation(request.user))
     ids = [int(i) for i in request.POST.getlist("teacher") if i.isdigit()]
     teachers = list(Teacher.objects.in_scope(request.user).filter(pk__in=ids))
-    back = request.POST.get("next") or reverse("workforce:rotation_eligible")
     if len(teachers) != len(set(ids)):
         raise PermissionDenied(_("所选教师不在您的管理范围内。"))
     errors, values = _exchange_form_values(request)
@@ -269,7 +269,7 @@ def rotation_record_bulk(request):
             messages.success(request, _("已登记 %(n)d 名教师的交流轮岗。") % {"n": len(created)})
     for e in errors:
         messages.error(request, e)
-    return redirect(back if back.startswith("/") else reverse("workforce:rotation_eligible"))
+    return redirect(safe_next(request, "workforce:rotation_eligible"))
 
 
 @login_required
@@ -336,8 +336,7 @@ def exchange_end(request, pk: int):
                 messages.error(request, e)
         else:
             messages.success(request, _("已结束该交流轮岗。"))
-    back = request.POST.get("next", "")
-    return redirect(back if back.startswith("/") else reverse("workforce:rotation_exchanges"))
+    return redirect(safe_next(request, "workforce:rotation_exchanges"))
 
 
 # ================================================================ honours
@@ -461,8 +460,7 @@ def _award_action(request, pk: int, action: str):
     except ValidationError as exc:
         for e in _error_text(exc, request.user):
             messages.error(request, e)
-    back = request.POST.get("next", "")
-    return redirect(back if back.startswith("/") else reverse("workforce:honours_awards"))
+    return redirect(safe_next(request, "workforce:honours_awards"))
 
 
 @login_required
