@@ -68,7 +68,13 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
     "stage": {"幼儿园": "preschool", "学前教育": "preschool", "幼教": "preschool", "初级中学": "junior",
               "普通初中": "junior", "高级中学": "senior", "普通高中": "senior", "中等职业教育": "vocational",
               "中职学校": "vocational", "职高": "vocational", "高职": "higher", "高专": "higher",
-              "特殊教育": "special", "特殊": "special", "特校": "special"},
+              "特殊教育": "special", "特殊": "special", "特校": "special",
+              # long official names, as the statistics forms and offices write them
+              "幼儿教育": "preschool", "学前教育阶段": "preschool", "小学教育": "primary", "普通小学": "primary",
+              "小学阶段": "primary", "初中教育": "junior", "初中阶段": "junior", "普通初中教育": "junior",
+              "高中教育": "senior", "高中阶段": "senior", "普通高中教育": "senior", "中等职业学校": "vocational",
+              "中等职业教育阶段": "vocational", "高等职业教育": "higher", "高职高专院校": "higher",
+              "特殊教育学校": "special"},
     "education": {"博士": "doctorate", "博士研究生毕业": "doctorate", "硕士": "master",
                   "研究生": "master", "硕士研究生毕业": "master", "研究生毕业": "master",
                   "本科": "bachelor", "大本": "bachelor", "大学": "bachelor", "本科毕业": "bachelor",
@@ -87,7 +93,13 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
                     "十二年一贯制": "twelve_year", "中职": "vocational", "职业学校": "vocational",
                     "职业高中": "vocational", "中专": "vocational", "高职": "higher_vocational",
                     "特殊教育": "special", "特校": "special", "特殊教育学校(特校)": "special"},
-    "ownership": {"公立": "public", "民营": "private", "私立": "private"},
+    # 办学性质, and the 举办者 column of the education statistics (教育事业统计), which names who
+    # runs the school: every 举办者 but 民办 is public (公办).
+    "ownership": {"公立": "public", "民营": "private", "私立": "private", "公办学校": "public",
+                  "民办学校": "private", "教育部门": "public", "教育部门办": "public", "教育行政部门": "public",
+                  "其他部门": "public", "其他部门办": "public", "地方企业": "public", "地方企业办": "public",
+                  "事业单位": "public", "部队": "public", "集体": "public", "集体办": "public",
+                  "民办(民间资本)": "private", "社会力量办": "private", "中外合作办学": "private"},
     "location": {"城市": "urban", "市区": "urban", "城镇": "town", "镇": "town", "县镇": "town",
                  "农村": "rural"},
     "rural_kind": {"否": "", "无": "", "不是": "", "村小学": "village"},
@@ -116,7 +128,10 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
     "training_mode": {"脱产研修": "long_release", "长期脱产": "long_release", "面授": "short_face",
                       "短期集中面授": "short_face", "网络": "online", "网络培训": "online",
                       "线上": "online", "混合": "blended", "线上线下": "blended",
-                      "面授+网络研修": "blended"},
+                      "面授+网络研修": "blended", "远程": "online", "远程培训": "online", "远程研修": "online",
+                      "网络远程研修": "online", "集中面授": "short_face", "集中培训": "short_face",
+                      "短期集中培训": "short_face", "脱产培训": "long_release", "长期脱产培训": "long_release",
+                      "线上+线下": "blended", "混合式": "blended", "混合式研修": "blended"},
 }
 
 

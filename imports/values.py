@@ -246,6 +246,16 @@ _CHOICE_CACHE_MAX = 256
 _MAX_LISTED = 8
 
 
+_NOTE_RE = re.compile(r"^(.+?)[(\[【〔<《].*[)\]】〕>》]?$")
+
+
+def _without_note(key: str) -> str:
+    """A value with a bracketed note after it, as offices write them (``网络研修（远程）``,
+    ``公办[教育部门办]``), without the note; ``""`` when there is none."""
+    m = _NOTE_RE.match(key)
+    return m[1] if m else ""
+
+
 def _code_key(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -345,6 +355,13 @@ def parse_choice(v: Any, choices: Iterable | Mapping, synonyms: Mapping[str, Any
         rest = lookup.find(m[2])
         if by_code is not _MISSING and rest is not _AMBIGUOUS and by_code == rest:
             return by_code
+    bare = _without_note(key)
+    if bare and bare != key:  # 网络研修(远程), 公办【教育部门办】: the value before its note
+        code = lookup.find(bare)
+        if code is _AMBIGUOUS:
+            raise ValueError(f"“{_shown(to_text(v))}”对应多个选项，请填写代码")
+        if code is not _MISSING:
+            return code
     raise ValueError(f"“{_shown(to_text(v))}”不是有效选项，可选：{lookup.allowed}")
 
 

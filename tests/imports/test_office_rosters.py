@@ -93,3 +93,36 @@ def test_a_birth_month_that_disagrees_is_still_refused_and_a_full_date_column_co
     report = run(path, world.users.city)
     assert [(e.row, e.column) for e in report.errors] == [(3, "出生日期")]
     assert not Teacher.objects.filter(id_number__in=[wrong_month, day_off]).exists()
+
+
+def test_school_list_with_the_statistics_ownership_column_and_long_names(world, tmp_path):
+    """The school list as a district keeps it: the education statistics' own 举办者 column
+    (who runs the school: 教育部门, 地方企业 … or 民办), long official type names, columns in
+    another order. A private school must not fall back to 公办."""
+    from workforce.models import School
+
+    rows = [["学校名称", "学校标识码", "举办者", "所属区县", "城乡分类", "学校类型"],
+            ["海州育才实验学校", "3207060201", "民办", "海州区", "城区", "九年一贯制学校"],
+            ["海州石化子弟小学", "3207060202", "地方企业", "海州区", "镇区", "小学"],
+            ["海州区新坝小学", "3207060203", "教育部门", "海州区", "乡村", "小学"],
+            ["海州明德学校", "3207060204", "民办（民间资本）", "海州区", "城区", "初级中学"]]
+    path = office_workbook(tmp_path / "学校名单.xlsx", rows[0], rows[1:])
+    report = run(path, world.users.district, kind="schools")
+    assert report.committed, [e.as_json() for e in report.errors]
+    got = dict(School.objects.filter(code__startswith="32070602").values_list("code", "ownership"))
+    assert got == {"3207060201": "private", "3207060202": "public", "3207060203": "public", "3207060204": "private"}
+
+
+def test_training_list_with_bracketed_notes_and_long_mode_names(world, tmp_path):
+    from training.models import CreditRecord
+
+    rows = [["序号", "姓名", "身份证件号", "培训年度", "培训类别", "项目名称", "培训方式", "培训获得学时"],
+            [1, world.t1.name, world.t1.id_number, 2026, "省级（教育厅）", "新课标研修", "网络研修（远程）", 12],
+            [2, world.t1.name, world.t1.id_number, 2026, "市级", "班主任培训", "集中面授", 24],
+            [3, world.t1.name, world.t1.id_number, 2026, "校级", "校本研修", "面授＋网络（混合式）", 6]]
+    path = office_workbook(tmp_path / "培训.xlsx", rows[0], rows[1:])
+    report = run(path, world.users.school, kind="training")
+    assert report.committed, [e.as_json() for e in report.errors]
+    got = sorted(CreditRecord.objects.filter(teacher=world.t1).values_list("title", "level", "mode"))
+    assert got == [("新课标研修", "provincial", "online"), ("校本研修", "school", "blended"),
+                   ("班主任培训", "city", "short_face")]
