@@ -8,7 +8,7 @@ import pytest
 from backend.scoping import Scope
 from tests.factories import SchoolFactory, TeacherFactory
 from training import rules, selectors, services
-from training.models import CreditRecord, TrainingCap, TrainingCycle
+from training.models import CreditRecord, Programme, TrainingCap, TrainingCycle
 from workforce import choices as c
 from workforce import registry
 
@@ -53,8 +53,14 @@ def test_progress_counts_only_approved_hours_and_shows_level_and_year(world):
     services.credit_reject(record=rejected, user=hr, reason="无证明")
     p = selectors.teacher_progress(t, MID_2024)
     assert (p.countable, p.pending, p.required) == (D(200), D(50), D(360))
-    assert p.threshold == rules.on_track_threshold(D(360), dt.date(2021, 1, 1), dt.date(2025, 12, 31), MID_2024)
-    assert not p.on_track and p.shortfall == D(160) and p.behind_by == p.threshold - 200
+    # Cycle 2021-01-01 … 2025-12-31: 5 × 365 + 1 (29 Feb 2024) = 1826 days. 2024-06-01 is day
+    # 365 × 3 + (31 + 29 + 31 + 30 + 31) + 1 = 1248 of them (that day included), so the elapsed
+    # share is 1248 / 1826 and the on-track threshold 360 × 1248 / 1826 = 246.046… → 246.1 学时
+    # (rounded up to the 0.1 学时 hours are kept in).
+    assert p.elapsed == D(1248) / D(1826)
+    assert p.threshold == D("246.1")
+    assert not p.on_track and p.shortfall == D(160) and p.behind_by == D("46.1")  # 246.1 − 200
+    assert p.percent == pytest.approx(200 / 360 * 100)
     assert [(r["code"], r["hours"]) for r in p.by_level] == [("national", D(100)), ("school", D(100))]
     assert [(r["year"], r["hours"]) for r in p.by_year] == [
         (2021, 0), (2022, D(100)), (2023, D(100)), (2024, 0), (2025, 0)]
@@ -132,9 +138,46 @@ def test_teachers_behind_with_their_shortfall(world):
     grant(world.t2, world.users.city, world.users.city, title="落后", hours=100, year=2023)
     grant(world.t1, world.users.teacher, world.users.city, title="全部", hours=400, year=2023)
     cr, qs = selectors.teachers_behind(CITY, MID_2024)
+    assert cr.threshold == D("246.1")  # 360 × 1248 / 1826 = 246.046… → 246.1 (worked out above)
     rows = [(t.name, t.countable, t.shortfall, t.behind) for t in qs]
-    assert [r[0] for r in rows] == ["李四", "王五"]  # furthest behind first
-    assert rows[1][1:3] == (D(100), D(260)) and rows[1][3] == cr.threshold - 100
+    assert rows == [  # furthest behind first; 张三 (400 学时) is complete, not listed
+        ("李四", D(0), D(360), D("246.1")),
+        ("王五", D(100), D(260), D("146.1")),  # 246.1 − 100
+    ]
+
+
+# Threshold one day either side of 2024-06-01 (cycle 2021-01-01 … 2025-12-31, 1826 days):
+#   2024-05-31 = day 1247: 360 × 1247 / 1826 = 245.849… → 245.9
+#   2024-06-01 = day 1248: 360 × 1248 / 1826 = 246.046… → 246.1
+#   2024-06-02 = day 1249: 360 × 1249 / 1826 = 246.243… → 246.3
+# and the cycle's ends: day 1 (2021-01-01) 360 / 1826 = 0.197… → 0.2; day 1826 (2025-12-31) 360.
+@pytest.mark.parametrize("on, threshold", [
+    (dt.date(2021, 1, 1), D("0.2")), (dt.date(2024, 5, 31), D("245.9")), (dt.date(2024, 6, 1), D("246.1")),
+    (dt.date(2024, 6, 2), D("246.3")), (dt.date(2025, 12, 31), D(360)),
+])
+def test_on_track_threshold_worked_out_by_hand(world, on, threshold):
+    assert selectors.cycle_rules(on).threshold == threshold
+    assert selectors.teacher_progress(world.t1, on).threshold == threshold
+
+
+def test_a_teacher_exactly_at_the_threshold_is_on_track_and_one_day_later_behind(world):
+    """246.1 学时 on 2024-06-01 (threshold 246.1, see above) is on track; 246.0 is not; on
+    2024-06-02 (threshold 246.3) 246.1 is behind by 0.2. The page (Python) and the reports (SQL) agree."""
+    grant(world.t1, world.users.teacher, world.users.city, title="够进度", hours="246.1", year=2023)
+    grant(world.t1b, world.users.city, world.users.city, title="差一点", hours="246.0", year=2023)
+    grant(world.t2, world.users.city, world.users.city, title="前一天够", hours="245.9", year=2023)
+    on, next_day, day_before = MID_2024, dt.date(2024, 6, 2), dt.date(2024, 5, 31)
+    assert [selectors.teacher_progress(t, on).on_track for t in (world.t1, world.t1b, world.t2)] == [True, False, False]
+    assert selectors.teacher_progress(world.t1b, on).behind_by == D("0.1")
+    assert selectors.teacher_progress(world.t1, next_day).on_track is False
+    assert selectors.teacher_progress(world.t1, next_day).behind_by == D("0.2")
+    assert selectors.teacher_progress(world.t2, day_before).on_track is True
+    assert selectors.completion_rates(CITY, on)["rows"][0]["on_track"] == 1
+    assert selectors.completion_rates(CITY, next_day)["rows"][0]["on_track"] == 0
+    assert selectors.completion_rates(CITY, day_before)["rows"][0]["on_track"] == 3
+    # to 0.1 学时, as the list page shows them (SQLite computes 246.1 − 245.9 in floats: 0.19999…)
+    assert [(t.name, t.behind.quantize(D("0.1"))) for t in selectors.teachers_behind(CITY, on)[1]] == [
+        ("王五", D("0.2")), ("李四", D("0.1"))]
 
 
 def test_the_training_measure_is_registered_for_the_dashboard(world):
@@ -157,23 +200,62 @@ def test_the_training_measure_is_registered_for_the_dashboard(world):
 
 
 def test_reports_and_queue_run_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+    """The reports and the district's approval queue: the same number of queries for 5 teachers as
+    for 25, and the right figures both times. On 2024-06-01 a teacher is on track from 246.1 学时
+    (360 × 1248 / 1826 = 246.046… rounded up to 0.1, see above) and complete at 360."""
+    district_programme = Programme.objects.create(name="海州区班主任培训", level="county", mode="short_face",
+                                                  hours=D(30), district=world.d1)
+    grant(world.t1, world.users.teacher, world.users.city, title="全部", hours=360, year=2023)  # complete
+    schools = []
+
     def add_rows(n):
         school = SchoolFactory(district=world.d1)
-        for _ in range(n):
+        schools.append(school)
+        for i in range(n):
             teacher = TeacherFactory(school=school)
-            log(teacher, world.users.city, title="待审", hours=10)
-            grant(teacher, world.users.city, world.users.city, title="已过", hours=50)
+            log(teacher, world.users.city, title="待审", hours=10)  # school HR's to decide, not the district's
+            services.credit_log(teacher=teacher, user=world.users.city, programme=district_programme, year=2024)
+            grant(teacher, world.users.city, world.users.city, title="已过", hours=250 if i == 0 else 50)
+
+    def counts(row):
+        return row["teachers"], row["complete"], row["on_track"], row["behind"]
 
     def run():
-        selectors.completion_rates(CITY, MID_2024)
-        selectors.completion_rates(CITY, MID_2024, by="district")
-        list(selectors.completion_rates(CITY, MID_2024, by="school")["rows"])
-        [(t.school.district.name, t.countable, t.behind) for t in selectors.teachers_behind(CITY, MID_2024)[1]]
-        [(r.teacher.school.name, r.programme) for r in selectors.approval_queue(world.users.district)]
+        total = selectors.completion_rates(CITY, MID_2024)["rows"][0]
+        districts = selectors.completion_rates(CITY, MID_2024, by="district")["rows"]
+        by_school = list(selectors.completion_rates(CITY, MID_2024, by="school")["rows"])
+        behind = [(t.school.district.name, t.pk, t.countable, t.behind.quantize(D("0.1")))
+                  for t in selectors.teachers_behind(CITY, MID_2024)[1]]
+        queue = [(r.teacher.school.name, r.programme.name, r.teacher_id)
+                 for r in selectors.approval_queue(world.users.district)]
+        return {"total": counts(total), "districts": [(r["school__district__name"], *counts(r)) for r in districts],
+                "schools": [(r["school_id"], *counts(r)) for r in by_school], "behind": behind, "queue": queue}
 
     add_rows(2)
     with django_assert_max_num_queries(13) as few:
-        run()
+        small = run()
+    a = schools[0]
+    a1, a2 = a.teachers.order_by("pk")
+    # 张三 360 (complete), A's first 250 (on track), A's second 50, 李四 and 王五 0: behind
+    assert small["total"] == (5, 1, 2, 3)
+    assert small["districts"] == [("海州区", 4, 1, 2, 2), ("灌南县", 1, 0, 0, 1)]
+    assert small["schools"] == [(world.s1.pk, 1, 1, 1, 0), (world.s1b.pk, 1, 0, 0, 1), (a.pk, 2, 0, 1, 1),
+                                (world.s2.pk, 1, 0, 0, 1)]
+    assert small["behind"] == [  # furthest behind first: 246.1 − 0 and 246.1 − 50
+        ("海州区", world.t1b.pk, D(0), D("246.1")), ("灌南县", world.t2.pk, D(0), D("246.1")),
+        ("海州区", a2.pk, D(50), D("196.1"))]
+    assert small["queue"] == [(a.name, "海州区班主任培训", a1.pk), (a.name, "海州区班主任培训", a2.pk)]
+
     add_rows(20)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        run()
+        large = run()
+    b = schools[1]
+    b_teachers = list(b.teachers.order_by("pk"))
+    assert large["total"] == (25, 1, 3, 22)
+    assert large["districts"] == [("海州区", 24, 1, 3, 21), ("灌南县", 1, 0, 0, 1)]
+    assert large["schools"] == [(world.s1.pk, 1, 1, 1, 0), (world.s1b.pk, 1, 0, 0, 1), (a.pk, 2, 0, 1, 1),
+                                (b.pk, 20, 0, 1, 19), (world.s2.pk, 1, 0, 0, 1)]
+    assert large["behind"] == [("海州区", world.t1b.pk, D(0), D("246.1")), ("灌南县", world.t2.pk, D(0), D("246.1")),
+                               ("海州区", a2.pk, D(50), D("196.1"))] + [
+        ("海州区", t.pk, D(50), D("196.1")) for t in b_teachers[1:]]
+    assert [pk for _s, _p, pk in large["queue"]] == [a1.pk, a2.pk] + [t.pk for t in b_teachers]

@@ -155,9 +155,35 @@ def test_bulk_approval_is_all_or_nothing(world):
 
 
 def test_bulk_approval_runs_a_fixed_number_of_queries(world, django_assert_max_num_queries):
-    ids = [log(world.t1, world.users.teacher, title=f"研修{i}").pk for i in range(30)]
+    from training import selectors
+
+    ids = [log(world.t1, world.users.teacher, title=f"研修{i}", hours=10).pk for i in range(30)]
+    left = log(world.t1, world.users.teacher, title="未选", hours=10)  # not selected: stays pending
+    on = dt.date(2024, 6, 1)
+    before = selectors.teacher_progress(world.t1, on)
+    assert (before.countable, before.pending, before.on_track) == (D(0), D(310), False)
     with django_assert_max_num_queries(8):
-        services.credit_bulk_approve(record_ids=ids, user=world.users.school)
+        assert services.credit_bulk_approve(record_ids=ids, user=world.users.school) == 30
+    # the 30 records: approved by the school officer, each with its decision and its audit row
+    records = CreditRecord.objects.filter(pk__in=ids)
+    assert set(records.values_list("status", "decided_by", "decision_reason")) == {
+        (Status.APPROVED, world.users.school.pk, "")}
+    assert not records.filter(decided_at__isnull=True).exists()
+    decisions = CreditDecision.objects.filter(record_id__in=ids)
+    assert sorted(decisions.values_list("record_id", flat=True)) == sorted(ids)
+    assert set(decisions.values_list("status", "decided_by", "reason")) == {
+        (Status.APPROVED, world.users.school.pk, "批量通过")}
+    assert AuditEntry.objects.filter(object_type="training.creditrecord", object_id__in=[str(i) for i in ids],
+                                     action=AuditEntry.Action.UPDATE, username="school1").count() == 30
+    left.refresh_from_db()
+    assert (left.status, left.decided_by) == (Status.PENDING, None)
+    assert [r.pk for r in selectors.approval_queue(world.users.school)] == [left.pk]
+    # what the teacher sees: 30 × 10 = 300 学时 approved, 10 pending. Cycle 2021-01-01 … 2025-12-31
+    # (1826 days); 2024-06-01 is day 1248, so on track from 360 × 1248 / 1826 = 246.05 → 246.1 学时
+    after = selectors.teacher_progress(world.t1, on)
+    assert (after.approved, after.countable, after.pending) == (D(300), D(300), D(10))
+    assert (after.on_track, after.complete, after.shortfall, after.behind_by) == (True, False, D(60), D(0))
+    assert after.percent == pytest.approx(300 / 360 * 100)
 
 
 # ---------------------------------------------------------------- evidence

@@ -60,10 +60,54 @@ def test_award_refused_inside_the_ban_allowed_after(world, officer):
 
 
 @pytest.mark.django_db
-def test_unsubstantiated_case_does_not_bar(world, officer):
-    services.ethics_case_record(teacher=world.t1, severity=EthicsSeverity.objects.get(name="警告"),
+def test_unsubstantiated_case_does_not_bar(world, officer, client):
+    warning = EthicsSeverity.objects.get(name="警告")  # 6 months' ban when substantiated
+    services.ethics_case_record(teacher=world.t1, severity=warning,
                                 occurred_on=D(2025, 1, 1), decided_on=D(2025, 1, 10), substantiated=False, user=officer)
-    services.award_grant(honour_type=mingshi(), teacher=world.t1, awarded_on=D(2025, 2, 1), user=world.users.district)
+    # the same case, substantiated, bars on that very day (2025-02-01 is inside 2025-01-10 … 2025-07-10)
+    services.ethics_case_record(teacher=world.t1b, severity=warning,
+                                occurred_on=D(2025, 1, 1), decided_on=D(2025, 1, 10), user=officer)
+    with pytest.raises(ValidationError, match="师德一票否决"):
+        services.award_grant(honour_type=mingshi(), teacher=world.t1b, awarded_on=D(2025, 2, 1),
+                             user=world.users.district)
+
+    award = services.award_grant(honour_type=mingshi(), teacher=world.t1, awarded_on=D(2025, 2, 1),
+                                 user=world.users.district)
+
+    # the award as stored: who, what, when, and 港城名师's 5 years of validity (2025-02-01 + 5 years)
+    stored = Award.objects.get()
+    assert stored.pk == award.pk
+    assert (stored.teacher, stored.honour_type.code, stored.awarded_on) == (
+        world.t1, "gangcheng_mingshi", D(2025, 2, 1))
+    assert (stored.expires_on, stored.revoked_on, stored.school) == (D(2030, 2, 1), None, None)
+    # the history: one creation row by the district officer
+    trail = AuditEntry.objects.get(object_type="workforce.award", object_id=str(award.pk))
+    assert (trail.action, trail.username, trail.message) == (AuditEntry.Action.CREATE, "district1", "授予荣誉")
+    assert trail.changes["awarded_on"]["new"] == "2025-02-01"
+    assert world.t1.name in trail.object_repr
+
+    # the honours page's measure: 港城名师 (active awards, target 400) counts it in 海州区 from the
+    # award day, up to the day before it expires; t1's school is 城区, so not a 乡村 港城名师
+    def mingshi_row(on):
+        return progress_of(world.users.city, on)[1]["gangcheng_mingshi"]
+
+    progress, by_code = progress_of(world.users.city, D(2025, 6, 1))
+    row = by_code["gangcheng_mingshi"]
+    assert (row["count"], row["target"], row["gap"]) == (1, 400, 399)
+    by_name = dict(zip([d.name for d in progress["districts"]], row["by_district"]))
+    assert (by_name["海州区"], by_name["灌南县"]) == (1, 0)
+    assert by_code["rural_gangcheng_mingshi"]["count"] == 0
+    assert mingshi_row(D(2025, 1, 31))["count"] == 0
+    assert mingshi_row(D(2025, 2, 1))["count"] == 1
+    assert mingshi_row(D(2030, 1, 31))["count"] == 1
+    assert mingshi_row(D(2030, 2, 1))["count"] == 0
+    dashboard = next(h for h in selectors.measures_for(selectors.CITY, on=D(2025, 6, 1))["honours"]
+                     if h["code"] == "gangcheng_mingshi")
+    assert dashboard["count"] == 1
+    # and the district officer's list of active awards shows the teacher
+    client.force_login(world.users.district)
+    page = client.get(reverse("workforce:honours_awards"), {"on": "2025-06-01"}).content.decode()
+    assert world.t1.name in page and world.t1b.name not in page
 
 
 @pytest.mark.django_db
