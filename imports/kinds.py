@@ -174,6 +174,9 @@ def parse_school_year(raw: Any) -> int | None:
 
 
 # --------------------------------------------------------------------------- columns
+_BUILT_IN: Any = object()  # "the column's built-in spellings" (None means "none at all")
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a kind.
@@ -206,10 +209,12 @@ class Column:
             return []
         return [str(label) for code, label in self.choices.choices if code != ""]
 
-    def parser(self) -> Callable[[Any], Any]:
+    def parser(self, synonyms: dict | None = _BUILT_IN) -> Callable[[Any], Any]:
         """A function raw cell → value (None when blank) that raises ``ValueError`` with a
-        Chinese reason. Coded, boolean and date columns memoise by raw value: a roster holds
-        the same few values thousands of times."""
+        Chinese reason (``values.UnknownValue`` for a value the system does not know). Coded,
+        boolean and date columns memoise by raw value: a roster holds the same few values
+        thousands of times. ``synonyms``: the spellings of a coded or 是/否 column for this run
+        (``imports.mappings.Vocabulary.synonyms``), else the built-in ones."""
         kind = self.type
         if kind == "text":
             limit = self.max_length
@@ -242,10 +247,14 @@ class Column:
             def base(raw):
                 return v.parse_date(raw, month_precision=True)
         elif kind == "bool":
-            base = v.parse_bool
+            extra = None if synonyms is _BUILT_IN else synonyms
+
+            def base(raw):
+                return v.parse_bool(raw, extra)
         elif kind == "choice":
             choices = self.choices
-            synonyms = VALUE_SYNONYMS.get(self.synonyms or "")
+            if synonyms is _BUILT_IN:
+                synonyms = self.built_in_synonyms()
 
             def base(raw):
                 return v.parse_choice(raw, choices, synonyms)
@@ -262,11 +271,14 @@ class Column:
         return _memoised(base)
 
 
-    def batch_parser(self) -> "BatchParser":
+    def built_in_synonyms(self) -> dict | None:
+        return VALUE_SYNONYMS.get(self.synonyms or "")
+
+    def batch_parser(self, synonyms: dict | None = _BUILT_IN) -> "BatchParser":
         """A :class:`BatchParser` for this column: a whole column of a batch of rows at once."""
         if self.type == "id":
             return BatchParser(self.parser(), memo=False, fast=_fast_id)
-        base = self.parser()
+        base = self.parser(synonyms)
         return BatchParser(getattr(base, "unmemoised", base), memo=True)
 
 
@@ -296,7 +308,7 @@ class BatchParser:
     ``values[i]`` is None for a blank cell; ``errors`` lists ``(i, raw, message)``.
     """
 
-    __slots__ = ("parse", "memo", "fast", "cache", "typed", "failures", "hits")
+    __slots__ = ("parse", "memo", "fast", "cache", "typed", "failures", "hits", "unknown")
 
     def __init__(self, parse: Callable[[Any], Any], *, memo: bool, fast: Callable[[Any], Any] | None = None):
         self.parse = parse
@@ -306,6 +318,11 @@ class BatchParser:
         self.typed: dict = {}           # (type, value) → value, for cells that are not text
         self.failures: dict = {}        # key → message
         self.hits = False               # the last batch was (nearly) all seen before
+        self.unknown: set = set()       # keys of the cells that raised values.UnknownValue
+
+    def is_unknown(self, raw) -> bool:
+        """The cell's value is one the system does not know (a question, not a mistake)."""
+        return bool(self.unknown) and (raw if raw.__class__ is str else (raw.__class__, raw)) in self.unknown
 
     def one(self, raw):
         if raw is None or raw == "":
@@ -323,6 +340,8 @@ class BatchParser:
         except ValueError as exc:
             if len(self.failures) < _MEMO_LIMIT:
                 self.failures[key] = str(exc)
+                if isinstance(exc, v.UnknownValue):
+                    self.unknown.add(key)
             raise
         if value == "":
             value = None

@@ -95,3 +95,47 @@ class ImportRun(models.Model):
         if not self.total_rows:
             return 0
         return min(99, int(self.progress * 100 / self.total_rows))
+
+
+class SavedMapping(models.Model):
+    """An answer an officer gave about their files, remembered for their organisation (issue 13).
+
+    ``column == ""``: the header ``text`` of a ``sheet_kind`` sheet means the field ``target``
+    (or, with ``target == ""``, a column that is not needed). Otherwise the value ``text`` in the
+    column ``column`` means the code ``target``. Rows without district and school are the
+    city's (city HR maintains them in the admin, next to the built-in spellings of
+    ``imports.synonyms``); a district's rows serve its schools too. DOMAIN.md: "asks the user,
+    once, about the ones it does not know — it never drops or defaults them in silence".
+    """
+
+    sheet_kind = models.CharField(_("表格类别"), max_length=20)
+    column = models.CharField(_("列"), max_length=40, blank=True, help_text=_("空：表头的映射；否则为该列取值的映射"))
+    text = models.CharField(_("文件中的写法"), max_length=200)
+    norm = models.CharField(_("比较用写法"), max_length=200, editable=False)
+    target = models.CharField(_("对应"), max_length=40, blank=True, help_text=_("字段或代码；表头为空表示“不需要此列”"))
+    district = models.ForeignKey("workforce.District", verbose_name=_("区县"), null=True, blank=True,
+                                 on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey("workforce.School", verbose_name=_("学校"), null=True, blank=True,
+                               on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("设置人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("设置时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("导入映射")
+        verbose_name_plural = pgettext_lazy("plural", "导入映射")
+        ordering = ["sheet_kind", "column", "norm"]
+        indexes = [models.Index(fields=["sheet_kind", "column", "norm"], name="saved_mapping_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.text} → {self.target or '—'}"
+
+    def save(self, *args, **kwargs):
+        from .mappings import normalise
+
+        self.norm = normalise(self.text, header=not self.column)
+        super().save(*args, **kwargs)
+
+    @property
+    def organisation(self) -> str:
+        return str(self.school or self.district or _("全市"))

@@ -69,6 +69,7 @@ from .concurrency import collector_paused
 from .kinds import KIND_ORDER, KINDS, Column, Kind, is_year_month, kind_for_sheet_kind, resolve_kind
 from .models import ImportRun
 from .readers import UnreadableFile, iter_sheets, normalise_header, open_workbook
+from .mappings import Vocabulary, normalise as _normalise
 from .synonyms import HEADER_INDEXES, detect_sheet_kind, lookup_header, map_headers, says_month
 
 __all__ = ["import_run", "ImportReport", "RowError", "ImportRefused", "CHUNK"]
@@ -95,6 +96,7 @@ class RowError:
     value: str
     message: str
     col: int | None = None  # 0-based column index in the sheet, for the error workbook
+    unknown: bool = False   # a value the system does not know: asked in the mapping step
 
     def as_json(self) -> dict:
         return {"sheet": self.sheet, "row": self.row, "column": self.column, "value": self.value,
@@ -126,6 +128,12 @@ class ImportReport:
     changes_total: int = 0
     warnings: list[str] = field(default_factory=list)
     sheets: list[SheetReport] = field(default_factory=list)
+    # the mapping step (issue 13): headers and values to ask about, columns left out, the saved
+    # answers used
+    unknown_headers: list[dict] = field(default_factory=list)
+    unknown_values: dict[tuple, dict] = field(default_factory=dict)
+    ignored_columns: list[dict] = field(default_factory=list)
+    applied_mappings: list[dict] = field(default_factory=list)
     outcome: str = ImportRun.Outcome.RUNNING
     message: str = ""
     run_id: int | None = None
@@ -139,6 +147,16 @@ class ImportReport:
     def committed(self) -> bool:
         return self.outcome == ImportRun.Outcome.COMMITTED
 
+    def unknown_value_list(self) -> list[dict]:
+        """One line per distinct unknown value of a column: the value, the column, how many rows
+        carry it and the first of them (the error report lists every row)."""
+        return sorted(self.unknown_values.values(), key=lambda u: (u["sheet"], u["column"], -u["rows"], u["value"]))
+
+    @property
+    def questions(self) -> bool:
+        """Headers or values the officer has to answer before the file can be committed."""
+        return bool(self.unknown_headers or self.unknown_values)
+
     def as_json(self) -> dict:
         """The ``--report`` JSON: exactly these keys, counts summed over sheets."""
         return {"kind": self.kind, "rows": self.rows, "new": self.new, "changed": self.changed,
@@ -148,18 +166,27 @@ class ImportReport:
         """What ``ImportRun.report`` keeps (errors and changes capped)."""
         return {
             **self.as_json(),
-            "errors": [{**e.as_json(), "col": e.col} for e in self.errors[:STORED_ERRORS]],
+            "errors": [{**e.as_json(), "col": e.col, **({"unknown": True} if e.unknown else {})}
+                       for e in self.errors[:STORED_ERRORS]],
             "error_count": len(self.errors),
             "error_rows": self.error_rows,
             "changes": self.changes[:STORED_CHANGES],
             "changes_total": self.changes_total,
             "warnings": self.warnings,
             "sheets": [vars(s) for s in self.sheets],
+            "unknown_headers": self.unknown_headers,
+            "unknown_values": self.unknown_value_list(),
+            "ignored_columns": self.ignored_columns,
+            "applied_mappings": self.applied_mappings,
             "message": self.message,
         }
 
 
 # =========================================================================== helpers
+def normalise_value(raw: Any) -> str:
+    return _normalise(raw, header=False)
+
+
 def _key(text: Any) -> str:
     """Comparison key of a name (school, type): no spaces, full-width folded, case-folded."""
     return normalise_header(text)
@@ -257,8 +284,9 @@ class Context:
     """What every handler shares: who imports, their scope, the maps loaded once, the report."""
 
     def __init__(self, *, user, scope: Scope, default_school: School | None, report: ImportReport,
-                 run_ref: str, source: str, progress: Callable | None):
+                 run_ref: str, source: str, progress: Callable | None, vocabulary: Vocabulary | None = None):
         self.user = user
+        self.vocabulary = vocabulary or Vocabulary()
         self.scope = scope
         self.default_school = default_school
         self.report = report
@@ -296,6 +324,26 @@ class Context:
         shown = self.shown(key, value)
         self.report.errors.append(RowError(sheet.name, row.number, header.strip(), shown, message, index))
         row.bad = True
+
+    def unknown_value(self, row: Row, key: str, raw: Any, message: str) -> None:
+        """A value the system does not know: the row's error (so nothing is written and the
+        error report lists the row) and one line per distinct value for the mapping step."""
+        self.error(row, key, raw, message)
+        self.report.errors[-1].unknown = True
+        sheet = row.sheet
+        shown = self.report.errors[-1].value
+        group = (sheet.name, key, normalise_value(raw))
+        line = self.report.unknown_values.get(group)
+        if line is None:
+            column = sheet.kind.column(key)
+            line = self.report.unknown_values[group] = {
+                "sheet": sheet.name, "sheet_kind": sheet.kind.sheet_kind, "key": key,
+                "column": sheet.colmap.get(key, (None, key))[1].strip(), "value": shown, "rows": 0, "first_rows": [],
+                "choices": column.choice_labels() if column else [],
+            }
+        line["rows"] += 1
+        if len(line["first_rows"]) < 5:
+            line["first_rows"].append(row.number)
 
     def sheet_error(self, sheet: Sheet, column: str, message: str) -> None:
         self.report.errors.append(RowError(sheet.name, sheet.header_row or 1, column, "", message, None))
@@ -1746,14 +1794,7 @@ def _read_sheets(workbook, forced: Kind | None, ctx: Context, handlers: dict[str
                 report.warnings.append(f"工作表“{data.name}”的表头无法识别为任何导入类别，已跳过")
                 continue
             kind = kind_for_sheet_kind(sheet_kind)
-        mapping, unknown = map_headers(data.headers, kind.sheet_kind)
-        colmap = {}
-        for index, key in mapping.items():
-            if key in kind.by_key:
-                colmap[key] = (index, data.headers[index])
-        ignored = [h for h in unknown] + [data.headers[i] for i, k in mapping.items() if k not in kind.by_key and k != "row_no"]
-        if ignored:
-            report.warnings.append(f"工作表“{data.name}”中以下列未识别或不需要，已忽略：{'、'.join(h.strip() for h in ignored)}")
+        colmap = _columns(data, kind, ctx)
         sheet = Sheet(data.name, kind, data.header_row, data.headers, colmap)
         handler = handlers.setdefault(kind.name, HANDLERS[kind.name](ctx))
         handler.sheets.append(sheet)
@@ -1766,6 +1807,51 @@ def _read_sheets(workbook, forced: Kind | None, ctx: Context, handlers: dict[str
         done = _read_rows(sheet, data, ctx, done, handler)
         sheet.report.rows = len(sheet.rows)
         report.sheets.append(sheet.report)
+
+
+def _columns(data, kind: Kind, ctx: Context) -> dict[str, tuple[int, str]]:
+    """Which column of the sheet fills which field: the built-in header spellings, then the
+    organisation's saved answers. A header known to neither is a question for the officer
+    (``report.unknown_headers``); a column not needed (by an answer, or a field this kind does
+    not take) is listed in ``report.ignored_columns`` — never dropped in silence."""
+    report, vocabulary = ctx.report, ctx.vocabulary
+    mapping, unknown = map_headers(data.headers, kind.sheet_kind)
+    colmap: dict[str, tuple[int, str]] = {}
+    for index, key in mapping.items():
+        if key in kind.by_key:
+            colmap[key] = (index, data.headers[index])
+        elif key != "row_no":
+            report.ignored_columns.append({"sheet": data.name, "header": data.headers[index].strip(),
+                                           "why": "本类导入不使用此列"})
+    taken = set(mapping.values())
+    for index, raw in enumerate(data.headers):
+        header = raw.strip() if isinstance(raw, str) else raw
+        if not header or index in mapping:
+            continue
+        answer = vocabulary.header(kind.sheet_kind, header)
+        if answer is not None and answer.target and answer.target in kind.by_key and answer.target not in colmap:
+            colmap[answer.target] = (index, data.headers[index])
+            taken.add(answer.target)
+        elif answer is not None and not answer.target:
+            report.ignored_columns.append({"sheet": data.name, "header": header, "why": f"不需要（{answer.where}的设置）"})
+        elif lookup_header(header, HEADER_INDEXES[kind.sheet_kind]) is not None:
+            report.ignored_columns.append({"sheet": data.name, "header": header, "why": "与前面的列重复"})
+        else:
+            report.unknown_headers.append({
+                "sheet": data.name, "sheet_kind": kind.sheet_kind, "header": header, "index": index,
+                "column": _column_letter(index),
+                "fields": [(c.key, c.label) for c in kind.columns if c.key not in colmap and c.key not in taken],
+            })
+    return colmap
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 BATCH = 2000  # rows parsed together, column by column
@@ -1783,7 +1869,13 @@ def _read_rows(sheet: Sheet, data, ctx: Context, done: int, handler: Handler | N
     ``imports.kinds.BatchParser``), and a row keeps only a tuple of its parsed values.
     Errors are reported in the order of the cells (row, then column)."""
     kind = sheet.kind
-    specs = [(index, key, kind.by_key[key].batch_parser(), kind.by_key[key].required)
+    vocabulary = ctx.vocabulary
+
+    def parser_of(column: Column):
+        if column.type not in ("choice", "bool"):
+            return column.batch_parser()
+        return column.batch_parser(vocabulary.synonyms(kind.sheet_kind, column.key, column.built_in_synonyms()))
+    specs = [(index, key, parser_of(kind.by_key[key]), kind.by_key[key].required)
              for key, (index, _h) in sheet.colmap.items()]
     birth_at = next((n for n, spec in enumerate(specs) if spec[1] == "birth_date"), None)
     if birth_at is not None:
@@ -1807,10 +1899,12 @@ def _read_rows(sheet: Sheet, data, ctx: Context, done: int, handler: Handler | N
         for order, ((_index, key, parser, required), raws) in enumerate(zip(specs, columns)):
             values, errors = parser.many(raws)
             for i, raw, message in errors:
-                problems.append((i, order, key, raw, message))
+                problems.append((i, order, key, raw, message, parser.is_unknown(raw)))
+            if vocabulary.values and vocabulary.spellings(kind.sheet_kind, key):
+                vocabulary.note_values_seen(kind.sheet_kind, key, set(r for r in raws if r.__class__ is str))
             if required and None in values:
                 failed = {i for i, _raw, _m in errors}
-                problems.extend((i, order, key, "", "必填项为空")
+                problems.extend((i, order, key, "", "必填项为空", False)
                                 for i, value in enumerate(values) if value is None and i not in failed)
             parsed.append(values)
         if birth_at is not None:
@@ -1833,8 +1927,11 @@ def _read_rows(sheet: Sheet, data, ctx: Context, done: int, handler: Handler | N
                       zip(batch, zip(*parsed) if parsed else repeat(()))]
         if problems:
             problems.sort(key=lambda p: (p[0], p[1]))
-            for i, _order, key, raw, message in problems:
-                ctx.error(batch_rows[i], key, raw, message)
+            for i, _order, key, raw, message, unknown in problems:
+                if unknown:
+                    ctx.unknown_value(batch_rows[i], key, raw, message)
+                else:
+                    ctx.error(batch_rows[i], key, raw, message)
         rows.extend(batch_rows)
         if handler is not None and not sheet.refused:
             handler.read(sheet, batch_rows)
@@ -1891,7 +1988,7 @@ def _school(school, scope: Scope) -> School | None:
 @in_data_language  # Chinese messages, labels and audit rows, Chinese roster values matched, in any UI language
 def import_run(*, file, filename: str, kind: str | None = None, user=None, school=None, dry_run: bool,
                source: str = "web", progress: Callable[[int, int | None, str], None] | None = None,
-               run: ImportRun | None = None) -> ImportReport:
+               run: ImportRun | None = None, mapping: dict | None = None) -> ImportReport:
     """Import (or with ``dry_run`` preview) one uploaded file; returns the report.
 
     ``file``: a path, a binary file object or a Django ``UploadedFile``; ``filename``: the name
@@ -1902,15 +1999,18 @@ def import_run(*, file, filename: str, kind: str | None = None, user=None, schoo
     file has no school column (school HR: their own school). ``progress(done, total, phase)`` is
     called every few thousand rows. ``run``: an existing ``ImportRun`` to fill (the web preview
     and confirm), else one is created. Raises ``ImportRefused`` for users who may not import,
-    ``ValueError`` for an unknown kind or school.
+    ``ValueError`` for an unknown kind or school. ``mapping``: the file's own answers about
+    headers and values (``imports.mappings``; the command line's ``--mapping``), used before the
+    saved answers of the user's organisation.
     """
     with collector_paused():  # millions of cells: see imports.concurrency
         return _import_run(file=file, filename=filename, kind=kind, user=user, school=school, dry_run=dry_run,
-                           source=source, progress=progress, run=run)
+                           source=source, progress=progress, run=run, mapping=mapping)
 
 
 def _import_run(*, file, filename: str, kind: str | None, user, school, dry_run: bool, source: str,
-                progress: Callable[[int, int | None, str], None] | None, run: ImportRun | None) -> ImportReport:
+                progress: Callable[[int, int | None, str], None] | None, run: ImportRun | None,
+                mapping: dict | None = None) -> ImportReport:
     if isinstance(file, (str, os.PathLike)) and not os.path.exists(file):
         raise FileNotFoundError(file)
     if user is not None and not is_hr(user):
@@ -1941,7 +2041,7 @@ def _import_run(*, file, filename: str, kind: str | None, user, school, dry_run:
             progress(done, total, phase)
 
     ctx = Context(user=user, scope=scope, default_school=default_school, report=report, run_ref=str(run.pk),
-                  source=source, progress=tick)
+                  source=source, progress=tick, vocabulary=Vocabulary.for_scope(scope, mapping))
     handlers: dict[str, Handler] = {}
     max_size = getattr(settings, "IMPORT_MAX_BYTES", 50 * 1024 * 1024)
     try:
@@ -1958,6 +2058,7 @@ def _import_run(*, file, filename: str, kind: str | None, user, school, dry_run:
     if not report.sheets:
         report.errors.append(RowError(display_name, 1, "", "", "文件中没有可导入的工作表：未找到包含姓名、身份证件号等表头的行"))
     report.kind = report.kind or ",".join(k for k in KIND_ORDER if k in handlers)
+    report.applied_mappings = ctx.vocabulary.applied_list()
     # A run that will commit unless an error turns up checks inside its transaction, and writes
     # the new teachers while it checks (NewTeachers); an error found then rolls everything back.
     # The progress callback may itself write to the database (the web page's progress bar), so

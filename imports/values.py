@@ -19,6 +19,7 @@ from typing import Any, Iterable, Mapping
 from backend.i18n import data_language
 
 __all__ = [
+    "UnknownValue",
     "to_text",
     "is_blank",
     "parse_date",
@@ -31,6 +32,11 @@ __all__ = [
 ]
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+class UnknownValue(ValueError):
+    """A coded or 是/否 value the system does not know: a question for the officer (the import's
+    mapping step), not a mistake in the file."""
 
 
 # --------------------------------------------------------------------------- text
@@ -212,7 +218,7 @@ def _key(text: str) -> str:
     return "".join(text.split()).casefold()
 
 
-def parse_bool(v: Any) -> bool | None:
+def parse_bool(v: Any, extra: Mapping[str, Any] | None = None) -> bool | None:
     """是/否, 有/无, Y/N, yes/no, 1/0, true/false, 在编/不在编, √/× → True/False."""
     if isinstance(v, bool):
         return v
@@ -233,7 +239,11 @@ def parse_bool(v: Any) -> bool | None:
     m = _CODED_BOOL_RE.fullmatch(key)  # "1-是", "0否"
     if m and (m[1] == "1") == (m[2] == "是"):
         return m[2] == "是"
-    raise ValueError(f"“{_shown(text)}”不是有效的是/否值，请填写“是”或“否”")
+    if extra:  # an organisation's answers: "有编制" → 是
+        for spelling, answer in extra.items():
+            if _key(to_text(spelling)) == key:
+                return parse_bool(answer)
+    raise UnknownValue(f"“{_shown(text)}”不是有效的是/否值，请填写“是”或“否”")
 
 
 # --------------------------------------------------------------------------- choices
@@ -362,7 +372,7 @@ def parse_choice(v: Any, choices: Iterable | Mapping, synonyms: Mapping[str, Any
             raise ValueError(f"“{_shown(to_text(v))}”对应多个选项，请填写代码")
         if code is not _MISSING:
             return code
-    raise ValueError(f"“{_shown(to_text(v))}”不是有效选项，可选：{lookup.allowed}")
+    raise UnknownValue(f"“{_shown(to_text(v))}”不是有效选项，可选：{lookup.allowed}")
 
 
 # --------------------------------------------------------------------------- numbers

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from imports.kinds import KIND_ORDER
 from imports.models import ImportRun
+from imports.mappings import MappingFileError, load_mapping_file
 from imports.services import ImportRefused, import_run
 
 PROGRESS_FROM_ROWS = 5000
@@ -27,6 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="只校验并预览，不写入")
         parser.add_argument("--report", help="把结果写成 JSON 文件")
         parser.add_argument("--user", help="以该用户的身份和管理范围导入（默认：命令行操作员，全市范围）")
+        parser.add_argument("--mapping", help="JSON 映射文件：未识别的表头和取值对应什么（此外还使用该用户单位已保存的映射）")
 
     def handle(self, *args, **opts):
         user = None
@@ -46,9 +48,16 @@ class Command(BaseCommand):
             label = ImportRun.Phase(phase).label if phase in ImportRun.Phase.values else (phase or "…")
             err.write(f"  {label}：{done}{of} 行")
 
+        mapping = None
+        if opts["mapping"]:
+            try:
+                mapping = load_mapping_file(opts["mapping"])
+            except MappingFileError as exc:
+                raise CommandError(str(exc), returncode=2)
         try:
             report = import_run(file=opts["file"], filename=opts["file"], kind=opts["kind"], user=user,
-                                school=opts["school"], dry_run=opts["dry_run"], source="cli", progress=progress)
+                                school=opts["school"], dry_run=opts["dry_run"], source="cli", progress=progress,
+                                mapping=mapping)
         except FileNotFoundError:
             raise CommandError(f"文件“{opts['file']}”不存在。", returncode=2)
         except ImportRefused as exc:
@@ -62,14 +71,27 @@ class Command(BaseCommand):
             raise CommandError(report.message, returncode=2)
         for warning in report.warnings:
             err.write(f"提示：{warning}")
+        for used in report.applied_mappings:
+            err.write(f"使用映射（{used['where']}）：{'列' if not used['column'] else used['column'] + ' 取值'}"
+                      f"“{used['text']}” → {used['target'] or '不需要'}")
+        for column in report.ignored_columns:
+            err.write(f"未导入的列：{column['sheet']}“{column['header']}”（{column['why']}）")
+        for header in report.unknown_headers:
+            err.write(f"未识别的列：{header['sheet']} {header['column']} 列“{header['header']}”，未导入"
+                      f"（可在 --mapping 文件的 \"headers\" 中指定它对应的字段，或 null 表示不需要）")
         self.stdout.write(
             f"{'预览' if opts['dry_run'] else '导入'}“{opts['file']}”（{report.kind}）：共 {report.rows} 行，"
             f"新增 {report.new}，修改 {report.changed}，未变 {report.unchanged}，错误 {len(report.errors)} 处。")
         if report.errors:
-            for e in report.errors[:50]:
+            for u in report.unknown_value_list():  # one line per distinct value, not per row
+                rows = "、".join(str(n) for n in u["first_rows"]) + ("……" if u["rows"] > len(u["first_rows"]) else "")
+                err.write(f"  {u['sheet']} [{u['column']}] 未知取值“{u['value']}”：{u['rows']} 行（第 {rows} 行）；"
+                          f"可选：{'、'.join(u['choices'][:12])}")
+            others = [e for e in report.errors if not e.unknown]
+            for e in others[:50]:
                 err.write(f"  {e.sheet} 第{e.row}行 [{e.column}] “{e.value}”：{e.message}")
-            if len(report.errors) > 50:
-                err.write(f"  ……共 {len(report.errors)} 处错误（完整清单见 --report）")
+            if len(others) > 50:
+                err.write(f"  ……共 {len(others)} 处错误（完整清单见 --report）")
             raise CommandError("有错误，未写入任何数据。", returncode=1)
         if not opts["dry_run"]:
             self.stdout.write(self.style.SUCCESS(f"已写入（导入批次 {report.run_id}）。"))

@@ -1,0 +1,175 @@
+"""The import's vocabulary for one run: the built-in spellings plus what the organisation said.
+
+DOMAIN.md, "Coded values come in many spellings": the system knows the common spellings as
+data (``imports.synonyms``: headers, ``VALUE_SYNONYMS``: values) and asks the user, once,
+about the ones it does not know. An answer is a :class:`imports.models.SavedMapping` of the
+officer's organisation — the city (city HR; these are also the city's own spellings, edited in
+the admin), a district (serving its schools too) or a school — and every later import by
+anyone in that organisation uses it. The command line adds a ``--mapping FILE.json``:
+
+    {"headers": {"举办者类型": "办学性质", "备注2": null},
+     "values": {"办学性质": {"教育部门办": "公办"}, "是否在编": {"有编制": "是"}}}
+
+(a header maps to a field, named by its key or its template header; ``null`` is "not needed";
+values are keyed by the field, and map to a code or its label). The most specific answer wins:
+the file's own mapping, then the school's, the district's and the city's.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .readers import normalise_header
+from .values import _code_key
+
+ANY_SHEET = "*"
+NOT_NEEDED = ""
+
+__all__ = ["Vocabulary", "normalise", "organisation_of", "ANY_SHEET", "NOT_NEEDED", "load_mapping_file",
+           "MappingFileError"]
+
+
+class MappingFileError(ValueError):
+    pass
+
+
+def normalise(text: Any, *, header: bool) -> str:
+    """How a header or a value is compared: the header's normalisation (no ``*``, spaces,
+    full-width forms) or the value's (also case-folded, ``100.0`` as ``100``)."""
+    return normalise_header(text) if header else _code_key(text)
+
+
+def organisation_of(scope) -> dict:
+    """Where an officer's answers are kept: their school, their district or the city."""
+    if scope.kind == "school":
+        return {"district_id": None, "school_id": scope.school_id}
+    if scope.kind == "district":
+        return {"district_id": scope.district_id, "school_id": None}
+    return {"district_id": None, "school_id": None}
+
+
+@dataclass
+class Answer:
+    text: str
+    target: str
+    where: str      # 全市 / the district / the school / 本次文件
+
+
+@dataclass
+class Vocabulary:
+    headers: dict[tuple[str, str], Answer] = field(default_factory=dict)
+    values: dict[tuple[str, str], dict[str, Answer]] = field(default_factory=dict)
+    applied: dict[tuple[str, str, str], Answer] = field(default_factory=dict)  # (sheet kind, column, norm)
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def for_scope(cls, scope, extra: dict | None = None) -> "Vocabulary":
+        """The saved answers an import in ``scope`` uses, and the file's own (``extra``)."""
+        from workforce.models import School
+
+        from .models import SavedMapping
+
+        vocabulary = cls()
+        if scope is None or scope.kind == "none":
+            rows = []
+        else:
+            district_id = scope.district_id
+            if scope.kind == "school" and scope.school_id:
+                district_id = School.objects.filter(pk=scope.school_id).values_list("district_id", flat=True).first()
+            rows = list(SavedMapping.objects.filter(district__isnull=True, school__isnull=True)
+                        .select_related("district", "school"))
+            if district_id and scope.kind in ("district", "school"):
+                rows += list(SavedMapping.objects.filter(district_id=district_id, school__isnull=True)
+                             .select_related("district"))
+            if scope.kind == "school" and scope.school_id:
+                rows += list(SavedMapping.objects.filter(school_id=scope.school_id).select_related("school"))
+        for row in rows:  # city, then district, then school: the more specific overwrites
+            vocabulary.add(row.sheet_kind, row.column, row.text, row.target, row.organisation)
+        if extra:
+            vocabulary.merge_file(extra)
+        return vocabulary
+
+    def add(self, sheet_kind: str, column: str, text: str, target: str | None, where: str) -> None:
+        answer = Answer(text, target or NOT_NEEDED, where)
+        if column:
+            self.values.setdefault((sheet_kind, column), {})[normalise(text, header=False)] = answer
+        else:
+            self.headers[(sheet_kind, normalise(text, header=True))] = answer
+
+    def merge_file(self, data: dict) -> None:
+        """A ``--mapping`` file's answers (see the module docstring), for every sheet kind."""
+        from .kinds import KINDS
+
+        for header, target in (data.get("headers") or {}).items():
+            key = _field_key(target, KINDS) if target else NOT_NEEDED
+            if target and key is None:
+                raise MappingFileError(f"映射文件：表头“{header}”对应的字段“{target}”不存在")
+            self.add(ANY_SHEET, "", header, key, "映射文件")
+        for column, spellings in (data.get("values") or {}).items():
+            key = _field_key(column, KINDS)
+            if key is None:
+                raise MappingFileError(f"映射文件：取值所属的字段“{column}”不存在")
+            if not isinstance(spellings, dict):
+                raise MappingFileError(f"映射文件：字段“{column}”的取值应写成 {{\"文件中的写法\": \"代码或名称\"}}")
+            for text, target in spellings.items():
+                self.add(ANY_SHEET, key, text, str(target), "映射文件")
+
+    # ------------------------------------------------------------------ use
+    def header(self, sheet_kind: str, raw: Any) -> Answer | None:
+        """The answer for an unknown header of a ``sheet_kind`` sheet, if one was given."""
+        norm = normalise(raw, header=True)
+        answer = self.headers.get((sheet_kind, norm)) or self.headers.get((ANY_SHEET, norm))
+        if answer is not None:
+            self.applied[(sheet_kind, "", norm)] = answer
+        return answer
+
+    def spellings(self, sheet_kind: str, column: str) -> dict[str, Answer]:
+        return {**self.values.get((ANY_SHEET, column), {}), **self.values.get((sheet_kind, column), {})}
+
+    def synonyms(self, sheet_kind: str, column: str, base: dict | None) -> dict | None:
+        """``base`` (the built-in spellings of the column) with the organisation's answers; the
+        same object when there are none (the parsers cache their lookups per object)."""
+        extra = self.spellings(sheet_kind, column)
+        if not extra:
+            return base
+        return {**(base or {}), **{answer.text: answer.target for answer in extra.values()}}
+
+    def note_values_seen(self, sheet_kind: str, column: str, raws) -> None:
+        """Record which saved value answers a column's cells used (the preview lists them)."""
+        extra = self.spellings(sheet_kind, column)
+        if not extra:
+            return
+        for raw in raws:
+            norm = normalise(raw, header=False)
+            answer = extra.get(norm)
+            if answer is not None:
+                self.applied[(sheet_kind, column, norm)] = answer
+
+    def applied_list(self) -> list[dict]:
+        return [{"sheet_kind": sk, "column": col, "text": a.text, "target": a.target, "where": a.where}
+                for (sk, col, _n), a in sorted(self.applied.items())]
+
+
+def _field_key(name: str, kinds) -> str | None:
+    """A field named by its key (``ownership``) or a header of it (``办学性质``), in any kind."""
+    from .synonyms import HEADER_INDEXES, lookup_header
+
+    if any(name in kind.by_key for kind in kinds.values()):
+        return name
+    for index in HEADER_INDEXES.values():
+        key = lookup_header(name, index)
+        if key is not None:
+            return key
+    return None
+
+
+def load_mapping_file(path) -> dict:
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise MappingFileError(f"映射文件无法读取：{exc}") from exc
+    if not isinstance(data, dict) or not set(data) <= {"headers", "values"}:
+        raise MappingFileError("映射文件应为 JSON 对象，只含 \"headers\" 和 \"values\" 两项")
+    return data

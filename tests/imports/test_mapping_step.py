@@ -1,0 +1,116 @@
+"""The mapping step (issue 13): headers and values the system does not know are asked about
+once, grouped, answered for the officer's organisation, and used by every later import there.
+
+The files are a district's school list and a school's roster as offices keep them: a
+public/private column under a header of their own, values with their own words.
+"""
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from imports.mappings import Vocabulary
+from imports.models import ImportRun, SavedMapping
+from imports.services import import_run
+from workforce.models import School
+
+pytestmark = pytest.mark.django_db
+
+
+def run(path, user, **kw):
+    return import_run(file=path, filename=path.name, user=user, dry_run=kw.pop("dry_run", False), source="cli", **kw)
+
+
+def school_list(path, rows, headers=("学校标识码", "学校名称", "所属区县", "学校类型", "公民办属性", "城乡分类", "填表人")):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "学校名单"
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def rows_of(n, ownership="公", start=1):
+    return [[f"32070603{i:02d}", f"海州第{i}小学", "海州区", "小学", ownership if i % 3 else "私", "城区", "王会计"]
+            for i in range(start, start + n)]
+
+
+def test_unknown_headers_and_values_are_asked_once_each_grouped(world, tmp_path):
+    path = school_list(tmp_path / "学校.xlsx", rows_of(30))
+    report = run(path, world.users.district, kind="schools", dry_run=True)
+
+    # one question per unknown header, with where it is and the fields it may be
+    assert [(h["header"], h["column"]) for h in report.unknown_headers] == [("公民办属性", "E"), ("填表人", "G")]
+    assert ("ownership", "办学性质") in [tuple(f) for f in report.unknown_headers[0]["fields"]]
+    # the column is not read: no value question about it yet, and nothing committed
+    assert report.unknown_values == {} and not School.objects.filter(code__startswith="32070603").exists()
+
+
+def test_answers_saved_for_the_district_are_used_next_time_and_said(world, tmp_path):
+    district = world.users.district
+    SavedMapping.objects.create(sheet_kind="school", text="公民办属性", target="ownership", district=world.d1,
+                                created_by=district)
+    SavedMapping.objects.create(sheet_kind="school", text="填表人", target="", district=world.d1, created_by=district)
+    path = school_list(tmp_path / "学校.xlsx", rows_of(30))
+
+    first = run(path, district, kind="schools", dry_run=True)
+    # the header is read now; its values 公/私 are unknown: one line per distinct value with its count
+    assert first.unknown_headers == []
+    assert [(u["column"], u["value"], u["rows"], u["first_rows"][:3]) for u in first.unknown_value_list()] == [
+        ("公民办属性", "公", 20, [2, 3, 5]), ("公民办属性", "私", 10, [4, 7, 10])]
+    assert len([e for e in first.errors if e.unknown]) == 30  # every row in the error report
+    assert {c["header"]: c["why"] for c in first.ignored_columns} == {"填表人": "不需要（海州区的设置）"}
+
+    SavedMapping.objects.create(sheet_kind="school", column="ownership", text="公", target="public", district=world.d1)
+    SavedMapping.objects.create(sheet_kind="school", column="ownership", text="私", target="民办", district=world.d1)
+    second = run(path, district, kind="schools")
+    assert second.committed, [e.as_json() for e in second.errors]
+    owned = dict(School.objects.filter(code__startswith="32070603").values_list("code", "ownership"))
+    assert sum(1 for o in owned.values() if o == "private") == 10 and len(owned) == 30
+    assert {(m["column"], m["text"], m["target"], m["where"]) for m in second.applied_mappings} == {
+        ("", "公民办属性", "ownership", "海州区"), ("", "填表人", "", "海州区"),
+        ("ownership", "公", "public", "海州区"), ("ownership", "私", "民办", "海州区")}
+
+
+def test_answers_stay_in_their_organisation(world, tmp_path):
+    SavedMapping.objects.create(sheet_kind="school", text="公民办属性", target="ownership", district=world.d1)
+    from backend.scoping import scope_for
+
+    assert Vocabulary.for_scope(scope_for(world.users.district)).headers
+    assert Vocabulary.for_scope(scope_for(world.users.school)).headers  # a school of 海州区 uses its district's
+    assert not Vocabulary.for_scope(scope_for(world.users.district2)).headers  # 灌南县 does not
+
+
+def test_command_line_mapping_file_and_one_error_line_per_unknown_value(world, tmp_path, capsys):
+    path = school_list(tmp_path / "学校.xlsx", rows_of(9))
+    with pytest.raises(CommandError):
+        call_command("import_roster", str(path), "--kind", "schools", "--user", world.users.district.username,
+                     "--mapping", str(_mapping(tmp_path, {"headers": {"公民办属性": "办学性质", "填表人": None}})))
+    err = capsys.readouterr().err
+    assert err.count("未知取值“公”：6 行") == 1 and err.count("未知取值“私”：3 行") == 1
+    assert "第5行" not in err  # not one line per row
+
+    answers = {"headers": {"公民办属性": "办学性质", "填表人": None}, "values": {"办学性质": {"公": "公办", "私": "private"}}}
+    call_command("import_roster", str(path), "--kind", "schools", "--user", world.users.district.username,
+                 "--mapping", str(_mapping(tmp_path, answers)))
+    assert School.objects.filter(code__startswith="32070603", ownership="private").count() == 3
+    assert "使用映射（映射文件）：列“公民办属性” → ownership" in capsys.readouterr().err
+    assert ImportRun.objects.filter(outcome="committed").count() == 1
+
+
+def test_a_mapping_file_naming_no_field_is_refused_before_reading(world, tmp_path):
+    path = school_list(tmp_path / "学校.xlsx", rows_of(2))
+    with pytest.raises(CommandError, match="映射文件：表头“公民办属性”对应的字段“性质”不存在"):
+        call_command("import_roster", str(path), "--mapping", str(_mapping(tmp_path, {"headers": {"公民办属性": "性质"}})))
+
+
+def _mapping(tmp_path, data):
+    path = tmp_path / "mapping.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
