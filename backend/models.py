@@ -112,12 +112,20 @@ class AuditEntry(models.Model):
 
 
 class LoginThrottle(models.Model):
-    """Failed logins per user name, and the lock they lead to (backend/security.py).
+    """Failed logins and the locks they lead to (backend/security.py), counted two ways:
+
+    - per user name *and* address: the pair that failed is locked, so failing on purpose from
+      one address does not lock the account for its owner elsewhere (issue 12);
+    - per address over all names (``username`` empty): a ceiling on guesses from one address.
 
     Kept by name, whether or not such a user exists, so the answer to a locked name and to an
     unknown one is the same."""
 
-    username = models.CharField(_("用户名"), max_length=150, unique=True)
+    ALL_NAMES = ""  # ``username`` of an address's row over all names
+
+    username = models.CharField(_("用户名"), max_length=150, blank=True,
+                                help_text=_("为空：该地址所有用户名的失败次数合计"))
+    address = models.CharField(_("来源地址"), max_length=45, blank=True, default="")
     failures = models.PositiveIntegerField(_("连续失败次数"), default=0)
     last_failure_at = models.DateTimeField(_("最近失败时间"), null=True, blank=True)
     locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
@@ -125,6 +133,7 @@ class LoginThrottle(models.Model):
     class Meta:
         verbose_name = _("登录失败记录")
         verbose_name_plural = pgettext_lazy("plural", "登录失败记录")
+        constraints = [models.UniqueConstraint(fields=["username", "address"], name="login_throttle_name_address")]
 
     def __str__(self) -> str:
-        return f"{self.username}: {self.failures}"
+        return f"{self.username or '*'}@{self.address or '-'}: {self.failures}"

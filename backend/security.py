@@ -1,8 +1,13 @@
 """Login hardening and privacy plumbing (issue 7).
 
 - Lockout: ``LOGIN_MAX_FAILURES`` failed logins within ``LOGIN_LOCKOUT_MINUTES`` lock the user
-  name for ``LOGIN_LOCKOUT_MINUTES``. Enforced in the authentication backend, so the site login,
-  the admin login and any ``authenticate()`` call obey it; counted from the auth signals.
+  name *from that address* for ``LOGIN_LOCKOUT_MINUTES``, and ``LOGIN_MAX_FAILURES_PER_ADDRESS``
+  failures from one address (any names) lock the address (issue 12: a lock is not a way to keep
+  an account's owner out — their correct password from another address still signs in).
+  Enforced in the authentication backend, so the site login, the admin login and any
+  ``authenticate()`` call obey it; counted from the auth signals. Behind a reverse proxy the
+  proxy must pass the client's address as ``REMOTE_ADDR`` (``audit.client_ip``), or every
+  client shares the proxy's.
   (Why not django-axes: it would bring its own models, middleware, admin and settings to do the
   same thing, and its events would still have to be copied into our audit trail; these ~80 lines
   keep one trail and one place that decides.)
@@ -33,8 +38,15 @@ from .models import LoginThrottle
 
 
 # ------------------------------------------------------------------ lockout
+ALL_NAMES = LoginThrottle.ALL_NAMES
+
+
 def max_failures() -> int:
     return max(1, int(getattr(settings, "LOGIN_MAX_FAILURES", 5)))
+
+
+def max_failures_per_address() -> int:
+    return max(1, int(getattr(settings, "LOGIN_MAX_FAILURES_PER_ADDRESS", 50)))
 
 
 def lockout_period() -> dt.timedelta:
@@ -45,45 +57,87 @@ def _key(username) -> str:
     return str(username or "").strip()[:150]
 
 
-def locked_until(username) -> dt.datetime | None:
-    """When the lock on ``username`` ends, or None if it is not locked now."""
-    key = _key(username)
-    if not key:
-        return None
-    until = LoginThrottle.objects.filter(username=key).values_list("locked_until", flat=True).first()
-    return until if until and until > timezone.now() else None
+def address_of(request) -> str:
+    """The client address the failures are counted under ("" without a request: a command)."""
+    return (audit.client_ip(request) or "")[:45]
 
 
-def note_failure(username, request=None) -> bool:
-    """Count one failed login for ``username``; lock it when the count reaches the limit.
-    Returns True when this failure locked the name."""
+def lock_of(username, address: str = "") -> tuple[dt.datetime | None, str]:
+    """(when the lock ends, ``"name"`` or ``"address"``) for a login as ``username`` from
+    ``address``, or (None, "") if neither the pair nor the address is locked now."""
     key = _key(username)
     if not key:
-        return False
+        return None, ""
     now = timezone.now()
+    rows = LoginThrottle.objects.filter(username__in=[key, ALL_NAMES] if address else [key], address=address,
+                                        locked_until__gt=now)
+    found = {name: until for name, until in rows.values_list("username", "locked_until")}
+    if address and ALL_NAMES in found:
+        return found[ALL_NAMES], "address"
+    if key in found:
+        return found[key], "name"
+    return None, ""
+
+
+def locked_until(username, address: str = "") -> dt.datetime | None:
+    """When the lock on ``username`` from ``address`` ends, or None if it is not locked now."""
+    return lock_of(username, address)[0]
+
+
+def _count(username: str, address: str, limit: int, now) -> tuple[bool, int]:
+    """One more failure on the (username, address) row; (whether it locked now, the count)."""
     window_start = now - lockout_period()
-    throttle, _created = LoginThrottle.objects.get_or_create(username=key)
+    throttle, _created = LoginThrottle.objects.get_or_create(username=username, address=address)
     if throttle.locked_until and throttle.locked_until > now:
-        return False  # already locked: the attempt was refused before the password was checked
+        return False, throttle.failures  # already locked: the attempt was refused before the password was checked
     if throttle.last_failure_at is None or throttle.last_failure_at < window_start:
         LoginThrottle.objects.filter(pk=throttle.pk).update(failures=1, last_failure_at=now, locked_until=None)
         failures = 1
     else:
         LoginThrottle.objects.filter(pk=throttle.pk).update(failures=F("failures") + 1, last_failure_at=now)
         failures = LoginThrottle.objects.values_list("failures", flat=True).get(pk=throttle.pk)
-    if failures >= max_failures():
+    if failures >= limit:
         LoginThrottle.objects.filter(pk=throttle.pk).update(locked_until=now + lockout_period(), failures=0)
+        return True, failures
+    return False, failures
+
+
+def note_failure(username, request=None) -> bool:
+    """Count one failed login for ``username`` from the request's address: the (name, address)
+    pair locks after ``LOGIN_MAX_FAILURES``, the address (whatever the names) after
+    ``LOGIN_MAX_FAILURES_PER_ADDRESS``, both within ``LOGIN_LOCKOUT_MINUTES``. A lock on one
+    address leaves the account open from every other (so nobody can lock someone else out).
+    Returns True when this failure locked the pair or the address."""
+    key = _key(username)
+    if not key:
+        return False
+    address = address_of(request)
+    now = timezone.now()
+    minutes = int(lockout_period().total_seconds() // 60)
+    locked, failures = _count(key, address, max_failures(), now)
+    if locked:
         audit.record(
             audit.LOCKOUT, request=request, username=key, object_type="backend.user", object_repr=key,
-            message=_("连续 %(n)d 次登录失败，账号锁定 %(m)d 分钟") % {
-                "n": failures, "m": int(lockout_period().total_seconds() // 60)},
+            message=_("连续 %(n)d 次登录失败，账号在来源地址 %(ip)s 锁定 %(m)d 分钟（其他地址仍可登录）") % {
+                "n": failures, "m": minutes, "ip": address or "-"},
         )
-        return True
-    return False
+    if address:
+        address_locked, total = _count(ALL_NAMES, address, max_failures_per_address(), now)
+        if address_locked:
+            audit.record(
+                audit.LOCKOUT, request=request, username=key, object_type="backend.loginthrottle",
+                object_repr=address,
+                message=_("来源地址 %(ip)s 在 %(m)d 分钟内登录失败 %(n)d 次（不限用户名），该地址锁定 %(m)d 分钟") % {
+                    "ip": address, "n": total, "m": minutes},
+            )
+        locked = locked or address_locked
+    return locked
 
 
-def clear_failures(username) -> None:
-    LoginThrottle.objects.filter(username=_key(username)).delete()
+def clear_failures(username, address: str = "") -> None:
+    """A successful login clears its own (name, address) count only: a lock another address
+    earned stays, and so does the address's count over all names."""
+    LoginThrottle.objects.filter(username=_key(username), address=address).exclude(username=ALL_NAMES).delete()
 
 
 class LockoutBackend(ModelBackend):
@@ -94,7 +148,7 @@ class LockoutBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
             username = kwargs.get(self._username_field())
-        if locked_until(username):
+        if locked_until(username, address_of(request)):
             if request is not None:
                 request._login_locked = True
             raise PermissionDenied(_("账号已锁定"))
@@ -113,15 +167,22 @@ class LockoutMessageMixin:
     the refused attempt is audited."""
 
     locked_minutes = 0
+    locked_kind = ""  # "name": this name from this address; "address": the address, whatever the name
 
     def clean(self):
         try:
             return super().clean()
         except ValidationError:
-            until = locked_until(self.cleaned_data.get("username"))
+            until, kind = lock_of(self.cleaned_data.get("username"), address_of(self.request))
             if not until:
                 raise
             self.locked_minutes = max(1, (int((until - timezone.now()).total_seconds()) + 59) // 60)
+            self.locked_kind = kind
+            if kind == "address":
+                raise ValidationError(
+                    _("从您的网络地址登录失败的次数过多，请 %(m)d 分钟后再试。") % {"m": self.locked_minutes},
+                    code="address_locked",
+                ) from None
             raise ValidationError(
                 _("账号已锁定，请 %(m)d 分钟后再试。") % {"m": self.locked_minutes}, code="locked",
             ) from None
@@ -170,7 +231,7 @@ class CharacterClassesValidator:
 # ------------------------------------------------------------------ audit of logins
 @receiver(user_logged_in, dispatch_uid="backend.security.logged_in")
 def _logged_in(sender, request, user, **kwargs):
-    clear_failures(user.get_username())
+    clear_failures(user.get_username(), address_of(request))
     audit.record(audit.LOGIN, user=user, request=request, object_type="backend.user",
                  object_id=str(user.pk), object_repr=user.get_username())
 
@@ -197,6 +258,6 @@ def _logged_out(sender, request, user, **kwargs):
 
 
 __all__ = [
-    "AdminLoginForm", "CharacterClassesValidator", "LockoutBackend", "LoginForm", "clear_failures",
-    "locked_until", "note_failure",
+    "AdminLoginForm", "CharacterClassesValidator", "LockoutBackend", "LoginForm", "address_of", "clear_failures",
+    "lock_of", "locked_until", "note_failure",
 ]

@@ -223,3 +223,79 @@ def test_the_audit_page_is_in_the_navigation_of_city_hr_only(client, world):
     assert 'href="/accounts/audit/"' in client.get("/").content.decode()
     client.force_login(world.users.district)
     assert 'href="/accounts/audit/"' not in client.get("/").content.decode()
+
+
+# ------------------------------------------------------------------ lockout per address (issue 12)
+ATTACKER = "203.0.113.9"
+
+
+def from_address(address: str) -> Client:
+    return Client(REMOTE_ADDR=address)
+
+
+def test_failures_from_one_address_do_not_lock_the_owner_out_from_another(world):
+    attacker = from_address(ATTACKER)
+    for _ in range(5):
+        attempt(attacker, "school1", "wrong-password")
+    # the attacker's address is locked for this name, even with the right password …
+    response = attempt(attacker, "school1", PASSWORD)
+    assert not signed_in(attacker) and "账号已锁定" in response.content.decode()
+    # … while the owner, from their own address, signs in
+    owner = from_address("198.51.100.20")
+    assert attempt(owner, "school1", PASSWORD).status_code == 302 and signed_in(owner)
+    # and the owner's success does not lift the attacker's lock
+    attempt(attacker, "school1", PASSWORD)
+    assert not signed_in(attacker)
+    lock = AuditEntry.objects.get(action="lockout", username="school1")
+    assert lock.ip == ATTACKER and ATTACKER in lock.message
+
+
+def test_the_admin_login_locks_the_pair_too(world):
+    attacker = from_address(ATTACKER)
+    for _ in range(5):
+        attacker.post("/admin/login/", {"username": "city", "password": "wrong"})
+    attacker.post("/admin/login/", {"username": "city", "password": PASSWORD})
+    assert not signed_in(attacker)
+    owner = from_address("198.51.100.20")
+    owner.post("/admin/login/", {"username": "city", "password": PASSWORD})
+    assert signed_in(owner)
+
+
+def test_one_address_guessing_many_names_is_locked_by_the_address_ceiling(world, settings):
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 8
+    attacker = from_address(ATTACKER)
+    for name in ("school1", "district1", "city", "leader"):  # 2 guesses each: no name reaches 5
+        attempt(attacker, name, "wrong")
+        attempt(attacker, name, "wrong")
+    response = attempt(attacker, "teacher1", PASSWORD)  # a correct password, a name never tried
+    assert not signed_in(attacker)
+    assert "网络地址" in response.content.decode()
+    lock = AuditEntry.objects.get(action="lockout", object_repr=ATTACKER)
+    assert lock.ip == ATTACKER and "不限用户名" in lock.message
+    # every account still signs in from elsewhere
+    assert attempt(from_address("198.51.100.20"), "teacher1", PASSWORD).status_code == 302
+    with later(31):
+        assert attempt(attacker, "teacher1", PASSWORD).status_code == 302
+
+
+def test_a_success_from_the_address_does_not_reset_its_ceiling(world, settings):
+    """Someone with an account of their own cannot sign in now and then to keep guessing others."""
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 6
+    attacker = from_address(ATTACKER)
+    for name in ("district1", "city", "leader"):
+        attempt(attacker, name, "wrong")
+        if name != "leader":
+            attempt(attacker, name, "wrong")
+    assert attempt(attacker, "school1", PASSWORD).status_code == 302  # 5 failures so far
+    attacker.logout()
+    attempt(attacker, "leader", "wrong")  # the 6th
+    attempt(attacker, "school1", PASSWORD)
+    assert not signed_in(attacker)
+
+
+def test_the_address_ceiling_is_a_documented_setting():
+    from backend.settings import env
+
+    assert env.LOGIN_MAX_FAILURES_PER_ADDRESS == django_settings.LOGIN_MAX_FAILURES_PER_ADDRESS
+    readme = (Path(django_settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
+    assert "| `LOGIN_MAX_FAILURES_PER_ADDRESS` | `50` |" in readme
