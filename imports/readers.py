@@ -53,13 +53,20 @@ magic bytes); zip bombs (declared sizes from the central directory: total over
 ``max_uncompressed``, or a large part compressed more than ``max_ratio`` times; and,
 because declared sizes can lie and calamine's zip reader does not enforce them, each
 part is inflated once with zlib and refused if it produces more than it declares); XML
-parts with a ``<!DOCTYPE`` or ``<!ENTITY`` (entity-expansion attacks); and sheets whose
-cell grid (from A1 to the farthest cell or row) exceeds ``max_cells``, because calamine
-allocates that whole grid at once. The grid is bounded by one regular-expression search
-when every cell and row tag starts with a reference within AZ99999, else found exactly by
-scanning the XML (``_GridExtent``; rows and cells with a namespace prefix count too).
-openpyxl, when it is used, parses with defusedxml automatically because defusedxml is
-installed. The grid check does not cover ``.xls`` (its grid is at most 65,536 × 256).
+parts with a ``<!DOCTYPE`` or ``<!ENTITY`` (entity-expansion attacks); and parts whose
+cell grid (from A1 to the farthest cell, row or ``<dimension>``) exceeds ``max_cells``,
+because calamine allocates that whole grid at once (and openpyxl pads its rows to the
+dimension). Every part of the zip is measured, by its content, whatever its name: a
+worksheet is whatever the workbook's relationships point to (``sheet1.dat``, no extension,
+upper case, a path with ``..``), and the sheet is named in the message when the
+relationships tell which it is. The grid is bounded by a regular-expression search and a
+numpy pass when every cell and row tag starts with a reference within AZ99999 and no other
+``r`` attribute is written, else found exactly by scanning the XML (``_GridExtent``: rows
+and cells with a namespace prefix, ``r`` attributes in single quotes, with blanks around
+``=``, right after the previous value or with lower-case letters count too — calamine reads
+them all). openpyxl, when it is used, parses with defusedxml automatically because
+defusedxml is installed. The grid check does not cover ``.xls`` (its grid is at most
+65,536 × 256).
 """
 
 from __future__ import annotations
@@ -69,6 +76,7 @@ import csv
 import datetime
 import io
 import os
+import posixpath
 import re
 import struct
 import zipfile
@@ -114,6 +122,8 @@ FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".csv": "csv"}
 XLSX_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
+# Images (an .svg may carry a DOCTYPE): never parsed by the readers, measured all the same.
+_IMAGE_SUFFIXES = (".svg", ".svgz")
 _XML_HEAD_BYTES = 4096
 _CHUNK = 64 * 1024
 
@@ -359,15 +369,19 @@ def _check_xml_head(head: bytes) -> bool:
 
 
 # The fast grid check: when every cell tag and every row tag starts with an r="…" reference
-# within AZ99999, the grid calamine allocates is at most 99,999 × 52 cells. One regular
-# expression search over the XML (about 2 ns a byte) decides it for the files Excel and the
-# spreadsheet libraries write; anything else gets the exact scan of ``_GridExtent``.
+# within AZ99999, no other r attribute is written anywhere (calamine reads a second one in the
+# same tag, one after a value without a blank, one in single quotes or with blanks around "=")
+# and the dimension is within AZ99999 too, the grid calamine allocates is at most 99,999 × 52
+# cells. A regular-expression search and a numpy pass over the XML (about 7 ns a byte) decide
+# it for the files Excel and the spreadsheet libraries write; anything else gets the exact scan
+# of ``_GridExtent``.
 _FAST_GRID_CELLS = 99_999 * 52
 _OUTSIDE_FAST_GRID = re.compile(
-    rb'<(?:c(?=[\s>/])(?! r="A?[A-Z]\d{1,5}")|row(?=[\s>/])(?! r="\d{1,5}"))')
-# calamine also reads cells and rows written with a namespace prefix (<x:c>, <x:row>): those
-# go to the exact scan.
-_PREFIXED_CELL_OR_ROW = re.compile(rb':(?:c|row)[\s>/]')
+    rb'<(?:c(?=[\s>/])(?! r="A?[A-Z]\d{1,5}")|row(?=[\s>/])(?! r="\d{1,5}")'
+    rb'|dimension(?=[\s>/])(?! ref="A?[A-Z]\d{1,5}(?::A?[A-Z]\d{1,5})?"\s*/?>))')
+# calamine also reads cells, rows and the dimension written with a namespace prefix (<x:c>,
+# <x:row>): those go to the exact scan.
+_PREFIXED_CELL_OR_ROW = re.compile(rb':(?:c|row|dimension)[\s>/]')
 # XML parts at least this large are kept after the check, for the part-by-part reader.
 RETAIN_MAX_BYTES = 512 * 1024 * 1024
 
@@ -376,7 +390,8 @@ def _grid_size(pieces: list[bytes], max_cells: int) -> tuple[int, int] | None:
     """None when the fast check shows the grid fits ``max_cells``; else its exact (rows, cols).
     ``pieces`` are an XML part cut between elements (``xlsx_parts.SheetPieces``)."""
     if _FAST_GRID_CELLS <= max_cells and not any(
-            _OUTSIDE_FAST_GRID.search(p) or _PREFIXED_CELL_OR_ROW.search(p) for p in pieces):
+            _OUTSIDE_FAST_GRID.search(p) or _PREFIXED_CELL_OR_ROW.search(p) or not _only_first_references(p)
+            for p in pieces):
         return None
     extent = _GridExtent()
     for piece in pieces:
@@ -386,12 +401,38 @@ def _grid_size(pieces: list[bytes], max_cells: int) -> tuple[int, int] | None:
     return extent.finish()
 
 
+_BEFORE_ATTRIBUTE = bytes(1 if b in b' \t\r\n"\'' else 0 for b in range(256))  # where quick-xml starts one
+_AFTER_NAME = bytes(1 if b in b" \t\r\n=" else 0 for b in range(256))
+
+
+def _only_first_references(piece: bytes) -> bool:
+    """Every ``r`` attribute in ``piece`` is written ``<c r="`` or ``<row r="`` (the first
+    attribute of a cell or a row, the way ``_OUTSIDE_FAST_GRID`` checks it)."""
+    import numpy as np
+
+    if b"r" in piece[:5] or b"r" in piece[-3:]:  # padded, so that the look around stays inside
+        piece = b"\0\0\0\0\0" + piece + b"\0\0\0"
+    a = np.frombuffer(piece, dtype=np.uint8)
+    before = np.frombuffer(_BEFORE_ATTRIBUTE, dtype=np.uint8).view(bool)
+    after = np.frombuffer(_AFTER_NAME, dtype=np.uint8).view(bool)
+    at = np.flatnonzero(a[5:-3] == 114) + 5                         # r
+    at = at[before[a[at - 1]] & after[a[at + 1]]]                    # an attribute named r
+    first = (a[at - 1] == 32) & (a[at + 1] == 61) & (a[at + 2] == 34) & (
+        ((a[at - 3] == 60) & (a[at - 2] == 99))                         # <c r="
+        | ((a[at - 5] == 60) & (a[at - 4] == 114) & (a[at - 3] == 111) & (a[at - 2] == 119)))  # <row r="
+    return bool(first.all())
+
+
 def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio: float,
                   max_cells: int | None) -> dict[str, list[bytes]]:
     """Refuse zip bombs, lying size fields, XML with DOCTYPE/ENTITY declarations and
-    sheets whose cell grid is too large. Return the checked XML parts of at least
+    parts whose cell grid is too large. Return the checked XML parts of at least
     ``xlsx_parts.SPLIT_MIN_BYTES`` (name → the inflated XML as ``xlsx_parts.SheetPieces``),
-    for reading them in parts."""
+    for reading them in parts.
+
+    The grid is measured on every part of the zip, by its content, whatever its name: a
+    worksheet is whatever the workbook's relationships point to (``sheet1.dat``, no extension,
+    ``SHEET1.XML``, a path with ``..``), and calamine opens it all the same."""
     try:
         archive = zipfile.ZipFile(src.file)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
@@ -415,41 +456,106 @@ def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio:
             raise UnreadableFile(
                 f"文件“{filename}”中的部件“{info.filename}”压缩比异常"
                 f"（{info.file_size // max(info.compress_size, 1)} 倍），疑似压缩炸弹，已拒绝。")
+    sheets = _sheet_parts(src, infos, filename, max_uncompressed)
     produced = 0
     retained: dict[str, list[bytes]] = {}
     kept = 0
-    for info in infos:
-        if info.is_dir():
-            continue
-        is_xml = info.filename.lower().endswith(_XML_SUFFIXES)
-        # Every XML part is checked: a worksheet may be stored under any name. Parts are kept
-        # whole for the check (one at a time) unless they are too large to keep.
-        collect = is_xml and kept + info.file_size <= RETAIN_MAX_BYTES and (
+    for info in infos:  # every entry, a "directory" too: a reader opens whatever it is pointed to
+        lower = info.filename.lower()
+        sheet = sheets.get(lower)
+        named_xml = lower.endswith(_XML_SUFFIXES) or sheet is not None
+        # Parts named as XML, and the worksheets, are kept whole for the check (one at a time)
+        # unless they are too large to keep; every other part is measured as it streams by.
+        collect = named_xml and kept + info.file_size <= RETAIN_MAX_BYTES and (
             max_cells is not None or info.file_size >= xlsx_parts.SPLIT_MIN_BYTES)
-        sink = SheetPieces() if collect else (
-            _GridExtent() if is_xml and max_cells is not None else None)
-        head, size = _inflate_entry(src.file, info, filename, max_uncompressed - produced,
-                                    _XML_HEAD_BYTES if is_xml else 0, sink)
+        sink = SheetPieces() if collect else (_GridExtent() if max_cells is not None else None)
+        head, size = _inflate_entry(src.file, info, filename, max_uncompressed - produced, _XML_HEAD_BYTES, sink)
         produced += size
-        if is_xml and not _check_xml_head(head):
+        if (named_xml or (_looks_like_xml(head) and not lower.endswith(_IMAGE_SUFFIXES))) \
+                and not _check_xml_head(head):
             raise UnreadableFile(
                 f"文件“{filename}”的部件“{info.filename}”含有 DOCTYPE/ENTITY 声明"
                 f"（可用于实体膨胀攻击），Excel 不会生成这种内容，已拒绝。")
         pieces = sink.finish() if collect else None
         grid = None
-        if max_cells is not None and is_xml:
+        if max_cells is not None:
             grid = _grid_size(pieces, max_cells) if collect else sink.finish()
         if grid is not None and grid[0] * grid[1] > max_cells:
-            rows, cols = grid
-            raise UnreadableFile(
-                f"文件“{filename}”中的工作表区域达到 {_count(rows)} 行 × {_count(cols)} 列"
-                f"（远处的行或列里有零星内容或格式），超过上限 {max_cells:,} 个单元格。"
-                f"请删除多余的行和列后重新上传。", info.filename)
+            raise UnreadableFile(_grid_message(filename, info.filename, sheet, grid, max_cells), info.filename)
         if collect and size >= xlsx_parts.SPLIT_MIN_BYTES:
             retained[info.filename] = pieces
             kept += size
     src.file.seek(0)
     return retained
+
+
+def _grid_message(filename: str, part: str, sheet: str | None, grid: tuple[int, int], max_cells: int) -> str:
+    rows, cols = _count(grid[0]), _count(grid[1])
+    if sheet is not None:
+        return (f"文件“{filename}”的工作表“{sheet}”区域达到 {rows} 行 × {cols} 列"
+                f"（远处的行或列里有零星内容或格式），超过上限 {max_cells:,} 个单元格。"
+                f"请删除多余的行和列后重新上传。")
+    return (f"文件“{filename}”中的部件“{part}”含有的单元格区域达到 {rows} 行 × {cols} 列，"
+            f"超过上限 {max_cells:,} 个单元格，疑似恶意文件，已拒绝。")
+
+
+def _looks_like_xml(head: bytes) -> bool:
+    """The first bytes of a part start like XML (after a byte-order mark and blanks)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+
+
+# The workbook parts read to find the worksheets are small; a larger one is not read for that
+# (every part's grid is checked anyway: the map only names the sheet in the message, and makes
+# the worksheets' names count as XML).
+_WORKBOOK_PART_MAX_BYTES = 8 << 20
+
+
+def _sheet_parts(src: _Source, infos: list[zipfile.ZipInfo], filename: str, budget: int) -> dict[str, str]:
+    """Lower-case zip name → sheet name, for every name a reader may open as one of the
+    workbook's sheets (``xlsx_parts.target_names``): the workbook the package points to, and
+    ``xl/workbook.xml`` (calamine's). Empty when the workbook cannot be read that way."""
+    by_name: dict[str, zipfile.ZipInfo] = {}
+    for info in infos:
+        by_name.setdefault(info.filename.lower(), info)
+
+    def read(name: str) -> bytes:
+        info = by_name.get(name.lower().lstrip("/"))
+        if info is None or info.file_size > _WORKBOOK_PART_MAX_BYTES:
+            raise KeyError(name)
+        collected = _Collect()
+        _inflate_entry(src.file, info, filename, budget, 0, collected)
+        return bytes(collected.data)
+
+    workbooks = ["xl/workbook.xml"]
+    try:
+        workbooks.insert(0, posixpath.normpath(xlsx_parts.workbook_path(read)))
+    except UnreadableFile:
+        raise
+    except Exception:  # no package relationships, or not readable: calamine's path only
+        pass
+    out: dict[str, str] = {}
+    for workbook in dict.fromkeys(workbooks):
+        try:
+            targets = xlsx_parts.sheet_targets(read, workbook)
+        except UnreadableFile:
+            raise
+        except Exception:  # not there, not XML, a DOCTYPE (refused with its message below)
+            continue
+        folder = workbook.rpartition("/")[0]
+        for sheet, target in targets:
+            for name in xlsx_parts.target_names(folder, target):
+                out.setdefault(name, sheet)
+    return out
+
+
+class _Collect:
+    def __init__(self):
+        self.data = bytearray()
+
+    def feed(self, data) -> None:
+        self.data += data
 
 
 def _count(n: int) -> str:
@@ -515,21 +621,32 @@ class _GridExtent:
     """Size of the cell grid a worksheet XML asks for, found while the XML streams by.
 
     Vectorised with numpy over windows of a few MB, so the cost is a small constant per
-    byte. The result bounds what calamine allocates: rows = the largest row number in a
-    ``r="…"`` attribute (cell or row), cols = the largest column; rows or cells written
-    without ``r`` (allowed: they follow the previous one) add the number of rows, or the
-    largest number of cells in a row.
+    byte. The result bounds what calamine allocates, and what openpyxl (the fallback) pads its
+    rows to: rows = the largest row number in an ``r`` attribute (cell or row) or in the
+    ``<dimension ref="…">``, cols = the largest column; rows or cells written without ``r``
+    (allowed: they follow the previous one) add the number of rows, or the largest number of
+    cells in a row. An ``r`` attribute counts however XML allows it to be written: blanks
+    around ``=``, single or double quotes, column letters in either case (calamine reads them
+    all); a reference that is not a short one (more than three letters, more than seven digits,
+    leading zeros) counts as beyond any sheet.
+
+    The XML is cut into windows just before a ``<``: no tag, and so no attribute, spans two
+    windows (XML allows no ``<`` inside a tag).
     """
 
     WINDOW = 4 << 20
-    LOOKAHEAD = 16  # longer than r="XFD1048576"
+    PAD = 96           # read past a window's end: blanks skipped (two runs) and a reference
+    BLANKS = 32        # a run of blanks around "=" skipped at once; a longer one, one by one
     HUGE = 1 << 40
+    _ATTRIBUTE = re.compile(rb'\s*=\s*(["\'])((?:(?!\1)[^<])*)\1')
+    _DIMENSION = re.compile(rb'[\s"\']ref\s*=\s*(["\'])((?:(?!\1)[^<])*)\1')
 
     def __init__(self):
         import numpy as np
 
         self.np = np
         self.buffer = bytearray()
+        self.searched = 0  # the buffer holds no usable cut ("<" after the start) before here
         self.max_row = self.max_col = self.rows = 0
         self.rows_without_ref = self.cells_without_ref = False
         self.open_row_cells = self.max_row_cells = 0
@@ -537,14 +654,13 @@ class _GridExtent:
         tag_end[[32, 62, 47, 9, 10, 13]] = True
         space = np.zeros(256, dtype=bool)
         space[[32, 9, 10, 13]] = True
-        letter = np.zeros(256, dtype=bool)
-        letter[65:91] = True
-        self.tag_end, self.space, self.letter = tag_end, space, letter
-        self.ref_span = np.arange(12)
+        quote = np.zeros(256, dtype=bool)
+        quote[[34, 39]] = True
+        self.tag_end, self.space, self.quote = tag_end, space, quote
 
     def feed(self, data: bytes) -> None:
         self.buffer += data
-        if len(self.buffer) >= self.WINDOW:
+        if len(self.buffer) >= self.searched + self.WINDOW:
             self._scan(final=False)
 
     def finish(self) -> tuple[int, int]:
@@ -569,21 +685,22 @@ class _GridExtent:
         return out[out < n]
 
     def _scan(self, final: bool) -> None:
-        np, k = self.np, self.LOOKAHEAD
-        n = len(self.buffer) if final else len(self.buffer) - k
+        np = self.np
+        if final:
+            n = len(self.buffer)
+        else:
+            n = self.buffer.rfind(b"<", max(1, self.searched))
+            if n <= 0:  # one tag longer than a window (blanks inside it): wait for its end
+                self.searched = len(self.buffer)
+                return
+        self.searched = 0
         if n <= 0:
             return
-        self.buffer += b"\0" * k
-        data = bytes(self.buffer)
-        del self.buffer[:n]          # keep the look-ahead bytes for the next window
-        del self.buffer[-k:]
+        data = bytes(self.buffer) + b"\0" * self.PAD
+        del self.buffer[:n]          # the next window starts at the "<"
         a = np.frombuffer(data, dtype=np.uint8)
-        attr = self._positions(data, b"r=", n + 1) - 1            # ␣r=" (the space before n)
-        attr = attr[attr >= 0]
-        attr = attr[self.space[a[attr]] & (a[attr + 3] == 34)]
-        if attr.size:
-            windows = np.lib.stride_tricks.sliding_window_view(a, len(self.ref_span))
-            self._references(windows[attr + 4])
+        self._attributes(data, a, n)
+        self._dimensions(data, n)
         # <c and <row, and :c and :row (a prefix such as <x:c, which calamine reads too; the
         # same two characters in a text only make the bound larger)
         cells = self._positions(data, b"<c", n)
@@ -607,6 +724,113 @@ class _GridExtent:
             self.max_row_cells = max(self.max_row_cells, int(per_row[:-1].max()))
         self.open_row_cells = int(per_row[-1])
 
+    def _attributes(self, data: bytes, a, n: int) -> None:
+        """Every ``r`` attribute (after a blank, or right after the previous value as quick-xml
+        allows: ``r``, blanks, ``=``, blanks, a quote) starting before ``n``: its reference
+        counts."""
+        np, space = self.np, self.space
+        at = np.flatnonzero(a[1:n] == 114) + 1                       # r
+        at = at[space[a[at - 1]] | self.quote[a[at - 1]]]             # after a blank or a value
+        at = at[space[a[at + 1]] | (a[at + 1] == 61)]                 # then a blank or =
+        if not at.size:
+            return
+        eq = self._skip_blanks(a, at + 1)
+        slow = eq < 0
+        eq = eq[~slow]
+        value = self._skip_blanks(a, eq[a[eq] == 61] + 1)
+        slow_values = value < 0
+        value = value[~slow_values]
+        value = value[self.quote[a[value]]]
+        if value.size:
+            windows = np.lib.stride_tricks.sliding_window_view(a, 16)
+            self._references(windows[value + 1], a[value])
+        # blanks longer than BLANKS (never written by a spreadsheet program): one by one
+        for start in at[slow].tolist() + (eq[a[eq] == 61][slow_values] - 1).tolist():
+            match = self._ATTRIBUTE.match(data, start + 1)
+            if match:
+                self._reference(match.group(2))
+
+    def _skip_blanks(self, a, at):
+        """The first position at or after each of ``at`` that is not a blank; -1 where the run
+        of blanks is longer than BLANKS."""
+        space = self.space
+        for _ in range(self.BLANKS):
+            blank = space[a[at]]
+            if not blank.any():
+                return at
+            at = at + blank
+        return self.np.where(space[a[at]], -1, at)
+
+    def _dimensions(self, data: bytes, n: int) -> None:
+        """``<dimension ref="A1:H300">`` (any prefix): its far corner counts."""
+        at = data.find(b"dimension", 1, n)
+        while at >= 0:
+            before, after = data[at - 1], data[at + 9]
+            if before in b"<:" and after in b" \t\r\n/>":
+                end = data.find(b"<", at)  # a tag holds no "<"
+                for match in self._DIMENSION.finditer(data, at + 9, end if end >= 0 else len(data)):
+                    for corner in match.group(2).split(b":"):
+                        self._reference(corner)
+            at = data.find(b"dimension", at + 9, n)
+
+    def _reference(self, ref: bytes) -> None:
+        """One reference read the slow way, as ``_references`` reads many."""
+        letters = len(ref) - len(ref.lstrip(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
+        digits = ref[letters:]
+        if letters > 3:
+            self.max_col = self.HUGE
+        elif letters:
+            col = 0
+            for ch in ref[:letters].upper():
+                col = col * 26 + ch - 64
+            self.max_col = max(self.max_col, col)
+        if len(digits) > 7:
+            self.max_row = self.HUGE
+        elif digits.isdigit():
+            self.max_row = max(self.max_row, int(digits))
+
+    def _references(self, g, quotes) -> None:
+        """Largest column and row among references, read as calamine reads them (letters of
+        either case, then digits): each row of ``g`` holds the bytes after one opening quote (a
+        reference such as AH60003, then the closing quote, the same as the opening one,
+        ``quotes``). More than three letters or seven digits (leading zeros too): beyond any
+        sheet. Digits with anything else among them are not a row calamine reads (it refuses
+        the sheet): left out."""
+        np = self.np
+        upper = g[:, :4] & 0xDF                        # a-z → A-Z; digits and quotes stay non-letters
+        is_letter = (upper >= 65) & (upper <= 90)
+        letters = is_letter[:, 0] & 1
+        letters += is_letter[:, 0] & is_letter[:, 1]
+        letters += is_letter[:, 0] & is_letter[:, 1] & is_letter[:, 2]
+        if (is_letter[:, 3] & (letters == 3)).any():
+            self.max_col = self.HUGE  # four letters: beyond any sheet
+        closing = g == quotes[:, None]
+        end = np.argmax(closing, axis=1)  # closing quote; 0 when there is none
+        end[~closing[np.arange(len(g)), end]] = g.shape[1]
+        top = int(letters.max())
+        if top:  # the column, whatever follows the letters (more letters: a larger column)
+            v = upper[letters == top, :top].astype(np.int64) - 64
+            col = v[:, 0]
+            for i in range(1, top):
+                col = col * 26 + v[:, i]
+            self.max_col = max(self.max_col, int(col.max()))
+        digits = end - letters
+        if (digits > 7).any():
+            self.max_row = self.HUGE
+            return
+        for width in range(int(digits.max()), 0, -1):  # more digits, a larger row: the first found
+            chosen = np.flatnonzero(digits == width)
+            if not chosen.size:
+                continue
+            v = g[chosen[:, None], letters[chosen][:, None] + np.arange(width)].astype(np.int64) - 48
+            v = v[((v >= 0) & (v <= 9)).all(axis=1)]
+            if v.size:
+                row = v[:, 0]
+                for i in range(1, width):
+                    row = row * 10 + v[:, i]
+                self.max_row = max(self.max_row, int(row.max()))
+                return
+
     def _opening(self, a, positions):
         """The ``:c`` / ``:row`` positions that are not in a closing tag (``</x:row>``): the
         nearest ``<`` before them, within 11 bytes, is not followed by ``/``. Positions with no
@@ -623,47 +847,6 @@ class _GridExtent:
             closing |= hit & (a[at + 1] == 47)              # /
             found |= hit
         return positions[~closing]
-
-    def _references(self, g) -> None:
-        """Largest column and row among references: each row of ``g`` holds the bytes
-        after one r=" (a reference such as AH60003 followed by its closing quote)."""
-        np = self.np
-        head = g[:, :4]
-        is_letter = (head >= 65) & (head <= 90)
-        letters = is_letter[:, 0] & 1
-        letters += is_letter[:, 0] & is_letter[:, 1]
-        letters += is_letter[:, 0] & is_letter[:, 1] & is_letter[:, 2]
-        if (is_letter[:, 3] & (letters == 3)).any():
-            self.max_col = self.HUGE  # four letters: beyond any sheet
-        end = np.argmax(g == 34, axis=1)  # closing quote; 0 when there is none
-        end[g[np.arange(len(g)), end] != 34] = g.shape[1]
-        digits = end - letters
-        top = int(letters.max())
-        if top:
-            v = g[letters == top, :top].astype(np.int64) - 64
-            col = v[:, 0]
-            for i in range(1, top):
-                col = col * 26 + v[:, i]
-            self.max_col = max(self.max_col, int(col.max()))
-        top = int(digits.max())
-        if top > 7:
-            self.max_row = self.HUGE
-            return
-        if top <= 0:
-            return
-        longest = digits == top
-        for lead in range(4):
-            chosen = longest & (letters == lead)
-            if not chosen.any():
-                continue
-            v = g[chosen, lead:lead + top].astype(np.int64) - 48
-            if v.min() < 0 or v.max() > 9:  # not a reference: drop rows with non-digits
-                v = v[((v >= 0) & (v <= 9)).sum(axis=1) == top]
-            if v.size:
-                row = v[:, 0]
-                for i in range(1, top):
-                    row = row * 10 + v[:, i]
-                self.max_row = max(self.max_row, int(row.max()))
 
 
 # --------------------------------------------------------------------------- engines

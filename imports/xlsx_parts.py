@@ -20,6 +20,7 @@ check (each part's grid is within the whole sheet's).
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import threading
 import zipfile
@@ -30,7 +31,7 @@ from typing import Iterator
 from .concurrency import fast_switching
 
 __all__ = ["SPLIT_MIN_BYTES", "PART_BYTES", "SheetPieces", "split_pieces", "merge_parts", "split_sheet", "sheet_paths",
-           "PartedSheet", "EMPTY_SHEET"]
+           "workbook_path", "sheet_targets", "target_names", "PartedSheet", "EMPTY_SHEET"]
 
 SPLIT_MIN_BYTES = 8 << 20
 PART_BYTES = 4 << 20
@@ -171,28 +172,61 @@ def split_sheet(xml: bytes, part_bytes: int | None = None):
 def sheet_paths(read) -> dict[str, str]:
     """Sheet name → the zip path of its XML, from the workbook and its relationships.
     ``read(path)`` returns a part's bytes. Raises on anything unexpected."""
-    from defusedxml import ElementTree
+    workbook = workbook_path(read)
+    folder = workbook.rpartition("/")[0]
+    return {name: target.lstrip("/") if target.startswith("/") else f"{folder}/{target}"
+            for name, target in sheet_targets(read, workbook)}
 
-    def local(tag: str) -> str:
-        return tag.rsplit("}", 1)[-1]
 
+def workbook_path(read) -> str:
+    """The zip path of the workbook part, from the package's relationships (``_rels/.rels``)."""
     workbook = "xl/workbook.xml"
-    for rel in ElementTree.fromstring(read("_rels/.rels")):
+    for rel in _xml(read("_rels/.rels")):
         if rel.get("Type", "").endswith("/officeDocument"):
             workbook = rel.get("Target", workbook).lstrip("/")
+    return workbook
+
+
+def sheet_targets(read, workbook: str) -> list[tuple[str, str]]:
+    """(sheet name, its relationship's Target as written) for every sheet of the workbook part
+    ``workbook`` (a zip path), from the workbook and its relationships. ``read(path)`` returns a
+    part's bytes. Raises on anything unexpected."""
     folder, _, name = workbook.rpartition("/")
-    targets = {}
-    for rel in ElementTree.fromstring(read(f"{folder}/_rels/{name}.rels")):
-        target = rel.get("Target", "")
-        targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else f"{folder}/{target}"
-    out = {}
-    for element in ElementTree.fromstring(read(workbook)).iter():
-        if local(element.tag) != "sheet":
+    targets = {rel.get("Id"): rel.get("Target", "")
+               for rel in _xml(read(f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"))}
+    out = []
+    for element in _xml(read(workbook)).iter():
+        if _local(element.tag) != "sheet":
             continue
-        rid = next((v for k, v in element.attrib.items() if local(k) == "id"), None)
+        rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
         if rid in targets:
-            out[element.get("name")] = targets[rid]
+            out.append((element.get("name") or "", targets[rid]))
     return out
+
+
+def target_names(folder: str, target: str) -> set[str]:
+    """Every zip path (lower case: readers look names up ignoring case) a reader may open for a
+    relationship ``target`` of a part in ``folder``: resolved as the Open Packaging Conventions
+    say (relative to the folder, ``..`` applied), as calamine does (``xl/`` put in front unless
+    there, nothing applied), and as written."""
+    target = target.replace("\\", "/")
+    names = {target.lstrip("/"), f"{folder}/{target}" if folder else target}
+    if target.startswith("/"):
+        names.add(posixpath.normpath(target).lstrip("/"))
+    else:
+        names.add(posixpath.normpath(f"{folder}/{target}" if folder else target).lstrip("/"))
+    names.add(target[1:] if target.startswith("/xl/") else target if target.startswith("xl/") else f"xl/{target}")
+    return {name.lower() for name in names if name}
+
+
+def _xml(data: bytes):
+    from defusedxml import ElementTree
+
+    return ElementTree.fromstring(data)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
 
 
 class PartedSheet:
