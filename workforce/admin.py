@@ -286,8 +286,9 @@ class MeasureSnapshotAdmin(CityOnlyAdmin):
 
 @admin.register(m.QuotaProposal)
 class QuotaProposalAdmin(CityOnlyAdmin):
-    list_display = ["school_year", "posts", "status", "created_by", "created_at", "decided_by", "decided_at"]
-    list_select_related = ["created_by", "decided_by"]
+    list_display = ["school_year", "posts", "leftover", "status", "proposed_by", "created_at", "accepted_by", "accepted_at",
+                    "self_accepted", "discarded_by"]
+    list_select_related = ["proposed_by", "accepted_by", "discarded_by"]
 
     def has_add_permission(self, request):
         return False

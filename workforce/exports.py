@@ -171,15 +171,22 @@ def _quota(ws, total, rows):
     out = []
     for data in _scopes(total, rows):
         q = data["quota"]
-        out.append([data["scope_name"], q["school_year"], *(q[key] for key in QUOTA_KEYS), q["schools"],
+        out.append([data["scope_name"], q["school_year"], *(_quota_value(q, key) for key in QUOTA_KEYS), q["schools"],
                     q["schools_without_approved"]])
     _write(ws, _title(total, "编制"), ["范围", "学年", *QUOTA_HEADERS, "学校数", "未核定编制的学校"], out)
 
 
-# The 编制 figures of the JSON object, in the order and with the labels of the sheet.
-QUOTA_KEYS = ("standard", "approved", "actual", "shortage_total", "surplus_total", "net_shortage")
-QUOTA_HEADERS = ["标准编制", "核定编制（未核定按在编计）", "实有在编", "缺编合计（各校之和）", "超编合计（各校之和）",
-                 "净缺编（Σ标准−Σ核定）"]
+def _quota_value(q: dict, key: str):
+    """A figure of the JSON ``quota`` object for a cell: 无数据 where it is null (missing, not 0)."""
+    value = q["quota_gap"][key.split(".")[1]] if key.startswith("quota_gap.") and q["quota_gap"] else q.get(key)
+    return "无数据" if value is None else value
+
+
+# The 编制 figures of the JSON object, in the order and with the labels of the sheet (DOMAIN.md
+# "Staffing quota": both gaps, their parts summed separately over the schools with an approved quota).
+QUOTA_KEYS = ("standard", "approved", "actual", "quota_gap.shortage", "quota_gap.surplus", "vacancies", "overstaffed")
+QUOTA_HEADERS = ["标准编制", "核定编制（已核定的学校）", "实有在编", "编制缺口（各校标准−核定>0之和）",
+                 "编制富余（各校核定−标准>0之和）", "空编（各校核定−在编>0之和）", "超编（各校在编−核定>0之和）"]
 
 
 SHEETS = [("表2学历", _table2), ("表1生师比", _ptr), ("交流轮岗", _rotation), ("荣誉", _honours),
@@ -238,9 +245,11 @@ def _one_scope_sheet(ws, data: dict) -> None:
     for h in data["honours"]:
         rows.append([h["name"], h["count"], None, None, None, h["met"], h["gap"] if h["target"] is not None else None])
     q = data["quota"]
-    rows.append(["编制：标准/核定/在编", q["standard"], q["approved"], None, None, None, None])
-    rows.append(["编制：缺编合计/超编合计（各校之和）", q["shortage_total"], q["surplus_total"], None, None, None, None])
-    rows.append(["编制：净缺编（Σ标准−Σ核定）", q["net_shortage"], None, None, None, None, None])
+    rows.append(["编制：标准/核定（已核定的学校）", q["standard"], _quota_value(q, "approved"), None, None, None, None])
+    rows.append(["编制：编制缺口/编制富余（各校之和）", _quota_value(q, "quota_gap.shortage"),
+                 _quota_value(q, "quota_gap.surplus"), None, None, None, None])
+    rows.append(["编制：空编/超编（各校之和）", _quota_value(q, "vacancies"), _quota_value(q, "overstaffed"),
+                 None, None, None, None])
     _write(ws, _title(data, "全部指标"), ["指标", "分子/人数", "分母", "比例", "目标", "是否达标", "差额"], rows, {3: 5})
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 from decimal import Decimal
 from fractions import Fraction
 
@@ -190,14 +191,27 @@ def round_posts(posts: Fraction) -> int:
     return math.floor(posts + Fraction(1, 2))
 
 
-def quota_balance(standard: int, approved: int | None, actual: int) -> tuple[int, int]:
-    """(超编 surplus, 缺编 shortage) of one school against its standard quota.
+class QuotaGaps(NamedTuple):
+    """The two gaps of one school (DOMAIN.md "Staffing quota"), each split into its parts.
 
-    The school holds its approved quota (核定编制) when HR recorded one, else its actual 在编
-    headcount. Surplus is what it holds above the standard, shortage what it lacks.
-    """
-    held = approved if approved is not None else actual
-    return max(held - standard, 0), max(standard - held, 0)
+    ``shortage`` / ``surplus``: the positive / negative part of 编制缺口 = standard − approved
+    (posts missing against the standard / posts above it); ``vacancies`` / ``overstaffed``: the
+    positive / negative part of approved − actual 在编 (空编 to recruit into / 超编 staff above
+    the approved posts)."""
+
+    shortage: int
+    surplus: int
+    vacancies: int
+    overstaffed: int
+
+
+def quota_gaps(standard: int, approved: int | None, actual: int) -> QuotaGaps | None:
+    """The gaps of one school, or None when it has no approved quota (核定编制) for the year:
+    missing is missing, the headcount never stands in for the approved quota."""
+    if approved is None:
+        return None
+    gap, staffing = standard - approved, approved - actual
+    return QuotaGaps(max(gap, 0), max(-gap, 0), max(staffing, 0), max(-staffing, 0))
 
 
 def plain_number(value) -> str:

@@ -796,7 +796,9 @@ class MeasureSnapshot(models.Model):
 
 
 class QuotaProposal(models.Model):
-    """A proposed allocation of the city pool (周转编制), accepted or discarded by city HR."""
+    """A proposed rebalancing of posts (DOMAIN.md "Staffing quota"): transfers within districts and
+    the share-out of the city pool (周转编制). A draft until a person other than its author accepts
+    it, or the author after confirming (``self_accepted``); both names are kept."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("待确认")
@@ -805,37 +807,62 @@ class QuotaProposal(models.Model):
 
     school_year = models.PositiveSmallIntegerField(_("学年（起始年）"))
     posts = models.PositiveIntegerField(_("分配编制数"))
+    leftover = models.PositiveIntegerField(_("周转编制剩余"), default=0)
+    leftover_reason = models.CharField(_("剩余原因"), max_length=300, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     explanation = models.TextField(_("计算说明"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, on_delete=models.SET_NULL, related_name="+",
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("提出人"), null=True, on_delete=models.SET_NULL, related_name="+",
     )
-    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("确认人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    created_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("采纳人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
     )
-    decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("采纳时间"), null=True, blank=True)
+    self_accepted = models.BooleanField(
+        _("本人提出并采纳"), default=False, help_text=_("提出人本人确认后采纳（无第二人复核）"),
+    )
+    discarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("放弃人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
+    discarded_at = models.DateTimeField(_("放弃时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("编制调剂方案")
         verbose_name_plural = pgettext_lazy("plural", "编制调剂方案")
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="proposal_accepted_has_time", condition=~Q(status="accepted") | Q(accepted_at__isnull=False),
+                violation_error_message=_("已采纳的方案须有采纳时间。"),
+            ),
+            models.CheckConstraint(
+                name="proposal_self_accepted_by_author",
+                condition=Q(self_accepted=False) | Q(accepted_by=F("proposed_by")),
+                violation_error_message=_("“本人提出并采纳”须由提出人本人采纳。"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{school_year_label(self.school_year)} 调剂 {self.posts} 个编制（{self.get_status_display()}）"
 
 
 class QuotaProposalLine(models.Model):
+    """One school (or, with no school, one district) in a proposal: its figures when computed
+    and the posts it receives within its district (``transfer_in``), gives (``transfer_out``) and
+    receives from the city pool (``allocated``). Accepting applies these to ``SchoolQuota``."""
+
     proposal = models.ForeignKey(QuotaProposal, verbose_name=_("方案"), on_delete=models.CASCADE, related_name="lines")
     district = models.ForeignKey(District, verbose_name=_("区县"), null=True, blank=True, on_delete=models.PROTECT)
     school = models.ForeignKey(School, verbose_name=_("学校"), null=True, blank=True, on_delete=models.PROTECT)
     standard = models.IntegerField(_("标准编制"), default=0)
     approved_before = models.IntegerField(_("测算时核定编制"), default=0)
     actual = models.IntegerField(_("实有在编"), default=0)
-    shortage = models.IntegerField(_("缺编数"), default=0)
-    surplus = models.IntegerField(_("超编数"), default=0)
-    allocated = models.IntegerField(_("分配数"), default=0)
-    is_donor = models.BooleanField(_("建议调出"), default=False)
+    shortage = models.IntegerField(_("编制缺口"), default=0)
+    surplus = models.IntegerField(_("编制富余"), default=0)
+    transfer_in = models.IntegerField(_("区县内调入"), default=0)
+    transfer_out = models.IntegerField(_("区县内调出"), default=0)
+    allocated = models.IntegerField(_("周转编制分配数"), default=0)
     explanation = models.TextField(_("说明"), blank=True)
 
     class Meta:
@@ -843,10 +870,45 @@ class QuotaProposalLine(models.Model):
         verbose_name_plural = pgettext_lazy("plural", "调剂明细")
         constraints = [
             models.CheckConstraint(
-                name="proposal_line_not_above_shortage", condition=Q(allocated__lte=F("shortage")) | Q(is_donor=True),
-                violation_error_message=_("分配数不能超过缺编数。"),
+                name="proposal_line_not_above_shortage",
+                condition=Q(allocated__gte=0, transfer_in__gte=0) & Q(allocated__lte=F("shortage") - F("transfer_in")),
+                violation_error_message=_("调入与分配之和不能超过编制缺口。"),
+            ),
+            models.CheckConstraint(
+                name="proposal_line_not_above_surplus", condition=Q(transfer_out__gte=0, transfer_out__lte=F("surplus")),
+                violation_error_message=_("调出数不能超过编制富余。"),
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.school or self.district}：{self.allocated}"
+
+
+class QuotaProposalStep(models.Model):
+    """One row of a proposal's table (step, from, to, posts, why), in order: the record of how
+    the proposal was worked out. The labels are kept as text, as they read when computed."""
+
+    class Kind(models.TextChoices):
+        DISTRICT_TRANSFER = "district_transfer", _("区县内调剂（合计）")
+        TRANSFER = "transfer", _("区县内调剂")
+        POOL_DISTRICT = "pool_district", _("周转编制分到区县")
+        POOL_SCHOOL = "pool_school", _("区县分到学校")
+        LEFTOVER = "leftover", _("周转编制剩余")
+
+    proposal = models.ForeignKey(QuotaProposal, verbose_name=_("方案"), on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveIntegerField(_("序号"))
+    kind = models.CharField(_("步骤"), max_length=20, choices=Kind.choices)
+    district = models.ForeignKey(District, verbose_name=_("区县"), null=True, blank=True, on_delete=models.PROTECT)
+    source = models.CharField(_("调出方"), max_length=120)
+    target = models.CharField(_("调入方"), max_length=120)
+    posts = models.PositiveIntegerField(_("编制数"))
+    explanation = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("调剂步骤")
+        verbose_name_plural = pgettext_lazy("plural", "调剂步骤")
+        ordering = ["proposal", "order"]
+        constraints = [models.UniqueConstraint(fields=["proposal", "order"], name="proposal_step_order_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source} → {self.target}：{self.posts}"

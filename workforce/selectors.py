@@ -414,7 +414,7 @@ def quota_rows(scope, on, year, filters=NO_FILTERS, *, explain: bool = False) ->
 
     standard: Σ over the school's stages of StaffingStandard × Enrolment of the school year,
     rounded half up (``explain``: with the sentence of each stage, ``quota.stage_standard``);
-    approved: the SchoolQuota of the school year, else the actual headcount (marked not recorded);
+    approved: the SchoolQuota of the school year, else None (no quota figures: never the headcount);
     actual: 教职工 of every category, 在编, on the roll on ``on``. 民办 schools have no 编制."""
     schools = School.objects.for_scope(scope).filter(filters.schools_q(""), ownership=c.Ownership.PUBLIC, is_active=True)
     standards = {s.stage: s for s in StaffingStandard.objects.all()}
@@ -446,44 +446,72 @@ def quota_rows(scope, on, year, filters=NO_FILTERS, *, explain: bool = False) ->
     ):
         pk = s["pk"]
         standard = ms.round_posts(posts[pk])
-        head = actual.get(pk, 0)
-        recorded = pk in approved
         basis = ""
         if explain:
             basis = ("；".join(parts[pk]) + f"；合计 {float(posts[pk]):.2f}，四舍五入为 {standard}" if parts[pk]
                      else "本学年无在校生数据，标准编制为 0")
-        rows.append(qa.QuotaRow(
+        rows.append(qa.QuotaRow.for_school(
             code=s["code"], name=s["name"], district_id=s["district_id"], district_name=s["district__name"],
-            district_code=s["district__code"], school_id=pk, standard=standard,
-            approved=approved[pk] if recorded else head, actual=head, approved_recorded=recorded,
-            schools_without_approved=0 if recorded else 1, basis=basis,
+            district_code=s["district__code"], school_id=pk, standard=standard, approved=approved.get(pk),
+            actual=actual.get(pk, 0), basis=basis,
         ))
     return rows
 
 
-QUOTA_FIGURES = ("standard", "approved", "actual", "shortage_total", "surplus_total", "net_shortage", "schools",
+# The 编制 counts of a scope: integers (sums over the schools that have them; ``schools_with_approved``
+# says whether the approved figures exist at all). ``quota_result`` turns them into the JSON object.
+QUOTA_FIGURES = ("standard", "approved", "actual", "shortage", "surplus", "vacancies", "overstaffed", "schools",
                  "schools_without_approved")
-# What each figure of the JSON ``quota`` object is (it reports the gross and the net shortage).
+# What each figure of the JSON ``quota`` object is (DOMAIN.md "Staffing quota").
 QUOTA_DEFINITIONS = {
-    "standard": "标准编制：各校按在校生数和编制标准计算（四舍五入）之和",
-    "approved": "核定编制：各校核定编制之和（未核定的学校按实有在编计）",
-    "actual": "实有在编：在册、在编的教职工（各类别）",
-    "shortage_total": "缺编合计：各校缺编（标准 − 核定，为正时）之和",
-    "surplus_total": "超编合计：各校超编（核定 − 标准，为正时）之和",
-    "net_shortage": "净缺编：Σ标准 − Σ核定 = 缺编合计 − 超编合计（负数为净超编）；周转编制按区县净缺编分配",
+    "standard": "标准编制：各校按在校生数和编制标准计算（四舍五入）之和（全部公办学校）",
+    "approved": "核定编制：已核定编制的学校的核定编制之和；未核定的学校不计入，也不以在编人数代替（无任何核定时为 null）",
+    "actual": "实有在编：在册、在编的教职工（各类别），全部公办学校",
+    "quota_gap": "编制缺口 = 标准 − 核定，逐校计算：shortage 为各校缺口（标准高于核定的部分）之和，surplus 为各校富余"
+                 "（核定高于标准的部分）之和，分别相加、不相抵；只计已核定编制的学校",
+    "vacancies": "空编：各校核定 − 在编为正的部分之和（可补充人员的编制），只计已核定编制的学校",
+    "overstaffed": "超编：各校在编 − 核定为正的部分之和（在编人数超出核定编制），只计已核定编制的学校",
+    "shortage_total": "同 quota_gap.shortage（保留的旧字段）",
+    "surplus_total": "同 quota_gap.surplus（保留的旧字段）",
+    "net_shortage": "shortage − surplus（保留的旧字段，仅供参考：缺口与富余不能相抵，分配不用此数）",
+    "schools_without_approved": "未核定编制的学校数：这些学校没有编制缺口、空编、超编数据",
 }
 
 
 def quota_counts(scope, on, year, filters=NO_FILTERS, by=None) -> dict:
-    """The 编制 figures per group: sums of ``quota_rows`` (``quota.sum_rows``, as on the quota page)."""
+    """The 编制 counts per group: sums of ``quota_rows`` (``quota.sum_rows``, as on the quota page);
+    a missing figure is counted as 0 here and given back as null by ``quota_result``."""
     groups = defaultdict(list)
     for row in quota_rows(scope, on, year, filters):
         groups[None if by is None else (row.district_id if by == "district" else row.school_id)].append(row)
     out = defaultdict(Counter)
     for g, rows in groups.items():
         total = qa.sum_rows("", "", rows)
-        out[g].update({("quota", key): getattr(total, key) for key in QUOTA_FIGURES})
+        out[g].update({("quota", key): getattr(total, key) or 0 for key in QUOTA_FIGURES})
     return out
+
+
+def quota_result(counts: Counter, year: int) -> dict:
+    """The JSON ``quota`` object of one scope (pure). Missing is missing: with no approved quota in
+    the scope, ``approved`` and every gap are null, never computed from the headcount.
+
+    Since issue 14: ``quota_gap`` {shortage, surplus}, ``vacancies``, ``overstaffed`` and
+    ``schools_with_approved`` added; ``approved`` no longer counts the headcount of schools without
+    an approved quota; ``shortage_total`` / ``surplus_total`` / ``net_shortage`` kept, over the
+    schools with an approved quota (null when there is none)."""
+    n = {key: counts[("quota", key)] for key in QUOTA_FIGURES}
+    with_approved = n["schools"] - n["schools_without_approved"]
+    known = (lambda value: value) if with_approved else (lambda value: None)
+    return {
+        "school_year": school_year_label(year), "standard": n["standard"], "approved": known(n["approved"]),
+        "actual": n["actual"],
+        "quota_gap": {"shortage": n["shortage"], "surplus": n["surplus"]} if with_approved else None,
+        "vacancies": known(n["vacancies"]), "overstaffed": known(n["overstaffed"]),
+        "shortage_total": known(n["shortage"]), "surplus_total": known(n["surplus"]),
+        "net_shortage": known(n["shortage"] - n["surplus"]),
+        "schools": n["schools"], "schools_with_approved": with_approved,
+        "schools_without_approved": n["schools_without_approved"], "definitions": QUOTA_DEFINITIONS,
+    }
 
 
 def all_counts(scope, on, year, targets, filters=NO_FILTERS, by=None) -> dict:
@@ -568,8 +596,7 @@ def finish(counts: Counter, targets: Targets, *, ref: ScopeRef, on: dt.date, yea
 
     new = ms.count_with_target(counts[("new",)], targets.target("new_teachers_per_year") if city else None)
     dual = ms.ratio_with_target(counts[("dual", "dual")], counts[("dual", "teachers")], targets.target("dual_qualified_share"))
-    quota = {"school_year": school_year_label(year), **{k: counts[("quota", k)] for k in QUOTA_FIGURES},
-             "definitions": QUOTA_DEFINITIONS}
+    quota = quota_result(counts, year)
 
     if training is not None:
         t = ms.ratio_with_target(training.get("complete", 0), training.get("teachers", 0), targets.target("training_completion"))

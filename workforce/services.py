@@ -22,9 +22,9 @@ from backend.scoping import scope_for
 from . import honours
 from .models import (
     Award, EthicsCase, EthicsSeverity, Exchange, ExchangeType, HonourType, Nomination, QuotaPool, QuotaProposal,
-    QuotaProposalLine, School, SchoolQuota, Teacher, TitleAppointment,
+    QuotaProposalLine, QuotaProposalStep, School, SchoolQuota, Teacher, TitleAppointment,
 )
-from .quota import allocate_pool, quota_table
+from .quota import allocate, quota_table
 
 
 # ---------------------------------------------------------------- who may do what
@@ -383,44 +383,74 @@ def pool_available(school_year: int) -> int | None:
 
 
 def quota_allocate(*, school_year: int, posts: int, user, request=None, source: str = "web") -> QuotaProposal:
-    """Compute a proposal sharing ``posts`` of the city pool (draft until a person accepts it)."""
+    """Compute a proposal for ``posts`` of the city pool (``quota.allocate``: transfers within
+    districts, then the pool) and store it as a draft, with its lines (per school and district)
+    and its steps (the table that explains it). Nothing changes until someone accepts it."""
     _require(may_allocate(user), "只有市教育局人事科可以测算周转编制分配。")
     if posts <= 0:
         _refuse("posts", "分配编制数须大于 0。")
     available = pool_available(school_year)
     if available is not None and posts > available:
         _refuse("posts", f"本学年周转编制池剩余 {available} 个，不能分配 {posts} 个。")
-    table = quota_table(scope_for(user), school_year)
-    plan = allocate_pool(table, posts)
+    plan = allocate(quota_table(scope_for(user), school_year), posts)
     with transaction.atomic():
         proposal = QuotaProposal.objects.create(
-            school_year=school_year, posts=posts, explanation=plan.explanation, created_by=user if user.pk else None,
+            school_year=school_year, posts=posts, leftover=plan.leftover, leftover_reason=plan.leftover_reason,
+            explanation="\n".join(plan.rules), proposed_by=user if user.pk else None,
         )
-        QuotaProposalLine.objects.bulk_create([
+        districts = [
             QuotaProposalLine(
-                proposal=proposal, district_id=line.row.district_id,
-                school_id=line.row.school_id if line.level == "school" else None,
-                standard=line.row.standard, approved_before=line.row.approved, actual=line.row.actual,
-                shortage=line.shortage, surplus=line.surplus, allocated=line.allocated,
-                is_donor=line.level == "donor", explanation=line.explanation,
+                proposal=proposal, district_id=d.row.district_id, standard=d.row.standard,
+                approved_before=d.row.approved or 0, actual=d.row.actual, shortage=d.row.shortage or 0,
+                surplus=d.row.surplus or 0, transfer_in=d.transferred, transfer_out=d.transferred, allocated=d.from_pool,
             )
-            for line in plan.lines
+            for d in plan.districts if d.row.shortage or d.transferred
+        ]
+        schools = [
+            QuotaProposalLine(
+                proposal=proposal, district_id=c.row.district_id, school_id=c.row.school_id, standard=c.row.standard,
+                approved_before=c.row.approved, actual=c.row.actual, shortage=c.row.shortage, surplus=c.row.surplus,
+                transfer_in=c.transfer_in, transfer_out=c.transfer_out, allocated=c.from_pool,
+            )
+            for c in plan.schools
+        ]
+        QuotaProposalLine.objects.bulk_create(districts + schools)
+        QuotaProposalStep.objects.bulk_create([
+            QuotaProposalStep(
+                proposal=proposal, order=i, kind=step.kind, district_id=step.district.district_id if step.district else None,
+                source=step.source[:120], target=step.target[:120], posts=step.posts, explanation=step.why,
+            )
+            for i, step in enumerate(plan.steps, start=1)
         ])
         audit.record(audit.CREATE, user=user, request=request, obj=proposal,
-                     changes={"posts": posts, "school_year": school_year, "leftover": plan.leftover},
-                     source=source, message="测算周转编制分配方案")
+                     changes={"posts": posts, "school_year": school_year, "transferred": plan.transferred,
+                              "given": plan.given, "leftover": plan.leftover,
+                              "proposed_by": getattr(user, "username", "")},
+                     source=source, message="测算编制调剂方案（区县内调剂与周转编制分配）")
     return proposal
 
 
-def proposal_accept(*, proposal: QuotaProposal, user, request=None, source: str = "web") -> QuotaProposal:
-    """Accept a draft: each school's approved quota (SchoolQuota of that school year) grows by its
-    allocation; refused when an approved quota changed since the proposal was computed."""
+SELF_ACCEPT_REFUSED = (
+    "该方案由您本人提出：须由另一位市教育局人事科人员采纳；如确需由本人采纳，请勾选“我确认由本人提出并采纳本方案”后再提交。"
+)
+
+
+def proposal_accept(*, proposal: QuotaProposal, user, request=None, source: str = "web",
+                    confirm_own: bool = False) -> QuotaProposal:
+    """Accept a draft: each school's approved quota (SchoolQuota of that school year) changes by
+    what the proposal gives it (transfer in + pool − transfer out). The author accepts only with
+    ``confirm_own`` (an explicit confirmation); refused when an approved quota changed since the
+    proposal was computed, or the pool no longer holds the posts."""
     _require(may_allocate(user), "只有市教育局人事科可以采纳编制调剂方案。")
     with transaction.atomic():
-        locked = QuotaProposal.objects.select_for_update().get(pk=proposal.pk)
+        locked = QuotaProposal.objects.select_for_update().select_related("proposed_by").get(pk=proposal.pk)
         if locked.status != QuotaProposal.Status.DRAFT:
             _refuse(None, f"该方案{locked.get_status_display()}，不能再采纳。")
-        lines = list(locked.lines.filter(school__isnull=False, allocated__gt=0).select_related("school"))
+        own = locked.proposed_by_id is not None and locked.proposed_by_id == user.pk
+        if own and not confirm_own:
+            _refuse("confirm_own", SELF_ACCEPT_REFUSED)
+        lines = [line for line in locked.lines.filter(school__isnull=False).select_related("school")
+                 if line.transfer_in or line.transfer_out or line.allocated]
         available = pool_available(locked.school_year)
         given = sum(line.allocated for line in lines)
         if available is not None and given > available:
@@ -428,41 +458,39 @@ def proposal_accept(*, proposal: QuotaProposal, user, request=None, source: str 
         existing = {q.school_id: q for q in SchoolQuota.objects.select_for_update().filter(
             school_year=locked.school_year, school_id__in=[line.school_id for line in lines])}
         stale = [line.school.name for line in lines
-                 if line.school_id in existing and existing[line.school_id].approved != line.approved_before]
+                 if line.school_id not in existing or existing[line.school_id].approved != line.approved_before]
         if stale:
             _refuse(None, "方案测算后以下学校的核定编制已变化，请重新测算：" + "、".join(stale[:10]) + ("等" if len(stale) > 10 else ""))
         note = f"采纳编制调剂方案 #{locked.pk}"
-        to_update, to_create, entries = [], [], []
+        entries = []
         for line in lines:
-            quota = existing.get(line.school_id)
-            if quota is None:
-                quota = SchoolQuota(school=line.school, school_year=locked.school_year,
-                                    approved=line.approved_before + line.allocated, note=note)
-                to_create.append(quota)
-                old_value = None
-            else:
-                old_value = quota.approved
-                quota.approved += line.allocated
-                quota.note = note
-                to_update.append(quota)
+            quota = existing[line.school_id]
+            old_value = quota.approved
+            quota.approved += line.transfer_in + line.allocated - line.transfer_out
+            quota.note = note
             entries.append((quota, old_value, line))
-        SchoolQuota.objects.bulk_create(to_create)
-        SchoolQuota.objects.bulk_update(to_update, ["approved", "note"])
+        SchoolQuota.objects.bulk_update([quota for quota, _old, _line in entries], ["approved", "note"])
+        proposer = locked.proposed_by.username if locked.proposed_by else ""
         audit.record_many(
             audit.entry(
-                audit.CREATE if old is None else audit.UPDATE, user=user, request=request, obj=quota,
+                audit.UPDATE, user=user, request=request, obj=quota,
                 changes={"approved": {"label": "核定编制数", "old": old, "new": quota.approved},
-                         "_proposal": locked.pk, "_allocated": line.allocated},
+                         "_proposal": locked.pk, "_transfer_in": line.transfer_in, "_transfer_out": line.transfer_out,
+                         "_allocated": line.allocated},
                 source=source, message=note,
             )
             for quota, old, line in entries
         )
-        locked.status, locked.decided_by, locked.decided_at = QuotaProposal.Status.ACCEPTED, user, timezone.now()
-        locked.save(update_fields=["status", "decided_by", "decided_at"])
+        locked.status, locked.accepted_by, locked.accepted_at = QuotaProposal.Status.ACCEPTED, user, timezone.now()
+        locked.self_accepted = own
+        locked.save(update_fields=["status", "accepted_by", "accepted_at", "self_accepted"])
         audit.record(audit.UPDATE, user=user, request=request, obj=locked,
                      changes={"status": {"label": "状态", "old": "待确认", "new": "已采纳"},
-                              "schools": len(entries), "posts": sum(line.allocated for line in lines)},
-                     source=source, message="采纳编制调剂方案")
+                              "proposed_by": proposer, "accepted_by": user.username, "self_accepted": own,
+                              "schools": len(entries), "posts": given,
+                              "transferred": sum(line.transfer_in for line in lines)},
+                     source=source,
+                     message="采纳编制调剂方案" + ("（提出人本人确认后采纳）" if own else f"（{proposer} 提出，{user.username} 采纳）"))
     return locked
 
 
@@ -472,8 +500,8 @@ def proposal_discard(*, proposal: QuotaProposal, user, request=None, source: str
         locked = QuotaProposal.objects.select_for_update().get(pk=proposal.pk)
         if locked.status != QuotaProposal.Status.DRAFT:
             _refuse(None, f"该方案{locked.get_status_display()}，不能放弃。")
-        locked.status, locked.decided_by, locked.decided_at = QuotaProposal.Status.DISCARDED, user, timezone.now()
-        locked.save(update_fields=["status", "decided_by", "decided_at"])
+        locked.status, locked.discarded_by, locked.discarded_at = QuotaProposal.Status.DISCARDED, user, timezone.now()
+        locked.save(update_fields=["status", "discarded_by", "discarded_at"])
         audit.record(audit.UPDATE, user=user, request=request, obj=locked,
                      changes={"status": {"label": "状态", "old": "待确认", "new": "已放弃"}},
                      source=source, message="放弃编制调剂方案")

@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -579,40 +579,63 @@ def _quota_context(request):
 
 
 # Lazy: the page shows them in the user's language, the .xlsx download in Chinese (backend.i18n).
+# The figures of a quota line (quota.QuotaRow), in the order of the page, the export and the JSON.
+QUOTA_FIELDS = ("standard", "approved", "actual", "shortage", "surplus", "vacancies", "overstaffed")
 QUOTA_HEADERS = [gettext_lazy("标准编制"), gettext_lazy("核定编制"), gettext_lazy("实有在编"),
-                 gettext_lazy("缺编（标准−核定）"), gettext_lazy("超编（核定−标准）"), gettext_lazy("空编（核定−在编）")]
-QUOTA_SUM_HEADERS = [gettext_lazy("标准编制"), gettext_lazy("核定编制"), gettext_lazy("实有在编"),
-                     gettext_lazy("缺编合计（各校缺编之和）"), gettext_lazy("超编合计（各校超编之和）"),
-                     gettext_lazy("净缺编（Σ标准−Σ核定，负数为净超编）"), gettext_lazy("空编（核定−在编）")]
+                 gettext_lazy("编制缺口（标准−核定>0）"), gettext_lazy("编制富余（核定−标准>0）"),
+                 gettext_lazy("空编（核定−在编）"), gettext_lazy("超编（在编−核定）")]
+QUOTA_SUM_HEADERS = [gettext_lazy("学校数"), gettext_lazy("未核定编制的学校"), *QUOTA_HEADERS]
+MISSING = "无数据"  # in the .xlsx, which stays Chinese (backend.i18n)
 
 
 def _quota_numbers(row) -> list:
-    return [row.standard, row.approved, row.actual, row.shortage, row.surplus, row.vacant]
+    """A line's figures for the .xlsx: a missing figure reads 无数据, never 0 or the headcount."""
+    return [MISSING if getattr(row, key) is None else getattr(row, key) for key in QUOTA_FIELDS]
 
 
-def _quota_sum_numbers(row) -> list:
-    return [row.standard, row.approved, row.actual, row.shortage_total, row.surplus_total, row.net_shortage, row.vacant]
+def _quota_json(row, *, school: bool) -> dict:
+    """One quota line of the page's JSON (``?format=json``): null where a figure is missing."""
+    data = {"code": row.code, "name": row.name, **{key: getattr(row, key) for key in QUOTA_FIELDS},
+            "quota_gap": row.net_gap if school else None}
+    if school:
+        data.update(district=row.district_name, approved_recorded=row.approved_recorded, basis=row.basis)
+    else:
+        data.update(schools=row.schools, schools_without_approved=row.schools_without_approved)
+    return data
 
 
 @login_required
 def quota_index(request):
+    """The quota lines of the scope: per school, summed per district and city (DOMAIN.md
+    "Staffing quota"); ``?format=xlsx`` and ``?format=json`` give the same lines. In the JSON a
+    school's ``quota_gap`` is standard − approved; sums give its parts (``shortage``, ``surplus``)
+    summed separately, never netted, and ``quota_gap`` null."""
     ctx = _quota_context(request)
     table = quota.quota_table(ctx["scope"], ctx["year"])
+    if request.GET.get("format") == "json":
+        return JsonResponse({
+            "scope": ctx["scope_label"], "school_year": ctx["year_label"], "on": table.on.isoformat(),
+            "definitions": selectors.QUOTA_DEFINITIONS,
+            "city": _quota_json(table.city, school=False),
+            "districts": [_quota_json(d, school=False) for d in table.districts],
+            "schools": [_quota_json(s, school=True) for s in table.schools],
+        }, json_dumps_params={"ensure_ascii": False})
     if request.GET.get("format") == "xlsx":
         title = f"{ctx['scope_label']} {ctx['year_label']} 学年编制（在编人数截至 {table.on:%Y-%m-%d}）"
         return xlsx_response(request, f"编制_{ctx['year_label']}.xlsx", title, [
             ("区县", ["区划代码", "区县", *QUOTA_SUM_HEADERS],
-             [[d.code, d.name, *_quota_sum_numbers(d)] for d in table.districts]
-             + [["", "合计", *_quota_sum_numbers(table.city)]]),
-            ("学校", ["学校标识码", "学校", "区县", *QUOTA_HEADERS, "已核定", "标准编制计算"],
-             [[s.code, s.name, s.district_name, *_quota_numbers(s), "是" if s.approved_recorded else "否（按在编计）",
-               s.basis] for s in table.schools]),
+             [[d.code, d.name, d.schools, d.schools_without_approved, *_quota_numbers(d)] for d in table.districts]
+             + [["", "合计", table.city.schools, table.city.schools_without_approved, *_quota_numbers(table.city)]]),
+            ("学校", ["学校标识码", "学校", "区县", *QUOTA_HEADERS, "已核定编制", "标准编制计算"],
+             [[s.code, s.name, s.district_name, *_quota_numbers(s),
+               "是" if s.approved_recorded else "否（无核定编制，不计算缺口与空编）", s.basis] for s in table.schools]),
         ])
     page = Paginator(table.schools, 200).get_page(request.GET.get("page"))
     pool = QuotaPool.objects.filter(school_year=ctx["year"]).first()
     ctx.update(
         table=table, page=page, pool=pool, available=services.pool_available(ctx["year"]),
-        proposals=QuotaProposal.objects.filter(school_year=ctx["year"]).select_related("created_by", "decided_by")[:20]
+        proposals=QuotaProposal.objects.filter(school_year=ctx["year"]).select_related(
+            "proposed_by", "accepted_by", "discarded_by")[:20]
         if scope_for(request.user).is_city else [],
         page_qs=_query_string(request, page=None), headers=QUOTA_HEADERS, sum_headers=QUOTA_SUM_HEADERS,
     )
@@ -640,29 +663,40 @@ def quota_allocate(request):
 
 @login_required
 def quota_proposal(request, pk: int):
+    """A proposal: its steps as a table (step, from, to, posts, why), what it does to each school,
+    what stays in the pool and why, and who proposed and accepted it."""
     _gate(services.may_allocate(request.user))
-    proposal = get_object_or_404(QuotaProposal.objects.select_related("created_by", "decided_by"), pk=pk)
-    lines = list(proposal.lines.select_related("district", "school", "school__district").order_by(
+    proposal = get_object_or_404(
+        QuotaProposal.objects.select_related("proposed_by", "accepted_by", "discarded_by"), pk=pk)
+    steps = list(proposal.steps.all())
+    lines = list(proposal.lines.select_related("district", "school").order_by(
         "district__order", "district__code", "school__code"))
-    district_lines = [line for line in lines if line.school_id is None and not line.is_donor]
+    district_lines = [line for line in lines if line.school_id is None]
     school_lines = [line for line in lines if line.school_id is not None]
-    donor_lines = [line for line in lines if line.is_donor]
+    for line in school_lines:
+        line.approved_after = line.approved_before + line.transfer_in + line.allocated - line.transfer_out
+        line.remaining = line.shortage - line.transfer_in - line.allocated
     if request.GET.get("format") == "xlsx":
-        title = f"{school_year_label(proposal.school_year)} 学年周转编制分配方案 #{proposal.pk}（{proposal.get_status_display()}）"
-        head = ["标准编制", "测算时核定编制", "实有在编", "缺编", "分配数", "计算"]
+        title = f"{school_year_label(proposal.school_year)} 学年编制调剂方案 #{proposal.pk}（{proposal.get_status_display()}）"
         return xlsx_response(request, f"编制调剂方案_{proposal.pk}.xlsx", title, [
-            ("区县", ["区县", *[("净缺编" if h == "缺编" else h) for h in head]], [[ln.district.name, ln.standard, ln.approved_before, ln.actual, ln.shortage,
-                                        ln.allocated, ln.explanation] for ln in district_lines]),
-            ("学校", ["区县", "学校标识码", "学校", *head], [[ln.school.district.name, ln.school.code, ln.school.name,
-                                                           ln.standard, ln.approved_before, ln.actual, ln.shortage,
-                                                           ln.allocated, ln.explanation] for ln in school_lines]),
-            ("建议调出", ["区县", "净超编", "说明"], [[ln.district.name, ln.surplus, ln.explanation] for ln in donor_lines]),
-            ("计算说明", ["说明"], [[line] for line in proposal.explanation.splitlines()]),
+            ("步骤", ["序号", "步骤", "调出方", "调入方", "编制数", "说明"],
+             [[st.order, quota.PHASE[st.kind], st.source, st.target, st.posts, st.explanation] for st in steps]),
+            ("学校", ["区县", "学校标识码", "学校", "标准编制", "测算时核定编制", "实有在编", "编制缺口", "编制富余",
+                    "区县内调入", "区县内调出", "周转编制", "调整后核定编制", "仍缺"],
+             [[ln.district.name, ln.school.code, ln.school.name, ln.standard, ln.approved_before, ln.actual, ln.shortage,
+               ln.surplus, ln.transfer_in, ln.transfer_out, ln.allocated, ln.approved_after, ln.remaining]
+              for ln in school_lines]),
+            ("区县", ["区县", "编制缺口", "编制富余", "区县内调剂", "周转编制"],
+             [[ln.district.name, ln.shortage, ln.surplus, ln.transfer_in, ln.allocated] for ln in district_lines]),
+            ("说明", ["说明"], [[line] for line in proposal.explanation.splitlines()]),
         ])
     return render(request, "workforce/quota/proposal.html", {
-        "proposal": proposal, "district_lines": district_lines, "school_lines": school_lines,
-        "donor_lines": donor_lines, "explanation": proposal.explanation.splitlines(),
+        "proposal": proposal, "steps": steps, "district_lines": district_lines, "school_lines": school_lines,
+        "rules": proposal.explanation.splitlines(), "phases": quota.PHASE,
+        "transferred": sum(line.transfer_in for line in school_lines),
         "allocated": sum(line.allocated for line in school_lines),
+        "unmet": sum(line.remaining for line in school_lines),
+        "own": proposal.proposed_by_id == request.user.pk,
         "year_label": school_year_label(proposal.school_year),
     })
 
@@ -670,11 +704,13 @@ def quota_proposal(request, pk: int):
 @login_required
 @require_POST
 def quota_proposal_decide(request, pk: int, decision: str):
+    """Accept (the author only with the confirmation box ticked) or discard a draft."""
     _gate(services.may_allocate(request.user))
     proposal = get_object_or_404(QuotaProposal, pk=pk)
     try:
         if decision == "accept":
-            services.proposal_accept(proposal=proposal, user=request.user, request=request)
+            services.proposal_accept(proposal=proposal, user=request.user, request=request,
+                                     confirm_own=request.POST.get("confirm_own") == "1")
             messages.success(request, _("已采纳该方案，各校核定编制已更新。"))
         else:
             services.proposal_discard(proposal=proposal, user=request.user, request=request)

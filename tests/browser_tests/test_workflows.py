@@ -1,5 +1,6 @@
 """Workflows in a real browser: a district HR officer opens next year's rotation plan and sees
-how many more teachers must rotate; city HR runs an allocation of 200 posts and accepts it."""
+how many more teachers must rotate; city HR runs an allocation of 200 posts and, being its author,
+accepts it only after confirming."""
 import datetime as dt
 
 import pytest
@@ -55,11 +56,19 @@ def test_city_hr_allocates_200_posts_and_accepts(page, world):
     assert page.inner_text("#status").strip() == "待确认"
     assert page.inner_text("#allocated").strip() == "200"
     assert "余" in page.inner_text("main")  # the by-hand explanation
+    assert page.inner_text("#leftover").strip().startswith("剩余 0：周转编制已用完")
     screenshot(page, "quota-proposal-200")
+    page.click("text=采纳方案（更新核定编制）")  # the author, in one click: refused, with the reason
+    page.wait_for_load_state("networkidle")
+    assert page.inner_text("#status").strip() == "待确认"
+    assert "须由另一位市教育局人事科人员采纳" in page.inner_text("main")
+    page.check("#confirm-own")
     page.click("text=采纳方案（更新核定编制）")
     page.wait_for_load_state("networkidle")
     assert page.inner_text("#status").strip() == "已采纳"
+    assert "提出人本人确认后采纳" in page.inner_text("main")
     screenshot(page, "quota-proposal-accepted")
     after = sum(SchoolQuota.objects.filter(school_year=year).values_list("approved", flat=True))
     assert after - before == 200
-    assert QuotaProposal.objects.get().decided_by.username == "city"
+    proposal = QuotaProposal.objects.get()
+    assert (proposal.proposed_by.username, proposal.accepted_by.username, proposal.self_accepted) == ("city", "city", True)

@@ -173,10 +173,11 @@ def test_round_posts_half_up(posts, whole):
     assert ms.round_posts(posts) == whole
 
 
-def test_quota_balance_uses_approved_else_actual():
-    assert ms.quota_balance(standard=20, approved=18, actual=25) == (0, 2)
-    assert ms.quota_balance(standard=20, approved=23, actual=19) == (3, 0)
-    assert ms.quota_balance(standard=20, approved=None, actual=17) == (0, 3)
+def test_quota_gaps_need_an_approved_quota():
+    # (shortage, surplus, vacancies, overstaffed): standard − approved and approved − actual, split
+    assert ms.quota_gaps(standard=20, approved=18, actual=25) == (2, 0, 0, 7)
+    assert ms.quota_gaps(standard=20, approved=23, actual=19) == (0, 3, 4, 0)
+    assert ms.quota_gaps(standard=20, approved=None, actual=17) is None  # never the headcount in its place
 
 
 def test_percent_text():

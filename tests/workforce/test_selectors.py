@@ -237,11 +237,12 @@ def test_quota_standard_approved_actual_surplus_and_shortage(db):
     m.Enrolment.objects.create(school=SchoolFactory(ownership=c.Ownership.PRIVATE), school_year=2025,
                                stage=c.Stage.PRIMARY, pupils=190, classes=6)
     q = city(year=2025)["quota"]
-    # over has no approved quota: it holds its 4 在编
-    assert (q["standard"], q["approved"], q["actual"], q["schools"]) == (30, 12, 4, 2)
-    # short: approved 8 vs 10 → 2 short; over: 4 在编 vs 20 → 16 short
-    assert (q["shortage_total"], q["surplus_total"], q["net_shortage"], q["schools_without_approved"]) == (18, 0, 18, 1)
-    assert "各校缺编" in q["definitions"]["shortage_total"] and "Σ标准 − Σ核定" in q["definitions"]["net_shortage"]
+    # over has no approved quota: no figures of its own (its 4 在编 never stand in for one)
+    assert (q["standard"], q["approved"], q["actual"], q["schools"]) == (30, 8, 4, 2)
+    # short: approved 8 vs standard 10 → 2 short; 8 approved, 0 在编 → 8 空编
+    assert (q["quota_gap"], q["vacancies"], q["overstaffed"]) == ({"shortage": 2, "surplus": 0}, 8, 0)
+    assert (q["shortage_total"], q["surplus_total"], q["net_shortage"], q["schools_without_approved"]) == (2, 0, 2, 1)
+    assert "不相抵" in q["definitions"]["quota_gap"]
 
 
 def test_quota_gross_and_net_differ_when_a_district_has_both(world):
@@ -253,13 +254,13 @@ def test_quota_gross_and_net_differ_when_a_district_has_both(world):
     m.SchoolQuota.objects.create(school=world.s1, school_year=2025, approved=6)
     m.SchoolQuota.objects.create(school=world.s1b, school_year=2025, approved=8)
     d1 = sel.measures_for(sel.district_ref(world.d1), on=ON, year=2025)["quota"]
-    assert (d1["standard"], d1["approved"], d1["shortage_total"], d1["surplus_total"], d1["net_shortage"]) == (15, 14, 4, 3, 1)
+    assert (d1["standard"], d1["approved"], d1["quota_gap"], d1["net_shortage"]) == (15, 14, {"shortage": 4, "surplus": 3}, 1)
     table = quota.quota_table(Scope("city"), 2025, on=ON)
     haizhou = next(d for d in table.districts if d.district_id == world.d1.pk)
-    assert (haizhou.shortage_total, haizhou.surplus_total, haizhou.net_shortage, haizhou.shortage) == (4, 3, 1, 1)
+    assert (haizhou.shortage, haizhou.surplus, haizhou.net_gap) == (4, 3, 1)
     total, rows = sel.measures_by(sel.CITY, "district", on=ON, year=2025)
     assert dict(rows)[sel.district_ref(world.d1)]["quota"] == d1
-    assert total["quota"]["net_shortage"] == table.city.net_shortage
+    assert total["quota"]["quota_gap"] == {"shortage": table.city.shortage, "surplus": table.city.surplus}
 
 
 # ---------------------------------------------------------------- scope, totals, training

@@ -72,5 +72,9 @@ class Command(BaseCommand):
             target = "" if h["target"] is None else f"（目标 {h['target']:.0f}）"
             self.stdout.write(f"  {h['name']}: {h['count']}{target}")
         q = data["quota"]
-        self.stdout.write(f"  编制: 标准 {q['standard']} 核定 {q['approved']} 在编 {q['actual']} 缺编合计 {q['shortage_total']}"
-                          f" 超编合计 {q['surplus_total']} 净缺编 {q['net_shortage']}")
+        missing = lambda value: "无数据" if value is None else value  # noqa: E731
+        gap = q["quota_gap"] or {"shortage": None, "surplus": None}
+        self.stdout.write(f"  编制: 标准 {q['standard']} 核定 {missing(q['approved'])} 在编 {q['actual']}"
+                          f" 编制缺口 {missing(gap['shortage'])} 编制富余 {missing(gap['surplus'])}"
+                          f" 空编 {missing(q['vacancies'])} 超编 {missing(q['overstaffed'])}"
+                          f"（未核定编制的学校 {q['schools_without_approved']} 所）")
