@@ -147,8 +147,33 @@ class Vocabulary:
                 self.applied[(sheet_kind, column, norm)] = answer
 
     def applied_list(self) -> list[dict]:
-        return [{"sheet_kind": sk, "column": col, "text": a.text, "target": a.target, "where": a.where}
+        return [{"sheet_kind": sk, "column": col, "text": a.text, "target": a.target, "where": a.where,
+                 "label": _target_label(sk, col, a.target)}
                 for (sk, col, _n), a in sorted(self.applied.items())]
+
+
+def _target_label(sheet_kind: str, column: str, target: str) -> str:
+    """What an answer means, in words: the field's header, or the code's label."""
+    from .kinds import kind_for_sheet_kind
+    from .values import parse_choice
+
+    if not target:
+        return "不需要"
+    try:
+        kind = kind_for_sheet_kind(sheet_kind)
+    except (KeyError, ValueError):
+        return target
+    if not column:
+        field = kind.column(target)
+        return field.label if field else target
+    field = kind.column(column)
+    if field is None or field.type != "choice":
+        return target
+    try:
+        code = parse_choice(target, field.choices)
+    except ValueError:
+        return target
+    return next((str(label) for c, label in field.choices.choices if c == code), target)
 
 
 def _field_key(name: str, kinds) -> str | None:
@@ -173,3 +198,52 @@ def load_mapping_file(path) -> dict:
     if not isinstance(data, dict) or not set(data) <= {"headers", "values"}:
         raise MappingFileError("映射文件应为 JSON 对象，只含 \"headers\" 和 \"values\" 两项")
     return data
+
+
+class AnswerError(ValueError):
+    pass
+
+
+def save_answers(*, user, report: dict, headers: dict[int, str], values: dict[int, str], request=None) -> list:
+    """Keep the officer's answers to a preview's questions for their organisation.
+
+    ``headers``: position in ``report["unknown_headers"]`` → a field key offered there, or
+    ``""`` for "not needed"; ``values``: position in ``report["unknown_values"]`` → one of the
+    codes offered there. An earlier answer of the same organisation to the same question is
+    replaced. Every answer is audited. Raises ``AnswerError`` for an answer not offered."""
+    from django.db import transaction
+
+    from backend import audit
+    from backend.scoping import scope_for
+
+    from .models import SavedMapping
+
+    organisation = organisation_of(scope_for(user))
+    wanted = []
+    asked_headers = report.get("unknown_headers") or []
+    for position, target in headers.items():
+        if not 0 <= position < len(asked_headers):
+            raise AnswerError("表头问题不存在，请刷新页面后重试。")
+        question = asked_headers[position]
+        if target and target not in {key for key, _label in question["fields"]}:
+            raise AnswerError(f"“{question['header']}”不能对应到所选字段。")
+        wanted.append((question["sheet_kind"], "", question["header"], target))
+    asked_values = report.get("unknown_values") or []
+    for position, target in values.items():
+        if not 0 <= position < len(asked_values):
+            raise AnswerError("取值问题不存在，请刷新页面后重试。")
+        question = asked_values[position]
+        if target not in {code for code, _label in question["choices"]}:
+            raise AnswerError(f"“{question['value']}”不能对应到所选代码。")
+        wanted.append((question["sheet_kind"], question["key"], question["value"], target))
+    saved = []
+    with transaction.atomic():
+        for sheet_kind, column, text, target in wanted:
+            norm = normalise(text, header=not column)
+            SavedMapping.objects.filter(sheet_kind=sheet_kind, column=column, norm=norm, **organisation).delete()
+            mapping = SavedMapping.objects.create(sheet_kind=sheet_kind, column=column, text=text, target=target,
+                                                  created_by=user, **organisation)
+            audit.record(audit.CREATE, request=request, user=user, obj=mapping,
+                         changes={"text": text, "target": target, "column": column, "sheet_kind": sheet_kind})
+            saved.append(mapping)
+    return saved

@@ -75,8 +75,10 @@ class ImportRun(models.Model):
 
     @property
     def can_commit(self) -> bool:
-        """Previewed without an error and the file still kept: the officer may confirm."""
-        return self.outcome == self.Outcome.PREVIEWED and self.errors == 0 and bool(self.upload)
+        """Previewed without an error or an open question (an unknown header: answered or marked
+        not needed in the mapping step) and the file still kept: the officer may confirm."""
+        return (self.outcome == self.Outcome.PREVIEWED and self.errors == 0 and bool(self.upload)
+                and not (self.report or {}).get("unknown_headers"))
 
     @property
     def kind_label(self) -> str:

@@ -66,7 +66,10 @@ from workforce.models import (
 from . import values as v
 from .bulk import InsertStream, fast_update, insert_history, key_in, memoised, write_history
 from .concurrency import collector_paused
-from .kinds import KIND_ORDER, KINDS, Column, Kind, is_year_month, kind_for_sheet_kind, resolve_kind
+from .kinds import (
+    KIND_ORDER, KINDS, ROSTER_EDUCATION_KEYS, ROSTER_TITLE_KEYS, Column, Kind, is_year_month, kind_for_sheet_kind,
+    resolve_kind,
+)
 from .models import ImportRun
 from .readers import UnreadableFile, iter_sheets, normalise_header, open_workbook
 from .mappings import Vocabulary, normalise as _normalise
@@ -134,6 +137,8 @@ class ImportReport:
     unknown_values: dict[tuple, dict] = field(default_factory=dict)
     ignored_columns: list[dict] = field(default_factory=list)
     applied_mappings: list[dict] = field(default_factory=list)
+    # a 花名册's 学历 and 职称 columns (RosterRecords): records per kind label → {new, changed, unchanged}
+    records: dict[str, dict[str, int]] = field(default_factory=dict)
     outcome: str = ImportRun.Outcome.RUNNING
     message: str = ""
     run_id: int | None = None
@@ -178,6 +183,7 @@ class ImportReport:
             "unknown_values": self.unknown_value_list(),
             "ignored_columns": self.ignored_columns,
             "applied_mappings": self.applied_mappings,
+            "records": self.records,
             "message": self.message,
         }
 
@@ -305,6 +311,9 @@ class Context:
         self.new_teachers = NewTeachers()  # id_number → teacher this file creates
         self._looked_up: set[str] = set()
         self._stages: dict[int, list[str]] = {}
+        # kind name → 身份证件号 its sheets list (学习经历, 专业技术职务): a roster in the same file
+        # leaves those teachers' 学历 (职称) to that sheet (RosterRecords)
+        self.listed: dict[str, set[str]] = defaultdict(set)
         # the run commits if no error turns up: the checks run inside its transaction and may
         # write as they go (NewTeachers.send)
         self.committing = False
@@ -339,7 +348,7 @@ class Context:
             line = self.report.unknown_values[group] = {
                 "sheet": sheet.name, "sheet_kind": sheet.kind.sheet_kind, "key": key,
                 "column": sheet.colmap.get(key, (None, key))[1].strip(), "value": shown, "rows": 0, "first_rows": [],
-                "choices": column.choice_labels() if column else [],
+                "choices": _choice_pairs(column),
             }
         line["rows"] += 1
         if len(line["first_rows"]) < 5:
@@ -1016,6 +1025,8 @@ class TeacherHandler(Handler):
         known = self.known_numbers([number for sheet, _f in plans for _r, number, _p in self.identified.get(sheet.name, [])])
         # INSERT while checking (see NewTeachers), unless the rows wait for schools this file creates
         stream = ctx.committing and all(school.pk is not None for school in ctx.school_by_code.values())
+        # the roster's 学历 and 职称 columns: the teachers' highest 学习经历 and current 专业技术职务
+        self.roster = RosterRecords(ctx) if any(RosterRecords.KEYS & set(sheet.keys) for sheet, _f in plans) else None
         for sheet, fields in plans:
             self.new.prepare(fields)
             firsts = self.identified.get(sheet.name, [])
@@ -1028,13 +1039,20 @@ class TeacherHandler(Handler):
                         existing = self.load_existing(numbers)
                 for row, number, parsed in chunk:
                     self.check_row(row, number, parsed, existing.get(number), fields)
+                    if self.roster is not None:
+                        self.roster.take(row, number, existing.get(number))
                     row.release()
+                if self.roster is not None and self.roster.waiting:
+                    with self.new.lock():  # the records of the chunk's teachers already in the system: a query a kind
+                        self.roster.resolve()
                 if stream and not ctx.report.errors:  # after an error, nothing will be committed
                     self.new.send()
                 done += len(chunk)
                 ctx.tick(done, total, ImportRun.Phase.CHECKING)
             for sheet_row in sheet.rows:
                 sheet_row.release()
+        if self.roster is not None:
+            self.roster.report()
 
     def read(self, sheet: Sheet, rows: list[Row]) -> None:
         """Identify the rows as they are read (see ``Handler.read``)."""
@@ -1260,6 +1278,7 @@ class TeacherHandler(Handler):
 
     def write(self):
         new = self.new
+        pks: dict[str, int] = {}
         if len(new):
             try:  # while the writer thread inserts (what check() has not sent yet): each creation's history, all but its key
                 new.send()
@@ -1282,6 +1301,8 @@ class TeacherHandler(Handler):
             fast_update(Teacher, self.updates, names)
             insert_history(self.history_entry(audit.UPDATE),
                            ((str(t.pk), str(t), self.update_changes(ch)) for t, ch in zip(self.updates, self.changes)))
+        if self.roster is not None:
+            self.roster.write(pks)
 
     def history_entry(self, action):
         """What every history row of this run's teachers shares (``bulk.insert_history``)."""
@@ -1340,6 +1361,309 @@ class TeacherHandler(Handler):
         return out
 
 
+# --------------------------------------------------------------------------- a roster's 学历 and 职称
+# 学历 from the highest: 博士研究生 … 初中及以下 (the order of ``choices.Education``)
+_EDUCATION_RANK = {code: len(c.Education.values) - i for i, code in enumerate(c.Education.values)}
+
+
+def degree_mismatch(education: str | None, degree: str | None) -> str | None:
+    """Why a 学位 cannot go with a 学历 — 专科 and lower 学历 are given no 学位 — or None."""
+    if not education or not degree or degree == c.Degree.NONE:
+        return None
+    if _EDUCATION_RANK.get(education, 0) >= _EDUCATION_RANK[c.Education.BACHELOR]:
+        return None
+    return (f"学位“{_label(c.Degree, degree)}”与学历“{_label(c.Education, education)}”不符："
+            "专科及以下学历不授予学位，请核对")
+
+
+def match_education(records, education: str, degree: str | None, month: int | None, taken=frozenset()):
+    """The record among one teacher's ``records`` that a 学历 × 学位 × 毕业年月 (``month`` as
+    ``_month`` gives it, None when blank) stands for, or None: the record of the same 学历 and
+    毕业年月; else, when either has no 毕业年月, one of the same 学历 whose 学位 does not differ
+    (the same, or 无 or blank on either side), the flagged 最高学历 first, then the latest.
+    ``taken``: ids of records that other rows stand for."""
+    same = [r for r in records if r.education == education and id(r) not in taken]
+    exact = [r for r in same if _month(r.end) == month]
+    if exact:
+        return max(exact, key=lambda r: r.is_highest)
+    loose = [r for r in same if (month is None or r.end is None)
+             and (not degree or degree == c.Degree.NONE or r.degree in (degree, c.Degree.NONE, ""))]
+    if not loose:
+        return None
+    return max(loose, key=lambda r: (r.is_highest, _month(r.end) or 0, r.pk or 0))
+
+
+class _TeacherRef:
+    """A teacher as the history of its records names it (``audit.entry(parent=…)`` reads the
+    model's meta, the key and ``Teacher.__str__``), without building the model instance."""
+
+    __slots__ = ("pk", "name", "id_number")
+    _meta = Teacher._meta
+    __str__ = Teacher.__str__
+
+    def __init__(self, pk, name, id_number):
+        self.pk, self.name, self.id_number = pk, name, id_number
+
+
+class RosterRecords:
+    """A 花名册's 学历 and 职称 columns (DOMAIN.md, "What a real 花名册 carries"): a row's
+    最高学历, 最高学位, 毕业院校, 所学专业 and 毕业年月 become the teacher's highest 学习经历, its
+    专业技术职务 and 任职/聘任年月 the teacher's current 专业技术职务 — as a 学习经历 or 专业技术职务
+    row would record them (the same parsing, labels, history; ``TeacherHandler`` hands each checked
+    row to ``take``). What an officer expects, and so what this does:
+
+    * **Matching** — so that the same roster imported again changes nothing, and a 学习经历 or
+      专业技术职务 sheet imported later completes the record instead of adding a second one. A
+      学历 is the teacher's record of the same 学历 and 毕业年月; when either has no 毕业年月, the
+      record of the same 学历 whose 学位 does not differ (``match_education``, which the 学习经历
+      import uses too). A 职称 is the appointment of the same 职务 and 聘任年月 (the 专业技术职务
+      import's key); a 职称 without a 聘任年月 is any appointment of that 职务.
+    * **Blank is not a value**: a blank cell never clears what is stored. A roster without a 学位
+      (or with 无) records the 学历 with 学位 无 — the model's "none" — and never lowers a 学位
+      a record already has; 学习方式 is the model's default until a 学习经历 sheet says it.
+    * **One 最高学历 a teacher** (the national 最高学历标识): the roster's record takes the flag
+      and the teacher's other flagged record loses it — unless the teacher has a finished record
+      of a higher 学历 (a roster older than the 学习经历 recorded since): the roster's 学历 is then
+      recorded (or matched) without the flag, the higher record keeps it, and a 提示 counts them.
+    * **The current 职称**: a new appointment ends the teacher's open appointments made before it
+      (the day before, as ``workforce.services.title_promote`` does) and, when a later one is on
+      record, ends the day before it. An appointment needs its 聘任年月 (the model's): a 职称 that
+      has none and matches nothing is not recorded, and a 提示 names the rows. The 专业技术职务
+      import applies no 师德 veto to the appointments it records, so neither does this.
+    * **Checks**, each a row error naming the column: a 学位 with 专科 or lower (``degree_mismatch``,
+      as for a 学习经历 row), a 学位, 院校, 专业 or 毕业年月 without a 最高学历, a 聘任年月
+      without a 专业技术职务, a month after this one.
+    * A teacher whom the file's own 学习经历 (专业技术职务) sheet lists takes the 学历 (职称) from
+      that sheet: the roster's columns are not read for them, and a 提示 says how many.
+
+    Bulk: the records of a chunk's teachers already in the system are loaded with one query a
+    kind (``resolve``); ``write`` — after the teachers, whose keys new records need — creates
+    with ``bulk_create`` and updates with ``fast_update``, a history row each filed under the
+    teacher. Counts: ``ImportReport.records`` and a 提示; a row whose teacher is unchanged but
+    whose records are not counts as changed, and the preview lists each record created or changed.
+    """
+
+    KEYS = frozenset((*ROSTER_EDUCATION_KEYS, *ROSTER_TITLE_KEYS))
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.education = EducationHandler(ctx)  # labels, snapshots and history as a 学习经历 row's
+        self.titles = TitleHandler(ctx)
+        self.refs: dict[str, _TeacherRef] = {}  # 身份证件号 → a new teacher (its key is known after the INSERT)
+        self.waiting: list[tuple] = []  # (row, teacher, education, title) of teachers in the system, this chunk
+        self.created: dict[type, list] = {EducationRecord: [], TitleAppointment: []}  # (teacher, record)
+        self.updated: dict[type, list] = {EducationRecord: [], TitleAppointment: []}  # (teacher, record, changed, shown)
+        self.counts = {model: {"new": 0, "changed": 0, "unchanged": 0} for model in self.created}
+        self.left = {EducationRecord: 0, TitleAppointment: 0}  # teachers left to the file's own sheet
+        self.lower = 0  # teachers whose roster 学历 is below a finished record's
+        self.undated: list[Row] = []  # rows whose 职称 has no 聘任年月 and matches nothing
+
+    def handler(self, model) -> KeyedRecordHandler:
+        return self.education if model is EducationRecord else self.titles
+
+    # ---- reading a row
+    def take(self, row: Row, number: str, existing: dict | None) -> None:
+        """A roster row just checked: its 学历 and 职称 cells checked, then the records kept for
+        ``resolve`` (a teacher in the system) or created (a new teacher)."""
+        vals = row.values
+        education = self.education_of(row, vals)
+        title = self.title_of(row, vals)
+        if row.bad or not row.outcome or (education is None and title is None):
+            return
+        listed = self.ctx.listed
+        if education is not None and number in listed["education"]:
+            education = None
+            self.left[EducationRecord] += 1
+        if title is not None and number in listed["titles"]:
+            title = None
+            self.left[TitleAppointment] += 1
+        if education is None and title is None:
+            return
+        teacher = _TeacherRef(existing["id"] if existing else None, vals.get("name") or (existing or {}).get("name", ""),
+                              number)
+        if existing is not None:
+            self.waiting.append((row, teacher, education, title))
+            return
+        self.refs[number] = teacher
+        if education is not None:
+            self.create(row, teacher, EducationRecord(**education, is_highest=True))
+        if title is not None:
+            if title["appointed_on"] is None:
+                self.undated.append(row)
+            else:
+                self.create(row, teacher, TitleAppointment(**title))
+
+    def education_of(self, row: Row, vals: dict) -> dict | None:
+        """The 学习经历 fields a row fills (None without a 最高学历), its cells checked."""
+        ctx = self.ctx
+        education, degree, end = vals.get("highest_education"), vals.get("highest_degree"), vals.get("graduated_on")
+        if education is None:
+            given = [key for key in ROSTER_EDUCATION_KEYS[1:] if vals.get(key) is not None]
+            if given:
+                shown = "、".join(row.sheet.colmap[key][1].strip() for key in given)
+                ctx.error(row, "highest_education", "", f"已填写{shown}，请同时填写最高学历")
+            return None
+        message = degree_mismatch(education, degree)
+        if message:
+            ctx.error(row, "highest_degree", _label(c.Degree, degree), message)
+        if end is not None and _month(end) > ctx.this_month:
+            ctx.error(row, "graduated_on", end, "日期不能晚于今天")
+        fields = {"education": education, "degree": degree, "institution": vals.get("graduated_from"),
+                  "major": vals.get("graduated_major"), "end": end}
+        return {name: value for name, value in fields.items() if value is not None}
+
+    def title_of(self, row: Row, vals: dict) -> dict | None:
+        """The 专业技术职务 a row gives (None without one), its cells checked."""
+        ctx = self.ctx
+        title, on = vals.get("current_title"), vals.get("title_appointed_on")
+        if title is None:
+            if on is not None:
+                ctx.error(row, "current_title", "", "已填写聘任年月，请同时填写专业技术职务")
+            return None
+        if on is not None and _month(on) > ctx.this_month:
+            ctx.error(row, "title_appointed_on", on, "日期不能晚于今天")
+        return {"title": title, "appointed_on": on}
+
+    # ---- matching the records of teachers in the system
+    def resolve(self) -> None:
+        """The waiting rows against their teachers' records: one query a kind for the chunk."""
+        waiting, self.waiting = self.waiting, []
+        ids = sorted({teacher.pk for _row, teacher, _e, _t in waiting})
+        educations = self.load(EducationRecord, ids) if any(e is not None for _r, _t, e, _ti in waiting) else {}
+        titles = self.load(TitleAppointment, ids) if any(t is not None for _r, _te, _e, t in waiting) else {}
+        for row, teacher, education, title in waiting:
+            if education is not None:
+                self.match_education(row, teacher, education, educations.get(teacher.pk, []))
+            if title is not None:
+                self.match_title(row, teacher, title, titles.get(teacher.pk, []))
+
+    @staticmethod
+    def load(model, ids: list[int]) -> dict[int, list]:
+        out: dict[int, list] = defaultdict(list)
+        for record in model.objects.filter(teacher_id__in=ids).order_by("pk"):
+            out[record.teacher_id].append(record)
+        return out
+
+    def match_education(self, row: Row, teacher: _TeacherRef, wanted: dict, records: list) -> None:
+        education, degree = wanted["education"], wanted.get("degree")
+        record = match_education(records, education, degree, _month(wanted.get("end")))
+        if record is not None and degree == c.Degree.NONE:
+            del wanted["degree"]  # 无 does not take away a 学位 the record has
+        rank, today = _EDUCATION_RANK[education], self.ctx.today
+        if any(r is not record and _EDUCATION_RANK.get(r.education, 0) > rank and (r.end is None or r.end <= today)
+               for r in records):
+            self.lower += 1  # the higher record keeps the flag
+        else:
+            wanted["is_highest"] = True
+            for other in records:
+                if other is not record and other.is_highest:
+                    self.change(row, teacher, other, {"is_highest": (True, False)})
+        if record is None:
+            self.create(row, teacher, EducationRecord(teacher_id=teacher.pk, **wanted))
+            return
+        changed = self.education.compare(row, record, wanted, self.education.month_fields)
+        if changed:
+            self.change(row, teacher, record, changed)
+        else:
+            self.counts[EducationRecord]["unchanged"] += 1
+
+    def match_title(self, row: Row, teacher: _TeacherRef, wanted: dict, appointments: list) -> None:
+        title, on = wanted["title"], wanted["appointed_on"]
+        month = _month(on)
+        if any(a.title == title and (on is None or _month(a.appointed_on) == month) for a in appointments):
+            self.counts[TitleAppointment]["unchanged"] += 1  # nothing more in a roster to change
+            return
+        if on is None:
+            self.undated.append(row)
+            return
+        record = TitleAppointment(teacher_id=teacher.pk, **wanted)
+        later = [a.appointed_on for a in appointments if _month(a.appointed_on) > month]
+        if later:
+            record.ended_on = min(later) - dt.timedelta(days=1)
+        for a in appointments:
+            if a.ended_on is None and _month(a.appointed_on) < month:
+                self.change(row, teacher, a, {"ended_on": (None, on - dt.timedelta(days=1))})
+        self.create(row, teacher, record)
+
+    # ---- outcomes
+    def create(self, row: Row, teacher: _TeacherRef, record) -> None:
+        model = type(record)
+        self.created[model].append((teacher, record))
+        self.counts[model]["new"] += 1
+        if teacher.pk is None:  # part of a new teacher, as the teacher's other fields are
+            return
+        if row.outcome == "unchanged":
+            row.outcome = "changed"
+        handler = self.handler(model)
+        snapshot = handler.audit_snapshot(model, record, handler.snapshot_fields)
+        self.ctx.change(row, handler.record_label(teacher, f"{model._meta.verbose_name}（新增）"),
+                        [(item["label"], EMPTY, item["new"]) for item in snapshot.values()])
+
+    def change(self, row: Row, teacher: _TeacherRef, record, changed: dict) -> None:
+        model = type(record)
+        handler = self.handler(model)
+        shown = [handler.shown_change(model, name, old, new) for name, (old, new) in changed.items()]
+        for name, (_old, new) in changed.items():
+            setattr(record, name, new)
+        self.updated[model].append((teacher, record, changed, shown))
+        self.counts[model]["changed"] += 1
+        if row.outcome == "unchanged":
+            row.outcome = "changed"
+        self.ctx.change(row, handler.record_label(teacher, str(model._meta.verbose_name)), shown)
+
+    def report(self) -> None:
+        """The counts (``ImportReport.records``) and a 提示 of what the columns did."""
+        report = self.ctx.report
+        done = []
+        for model, counts in self.counts.items():
+            label = str(model._meta.verbose_name)
+            if any(counts.values()):
+                report.records[label] = dict(counts)
+                done.append(f"{label}新增 {counts['new']} 条、修改 {counts['changed']} 条、未变 {counts['unchanged']} 条")
+        if done:
+            report.warnings.append(f"花名册中的学历、职称列：{'；'.join(done)}")
+        if self.lower:
+            report.warnings.append(f"{self.lower} 名教师花名册中的最高学历低于系统中已有的学习经历：已按学习经历记录，"
+                                   "最高学历标识仍在较高的学历上")
+        if self.undated:
+            rows = "、".join(f"{row.sheet.name}第 {row.number} 行" for row in self.undated[:10])
+            more = f"等 {len(self.undated)} 行" if len(self.undated) > 10 else ""
+            report.warnings.append(f"{rows}{more}的专业技术职务没有任职（聘任）时间，未能记录：请补充聘任年月，"
+                                   "或导入专业技术职务表")
+        for model, n in self.left.items():
+            if n:
+                label = model._meta.verbose_name
+                report.warnings.append(f"本文件的{label}表列出的 {n} 名教师，{label}以该表为准，未再按花名册的列记录")
+
+    # ---- writing
+    def write(self, pks: dict[str, int]) -> None:
+        """After the teachers (``pks``: 身份证件号 → key of the teachers just created): the new
+        records in bulk, the changed ones with ``fast_update``, a history row each."""
+        ctx = self.ctx
+        for number, teacher in self.refs.items():
+            teacher.pk = pks[number]
+        entries = []
+        for model, created in self.created.items():
+            if not created:
+                continue
+            handler = self.handler(model)
+            for teacher, record in created:
+                record.teacher_id = teacher.pk
+            model.objects.bulk_create([record for _teacher, record in created])
+            entries += [ctx.audit_entry(audit.CREATE, record, handler.audit_snapshot(model, record, handler.snapshot_fields),
+                                        parent=teacher) for teacher, record in created]
+        for model, updated in self.updated.items():
+            if not updated:
+                continue
+            names = sorted({name for _t, _r, changed, _s in updated for name in changed})
+            fast_update(model, [record for _t, record, _c, _s in updated], names)
+            entries += [ctx.audit_entry(audit.UPDATE, record, {name: {"label": label, "old": old, "new": new}
+                                                               for name, (label, old, new) in zip(changed, shown)},
+                                        parent=teacher)
+                        for teacher, record, changed, shown in updated]
+        write_history(entries)
+
+
 # --------------------------------------------------------------------------- sub-records
 class SubRecordHandler(Handler):
     """A teacher's sub-record sheet: rows name their teacher by 身份证件号."""
@@ -1387,19 +1711,19 @@ class SubRecordHandler(Handler):
     def record_label(self, teacher: Teacher, what: str) -> str:
         return f"{teacher.name}（{mask_id_number(teacher.id_number)}）{what}"
 
-    def apply(self, row: Row, teacher: Teacher, key, existing: dict, wanted: dict, make) -> None:
-        """new / changed / unchanged for a row whose natural key is ``key``."""
+    def apply(self, row: Row, teacher: Teacher, key, existing: dict, wanted: dict, make):
+        """new / changed / unchanged for a row whose natural key is ``key``; returns the record."""
         obj = existing.get(key)
         if obj is None:
             obj = make()
             self.new.append(obj)
             self.count(row, "new")
-            return
+            return obj
         obj.teacher = teacher  # known: no query when the history names the teacher
         changed = self.compare(row, obj, wanted, self.month_fields)
         if not changed:
             self.count(row, "unchanged")
-            return
+            return obj
         shown = [self.shown_change(self.model, n, o, nv) for n, (o, nv) in changed.items()]
         for name, (_o, new) in changed.items():
             setattr(obj, name, new)
@@ -1407,6 +1731,7 @@ class SubRecordHandler(Handler):
         self.changes.append((changed, shown))
         self.ctx.change(row, self.record_label(teacher, str(self.kind.label)), shown)
         self.count(row, "changed")
+        return obj
 
     def write(self):
         ctx = self.ctx
@@ -1427,7 +1752,9 @@ class SubRecordHandler(Handler):
 
 class KeyedRecordHandler(SubRecordHandler):
     """A sub-record identified by teacher × one coded value × one month: the same checks for
-    学习经历 (学历 × 毕业年月) and 专业技术职务 (职务 × 聘任年月). Subclasses only declare."""
+    学习经历 (学历 × 毕业年月) and 专业技术职务 (职务 × 聘任年月). Subclasses declare, and may
+    match a row that names no record exactly (``fallback``), check its values together
+    (``check_values``) and see every row's record before the writes (``matched``, ``finish``)."""
 
     key_field: str  # the coded column of the natural key
     key_choices = None  # its choices, for the value shown in an error
@@ -1440,16 +1767,48 @@ class KeyedRecordHandler(SubRecordHandler):
     def make(self, teacher, wanted):
         return self.model(teacher=teacher, **wanted)
 
+    def read(self, sheet: Sheet, rows: list[Row]) -> None:
+        """Note the teachers the sheet lists: a roster in the same file leaves their records of
+        this kind to this sheet (``RosterRecords``)."""
+        if "id_number" not in sheet.keys:
+            return
+        at = sheet.keys.index("id_number")
+        listed = self.ctx.listed[self.kind_name]
+        for row in rows:
+            number = row.data[at] if row.data else None
+            if number:
+                listed.add(number.upper())
+
+    def fallback(self, records: list, vals: dict, taken: set):
+        """The record of ``records`` (the teacher's) a row stands for when none has its key."""
+        return None
+
+    def check_values(self, row: Row, vals: dict) -> None:
+        """Errors of a row's values taken together."""
+
+    def matched(self, row: Row, teacher: Teacher, record, records: list) -> None:
+        """A checked row's record (new or existing), with the teacher's records in the system."""
+
+    def finish(self) -> None:
+        """After every row is matched."""
+
     def check(self):
         ctx = self.ctx
         pairs = self.teachers_of_rows()
+        by_teacher = self.existing_by_teacher(pairs, self.model.objects.all())
         existing = {}
-        for records in self.existing_by_teacher(pairs, self.model.objects.all()).values():
+        for records in by_teacher.values():
             for r in records:
                 existing[(r.teacher_id, getattr(r, self.key_field), _month(getattr(r, self.key_month)))] = r
         self.new, self.updates, self.changes = [], [], []
         seen = {}
         first, last = self.start_end
+        # the records rows name by their key: no other row falls back on them
+        taken = set()
+        for row, teacher in pairs:
+            record = existing.get((teacher.pk, row.values.get(self.key_field), _month(row.values.get(self.key_month))))
+            if record is not None:
+                taken.add(id(record))
         for row, teacher in pairs:
             vals = row.values
             if not all(vals.get(name) for name in self.record_fields):
@@ -1457,6 +1816,7 @@ class KeyedRecordHandler(SubRecordHandler):
             self.future_dates(row, self.start_end)
             if vals.get(first) and vals.get(last) and _month(vals[last]) < _month(vals[first]):
                 ctx.error(row, last, vals[last], self.order_message)
+            self.check_values(row, vals)
             value, month = vals[self.key_field], _month(vals.get(self.key_month))
             if (teacher.id_number, value, month) in seen:
                 ctx.error(row, self.key_field, _label(self.key_choices, value),
@@ -1465,11 +1825,25 @@ class KeyedRecordHandler(SubRecordHandler):
             if row.bad:
                 continue
             wanted = self.fields_of(row)
-            self.apply(row, teacher, (teacher.pk, value, month), existing if teacher.pk else {}, wanted,
-                       lambda teacher=teacher, wanted=wanted: self.make(teacher, wanted))
+            key = (teacher.pk, value, month)
+            found = existing if teacher.pk else {}
+            if teacher.pk and key not in existing:
+                record = self.fallback(by_teacher.get(teacher.pk, []), vals, taken)
+                if record is not None:
+                    taken.add(id(record))
+                    found = {key: record}
+            record = self.apply(row, teacher, key, found, wanted,
+                                lambda teacher=teacher, wanted=wanted: self.make(teacher, wanted))
+            self.matched(row, teacher, record, by_teacher.get(teacher.pk, []) if teacher.pk else [])
+        self.finish()
 
 
 class EducationHandler(KeyedRecordHandler):
+    """学习经历: teacher × 学历 × 毕业年月; a row without one side's 毕业年月 completes the record
+    of the same 学历 and a 学位 that does not differ (``match_education``: a roster's record made
+    without a month is completed by the 学习经历 sheet imported later, not duplicated). One
+    最高学历标识 a teacher: a row that flags a record un-flags the teacher's other one."""
+
     kind_name = "education"
     model = EducationRecord
     snapshot_fields = ("education", "degree", "degree_name", "study_mode", "institution", "major", "start", "end")
@@ -1480,6 +1854,45 @@ class EducationHandler(KeyedRecordHandler):
     order_message = "毕业年月早于入学年月"
     duplicate_what = "学历、毕业年月"
 
+    def fallback(self, records, vals, taken):
+        return match_education(records, vals["education"], vals.get("degree"), _month(vals.get("end")), taken)
+
+    def check_values(self, row, vals):
+        message = degree_mismatch(vals.get("education"), vals.get("degree"))
+        if message:
+            self.ctx.error(row, "degree", _label(c.Degree, vals["degree"]), message)
+
+    def matched(self, row, teacher, record, records):
+        if record is None or not row.values.get("is_highest"):
+            return
+        flagged = self.__dict__.setdefault("flagged", {})
+        first = flagged.get(teacher.id_number)
+        if first is not None and first[1] is not record:
+            self.ctx.error(row, "is_highest", "是", f"同一教师只能有一条最高学历（第 {first[0].number} 行已标为最高学历）")
+            return
+        flagged[teacher.id_number] = (row, record, teacher, records)
+
+    def finish(self):
+        flagged = self.__dict__.pop("flagged", {})
+        if not flagged or self.ctx.report.errors:
+            return
+        at = {id(obj): i for i, obj in enumerate(self.updates)}
+        shown = self.shown_change(EducationRecord, "is_highest", True, False)
+        for row, record, teacher, records in flagged.values():
+            for other in records:
+                if other is record or not other.is_highest:
+                    continue
+                other.is_highest = False
+                other.teacher = teacher
+                i = at.get(id(other))
+                if i is None:
+                    at[id(other)] = len(self.updates)
+                    self.updates.append(other)
+                    self.changes.append(({"is_highest": (True, False)}, [shown]))
+                else:
+                    self.changes[i][0]["is_highest"] = (True, False)
+                    self.changes[i][1].append(shown)
+                self.ctx.change(row, self.record_label(teacher, str(self.kind.label)), [shown])
 
 class TitleHandler(KeyedRecordHandler):
     """专业技术职务: one appointment per teacher × title × 聘任年月; a later file may add the
@@ -1843,6 +2256,15 @@ def _columns(data, kind: Kind, ctx: Context) -> dict[str, tuple[int, str]]:
                 "fields": [(c.key, c.label) for c in kind.columns if c.key not in colmap and c.key not in taken],
             })
     return colmap
+
+
+def _choice_pairs(column: Column | None) -> list[tuple[str, str]]:
+    """(code, label) of what a coded or 是/否 column may hold, for the mapping step's choice."""
+    if column is None:
+        return []
+    if column.type == "bool":
+        return [("是", "是"), ("否", "否")]
+    return [(str(code), str(label)) for code, label in (column.choices.choices if column.choices else []) if code != ""]
 
 
 def _column_letter(index: int) -> str:

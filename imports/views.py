@@ -26,12 +26,11 @@ from workforce.models import Teacher
 from . import tasks, workbooks
 from .forms import UploadForm
 from .kinds import KIND_ORDER, KINDS
+from .mappings import AnswerError, save_answers
 from .models import ImportRun
 
-# Files up to this size are previewed and committed inside the request; larger ones in the
-# background worker with a progress bar (a 1 MB .xlsx holds about 5,000 roster rows).
-INLINE_MAX_BYTES = 1024 * 1024
 RUNS_LISTED = 20
+NOT_NEEDED_ANSWER = "__not_needed__"
 TEACHERS_LISTED = 200
 
 
@@ -55,12 +54,10 @@ def _own_run(request, pk: int, *, read_only: bool = False) -> ImportRun:
 
 
 def _start(run: ImportRun, *, dry_run: bool) -> None:
-    size = run.upload.size if run.upload else 0
-    if size <= INLINE_MAX_BYTES:
-        tasks.execute(run, dry_run=dry_run)
-    else:
-        ImportRun.objects.filter(pk=run.pk).update(outcome=ImportRun.Outcome.QUEUED, progress=0, phase="")
-        (tasks.preview_run if dry_run else tasks.commit_run).enqueue(run.pk)
+    """Queue the run for the background worker (``imports.tasks``), whatever the file's size; the
+    run's page shows its progress. Never inside the request (see ``imports.concurrency``)."""
+    ImportRun.objects.filter(pk=run.pk).update(outcome=ImportRun.Outcome.QUEUED, progress=0, phase="")
+    (tasks.preview_run if dry_run else tasks.commit_run).enqueue(run.pk)
 
 
 @login_required
@@ -101,7 +98,9 @@ def run_detail(request, pk: int):
         for t in teachers:
             t.shown_id = t.id_number if show else mask_id_number(t.id_number)
     return render(request, "imports/run.html", {
-        "run": run, "report": report, "errors": report.get("errors", [])[:500],
+        "run": run, "report": report, "errors": [e for e in report.get("errors", []) if not e.get("unknown")][:500],
+        "not_needed": NOT_NEEDED_ANSWER,
+        "questions": bool(report.get("unknown_headers") or report.get("unknown_values")),
         "changes": report.get("changes", [])[:300], "teachers": teachers,
         "progress_url": reverse("imports:run_progress", args=[run.pk]),
     })
@@ -125,12 +124,48 @@ def run_confirm(request, pk: int):
     if not run.can_commit:
         messages.error(request, _("该批次不能导入：只有预览无错误、且文件仍保存在服务器上的批次才能确认导入。"))
         return redirect("imports:run", pk=run.pk)
+    # confirmed twice at once (a double click): the first queues the commit, the second sees it queued
+    if not ImportRun.objects.filter(pk=run.pk, outcome=ImportRun.Outcome.PREVIEWED).update(outcome=ImportRun.Outcome.QUEUED):
+        return redirect("imports:run", pk=run.pk)
     _start(run, dry_run=False)
     run.refresh_from_db()
     if run.outcome == ImportRun.Outcome.COMMITTED:
         messages.success(request, _("已导入：新增 %(new)s 条，修改 %(changed)s 条。") % {"new": run.new, "changed": run.changed})
     elif run.is_finished:
         messages.error(request, _("导入未完成：数据在预览后发生了变化，发现错误，未写入任何数据。"))
+    return redirect("imports:run", pk=run.pk)
+
+
+@login_required
+@require_POST
+def run_mapping(request, pk: int):
+    """The mapping step: the officer's answers to the preview's questions (unknown headers and
+    values) are kept for their organisation (``imports.mappings.save_answers``), then the file
+    is previewed again with them."""
+    run = _own_run(request, pk)
+    if run.outcome not in (ImportRun.Outcome.PREVIEWED, ImportRun.Outcome.REJECTED) or not run.upload:
+        messages.error(request, _("该批次已不能修改映射，请重新上传文件。"))
+        return redirect("imports:run", pk=run.pk)
+    headers, values = {}, {}
+    for name, answer in request.POST.items():
+        prefix, _sep, position = name.partition("-")
+        if prefix not in ("h", "v") or not position.isdigit() or answer == "":
+            continue
+        if prefix == "h":
+            headers[int(position)] = "" if answer == NOT_NEEDED_ANSWER else answer
+        else:
+            values[int(position)] = answer
+    if not headers and not values:
+        messages.error(request, _("请至少为一个表头或取值选择对应项。"))
+        return redirect("imports:run", pk=run.pk)
+    try:
+        saved = save_answers(user=request.user, report=run.report or {}, headers=headers, values=values,
+                             request=request)
+    except AnswerError as exc:
+        messages.error(request, str(exc))
+        return redirect("imports:run", pk=run.pk)
+    messages.success(request, _("已保存 %(n)s 项映射，以后本单位导入时自动使用。已按新的映射重新预览。") % {"n": len(saved)})
+    _start(run, dry_run=True)
     return redirect("imports:run", pk=run.pk)
 
 

@@ -114,3 +114,58 @@ def _mapping(tmp_path, data):
     path = tmp_path / "mapping.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+# ------------------------------------------------------------------ the page
+def _upload(client, path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    with open(path, "rb") as fh:
+        response = client.post(reverse("imports:index"), {"file": SimpleUploadedFile(path.name, fh.read()),
+                                                          "kind": "schools"})
+    assert response.status_code == 302, response.content.decode()[:500]
+    return response.url
+
+
+def test_the_officer_answers_on_the_page_and_is_not_asked_again(client, world, tmp_path):
+    from backend.models import AuditEntry
+
+    client.force_login(world.users.district)
+    url = _upload(client, school_list(tmp_path / "学校.xlsx", rows_of(6)))
+    page = client.get(url).content.decode()
+    assert "需要您确认的表头和取值" in page and "公民办属性" in page and "填表人" in page
+    assert 'id="confirm"' not in page  # no commit while a header is unanswered
+    run = ImportRun.objects.get(user=world.users.district)
+    headers = [h["header"] for h in run.report["unknown_headers"]]
+
+    answers = {f"h-{headers.index('公民办属性')}": "ownership", f"h-{headers.index('填表人')}": "__not_needed__"}
+    response = client.post(url + "mapping/", answers)
+    assert response.status_code == 302
+    run.refresh_from_db()
+    values = [(u["value"], u["rows"]) for u in run.report["unknown_values"]]
+    assert values == [("公", 4), ("私", 2)]
+    page = client.get(url).content.decode()
+    assert 'id="unknown-values"' in page and "本类导入不使用此列" not in page
+
+    response = client.post(url + "mapping/", {f"v-{i}": code for i, code in enumerate(["public", "private"])})
+    run.refresh_from_db()
+    assert run.can_commit and run.new == 6, run.report
+    client.post(url + "confirm/")
+    assert School.objects.filter(code__startswith="32070603", ownership="private").count() == 2
+    assert SavedMapping.objects.filter(district=world.d1, created_by=world.users.district).count() == 4
+    assert AuditEntry.objects.filter(object_type="imports.savedmapping", action="create").count() == 4
+
+    # next month's list of the same office: no question, the answers are applied and said
+    url = _upload(client, school_list(tmp_path / "学校2.xlsx", rows_of(3, start=40)))
+    page = client.get(url).content.decode()
+    assert "需要您确认的表头和取值" not in page and 'id="confirm"' in page
+    assert "已使用的映射" in page and "“公民办属性” → 办学性质" in page and "“私” → 民办" in page
+
+
+def test_an_answer_not_offered_is_refused(client, world, tmp_path):
+    client.force_login(world.users.district)
+    url = _upload(client, school_list(tmp_path / "学校.xlsx", rows_of(2)))
+    response = client.post(url + "mapping/", {"h-0": "id_number"}, follow=True)
+    assert "不能对应到所选字段" in response.content.decode()
+    assert not SavedMapping.objects.exists()

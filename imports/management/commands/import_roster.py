@@ -86,7 +86,7 @@ class Command(BaseCommand):
             for u in report.unknown_value_list():  # one line per distinct value, not per row
                 rows = "、".join(str(n) for n in u["first_rows"]) + ("……" if u["rows"] > len(u["first_rows"]) else "")
                 err.write(f"  {u['sheet']} [{u['column']}] 未知取值“{u['value']}”：{u['rows']} 行（第 {rows} 行）；"
-                          f"可选：{'、'.join(u['choices'][:12])}")
+                          f"可选：{'、'.join(label for _code, label in u['choices'][:12])}")
             others = [e for e in report.errors if not e.unknown]
             for e in others[:50]:
                 err.write(f"  {e.sheet} 第{e.row}行 [{e.column}] “{e.value}”：{e.message}")
