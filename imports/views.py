@@ -100,6 +100,7 @@ def run_detail(request, pk: int):
     return render(request, "imports/run.html", {
         "run": run, "report": report, "errors": [e for e in report.get("errors", []) if not e.get("unknown")][:500],
         "not_needed": NOT_NEEDED_ANSWER,
+        "other_errors": report.get("error_count", 0) - sum(u["rows"] for u in report.get("unknown_values", [])),
         "questions": bool(report.get("unknown_headers") or report.get("unknown_values")),
         "changes": report.get("changes", [])[:300], "teachers": teachers,
         "progress_url": reverse("imports:run_progress", args=[run.pk]),
