@@ -53,9 +53,12 @@ class ImportRunAdmin(ScopedAdmin):
                 *super().get_urls()]
 
     def upload_view(self, request):
-        """The admin's upload entry: the same service as the CLI and the web page."""
-        from .services import ImportRefused, import_run
-        from .views import may_import
+        """The admin's upload entry: the same service as the CLI and the web page, as a background
+        run (``imports.tasks``) like the web page's. The result shows here when the run is done by
+        the time the page answers; else the run's page shows its progress."""
+        from workforce.models import School
+
+        from .views import _start, may_import
 
         if not may_import(request.user):
             raise PermissionDenied
@@ -63,17 +66,27 @@ class ImportRunAdmin(ScopedAdmin):
         form = AdminUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            try:
-                report = import_run(file=data["file"], filename=data["file"].name, kind=data["kind"] or None,
-                                    user=request.user, school=data["school"] or None, dry_run=data["dry_run"],
-                                    source="admin")
-            except (ImportRefused, ValueError) as exc:
-                messages.error(request, str(exc))
+            code = data["school"].strip()
+            school = School.objects.filter(code=code).first() if code else None
+            if code and school is None:
+                form.add_error("school", _("学校标识码“%(code)s”不存在") % {"code": code})
             else:
-                if report.committed:
+                upload = data["file"]
+                run = ImportRun(user=request.user, file_name=upload.name[-255:], file_sha256="", dry_run=data["dry_run"],
+                                source="admin", outcome=ImportRun.Outcome.QUEUED, requested_kind=data["kind"] or "",
+                                school=school)
+                run.upload.save(upload.name, upload, save=False)
+                run.save()
+                _start(run, dry_run=data["dry_run"])
+                run.refresh_from_db()
+                if not run.is_finished:
+                    return redirect(reverse("imports:run", args=[run.pk]))
+                if run.outcome == ImportRun.Outcome.COMMITTED:
                     messages.success(request, _("已导入：新增 %(new)s，修改 %(changed)s，未变 %(unchanged)s。") % {
-                        "new": report.new, "changed": report.changed, "unchanged": report.unchanged})
-                    return redirect(reverse("admin:imports_importrun_change", args=[report.run_id]))
+                        "new": run.new, "changed": run.changed, "unchanged": run.unchanged})
+                    return redirect(reverse("admin:imports_importrun_change", args=[run.pk]))
+                report = {**(run.report or {}), "outcome": run.get_outcome_display(), "dry_run": run.dry_run,
+                          "rows": run.rows, "new": run.new, "changed": run.changed, "unchanged": run.unchanged}
         return TemplateResponse(request, "admin/imports/importrun/upload.html", {
             **self.admin_site.each_context(request), "opts": self.model._meta, "form": form, "report": report,
             "title": _("上传导入"),

@@ -38,7 +38,7 @@ from django.utils import timezone
 from backend import audit
 from backend.models import AuditEntry
 
-from .concurrency import fast_switching
+from .concurrency import fast_switching, writer_thread_allowed
 
 __all__ = ["insert_rows", "InsertStream", "fast_insert", "fast_update", "write_history", "insert_history", "memoised",
            "key_in"]
@@ -259,18 +259,41 @@ class _Writer:
     (…), (…)`` or a COPY), so the thread needs the GIL once a statement, not once a row as
     ``executemany`` would.
     The calling thread must not use the connection until ``finish()`` returns; ``finish()``
-    raises what the database raised, as Django's exception (``IntegrityError``…)."""
+    raises what the database raised, as Django's exception (``IntegrityError``…).
+
+    The thread is started only where ``concurrency.writer_thread_allowed()``: the task worker
+    and the command line, never a web request (whose connection is the request's own). There
+    the statements run on the calling thread as they come, and errors still wait for
+    ``finish()``."""
 
     def __init__(self, db, ahead: int = 2):
         db.ensure_connection()
         self.db = db
         self.raw = db.connection
-        self.queue: queue.Queue = queue.Queue(maxsize=ahead)
         self.lock = threading.Lock()  # held while a statement runs (see InsertStream.lock)
         self.error: BaseException | None = None
+        self.thread: threading.Thread | None = None
+        self.cursor = None
+        self.done = False
+        if not writer_thread_allowed():
+            self.cursor = self.raw.cursor()
+            return
+        self.queue: queue.Queue = queue.Queue(maxsize=ahead)
         self.thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
         fast_switching(True)
         self.thread.start()
+
+    def _execute(self, cursor, sql: str, payload) -> None:
+        try:
+            with self.lock:
+                if sql.startswith("COPY "):
+                    with cursor.copy(sql) as copy:
+                        for row in payload:
+                            copy.write_row(row)
+                else:
+                    cursor.execute(sql, payload)
+        except BaseException as exc:  # raised by finish(), on the calling thread
+            self.error = exc
 
     def _run(self) -> None:
         cursor = self.raw.cursor()
@@ -280,31 +303,30 @@ class _Writer:
                 if item is None:
                     return
                 if self.error is None:
-                    try:
-                        with self.lock:
-                            sql, payload = item
-                            if sql.startswith("COPY "):
-                                with cursor.copy(sql) as copy:
-                                    for row in payload:
-                                        copy.write_row(row)
-                            else:
-                                cursor.execute(sql, payload)
-                    except BaseException as exc:  # raised by finish(), on the calling thread
-                        self.error = exc
+                    self._execute(cursor, *item)
         finally:
             cursor.close()
 
     def put(self, sql: str, params: list) -> None:
-        if self.error is None:
+        if self.error is not None:
+            return
+        if self.thread is None:
+            self._execute(self.cursor, sql, params)  # no writer thread here: on this one
+        else:
             self.queue.put((sql, params))
 
     def finish(self) -> None:
-        if self.thread is None:
+        if self.done:
             return
-        self.queue.put(None)
-        self.thread.join()
-        self.thread = None
-        fast_switching(False)
+        self.done = True
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
+            fast_switching(False)
+        elif self.cursor is not None:
+            self.cursor.close()
+            self.cursor = None
         if self.error is not None:
             with self.db.wrap_database_errors:
                 raise self.error

@@ -1,12 +1,18 @@
 """Background runs (Django's tasks framework, database backend: ``manage.py db_worker``).
 
-The web page stores the upload with its ``ImportRun`` and enqueues ``preview_run`` (or
-``commit_run`` once the officer confirms); the task reads the kept file — never anything the
-browser sends back — and writes progress into the run, which the page polls."""
+Every upload of the web page and of the admin is stored with its ``ImportRun`` and run here:
+``preview_run`` (or ``commit_run`` once the officer confirms, or straight away from the admin
+without a preview); the task reads the kept file — never anything the browser sends back — and
+writes progress into the run, which the page polls. Imports never run inside a web request: the
+import writes from a helper thread on the worker's database connection (``imports.bulk``,
+allowed by ``concurrency.background_run``). A run the task could not finish, whatever the
+reason, ends as failed with a message, never left "running"."""
 from __future__ import annotations
 
+from django.utils import timezone
 from django_tasks import task
 
+from .concurrency import background_run
 from .models import ImportRun
 
 # Write progress at most this often (rows), so the polling page moves without a write per row.
@@ -22,8 +28,11 @@ def _progress_writer(run_id: int):
     return progress
 
 
+FAILED_MESSAGE = "处理文件“{name}”时出错，未写入任何数据。请稍后重新上传；如果仍然出错，请联系系统管理员。"
+
+
 def execute(run: ImportRun, *, dry_run: bool):
-    """Run the import service on the run's kept upload (inline or in the worker)."""
+    """Run the import service on the run's kept upload, as a background task."""
     from .services import ImportRefused, import_run
 
     if not run.upload:
@@ -31,17 +40,26 @@ def execute(run: ImportRun, *, dry_run: bool):
         run.save(update_fields=["outcome", "report"])
         return None
     try:
-        with run.upload.open("rb") as fh:
+        with background_run(), run.upload.open("rb") as fh:
             report = import_run(file=fh, filename=run.file_name, kind=run.requested_kind or None, user=run.user,
                                 school=run.school, dry_run=dry_run, source=run.source, run=run,
                                 progress=_progress_writer(run.pk))
     except (ImportRefused, ValueError) as exc:
-        ImportRun.objects.filter(pk=run.pk).update(outcome=ImportRun.Outcome.REJECTED, report={"message": str(exc)})
+        _end(run, ImportRun.Outcome.REJECTED, str(exc))
         return None
+    except BaseException:
+        # anything else (a bug, the worker stopped): the run ends as failed, and the task too
+        _end(run, ImportRun.Outcome.REJECTED, FAILED_MESSAGE.format(name=run.file_name))
+        raise
     if report.committed:
         run.upload.delete(save=False)  # committed: the copy is no longer needed
         ImportRun.objects.filter(pk=run.pk).update(upload="")
     return report
+
+
+def _end(run: ImportRun, outcome: str, message: str) -> None:
+    ImportRun.objects.filter(pk=run.pk).update(outcome=outcome, report={"message": message}, phase=ImportRun.Phase.DONE,
+                                               finished_at=timezone.now())
 
 
 @task()
