@@ -69,7 +69,7 @@ def main() -> int:
         rot = data["rotation"] or {}
         print(f"{status} {ref.text:<24} {ref.name:<16} page {'=' if ok_page else '≠'} json {'=' if ok_export else '≠'} export;"
               f" 小学本科+ {next((ms.percent(x['ratio']) for x in data['table2'] if x['code'] == 't2_primary_bachelor'), '—')},"
-              f" 轮岗 {ms.percent(rot.get('ratio'))}, 缺编合计 {data['quota']['shortage_total']} 净缺编 {data['quota']['net_shortage']}")
+              f" 轮岗 {ms.percent(rot.get('ratio'))}, 编制缺口 {data['quota']['shortage_total']} 编制富余 {data['quota']['surplus_total']}")
     user.delete()
     print(f"{len(refs)} scopes checked, {failures} disagreements")
     return 1 if failures else 0
