@@ -31,6 +31,7 @@ class ImportRunAdmin(ScopedAdmin):
     list_select_related = ["user"]
     exclude = ["upload", "report"]
     readonly_fields = ["report_masked"]
+    masked_fields = ("report",)  # shown masked: no filter on it without the identity right (issue 12)
     change_list_template = "admin/imports/importrun/change_list.html"
 
     def get_queryset(self, request):

@@ -81,9 +81,18 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
                   "专科": "associate", "大专": "associate", "专科毕业": "associate",
                   "中专": "secondary", "中等专业学校": "secondary", "中师": "secondary",
                   "普通高中": "high_school", "高中毕业": "high_school", "初中": "below",
-                  "初中以下": "below", "小学": "below"},
+                  "初中以下": "below", "小学": "below",
+                  # a 花名册's 最高学历 column: the level with 学历 after it
+                  "博士研究生学历": "doctorate", "博士学历": "doctorate", "硕士研究生学历": "master",
+                  "研究生学历": "master", "硕士学历": "master", "本科学历": "bachelor", "大学本科学历": "bachelor",
+                  "大学学历": "bachelor", "专科学历": "associate", "大专学历": "associate",
+                  "大学专科学历": "associate", "中专学历": "secondary", "中专毕业": "secondary",
+                  "中师毕业": "secondary", "高中学历": "high_school", "初中学历": "below"},
     "degree": {"博士学位": "doctor", "硕士学位": "master", "学士学位": "bachelor", "无学位": "none",
-               "没有": "none", "—": "none", "-": "none", "/": "none"},
+               "没有": "none", "—": "none", "-": "none", "/": "none",
+               # professional degrees as rosters name them (their level is what counts)
+               "教育硕士": "master", "教育硕士学位": "master", "教育学硕士": "master", "教育博士": "doctor",
+               "教育学学士": "bachelor", "教育学博士": "doctor"},
     "study_mode": {"全日制学习": "full_time", "脱产": "full_time", "统招": "full_time",
                    "在职": "part_time", "函授": "part_time", "自学考试": "part_time",
                    "自考": "part_time", "业余": "part_time", "成人教育": "part_time",
@@ -200,6 +209,9 @@ class Column:
     minimum: Decimal | int | None = None
     maximum: Decimal | int | None = None
     hint: str = ""
+    # a measure depends on it (DOMAIN.md): a sheet that lacks the column and creates records is
+    # asked for it (one value for the whole file, recorded with the run), never defaulted
+    measure: bool = False
 
     def choice_labels(self) -> list[str]:
         """The labels a template offers in its dropdown (blank choices left out)."""
@@ -477,11 +489,11 @@ TEACHER_COLUMNS = (
     _text("marital_status", "婚姻状况", 10, field="marital_status"),
     _text("health", "健康状况", 20, field="health"),
     Column("work_start", "参加工作年月", "month", field="work_start", hint="如 200809"),
-    Column("school_entry", "进本校年月", "month", field="school_entry", hint="如 201209"),
+    Column("school_entry", "进本校年月", "month", field="school_entry", hint="如 201209", measure=True),
     Column("source", "教职工来源", "choice", choices=c.StaffSource, synonyms="source", field="source"),
     Column("staff_category", "教职工类别", "choice", choices=c.StaffCategory, synonyms="staff_category",
-           field="staff_category"),
-    _bool("on_establishment", "是否在编"),
+           field="staff_category", measure=True),
+    _bool("on_establishment", "是否在编", measure=True),
     Column("employment_form", "用人形式", "choice", choices=c.EmploymentForm, synonyms="employment_form",
            field="employment_form"),
     Column("contract", "签订合同情况", "choice", choices=c.Contract, synonyms="contract", field="contract"),
@@ -510,7 +522,23 @@ TEACHER_COLUMNS = (
     _bool("vocational_cert", "是否具备职业技能等级证书"),
     Column("enterprise_months", "企业工作(实践)时长", "int", field="enterprise_months", minimum=0, maximum=600,
            hint="月数"),
+    # A 花名册's education and title columns (DOMAIN.md, "What a real 花名册 carries"): no field of
+    # the teacher; they become the teacher's highest 学习经历 (最高学历标识) and current 专业技术职务,
+    # read as the 学习经历 and 专业技术职务 kinds read them (imports.services.RosterRecords).
+    Column("highest_education", "最高学历", "choice", choices=c.Education, synonyms="education",
+           hint="如 大学本科、硕士研究生"),
+    Column("highest_degree", "最高学位", "choice", choices=c.Degree, synonyms="degree", hint="博士、硕士、学士或无"),
+    _text("graduated_from", "毕业院校", 100),
+    _text("graduated_major", "所学专业", 100),
+    Column("graduated_on", "毕业年月", "month", hint="最高学历的毕业年月，如 201007"),
+    Column("current_title", "专业技术职务", "choice", choices=c.Title, synonyms="title",
+           hint="现聘职称；2015年前的旧称（中学高级、小学高级等）按新职称对应导入"),
+    Column("title_appointed_on", "聘任年月", "month", hint="现聘职称的聘任年月，如 201809；职称须有聘任年月才能记录"),
 )
+
+# The roster columns above that carry a 学习经历 or a 专业技术职务 rather than a field of the teacher.
+ROSTER_EDUCATION_KEYS = ("highest_education", "highest_degree", "graduated_from", "graduated_major", "graduated_on")
+ROSTER_TITLE_KEYS = ("current_title", "title_appointed_on")
 
 KINDS: dict[str, Kind] = {}
 
@@ -528,7 +556,8 @@ _register(Kind(
         _text("district", "所属区县", 40, hint="区县名称或区划代码；新学校必填"),
         Column("school_type", "学校类型", "choice", choices=c.SchoolType, synonyms="school_type",
                field="school_type"),
-        Column("ownership", "办学性质", "choice", choices=c.Ownership, synonyms="ownership", field="ownership"),
+        Column("ownership", "办学性质", "choice", choices=c.Ownership, synonyms="ownership", field="ownership",
+               measure=True),
         Column("location", "城乡分类", "choice", choices=c.Location, synonyms="location", field="location"),
         Column("rural_kind", "村小/教学点", "choice", choices=c.RuralKind, synonyms="rural_kind",
                field="rural_kind", hint="仅乡村学校填写"),

@@ -204,6 +204,23 @@ class AnswerError(ValueError):
     pass
 
 
+def file_answers(*, report: dict, fills: dict[int, str]) -> dict[str, str]:
+    """The officer's one value for each measure column the file lacks (position in
+    ``report["missing_columns"]`` → a code offered there, or ``""``: leave it blank, for a month
+    column). Kept with the run, not the organisation: it is true of this file only."""
+    asked = report.get("missing_columns") or []
+    out = {}
+    for position, answer in fills.items():
+        if not 0 <= position < len(asked):
+            raise AnswerError("问题不存在，请刷新页面后重试。")
+        question = asked[position]
+        offered = {code for code, _label in question["choices"]}
+        if (answer or offered) and answer not in offered:
+            raise AnswerError(f"“{question['label']}”不能选择该值。")
+        out[f"{question['sheet_kind']}.{question['key']}"] = answer
+    return out
+
+
 def save_answers(*, user, report: dict, headers: dict[int, str], values: dict[int, str], request=None) -> list:
     """Keep the officer's answers to a preview's questions for their organisation.
 

@@ -60,6 +60,9 @@ class ImportRun(models.Model):
         help_text=_("文件没有学校列时，教师导入到这所学校"),
     )
     upload = models.FileField(_("上传文件"), storage=private_storage, upload_to=upload_path, blank=True, max_length=200)
+    # the officer's answers for this file (issue 13): one value for a measure column it lacks,
+    # {"fills": {"school.ownership": "public"}}; kept with the run, used by its preview and commit
+    answers = models.JSONField(_("导入时的选择"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("导入批次")
@@ -78,7 +81,7 @@ class ImportRun(models.Model):
         """Previewed without an error or an open question (an unknown header: answered or marked
         not needed in the mapping step) and the file still kept: the officer may confirm."""
         return (self.outcome == self.Outcome.PREVIEWED and self.errors == 0 and bool(self.upload)
-                and not (self.report or {}).get("unknown_headers"))
+                and not (self.report or {}).get("unknown_headers") and not (self.report or {}).get("missing_columns"))
 
     @property
     def kind_label(self) -> str:

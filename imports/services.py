@@ -64,7 +64,7 @@ from workforce.models import (
 )
 
 from . import values as v
-from .bulk import InsertStream, fast_update, insert_history, key_in, memoised, write_history
+from .bulk import InsertStream, fast_update, insert_history, insert_rows, key_in, memoised, write_history
 from .concurrency import collector_paused
 from .kinds import (
     KIND_ORDER, KINDS, ROSTER_EDUCATION_KEYS, ROSTER_TITLE_KEYS, Column, Kind, is_year_month, kind_for_sheet_kind,
@@ -137,6 +137,8 @@ class ImportReport:
     unknown_values: dict[tuple, dict] = field(default_factory=dict)
     ignored_columns: list[dict] = field(default_factory=list)
     applied_mappings: list[dict] = field(default_factory=list)
+    missing_columns: list[dict] = field(default_factory=list)   # measure columns to answer for the file
+    filled_columns: list[dict] = field(default_factory=list)    # ... and the answers used
     # a 花名册's 学历 and 职称 columns (RosterRecords): records per kind label → {new, changed, unchanged}
     records: dict[str, dict[str, int]] = field(default_factory=dict)
     outcome: str = ImportRun.Outcome.RUNNING
@@ -160,7 +162,7 @@ class ImportReport:
     @property
     def questions(self) -> bool:
         """Headers or values the officer has to answer before the file can be committed."""
-        return bool(self.unknown_headers or self.unknown_values)
+        return bool(self.unknown_headers or self.unknown_values or self.missing_columns)
 
     def as_json(self) -> dict:
         """The ``--report`` JSON: exactly these keys, counts summed over sheets."""
@@ -183,6 +185,8 @@ class ImportReport:
             "unknown_values": self.unknown_value_list(),
             "ignored_columns": self.ignored_columns,
             "applied_mappings": self.applied_mappings,
+            "missing_columns": self.missing_columns,
+            "filled_columns": self.filled_columns,
             "records": self.records,
             "message": self.message,
         }
@@ -290,8 +294,10 @@ class Context:
     """What every handler shares: who imports, their scope, the maps loaded once, the report."""
 
     def __init__(self, *, user, scope: Scope, default_school: School | None, report: ImportReport,
-                 run_ref: str, source: str, progress: Callable | None, vocabulary: Vocabulary | None = None):
+                 run_ref: str, source: str, progress: Callable | None, vocabulary: Vocabulary | None = None,
+                 fills: dict[str, str] | None = None):
         self.user = user
+        self.fills = fills or {}  # "sheet_kind.key" → one value for a measure column the file lacks
         self.vocabulary = vocabulary or Vocabulary()
         self.scope = scope
         self.default_school = default_school
@@ -1437,9 +1443,9 @@ class RosterRecords:
       that sheet: the roster's columns are not read for them, and a 提示 says how many.
 
     Bulk: the records of a chunk's teachers already in the system are loaded with one query a
-    kind (``resolve``); ``write`` — after the teachers, whose keys new records need — creates
-    with ``bulk_create`` and updates with ``fast_update``, a history row each filed under the
-    teacher. Counts: ``ImportReport.records`` and a 提示; a row whose teacher is unchanged but
+    kind (``resolve``); ``write`` — after the teachers, whose keys new records need — inserts
+    rows (``bulk.insert_rows``) and updates with ``fast_update``, a history row each filed under
+    the teacher. Counts: ``ImportReport.records`` and a 提示; a row whose teacher is unchanged but
     whose records are not counts as changed, and the preview lists each record created or changed.
     """
 
@@ -1451,7 +1457,8 @@ class RosterRecords:
         self.titles = TitleHandler(ctx)
         self.refs: dict[str, _TeacherRef] = {}  # 身份证件号 → a new teacher (its key is known after the INSERT)
         self.waiting: list[tuple] = []  # (row, teacher, education, title) of teachers in the system, this chunk
-        self.created: dict[type, list] = {EducationRecord: [], TitleAppointment: []}  # (teacher, record)
+        self.created: dict[type, list] = {EducationRecord: [], TitleAppointment: []}  # (teacher, field → value)
+        self.described: dict[tuple, dict] = {}  # a created record's history, once for equal values
         self.updated: dict[type, list] = {EducationRecord: [], TitleAppointment: []}  # (teacher, record, changed, shown)
         self.counts = {model: {"new": 0, "changed": 0, "unchanged": 0} for model in self.created}
         self.left = {EducationRecord: 0, TitleAppointment: 0}  # teachers left to the file's own sheet
@@ -1486,12 +1493,12 @@ class RosterRecords:
             return
         self.refs[number] = teacher
         if education is not None:
-            self.create(row, teacher, EducationRecord(**education, is_highest=True))
+            self.create(row, teacher, EducationRecord, {**education, "is_highest": True})
         if title is not None:
             if title["appointed_on"] is None:
                 self.undated.append(row)
             else:
-                self.create(row, teacher, TitleAppointment(**title))
+                self.create(row, teacher, TitleAppointment, title)
 
     def education_of(self, row: Row, vals: dict) -> dict | None:
         """The 学习经历 fields a row fills (None without a 最高学历), its cells checked."""
@@ -1559,7 +1566,7 @@ class RosterRecords:
                 if other is not record and other.is_highest:
                     self.change(row, teacher, other, {"is_highest": (True, False)})
         if record is None:
-            self.create(row, teacher, EducationRecord(teacher_id=teacher.pk, **wanted))
+            self.create(row, teacher, EducationRecord, wanted)
             return
         changed = self.education.compare(row, record, wanted, self.education.month_fields)
         if changed:
@@ -1576,28 +1583,42 @@ class RosterRecords:
         if on is None:
             self.undated.append(row)
             return
-        record = TitleAppointment(teacher_id=teacher.pk, **wanted)
         later = [a.appointed_on for a in appointments if _month(a.appointed_on) > month]
         if later:
-            record.ended_on = min(later) - dt.timedelta(days=1)
+            wanted["ended_on"] = min(later) - dt.timedelta(days=1)
         for a in appointments:
             if a.ended_on is None and _month(a.appointed_on) < month:
                 self.change(row, teacher, a, {"ended_on": (None, on - dt.timedelta(days=1))})
-        self.create(row, teacher, record)
+        self.create(row, teacher, TitleAppointment, wanted)
 
     # ---- outcomes
-    def create(self, row: Row, teacher: _TeacherRef, record) -> None:
-        model = type(record)
-        self.created[model].append((teacher, record))
+    def create(self, row: Row, teacher: _TeacherRef, model, values: dict) -> None:
+        """A record to create with ``values`` (fields; the teacher's key is set when written)."""
+        self.created[model].append((teacher, values))
         self.counts[model]["new"] += 1
         if teacher.pk is None:  # part of a new teacher, as the teacher's other fields are
             return
         if row.outcome == "unchanged":
             row.outcome = "changed"
-        handler = self.handler(model)
-        snapshot = handler.audit_snapshot(model, record, handler.snapshot_fields)
-        self.ctx.change(row, handler.record_label(teacher, f"{model._meta.verbose_name}（新增）"),
-                        [(item["label"], EMPTY, item["new"]) for item in snapshot.values()])
+        fields = [item for name, item in self.history(model, values).items() if not name.startswith("_")]
+        self.ctx.change(row, self.handler(model).record_label(teacher, f"{model._meta.verbose_name}（新增）"),
+                        [(item["label"], EMPTY, item["new"]) for item in fields])
+
+    def history(self, model, values: dict) -> dict:
+        """The history ``changes`` of a record created with ``values``, as ``audit.entry`` files a
+        teacher's new record (``_record``, then its values as shown) — built once for equal
+        values, a roster repeats them. A created record is named by its values, not its key."""
+        key = (model, *sorted(values.items()))
+        changes = self.described.get(key)
+        if changes is None:
+            record = model(**values)
+            handler = self.handler(model)
+            changes = self.described[key] = {
+                "_record": {"type": model._meta.label_lower, "id": "", "label": str(model._meta.verbose_name),
+                            "repr": audit.mask_text(record)[:audit.MAX_REPR]},
+                **handler.audit_snapshot(model, record, handler.snapshot_fields),
+            }
+        return changes
 
     def change(self, row: Row, teacher: _TeacherRef, record, changed: dict) -> None:
         model = type(record)
@@ -1638,20 +1659,28 @@ class RosterRecords:
     # ---- writing
     def write(self, pks: dict[str, int]) -> None:
         """After the teachers (``pks``: 身份证件号 → key of the teachers just created): the new
-        records in bulk, the changed ones with ``fast_update``, a history row each."""
+        records as rows (``bulk.insert_rows``) with their history (``bulk.insert_history``), the
+        changed ones with ``fast_update``; a history row each, filed under the teacher."""
         ctx = self.ctx
         for number, teacher in self.refs.items():
             teacher.pk = pks[number]
-        entries = []
         for model, created in self.created.items():
             if not created:
                 continue
-            handler = self.handler(model)
-            for teacher, record in created:
-                record.teacher_id = teacher.pk
-            model.objects.bulk_create([record for _teacher, record in created])
-            entries += [ctx.audit_entry(audit.CREATE, record, handler.audit_snapshot(model, record, handler.snapshot_fields),
-                                        parent=teacher) for teacher, record in created]
+            fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+            defaults = [(f.attname, f.get_default()) for f in fields]
+            teacher_at = [f.attname for f in fields].index("teacher_id")
+
+            def rows(created=created, defaults=defaults, teacher_at=teacher_at):
+                for teacher, values in created:
+                    row = [values.get(name, default) for name, default in defaults]
+                    row[teacher_at] = teacher.pk
+                    yield row
+            insert_rows(model, fields, rows())
+            insert_history(audit.entry(audit.CREATE, user=ctx.user, object_type=Teacher._meta.label_lower, source="import",
+                                       run_ref=ctx.run_ref, username=ctx.username),
+                           ((str(teacher.pk), str(teacher), self.history(model, values)) for teacher, values in created))
+        entries = []
         for model, updated in self.updated.items():
             if not updated:
                 continue
@@ -2258,6 +2287,54 @@ def _columns(data, kind: Kind, ctx: Context) -> dict[str, tuple[int, str]]:
     return colmap
 
 
+def _fills(sheet: Sheet, ctx: Context) -> list[tuple[str, Any]]:
+    """The officer's answers for measure columns this sheet lacks: (key, value) for each that
+    holds a value ("all schools in this file are 公办"); an empty answer for a month column says
+    "leave it blank" and fills nothing. Each answer used is listed in the report."""
+    kind, out = sheet.kind, []
+    for column in kind.columns:
+        name = f"{kind.sheet_kind}.{column.key}"
+        if not column.measure or column.key in sheet.colmap or name not in ctx.fills:
+            continue
+        raw = ctx.fills[name]
+        try:
+            value = column.parser(ctx.vocabulary.synonyms(kind.sheet_kind, column.key, column.built_in_synonyms())
+                                  if column.type in ("choice", "bool") else None)(raw) if raw not in ("", None) else None
+        except ValueError as exc:
+            ctx.sheet_error(sheet, column.label, f"为“{column.label}”选择的值无效：{exc}")
+            continue
+        ctx.report.filled_columns.append({"sheet": sheet.name, "key": column.key, "label": column.label,
+                                          "value": str(raw) if raw not in ("", None) else "（留空）"})
+        if value is not None:
+            out.append((column.key, value))
+    return out
+
+
+def _ask_for_missing_measure_columns(ctx: Context, handlers: dict) -> None:
+    """A sheet that creates records but lacks a column a measure depends on (办学性质, 是否在编,
+    教职工类别, 进本校年月 …) is not defaulted in silence: the officer chooses one value for the
+    whole file in the mapping step (``--fill`` on the command line), or the run stops here."""
+    for handler in handlers.values():
+        for sheet in handler.sheets:
+            if sheet.refused or not sheet.report.new:
+                continue
+            kind = sheet.kind
+            for column in kind.columns:
+                if (not column.measure or column.key in sheet.colmap
+                        or f"{kind.sheet_kind}.{column.key}" in ctx.fills):
+                    continue
+                ctx.report.missing_columns.append({
+                    "sheet": sheet.name, "sheet_kind": kind.sheet_kind, "key": column.key, "label": column.label,
+                    "new": sheet.report.new, "type": column.type,
+                    "choices": _choice_pairs(column) if column.type in ("choice", "bool") else [],
+                })
+                what = "选择一个值（适用于文件中的全部行）" if column.type in ("choice", "bool") else "确认留空"
+                ctx.report.errors.append(RowError(
+                    sheet.name, sheet.header_row or 1, column.label, "",
+                    f"缺少“{column.label}”列：本表将新增 {sheet.report.new} 条记录，统计指标需要此列。"
+                    f"请在文件中补上此列，或在预览页为它{what}（命令行：--fill {column.key}=值）"))
+
+
 def _choice_pairs(column: Column | None) -> list[tuple[str, str]]:
     """(code, label) of what a coded or 是/否 column may hold, for the mapping step's choice."""
     if column is None:
@@ -2305,6 +2382,9 @@ def _read_rows(sheet: Sheet, data, ctx: Context, done: int, handler: Handler | N
         birth_index = specs[birth_at][0]
         # 出生年月: every cell is a month, whatever its form (a typed month is stored as a date)
         month_only: dict | None = None if says_month(sheet.colmap["birth_date"][1]) else {}
+    fills = _fills(sheet, ctx)
+    if fills:
+        sheet.keys = (*sheet.keys, *(key for key, _value in fills))
     pick = itemgetter(*[spec[0] for spec in specs]) if len(specs) > 1 else None
     # rows below the header, after those of the sheets already read (an upper bound: blank
     # rows are skipped)
@@ -2345,6 +2425,8 @@ def _read_rows(sheet: Sheet, data, ctx: Context, done: int, handler: Handler | N
                     flag = month_only[key] = is_year_month(raw)
                 flags.append(flag)
             parsed.append(flags)
+        for _key, value in fills:  # the officer's one value for a column the file lacks
+            parsed.append([value] * len(batch))
         batch_rows = [Row(sheet, number, tuple_) for (number, _c), tuple_ in
                       zip(batch, zip(*parsed) if parsed else repeat(()))]
         if problems:
@@ -2410,7 +2492,8 @@ def _school(school, scope: Scope) -> School | None:
 @in_data_language  # Chinese messages, labels and audit rows, Chinese roster values matched, in any UI language
 def import_run(*, file, filename: str, kind: str | None = None, user=None, school=None, dry_run: bool,
                source: str = "web", progress: Callable[[int, int | None, str], None] | None = None,
-               run: ImportRun | None = None, mapping: dict | None = None) -> ImportReport:
+               run: ImportRun | None = None, mapping: dict | None = None,
+               fills: dict[str, str] | None = None) -> ImportReport:
     """Import (or with ``dry_run`` preview) one uploaded file; returns the report.
 
     ``file``: a path, a binary file object or a Django ``UploadedFile``; ``filename``: the name
@@ -2423,16 +2506,17 @@ def import_run(*, file, filename: str, kind: str | None = None, user=None, schoo
     and confirm), else one is created. Raises ``ImportRefused`` for users who may not import,
     ``ValueError`` for an unknown kind or school. ``mapping``: the file's own answers about
     headers and values (``imports.mappings``; the command line's ``--mapping``), used before the
-    saved answers of the user's organisation.
+    saved answers of the user's organisation. ``fills``: ``{"school.ownership": "公办"}``, one value
+    for a measure column the file lacks (the mapping step's answer, kept with the run).
     """
     with collector_paused():  # millions of cells: see imports.concurrency
         return _import_run(file=file, filename=filename, kind=kind, user=user, school=school, dry_run=dry_run,
-                           source=source, progress=progress, run=run, mapping=mapping)
+                           source=source, progress=progress, run=run, mapping=mapping, fills=fills)
 
 
 def _import_run(*, file, filename: str, kind: str | None, user, school, dry_run: bool, source: str,
                 progress: Callable[[int, int | None, str], None] | None, run: ImportRun | None,
-                mapping: dict | None = None) -> ImportReport:
+                mapping: dict | None = None, fills: dict[str, str] | None = None) -> ImportReport:
     if isinstance(file, (str, os.PathLike)) and not os.path.exists(file):
         raise FileNotFoundError(file)
     if user is not None and not is_hr(user):
@@ -2463,7 +2547,7 @@ def _import_run(*, file, filename: str, kind: str | None, user, school, dry_run:
             progress(done, total, phase)
 
     ctx = Context(user=user, scope=scope, default_school=default_school, report=report, run_ref=str(run.pk),
-                  source=source, progress=tick, vocabulary=Vocabulary.for_scope(scope, mapping))
+                  source=source, progress=tick, vocabulary=Vocabulary.for_scope(scope, mapping), fills=fills)
     handlers: dict[str, Handler] = {}
     max_size = getattr(settings, "IMPORT_MAX_BYTES", 50 * 1024 * 1024)
     try:
@@ -2500,6 +2584,7 @@ def _import_run(*, file, filename: str, kind: str | None, user, school, dry_run:
                     ctx.settle()
                     handlers[name].check()
             _count(report, handlers)
+            _ask_for_missing_measure_columns(ctx, handlers)
             # in file order: sheet, then row (a row's own errors as they were found)
             sheet_order = {sheet.name: i for i, sheet in enumerate(report.sheets)}
             report.errors.sort(key=lambda e: (sheet_order.get(e.sheet, -1), e.row))

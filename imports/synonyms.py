@@ -92,7 +92,24 @@ TEACHER: dict[str, list[str]] = {
     # roster columns
     "teaching_stage": ["任教学段", "学段", "任课学段"],
     "subject": ["任教学科", "学科", "任教科目", "任课学科", "主要任教学科"],
+    # a 花名册's education and title columns: the highest 学习经历 and the current 专业技术职务
+    "highest_education": ["最高学历", "学历", "最高学历层次", "学历层次", "现学历", "最后学历"],
+    "highest_degree": ["最高学位", "学位", "最高学位层次", "学位层次", "现学位"],
+    "graduated_from": ["毕业院校", "毕业学校", "最高学历毕业院校", "最高学历毕业学校", "毕业院校名称",
+                       "毕业学校名称"],
+    "graduated_major": ["所学专业", "专业", "毕业专业", "最高学历所学专业", "最高学历专业", "所学专业名称"],
+    "graduated_on": ["毕业年月", "毕业时间", "毕业日期", "最高学历毕业年月", "最高学历毕业时间"],
+    "current_title": ["专业技术职务", "职称", "现聘专业技术职务", "现任专业技术职务", "聘任专业技术职务",
+                      "专业技术职务名称", "专业技术职称", "现聘职称", "现职称", "专技职务"],
+    "title_appointed_on": ["聘任年月", "聘任时间", "任职时间", "取得时间", "任职年月", "聘任日期", "取得年月",
+                           "现聘年月", "职称聘任时间", "职称取得时间", "任现职时间", "现职称聘任时间",
+                           "专业技术职务聘任时间", "专业技术职务任职时间"],
 }
+
+# The teacher keys a roster shares with the 学习经历 and 专业技术职务 sheets: a sheet is not taken
+# for a roster because it has them (``detect_sheet_kind``).
+ROSTER_RECORD_KEYS = frozenset({"highest_education", "highest_degree", "graduated_from", "graduated_major",
+                                "graduated_on", "current_title", "title_appointed_on"})
 
 EDUCATION: dict[str, list[str]] = {
     **IDENTITY,
@@ -275,6 +292,8 @@ def detect_sheet_kind(raw_headers: Iterable[object], sheet_name: str = "") -> st
     best, best_score = None, (0, 0)
     for kind, index in HEADER_INDEXES.items():
         keys = {lookup_header(h, index) for h in headers} - {None, "row_no", *IDENTITY}
+        if kind == "teacher":
+            keys -= ROSTER_RECORD_KEYS
         named = int(any(normalise_header(t) in name for t in SHEET_TITLES[kind])) if name else 0
         score = (len(keys), named)
         if score > best_score:

@@ -43,7 +43,7 @@ def execute(run: ImportRun, *, dry_run: bool):
         with background_run(), run.upload.open("rb") as fh:
             report = import_run(file=fh, filename=run.file_name, kind=run.requested_kind or None, user=run.user,
                                 school=run.school, dry_run=dry_run, source=run.source, run=run,
-                                progress=_progress_writer(run.pk))
+                                progress=_progress_writer(run.pk), fills=(run.answers or {}).get("fills"))
     except (ImportRefused, ValueError) as exc:
         _end(run, ImportRun.Outcome.REJECTED, str(exc))
         return None

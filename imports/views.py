@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from backend import audit
+from backend.masking import mask_value
 from backend.middleware import not_activity
 from backend.models import AuditEntry
 from backend.roles import can_see_identity, is_hr
@@ -26,11 +28,12 @@ from workforce.models import Teacher
 from . import tasks, workbooks
 from .forms import UploadForm
 from .kinds import KIND_ORDER, KINDS
-from .mappings import AnswerError, save_answers
+from .mappings import AnswerError, file_answers, save_answers
 from .models import ImportRun
 
 RUNS_LISTED = 20
 NOT_NEEDED_ANSWER = "__not_needed__"
+LEAVE_BLANK_ANSWER = "__blank__"
 TEACHERS_LISTED = 200
 
 
@@ -88,20 +91,24 @@ def index(request):
 def run_detail(request, pk: int):
     run = _own_run(request, pk, read_only=True)
     report = run.report or {}
+    may_reveal = can_see_identity(request.user)
+    if not may_reveal:  # the report holds what its uploader may see: a reader without the right sees IDs masked
+        report = mask_value(report)
     teachers = []
     if run.outcome == ImportRun.Outcome.COMMITTED:
         ids = (AuditEntry.objects.filter(run_ref=str(run.pk), object_type="workforce.teacher")
                .values_list("object_id", flat=True).distinct()[:TEACHERS_LISTED])
         teachers = list(Teacher.objects.filter(pk__in=[int(i) for i in ids if i.isdigit()])
                         .select_related("school").order_by("school__code", "name"))
-        show = can_see_identity(request.user)
-        for t in teachers:
-            t.shown_id = t.id_number if show else mask_id_number(t.id_number)
+        for t in teachers:  # masked for everyone (issue 12): a full number only on the reveal page, with a reason, audited
+            t.shown_id = mask_id_number(t.id_number)
+            t.reveal_url = reverse("reveal_identity", args=[t.pk]) if may_reveal else ""
     return render(request, "imports/run.html", {
         "run": run, "report": report, "errors": [e for e in report.get("errors", []) if not e.get("unknown")][:500],
-        "not_needed": NOT_NEEDED_ANSWER,
+        "not_needed": NOT_NEEDED_ANSWER, "leave_blank": LEAVE_BLANK_ANSWER,
         "other_errors": report.get("error_count", 0) - sum(u["rows"] for u in report.get("unknown_values", [])),
-        "questions": bool(report.get("unknown_headers") or report.get("unknown_values")),
+        "questions": bool(report.get("unknown_headers") or report.get("unknown_values")
+                          or report.get("missing_columns")),
         "changes": report.get("changes", [])[:300], "teachers": teachers,
         "progress_url": reverse("imports:run_progress", args=[run.pk]),
     })
@@ -147,35 +154,50 @@ def run_mapping(request, pk: int):
     if run.outcome not in (ImportRun.Outcome.PREVIEWED, ImportRun.Outcome.REJECTED) or not run.upload:
         messages.error(request, _("该批次已不能修改映射，请重新上传文件。"))
         return redirect("imports:run", pk=run.pk)
-    headers, values = {}, {}
+    headers, values, fills = {}, {}, {}
     for name, answer in request.POST.items():
         prefix, _sep, position = name.partition("-")
-        if prefix not in ("h", "v") or not position.isdigit() or answer == "":
+        if prefix not in ("h", "v", "f") or not position.isdigit() or answer == "":
             continue
         if prefix == "h":
             headers[int(position)] = "" if answer == NOT_NEEDED_ANSWER else answer
-        else:
+        elif prefix == "v":
             values[int(position)] = answer
-    if not headers and not values:
+        else:
+            fills[int(position)] = "" if answer == LEAVE_BLANK_ANSWER else answer
+    if not headers and not values and not fills:
         messages.error(request, _("请至少为一个表头或取值选择对应项。"))
         return redirect("imports:run", pk=run.pk)
     try:
+        chosen = file_answers(report=run.report or {}, fills=fills)
         saved = save_answers(user=request.user, report=run.report or {}, headers=headers, values=values,
-                             request=request)
+                             request=request) if headers or values else []
     except AnswerError as exc:
         messages.error(request, str(exc))
         return redirect("imports:run", pk=run.pk)
-    messages.success(request, _("已保存 %(n)s 项映射，以后本单位导入时自动使用。已按新的映射重新预览。") % {"n": len(saved)})
+    if chosen:
+        run.answers = {**(run.answers or {}), "fills": {**(run.answers or {}).get("fills", {}), **chosen}}
+        run.save(update_fields=["answers"])
+    messages.success(request, _("已保存 %(n)s 项映射（以后本单位导入时自动使用）和 %(m)s 项本文件的选择，已重新预览。")
+                     % {"n": len(saved), "m": len(chosen)})
     _start(run, dry_run=True)
     return redirect("imports:run", pk=run.pk)
 
 
 @login_required
 def run_errors(request, pk: int):
+    """The uploaded rows with their errors marked. Without the identity right every 身份证件号
+    (and birth date) in it is masked, the uploader's own file too; every download is audited."""
     run = _own_run(request, pk, read_only=True)
     if not run.report.get("errors"):
         raise Http404
-    response = HttpResponse(workbooks.error_report(run), content_type=workbooks.XLSX)
+    full = can_see_identity(request.user)
+    content = workbooks.error_report(run, masked=not full)
+    audit.record(audit.EXPORT, request=request, obj=run, object_repr=run.file_name,
+                 message=f"下载导入批次 {run.pk}（{run.file_name}）的错误报告："
+                         f"{run.report.get('error_count', len(run.report['errors']))} 处错误，"
+                         f"{'含完整证件号' if full else '证件号已遮蔽'}")
+    response = HttpResponse(content, content_type=workbooks.XLSX)
     response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-errors.xlsx"'
     return response
 

@@ -4,14 +4,19 @@
   dropdown (openpyxl ``DataValidation``) for every coded or 是/否 column fed from a hidden
   sheet of options, the ID and code columns formatted as text (``@``) so Excel keeps every
   digit, and a sheet of instructions.
-* ``error_report(run)``: the rows of the uploaded file (read again from the copy kept for the
-  run), an error column first, each bad cell filled red with the message as a comment.
+* ``error_report(run, masked=...)``: the rows of the uploaded file (read again from the copy kept
+  for the run), an error column first, each bad cell filled red with the message as a comment.
+  ``masked`` (for users without the identity right, the uploader too): every 身份证件号 masked —
+  the cells of the ID columns (found by their headers) whatever they hold, an ID typed as a
+  number, and an ID inside any text — and the birth dates down to their year.
 
 Every text written goes through ``backend.spreadsheets.escape_cell`` (no formula injection).
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
 from collections import defaultdict
 
 from openpyxl import Workbook
@@ -20,10 +25,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from backend.masking import mask_text
 from backend.spreadsheets import escape_cell
+from workforce.identity import mask_birth_date, mask_id_number
 
 from .kinds import KINDS
 from .readers import open_workbook
+from .synonyms import HEADER_INDEXES, lookup_header
 
 TEMPLATE_ROWS = 2000  # rows pre-formatted as text and given dropdowns
 RED = PatternFill("solid", fgColor="FFC7CE")
@@ -88,49 +96,98 @@ def template(kind_name: str) -> bytes:
     return out.getvalue()
 
 
-def error_report(run) -> bytes:
+def error_report(run, *, masked: bool = True) -> bytes:
     """The uploaded rows of every sheet that has errors, with an error column and the bad cells
-    marked. Needs the kept upload; errors come from ``run.report``."""
+    marked. Needs the kept upload; errors come from ``run.report``. ``masked``: see the module's
+    docstring."""
     errors = run.report.get("errors", [])
     by_sheet: dict[str, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for e in errors:
         by_sheet[e["sheet"]][e["row"]].append(e)
+    header_rows = {s.get("name"): s.get("header_row") for s in run.report.get("sheets", [])}
     wb = Workbook(write_only=True)
     summary = wb.create_sheet("错误汇总")
     summary.append(["工作表", "行号", "列", "值", "错误"])
     for e in errors:
-        summary.append([escape_cell(e["sheet"]), e["row"], escape_cell(e["column"]), escape_cell(e["value"]),
-                        escape_cell(e["message"])])
+        value = e["value"]
+        if masked:
+            key = _identity_key(e["column"])
+            value = _masked(value, key)
+        summary.append([escape_cell(e["sheet"]), e["row"], escape_cell(e["column"]), escape_cell(value),
+                        escape_cell(mask_text(e["message"]) if masked else e["message"])])
     if run.upload:
         with run.upload.open("rb") as fh, open_workbook(fh, run.file_name) as book:
             for name in book.sheet_names:
                 rows_with_errors = by_sheet.get(name)
                 if not rows_with_errors:
                     continue
-                _copy_sheet(wb, book, name, rows_with_errors)
+                _copy_sheet(wb, book, name, rows_with_errors, header_rows.get(name) if masked else None, masked)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
-def _copy_sheet(wb, book, name: str, rows_with_errors: dict[int, list[dict]]) -> None:
+def _identity_key(header) -> str | None:
+    """"id_number" or "birth_date" when ``header`` names a 身份证件号 or 出生日期 column of any kind."""
+    for index in HEADER_INDEXES.values():
+        key = lookup_header(header, index)
+        if key in ("id_number", "birth_date"):
+            return key
+    return None
+
+
+def _masked(value, key: str | None):
+    """``value`` as a user without the identity right may see it (``key``: its column's)."""
+    if value is None or value == "":
+        return value
+    if key == "birth_date":
+        if isinstance(value, (dt.date, dt.datetime)):
+            return mask_birth_date(value)
+        year = re.match(r"\s*(\d{4})", _text(value))
+        return f"{year.group(1)}-**-**" if year else "****-**-**"
+    if key == "id_number":
+        return mask_id_number(_text(value).strip())
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and abs(value) >= 1e14:
+        return mask_id_number(_text(value))  # an ID typed as a number (15 digits and more)
+    return value
+
+
+def _text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _copy_sheet(wb, book, name: str, rows_with_errors: dict[int, list[dict]], header_row: int | None = None,
+                masked: bool = False) -> None:
     from openpyxl.cell import WriteOnlyCell
 
     ws = wb.create_sheet(name[:31])
+    keys: dict[int, str] = {}  # column index → "id_number" / "birth_date", from the header row
     for number, cells in book.iter_rows(name):
+        if masked and (number == header_row or header_row is None):  # unknown: the first row naming one
+            found = {i: k for i, k in ((i, _identity_key(v)) for i, v in enumerate(cells)) if k}
+            if found or number == header_row:
+                keys, header_row = found, number
         problems = rows_with_errors.get(number, [])
         bad_cols = {p["col"]: p["message"] for p in problems if p.get("col") is not None}
         message = "；".join(f"{p['column']}：{p['message']}" if p["column"] else p["message"] for p in problems)
+        if masked:
+            message = mask_text(message)
         first = WriteOnlyCell(ws, value=escape_cell(message) if message else ("错误说明" if number == 1 else None))
         if message:
             first.fill = RED
         row = [first]
         for index, value in enumerate(cells):
+            if masked and number != header_row:
+                value = _masked(value, keys.get(index))
             if isinstance(value, str):
                 value = escape_cell(value)
             cell = WriteOnlyCell(ws, value=value if value != "" else None)
             if index in bad_cols:
                 cell.fill = RED
-                cell.comment = Comment(bad_cols[index], "系统")
+                cell.comment = Comment(mask_text(bad_cols[index]) if masked else bad_cols[index], "系统")
             row.append(cell)
         ws.append(row)

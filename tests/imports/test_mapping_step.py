@@ -169,3 +169,48 @@ def test_an_answer_not_offered_is_refused(client, world, tmp_path):
     response = client.post(url + "mapping/", {"h-0": "id_number"}, follow=True)
     assert "不能对应到所选字段" in response.content.decode()
     assert not SavedMapping.objects.exists()
+
+
+# ------------------------------------------------------------------ columns the measures need
+NO_OWNERSHIP = ("学校标识码", "学校名称", "所属区县", "学校类型", "城乡分类")
+
+
+def test_a_school_list_without_ownership_is_not_made_public_in_silence(world, tmp_path):
+    """The school list of the issue: no public/private column. Before, every school became 公办
+    and private schools' teachers joined the rotation population."""
+    path = school_list(tmp_path / "学校.xlsx", [r[:4] + [r[5]] for r in rows_of(4)], headers=NO_OWNERSHIP)
+    report = run(path, world.users.district, kind="schools")
+    assert not report.committed and not School.objects.filter(code__startswith="32070603").exists()
+    assert [(m["label"], m["new"]) for m in report.missing_columns] == [("办学性质", 4)]
+    assert [e.message.split("：")[0] for e in report.errors] == ["缺少“办学性质”列"]
+
+    report = run(path, world.users.district, kind="schools", fills={"school.ownership": "民办"})
+    assert report.committed, [e.as_json() for e in report.errors]
+    assert set(School.objects.filter(code__startswith="32070603").values_list("ownership", flat=True)) == {"private"}
+    assert report.filled_columns == [{"sheet": "学校名单", "key": "ownership", "label": "办学性质", "value": "民办"}]
+    # a later list that only updates those schools asks nothing
+    again = run(path, world.users.district, kind="schools")
+    assert again.committed and again.missing_columns == []
+
+
+def test_command_line_fill(world, tmp_path, capsys):
+    path = school_list(tmp_path / "学校.xlsx", [r[:4] + [r[5]] for r in rows_of(2)], headers=NO_OWNERSHIP)
+    with pytest.raises(CommandError):
+        call_command("import_roster", str(path), "--kind", "schools")
+    assert "--fill ownership=值" in capsys.readouterr().err
+    call_command("import_roster", str(path), "--kind", "schools", "--fill", "办学性质=公办")
+    assert "本文件的选择：学校名单 办学性质 = 公办" in capsys.readouterr().err
+    assert School.objects.filter(code__startswith="32070603", ownership="public").count() == 2
+
+
+def test_the_page_asks_for_the_missing_column_and_keeps_the_choice_with_the_run(client, world, tmp_path):
+    client.force_login(world.users.district)
+    url = _upload(client, school_list(tmp_path / "学校.xlsx", [r[:4] + [r[5]] for r in rows_of(3)], headers=NO_OWNERSHIP))
+    page = client.get(url).content.decode()
+    assert 'id="missing-columns"' in page and "本文件全部为" in page
+    client.post(url + "mapping/", {"f-0": "private"})
+    run_ = ImportRun.objects.get(user=world.users.district)
+    assert run_.answers == {"fills": {"school.ownership": "private"}} and run_.can_commit
+    client.post(url + "confirm/")
+    assert School.objects.filter(code__startswith="32070603", ownership="private").count() == 3
+    assert not SavedMapping.objects.exists()  # true of this file only: not remembered

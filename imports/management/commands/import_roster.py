@@ -28,6 +28,8 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="只校验并预览，不写入")
         parser.add_argument("--report", help="把结果写成 JSON 文件")
         parser.add_argument("--user", help="以该用户的身份和管理范围导入（默认：命令行操作员，全市范围）")
+        parser.add_argument("--fill", action="append", default=[], metavar="字段=值",
+                            help="文件缺少统计所需的列时，为全部行指定一个值，如 --fill ownership=公办 --fill school_entry=（留空）")
         parser.add_argument("--mapping", help="JSON 映射文件：未识别的表头和取值对应什么（此外还使用该用户单位已保存的映射）")
 
     def handle(self, *args, **opts):
@@ -54,10 +56,11 @@ class Command(BaseCommand):
                 mapping = load_mapping_file(opts["mapping"])
             except MappingFileError as exc:
                 raise CommandError(str(exc), returncode=2)
+        fills = _fills(opts["fill"])
         try:
             report = import_run(file=opts["file"], filename=opts["file"], kind=opts["kind"], user=user,
                                 school=opts["school"], dry_run=opts["dry_run"], source="cli", progress=progress,
-                                mapping=mapping)
+                                mapping=mapping, fills=fills)
         except FileNotFoundError:
             raise CommandError(f"文件“{opts['file']}”不存在。", returncode=2)
         except ImportRefused as exc:
@@ -76,6 +79,8 @@ class Command(BaseCommand):
                       f"“{used['text']}” → {used['target'] or '不需要'}")
         for column in report.ignored_columns:
             err.write(f"未导入的列：{column['sheet']}“{column['header']}”（{column['why']}）")
+        for filled in report.filled_columns:
+            err.write(f"本文件的选择：{filled['sheet']} {filled['label']} = {filled['value']}")
         for header in report.unknown_headers:
             err.write(f"未识别的列：{header['sheet']} {header['column']} 列“{header['header']}”，未导入"
                       f"（可在 --mapping 文件的 \"headers\" 中指定它对应的字段，或 null 表示不需要）")
@@ -96,3 +101,20 @@ class Command(BaseCommand):
         if not opts["dry_run"]:
             self.stdout.write(self.style.SUCCESS(f"已写入（导入批次 {report.run_id}）。"))
         sys.stdout.flush()
+
+
+def _fills(given: list[str]) -> dict[str, str]:
+    """``--fill ownership=公办`` (a field key or its header) for every kind with that measure column."""
+    from imports.kinds import KINDS
+    from imports.mappings import _field_key
+
+    out = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        key = _field_key(name.strip(), KINDS) if sep else None
+        kinds = [kind for kind in KINDS.values() if key and kind.column(key) is not None and kind.column(key).measure]
+        if not kinds:
+            raise CommandError(f"--fill “{item}”：应写成 字段=值，字段为统计所需的列（如 ownership=公办）", returncode=2)
+        for kind in kinds:
+            out[f"{kind.sheet_kind}.{key}"] = value.strip()
+    return out
