@@ -22,6 +22,13 @@ class TrainingCycle(models.Model):
     end = models.DateField(_("结束日期"))
     required_hours = models.DecimalField(_("要求学时"), max_digits=7, decimal_places=1, default=360)
     yearly_minimum = models.DecimalField(_("每年最低学时"), max_digits=6, decimal_places=1, null=True, blank=True)
+    # DOMAIN.md: a teacher who joins during a cycle owes the requirement pro rata.
+    hours_per_year_left = models.DecimalField(
+        _("周期内入职：每个剩余完整学年应修学时"), max_digits=6, decimal_places=1, default=72,
+        validators=[MinValueValidator(0)],
+        help_text=_("参加工作晚于周期开始的教师，按入职后周期内剩余的完整学年（9月1日至次年8月31日）数乘以此学时计要求，"
+                    "不超过周期要求学时"),
+    )
 
     class Meta:
         verbose_name = _("培训周期")

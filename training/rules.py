@@ -16,6 +16,11 @@ Definitions:
 * Progress = countable 学时 / requirement. A teacher is on track when progress ≥ the elapsed
   share of the cycle (days up to and including ``on`` / days of the cycle), i.e. when
   countable 学时 ≥ ``on_track_threshold``; complete when countable 学时 ≥ requirement.
+* A teacher who joins during a cycle (参加工作年月 after its start) owes the requirement pro rata:
+  ``hours_per_year_left`` (72 by default) for each whole school year (1 September – 31 August)
+  left in the cycle after joining, at most the cycle's requirement; their share of the cycle
+  starts on the first 1 September on or after joining (``teacher_requirement``). A teacher who
+  owes nothing in the cycle (no whole school year left) is not counted in it.
 """
 from __future__ import annotations
 
@@ -74,6 +79,67 @@ def derived_year(*, year: int | None, start: dt.date | None, end: dt.date | None
         return year
     day = end or start
     return day.year if day else None
+
+
+# ---------------------------------------------------------------- pro-rata requirement
+def first_school_year_start(day: dt.date) -> dt.date:
+    """The first 1 September on or after ``day``: the start of the first whole school year."""
+    september = dt.date(day.year, 9, 1)
+    return september if day <= september else dt.date(day.year + 1, 9, 1)
+
+
+def whole_school_years(start: dt.date, end: dt.date) -> int:
+    """School years (1 September – 31 August) lying wholly within ``start`` … ``end``."""
+    first = first_school_year_start(start).year
+    last_ending = end.year if end >= dt.date(end.year, 8, 31) else end.year - 1  # last 31 August ≤ end
+    return max(0, last_ending - first)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What one teacher owes in a cycle, and the day their share of the cycle starts."""
+
+    required: Decimal
+    start: dt.date
+
+
+def teacher_requirement(*, required: Decimal, per_year: Decimal, cycle_start: dt.date, cycle_end: dt.date,
+                        joined: dt.date | None) -> Requirement:
+    """The cycle's requirement, or — for a teacher who joined after the cycle started — ``per_year``
+    学时 for each whole school year left in the cycle (at most the requirement), owed from the
+    first 1 September on or after joining. ``joined`` unknown: the whole requirement."""
+    if joined is None or joined <= cycle_start:
+        return Requirement(Decimal(required), cycle_start)
+    owed = Decimal(per_year) * whole_school_years(joined, cycle_end)
+    return Requirement(min(Decimal(required), owed), first_school_year_start(joined))
+
+
+@dataclass(frozen=True)
+class RequirementClass:
+    """Teachers who joined on or before ``joined_until`` (and after the previous class's bound)
+    owe ``required`` from ``start``; the first class (bound: the cycle's start) also holds the
+    teachers whose joining date is unknown."""
+
+    joined_until: dt.date
+    required: Decimal
+    start: dt.date
+
+
+def requirement_classes(*, required: Decimal, per_year: Decimal, cycle_start: dt.date,
+                        cycle_end: dt.date) -> list[RequirementClass]:
+    """``teacher_requirement`` as a few classes of joining dates (the requirement only changes on a
+    1 September), so SQL can give each teacher theirs with one CASE. Whoever joined after the last
+    class owes nothing in the cycle. The first class is the whole requirement."""
+    classes = [RequirementClass(cycle_start, Decimal(required), cycle_start)]
+    september = first_school_year_start(cycle_start + dt.timedelta(days=1))
+    while september <= cycle_end:
+        owed = teacher_requirement(required=required, per_year=per_year, cycle_start=cycle_start,
+                                   cycle_end=cycle_end, joined=september)
+        if not owed.required:
+            break
+        classes.append(RequirementClass(september, owed.required, owed.start))
+        september = dt.date(september.year + 1, 9, 1)
+    return classes
 
 
 # ---------------------------------------------------------------- caps
@@ -193,6 +259,6 @@ def years_below_minimum(by_year: Mapping[int, Decimal], minimum: Decimal | None,
     return [year for year in range(first, last + 1) if Decimal(by_year.get(year, ZERO)) < Decimal(minimum)]
 
 
-def rate(part: int, whole: int) -> float:
-    """part / whole, 0.0 for an empty whole."""
-    return part / whole if whole else 0.0
+def rate(part: int, whole: int) -> float | None:
+    """part / whole; None for an empty whole (nothing to measure is missing, not 0%)."""
+    return part / whole if whole else None

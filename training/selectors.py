@@ -3,6 +3,13 @@
 Rates and lists are aggregated in the database: one correlated subquery gives each teacher's
 countable 学时 (built from ``rules.countable_hours`` itself, so caps mean the same in SQL and in
 Python) and one GROUP BY counts the complete and on-track teachers. No loop over teachers.
+
+Who is counted (DOMAIN.md, Training credits): the population of the measures, each teacher
+against their own requirement (the cycle's, or pro rata for a teacher who joined during it:
+``rules.requirement_classes`` as one CASE); teachers who owe nothing in the cycle yet are counted
+apart (``not_due``), and 高职高专 teachers, who follow their colleges' rules, are reported apart
+(``apart_*``). The plan sets no completion-rate target: rates are figures, the on-track rate
+is the headline.
 """
 from __future__ import annotations
 
@@ -11,11 +18,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import (
-    Case, Count, DecimalField, ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value,
-    When,
+    BooleanField, Case, Count, DecimalField, ExpressionWrapper, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery,
+    Sum, Value, When,
 )
 from django.db.models.functions import Coalesce, Least
-from django.db.models.lookups import GreaterThanOrEqual
+from django.db.models.lookups import GreaterThanOrEqual, IsNull, LessThanOrEqual
 from django.utils import timezone
 
 from backend.roles import Role
@@ -38,13 +45,25 @@ def today() -> dt.date:
 
 # ---------------------------------------------------------------- cycles and rules
 @dataclass(frozen=True)
+class RequirementClass:
+    """``rules.RequirementClass`` with its on-track threshold on the day of the rules."""
+
+    joined_until: dt.date
+    required: Decimal
+    start: dt.date
+    threshold: Decimal
+
+
+@dataclass(frozen=True)
 class CycleRules:
-    """The cycle holding ``on`` with its caps and the on-track threshold of that day."""
+    """The cycle holding ``on`` with its caps, the on-track threshold of that day (of a teacher who
+    owes the whole requirement) and the pro-rata classes of teachers who joined during the cycle."""
 
     cycle: TrainingCycle
     caps: tuple[rules.Cap, ...]
     on: dt.date
     threshold: Decimal
+    classes: tuple[RequirementClass, ...] = ()
 
     @property
     def required(self) -> Decimal:
@@ -53,6 +72,16 @@ class CycleRules:
     @property
     def elapsed(self) -> Decimal:
         return rules.elapsed_share(self.cycle.start, self.cycle.end, self.on)
+
+    @property
+    def last_joining_due(self) -> dt.date:
+        """Teachers who joined after this day owe nothing in the cycle (``not_due``)."""
+        return self.classes[-1].joined_until
+
+    def requirement_of(self, joined: dt.date | None) -> rules.Requirement:
+        cycle = self.cycle
+        return rules.teacher_requirement(required=cycle.required_hours, per_year=cycle.hours_per_year_left,
+                                         cycle_start=cycle.start, cycle_end=cycle.end, joined=joined)
 
 
 def cycle_list() -> list[TrainingCycle]:
@@ -70,7 +99,31 @@ def cycle_rules(on: dt.date | None = None, cycles: list[TrainingCycle] | None = 
     if cycle is None:
         return None
     threshold = rules.on_track_threshold(cycle.required_hours, cycle.start, cycle.end, on)
-    return CycleRules(cycle=cycle, caps=caps_of(cycle), on=on, threshold=threshold)
+    classes = tuple(
+        RequirementClass(k.joined_until, k.required, k.start, rules.on_track_threshold(k.required, k.start, cycle.end, on))
+        for k in rules.requirement_classes(required=cycle.required_hours, per_year=cycle.hours_per_year_left,
+                                           cycle_start=cycle.start, cycle_end=cycle.end)
+    )
+    return CycleRules(cycle=cycle, caps=caps_of(cycle), on=on, threshold=threshold, classes=classes)
+
+
+def per_teacher(cr: CycleRules, joined, value) -> Case:
+    """A teacher's own figure as an expression: ``value(class)`` of the requirement class of the
+    joining date ``joined`` (an expression: ``F("work_start")``, or ``OuterRef`` in a subquery);
+    0 for a teacher who owes nothing in the cycle. The SQL twin of ``CycleRules.requirement_of``."""
+    whens = [When(IsNull(joined, True), then=Value(value(cr.classes[0])))]
+    whens += [When(LessThanOrEqual(joined, Value(k.joined_until)), then=Value(value(k))) for k in cr.classes]
+    return Case(*whens, default=Value(Decimal("0")), output_field=HOURS)
+
+
+def due_q(cr: CycleRules, prefix: str = "") -> Q:
+    """Teachers who owe something in the cycle: joining date unknown or not after the last class."""
+    return Q(**{f"{prefix}work_start__isnull": True}) | Q(**{f"{prefix}work_start__lte": cr.last_joining_due})
+
+
+def college_q(prefix: str = "") -> Q:
+    """高职高专 teachers: they follow their colleges' rules and are reported apart (DOMAIN.md)."""
+    return Q(**{f"{prefix}teaching_stage": c.Stage.HIGHER_VOCATIONAL})
 
 
 def _least(*args):
@@ -112,23 +165,37 @@ def countable_expression(cr: CycleRules):
 COMPLETE_CODE = 10_000_000  # more than the teachers of any group
 
 
-def _standing(countable, cr: CycleRules):
+def _standing(countable, cr: CycleRules, joined, wrap=lambda expression: expression):
+    """Complete at the teacher's own requirement, on track at their own threshold (``per_teacher``).
+    ``wrap``: inside the subquery (grouped by teacher) the teacher's figures are wrapped in an
+    aggregate — one value per group anyway — so that they stay out of its GROUP BY."""
     return Case(
-        When(GreaterThanOrEqual(countable, cr.required - SLACK), then=Value(COMPLETE_CODE + 1)),
-        When(GreaterThanOrEqual(countable, cr.threshold - SLACK), then=Value(1)),
+        When(GreaterThanOrEqual(countable, wrap(per_teacher(cr, joined, lambda k: k.required - SLACK))),
+             then=Value(COMPLETE_CODE + 1)),
+        When(GreaterThanOrEqual(countable, wrap(per_teacher(cr, joined, lambda k: k.threshold - SLACK))),
+             then=Value(1)),
         default=Value(0), output_field=IntegerField(),
     )
 
 
 def standing_expression(cr: CycleRules):
     """Each teacher's standing code (see COMPLETE_CODE), computed inside the subquery."""
-    records = _approved_in_cycle(cr).annotate(code=_standing(_countable_aggregate(cr), cr)).values("code")
-    no_records = _standing(Value(Decimal("0"), output_field=HOURS), cr)
+    records = _approved_in_cycle(cr).annotate(
+        code=_standing(_countable_aggregate(cr), cr, F("teacher__work_start"), lambda e: Max(e, output_field=HOURS)),
+    ).values("code")
+    no_records = _standing(Value(Decimal("0"), output_field=HOURS), cr, F("work_start"))
     return Coalesce(Subquery(records, output_field=IntegerField()), no_records, output_field=IntegerField())
 
 
 def population(scope: Scope, on: dt.date) -> QuerySet:
+    """The population of the measures (DOMAIN.md Population) in the scope on ``on``, all stages."""
     return Teacher.objects.population(on).for_scope(scope)
+
+
+def counted(scope: Scope, cr: CycleRules) -> QuerySet:
+    """The teachers the training measure counts: the population, without 高职高专 (reported apart)
+    and without teachers who owe nothing in the cycle yet."""
+    return population(scope, cr.on).filter(due_q(cr)).exclude(college_q())
 
 
 # ---------------------------------------------------------------- one teacher
@@ -136,7 +203,7 @@ def population(scope: Scope, on: dt.date) -> QuerySet:
 class Progress:
     cycle: TrainingCycle | None
     on: dt.date
-    required: Decimal = Decimal("0")
+    required: Decimal = Decimal("0")  # the teacher's own: pro rata when they joined during the cycle
     approved: Decimal = Decimal("0")  # approved 学时 in the cycle, before caps
     countable: Decimal = Decimal("0")  # after caps
     pending: Decimal = Decimal("0")
@@ -144,6 +211,13 @@ class Progress:
     elapsed: Decimal = Decimal("0")
     by_level: list[dict] = field(default_factory=list)
     by_year: list[dict] = field(default_factory=list)
+
+    pro_rata: bool = False  # joined during the cycle: owes less than the cycle's requirement
+
+    @property
+    def due(self) -> bool:
+        """Owes something in the cycle (a teacher who joined in its last months does not)."""
+        return self.cycle is not None and self.required > 0
 
     @property
     def ratio(self) -> Decimal:
@@ -200,8 +274,11 @@ def teacher_progress(teacher: Teacher, on: dt.date | None = None) -> Progress:
     level_caps = {cap.level: cap.max_hours for cap in cr.caps if cap.level and not cap.mode}
     first, last = rules.cycle_years(cr.cycle.start, cr.cycle.end)
     short_years = rules.years_below_minimum(per_year, cr.cycle.yearly_minimum, first, min(last, on.year - 1))
+    own = cr.requirement_of(teacher.work_start)
     return Progress(
-        cycle=cr.cycle, on=on, required=cr.required, threshold=cr.threshold, elapsed=cr.elapsed,
+        cycle=cr.cycle, on=on, required=own.required, pro_rata=own.required != cr.required,
+        threshold=rules.on_track_threshold(own.required, own.start, cr.cycle.end, on),
+        elapsed=rules.elapsed_share(own.start, cr.cycle.end, on),
         approved=sum(per_level.values(), Decimal("0")), countable=countable,
         pending=sum((Decimal(r["hours"]) for r in rows if r["status"] == CreditRecord.Status.PENDING), Decimal("0")),
         by_level=[
@@ -268,40 +345,60 @@ GROUP_ORDER = {
 }
 
 
+COUNTS = ("teachers", "complete", "on_track", "not_due", "apart_teachers", "apart_complete", "apart_on_track")
+
+
 def completion_rates(scope: Scope, on: dt.date | None = None, *, by: str | None = None) -> dict:
     """Completion and on-track counts and rates for the scope, or per school / district.
 
     Returns {"rules": CycleRules|None, "rows": [{"teachers", "complete", "on_track", "behind",
-    "complete_rate", "on_track_rate", …group fields}]}. One query (plus two for the cycle)."""
+    "not_due", "apart_teachers", "apart_complete", "apart_on_track", "complete_rate",
+    "on_track_rate", …group fields}]}: ``teachers`` … ``behind`` count the teachers the measure
+    counts (``counted``), ``apart_*`` the 高职高专 teachers who owe something, ``not_due`` those who
+    owe nothing in the cycle yet. One query (plus two for the cycle)."""
     cr = cycle_rules(on)
     if cr is None:
         return {"rules": None, "rows": []}
-    counts = {"teachers": Count("pk"), "standing": Coalesce(Sum(standing_expression(cr)), 0)}
-    qs = population(scope, cr.on)
-    if by is None:
-        rows = [qs.aggregate(**counts)]
-    else:
-        rows = list(qs.values(*GROUPS[by]).annotate(**counts).order_by(*GROUP_ORDER[by]))
-    for row in rows:
+    due = due_q(cr)
+    counts = {"teachers": Count("pk", filter=due), "standing": Coalesce(Sum(standing_expression(cr), filter=due), 0),
+              "not_due": Count("pk", filter=~due)}
+    qs = population(scope, cr.on).annotate(
+        college=Case(When(college_q(), then=Value(True)), default=Value(False), output_field=BooleanField()))
+    keys = GROUPS[by] if by is not None else ()
+    grouped = qs.values(*keys, "college").annotate(**counts).order_by(*(GROUP_ORDER[by] if by else ()), "college")
+    merged: dict[tuple, dict] = {}
+    for row in grouped:
         if row["teachers"] >= COMPLETE_CODE:  # pragma: no cover - a group larger than any city
             raise OverflowError("too many teachers in one group for the standing code")
-        row["complete"], row["on_track"] = divmod(row.pop("standing"), COMPLETE_CODE)
+        complete, on_track = divmod(row["standing"], COMPLETE_CODE)
+        out = merged.setdefault(tuple(row[k] for k in keys), {**{k: row[k] for k in keys}, **dict.fromkeys(COUNTS, 0)})
+        out["not_due"] += row["not_due"]
+        prefix = "apart_" if row["college"] else ""
+        out[f"{prefix}teachers"] += row["teachers"]
+        out[f"{prefix}complete"] += complete
+        out[f"{prefix}on_track"] += on_track
+    rows = list(merged.values()) if merged or by else [dict.fromkeys(COUNTS, 0)]
     for row in rows:
         _add_rates(row)
     return {"rules": cr, "rows": rows}
 
 
 def _add_rates(row: dict) -> dict:
-    """Rates, percentages and the behind count of a row of counts (teachers, complete, on_track)."""
+    """Rates, percentages and the behind count of a row of counts (teachers, complete, on_track);
+    a rate of no teachers is None (nothing to measure), never 0%."""
     row["complete_rate"] = rules.rate(row["complete"], row["teachers"])
     row["on_track_rate"] = rules.rate(row["on_track"], row["teachers"])
     row["behind"] = row["teachers"] - row["on_track"]
-    row["complete_pct"] = row["complete_rate"] * 100
-    row["on_track_pct"] = row["on_track_rate"] * 100
+    row["complete_pct"] = None if row["complete_rate"] is None else row["complete_rate"] * 100
+    row["on_track_pct"] = None if row["on_track_rate"] is None else row["on_track_rate"] * 100
+    row["apart_complete_pct"] = _pct(row.get("apart_complete", 0), row.get("apart_teachers", 0))
+    row["apart_on_track_pct"] = _pct(row.get("apart_on_track", 0), row.get("apart_teachers", 0))
     return row
 
 
-COUNTS = ("teachers", "complete", "on_track")
+def _pct(part: int, whole: int) -> float | None:
+    rate = rules.rate(part, whole)
+    return None if rate is None else rate * 100
 
 
 def completion_report(scope: Scope, on: dt.date | None = None) -> dict:
@@ -314,7 +411,7 @@ def completion_report(scope: Scope, on: dt.date | None = None) -> dict:
     schools = result["rows"]
     districts: dict[int, dict] = {}
     total = dict.fromkeys(COUNTS, 0)
-    for row in schools:  # ordered by district, then school
+    for row in schools:  # ordered by district, then school (a school's rows are merged in completion_rates)
         district = districts.setdefault(row["school__district_id"], {
             "school__district_id": row["school__district_id"], "school__district__name": row["school__district__name"],
             **dict.fromkeys(COUNTS, 0)})
@@ -326,20 +423,23 @@ def completion_report(scope: Scope, on: dt.date | None = None) -> dict:
 
 
 def teachers_behind(scope: Scope, on: dt.date | None = None, *, school_id: int | None = None) -> tuple[CycleRules | None, QuerySet]:
-    """Teachers of the population who are not on track, with countable 学时, 落后学时 (to be on
-    track today) and 尚缺学时 (to complete), the furthest behind first. One query."""
+    """Teachers the measure counts (``counted``) who are not on track, with countable 学时, their own
+    requirement and threshold (pro rata for those who joined during the cycle), 落后学时 (to be
+    on track today) and 尚缺学时 (to complete), the furthest behind first. One query."""
     cr = cycle_rules(on)
     if cr is None:
         return None, Teacher.objects.none()
-    qs = population(scope, cr.on)
+    qs = counted(scope, cr)
     if school_id:
         qs = qs.filter(school_id=school_id)
+    joined = F("work_start")
     qs = (
-        qs.annotate(countable=countable_expression(cr))
-        .filter(countable__lt=cr.threshold - SLACK)
+        qs.annotate(countable=countable_expression(cr), required=per_teacher(cr, joined, lambda k: k.required),
+                    threshold=per_teacher(cr, joined, lambda k: k.threshold))
+        .filter(countable__lt=F("threshold") - SLACK)
         .annotate(
-            behind=ExpressionWrapper(Value(cr.threshold, output_field=HOURS) - F("countable"), output_field=HOURS),
-            shortfall=ExpressionWrapper(Value(cr.required, output_field=HOURS) - F("countable"), output_field=HOURS),
+            behind=ExpressionWrapper(F("threshold") - F("countable"), output_field=HOURS),
+            shortfall=ExpressionWrapper(F("required") - F("countable"), output_field=HOURS),
         )
         .select_related("school__district")
         .order_by("countable", "school__district__order", "school__code", "name", "pk")
@@ -347,19 +447,30 @@ def teachers_behind(scope: Scope, on: dt.date | None = None, *, school_id: int |
     return cr, qs
 
 
-def training_measure(scope: Scope, on: dt.date) -> dict | None:
-    """The ``"training"`` measure (workforce.registry contract): teachers of the population with
-    at least the requirement (countable 学时) approved in the cycle holding ``on``, over the
-    population. None when no cycle holds ``on``; ratio None when there are no teachers."""
-    result = completion_rates(scope, on)
-    if result["rules"] is None:
-        return None
-    row, cr = result["rows"][0], result["rules"]
+def _measure_row(cr: CycleRules, row: dict) -> dict:
+    """One scope's (or group's) ``"training"`` object: counts (they add up over groups) and the
+    cycle's rules (the same in every group)."""
     return {
         "cycle": cr.cycle.name, "complete": row["complete"], "teachers": row["teachers"],
         "ratio": row["complete"] / row["teachers"] if row["teachers"] else None,
-        "on_track": row["on_track"], "required": float(cr.required),
+        "on_track": row["on_track"], "headline": "on_track", "not_due": row["not_due"],
+        "apart_teachers": row["apart_teachers"], "apart_complete": row["apart_complete"],
+        "apart_on_track": row["apart_on_track"],
+        "required": float(cr.required), "hours_per_year_left": float(cr.cycle.hours_per_year_left),
+        "threshold": float(cr.threshold), "elapsed": round(float(cr.elapsed), 6),
     }
+
+
+def training_measure(scope: Scope, on: dt.date) -> dict | None:
+    """The ``"training"`` measure (workforce.registry contract) of the cycle holding ``on``: of the
+    teachers counted (``counted``), how many are on track (the headline: the plan sets no
+    completion target, and early in a cycle completion says nothing) and how many have completed
+    their requirement; ``apart_*`` the same for 高职高专 teachers, ``not_due`` the teachers who owe
+    nothing yet. None when no cycle holds ``on``; ratio None when there are no teachers."""
+    result = completion_rates(scope, on)
+    if result["rules"] is None:
+        return None
+    return _measure_row(result["rules"], result["rows"][0])
 
 
 def training_by_group(scope: Scope, on: dt.date, by: str) -> dict[int, dict]:
@@ -370,10 +481,7 @@ def training_by_group(scope: Scope, on: dt.date, by: str) -> dict[int, dict]:
     if result["rules"] is None:
         return {}
     cr, key = result["rules"], GROUPS[by][0]
-    return {row[key]: {"cycle": cr.cycle.name, "complete": row["complete"], "teachers": row["teachers"],
-                       "ratio": row["complete"] / row["teachers"] if row["teachers"] else None,
-                       "on_track": row["on_track"], "required": float(cr.required)}
-            for row in result["rows"]}
+    return {row[key]: _measure_row(cr, row) for row in result["rows"]}
 
 
 def training_behind(scope: Scope, on: dt.date) -> QuerySet:

@@ -40,6 +40,8 @@ class Stage(models.TextChoices):
 
 
 COMPULSORY_STAGES = (Stage.PRIMARY, Stage.JUNIOR)
+# 中小学 of the plan's honour targets: teachers of these teaching stages (DOMAIN.md, Honours).
+SCHOOL_STAGES = (Stage.PRIMARY, Stage.JUNIOR, Stage.SENIOR)
 
 
 class SchoolType(models.TextChoices):

@@ -78,24 +78,55 @@ def _check_within(request, ref: sel.ScopeRef):
 
 
 # ---------------------------------------------------------------- overview tables
+def missing_text() -> str:
+    """What a page shows for a figure whose inputs are missing (DOMAIN.md): never 0 nor "met"."""
+    return _("无数据")
+
+
 def _cell(result: dict | None, *, kind: str = "share", link: str = "") -> dict:
-    """One coloured cell: the ratio, met or not, and the gap in teachers."""
+    """One coloured cell: the ratio, met or not, and the gap in teachers.
+
+    A figure marked ``missing`` reads "无数据" (grey, never met), unless it has no input at all
+    (no teachers and no pupils: the measure does not apply, "—"); a partial figure or one of part
+    coverage shows its value uncoloured, with the reason in the title."""
     if result is None:
         return {"text": "—", "css": "", "gap": "", "title": "", "link": ""}
     ratio, met, gap = result.get("ratio"), result.get("met"), result.get("gap", 0)
+    notes = []
     if kind == "ptr":
         text = "—" if ratio is None else f"{ratio:.2f}"
-        title = f"{result.get('pupils', 0)} / {result.get('teachers', 0)}"
+        pupils = result.get("pupils")
+        title = f"{'—' if pupils is None else pupils} / {result.get('teachers', 0)}"
+        inputs = bool(pupils or result.get("teachers_all", result.get("teachers")))
+        if result.get("partial"):
+            notes.append(_("%(n)s 所学校未填报在校生，其教师未计入") % {"n": result.get("schools_without_enrolment")})
+        if result.get("coverage"):
+            notes.append(result["coverage"])
+    elif kind == "training":
+        # the headline: the on-track rate (no completion target: DOMAIN.md, Training credits)
+        ratio = result.get("headline_ratio", ratio)
+        text = ms.percent(ratio)
+        on_track = result.get("headline") == "on_track"
+        num = result.get("on_track") if on_track else result.get("complete")
+        title = (_("进度正常 %(n)s / %(d)s") if on_track else _("已完成 %(n)s / %(d)s")) % {
+            "n": num, "d": result.get("teachers")}
+        inputs = bool(result.get("teachers"))
     else:
         text = ms.percent(ratio)
         num = result.get("numerator", result.get("rotated", result.get("complete", result.get("dual"))))
         den = result.get("denominator", result.get("eligible", result.get("teachers")))
         title = f"{num} / {den}" if num is not None and den is not None else ""
-    css = "" if met is None else ("met" if met else "unmet")
+        inputs = bool(num or den or result.get("all"))
+    if result.get("missing") and inputs:
+        text = missing_text()
+    css = "missing" if result.get("missing") and inputs else ("" if met is None else ("met" if met else "unmet"))
     gap_text = ""
     if met is False and gap:
         gap_text = _("差 %(n)s 人") % {"n": gap}
-    return {"text": text, "css": css, "gap": gap_text, "title": title, "link": link, "value": ratio}
+    if notes:
+        title = "；".join([title, *notes])
+    return {"text": text, "css": css, "gap": gap_text, "title": title, "link": link, "value": ratio,
+            "note": "*" if notes else ""}
 
 
 def _columns(data: dict) -> list[dict]:
@@ -104,15 +135,17 @@ def _columns(data: dict) -> list[dict]:
         cols.append({"key": line["code"], "group": _("学历（学位）"), "label": f"{line['stage']}{line['measure']}",
                      "target": ms.percent(line["target"], 0)})
     for line in data["pupil_teacher"]:
-        cols.append({"key": line["code"], "group": _("生师比"), "label": line["stage"], "target": f"≤{line['target']:g}"})
+        label = line["stage"] + ("*" if line.get("coverage") else "")
+        cols.append({"key": line["code"], "group": _("生师比"), "label": label, "target": f"≤{line['target']:g}"})
     if data["rotation"] is not None:
         cols.append({"key": "rotation", "group": _("交流轮岗"), "label": data["rotation"]["year"],
                      "target": ms.percent(data["rotation"]["target"], 0)})
     if data["dual_qualified"]["teachers"] or not data["filters"].get("stage"):
         cols.append({"key": "dual", "group": _("双师型"), "label": _("中职"), "target": ms.percent(data["dual_qualified"]["target"], 0)})
     if data["training"] is not None:
-        cols.append({"key": "training", "group": _("培训学分"), "label": data["training"].get("cycle", ""),
-                     "target": ms.percent(data["training"].get("target"), 0)})
+        # no target: the plan sets none (DOMAIN.md); the headline is the on-track rate
+        cols.append({"key": "training", "group": _("培训进度正常率"), "label": data["training"].get("cycle", ""),
+                     "target": _("无")})
     return cols
 
 
@@ -132,7 +165,7 @@ def _cells(data: dict, columns: list[dict]) -> list[dict]:
         elif key == "dual":
             cells[-1] = _cell(data["dual_qualified"])
         elif key == "training":
-            cells[-1] = _cell(data["training"])
+            cells[-1] = _cell(data["training"], kind="training")
         else:
             cells[-1] = _cell(None)
         cells[-1]["key"] = key
@@ -189,24 +222,32 @@ def _decorate(data: dict) -> dict:
     """A copy of a measures object with the texts the templates print (the object itself stays
     as the JSON has it)."""
     data = copy.deepcopy(data)
+
+    def shown(result, text):
+        """The figure's text, or "无数据" when its inputs are missing (DOMAIN.md)."""
+        return missing_text() if result.get("missing") else text
+
     for line in data["table2"]:
-        line["ratio_text"], line["target_text"] = ms.percent(line["ratio"]), ms.percent(line["target"], 0)
-        line["education_text"] = ms.percent(line["education_only"]["ratio"])
+        line["ratio_text"], line["target_text"] = shown(line, ms.percent(line["ratio"])), ms.percent(line["target"], 0)
+        line["education_text"] = shown(line, ms.percent(line["education_only"]["ratio"]))
     for line in data["pupil_teacher"]:
-        line["ratio_text"] = _ptr_text(line["ratio"])
+        line["ratio_text"] = shown(line, _ptr_text(line["ratio"]))
     rot = data["rotation"]
     if rot is not None:
-        rot.update(ratio_text=ms.percent(rot["ratio"]), target_text=ms.percent(rot["target"], 0),
+        rot.update(ratio_text=shown(rot, ms.percent(rot["ratio"])), target_text=ms.percent(rot["target"], 0),
+                   ratio_any_text=shown(rot, ms.percent(rot.get("ratio_any"))),
                    ratio_all_text=ms.percent(rot["ratio_all"]), backbone_text=ms.percent(rot["backbone_share"]),
                    backbone_target_text=ms.percent(rot["backbone_target"], 0))
     dual = data["dual_qualified"]
-    dual.update(ratio_text=ms.percent(dual["ratio"]), target_text=ms.percent(dual["target"], 0))
+    dual.update(ratio_text=shown(dual, ms.percent(dual["ratio"])), target_text=ms.percent(dual["target"], 0))
     if data["training"] is not None:
         tr = data["training"]
-        tr["ratio_text"] = ms.percent(tr.get("ratio"))
         # On track: approved 学时 ≥ the elapsed share of the cycle (DOMAIN.md, training credits).
-        if tr.get("on_track") is not None and tr.get("teachers"):
-            tr["on_track_text"] = ms.percent(tr["on_track"] / tr["teachers"])
+        tr["ratio_text"] = shown(tr, ms.percent(tr.get("ratio")))
+        tr["on_track_text"] = shown(tr, ms.percent(tr.get("on_track_ratio")))
+        if tr.get("apart_teachers"):
+            tr["apart_on_track_text"] = ms.percent(tr.get("apart_on_track_ratio"))
+            tr["apart_ratio_text"] = ms.percent(tr.get("apart_ratio"))
     return data
 
 
@@ -288,7 +329,7 @@ def school(request, code):
     for group in below:
         group["result"] = by_code.get(group["code"])
         group["rows"] = _teacher_rows(group.pop("teachers"), request.user)
-    not_rotated = _teacher_rows(sel.eligible_not_rotated(ref.scope, year, targets, filters), request.user) \
+    not_rotated = _teacher_rows(sel.eligible_not_rotated(ref.scope, year, targets, filters, on=on), request.user) \
         if data["rotation"] is not None else []
     behind = sel.training_behind(ref.scope, on) if data["training"] is not None else None
     ctx = _context(request, ref, form, on, year, filters, data, None, None, targets)

@@ -269,6 +269,7 @@ class _Person:
     obj: m.Teacher | None = None
     banned_until: dt.date | None = None
     rotated_until: int = 0  # last school year covered by a rotation
+    came_from: _School | None = None  # the school a teacher transferred in (调动) from, on school_entry
 
     @property
     def d(self) -> int:
@@ -966,6 +967,7 @@ class CityBuilder:
             if p.school_entry.year >= 2020 and p.school_entry > p.work_start and rng.random() < 0.55:
                 src = self._other_school(rng, p, public_any)
                 if src is not None:
+                    p.came_from = src
                     self.exchanges.append(dict(person=p, exchange_type=transfer, moves_personnel=True,
                                                start=p.school_entry, end=None, from_school=src, to_school=p.school,
                                                from_name=src.obj.name, to_name=p.school.obj.name))
@@ -1139,15 +1141,22 @@ class CityBuilder:
         self.counts["交流轮岗"] = len(exchanges)
         self.counts["  其中调动（不计入）"] = sum(1 for r in self.exchanges if not r["exchange_type"].counts)
         awards = []
+        self._awards_before_a_move()
         for a in self.awards:
             team_name = ""
             if a["team_name"]:
                 pattern, leader, subject = a["team_name"]
                 team_name = pattern.format(name=leader.obj.name, subject=subject, school=leader.school.obj.name,
                                            district=leader.school.obj.district.name)[:100]
+            person = a["person"]
+            at_school = None
+            if person is not None:  # the school on the award date (乡村 honours are judged by it)
+                moved = person.came_from is not None and a["awarded_on"] < person.school_entry
+                at_school = (person.came_from if moved else person.school).obj
             awards.append(m.Award(
-                honour_type=a["honour_type"], teacher=a["person"].obj if a["person"] else None,
+                honour_type=a["honour_type"], teacher=person.obj if person else None,
                 school=a["school"].obj if a["school"] else None,
+                school_at_award=at_school, stage_at_award=person.stage if person else "",
                 team_name=team_name, awarded_on=a["awarded_on"],
                 expires_on=a["expires_on"], awarding_body=a["awarding_body"][:100],
                 revoked_on=a.get("revoked_on"), revoke_reason=a.get("revoke_reason", ""),
@@ -1160,6 +1169,24 @@ class CityBuilder:
                  for p, sev, occ, dec, ban, sub, text in self.ethics]
         _bulk(m.EthicsCase, cases)
         self.counts["师德失范案件"] = len(cases)
+
+    def _awards_before_a_move(self) -> None:
+        """A few 港城名师 of 2022 given at a 乡村 school to teachers who have since transferred
+        (调动) to a town or city school: counted as 乡村 港城名师 by the school of the award date."""
+        rng = self.rng("awards_before_a_move")
+        h = self.honour_types.get("gangcheng_mingshi")
+        day = dt.date(2022, 1, 15)
+        if h is None or day > self.as_of:
+            return
+        holders = {id(a["person"]) for a in self.awards if a["honour_type"] is h}
+        moved = [p for p in self.people if p.teaching and p.came_from is not None and p.school_entry > day
+                 and id(p) not in holders
+                 and p.came_from.obj.location == L.RURAL and p.school.obj.location != L.RURAL
+                 and p.stage in (S.PRIMARY, S.JUNIOR, S.SENIOR) and p.left_on is None]
+        for p in rng.sample(moved, min(len(moved), self.scaled(12))):
+            self.awards.append(dict(honour_type=h, person=p, school=None, team_name="", awarded_on=day,
+                                    expires_on=_years_after(day, h.validity_years) if h.validity_years else None,
+                                    awarding_body="连云港市人民政府"))
 
     # ------------------------------------------------------------ enrolment and quotas
     def write_enrolment_and_quotas(self) -> None:

@@ -39,8 +39,25 @@ class R:
         self.value = value
 
 
+MISSING = "无数据"
+
+
 def _met_text(met):
+    """达标 / 未达标 / — ; a text (e.g. "无数据", the figure's inputs are missing) as it is."""
+    if isinstance(met, str):
+        return met
     return "—" if met is None else ("达标" if met else "未达标")
+
+
+def _met(result: dict):
+    """A figure's 是否达标 cell: "无数据" when its inputs are missing (DOMAIN.md), never 达标."""
+    if result.get("missing"):
+        return MISSING
+    if result.get("partial"):
+        return "部分数据，不判断"
+    if result.get("coverage"):
+        return "部分口径，不判断"
+    return result.get("met")
 
 
 def _title(data: dict, what: str) -> str:
@@ -81,9 +98,9 @@ def _write(ws, title: str, header: list[str], rows: list[list], met_cols: dict[i
                 cell.number_format = RATIO
             if i in met_cols:
                 flag = values[met_cols[i]]
-                if flag is not None:
+                if isinstance(flag, bool):
                     cell.fill = MET_FILL if flag else UNMET_FILL
-            if i in flag_cols and v is not None:
+            if i in flag_cols and isinstance(v, bool):
                 cell.fill = MET_FILL if v else UNMET_FILL
     ws.freeze_panes = "B3"
     for i, h in enumerate(header, start=1):
@@ -101,8 +118,8 @@ def _table2(ws, total, rows):
         for line in data["table2"]:
             edu = line["education_only"]
             out.append([data["scope_name"], line["stage"], line["measure"], line["numerator"], line["denominator"],
-                        P(line["ratio"]), P(line["target"]), line["met"], line["gap"],
-                        edu["numerator"], P(edu["ratio"]), edu["met"], edu["gap"]])
+                        P(line["ratio"]), P(line["target"]), _met(line), line["gap"],
+                        edu["numerator"], P(edu["ratio"]), _met(edu), edu["gap"]])
     _write(ws, _title(total, "表2 学历（学位）指标"),
            ["范围", "学段", "口径", "达到人数", "专任教师", "比例", "目标", "是否达标", "差额（人）",
             "仅按学历：人数", "仅按学历：比例", "仅按学历：是否达标", "仅按学历：差额"],
@@ -114,9 +131,11 @@ def _ptr(ws, total, rows):
     for data in _scopes(total, rows):
         for line in data["pupil_teacher"]:
             out.append([data["scope_name"], line["stage"], line["pupils"], line["teachers"], R(line["ratio"]),
-                        R(line["target"]), line["met"], line["gap"]])
+                        R(line["target"]), _met(line), line["gap"], line.get("teachers_all"),
+                        line.get("schools_without_enrolment"), line.get("coverage", "")])
     _write(ws, _title(total, "表1 生师比"),
-           ["范围", "学段", "在校生", "专任教师", "生师比（:1）", "目标（≤）", "是否达标", "需增教师（人）"], out, {4: 6})
+           ["范围", "学段", "在校生（未填报为空）", "专任教师（已填报在校生的学校）", "生师比（:1）", "目标（≤）", "是否达标",
+            "需增教师（人）", "该学段全部专任教师", "未填报在校生的学校", "口径说明"], out, {4: 6})
 
 
 def _rotation(ws, total, rows):
@@ -127,11 +146,14 @@ def _rotation(ws, total, rows):
             continue
         directions = "；".join(f"{d['from']}→{d['to']} {d['teachers']}人" for d in rot["directions"])
         out.append([data["scope_name"], rot["year"], rot["eligible"], rot["rotated"], P(rot["ratio"]), P(rot["target"]),
-                    rot["met"], rot["gap"], rot["all"], P(rot["ratio_all"]), rot["backbone"], P(rot["backbone_share"]),
-                    P(rot["backbone_target"]), rot["backbone_met"], directions])
+                    _met(rot), rot["gap"], rot["all"], P(rot["ratio_all"]), rot["backbone"], P(rot["backbone_share"]),
+                    P(rot["backbone_target"]), rot["backbone_met"], directions, rot.get("rotated_any"),
+                    P(rot.get("ratio_any")), rot.get("planned"), rot.get("still_away")])
     _write(ws, _title(total, "义务教育教师交流轮岗"),
-           ["范围", "学年", "应交流（满年限在编）", "已交流", "交流比例", "目标", "是否达标", "差额（人）",
-            "全部义务教育专任教师", "占全部教师比例", "其中骨干", "骨干占比", "骨干目标", "骨干是否达标", "交流方向"],
+           ["范围", "学年", "应交流（满年限在编）", "已交流（应交流教师中已开始交流）", "交流比例", "目标", "是否达标", "差额（人）",
+            "全部义务教育专任教师", "全部已交流占全部教师比例", "其中骨干", "骨干占比", "骨干目标", "骨干是否达标", "交流方向",
+            "全部已交流（含未满年限、非在编）", "全部已交流 / 应交流（政策字面口径）", "已登记、尚未开始（不计入）",
+            "上一轮多年期交流尚未返回"],
            out, {4: 6, 11: 13})
 
 
@@ -149,7 +171,7 @@ def _workforce(ws, total, rows):
     for data in _scopes(total, rows):
         new, dual = data["new_teachers"], data["dual_qualified"]
         out.append([data["scope_name"], new["year"], new["count"], None if new["target"] is None else int(new["target"]),
-                    new["met"], dual["dual"], dual["teachers"], P(dual["ratio"]), P(dual["target"]), dual["met"], dual["gap"]])
+                    new["met"], dual["dual"], dual["teachers"], P(dual["ratio"]), P(dual["target"]), _met(dual), dual["gap"]])
     _write(ws, _title(total, "新教师补充与中职双师型"),
            ["范围", "学年", "新补充专任教师", "目标", "是否达标", "双师型教师", "中职专任教师", "双师型比例", "目标",
             "是否达标", "差额（人）"], out, {2: 4, 7: 9})
@@ -161,10 +183,15 @@ def _training(ws, total, rows):
         t = data["training"]
         if t is None:
             continue
-        out.append([data["scope_name"], t.get("cycle", ""), t.get("complete"), t.get("teachers"), P(t.get("ratio")),
-                    P(t.get("target")), t.get("met"), t.get("gap")])
-    _write(ws, _title(total, "培训学分"), ["范围", "周期", "达标人数", "教师数", "达标率", "目标", "是否达标", "差额（人）"],
-           out, {4: 6})
+        out.append([data["scope_name"], t.get("cycle", ""), t.get("teachers"), t.get("on_track"),
+                    MISSING if t.get("missing") else P(t.get("on_track_ratio")), t.get("complete"),
+                    MISSING if t.get("missing") else P(t.get("ratio")), t.get("not_due"), t.get("apart_teachers"),
+                    P(t.get("apart_on_track_ratio")), P(t.get("apart_ratio"))])
+    # No target columns: the plan sets no completion-rate target (DOMAIN.md, Training credits).
+    _write(ws, _title(total, "培训学分（规划未设达标率目标；周期前期以进度正常率为主要指标）"),
+           ["范围", "周期", "计入的专任教师", "进度正常人数", "进度正常率（主要指标）", "已完成应修学时人数", "完成率",
+            "暂不计入的新入职教师（本周期无完整学年）", "高职高专教师（单列）", "高职高专进度正常率（按本市规则）",
+            "高职高专完成率（按本市规则）"], out)
 
 
 def _quota(ws, total, rows):
@@ -229,19 +256,23 @@ def _one_scope_sheet(ws, data: dict) -> None:
                      P(line["ratio"]), P(line["target"]), line["met"], line["gap"]])
     for line in data["pupil_teacher"]:
         rows.append([f"生师比（{line['stage']}）", line["pupils"], line["teachers"], R(line["ratio"]), R(line["target"]),
-                     line["met"], line["gap"]])
+                     _met(line), line["gap"]])
     rot = data["rotation"]
     if rot is not None:
         rows.append([f"交流轮岗 {rot['year']}", rot["rotated"], rot["eligible"], P(rot["ratio"]), P(rot["target"]),
-                     rot["met"], rot["gap"]])
+                     _met(rot), rot["gap"]])
+        rows.append(["交流轮岗：全部已交流 / 应交流（政策字面口径）", rot.get("rotated_any"), rot["eligible"],
+                     P(rot.get("ratio_any")), None, None, None])
         rows.append(["交流轮岗中骨干占比", rot["backbone"], rot["rotated"], P(rot["backbone_share"]),
                      P(rot["backbone_target"]), rot["backbone_met"], rot["backbone_gap"]])
     dual = data["dual_qualified"]
-    rows.append(["中职双师型比例", dual["dual"], dual["teachers"], P(dual["ratio"]), P(dual["target"]), dual["met"], dual["gap"]])
+    rows.append(["中职双师型比例", dual["dual"], dual["teachers"], P(dual["ratio"]), P(dual["target"]), _met(dual), dual["gap"]])
     if data["training"] is not None:
         t = data["training"]
-        rows.append(["培训学分达标率", t.get("complete"), t.get("teachers"), P(t.get("ratio")), P(t.get("target")),
-                     t.get("met"), t.get("gap")])
+        rows.append(["培训进度正常率（主要指标；规划未设目标）", t.get("on_track"), t.get("teachers"),
+                     P(t.get("on_track_ratio")), None, MISSING if t.get("missing") else None, None])
+        rows.append(["培训完成率（规划未设目标）", t.get("complete"), t.get("teachers"), P(t.get("ratio")), None,
+                     MISSING if t.get("missing") else None, None])
     for h in data["honours"]:
         rows.append([h["name"], h["count"], None, None, None, h["met"], h["gap"] if h["target"] is not None else None])
     q = data["quota"]

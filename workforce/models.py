@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from backend.scoping import scope_for
@@ -199,14 +200,24 @@ class TeacherQuerySet(ScopedQuerySet):
         return Q(on_establishment=True, school_entry__lte=rotation_day(year).replace(year=year - min_years))
 
     @staticmethod
-    def rotated_q(year: int) -> Q:
-        """An exchange of a counted type starting in school year ``year``."""
-        return Q(models.Exists(
-            Exchange.objects.filter(
-                teacher=models.OuterRef("pk"), exchange_type__counts=True,
-                start__gte=rotation_day(year), start__lt=rotation_day(year + 1),
-            )
-        ))
+    def rotated_q(year: int, on: dt.date | None = None) -> Q:
+        """An exchange of a counted type starting in school year ``year`` — and, given the as-of
+        date ``on``, started by then: a planned exchange is not yet a rotation (DOMAIN.md)."""
+        return Q(models.Exists(Exchange.objects.counted_in(year, on).filter(teacher=models.OuterRef("pk"))))
+
+    @staticmethod
+    def planned_q(year: int, on: dt.date) -> Q:
+        """An exchange of a counted type in school year ``year`` that starts after ``on`` (planned)."""
+        return Q(models.Exists(Exchange.objects.counted_in(year).filter(teacher=models.OuterRef("pk"), start__gt=on)))
+
+    @staticmethod
+    def still_away_q(year: int) -> Q:
+        """Away on 1 September of ``year`` on an earlier exchange of a counted type (one that
+        started before that day and had not ended by it: a multi-year exchange)."""
+        day = rotation_day(year)
+        return Q(models.Exists(Exchange.objects.filter(
+            teacher=models.OuterRef("pk"), exchange_type__counts=True, start__lt=day,
+        ).filter(Q(end__isnull=True) | Q(end__gte=day))))
 
     @staticmethod
     def under_ethics_ban_q(on: dt.date) -> Q:
@@ -226,9 +237,10 @@ class TeacherQuerySet(ScopedQuerySet):
         """The rotation population of ``year`` that is eligible (``eligible_q``)."""
         return self.rotation_population(year).filter(self.eligible_q(year, min_years))
 
-    def rotated_in(self, year: int):
-        """Teachers with an exchange of a counted type starting in school year ``year``."""
-        return self.filter(self.rotated_q(year))
+    def rotated_in(self, year: int, on: dt.date | None = None):
+        """Teachers with an exchange of a counted type starting in school year ``year`` (and
+        started by ``on`` when given: ``rotated_q``)."""
+        return self.filter(self.rotated_q(year, on))
 
     def under_ethics_ban(self, on: dt.date):
         """Teachers barred on ``on`` by a substantiated 师德失范 case (一票否决, DOMAIN.md Ethics)."""
@@ -434,6 +446,13 @@ class ExchangeType(models.Model):
         return self.name
 
 
+class ExchangeQuerySet(TeacherChildQuerySet):
+    def counted_in(self, year: int, on: dt.date | None = None):
+        """Exchanges of a counted type starting in school year ``year`` (and by ``on`` when given)."""
+        qs = self.filter(exchange_type__counts=True, start__gte=rotation_day(year), start__lt=rotation_day(year + 1))
+        return qs if on is None else qs.filter(start__lte=on)
+
+
 class Exchange(TeacherChild):
     """交流轮岗 record. The home school (``from_school``) keeps the teacher on its roll."""
 
@@ -453,7 +472,7 @@ class Exchange(TeacherChild):
         settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
     )
 
-    objects = TeacherChildQuerySet.as_manager()
+    objects = ExchangeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("交流轮岗")
@@ -507,6 +526,18 @@ class AwardQuerySet(TeacherChildQuerySet):
             )
         return super().for_scope(scope)
 
+    def with_holder_at_award(self):
+        """The holder's school, its location class and district, and the teaching stage on the
+        award date (``at_school_id``, ``at_location``, ``at_district_id``, ``at_stage``): as
+        recorded on the award (``school_at_award``/``stage_at_award``); an award recorded without them
+        falls back to the teacher's current school and stage (DOMAIN.md Honours: "on the award date")."""
+        return self.annotate(
+            at_school_id=Coalesce("school_at_award_id", "teacher__school_id"),
+            at_location=Coalesce("school_at_award__location", "teacher__school__location"),
+            at_district_id=Coalesce("school_at_award__district_id", "teacher__school__district_id"),
+            at_stage=Coalesce(NullIf("stage_at_award", models.Value("")), "teacher__teaching_stage"),
+        )
+
     def active_on(self, on: dt.date):
         return self.filter(awarded_on__lte=on).filter(
             Q(expires_on__isnull=True) | Q(expires_on__gt=on)
@@ -524,6 +555,13 @@ class Award(models.Model):
         School, verbose_name=_("所在学校（团队）"), null=True, blank=True, on_delete=models.PROTECT, related_name="awards",
     )
     team_name = models.CharField(_("团队/工作室名称"), max_length=100, blank=True)
+    # Where the teacher taught on the award date: 乡村 honours are judged by it, not by today's
+    # school (DOMAIN.md Honours). The system has no school history, so it is recorded at award time.
+    school_at_award = models.ForeignKey(
+        School, verbose_name=_("授予时所在学校"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text=_("授予日期当天教师所在学校，“乡村”荣誉按此判断；授予时自动记录，未记录的按教师当前学校"),
+    )
+    stage_at_award = models.CharField(_("授予时任教学段"), max_length=20, choices=c.Stage.choices, blank=True)
     awarded_on = models.DateField(_("授予日期"))
     expires_on = models.DateField(_("到期日期"), null=True, blank=True)
     awarding_body = models.CharField(_("授予单位"), max_length=100, blank=True)
@@ -555,6 +593,14 @@ class Award(models.Model):
 
     def __str__(self) -> str:
         return f"{self.honour_type} {self.awarded_on:%Y}"
+
+    def clean(self):
+        """An award to a teacher records the teacher's school and teaching stage, unless given."""
+        if self.teacher_id is not None:
+            if self.school_at_award_id is None:
+                self.school_at_award_id = self.teacher.school_id
+            if not self.stage_at_award:
+                self.stage_at_award = self.teacher.teaching_stage
 
 
 class EthicsSeverity(models.Model):
@@ -730,6 +776,10 @@ class PlanIndicator(models.Model):
     target = models.DecimalField(_("目标值（2025年）"), max_digits=10, decimal_places=2)
     kind = models.CharField(_("属性"), max_length=10, choices=c.IndicatorKind.choices, default=c.IndicatorKind.BINDING)
     higher_is_better = models.BooleanField(_("越高越好"), default=True)
+    coverage = models.CharField(
+        _("口径说明"), max_length=200, blank=True,
+        help_text=_("系统只能统计部分口径时填写（如只含高职高专）；填写后只显示数值，不判断是否达标"),
+    )
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:
@@ -754,7 +804,9 @@ class RuleSetting(models.Model):
 
     key = models.SlugField(_("代码"), max_length=60, unique=True)
     label = models.CharField(_("名称"), max_length=100)
-    value = models.DecimalField(_("取值"), max_digits=10, decimal_places=2)
+    value = models.DecimalField(_("取值"), max_digits=10, decimal_places=2, null=True, blank=True)
+    codes = models.JSONField(_("代码列表"), default=list, blank=True,
+                             help_text=_("取值为一组代码的规则（如在岗在职的人员状态代码）"))
     help = models.CharField(_("说明"), max_length=200, blank=True)
 
     class Meta:
@@ -769,6 +821,12 @@ class RuleSetting(models.Model):
     def get(cls, key: str, default):
         row = cls.objects.filter(key=key).values_list("value", flat=True).first()
         return default if row is None else row
+
+    @classmethod
+    def get_codes(cls, key: str, default) -> list[str]:
+        """A rule whose value is a list of codes (``codes``), as strings; ``default`` when unset."""
+        row = cls.objects.filter(key=key).values_list("codes", flat=True).first()
+        return [str(code) for code in (default if not row else row)]
 
 
 # ---------------------------------------------------------------- snapshots and proposals

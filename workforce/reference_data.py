@@ -55,8 +55,16 @@ INDICATORS = [
     ("teachers", "rural_backbone_station", "市级乡村骨干教师培育站", "", "个数", "个", None, None, D("30"), "expected", True),
     ("teachers", "new_teachers_per_year", "每年补充新教师", "", "人数", "人", None, None, D("1500"), "expected", True),
     ("teachers", "dual_qualified_share", "中职“双师型”教师比例", "vocational", "双师型", "%", None, None, D("50"), "expected", True),
-    ("teachers", "training_completion", "教师培训学分达标率", "", "达标", "%", None, None, D("100"), "expected", True),
 ]
+# The plan sets no training completion-rate target (DOMAIN.md, Training credits): none is seeded,
+# and an earlier seed's invented 100% row is removed (migration 0006).
+INVENTED_INDICATORS = ["training_completion"]
+
+# Indicators the system can count only in part (PlanIndicator.coverage): shown as a figure with
+# this note, never judged met (DOMAIN.md, Missing data is missing).
+INDICATOR_COVERAGE = {
+    "t1_ptr_higher": "仅含本系统管理的高职高专院校（不含本科高校），在校生和专任教师均未折合，与规划“高校生师比”口径不同",
+}
 
 # code, name, level, makes_backbone, validity_years, is_team
 HONOUR_TYPES = [
@@ -97,4 +105,10 @@ STAFFING_STANDARDS = [
 RULE_SETTINGS = [
     ("rotation_min_years", "交流轮岗应交流年限（在本校任教满N年）", D("6"), "DOMAIN.md：9月1日在本校满6年者为应交流对象"),
     ("rotation_backbone_min_share", "交流轮岗骨干教师最低占比（%）", D("20"), "国家要求：交流轮岗中骨干教师不低于20%"),
+]
+
+# Rules whose value is a list of codes (RuleSetting.codes): key, label, codes, help.
+CODE_RULE_SETTINGS = [
+    ("in_post_statuses", "在岗在职的人员状态", ["100", "204", "205", "206"],
+     "DOMAIN.md：在岗在职特级教师按人员状态统计（100 在本单位任职、204 进修、205 交流轮岗、206 企业实践）"),
 ]

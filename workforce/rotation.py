@@ -10,7 +10,9 @@ Plan arithmetic, for a scope and school year Y with E eligible, R rotated, B of 
   extra rotations are all 骨干 and grow the total too: x ≥ (s% × R − B) ÷ (1 − s%).
 
 Who is a 骨干 is ``TeacherQuerySet.backbone_on`` (which leaves out teachers inside an ethics
-ban, 一票否决); the counts are the dashboard's ``selectors.rotation_counts``.
+ban, 一票否决); the counts are the dashboard's ``selectors.rotation_counts``: R is the eligible
+teachers whose exchange has started by the as-of date (default today) — a planned exchange is
+not yet a rotation — and B the 骨干 among them.
 """
 from __future__ import annotations
 
@@ -128,8 +130,9 @@ def eligible_queryset(scope, year: int, years: int | None = None):
     return Teacher.objects.eligible_for_rotation(year, years).for_scope(scope)
 
 
-def rotated_queryset(scope, year: int):
-    return Teacher.objects.rotation_population(year).for_scope(scope).rotated_in(year)
+def rotated_queryset(scope, year: int, on: dt.date | None = None):
+    """Rotated in ``year`` by ``on`` (eligible or not: ``rotated_any``)."""
+    return Teacher.objects.rotation_population(year).for_scope(scope).rotated_in(year, on or dt.date.today())
 
 
 def is_backbone_on(day: dt.date, teacher_ref: str = "teacher_id"):
@@ -137,11 +140,12 @@ def is_backbone_on(day: dt.date, teacher_ref: str = "teacher_id"):
     return Exists(Teacher.objects.backbone_on(day).filter(pk=OuterRef(teacher_ref)))
 
 
-def annotate_rotation(qs, year: int):
-    """Per teacher: rotated this year, counts as 骨干 and is under an ethics ban on 1 September."""
+def annotate_rotation(qs, year: int, on: dt.date | None = None):
+    """Per teacher: rotated this year by ``on`` (default today), counts as 骨干 and is under an
+    ethics ban on 1 September."""
     day = rotation_day(year)
     return qs.annotate(
-        has_rotated=Exists(Teacher.objects.rotated_in(year).filter(pk=OuterRef("pk"))),
+        has_rotated=Exists(Teacher.objects.rotated_in(year, on or dt.date.today()).filter(pk=OuterRef("pk"))),
         is_backbone=is_backbone_on(day, "pk"),
         is_vetoed=Exists(Teacher.objects.under_ethics_ban(day).filter(pk=OuterRef("pk"))),
     )
@@ -152,29 +156,34 @@ class RotationFigures:
     year: int
     all: int
     eligible: int
-    rotated: int
+    rotated: int  # eligible teachers whose exchange has started by ``on``
     rotated_backbone: int
     eligible_waiting: dict  # location → {"count", "backbone"} of eligible not yet rotated
     directions: list  # (label, count)
     plan: RotationPlan
     min_years: int
+    rotated_any: int = 0  # all rotated by ``on``, eligible or not (the policy's literal count)
+    planned: int = 0  # eligible teachers whose exchange of the year starts after ``on``
+    still_away: int = 0  # eligible teachers away on 1 September on an earlier multi-year exchange
+    on: dt.date | None = None
 
 
-def rotation_figures(scope, year: int) -> RotationFigures:
-    """The rotation figures of ``scope`` for school year ``year``.
+def rotation_figures(scope, year: int, on: dt.date | None = None) -> RotationFigures:
+    """The rotation figures of ``scope`` for school year ``year`` as of ``on`` (default today).
 
-    The counts (all, eligible, rotated, rotated 骨干, directions) are the dashboard's
-    ``selectors.rotation_counts`` — one definition for dashboard and plan (骨干 = ``backbone_on``
-    on 1 September, without teachers under an ethics ban). On top: the eligible still waiting,
-    per location class, and how many of them are 骨干.
+    The counts (all, eligible, rotated, rotated 骨干, planned, still away, directions) are the
+    dashboard's ``selectors.rotation_counts`` — one definition for dashboard and plan (骨干 =
+    ``backbone_on`` on 1 September, without teachers under an ethics ban). On top: the eligible
+    still waiting (not rotated by ``on``), per location class, and how many of them are 骨干.
     """
+    on = on or dt.date.today()
     targets = load_targets()
     years = targets.rotation_min_years
-    counts = rotation_counts(scope, year, targets).get(None) or {}
+    counts = rotation_counts(scope, year, targets, on=on).get(None) or {}
     day = rotation_day(year)
     population = Teacher.objects.rotation_population(year).for_scope(scope)
     # the sets of the definitions, cut to the scope's population (uncorrelated IN subqueries)
-    rotated_ids = population.rotated_in(year).values("pk")
+    rotated_ids = population.rotated_in(year, on).values("pk")
     waiting_qs = population.eligible_for_rotation(year, years).exclude(pk__in=rotated_ids)
     backbone_ids = waiting_qs.backbone_on(day).values("pk")
     waiting = {loc: {"count": 0, "backbone": 0} for loc in c.Location.values}
@@ -199,21 +208,24 @@ def rotation_figures(scope, year: int) -> RotationFigures:
         year=year, all=counts.get(("rot", "all"), 0), eligible=eligible, rotated=rotated,
         rotated_backbone=rotated_backbone, eligible_waiting=waiting,
         directions=[(label, directions[key]) for key, label in DIRECTIONS if directions[key] or key == "urban>rural"],
-        plan=plan, min_years=years,
+        plan=plan, min_years=years, rotated_any=counts.get(("rot", "rotated_any"), 0),
+        planned=counts.get(("rot", "planned"), 0), still_away=counts.get(("rot", "still_away"), 0), on=on,
     )
 
 
-def per_school(scope, year: int) -> list[dict]:
-    """All, eligible, rotated and waiting (eligible, not rotated) per school of the scope: the
-    dashboard's ``rotation_counts`` grouped by school (two queries) and the schools' names."""
-    counts = rotation_counts(scope, year, load_targets(), by="school")
+def per_school(scope, year: int, on: dt.date | None = None) -> list[dict]:
+    """All, eligible, rotated (eligible, started by ``on``, default today) and waiting (eligible,
+    not rotated) per school of the scope: the dashboard's ``rotation_counts`` grouped by school
+    (two queries) and the schools' names."""
+    counts = rotation_counts(scope, year, load_targets(), by="school", on=on or dt.date.today())
     out = []
     for school in School.objects.filter(pk__in=list(counts)).order_by("code").values("pk", "code", "name", "location"):
         n = counts[school["pk"]]
         out.append({"school_id": school["pk"], "school__code": school["code"], "school__name": school["name"],
                     "school__location": school["location"], "all": n[("rot", "all")],
                     "eligible": n[("rot", "eligible")], "rotated": n[("rot", "rotated")],
-                    "waiting": n[("rot", "eligible")] - n[("rot", "eligible_rotated")]})
+                    "rotated_any": n[("rot", "rotated_any")],
+                    "waiting": n[("rot", "eligible")] - n[("rot", "rotated")]})
     return out
 
 

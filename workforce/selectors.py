@@ -34,17 +34,23 @@ STAGE_LABEL = c.data_labels(c.Stage)
 LOCATION_LABEL = c.data_labels(c.Location)
 PTR_CODES = ("t1_ptr_primary", "t1_ptr_junior", "t1_ptr_senior", "t1_ptr_higher")
 
-# Honour targets of DOMAIN.md: indicator code → how it is counted and which honour type.
-#   active: distinct teachers on the roll (any staff category) holding an active award on the date
-#   period: distinct teachers awarded during the plan period (乡村: teachers of 乡村 schools)
-#   teams:  awards (teams, studios, stations) given during the plan period
-#   title:  distinct teachers appointed 正高级教师 during the plan period
+# Honour targets of DOMAIN.md: indicator code → how it is counted and which honour type (or, for
+# titles, which teaching stages).
+#   active:        distinct teachers on the roll (any staff category) holding an active award on the date
+#   active_in_post: the same, 在岗在职: 人员状态 among the configured in-post statuses (100, 204, 205, 206)
+#   period_rural:  distinct teachers awarded during the plan period who, on the award date, taught
+#                  小学, 初中 or 高中 at a 乡村 school (``AwardQuerySet.with_holder_at_award``)
+#   teams:         awards (teams, studios, stations) given during the plan period
+#   title:         distinct teachers of 小学, 初中, 高中 appointed 正高级教师 during the plan period
+#   title_apart:   the same for kindergarten and 中职 teachers, reported apart (no target)
 HONOUR_MEASURES = [
-    ("special_grade_in_post", "在岗在职特级教师", "active", "tejijiaoshi"),
+    ("special_grade_in_post", "在岗在职特级教师", "active_in_post", "tejijiaoshi"),
     ("gangcheng_mingshi", "港城名师", "active", "gangcheng_mingshi"),
     ("rural_gangcheng_mingshi", "培养乡村港城名师", "period_rural", "gangcheng_mingshi"),
     ("rural_special_grade", "培养乡村特级教师", "period_rural", "tejijiaoshi"),
-    ("zhenggao_appointed", "培养中小学正高级教师", "title", c.Title.SENIOR_PROFESSOR),
+    ("zhenggao_appointed", "培养中小学正高级教师", "title", "school"),
+    ("zhenggao_appointed_preschool", "正高级教师（幼儿园，单列）", "title_apart", c.Stage.PRESCHOOL.value),
+    ("zhenggao_appointed_vocational", "正高级教师（中职，单列）", "title_apart", c.Stage.VOCATIONAL.value),
     ("city_master_studio", "市级名师工作室", "teams", "shi_mingshi_gongzuoshi"),
     ("educator_community", "市教育家型教师培养对象共同体", "teams", "jiaoyujia_gongtongti"),
     ("city_four_haves_team", "市级“四有”好教师团队", "teams", "shi_siyou_tuandui"),
@@ -54,7 +60,11 @@ HONOUR_MEASURES = [
     ("shi_521", "市“521”工程培养对象", "active", "shi_521"),
     ("backbone", "骨干教师（县级及以上）", "backbone", ""),
 ]
-HONOUR_COUNT_KEY = {"active": "hon_active", "period_rural": "hon_rural", "teams": "hon_awards", "title": "hon_title"}
+HONOUR_COUNT_KEY = {"active": "hon_active", "active_in_post": "hon_in_post", "period_rural": "hon_rural",
+                    "teams": "hon_awards", "title": "hon_title", "title_apart": "hon_title"}
+# The 正高级 counts by teaching stage: 中小学 together, kindergarten and 中职 apart.
+TITLE_GROUPS = {**{str(s): "school" for s in c.SCHOOL_STAGES},
+                c.Stage.PRESCHOOL.value: c.Stage.PRESCHOOL.value, c.Stage.VOCATIONAL.value: c.Stage.VOCATIONAL.value}
 # Targets of the whole city: a district or a school shows its count without one.
 CITY_ONLY_TARGETS = {code for code, *_ in HONOUR_MEASURES} | {"new_teachers_per_year"}
 
@@ -167,6 +177,11 @@ def ref_for_scope(scope: Scope) -> ScopeRef | None:
 
 
 # ---------------------------------------------------------------- settings as data
+# 在岗在职 (DOMAIN.md Honours): 100 在本单位任职, 204 进修, 205 交流轮岗, 206 企业实践 — the default
+# of the rule ``in_post_statuses`` (RuleSetting.codes), which the city administrator may change.
+IN_POST_STATUSES = ("100", "204", "205", "206")
+
+
 @dataclass(frozen=True)
 class Targets:
     indicators: dict  # code → PlanIndicator
@@ -174,6 +189,7 @@ class Targets:
     backbone_min_share: Decimal
     plan_start: dt.date
     plan_end: dt.date
+    in_post_statuses: tuple[str, ...] = IN_POST_STATUSES
 
     def target(self, code: str):
         ind = self.indicators.get(code)
@@ -185,14 +201,17 @@ class Targets:
 
 def load_targets() -> Targets:
     """Plan indicators by code (rows entered later win, so a new plan needs no code) and the
-    configurable rule numbers. Two queries."""
+    configurable rules (numbers, and the in-post statuses as codes). Two queries."""
     indicators = {}
     for ind in PlanIndicator.objects.order_by("id"):
         indicators[ind.code] = ind
     indicators = dict(sorted(indicators.items(), key=lambda kv: (kv[1].table, kv[1].order, kv[1].id)))
-    rules = dict(RuleSetting.objects.filter(
-        key__in=["rotation_min_years", "rotation_backbone_min_share", "plan_start_year", "plan_end_year"]
-    ).values_list("key", "value"))
+    rows = RuleSetting.objects.filter(
+        key__in=["rotation_min_years", "rotation_backbone_min_share", "plan_start_year", "plan_end_year",
+                 "in_post_statuses"]
+    ).values_list("key", "value", "codes")
+    rules = {key: value for key, value, _codes in rows if value is not None}
+    codes = {key: tuple(str(code) for code in listed) for key, _value, listed in rows if listed}
     start = int(rules.get("plan_start_year", 2021))
     end = int(rules.get("plan_end_year", 2025))
     return Targets(
@@ -201,6 +220,7 @@ def load_targets() -> Targets:
         backbone_min_share=rules.get("rotation_backbone_min_share", Decimal(20)),
         plan_start=dt.date(start, 1, 1),
         plan_end=dt.date(end, 12, 31),
+        in_post_statuses=codes.get("in_post_statuses", IN_POST_STATUSES),
     )
 
 
@@ -287,20 +307,40 @@ def table2_counts(scope, on, filters=NO_FILTERS, by=None) -> dict:
 
 
 def ptr_counts(scope, on, year, targets: Targets, filters=NO_FILTERS, by=None) -> dict:
-    """Pupils (Enrolment of the school year) per Table 1 stage: one query. The 专任教师 of a stage
-    are the population ``table2_counts`` already counts per teaching stage (``("t2", stage,
-    "teachers")``): ``finish`` divides by those rather than counting the population again."""
+    """Pupils (Enrolment of the school year) per Table 1 stage, and the 专任教师 of that stage at the
+    schools that entered it: two queries. Missing is missing (DOMAIN.md): pupils and teachers are
+    matched school by school, so a school whose enrolment is not entered yet adds neither; it is
+    counted in ``("ptr", stage, "schools_missing")`` (schools with teachers of the stage and no
+    enrolment of it), and ``("ptr", stage, "entered")`` counts the enrolment rows. All the
+    teachers of the stage are ``table2_counts``' ``("t2", stage, "teachers")``."""
     stages = filters.stages([targets.indicators[code].stage for code in PTR_CODES if code in targets.indicators])
     out = defaultdict(Counter)
+    if not stages:
+        return out
     enrolments = Enrolment.objects.for_scope(scope).filter(filters.schools_q("school"), school_year=year, stage__in=stages)
-    for row in _grouped(enrolments, by, "school", "stage", pupils=Sum("pupils")):
+    for row in _grouped(enrolments, by, "school", "stage", pupils=Sum("pupils"), rows=Count("pk")):
         out[row["g"]][("ptr", row["stage"], "pupils")] += row["pupils"] or 0
+        out[row["g"]][("ptr", row["stage"], "entered")] += row["rows"]
+    entered = Enrolment.objects.filter(school=OuterRef("school"), school_year=year, stage=OuterRef("teaching_stage"))
+    teachers = population(scope, on, filters).filter(teaching_stage__in=stages).annotate(entered=Exists(entered))
+    for row in _grouped(teachers, by, "school", "teaching_stage", n=Count("pk", filter=Q(entered=True)),
+                        schools_missing=Count("school", distinct=True, filter=Q(entered=False))):
+        out[row["g"]][("ptr", row["teaching_stage"], "teachers")] += row["n"]
+        out[row["g"]][("ptr", row["teaching_stage"], "schools_missing")] += row["schools_missing"]
     return out
 
 
-def rotation_counts(scope, year: int, targets: Targets, filters=NO_FILTERS, by=None) -> dict:
-    """Rotation for school year ``year`` with the TeacherQuerySet definitions (rotation_population,
-    eligible_for_rotation, rotated_in, backbone_on): a grouped count per set, and the directions."""
+def rotation_counts(scope, year: int, targets: Targets, filters=NO_FILTERS, by=None, on: dt.date | None = None) -> dict:
+    """Rotation for school year ``year`` as of ``on`` (DOMAIN.md Rotation) with the TeacherQuerySet
+    definitions (rotation_population, eligible_q, rotated_q, still_away_q, backbone_q): a grouped
+    count per set, and the directions.
+
+    ``rotated`` = eligible teachers whose exchange of a counted type in the year has started by
+    ``on`` (the ratio's numerator; ``on`` None: every exchange of the year); ``rotated_any`` = all
+    rotated, eligible or not (the policy's literal count); ``planned`` = eligible teachers whose
+    exchange of the year starts after ``on``; ``still_away`` = eligible teachers away on 1 September
+    on an earlier multi-year exchange; ``backbone`` = 骨干 among ``rotated``. Directions: of
+    ``rotated``."""
     out = defaultdict(Counter)
     if filters.stage and filters.stage not in c.COMPULSORY_STAGES:
         return out
@@ -310,22 +350,23 @@ def rotation_counts(scope, year: int, targets: Targets, filters=NO_FILTERS, by=N
     # TeacherQuerySet, so all of them are counted in one pass over the population.
     starting = Exchange.objects.filter(start__gte=rotation_day(year), start__lt=rotation_day(year + 1)).values("teacher_id")
     eligible = Teacher.objects.eligible_q(year, targets.rotation_min_years)
-    rotated = Q(pk__in=starting) & Teacher.objects.rotated_q(year)
+    rotated = Q(pk__in=starting) & Teacher.objects.rotated_q(year, on)
     sets = {
         "all": Count("pk"),
         "eligible": Count("pk", filter=eligible),
-        "rotated": Count("pk", filter=rotated),
-        "eligible_rotated": Count("pk", filter=eligible & rotated),
-        "backbone": Count("pk", filter=rotated & Teacher.objects.backbone_q(rotation_day(year))),
+        "rotated": Count("pk", filter=eligible & rotated),
+        "rotated_any": Count("pk", filter=rotated),
+        "backbone": Count("pk", filter=eligible & rotated & Teacher.objects.backbone_q(rotation_day(year))),
+        "still_away": Count("pk", filter=eligible & Teacher.objects.still_away_q(year)),
     }
+    if on is not None:
+        sets["planned"] = Count("pk", filter=eligible & Q(pk__in=starting) & ~Teacher.objects.rotated_q(year, on)
+                                & Teacher.objects.planned_q(year, on))
     for row in _grouped(base, by, "school", **sets):
         for key in sets:
             out[row["g"]][("rot", key)] += row[key] or 0
-    rotated = base.filter(rotated)
-    exchanges = Exchange.objects.filter(
-        exchange_type__counts=True, start__gte=rotation_day(year), start__lt=rotation_day(year + 1),
-        teacher__in=rotated.values("pk"),
-    ).annotate(
+    rotated = base.filter(eligible & rotated)
+    exchanges = Exchange.objects.counted_in(year, on).filter(teacher__in=rotated.values("pk")).annotate(
         from_loc=Coalesce("from_school__location", "teacher__school__location"),
         to_loc=Coalesce("to_school__location", Value("")),
     )
@@ -342,17 +383,24 @@ def award_holders(scope, on, filters=NO_FILTERS):
 
 
 def honour_counts(scope, on, targets: Targets, filters=NO_FILTERS, by=None) -> dict:
-    """Honours against the plan's targets: four queries (active awards, plan-period awards,
-    正高级 appointments, 骨干).
+    """Honours against the plan's targets: five queries (active awards, plan-period awards, 乡村
+    awards, 正高级 appointments, 骨干).
 
     "active" = distinct teachers holding an award active on ``on`` (awarded by then, not expired,
-    not revoked) who are ``award_holders`` on ``on`` — 在岗在职特级教师, 港城名师, 333, 521."""
+    not revoked) who are ``award_holders`` on ``on`` — 港城名师, 333, 521; "在岗在职" (特级教师)
+    those of them whose 人员状态 is one of ``targets.in_post_statuses``. "乡村" = awarded in the
+    plan period to a teacher who, on the award date, taught 小学, 初中 or 高中 at a 乡村 school
+    (counted, scoped and grouped by that school). 正高级: 中小学 teachers (小学, 初中, 高中), with
+    kindergarten and 中职 apart."""
     out = defaultdict(Counter)
     pop = population(scope, on, filters)
     # Awards are few, teachers many: test each active award's holder against the roll.
     active = Award.objects.active_on(on).filter(Exists(award_holders(scope, on, filters).filter(pk=OuterRef("teacher_id"))))
-    for row in _grouped(active, by, "teacher__school", "honour_type__code", n=Count("teacher", distinct=True)):
+    in_post = Q(teacher__status__in=targets.in_post_statuses)
+    for row in _grouped(active, by, "teacher__school", "honour_type__code", n=Count("teacher", distinct=True),
+                        in_post=Count("teacher", distinct=True, filter=in_post)):
         out[row["g"]][("hon_active", row["honour_type__code"])] += row["n"]
+        out[row["g"]][("hon_in_post", row["honour_type__code"])] += row["in_post"]
 
     period_end = min(on, targets.plan_end)
     in_period = Award.objects.for_scope(scope).filter(
@@ -360,7 +408,6 @@ def honour_counts(scope, on, targets: Targets, filters=NO_FILTERS, by=None) -> d
     ).exclude(revoked_on__lte=on).filter(
         (Q(teacher__isnull=False) & filters.schools_q("teacher__school")) | (Q(teacher__isnull=True) & filters.schools_q("school"))
     ).annotate(
-        loc=Coalesce("teacher__school__location", "school__location"),
         holder_district=Coalesce("teacher__school__district_id", "school__district_id"),
         holder_school=Coalesce("teacher__school_id", "school_id"),
     )
@@ -368,20 +415,30 @@ def honour_counts(scope, on, targets: Targets, filters=NO_FILTERS, by=None) -> d
         in_period = in_period.filter(Q(teacher__isnull=True) | Q(teacher__teaching_stage=filters.stage))
     group = {"district": "holder_district", "school": "holder_school"}.get(by)
     in_period = in_period.annotate(g=F(group)) if group else in_period.annotate(g=Value(None, output_field=IntegerField()))
-    rows = in_period.values("g", "honour_type__code", "loc").annotate(
-        teachers=Count("teacher", distinct=True), awards=Count("pk"),
-    ).order_by()
+    rows = in_period.values("g", "honour_type__code").annotate(awards=Count("pk")).order_by()
     for row in rows:
-        counter = out[row["g"]]
-        counter[("hon_awards", row["honour_type__code"])] += row["awards"]
-        if row["loc"] == c.Location.RURAL:
-            counter[("hon_rural", row["honour_type__code"])] += row["teachers"]
+        out[row["g"]][("hon_awards", row["honour_type__code"])] += row["awards"]
+
+    rural_codes = [honour for _code, _label, kind, honour in HONOUR_MEASURES if kind == "period_rural"]
+    at_award = Award.objects.with_holder_at_award().filter(
+        teacher__isnull=False, honour_type__code__in=rural_codes,
+        awarded_on__gte=targets.plan_start, awarded_on__lte=period_end,
+        at_school_id__in=School.objects.for_scope(scope).filter(filters.schools_q("")).values("pk"),
+        at_location=c.Location.RURAL, at_stage__in=c.SCHOOL_STAGES,
+    ).exclude(revoked_on__lte=on)
+    if filters.stage:
+        at_award = at_award.filter(at_stage=filters.stage)
+    group = {"district": "at_district_id", "school": "at_school_id"}.get(by)
+    at_award = at_award.annotate(g=F(group)) if group else at_award.annotate(g=Value(None, output_field=IntegerField()))
+    for row in at_award.values("g", "honour_type__code").annotate(n=Count("teacher", distinct=True)).order_by():
+        out[row["g"]][("hon_rural", row["honour_type__code"])] += row["n"]
 
     titles = filters.teachers(TitleAppointment.objects.for_scope(scope), "teacher").filter(
         title=c.Title.SENIOR_PROFESSOR, appointed_on__gte=targets.plan_start, appointed_on__lte=period_end,
+        teacher__teaching_stage__in=list(TITLE_GROUPS),
     )
-    for row in _grouped(titles, by, "teacher__school", n=Count("teacher", distinct=True)):
-        out[row["g"]][("hon_title", c.Title.SENIOR_PROFESSOR.value)] += row["n"] or 0
+    for row in _grouped(titles, by, "teacher__school", "teacher__teaching_stage", n=Count("teacher", distinct=True)):
+        out[row["g"]][("hon_title", TITLE_GROUPS[row["teacher__teaching_stage"]])] += row["n"] or 0
 
     for row in _grouped(pop.backbone_on(on), by, "school", n=Count("pk")):
         out[row["g"]][("hon_backbone",)] += row["n"] or 0
@@ -520,7 +577,7 @@ def all_counts(scope, on, year, targets, filters=NO_FILTERS, by=None) -> dict:
     for part in (
         table2_counts(scope, on, filters, by),
         ptr_counts(scope, on, year, targets, filters, by),
-        rotation_counts(scope, year, targets, filters, by),
+        rotation_counts(scope, year, targets, filters, by, on=on),
         honour_counts(scope, on, targets, filters, by),
         workforce_counts(scope, on, year, filters, by),
         quota_counts(scope, on, year, filters, by),
@@ -557,25 +614,21 @@ def finish(counts: Counter, targets: Targets, *, ref: ScopeRef, on: dt.date, yea
         eff, edu = hist[ind.stage]["eff"], hist[ind.stage]["edu"]
         result = ms.ratio_with_target(ms.count_at_or_above(eff, level), teachers, ind.target)
         edu_result = ms.ratio_with_target(ms.count_at_or_above(edu, level), teachers, ind.target)
-        table2.append({
+        table2.append(missing_when(not teachers, {
             "code": ind.code, "stage": STAGE_LABEL[ind.stage], "measure": ind.measure, **result.as_dict(),
-            "education_only": {k: v for k, v in edu_result.as_dict().items() if k in {"numerator", "ratio", "met", "gap"}},
+            "education_only": missing_when(not teachers, {
+                k: v for k, v in edu_result.as_dict().items() if k in {"numerator", "ratio", "met", "gap"}}),
             "baseline_2020": _percent_of(ind),
-        })
+        }))
 
-    pupil_teacher = []
-    for code in PTR_CODES:
-        ind = targets.indicators.get(code)
-        if ind is None or (filters.stage and ind.stage != filters.stage):
-            continue
-        r = ms.pupil_teacher_ratio(counts[("ptr", ind.stage, "pupils")], counts[("t2", ind.stage, "teachers")], ind.target)
-        pupil_teacher.append({"code": code, "stage": STAGE_LABEL[ind.stage], "pupils": r.numerator, "teachers": r.denominator,
-                              "ratio": r.ratio, "target": r.target, "met": r.met, "gap": r.gap,
-                              "baseline_2020": _num(ind.value_2020)})
+    pupil_teacher = [ptr_result(code, counts, targets) for code in PTR_CODES
+                     if code in targets.indicators and not (filters.stage and targets.indicators[code].stage != filters.stage)]
 
     rotation = None
     if not filters.stage or filters.stage in c.COMPULSORY_STAGES:
-        rot = {k: counts[("rot", k)] for k in ("all", "eligible", "rotated", "eligible_rotated", "backbone")}
+        rot = {k: counts[("rot", k)] for k in ("all", "eligible", "rotated", "rotated_any", "backbone", "still_away",
+                                                  "planned")}
+        rot["eligible_rotated"] = rot["rotated"]  # kept for readers of the JSON: the rotated are the eligible rotated
         r = ms.ratio_with_target(rot["rotated"], rot["eligible"], targets.target("rotation_ratio"))
         bb = ms.backbone_share(rot["backbone"], rot["rotated"], targets.backbone_min_share)
         directions = sorted(
@@ -584,13 +637,15 @@ def finish(counts: Counter, targets: Targets, *, ref: ScopeRef, on: dt.date, yea
             key=lambda d: (d["from"], d["to"]),
         )
         same = sum(d["teachers"] for d in directions if d["from"] == d["to"] and d["from"] != "未知")
-        rotation = {
+        rotation = missing_when(not rot["eligible"], {
             "year": school_year_label(year), **rot, "ratio": r.ratio, "target": r.target, "met": r.met, "gap": r.gap,
-            "ratio_all": ms.ratio_with_target(rot["rotated"], rot["all"], None).ratio,
-            "backbone_share": bb.ratio, "backbone_target": bb.target, "backbone_met": bb.met, "backbone_gap": bb.gap,
+            "ratio_any": ms.ratio_with_target(rot["rotated_any"], rot["eligible"], None).ratio,
+            "ratio_all": ms.ratio_with_target(rot["rotated_any"], rot["all"], None).ratio,
+            "backbone_share": bb.ratio, "backbone_target": bb.target, "backbone_met": bb.met,
+            "backbone_gap": None if bb.met is None else bb.gap,
             "min_years": targets.rotation_min_years, "directions": directions, "same_class": same,
             "baseline_2020": _percent_of(targets.indicators.get("rotation_ratio")),
-        }
+        })
 
     honours = honour_results(counts, targets, with_targets=city)
 
@@ -599,8 +654,7 @@ def finish(counts: Counter, targets: Targets, *, ref: ScopeRef, on: dt.date, yea
     quota = quota_result(counts, year)
 
     if training is not None:
-        t = ms.ratio_with_target(training.get("complete", 0), training.get("teachers", 0), targets.target("training_completion"))
-        training = {**training, "ratio": t.ratio, "target": t.target, "met": t.met, "gap": t.gap}
+        training = training_result(training)
 
     return {
         "scope": ref.text, "scope_name": ref.name, "on": on.isoformat(), "school_year": school_year_label(year),
@@ -609,10 +663,62 @@ def finish(counts: Counter, targets: Targets, *, ref: ScopeRef, on: dt.date, yea
         "honours": honours,
         "new_teachers": {"year": school_year_label(year), "count": new.numerator, "target": new.target,
                          "met": new.met, "gap": new.gap},
-        "dual_qualified": {"dual": dual.numerator, "teachers": dual.denominator, "ratio": dual.ratio,
-                           "target": dual.target, "met": dual.met, "gap": dual.gap},
+        "dual_qualified": missing_when(not dual.denominator, {
+            "dual": dual.numerator, "teachers": dual.denominator, "ratio": dual.ratio, "target": dual.target,
+            "met": dual.met, "gap": dual.gap}),
         "quota": quota,
     }
+
+
+def missing_when(missing: bool, result: dict) -> dict:
+    """Missing is missing (DOMAIN.md): a figure whose inputs are absent for the scope and year is
+    marked ``"missing": true`` with its ratio, met and gap null — "无数据" on pages, never met."""
+    if missing:
+        result.update({k: None for k in ("ratio", "met", "gap") if k in result})
+    result["missing"] = bool(missing)
+    return result
+
+
+def ptr_result(code: str, counts: Counter, targets: Targets) -> dict:
+    """One pupil–teacher ratio of Table 1 (pure), from ``ptr_counts`` and ``table2_counts``.
+
+    Missing when no enrolment of the stage is entered for the school year while the scope has
+    teachers of it, or pupils are entered and no teachers; ``partial`` when some schools with
+    teachers of the stage have no enrolment entered (their teachers are left out of the ratio);
+    an indicator the system counts only in part says so (``coverage``, e.g. 高校: 高职高专 only).
+    Partial or part-coverage figures are shown, never judged met: ``met`` and ``gap`` null."""
+    ind = targets.indicators[code]
+    stage = ind.stage
+    entered, pupils = counts[("ptr", stage, "entered")], counts[("ptr", stage, "pupils")]
+    teachers, teachers_all = counts[("ptr", stage, "teachers")], counts[("t2", stage, "teachers")]
+    schools_missing = counts[("ptr", stage, "schools_missing")]
+    r = ms.pupil_teacher_ratio(pupils, teachers, ind.target)
+    out = {"code": code, "stage": STAGE_LABEL[stage], "pupils": pupils if entered else None, "teachers": teachers,
+           "teachers_all": teachers_all, "ratio": r.ratio, "target": r.target, "met": r.met, "gap": r.gap,
+           "partial": bool(entered and schools_missing), "schools_without_enrolment": schools_missing,
+           "coverage": ind.coverage, "baseline_2020": _num(ind.value_2020)}
+    if out["partial"] or ind.coverage:
+        out.update(met=None, gap=None)
+    return missing_when(bool((not entered and teachers_all) or (entered and not teachers)), out)
+
+
+def training_result(training: dict) -> dict:
+    """The registered training measure with its rates (pure). The plan sets no completion-rate
+    target, so none is invented: ``target``, ``met`` and ``gap`` are null and completion is a
+    figure; the headline is the rate the measure names (``headline``: the on-track rate)."""
+    teachers = training.get("teachers", 0)
+
+    def rate(key, whole=teachers):
+        part = training.get(key)
+        return None if part is None or not whole else round(part / whole, 6)
+
+    out = {**training, "ratio": rate("complete"), "on_track_ratio": rate("on_track"),
+           "headline": training.get("headline", "complete"), "target": None, "met": None, "gap": None}
+    out["headline_ratio"] = out["on_track_ratio"] if out["headline"] == "on_track" else out["ratio"]
+    if "apart_teachers" in training:
+        out["apart_ratio"] = rate("apart_complete", training["apart_teachers"])
+        out["apart_on_track_ratio"] = rate("apart_on_track", training["apart_teachers"])
+    return missing_when(not teachers, out)
 
 
 def honour_results(counts: Counter, targets: Targets, *, with_targets: bool) -> list[dict]:
@@ -631,11 +737,19 @@ def honour_results(counts: Counter, targets: Targets, *, with_targets: bool) -> 
 def honour_kind_label(kind: str, targets: Targets) -> str:
     """How a honour measure counts, in words for the pages."""
     if kind == "active":
-        return "在岗在职（当日有效）"
+        return "在册（当日有效）"
+    if kind == "active_in_post":
+        return f"在岗在职（当日有效；人员状态 {'、'.join(targets.in_post_statuses)}）"
     if kind == "backbone":
         return "在岗（当日）"
     period = f"{targets.plan_start.year}–{targets.plan_end.year} 年累计"
-    return f"{period}（乡村学校）" if kind == "period_rural" else period
+    if kind == "period_rural":
+        return f"{period}（授予时在乡村学校任教小学、初中或高中）"
+    if kind == "title":
+        return f"{period}（任教小学、初中、高中）"
+    if kind == "title_apart":
+        return f"{period}（单列，不计入中小学）"
+    return period
 
 
 def honours_by_district(scope: Scope, on: dt.date, targets: Targets | None = None) -> dict:
@@ -696,9 +810,6 @@ def measures_by(ref: ScopeRef, by: str, on: dt.date | None = None, year: int | N
     rows = []
     for member in members:
         tr = training_rows.get(key(member))
-        if tr is not None:
-            tr = {"cycle": tr.get("cycle", ""), "complete": tr.get("complete", 0), "teachers": tr.get("teachers", 0),
-                  "ratio": ms.ratio_with_target(tr.get("complete", 0), tr.get("teachers", 0), None).ratio}
         rows.append((member, finish(grouped.get(key(member), Counter()), targets, ref=member, on=on, year=year,
                                     filters=filters, training=tr)))
     return finish(total, targets, ref=ref, on=on, year=year, filters=filters, training=training_total), rows
@@ -728,10 +839,12 @@ def teachers_below_level(scope: Scope, on: dt.date, targets: Targets, filters: F
     return out
 
 
-def eligible_not_rotated(scope: Scope, year: int, targets: Targets, filters: Filters = NO_FILTERS):
-    """The eligible of the school year who have not rotated in it."""
+def eligible_not_rotated(scope: Scope, year: int, targets: Targets, filters: Filters = NO_FILTERS,
+                         on: dt.date | None = None):
+    """The eligible of the school year who have not rotated in it by ``on`` (a planned exchange
+    is not yet a rotation)."""
     return (filters.teachers(Teacher.objects.for_scope(scope).eligible_for_rotation(year, targets.rotation_min_years))
-            .exclude(pk__in=Teacher.objects.rotated_in(year).values("pk"))
+            .exclude(pk__in=Teacher.objects.rotated_in(year, on).values("pk"))
             .select_related("school").order_by("school__name", "name"))
 
 

@@ -109,5 +109,5 @@ def test_years_below_the_yearly_minimum():
 
 
 def test_rate_with_zero_denominator():
-    assert rules.rate(0, 0) == 0.0
+    assert rules.rate(0, 0) is None  # nothing to measure is missing, not 0%
     assert rules.rate(1, 4) == 0.25

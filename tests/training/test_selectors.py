@@ -183,13 +183,17 @@ def test_a_teacher_exactly_at_the_threshold_is_on_track_and_one_day_later_behind
 def test_the_training_measure_is_registered_for_the_dashboard(world):
     grant(world.t1, world.users.teacher, world.users.city, title="全部", hours=360, year=2023)
     measure = registry.compute("training", CITY, MID_2024)
-    assert measure == {"cycle": "2021—2025年周期", "complete": 1, "teachers": 3, "ratio": 1 / 3,
-                       "on_track": 1, "required": 360.0}
+    # the cycle's rules on 2024-06-01: 360 学时 (72 a whole school year for who joins during it),
+    # on track from 246.1, elapsed 1248 / 1826 = 0.683461 (worked out above)
+    rules_of_day = {"cycle": "2021—2025年周期", "headline": "on_track", "required": 360.0, "hours_per_year_left": 72.0,
+                    "threshold": 246.1, "elapsed": 0.683461}
+    nobody_apart = {"not_due": 0, "apart_teachers": 0, "apart_complete": 0, "apart_on_track": 0}
+    assert measure == {**rules_of_day, **nobody_apart, "complete": 1, "teachers": 3, "ratio": 1 / 3, "on_track": 1}
     assert registry.compute("training", Scope("school", school_id=world.s2.pk), MID_2024)["ratio"] == 0
     assert registry.compute("training", CITY, dt.date(2040, 1, 1)) is None
     groups = registry.compute_by_group("training", CITY, MID_2024, "school")
-    assert groups[world.s1.pk] == {"cycle": "2021—2025年周期", "complete": 1, "teachers": 1, "ratio": 1.0,
-                                   "on_track": 1, "required": 360.0}
+    assert groups[world.s1.pk] == {**rules_of_day, **nobody_apart, "complete": 1, "teachers": 1, "ratio": 1.0,
+                                   "on_track": 1}
     assert registry.compute_by_group("training", CITY, dt.date(2040, 1, 1), "district") == {}
     # the rows add up to the scope's own result: the dashboard counts once (compute_with_groups)
     for by in ("district", "school"):

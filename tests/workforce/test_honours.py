@@ -239,22 +239,23 @@ def special_grade(teacher, user, awarded_on=D(2022, 9, 10)):
 @pytest.mark.django_db
 def test_special_grade_in_post_is_one_figure_on_the_honours_page_and_the_dashboard(world):
     """在岗在职特级教师: an active award held by a teacher on the school's roll that day, any 教职工类别,
-    any 人员状态 (on loan / on rotation count at the home school)."""
+    in post by 人员状态 (100, 204, 205, 206 by default: DOMAIN.md Honours) — on rotation counts at
+    the home school, on loan (借出) does not."""
     on = D(2025, 6, 1)
     d = world.users.district
     special_grade(world.t1, d)  # 专任教师 in post
     principal = TeacherFactory(school=world.s1, staff_category=c.StaffCategory.ADMIN)  # became a principal
     special_grade(principal, d)
-    lent = TeacherFactory(school=world.s1b, status=c.PersonnelStatus.LENT_AGENCY)  # 借出到机关
+    lent = TeacherFactory(school=world.s1b, status=c.PersonnelStatus.LENT_AGENCY)  # 借出到机关: not in post
     special_grade(lent, d)
     rotating = TeacherFactory(school=world.s1b, status=c.PersonnelStatus.ROTATING)  # 交流轮岗
     special_grade(rotating, d)
     _progress, by_code = progress_of(world.users.city, on)
-    assert by_code["special_grade_in_post"]["count"] == 4
-    assert by_code["special_grade_in_post"]["gap"] == 146
+    assert by_code["special_grade_in_post"]["count"] == 3
+    assert by_code["special_grade_in_post"]["gap"] == 147
     dashboard = next(h for h in selectors.measures_for(selectors.CITY, on=on)["honours"]
                      if h["code"] == "special_grade_in_post")
-    assert dashboard["count"] == 4
+    assert dashboard["count"] == 3
 
 
 @pytest.mark.django_db

@@ -55,19 +55,28 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"{data['scope_name']}  统计日期 {data['on']}  学年 {data['school_year']}")
         for line in data["table2"]:
-            flag = "—" if line["met"] is None else ("达标" if line["met"] else f"差 {line['gap']} 人")
+            flag = "无数据" if line["missing"] else "—" if line["met"] is None else ("达标" if line["met"] else f"差 {line['gap']} 人")
             self.stdout.write(f"  {line['stage']}{line['measure']}: {line['numerator']}/{line['denominator']} "
                               f"{ms.percent(line['ratio'])}（目标 {ms.percent(line['target'], 0)}）{flag}")
         for line in data["pupil_teacher"]:
-            ratio = "—" if line["ratio"] is None else f"{line['ratio']:.2f}:1"
-            self.stdout.write(f"  生师比（{line['stage']}）: {line['pupils']}/{line['teachers']} {ratio}（目标 {line['target']}:1）")
+            ratio = "无数据" if line["missing"] else "—" if line["ratio"] is None else f"{line['ratio']:.2f}:1"
+            pupils = "未填报" if line["pupils"] is None else line["pupils"]
+            notes = "".join(f"；{n}" for n in (
+                f"{line['schools_without_enrolment']} 所学校未填报在校生，部分数据" if line["partial"] else "",
+                line["coverage"]) if n)
+            self.stdout.write(f"  生师比（{line['stage']}）: {pupils}/{line['teachers']} {ratio}（目标 {line['target']}:1）{notes}")
         rot = data["rotation"]
         if rot:
-            self.stdout.write(f"  交流轮岗 {rot['year']}: {rot['rotated']}/{rot['eligible']} {ms.percent(rot['ratio'])}"
-                              f"（目标 {ms.percent(rot['target'], 0)}），骨干占比 {ms.percent(rot['backbone_share'])}")
+            ratio = "无数据" if rot["missing"] else ms.percent(rot["ratio"])
+            self.stdout.write(f"  交流轮岗 {rot['year']}: {rot['rotated']}/{rot['eligible']} {ratio}"
+                              f"（目标 {ms.percent(rot['target'], 0)}），骨干占比 {ms.percent(rot['backbone_share'])}；"
+                              f"全部已交流 {rot['rotated_any']}（{ms.percent(rot['ratio_any'])}），"
+                              f"已登记未开始 {rot['planned']}，上一轮未返回 {rot['still_away']}")
         if data["training"]:
             t = data["training"]
-            self.stdout.write(f"  培训学分 {t['cycle']}: {t['complete']}/{t['teachers']} {ms.percent(t['ratio'])}")
+            self.stdout.write(f"  培训学分 {t['cycle']}（无目标）: 进度正常 {t.get('on_track')}/{t['teachers']}"
+                              f" {ms.percent(t.get('on_track_ratio'))}，已完成 {t['complete']}/{t['teachers']}"
+                              f" {ms.percent(t['ratio'])}；高职高专单列 {t.get('apart_teachers', 0)} 人")
         for h in data["honours"]:
             target = "" if h["target"] is None else f"（目标 {h['target']:.0f}）"
             self.stdout.write(f"  {h['name']}: {h['count']}{target}")
