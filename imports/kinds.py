@@ -579,6 +579,22 @@ _register(Kind(
 ))
 
 _register(Kind(
+    "quotas", "quota", "核定编制", "核定编制",
+    (
+        _text("school_code", "学校标识码", 10),
+        _text("school_name", "学校名称", 100),
+        Column("school_year", "学年", "school_year", required=True, hint="如 2026-2027"),
+        Column("approved", "核定编制数", "int", required=True, field="approved", minimum=0, maximum=20000),
+        _text("note", "备注", 200, field="note", hint="如核定文号"),
+    ),
+    aliases=("quota", "编制", "核定编制"),
+    notes=(
+        "区县收到的编制核定表：每所学校每学年一行。按学校和学年匹配：已有的更新，新的新增。",
+        "核定编制由区县或市教育局人事部门导入；用于编制缺口和空编/超编（没有核定编制的学校不计算）。",
+    ),
+))
+
+_register(Kind(
     "teachers", "teacher", "教职工基础信息 / 花名册", "教职工基础信息",
     TEACHER_COLUMNS,
     aliases=("teacher", "roster", "教师", "花名册", "教职工基础信息", "基础信息"),
@@ -588,6 +604,8 @@ _register(Kind(
         "文件中空着的单元格不会清空系统中已有的内容。",
         "花名册没有“任教学段”列时，按学校唯一的学段填写；学校有多个学段时须填写。",
         "没有学校列时，学校人事导入本校；区县、市级人事请在页面上选择学校。",
+        "花名册中的最高学历、最高学位、毕业院校、所学专业、毕业年月记为教师的最高学历（学习经历），专业技术职务和"
+        "聘任年月记为现聘职称；同一文件再次导入不会重复，之后导入的学习经历、专业技术职务表补全这些记录而不重复。",
     ),
 ))
 
@@ -673,7 +691,7 @@ _register(Kind(
 ))
 
 # The order sheets are written in: what later kinds refer to is written first.
-KIND_ORDER = ["schools", "enrolment", "teachers", "education", "titles", "rotations", "honours", "training"]
+KIND_ORDER = ["schools", "enrolment", "quotas", "teachers", "education", "titles", "rotations", "honours", "training"]
 
 _ALIASES: dict[str, str] = {}
 for _kind in KINDS.values():

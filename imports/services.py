@@ -59,7 +59,8 @@ from workforce import choices as c
 from workforce.identity import IdNumberError, mask_birth_date, mask_id_number, parse_id_number
 from workforce.rotation import periods_overlap
 from workforce.models import (
-    Award, District, EducationRecord, Enrolment, EthicsCase, Exchange, ExchangeType, HonourType, School, Teacher,
+    Award, District, EducationRecord, Enrolment, EthicsCase, Exchange, ExchangeType, HonourType, School, SchoolQuota,
+    Teacher,
     TitleAppointment,
 )
 
@@ -761,24 +762,36 @@ class SchoolHandler(Handler):
 
 
 # --------------------------------------------------------------------------- enrolment
-class EnrolmentHandler(Handler):
+class PerSchoolHandler(Handler):
+    """Rows that belong to a school named by its code or name (enrolment, approved quotas)."""
+
+    def school_of(self, row: Row) -> School | None:
+        """The row's school, in the user's scope; None (with the row's error) otherwise."""
+        ctx = self.ctx
+        school = ctx.find_school(row, "school_code", "school_name")
+        if school is None:
+            school = ctx.default_school
+            if school is None:
+                ctx.error(row, "school_code", "", "请填写学校标识码或学校名称")
+                return None
+        if school is False:
+            return None
+        if not ctx.in_scope(school):
+            ctx.error(row, "school_code" if row.sheet.has("school_code") else "school_name", school.name,
+                      f"学校“{school.name}”不在您的管理范围内")
+            return None
+        return school
+
+
+class EnrolmentHandler(PerSchoolHandler):
     kind_name = "enrolment"
 
     def check(self):
         ctx = self.ctx
         plans = []
         for row in self.rows:
-            school = ctx.find_school(row, "school_code", "school_name")
+            school = self.school_of(row)
             if school is None:
-                school = ctx.default_school
-                if school is None:
-                    ctx.error(row, "school_code", "", "请填写学校标识码或学校名称")
-                    continue
-            if school is False:
-                continue
-            if not ctx.in_scope(school):
-                ctx.error(row, "school_code" if row.sheet.has("school_code") else "school_name", school.name,
-                          f"学校“{school.name}”不在您的管理范围内")
                 continue
             stage = row.values.get("stage")
             stages = school.stage_list
@@ -2210,8 +2223,69 @@ class TrainingHandler(SubRecordHandler):
                                  hours=hours, run_ref=ctx.run_ref)
 
 
+class QuotaHandler(PerSchoolHandler):
+    """核定编制: the approved quota of a school for a school year, as districts receive the
+    approval sheets (DOMAIN.md, Staffing quota). District HR for its schools, city HR for all."""
+
+    kind_name = "quotas"
+
+    def allowed(self):
+        if self.ctx.scope.kind in ("city", "district"):
+            return None
+        return "核定编制由区县或市教育局人事部门导入。"
+
+    def check(self):
+        ctx = self.ctx
+        plans = [(row, school) for row in self.rows if (school := self.school_of(row)) is not None
+                 and row.values.get("school_year") is not None and row.values.get("approved") is not None]
+        existing = {}
+        for chunk in _chunks(sorted({school.pk for _r, school in plans if school.pk})):
+            for quota in SchoolQuota.objects.filter(school_id__in=chunk):
+                existing[(quota.school_id, quota.school_year)] = quota
+        self.new, self.updates, self.changes = [], [], []
+        seen = {}
+        for row, school in plans:
+            vals = row.values
+            key = (school.code, vals["school_year"])
+            if key in seen:
+                ctx.error(row, "school_year", vals["school_year"], f"与第 {seen[key].number} 行重复（同一学校、学年）")
+                continue
+            seen[key] = row
+            if row.bad:
+                continue
+            wanted = {"approved": vals["approved"], **({"note": vals["note"]} if vals.get("note") else {})}
+            old = existing.get((school.pk, vals["school_year"])) if school.pk else None
+            if old is None:
+                self.new.append(SchoolQuota(school=school, school_year=vals["school_year"], **wanted))
+                self.count(row, "new")
+                continue
+            changed = self.compare(row, old, wanted)
+            if not changed:
+                self.count(row, "unchanged")
+                continue
+            for name, (_o, value) in changed.items():
+                setattr(old, name, value)
+            self.updates.append(old)
+            self.changes.append(changed)
+            ctx.change(row, f"{school.name} {vals['school_year']}-{vals['school_year'] + 1}",
+                       [self.shown_change(SchoolQuota, n, o, nv) for n, (o, nv) in changed.items()])
+            self.count(row, "changed")
+
+    def write(self):
+        ctx = self.ctx
+        if self.new:
+            SchoolQuota.objects.bulk_create(self.new)
+        if self.updates:
+            fast_update(SchoolQuota, self.updates, ["approved", "note"])
+        entries = [ctx.audit_entry(audit.CREATE, q, self.audit_snapshot(SchoolQuota, q, ("school_year", "approved", "note")))
+                   for q in self.new]
+        entries += [ctx.audit_entry(audit.UPDATE, q, self.audit_changes(SchoolQuota, ch))
+                    for q, ch in zip(self.updates, self.changes)]
+        write_history(entries)
+
+
 HANDLERS: dict[str, type[Handler]] = {
-    "schools": SchoolHandler, "enrolment": EnrolmentHandler, "teachers": TeacherHandler,
+    "schools": SchoolHandler, "enrolment": EnrolmentHandler, "quotas": QuotaHandler, "teachers": TeacherHandler,
     "education": EducationHandler, "titles": TitleHandler, "rotations": RotationHandler, "honours": HonourHandler,
     "training": TrainingHandler,
 }

@@ -188,6 +188,16 @@ ENROLMENT: dict[str, list[str]] = {
     "classes": ["班级数", "班数", "教学班数", "班级个数"],
 }
 
+QUOTA: dict[str, list[str]] = {
+    "row_no": ["序号"],
+    "school_code": ["学校标识码", "学校代码", "标识码"],
+    "school_name": ["学校名称", "单位名称", "学校"],
+    "school_year": ["学年", "学年度", "核定学年"],
+    "approved": ["核定编制数", "核定编制", "编制数", "核编数", "核定数", "教职工编制数", "核定教职工编制数",
+                 "核定教职工编制", "编制核定数"],
+    "note": ["备注", "说明", "核定文号", "文号"],
+}
+
 SHEET_KINDS: dict[str, dict[str, list[str]]] = {
     "teacher": TEACHER,
     "education": EDUCATION,
@@ -197,6 +207,7 @@ SHEET_KINDS: dict[str, dict[str, list[str]]] = {
     "title": TITLE,
     "school": SCHOOL,
     "enrolment": ENROLMENT,
+    "quota": QUOTA,
 }
 
 # Sheet names as the national system and districts write them.
@@ -209,6 +220,7 @@ SHEET_TITLES: dict[str, list[str]] = {
     "title": ["专业技术职务", "职称", "职务聘任"],
     "school": ["学校", "学校信息"],
     "enrolment": ["在校生", "学生数", "班额"],
+    "quota": ["核定编制", "编制核定", "编制"],
 }
 
 
