@@ -581,12 +581,16 @@ def test_every_domain_column_has_a_key():
     ]
     extras = ["是否全日制学前教育专业毕业", "是否受过学前教育专业培养培训", '是否"双师型"教师',
               "是否具备职业技能等级证书", "企业工作(实践)时长", "学校标识码", "学校名称",
-              "任教学段", "任教学科", "序号"]
+              "任教学段", "任教学科", "序号",
+              # a 花名册's 学历 and 职称 columns (tests/imports/test_roster_education_titles.py)
+              "最高学历", "最高学位", "毕业院校", "所学专业", "毕业时间", "专业技术职务", "任职时间"]
     mapping, unknown = map_headers(extras)
     assert unknown == []
     assert set(mapping.values()) == {
         "preschool_major", "preschool_trained", "dual_qualified", "vocational_cert",
-        "enterprise_months", "school_code", "school_name", "teaching_stage", "subject", "row_no"}
+        "enterprise_months", "school_code", "school_name", "teaching_stage", "subject", "row_no",
+        "highest_education", "highest_degree", "graduated_from", "graduated_major", "graduated_on",
+        "current_title", "title_appointed_on"}
     assert set(TEACHER) == set(mapping.values()) | set(map_headers(NATIONAL_HEADERS)[0].values())
 
 
