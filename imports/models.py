@@ -99,7 +99,13 @@ class ImportRun(models.Model):
             return None
         if not self.total_rows:
             return 0
-        return min(99, int(self.progress * 100 / self.total_rows))
+        # one bar over the phases: reading fills its first part, checking the rest, so the bar
+        # keeps its place when the row count starts again for the next phase
+        start, end = self.PHASE_BANDS.get(self.phase, (0, 100))
+        done = min(1.0, self.progress / self.total_rows)
+        return min(99, int(start + (end - start) * done))
+
+    PHASE_BANDS = {"": (0, 0), "reading": (0, 60), "checking": (60, 100)}
 
 
 class SavedMapping(models.Model):

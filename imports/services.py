@@ -138,6 +138,7 @@ class ImportReport:
     unknown_values: dict[tuple, dict] = field(default_factory=dict)
     ignored_columns: list[dict] = field(default_factory=list)
     applied_mappings: list[dict] = field(default_factory=list)
+    samples: dict[str, dict] = field(default_factory=dict)     # kind label → the first new rows as stored
     missing_columns: list[dict] = field(default_factory=list)   # measure columns to answer for the file
     filled_columns: list[dict] = field(default_factory=list)    # ... and the answers used
     # a 花名册's 学历 and 职称 columns (RosterRecords): records per kind label → {new, changed, unchanged}
@@ -186,6 +187,9 @@ class ImportReport:
             "unknown_values": self.unknown_value_list(),
             "ignored_columns": self.ignored_columns,
             "applied_mappings": self.applied_mappings,
+            "samples": [{"kind": k, "columns": v["columns"],
+                         "rows": [[r.get(col, "") for col in v["columns"]] for r in v["rows"]]}
+                        for k, v in self.samples.items()],
             "missing_columns": self.missing_columns,
             "filled_columns": self.filled_columns,
             "records": self.records,
@@ -340,6 +344,32 @@ class Context:
         shown = self.shown(key, value)
         self.report.errors.append(RowError(sheet.name, row.number, header.strip(), shown, message, index))
         row.bad = True
+
+    def sample(self, sample: dict, row: Row, derived: dict) -> None:
+        """One new row as it will be stored, for the preview: each column's label and its value
+        as the pages show it (codes as their labels, 是/否, months as 2012-09, IDs masked for a
+        user without the right), the values the import derived after them."""
+        kind = row.sheet.kind
+        shown: dict[str, str] = {}
+        for key, value in row.values.items():
+            column = kind.column(key)
+            if column is None or value is None or key.startswith("_"):
+                continue
+            if column.type == "choice" and column.choices is not None:
+                text = _label(column.choices, value)
+            elif column.type == "bool":
+                text = "是" if value else "否"
+            elif column.type == "month" and isinstance(value, dt.date):
+                text = f"{value:%Y-%m}"
+            else:
+                text = self.shown(key, value)
+            shown[column.label] = text
+        for label, value in derived.items():
+            shown[label] = value
+        for label in shown:
+            if label not in sample["columns"]:
+                sample["columns"].append(label)
+        sample["rows"].append(shown)
 
     def unknown_value(self, row: Row, key: str, raw: Any, message: str) -> None:
         """A value the system does not know: the row's error (so nothing is written and the
@@ -643,8 +673,14 @@ class Handler:
             out[name] = {"label": label, "new": value if name in ("id_number", "birth_date") else shown}
         return out
 
-    def count(self, row: Row, outcome: str) -> None:
+    def count(self, row: Row, outcome: str, **derived) -> None:
+        """The row's outcome; the first new rows of each kind are kept as a sample of what will
+        be stored (``derived``: values the import decided, e.g. the school and stage)."""
         row.outcome = outcome
+        if outcome == "new":
+            sample = self.ctx.report.samples.setdefault(self.kind.label, {"columns": [], "rows": []})
+            if len(sample["rows"]) < SAMPLE_ROWS:
+                self.ctx.sample(sample, row, derived)
 
 
 # --------------------------------------------------------------------------- schools
@@ -1255,7 +1291,7 @@ class TeacherHandler(Handler):
             if vals.get("staff_category") is not None:
                 self.created_fields.add("staff_category")
             self.new.add(row.data, number, school, stage, parsed)
-            self.count(row, "new")
+            self.count(row, "new", **{"学校": school.name, "任教学段": _label(c.Stage, stage)})
             return
         wanted["school_id"] = school.pk
         changed = self.compare_values(existing, wanted)
@@ -2428,6 +2464,7 @@ def _column_letter(index: int) -> str:
 
 
 BATCH = 2000  # rows parsed together, column by column
+SAMPLE_ROWS = 10  # new rows of each kind the preview shows as they will be stored
 
 
 def _batched(iterable, size: int):

@@ -214,3 +214,39 @@ def test_the_page_asks_for_the_missing_column_and_keeps_the_choice_with_the_run(
     client.post(url + "confirm/")
     assert School.objects.filter(code__startswith="32070603", ownership="private").count() == 3
     assert not SavedMapping.objects.exists()  # true of this file only: not remembered
+
+
+def test_the_preview_shows_new_rows_as_they_will_be_stored(client, world, tmp_path):
+    """Not only counts: the first new rows, codes as labels, what the import derived (the school,
+    the stage), the ID masked for an officer without the right."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from tests.imports.helpers import roster, write_xlsx
+
+    client.force_login(world.users.school)
+    rows = roster(world.s1, 2)
+    path = write_xlsx(tmp_path / "r.xlsx", {"花名册": rows})
+    with open(path, "rb") as fh:
+        url = client.post(reverse("imports:index"), {"file": SimpleUploadedFile("r.xlsx", fh.read())}).url
+    run_ = ImportRun.objects.get(user=world.users.school)
+    sample = run_.report["samples"][0]
+    assert sample["kind"] == "教职工基础信息 / 花名册" and len(sample["rows"]) == 2
+    first = dict(zip(sample["columns"], sample["rows"][0]))
+    assert first["姓名"] == rows[1][2] and first["学校"] == world.s1.name and first["任教学段"] == "小学"
+    assert first["是否在编"] == "是" and first["进本校年月"] == "2012-09" and first["教职工类别"] == "专任教师"
+    assert first["身份证件号"] == rows[1][4][:6] + "********" + rows[1][4][-4:]
+    page = client.get(url).content.decode()
+    assert 'id="samples"' in page and rows[1][4] not in page
+
+
+def test_the_progress_bar_keeps_its_place_from_reading_to_checking():
+    run_ = ImportRun(outcome=ImportRun.Outcome.RUNNING, total_rows=1000)
+    seen = []
+    for phase, done in (("reading", 0), ("reading", 500), ("reading", 1000), ("checking", 0), ("checking", 500),
+                        ("checking", 1000)):
+        run_.phase, run_.progress = phase, done
+        seen.append(run_.percent)
+    assert seen == [0, 30, 60, 60, 80, 99]  # never back to 0 when checking starts its own count
+    run_.phase = "writing"
+    assert run_.percent is None  # one transaction, no row count: the bar moves on its own
