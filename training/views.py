@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from backend import audit
 from backend.redirects import safe_next
 
-from backend.scoping import scope_for
+from backend.scoping import get_in_scope_or_404, scope_for
 from workforce.identity import mask_id_number
 from workforce.models import School, Teacher
 
@@ -35,6 +35,19 @@ def _error_text(error: ValidationError | PermissionDenied) -> str:
     if isinstance(error, ValidationError):
         return "；".join(error.messages)
     return str(error) or _("没有权限。")
+
+
+def _refused(request, error: ValidationError | PermissionDenied | str, obj=None) -> None:
+    """A service said no: the message on the page, and the refusal in the audit trail (issue 12)."""
+    text = error if isinstance(error, str) else _error_text(error)
+    messages.error(request, text)
+    audit.record_refusal(request, f"操作被拒绝：{text}", obj=obj)
+
+
+def _not_theirs(request, record) -> Http404:
+    """A record in scope that this user may not act on: 404 like one that does not exist, recorded."""
+    audit.record_refusal(request, "无权对该记录执行此操作（答复 404）", obj=record)
+    return Http404()
 
 
 def _apply_errors(form, error: ValidationError) -> None:
@@ -53,6 +66,11 @@ def _on(request) -> dt.date:
         except ValueError:
             pass
     return timezone.localdate()
+
+
+def _is_number(value) -> bool:
+    """A record or school number as a form sends it: ASCII digits only ("²".isdigit() is true too)."""
+    return isinstance(value, str) and 0 < len(value) <= 18 and value.isascii() and value.isdigit()
 
 
 def _require(allowed: bool) -> None:
@@ -110,7 +128,8 @@ def _teacher_context(request, teacher: Teacher, **extra) -> dict:
 def teacher_detail(request, pk: int):
     """HR and leaders in scope: one teacher's progress and records (read-only here)."""
     _require(permissions.can_read_reports(request.user))
-    teacher = get_object_or_404(Teacher.objects.in_scope(request.user).select_related("school__district"), pk=pk)
+    teacher = get_in_scope_or_404(request, Teacher.objects.in_scope(request.user).select_related("school__district"),
+                                  pk=pk)
     context = _teacher_context(request, teacher, readonly=True)
     context["can_decide"] = permissions.can_approve(request.user)
     return render(request, "training/teacher.html", context)
@@ -118,16 +137,16 @@ def teacher_detail(request, pk: int):
 
 def _record_in_scope(request, pk: int) -> CreditRecord:
     qs = CreditRecord.objects.in_scope(request.user).select_related("teacher__school", "programme")
-    return get_object_or_404(qs, pk=pk)
+    return get_in_scope_or_404(request, qs, pk=pk)
 
 
 @login_required
 def record_edit(request, pk: int):
     record = _record_in_scope(request, pk)
     if not permissions.can_change(request.user, record):
-        raise Http404
+        raise _not_theirs(request, record)
     if record.is_locked:
-        messages.error(request, _("已通过审核的记录已锁定，不能修改。"))
+        _refused(request, _("已通过审核的记录已锁定，不能修改。"), obj=record)
         return redirect("training:mine")
     initial = {name: getattr(record, name) for name in ("title", "level", "mode", "hours", "year", "start", "end",
                                                        "provider")}
@@ -153,11 +172,11 @@ def record_edit(request, pk: int):
 def record_delete(request, pk: int):
     record = _record_in_scope(request, pk)
     if not permissions.can_change(request.user, record):
-        raise Http404
+        raise _not_theirs(request, record)
     try:
         services.credit_delete(record=record, user=request.user, request=request)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        _refused(request, error, obj=record)
     else:
         messages.success(request, _("已删除。"))
     if request.user.teacher_id == record.teacher_id:
@@ -170,7 +189,9 @@ def evidence(request, pk: int):
     """The evidence file, only to the teacher themself and HR in scope; never a public URL."""
     record = _record_in_scope(request, pk)
     allowed = request.user.teacher_id == record.teacher_id or permissions.can_approve(request.user)
-    if not allowed or not record.evidence:
+    if not allowed:
+        raise _not_theirs(request, record)
+    if not record.evidence:
         raise Http404
     try:
         handle = record.evidence.open("rb")
@@ -194,16 +215,18 @@ def queue(request):
         ids = request.POST.getlist("ids")
         if not ids:
             messages.error(request, _("请先勾选要通过的记录。"))
+        elif not all(_is_number(i) for i in ids):
+            messages.error(request, _("所选记录的编号无效，请刷新页面后重新勾选。"))
         else:
             try:
                 count = services.credit_bulk_approve(record_ids=ids, user=request.user, request=request)
             except (ValidationError, PermissionDenied) as error:
-                messages.error(request, _error_text(error))
+                _refused(request, error)
             else:
                 messages.success(request, _("已通过 %(n)s 条记录。") % {"n": count})
         return redirect(request.get_full_path())
     school_id = request.GET.get("school") or None
-    records = selectors.approval_queue(request.user, school_id=int(school_id) if str(school_id).isdigit() else None)
+    records = selectors.approval_queue(request.user, school_id=int(school_id) if _is_number(school_id) else None)
     page = Paginator(records, 50).get_page(request.GET.get("page"))
     schools = None
     if scope_for(request.user).kind in ("city", "district"):
@@ -229,9 +252,9 @@ def decide(request, pk: int):
         else:
             messages.error(request, _("未知操作。"))
     except PermissionDenied:
-        raise Http404
+        raise _not_theirs(request, record)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        _refused(request, error, obj=record)
     return redirect(safe_next(request, "training:queue"))
 
 
@@ -250,7 +273,7 @@ def catalogue(request):
             try:
                 services.programme_publish(user=user, request=request, **form.cleaned_data)
             except (ValidationError, PermissionDenied) as error:
-                messages.error(request, _error_text(error))
+                _refused(request, error)
             else:
                 messages.success(request, _("项目已发布。"))
                 return redirect("training:catalogue")
@@ -267,11 +290,11 @@ def catalogue(request):
 def enrol(request, pk: int):
     if not request.user.teacher_id:
         raise Http404
-    programme = get_object_or_404(Programme.objects.visible_to(request.user).filter(published=True), pk=pk)
+    programme = get_in_scope_or_404(request, Programme.objects.visible_to(request.user).filter(published=True), pk=pk)
     try:
         services.programme_enrol(programme=programme, teacher=request.user.teacher, user=request.user, request=request)
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _error_text(error))
+        _refused(request, error, obj=programme)
     else:
         messages.success(request, _("已报名：%(p)s。培训结束后在“我的培训”中登记学时。") % {"p": programme})
     return redirect("training:catalogue")
@@ -299,9 +322,10 @@ BEHIND_COLUMNS = [
     ("姓名", lambda t, m: t.name),
     ("身份证件号", lambda t, m: t.id_number if m else mask_id_number(t.id_number)),
     ("任教学段", lambda t, m: t.get_teaching_stage_display()),
-    ("已认定学时", lambda t, m: float(t.countable)),
-    ("落后学时", lambda t, m: float(t.behind)),
-    ("尚缺学时", lambda t, m: float(t.shortfall)),
+    # hours are kept to 0.1; SQLite computes the differences in floating point (0.19999…)
+    ("已认定学时", lambda t, m: round(float(t.countable), 1)),
+    ("落后学时", lambda t, m: round(float(t.behind), 1)),
+    ("尚缺学时", lambda t, m: round(float(t.shortfall), 1)),
 ]
 
 
@@ -312,7 +336,7 @@ def behind(request):
     scope = scope_for(request.user)
     on = _on(request)
     school_id = request.GET.get("school")
-    school_id = int(school_id) if school_id and school_id.isdigit() else None
+    school_id = int(school_id) if _is_number(school_id) else None
     cr, teachers = selectors.teachers_behind(scope, on, school_id=school_id)
     if request.GET.get("format") == "xlsx":
         return _behind_xlsx(request, cr, teachers, on)

@@ -247,3 +247,18 @@ def test_admin_shows_evidence_through_the_scoped_view_and_locks_approved_records
     own.refresh_from_db()
     assert own.hours == D(24)
     assert response.status_code in (200, 302, 403)
+
+
+def test_behind_list_export_gives_hours_to_a_tenth_as_the_page_does(client, world):
+    """Hours are kept to 0.1; SQLite computed 落后学时 in floating point and the export wrote
+    0.199999999999989 where the page shows 0.2."""
+    from tests.training.helpers import approved
+
+    approved(world.t2, world.users.district2, hours="245.9", year=2024)
+    response = client_for(client, world.users.district2).get(reverse("training:behind") + "?format=xlsx&on=2024-06-01")
+    rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    row = dict(zip(rows[1], rows[2]))
+    assert row["已认定学时"] == 245.9
+    for column in ("落后学时", "尚缺学时"):
+        assert len(repr(row[column]).partition(".")[2]) <= 1, (column, row[column])
+    assert row["尚缺学时"] == 114.1
