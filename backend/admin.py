@@ -1,9 +1,11 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from . import audit
-from .admin_base import ScopedAdmin
+from .admin_base import MaskedFieldsAdminMixin, ScopedAdmin
 from .models import AuditEntry, LoginThrottle, User
 from .roles import Role
 
@@ -12,15 +14,60 @@ ROLE_FIELDS = frozenset({"role", "district", "school", "teacher", "can_view_iden
                          "is_active", "is_staff", "is_superuser"})
 
 
+SCOPE_FIELDS = ["role", "district", "school", "teacher", "can_view_identity", "can_view_ethics"]
+# What each role needs beside it (the database's ``user_scope_matches_role`` says the same).
+ROLE_NEEDS = {
+    Role.DISTRICT_HR: ("district", _("区县人事须指定所属区县。")),
+    Role.SCHOOL_HR: ("school", _("学校人事须指定所属学校。")),
+    Role.TEACHER: ("teacher", _("教师账号须关联教师档案。")),
+}
+
+
+class RoleScopeFormMixin:
+    """A role and the scope it needs, checked field by field in the form, so a missing district,
+    school or teacher record is a message beside the field — never the database constraint
+    ``user_scope_matches_role`` failing as a 500."""
+
+    def clean(self):
+        cleaned = super().clean()
+
+        def value(name):
+            return cleaned.get(name) if name in self.fields else getattr(self.instance, name, None)
+
+        need = ROLE_NEEDS.get(value("role"))
+        if need is not None:
+            field, message = need
+            if value(field) is None and field not in self.errors:
+                if field in self.fields:
+                    self.add_error(field, forms.ValidationError(message, code="scope_required"))
+                else:
+                    raise forms.ValidationError(message, code="scope_required")
+        return cleaned
+
+
+class UserAddForm(RoleScopeFormMixin, AdminUserCreationForm):
+    """New account: name and password, and its role with the scope the role needs."""
+
+
+class UserEditForm(RoleScopeFormMixin, UserChangeForm):
+    pass
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(MaskedFieldsAdminMixin, BaseUserAdmin):
     list_display = ["username", "get_full_name", "role", "district", "school", "is_active", "last_login"]
     list_filter = ["role", "district", "is_active"]
     list_select_related = ["district", "school"]
     raw_id_fields = ["school", "teacher"]
     fieldsets = BaseUserAdmin.fieldsets + (
-        (_("角色与范围"), {"fields": ["role", "district", "school", "teacher", "can_view_identity", "can_view_ethics"]}),
+        (_("角色与范围"), {"fields": SCOPE_FIELDS}),
     )
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (
+        (_("角色与范围"), {"classes": ["wide"], "fields": SCOPE_FIELDS,
+                      "description": _("区县人事须指定区县，学校人事须指定学校，教师须关联教师档案；领导可指定区县或学校（不指定为全市）。")}),
+    )
+    form = UserEditForm
+    add_form = UserAddForm
 
     def has_module_permission(self, request):
         # getattr: the admin login page asks this for an anonymous user too.
@@ -118,10 +165,11 @@ class AuditEntryAdmin(ScopedAdmin):
 
 @admin.register(LoginThrottle)
 class LoginThrottleAdmin(ScopedAdmin):
-    """Locked and failing user names; city HR unlocks one by deleting its row (audited)."""
+    """Locked and failing user names per address (and addresses over all names, user name
+    empty); city HR unlocks one by deleting its row (audited)."""
 
-    list_display = ["username", "failures", "last_failure_at", "locked_until"]
-    search_fields = ["username"]
+    list_display = ["username", "address", "failures", "last_failure_at", "locked_until"]
+    search_fields = ["username", "address"]
     view_roles = frozenset({Role.CITY_HR})
     write_roles = frozenset({Role.CITY_HR})
     actions = ["delete_selected"]

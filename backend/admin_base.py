@@ -10,12 +10,116 @@ titles, exchanges, awards) are filed under the teacher.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import F
+from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from . import audit
-from .roles import Role, can_write, is_hr
-from .scoping import scope_for
+from .roles import Role, can_see_identity, can_write, is_hr
+from .scoping import note_out_of_scope, scope_for
+
+# Fields shown masked to users without the identity right, wherever they are (a teacher's 身份证件号
+# and 出生日期, also reached from a record through ``teacher__…``): the same names the audit masks.
+MASKED_FIELD_NAMES = frozenset(audit.SENSITIVE_FIELDS)
+# Lookups no admin page offers, refused for everyone: a broken pattern fails in the database (500).
+REFUSED_LOOKUPS = frozenset({"regex", "iregex"})
+
+
+class MaskedFieldsAdminMixin:
+    """Masked fields are not a way round the mask (issue 12): for a user without the identity
+    right (``can_see_identity``) no filter, search, ordering or sortable column of an admin
+    reaches a masked field — ``?birth_date__gte=``, ``?id_number=``, ``?teacher__id_number=``,
+    ``?o=`` on the masked column. A refused lookup is the admin's own 400
+    (``DisallowedModelAdminLookup``) and is recorded in the audit trail as a refusal.
+
+    ``masked_fields``: further fields of this admin's model that are shown masked (an import
+    run's report, say)."""
+
+    masked_fields: tuple[str, ...] = ()
+
+    def sees_masked(self, request) -> bool:
+        return request is not None and can_see_identity(request.user)
+
+    def touches_masked(self, path) -> bool:
+        """Whether ``path`` (``teacher__birth_date__year``, ``-id_number``, ``F("id_number")``)
+        reaches a masked field."""
+        if hasattr(path, "expression"):  # an OrderBy
+            path = path.expression
+        if isinstance(path, F):
+            path = path.name
+        if not isinstance(path, str):
+            return False
+        model = self.model
+        for index, part in enumerate(path.lstrip("-^=@").split(LOOKUP_SEP)):
+            try:
+                field = model._meta.get_field(part)
+            except FieldDoesNotExist:
+                return False  # a lookup or transform (gte, year…): the fields are behind us
+            if field.name in MASKED_FIELD_NAMES or (index == 0 and field.name in self.masked_fields):
+                return True
+            if not field.is_relation or field.related_model is None:
+                return False
+            model = field.related_model
+        return False
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if set(lookup.split(LOOKUP_SEP)) & REFUSED_LOOKUPS:
+            return False
+        if not self.sees_masked(request) and self.touches_masked(lookup):
+            if request is not None and not getattr(request, "_masked_lookup_audited", False):
+                request._masked_lookup_audited = True
+                audit.record_refusal(request, f"按遮蔽字段筛选、搜索或排序被拒绝（{lookup}）",
+                                     object_type=self.model._meta.label_lower)
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        return fields if self.sees_masked(request) else [f for f in fields if not self.touches_masked(f)]
+
+    def get_list_filter(self, request):
+        filters = super().get_list_filter(request)
+        if self.sees_masked(request):
+            return filters
+        return [f for f in filters if not self.touches_masked(f[0] if isinstance(f, (list, tuple)) else f)]
+
+    def get_ordering(self, request):
+        ordering = super().get_ordering(request)
+        return ordering if self.sees_masked(request) else [o for o in ordering if not self.touches_masked(o)]
+
+    def _column_order(self, name):
+        """The ordering a list column sorts by (a field, or a method's ``admin_order_field``)."""
+        if callable(name):
+            return getattr(name, "admin_order_field", None)
+        try:
+            return self.model._meta.get_field(name).name
+        except FieldDoesNotExist:
+            attr = getattr(self, name, None) or getattr(self.model, name, None)
+            if isinstance(attr, property):
+                attr = attr.fget
+            return getattr(attr, "admin_order_field", None)
+
+    def get_sortable_by(self, request):
+        sortable = super().get_sortable_by(request)
+        if self.sees_masked(request):
+            return sortable
+        return [name for name in sortable if not self.touches_masked(self._column_order(name))]
+
+    def get_changelist(self, request, **kwargs):
+        """``?o=`` sorts by list columns whatever ``sortable_by`` says: a masked one is skipped."""
+        changelist = super().get_changelist(request, **kwargs)
+        if self.sees_masked(request):
+            return changelist
+        admin_ = self
+
+        class MaskedOrderChangeList(changelist):
+            def get_ordering_field(self, field_name):
+                order = super().get_ordering_field(field_name)
+                return None if admin_.touches_masked(order) else order
+
+        return MaskedOrderChangeList
 
 
 class AuditedAdminMixin:
@@ -71,7 +175,7 @@ class AuditedAdminMixin:
         audit.record_many(rows)
 
 
-class ScopedAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ScopedAdmin(MaskedFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     """Rows cut to the user's scope. Writers: HR roles in ``write_roles``; readers: ``view_roles``."""
 
     write_roles = frozenset({Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR})
@@ -108,6 +212,14 @@ class ScopedAdmin(AuditedAdminMixin, admin.ModelAdmin):
         """Out of scope or missing: 404 (the admin would redirect with "does not exist")."""
         obj = super().get_object(request, object_id, from_field)
         if obj is None:
+            # A record that exists outside the scope is a refusal: recorded (issue 12).
+            field = self.model._meta.pk if from_field is None else self.model._meta.get_field(from_field)
+            try:
+                key = field.to_python(object_id)
+            except Exception:  # not a valid key: nothing can exist under it
+                key = None
+            if key is not None:
+                note_out_of_scope(request, self.model, **{field.name: key})
             raise Http404(_("记录不存在，或不在您的管理范围内。"))
         return obj
 

@@ -290,6 +290,37 @@ def record(action, **kwargs) -> AuditEntry:
     return row
 
 
+def record_refusal(request, message: str = "", **kwargs) -> None:
+    """A refusal the user was shown — a 404 for a record outside their scope, a service saying no
+    on a page, a filter on a masked field: action ``denied``, with the user, the address, the
+    method and path, and what was refused (``message``; object keywords as for ``entry``).
+
+    Under ``backend.middleware.AuditRefusalMiddleware`` the row is written after the response,
+    outside any transaction of the view (the admin's change view rolls its transaction back on a
+    404, and would take the row with it); without it, now. Never raises: the refusal stands even
+    if the trail cannot be written."""
+    path = f"{request.method} {request.path}" if request is not None else ""
+    if kwargs.get("obj") is None:
+        kwargs.setdefault("object_repr", (request.path if request is not None else "")[:MAX_REPR])
+    kwargs["message"] = f"{path}：{message}" if message and path else (message or path)
+    pending = getattr(request, "_pending_refusals", None)
+    if pending is not None:
+        pending.append(kwargs)
+    else:
+        write_refusals(request, [kwargs])
+
+
+def write_refusals(request, refusals: list[dict]) -> None:
+    """Write ``denied`` rows (``record_refusal``'s keywords); a failure is logged, never raised."""
+    try:
+        for kwargs in refusals:
+            record(DENIED, request=request, **kwargs)
+    except Exception:
+        import logging
+
+        logging.getLogger("backend.audit").exception("无法写入拒绝访问的审计记录")
+
+
 def record_many(entries: Iterable, *, batch_size: int = 1000) -> int:
     """Write many rows in one ``bulk_create`` (imports). ``entries`` holds ``AuditEntry`` objects
     made by ``entry(...)`` or dicts of ``entry``'s keyword arguments (with ``action``)."""

@@ -1,5 +1,6 @@
 """Middleware of issue 7: idle-session expiry, no caching of pages with personal data, and an
-audit row for every refusal (HTTP 403, CSRF failures included)."""
+audit row for every refusal (HTTP 403, CSRF failures included; issue 12: the 404s for records
+outside the scope and the refusals shown as messages)."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -62,22 +63,21 @@ class SessionSecurityMiddleware:
 
 
 class AuditRefusalMiddleware:
-    """Records a ``denied`` audit row for every 403 answer. Place right after the session
-    middleware, outside CSRF, so CSRF refusals are seen too."""
+    """Records a ``denied`` audit row for every 403 answer, and writes the refusals a view noted
+    with ``audit.record_refusal`` (a 404 for a record outside the scope, a service's refusal shown
+    as a message, a filter on a masked field) once the response is made — outside the view's
+    transaction. Place right after the session middleware, outside CSRF, so CSRF refusals are
+    seen too."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        request._pending_refusals = []
         response = self.get_response(request)
-        if response.status_code == 403:
-            try:
-                audit.record(
-                    audit.DENIED, request=request, object_repr=request.path[:200],
-                    message=f"{request.method} {request.path}",
-                )
-            except Exception:  # the refusal stands even if the trail cannot be written
-                import logging
-
-                logging.getLogger("backend.audit").exception("无法写入拒绝访问的审计记录")
+        pending, request._pending_refusals = request._pending_refusals, None
+        if response.status_code == 403 and not pending:
+            pending = [{"object_repr": request.path[:200], "message": f"{request.method} {request.path}"}]
+        if pending:
+            audit.write_refusals(request, pending)
         return response

@@ -39,3 +39,36 @@ def scope_for(user) -> Scope:
     if user.role == Role.LEADER:
         return Scope("city")
     return NOTHING
+
+
+def note_out_of_scope(request, model, **lookup) -> bool:
+    """After a lookup cut to the user's scope found nothing: if such a record exists outside the
+    scope, record the refusal in the audit trail (who, which address, which record, the path) and
+    return True. The user still gets the same 404 as for a record that does not exist."""
+    from . import audit
+
+    try:
+        found = model._base_manager.filter(**lookup).values_list("pk", flat=True).first()
+    except Exception:  # a malformed key: nothing can exist under it
+        return False
+    if found is None:
+        return False
+    audit.record_refusal(
+        request, "超出管理范围：请求的记录不在您的管理范围内（答复 404）",
+        object_type=model._meta.label_lower, object_id=str(found),
+    )
+    return True
+
+
+def get_in_scope_or_404(request, queryset, **lookup):
+    """``get_object_or_404`` on a queryset already cut to the user's scope, recording the refusal
+    when the record exists outside it (``note_out_of_scope``)."""
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+    from django.utils.translation import gettext as _
+
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
+        note_out_of_scope(request, queryset.model, **lookup)
+        raise Http404(_("记录不存在，或不在您的管理范围内。")) from None

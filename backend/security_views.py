@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +22,7 @@ from workforce.models import Teacher
 from . import audit
 from .models import AuditEntry
 from .roles import Role, can_see_ethics, can_see_identity
+from .scoping import get_in_scope_or_404
 
 
 # ------------------------------------------------------------------ reveal
@@ -53,7 +54,7 @@ def reveal_identity(request, teacher_id: int):
     every teacher alike); with the right but outside the user's scope: 404."""
     if not can_see_identity(request.user):
         raise PermissionDenied(_("您没有查看完整身份证件号的权限。"))
-    teacher = get_object_or_404(Teacher.objects.in_scope(request.user).select_related("school"), pk=teacher_id)
+    teacher = get_in_scope_or_404(request, Teacher.objects.in_scope(request.user).select_related("school"), pk=teacher_id)
     form = RevealForm(request.POST or None)
     revealed = None
     if request.method == "POST" and form.is_valid():

@@ -78,14 +78,49 @@ class TeacherAdminForm(forms.ModelForm):
         except IdNumberError as exc:
             raise forms.ValidationError(str(exc)) from None
 
+    # The same answer whether the number is in the user's scope or not, and no name or school:
+    # the number is taken, nothing more (issue 12). Each refusal is in the audit trail.
+    IN_USE = _("该身份证件号已存在（已被其他教师档案使用），不能重复登记。")
+
+    request = None  # set by TeacherAdmin.get_form: who is asking, for the audit of a refusal
+
     def clean(self):
         cleaned = super().clean()
         parsed = cleaned.get("new_id_number")
         if parsed:
+            if self._in_use(parsed.number, "new_id_number"):
+                return cleaned
             self.instance.id_number = parsed.number
             self.instance.birth_date = parsed.birth_date
             self.instance.sex = cleaned["sex"] = parsed.sex
+        elif cleaned.get("id_number") and "id_number" in self.fields:
+            self._in_use(cleaned["id_number"], "id_number")
         return cleaned
+
+    def _in_use(self, number: str, field: str) -> bool:
+        """A number another teacher holds (anywhere in the city: the key is unique) is refused on
+        ``field`` — a form message, not the database's IntegrityError — and the refusal audited."""
+        from .identity import normalise_id_number
+
+        number = normalise_id_number(number)
+        taken = m.Teacher._base_manager.filter(id_number=number).exclude(pk=self.instance.pk).exists()
+        if taken:
+            self.add_error(field, forms.ValidationError(self.IN_USE, code="id_number_in_use"))
+            if self.request is not None:
+                from backend import audit
+
+                audit.record_refusal(
+                    self.request, f"身份证件号已被使用，未保存（{number}）",
+                    **({"obj": self.instance} if self.instance.pk else {"object_type": "workforce.teacher"}),
+                )
+        return taken
+
+    def validate_unique(self):
+        """身份证件号 is checked in ``clean`` (one message, in or out of scope, audited)."""
+        try:
+            self.instance.validate_unique(exclude=self._get_validation_exclusions() | {"id_number"})
+        except forms.ValidationError as error:
+            self._update_errors(error)
 
 
 @admin.register(m.Teacher)
@@ -155,9 +190,13 @@ class TeacherAdmin(ScopedAdmin):
             readonly += ["id_masked", "birth_masked"]
         return readonly
 
-    def get_search_fields(self, request):
-        fields = super().get_search_fields(request)
-        return fields if can_see_identity(request.user) else [f for f in fields if "id_number" not in f]
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)  # a new class per request
+        form.request = request
+        return form
+
+    # Search, filters and sorting on 身份证件号 and 出生日期: only with the identity right
+    # (backend.admin_base.MaskedFieldsAdminMixin).
 
 
 @admin.register(m.Enrolment)

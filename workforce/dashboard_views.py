@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from backend import audit
 from backend.roles import can_see_identity
 from backend.scoping import scope_for
 
@@ -362,6 +363,8 @@ def measures_json(request):
     ref = _requested_ref(request)
     on, year, filters = DashboardFilterForm(request.GET or None).params()
     data = sel.measures_for(ref, on=on, year=year, filters=filters)
+    audit.record(audit.EXPORT, request=request, object_type="workforce.measures", object_repr=ref.name,
+                 message=f"下载指标数据（JSON）：{ref.name}，统计日期 {on:%Y-%m-%d}")  # issue 12: downloads are attributable
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
 

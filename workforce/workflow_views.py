@@ -23,8 +23,8 @@ from django.views.decorators.http import require_POST
 
 from backend import audit
 from backend.redirects import safe_next
-from backend.roles import Role, can_see_ethics, is_hr
-from backend.scoping import Scope, scope_for
+from backend.roles import Role, can_see_ethics, can_see_identity, is_hr
+from backend.scoping import Scope, get_in_scope_or_404, scope_for
 from backend.spreadsheets import escape_cell
 
 from . import choices as c
@@ -56,6 +56,12 @@ def _parse_year(value, default: int) -> int:
     except (TypeError, ValueError):
         return default
     return year if 2000 <= year <= 2100 else default
+
+
+def _number(value) -> int:
+    """A record number a form posts; 0 (no record) for anything else ("abc", "²", 40 digits)."""
+    value = str(value or "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0
 
 
 def _parse_date(value) -> dt.date | None:
@@ -106,10 +112,23 @@ def _error_text(exc: ValidationError, user) -> list[str]:
     """Messages of a refusal; veto details only for users who may see ethics records."""
     out = []
     for message in exc.messages:
-        if message.startswith("师德一票否决") and not can_see_ethics(user):
+        if message.startswith("师德一票否决") and (user is None or not can_see_ethics(user)):
             message = _("师德一票否决：该教师处于师德失范处理限制期内，不得办理此项（详情仅限有师德档案权限的人员查看）。")
         out.append(message)
     return out
+
+
+def _refused(request, exc: ValidationError, obj=None, *, show: bool = True) -> list[str]:
+    """A service said no (issue 12): its messages (``_error_text``) on the page — as messages
+    unless ``show`` is False (the page lists them itself) — and one refusal in the audit trail.
+    The trail never holds a veto's details (the generic sentence is recorded for everyone)."""
+    texts = _error_text(exc, request.user)
+    if show:
+        for text in texts:
+            messages.error(request, text)
+    recorded = "；".join(_error_text(exc, None))
+    audit.record_refusal(request, f"操作被拒绝：{recorded}", obj=obj)
+    return texts
 
 
 def _id_display(teacher, user) -> str:
@@ -255,7 +274,7 @@ def _exchange_form_values(request):
 @require_POST
 def rotation_record_bulk(request):
     _gate(services.may_record_rotation(request.user))
-    ids = [int(i) for i in request.POST.getlist("teacher") if i.isdigit()]
+    ids = [int(i) for i in request.POST.getlist("teacher") if i.isascii() and i.isdigit() and len(i) <= 18]
     teachers = list(Teacher.objects.in_scope(request.user).filter(pk__in=ids))
     if len(teachers) != len(set(ids)):
         raise PermissionDenied(_("所选教师不在您的管理范围内。"))
@@ -264,7 +283,7 @@ def rotation_record_bulk(request):
         try:
             created = services.exchange_record_many(teachers=teachers, user=request.user, request=request, **values)
         except ValidationError as exc:
-            errors = _error_text(exc, request.user)
+            errors = _refused(request, exc, show=False)
         else:
             messages.success(request, _("已登记 %(n)d 名教师的交流轮岗。") % {"n": len(created)})
     for e in errors:
@@ -276,7 +295,7 @@ def rotation_record_bulk(request):
 def rotation_record(request, teacher_id: int):
     """Record an exchange for one teacher of the scope."""
     _gate(services.may_record_rotation(request.user))
-    teacher = get_object_or_404(Teacher.objects.in_scope(request.user).select_related("school"), pk=teacher_id)
+    teacher = get_in_scope_or_404(request, Teacher.objects.in_scope(request.user).select_related("school"), pk=teacher_id)
     errors = []
     if request.method == "POST":
         errors, values = _exchange_form_values(request)
@@ -284,7 +303,7 @@ def rotation_record(request, teacher_id: int):
             try:
                 services.exchange_record(teacher=teacher, user=request.user, request=request, **values)
             except ValidationError as exc:
-                errors = _error_text(exc, request.user)
+                errors = _refused(request, exc, teacher, show=False)
             else:
                 messages.success(request, _("已登记 %(name)s 的交流轮岗。") % {"name": teacher.name})
                 return redirect(reverse("workforce:rotation_exchanges") + f"?year={rotation.default_year()}")
@@ -323,7 +342,7 @@ def rotation_exchanges(request):
 @login_required
 @require_POST
 def exchange_end(request, pk: int):
-    exchange = get_object_or_404(Exchange.objects.in_scope(request.user), pk=pk)
+    exchange = get_in_scope_or_404(request, Exchange.objects.in_scope(request.user), pk=pk)
     _gate(services.may_record_rotation(request.user))
     end = _parse_date(request.POST.get("end"))
     if end is None:
@@ -332,8 +351,7 @@ def exchange_end(request, pk: int):
         try:
             services.exchange_end(exchange=exchange, end=end, user=request.user, request=request)
         except ValidationError as exc:
-            for e in _error_text(exc, request.user):
-                messages.error(request, e)
+            _refused(request, exc, exchange)
         else:
             messages.success(request, _("已结束该交流轮岗。"))
     return redirect(safe_next(request, "workforce:rotation_exchanges"))
@@ -399,12 +417,30 @@ def honours_awards(request):
     return render(request, "workforce/honours/awards.html", ctx)
 
 
-def _teacher_from_form(request, value: str):
+def _teacher_from_form(request, value: str, *, by_id_number: bool = False):
+    """The teacher of the user's scope a form names: by record number (the links carry it) or by
+    the full 身份证件号 HR types from the teacher's papers.
+
+    A full number is a key only users with the identity right may look anything up by (issue 12):
+    without it, the number is looked up only when ``by_id_number`` — a POST whose other fields
+    are valid, so every try is a real action — and each miss is recorded as a refusal; a page
+    opened with ``?teacher=<number>`` finds nobody."""
     value = (value or "").strip().upper()
     if not value:
         return None
     qs = Teacher.objects.in_scope(request.user)
-    return qs.filter(pk=int(value)).first() if value.isdigit() and len(value) < 12 else qs.filter(id_number=value).first()
+    if value.isascii() and value.isdigit() and len(value) < 12:
+        return qs.filter(pk=int(value)).first()
+    entitled = can_see_identity(request.user)
+    if not (entitled or by_id_number):
+        return None
+    from .identity import mask_id_number, normalise_id_number
+
+    teacher = qs.filter(id_number=normalise_id_number(value)).first()
+    if teacher is None and not entitled:
+        audit.record_refusal(request, f"按身份证件号查找教师：未找到或不在管理范围内（{mask_id_number(value)}）",
+                             object_type="workforce.teacher")
+    return teacher
 
 
 @login_required
@@ -412,18 +448,20 @@ def award_new(request):
     _gate(services.may_award(request.user))
     errors = []
     data = request.POST if request.method == "POST" else request.GET
+    teacher = None
     if request.method == "POST":
-        honour_type = HonourType.objects.filter(pk=data.get("honour_type") or 0).first()
-        teacher = _teacher_from_form(request, data.get("teacher", ""))
-        school = School.objects.in_scope(request.user).filter(pk=data.get("school") or 0).first()
+        honour_type = HonourType.objects.filter(pk=_number(data.get("honour_type"))).first()
+        school = School.objects.in_scope(request.user).filter(pk=_number(data.get("school"))).first()
         awarded_on = _parse_date(data.get("awarded_on"))
         if honour_type is None:
             errors.append(_("请选择荣誉类型。"))
         if awarded_on is None:
             errors.append(_("请填写授予日期。"))
-        if data.get("teacher") and teacher is None:
+        # the teacher last: a full 身份证件号 is looked up only for a form otherwise complete
+        teacher = _teacher_from_form(request, data.get("teacher", ""), by_id_number=not errors)
+        if data.get("teacher") and teacher is None and not errors:
             errors.append(_("未找到该教师（或不在您的管理范围内）。"))
-        nomination = Nomination.objects.in_scope(request.user).filter(pk=data.get("nomination") or 0).first()
+        nomination = Nomination.objects.in_scope(request.user).filter(pk=_number(data.get("nomination"))).first()
         if not errors:
             try:
                 award = services.award_grant(
@@ -433,11 +471,12 @@ def award_new(request):
                     nomination=nomination, user=request.user, request=request,
                 )
             except ValidationError as exc:
-                errors = _error_text(exc, request.user)
+                errors = _refused(request, exc, teacher, show=False)
             else:
                 messages.success(request, _("已授予“%(name)s”。") % {"name": award.honour_type.name})
                 return redirect("workforce:honours_awards")
-    teacher = _teacher_from_form(request, data.get("teacher", ""))
+    else:
+        teacher = _teacher_from_form(request, data.get("teacher", ""))
     return render(request, "workforce/honours/award_form.html", {
         "errors": errors, "data": data, "types": HonourType.objects.all(), "teacher": teacher,
         "teacher_id_display": _id_display(teacher, request.user) if teacher else "",
@@ -446,7 +485,7 @@ def award_new(request):
 
 
 def _award_action(request, pk: int, action: str):
-    award = get_object_or_404(Award.objects.in_scope(request.user), pk=pk)
+    award = get_in_scope_or_404(request, Award.objects.in_scope(request.user), pk=pk)
     _gate(services.may_award(request.user))
     on = _parse_date(request.POST.get("on")) or dt.date.today()
     try:
@@ -458,8 +497,7 @@ def _award_action(request, pk: int, action: str):
             services.award_expire(award=award, on=on, user=request.user, request=request)
             messages.success(request, _("已办理该荣誉到期。"))
     except ValidationError as exc:
-        for e in _error_text(exc, request.user):
-            messages.error(request, e)
+        _refused(request, exc, award)
     return redirect(safe_next(request, "workforce:honours_awards"))
 
 
@@ -481,13 +519,13 @@ def honours_nominate(request, code: str):
     honour_type = get_object_or_404(HonourType, code=code, is_team=False)
     if request.method == "POST":
         _gate(services.may_award(request.user))
-        teacher = get_object_or_404(Teacher.objects.in_scope(request.user), pk=request.POST.get("teacher") or 0)
+        teacher = get_in_scope_or_404(request, Teacher.objects.in_scope(request.user),
+                                      pk=_number(request.POST.get("teacher")))
         try:
             services.nominate(honour_type=honour_type, teacher=teacher, on=dt.date.today(), user=request.user,
                               note=request.POST.get("note", ""), request=request)
         except ValidationError as exc:
-            for e in _error_text(exc, request.user):
-                messages.error(request, e)
+            _refused(request, exc, teacher)
         else:
             messages.success(request, _("已推荐 %(name)s。") % {"name": teacher.name})
         return redirect(request.get_full_path())
@@ -534,15 +572,16 @@ def honours_ethics(request):
     errors = []
     if request.method == "POST":
         _gate(services.may_record_ethics(request.user))
-        teacher = _teacher_from_form(request, request.POST.get("teacher", ""))
-        severity = EthicsSeverity.objects.filter(pk=request.POST.get("severity") or 0).first()
+        severity = EthicsSeverity.objects.filter(pk=_number(request.POST.get("severity"))).first()
         occurred, decided = _parse_date(request.POST.get("occurred_on")), _parse_date(request.POST.get("decided_on"))
-        if teacher is None:
-            errors.append(_("未找到该教师（或不在您的管理范围内）。"))
         if severity is None:
             errors.append(_("请选择处理等级。"))
         if occurred is None or decided is None:
             errors.append(_("请填写发生日期和认定日期。"))
+        # the teacher last: a full 身份证件号 is looked up only for a form otherwise complete
+        teacher = _teacher_from_form(request, request.POST.get("teacher", ""), by_id_number=not errors)
+        if teacher is None and not errors:
+            errors.append(_("未找到该教师（或不在您的管理范围内）。"))
         if not errors:
             try:
                 case = services.ethics_case_record(
@@ -551,7 +590,7 @@ def honours_ethics(request):
                     user=request.user, request=request,
                 )
             except ValidationError as exc:
-                errors = exc.messages
+                errors = _refused(request, exc, teacher, show=False)
             else:
                 messages.success(request, _("已登记，限制期至 %(d)s。") % {"d": f"{case.ban_until:%Y-%m-%d}"})
                 return redirect("workforce:honours_ethics")
@@ -655,8 +694,7 @@ def quota_allocate(request):
     try:
         proposal = services.quota_allocate(school_year=year, posts=posts, user=request.user, request=request)
     except ValidationError as exc:
-        for e in exc.messages:
-            messages.error(request, e)
+        _refused(request, exc)
         return redirect(reverse("workforce:quota_index") + f"?year={year}")
     return redirect("workforce:quota_proposal", pk=proposal.pk)
 
@@ -716,8 +754,7 @@ def quota_proposal_decide(request, pk: int, decision: str):
             services.proposal_discard(proposal=proposal, user=request.user, request=request)
             messages.success(request, _("已放弃该方案。"))
     except ValidationError as exc:
-        for e in exc.messages:
-            messages.error(request, e)
+        _refused(request, exc, proposal)
     return redirect("workforce:quota_proposal", pk=pk)
 
 
