@@ -118,8 +118,8 @@ def note_failure(username, request=None) -> bool:
     if locked:
         audit.record(
             audit.LOCKOUT, request=request, username=key, object_type="backend.user", object_repr=key,
-            message=_("连续 %(n)d 次登录失败，账号在来源地址 %(ip)s 锁定 %(m)d 分钟（其他地址仍可登录）") % {
-                "n": failures, "m": minutes, "ip": address or "-"},
+            # audit rows are in Chinese whatever the page language
+            message=f"连续 {failures} 次登录失败，账号在来源地址 {address or '-'} 锁定 {minutes} 分钟（其他地址仍可登录）",
         )
     if address:
         address_locked, total = _count(ALL_NAMES, address, max_failures_per_address(), now)
@@ -127,8 +127,7 @@ def note_failure(username, request=None) -> bool:
             audit.record(
                 audit.LOCKOUT, request=request, username=key, object_type="backend.loginthrottle",
                 object_repr=address,
-                message=_("来源地址 %(ip)s 在 %(m)d 分钟内登录失败 %(n)d 次（不限用户名），该地址锁定 %(m)d 分钟") % {
-                    "ip": address, "n": total, "m": minutes},
+                message=f"来源地址 {address} 在 {minutes} 分钟内登录失败 {total} 次（不限用户名），该地址锁定 {minutes} 分钟",
             )
         locked = locked or address_locked
     return locked
