@@ -151,3 +151,18 @@ def test_adding_a_teacher_with_a_number_in_use_is_a_form_message(client, world):
     assert response.status_code == 200
     body = response.content.decode()
     assert IN_USE in body and "王五" not in body and "灌南" not in body
+
+
+# ------------------------------------------------------------------ admin: filters the database cannot run
+@pytest.mark.parametrize("url", ["/admin/workforce/teacher/", "/admin/workforce/award/", "/admin/training/creditrecord/"])
+@pytest.mark.parametrize("params", ["id__in=99999999999999999999999", "id__in=1,99999999999999999999999",
+                                    "id__range=1,99999999999999999999999", "id__in=-99999999999999999999999"])
+def test_a_number_too_large_for_the_database_is_a_400(client, world, url, params):
+    client.force_login(world.users.city)
+    assert client.get(f"{url}?{params}").status_code == 400
+
+
+def test_ordinary_number_filters_still_work(client, world):
+    client.force_login(world.users.city)
+    body = client.get(f"/admin/workforce/teacher/?id__in={world.t1.pk},{world.t2.pk}").content.decode()
+    assert "张三" in body and "王五" in body and "李四" not in body
