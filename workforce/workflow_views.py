@@ -254,7 +254,7 @@ def rotation_eligible(request):
 def _exchange_form_values(request):
     data = request.POST
     errors = []
-    exchange_type = ExchangeType.objects.filter(pk=data.get("exchange_type") or 0).first()
+    exchange_type = ExchangeType.objects.filter(pk=_number(data.get("exchange_type"))).first()
     if exchange_type is None:
         errors.append(_("请选择交流轮岗类型。"))
     start = _parse_date(data.get("start"))
@@ -263,7 +263,7 @@ def _exchange_form_values(request):
     end = _parse_date(data.get("end")) if data.get("end") else None
     if data.get("end") and end is None:
         errors.append(_("结束日期格式不正确。"))
-    to_school = School.objects.filter(pk=data.get("to_school") or 0).first()
+    to_school = School.objects.filter(pk=_number(data.get("to_school"))).first()
     if to_school is None:
         errors.append(_("请选择交流轮岗单位。"))
     return errors, dict(exchange_type=exchange_type, start=start, end=end, to_school=to_school,

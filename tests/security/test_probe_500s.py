@@ -166,3 +166,20 @@ def test_ordinary_number_filters_still_work(client, world):
     client.force_login(world.users.city)
     body = client.get(f"/admin/workforce/teacher/?id__in={world.t1.pk},{world.t2.pk}").content.decode()
     assert "张三" in body and "王五" in body and "李四" not in body
+
+
+# ------------------------------------------------------------------ workflow forms: numbers that are not numbers
+@pytest.mark.parametrize("bad", ["abc", "²", "9" * 30])
+def test_workflow_forms_answer_bad_numbers_with_a_message(client, world, bad):
+    client.force_login(world.users.district)
+    posts = [
+        ("/workforce/rotation/record/", {"teacher": [str(world.t1.pk)], "exchange_type": bad, "to_school": bad,
+                                         "start": "2025-09-01"}),
+        (f"/workforce/rotation/record/{world.t1.pk}/", {"exchange_type": bad, "to_school": bad, "start": "2025-09-01"}),
+        ("/workforce/honours/awards/new/", {"honour_type": bad, "teacher": bad, "school": bad, "nomination": bad,
+                                            "awarded_on": "2025-03-01"}),
+        ("/workforce/honours/nominate/gangcheng_mingshi/", {"teacher": bad}),
+    ]
+    for url, data in posts:
+        response = client.post(url, data)
+        assert response.status_code in (200, 302, 404), (url, response.status_code)
