@@ -24,7 +24,8 @@ BACHELOR = 3
 POSTGRADUATE = 4
 NONE = 0  # no finished education record
 
-LEVEL_LABELS = {POSTGRADUATE: "研究生", BACHELOR: "本科", ASSOCIATE: "专科", BELOW: "中专/高中及以下", NONE: "无学历记录"}
+# A teacher with no known 学历 stays in the Table 2 denominator, listed as 学历未知 (DOMAIN.md).
+LEVEL_LABELS = {POSTGRADUATE: "研究生", BACHELOR: "本科", ASSOCIATE: "专科", BELOW: "中专/高中及以下", NONE: "学历未知"}
 
 EDUCATION_LEVEL = {
     "doctorate": POSTGRADUATE,
