@@ -94,6 +94,9 @@ def run_detail(request, pk: int):
     may_reveal = can_see_identity(request.user)
     if not may_reveal:  # the report holds what its uploader may see: a reader without the right sees IDs masked
         report = mask_value(report)
+    elif run.outcome == ImportRun.Outcome.COMMITTED and report.get("samples"):
+        # written: the sample rows are teachers in the system now, listed masked like the list below
+        report = {**report, "samples": [_masked_sample(sample) for sample in report["samples"]]}
     teachers = []
     if run.outcome == ImportRun.Outcome.COMMITTED:
         ids = (AuditEntry.objects.filter(run_ref=str(run.pk), object_type="workforce.teacher")
@@ -112,6 +115,25 @@ def run_detail(request, pk: int):
         "changes": report.get("changes", [])[:300], "teachers": teachers,
         "progress_url": reverse("imports:run_progress", args=[run.pk]),
     })
+
+
+def _masked_sample(sample: dict) -> dict:
+    """A sample of the rows a run wrote (``ImportReport.samples``): 身份证件号 masked, birth dates
+    down to their year, any ID in another cell masked."""
+    columns = sample.get("columns", [])
+    rows = []
+    for row in sample.get("rows", []):
+        shown = []
+        for label, value in zip(columns, row):
+            if label == "身份证件号" and value:
+                value = mask_id_number(str(value))
+            elif label == "出生日期" and value:
+                value = f"{str(value)[:4]}-**-**"
+            else:
+                value = mask_value(value)
+            shown.append(value)
+        rows.append(shown + [mask_value(v) for v in row[len(columns):]])
+    return {**sample, "rows": rows}
 
 
 @not_activity
