@@ -213,6 +213,7 @@ class Progress:
     by_year: list[dict] = field(default_factory=list)
 
     pro_rata: bool = False  # joined during the cycle: owes less than the cycle's requirement
+    starts: dt.date | None = None  # the teacher's part of the cycle starts (the cycle's start, or later)
 
     @property
     def due(self) -> bool:
@@ -276,7 +277,7 @@ def teacher_progress(teacher: Teacher, on: dt.date | None = None) -> Progress:
     short_years = rules.years_below_minimum(per_year, cr.cycle.yearly_minimum, first, min(last, on.year - 1))
     own = cr.requirement_of(teacher.work_start)
     return Progress(
-        cycle=cr.cycle, on=on, required=own.required, pro_rata=own.required != cr.required,
+        cycle=cr.cycle, on=on, required=own.required, pro_rata=own.required != cr.required, starts=own.start,
         threshold=rules.on_track_threshold(own.required, own.start, cr.cycle.end, on),
         elapsed=rules.elapsed_share(own.start, cr.cycle.end, on),
         approved=sum(per_level.values(), Decimal("0")), countable=countable,

@@ -21,11 +21,14 @@ The contract (what each callable takes and returns):
 ``func(scope, on) -> dict``
     ``scope`` is a ``backend.scoping.Scope`` (kind ``city``, ``district`` or ``school``), ``on``
     a ``datetime.date``. Returns ``{"cycle": str, "complete": int, "teachers": int,
-    "ratio": float | None}``: the cycle's name, how many teachers of the population on ``on``
-    have completed (or are on track for) the cycle's requirement, the population, and
-    ``complete / teachers`` as a fraction (``None`` when there are no teachers). Extra keys are
-    kept and passed through to the JSON. Returns ``None`` when there is no cycle on ``on``.
-    Must run a fixed number of queries, whatever the number of teachers.
+    "ratio": float | None}``: the cycle's name, how many of the teachers it counts on ``on``
+    have completed their requirement, how many it counts, and ``complete / teachers`` as a
+    fraction (``None`` when there are no teachers). Optional: ``"on_track": int`` and
+    ``"headline": "on_track"`` when the on-track rate, not completion, is the headline (training
+    early in a cycle, DOMAIN.md). Extra keys are kept and passed through to the JSON. The
+    dashboard (``selectors.training_result``) adds the rates and no target: none is invented.
+    Returns ``None`` when there is no cycle on ``on``. Must run a fixed number of queries,
+    whatever the number of teachers.
 
 ``behind(scope, on) -> QuerySet[Teacher]`` (optional)
     The teachers of the scope who make the gap (behind on training), for the school page's

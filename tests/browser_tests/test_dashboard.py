@@ -41,14 +41,20 @@ def _cell_text(page, row, key):
 
 
 def _expected(data, key):
+    """The cell as the selectors' object says it: 无数据 where inputs are missing but the measure
+    applies, — where it does not apply at all, and a * after a partial figure (issue 14)."""
     for line in data["table2"]:
         if line["code"] == key:
             return ms.percent(line["ratio"])
     for line in data["pupil_teacher"]:
         if line["code"] == key:
-            return "—" if line["ratio"] is None else f"{line['ratio']:.2f}"
+            if line["missing"] and (line["pupils"] or line["teachers_all"]):
+                return "无数据"
+            text = "—" if line["ratio"] is None else f"{line['ratio']:.2f}"
+            return text + ("*" if line["partial"] or line["coverage"] else "")
     if key == "rotation":
-        return ms.percent(data["rotation"]["ratio"])
+        rot = data["rotation"]
+        return "无数据" if rot["missing"] and rot["all"] else ms.percent(rot["ratio"])
     raise KeyError(key)
 
 

@@ -261,5 +261,6 @@ def test_reports_and_queue_run_a_fixed_number_of_queries(world, django_assert_ma
                                 (b.pk, 20, 0, 1, 19), (world.s2.pk, 1, 0, 0, 1)]
     assert large["behind"] == [("海州区", world.t1b.pk, D(0), D("246.1")), ("灌南县", world.t2.pk, D(0), D("246.1")),
                                ("海州区", a2.pk, D(50), D("196.1"))] + [
-        ("海州区", t.pk, D(50), D("196.1")) for t in b_teachers[1:]]
+        # same 学时 and school: by name, then pk, as the list orders them ("教师10" < "教师9")
+        ("海州区", t.pk, D(50), D("196.1")) for t in sorted(b_teachers[1:], key=lambda t: (t.name, t.pk))]
     assert [pk for _s, _p, pk in large["queue"]] == [a1.pk, a2.pk] + [t.pk for t in b_teachers]
