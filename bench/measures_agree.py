@@ -52,7 +52,20 @@ def main() -> int:
         export_t2 = [(r[1], r[2], r[3], r[4], None if r[5] is None else round(r[5], 6), r[8]) for r in sheet_rows]
         json_t2 = [(x["stage"], x["measure"], x["numerator"], x["denominator"], x["ratio"], x["gap"]) for x in data["table2"]]
         quota_row = next(r for r in wb["编制"].iter_rows(min_row=3, values_only=True) if r[0] == ref.name)
-        ok_export = export_t2 == json_t2 and list(quota_row[2:8]) == [data["quota"][k] for k in exports.QUOTA_KEYS]
+        keys = exports.QUOTA_KEYS
+        ok_quota = list(quota_row[2:2 + len(keys)]) == [exports._quota_value(data["quota"], k) for k in keys]
+        # the definitions of issue 14 in the export: rotation, pupil–teacher ratios, training's headline
+        ptr_rows = [r for r in wb["表1生师比"].iter_rows(min_row=3, values_only=True) if r[0] == ref.name]
+        ok_ptr = [(r[1], r[2], r[3], None if r[4] is None else round(r[4], 4)) for r in ptr_rows] == [
+            (x["stage"], x["pupils"], x["teachers"], x["ratio"]) for x in data["pupil_teacher"]]
+        rot, rot_rows = data["rotation"], [r for r in wb["交流轮岗"].iter_rows(min_row=3, values_only=True) if r[0] == ref.name]
+        ok_rot = rot is None or [(r[2], r[3], r[4], r[15], r[17], r[18]) for r in rot_rows] == [
+            (rot["eligible"], rot["rotated"], rot["ratio"], rot["rotated_any"], rot["planned"], rot["still_away"])]
+        tr = data["training"]
+        tr_rows = [r for r in wb["培训学分"].iter_rows(min_row=3, values_only=True) if r[0] == ref.name] if tr else []
+        ok_tr = tr is None or [(r[2], r[3], r[4] if tr["on_track_ratio"] is not None else None) for r in tr_rows] == [
+            (tr["teachers"], tr["on_track"], tr["on_track_ratio"])]
+        ok_export = export_t2 == json_t2 and ok_quota and ok_ptr and ok_rot and ok_tr
         if ref.kind == "school":
             page = client.get(f"/workforce/dashboard/school/{ref.code}/?on={on}").content.decode()
             shown = dict(re.findall(r'<tr data-code="(t2_[a-z_]+)">.*?data-test="ratio">([^<]*)<', page, re.S))
@@ -69,7 +82,8 @@ def main() -> int:
         rot = data["rotation"] or {}
         print(f"{status} {ref.text:<24} {ref.name:<16} page {'=' if ok_page else '≠'} json {'=' if ok_export else '≠'} export;"
               f" 小学本科+ {next((ms.percent(x['ratio']) for x in data['table2'] if x['code'] == 't2_primary_bachelor'), '—')},"
-              f" 轮岗 {ms.percent(rot.get('ratio'))}, 编制缺口 {data['quota']['shortage_total']} 编制富余 {data['quota']['surplus_total']}")
+              f" 轮岗 {ms.percent(rot.get('ratio'))}（全部已交流 {ms.percent(rot.get('ratio_any'))}）,"
+              f" 培训进度正常 {ms.percent((tr or {}).get('on_track_ratio'))}, 编制缺口 {data['quota']['shortage_total']} 编制富余 {data['quota']['surplus_total']}")
     user.delete()
     print(f"{len(refs)} scopes checked, {failures} disagreements")
     return 1 if failures else 0
