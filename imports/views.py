@@ -1,6 +1,7 @@
-"""Import pages: upload → preview (background for big files) → confirm → the records.
+"""Import pages: upload → preview → confirm → the records, each step a background run.
 
-Thin: every import goes through ``imports.services.import_run`` (via ``imports.tasks``). A run
+Thin: every import goes through ``imports.services.import_run`` in the task worker
+(``imports.tasks``), never inside a request; the run's page polls its progress. A run
 is only ever seen by the officer who uploaded it (another user's run is a 404). The confirm
 step commits the copy of the file kept on the server for that run, never a file the browser
 sends again.
