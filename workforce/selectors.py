@@ -318,15 +318,18 @@ def ptr_counts(scope, on, year, targets: Targets, filters=NO_FILTERS, by=None) -
     if not stages:
         return out
     enrolments = Enrolment.objects.for_scope(scope).filter(filters.schools_q("school"), school_year=year, stage__in=stages)
-    for row in _grouped(enrolments, by, "school", "stage", pupils=Sum("pupils"), rows=Count("pk")):
+    entered = set()  # (school, stage) with enrolment entered: one row each (enrolment_unique)
+    for row in _grouped(enrolments, by, "school", "school_id", "stage", pupils=Sum("pupils")):
+        entered.add((row["school_id"], row["stage"]))
         out[row["g"]][("ptr", row["stage"], "pupils")] += row["pupils"] or 0
-        out[row["g"]][("ptr", row["stage"], "entered")] += row["rows"]
-    entered = Enrolment.objects.filter(school=OuterRef("school"), school_year=year, stage=OuterRef("teaching_stage"))
-    teachers = population(scope, on, filters).filter(teaching_stage__in=stages).annotate(entered=Exists(entered))
-    for row in _grouped(teachers, by, "school", "teaching_stage", n=Count("pk", filter=Q(entered=True)),
-                        schools_missing=Count("school", distinct=True, filter=Q(entered=False))):
-        out[row["g"]][("ptr", row["teaching_stage"], "teachers")] += row["n"]
-        out[row["g"]][("ptr", row["teaching_stage"], "schools_missing")] += row["schools_missing"]
+        out[row["g"]][("ptr", row["stage"], "entered")] += 1
+    teachers = population(scope, on, filters).filter(teaching_stage__in=stages)
+    for row in _grouped(teachers, by, "school", "school_id", "teaching_stage", n=Count("pk")):
+        stage = row["teaching_stage"]
+        if (row["school_id"], stage) in entered:
+            out[row["g"]][("ptr", stage, "teachers")] += row["n"]
+        else:
+            out[row["g"]][("ptr", stage, "schools_missing")] += 1
     return out
 
 
