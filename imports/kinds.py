@@ -111,7 +111,9 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
                   "民办(民间资本)": "private", "社会力量办": "private", "中外合作办学": "private"},
     "location": {"城市": "urban", "市区": "urban", "城镇": "town", "镇": "town", "县镇": "town",
                  "农村": "rural"},
-    "rural_kind": {"否": "", "无": "", "不是": "", "村小学": "village"},
+    # 是否村小或教学点: 是 says "one of the two" (RuralKind.EITHER), 否 "neither"
+    "rural_kind": {"否": "", "无": "", "不是": "", "0": "", "×": "", "村小学": "village", "是": "either", "1": "either",
+                   "√": "either", "是(村小或教学点)": "either"},
     "honour_level": {"国家": "national", "全国": "national", "省": "provincial", "市级": "city",
                      "地市": "city", "市": "city", "县区级": "county", "区级": "county",
                      "县": "county", "校级": "school", "学校": "school"},

@@ -83,9 +83,13 @@ class Location(models.TextChoices):
 
 
 class RuralKind(models.TextChoices):
+    """村小 / 教学点. A list that only answers 是否村小或教学点 = 是 says "one of the two, not
+    which": a value of its own that counts wherever either would (DOMAIN.md, coded values)."""
+
     NONE = "", "—"
     VILLAGE = "village", _("村小")
     TEACHING_POINT = "point", _("教学点")
+    EITHER = "either", _("村小或教学点")
 
 
 class DistrictKind(models.TextChoices):

@@ -126,3 +126,19 @@ def test_training_list_with_bracketed_notes_and_long_mode_names(world, tmp_path)
     got = sorted(CreditRecord.objects.filter(teacher=world.t1).values_list("title", "level", "mode"))
     assert got == [("新课标研修", "provincial", "online"), ("校本研修", "school", "blended"),
                    ("班主任培训", "city", "short_face")]
+
+
+def test_a_yes_in_is_it_a_village_school_or_teaching_point_keeps_what_it_says(world, tmp_path):
+    """是否村小或教学点 = 是 says "one of the two, not which" (DOMAIN.md): a value of its own, which
+    counts as small rural school wherever either would; 否 says neither. 是 was refused before."""
+    from workforce.models import School
+
+    rows = [["学校标识码", "学校名称", "所属区县", "学校类型", "办学性质", "城乡分类", "是否村小或教学点"],
+            ["3207060301", "海州区前进村小学", "海州区", "小学", "公办", "乡村", "是"],
+            ["3207060302", "海州区新村中心小学", "海州区", "小学", "公办", "乡村", "否"]]
+    path = office_workbook(tmp_path / "学校.xlsx", rows[0], rows[1:])
+    report = run(path, world.users.district, kind="schools")
+    assert report.committed, [e.as_json() for e in report.errors]
+    got = dict(School.objects.filter(code__startswith="32070603").values_list("code", "rural_kind"))
+    assert got == {"3207060301": "either", "3207060302": ""}
+    assert School.objects.get(code="3207060301").get_rural_kind_display() == "村小或教学点"
