@@ -154,19 +154,14 @@ class Vocabulary:
 
 def _target_label(sheet_kind: str, column: str, target: str) -> str:
     """What an answer means, in words: the field's header, or the code's label."""
-    from .kinds import kind_for_sheet_kind
     from .values import parse_choice
 
     if not target:
         return "不需要"
-    try:
-        kind = kind_for_sheet_kind(sheet_kind)
-    except (KeyError, ValueError):
-        return target
     if not column:
-        field = kind.column(target)
+        field = _column_in(sheet_kind, target)
         return field.label if field else target
-    field = kind.column(column)
+    field = _column_in(sheet_kind, column)
     if field is None or field.type != "choice":
         return target
     try:
@@ -174,6 +169,27 @@ def _target_label(sheet_kind: str, column: str, target: str) -> str:
     except ValueError:
         return target
     return next((str(label) for c, label in field.choices.choices if c == code), target)
+
+
+def _kinds_of(sheet_kind: str) -> list:
+    """The kinds a mapping of ``sheet_kind`` serves: one, or every kind for ``ANY_SHEET``."""
+    from .kinds import KIND_ORDER, KINDS, kind_for_sheet_kind
+
+    if sheet_kind == ANY_SHEET:
+        return [KINDS[name] for name in KIND_ORDER]
+    try:
+        return [kind_for_sheet_kind(sheet_kind)]
+    except (KeyError, ValueError):
+        return []
+
+
+def _column_in(sheet_kind: str, key: str):
+    """The column ``key`` of a ``sheet_kind`` sheet (of any kind that has it, for ``ANY_SHEET``)."""
+    for kind in _kinds_of(sheet_kind):
+        column = kind.column(key)
+        if column is not None:
+            return column
+    return None
 
 
 def _field_key(name: str, kinds) -> str | None:
@@ -264,3 +280,126 @@ def save_answers(*, user, report: dict, headers: dict[int, str], values: dict[in
                          changes={"text": text, "target": target, "column": column, "sheet_kind": sheet_kind})
             saved.append(mapping)
     return saved
+
+
+# ---------------------------------------------------------------------- a mapping written by hand
+# City HR keeps the city's own spellings in the admin (a form, or a spreadsheet through
+# ``imports.resources``): what they write is checked here the way the preview's questions check
+# an answer — a header means a field of that sheet kind (or "not needed"), a value of a coded or
+# 是/否 column means one of that column's codes.
+ANY_SHEET_LABEL = "全部表格"
+NOT_NEEDED_LABEL = "不需要"
+
+
+def sheet_kind_choices() -> list[tuple[str, str]]:
+    """(sheet kind, its name) of every kind of sheet, then ``ANY_SHEET`` (全部表格)."""
+    from .kinds import KIND_ORDER, KINDS
+
+    return [(KINDS[name].sheet_kind, KINDS[name].label) for name in KIND_ORDER] + [(ANY_SHEET, ANY_SHEET_LABEL)]
+
+
+def sheet_kind_label(sheet_kind: str) -> str:
+    return dict(sheet_kind_choices()).get(sheet_kind, sheet_kind)
+
+
+def column_label(sheet_kind: str, column: str) -> str:
+    """A value mapping's column by its header (办学性质); ``""`` for a header mapping."""
+    if not column:
+        return ""
+    field = _column_in(sheet_kind, column)
+    return field.label if field else column
+
+
+def mapping_label(sheet_kind: str, column: str, target: str) -> str:
+    """What a mapping means: the field's header (办学性质), the code's label (民办), or 不需要."""
+    return _target_label(sheet_kind, column, target)
+
+
+def _coded(column) -> bool:
+    return column.type == "bool" or (column.type == "choice" and column.choices is not None)
+
+
+def _sheet_kind_key(text: str) -> str | None:
+    from .kinds import KINDS, resolve_kind
+
+    text = (text or "").strip()
+    if not text:
+        return None
+    if text == ANY_SHEET or normalise_header(text) == normalise_header(ANY_SHEET_LABEL):
+        return ANY_SHEET
+    for key, label in sheet_kind_choices():
+        if normalise_header(text) in (normalise_header(key), normalise_header(label)):
+            return key
+    try:
+        name = resolve_kind(text)
+    except ValueError:
+        return None
+    return KINDS[name].sheet_kind if name else None
+
+
+def _key_in(kinds, text: str, *, coded: bool) -> str | None:
+    """A column of ``kinds`` named by its key, its template header or a known header spelling."""
+    from .synonyms import HEADER_INDEXES, lookup_header
+
+    wanted = normalise_header(text)
+    for kind in kinds:
+        columns = [c for c in kind.columns if not coded or _coded(c)]
+        for column in columns:
+            if text == column.key or wanted == normalise_header(column.label):
+                return column.key
+        key = lookup_header(text, HEADER_INDEXES.get(kind.sheet_kind, {}))
+        if key is not None and any(c.key == key for c in columns):
+            return key
+    return None
+
+
+def _code_of(column, text: str) -> str | None:
+    from .values import parse_bool, parse_choice
+
+    try:
+        if column.type == "bool":
+            answer = parse_bool(text)
+            return None if answer is None else ("是" if answer else "否")
+        code = parse_choice(text, column.choices)
+    except ValueError:
+        return None
+    return None if code in (None, "") else str(code)
+
+
+def clean_mapping(*, sheet_kind: str, column: str, target: str) -> tuple[str, str, str]:
+    """The stored form ``(sheet kind, column key, target)`` of a mapping written by hand, each
+    part given by its key or its Chinese name: ``("学校", "", "办学性质")`` → ``("school", "",
+    "ownership")``, ``("学校", "办学性质", "民办")`` → ``("school", "ownership", "private")``.
+
+    Raises ``ValidationError`` keyed by ``sheet_kind``, ``column`` or ``target``: an unknown
+    sheet kind; a header whose target is not a field of that sheet kind; a column that is not a
+    coded or 是/否 column of it; a value whose target is not one of that column's codes."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    sheet = _sheet_kind_key(sheet_kind)
+    if sheet is None:
+        raise ValidationError({"sheet_kind": _("“%(value)s”不是导入表格的类别，可选：%(choices)s") % {
+            "value": sheet_kind, "choices": "、".join(label for _key, label in sheet_kind_choices())}})
+    kinds = _kinds_of(sheet)
+    where = sheet_kind_label(sheet)
+    column, target = (column or "").strip(), (target or "").strip()
+    if not column:  # a header: the field it means, or not needed
+        if not target or normalise_header(target) == normalise_header(NOT_NEEDED_LABEL):
+            return sheet, "", NOT_NEEDED
+        key = _key_in(kinds, target, coded=False)
+        if key is None:
+            raise ValidationError({"target": _("“%(value)s”不是“%(sheet)s”的字段（表头映射的“对应”应为字段名称，"
+                                              "或“不需要”）") % {"value": target, "sheet": where}})
+        return sheet, "", key
+    key = _key_in(kinds, column, coded=True)
+    if key is None:
+        raise ValidationError({"column": _("“%(value)s”不是“%(sheet)s”中取值为代码或是/否的列") % {
+            "value": column, "sheet": where}})
+    field = _column_in(sheet, key)
+    code = _code_of(field, target) if target else None
+    if code is None:
+        choices = ["是", "否"] if field.type == "bool" else [str(label) for code, label in field.choices.choices if code != ""]
+        raise ValidationError({"target": _("“%(value)s”不是“%(column)s”的代码，可选：%(choices)s") % {
+            "value": target, "column": field.label, "choices": "、".join(choices)}})
+    return sheet, key, code

@@ -11,6 +11,8 @@ from backend.roles import Role, can_see_ethics, can_see_identity
 
 from . import models as m
 from .identity import IdNumberError, mask_birth_date, parse_id_number
+from .resources import (EthicsSeverityResource, ExchangeTypeResource, HonourTypeResource, PlanIndicatorResource,
+                        ReferenceImportExportMixin, StaffingStandardResource)
 
 
 @admin.register(m.District)
@@ -227,8 +229,9 @@ class TitleAppointmentAdmin(ScopedAdmin):
 
 
 @admin.register(m.ExchangeType)
-class ExchangeTypeAdmin(CityOnlyAdmin):
+class ExchangeTypeAdmin(ReferenceImportExportMixin, CityOnlyAdmin):
     list_display = ["name", "counts", "order"]
+    resource_classes = [ExchangeTypeResource]
 
 
 @admin.register(m.Exchange)
@@ -242,9 +245,10 @@ class ExchangeAdmin(ScopedAdmin):
 
 
 @admin.register(m.HonourType)
-class HonourTypeAdmin(CityOnlyAdmin):
+class HonourTypeAdmin(ReferenceImportExportMixin, CityOnlyAdmin):
     list_display = ["code", "name", "level", "makes_backbone", "validity_years", "is_team"]
     list_filter = ["level", "makes_backbone", "is_team"]
+    resource_classes = [HonourTypeResource]
 
 
 @admin.register(m.Award)
@@ -257,8 +261,9 @@ class AwardAdmin(ScopedAdmin):
 
 
 @admin.register(m.EthicsSeverity)
-class EthicsSeverityAdmin(CityOnlyAdmin):
+class EthicsSeverityAdmin(ReferenceImportExportMixin, CityOnlyAdmin):
     list_display = ["name", "ban_months", "order"]
+    resource_classes = [EthicsSeverityResource]
 
 
 @admin.register(m.EthicsCase)
@@ -282,8 +287,9 @@ class EthicsCaseAdmin(ScopedAdmin):
 
 
 @admin.register(m.StaffingStandard)
-class StaffingStandardAdmin(CityOnlyAdmin):
+class StaffingStandardAdmin(ReferenceImportExportMixin, CityOnlyAdmin):
     list_display = ["stage", "pupils_per_post", "posts_per_class", "small_school_posts_per_class"]
+    resource_classes = [StaffingStandardResource]
 
 
 @admin.register(m.SchoolQuota)
@@ -302,10 +308,11 @@ class QuotaPoolAdmin(CityOnlyAdmin):
 
 
 @admin.register(m.PlanIndicator)
-class PlanIndicatorAdmin(CityOnlyAdmin):
+class PlanIndicatorAdmin(ReferenceImportExportMixin, CityOnlyAdmin):
     list_display = ["name", "table", "stage", "measure", "unit", "value_2020", "value_2022", "target", "kind", "higher_is_better"]
     list_filter = ["plan", "table", "kind"]
     list_editable = ["target"]
+    resource_classes = [PlanIndicatorResource]
 
 
 @admin.register(m.RuleSetting)

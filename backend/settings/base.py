@@ -103,6 +103,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# The admin's Excel import/export of the reference tables (workforce.resources, which also limits
+# the formats to .xlsx and CSV): blank lines Excel leaves below a table are not rows.
+IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
 
 # Domain knobs read from the environment (see README).
 LOGIN_MAX_FAILURES = env.LOGIN_MAX_FAILURES
