@@ -55,7 +55,15 @@ HEADERS = [
     "*信息技术应用能力", "*是否属于免费（公费）师范生", "*是否参加基层服务项目",
     "参加基层服务项目起始年月", "参加基层服务项目结束年月", "*是否是特级教师",
     "*是否是县级及以上骨干教师", "*是否心理健康教育教师", "*人员状态", "备注", "任教学段",
+    # what a district's 花名册 carries beside the national columns (issue 13): they become the
+    # teacher's highest 学习经历 and current 专业技术职务
+    "最高学历", "最高学位", "毕业院校", "所学专业", "毕业时间", "专业技术职务", "聘任时间",
 ]
+EDUCATION = [("本科", "学士", 0.62), ("研究生", "硕士", 0.12), ("本科", "硕士", 0.04), ("大专", "无", 0.2),
+             ("中专", "", 0.02)]
+TITLES = ["中学高级", "一级教师", "二级教师", "小学高级", "高级教师", "三级教师", "未定职级"]
+COLLEGES = ["江苏师范大学", "南京师范大学", "淮阴师范学院", "盐城师范学院", "连云港师范高等专科学校"]
+MAJORS = ["汉语言文学", "数学与应用数学", "英语", "物理学", "学前教育", "小学教育", "体育教育"]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红梅鑫波斌宇浩凯"
 
@@ -157,6 +165,9 @@ def make_roster(path: Path, rows: int, schools, *, changed: bool = False) -> Non
         work = max(birth.year + 22, 1985)
         entry = min(work + rnd.randrange(0, 15), 2024)
         service = rnd.random() < 0.05
+        education, degree = rnd.choices([(e, d) for e, d, _w in EDUCATION], [w for *_x, w in EDUCATION])[0]
+        graduated = dt.date(max(birth.year + 21, 1984), 7, 1)
+        title = rnd.choice(TITLES)
         ws.append([
             code, rnd.choice(SURNAMES) + rnd.choice(GIVEN) + rnd.choice(GIVEN), "", "男" if sex == "1" else "女",
             f"{'J' if changed else 'T'}{i:06d}", "中国", "居民身份证", number, f"{birth:%Y%m}", "江苏连云港", "江苏连云港",
@@ -167,6 +178,8 @@ def make_roster(path: Path, rows: int, schools, *, changed: bool = False) -> Non
             "否", "是" if service else "否", "201209" if service else "", "201508" if service else "",
             "否", rnd.choice(["否"] * 5 + ["是"]), "否", "100", "2026年核对" if changed else "",
             str(rnd.choice(stages).label),
+            education, degree, rnd.choice(COLLEGES), rnd.choice(MAJORS), graduated,
+            title, "" if title == "未定职级" else f"{min(entry + 3, 2025)}年9月",
         ])
     wb.save(path)
 
@@ -289,7 +302,7 @@ def main():
     from workforce.models import Teacher
 
     schools = plan_schools(args.schools)
-    cache = Path(tempfile.gettempdir()) / f"import_bench_roster_{args.rows}_{args.schools}.xlsx"
+    cache = Path(tempfile.gettempdir()) / f"import_bench_roster_v2_{args.rows}_{args.schools}.xlsx"
     if args.file:
         cache = Path(args.file)
     else:
