@@ -167,6 +167,16 @@ class RotationFigures:
     still_away: int = 0  # eligible teachers away on 1 September on an earlier multi-year exchange
     on: dt.date | None = None
 
+    @property
+    def ratio_any_text(self) -> str:
+        """All rotated / eligible, as the dashboard's ``ratio_any``."""
+        return ms.percent(ms.ratio_with_target(self.rotated_any, self.eligible, None).ratio)
+
+    @property
+    def ratio_all_text(self) -> str:
+        """All rotated / all compulsory-education teachers, as the dashboard's ``ratio_all``."""
+        return ms.percent(ms.ratio_with_target(self.rotated_any, self.all, None).ratio)
+
 
 def rotation_figures(scope, year: int, on: dt.date | None = None) -> RotationFigures:
     """The rotation figures of ``scope`` for school year ``year`` as of ``on`` (default today).
