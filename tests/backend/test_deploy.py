@@ -22,7 +22,10 @@ SECRET = "smoke-" + "k3y-" * 14  # 62 characters, not a real secret
 
 def _environ(tmp_path, **extra) -> dict:
     env = {k: v for k, v in os.environ.items()
-           if k not in ("DJANGO_SETTINGS_MODULE", "DEBUG", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "STATIC_ROOT")}
+           # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests (tests/browser.py) for their own
+           # process; check --deploy would warn about it in the child
+           if k not in ("DJANGO_SETTINGS_MODULE", "DEBUG", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "STATIC_ROOT",
+                        "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", MEDIA_ROOT=str(tmp_path / "media"))
     env.update(extra)
     return env
