@@ -2126,8 +2126,12 @@ class HonourHandler(SubRecordHandler):
             wanted = {"awarding_body": vals.get("awarding_body") or ""} if row.sheet.has("awarding_body") else {}
             found = existing if teacher.pk else {}
             self.apply(row, teacher, (teacher.pk, honour.pk, on), found, wanted,
+                       # the school and stage at the award: the teacher's as the file is imported
+                       # (no school history to look back in), kept so a later move does not change
+                       # which awards were 乡村 (DOMAIN.md, Honours; Award.clean does the same)
                        lambda: Award(teacher=teacher, honour_type=honour, awarded_on=on,
-                                     expires_on=award_expiry(honour, on), **wanted))
+                                     expires_on=award_expiry(honour, on), school_at_award_id=teacher.school_id,
+                                     stage_at_award=teacher.teaching_stage or "", **wanted))
 
 
 class TrainingHandler(SubRecordHandler):
