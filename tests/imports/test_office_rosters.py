@@ -142,3 +142,17 @@ def test_a_yes_in_is_it_a_village_school_or_teaching_point_keeps_what_it_says(wo
     got = dict(School.objects.filter(code__startswith="32070603").values_list("code", "rural_kind"))
     assert got == {"3207060301": "either", "3207060302": ""}
     assert School.objects.get(code="3207060301").get_rural_kind_display() == "村小或教学点"
+
+
+def test_an_imported_award_keeps_the_school_and_stage_at_the_award(world, tmp_path):
+    """A 乡村 award stays 乡村 when the teacher later moves (DOMAIN.md, Honours)."""
+    from workforce.models import Award, HonourType
+
+    honour = HonourType.objects.filter(is_team=False).first()
+    rows = [["姓名", "身份证件号", "荣誉称号", "荣誉日期", "授予单位"],
+            [world.t1.name, world.t1.id_number, honour.name, dt.datetime(2024, 9, 10), "连云港市教育局"]]
+    path = office_workbook(tmp_path / "荣誉.xlsx", rows[0], rows[1:])
+    report = run(path, world.users.district, kind="honours")
+    assert report.committed, [e.as_json() for e in report.errors]
+    award = Award.objects.get(teacher=world.t1)
+    assert (award.school_at_award_id, award.stage_at_award) == (world.t1.school_id, world.t1.teaching_stage)
