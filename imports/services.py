@@ -56,10 +56,10 @@ from backend.db import wide_statements
 from backend.roles import Role, can_see_identity, is_hr
 from backend.scoping import Scope, scope_for
 from workforce import choices as c
+from workforce import honours, rules
 from workforce.identity import IdNumberError, mask_birth_date, mask_id_number, parse_id_number
-from workforce.rotation import periods_overlap
 from workforce.models import (
-    Award, District, EducationRecord, Enrolment, EthicsCase, Exchange, ExchangeType, HonourType, School, SchoolQuota,
+    Award, District, EducationRecord, Enrolment, Exchange, ExchangeType, HonourType, School, SchoolQuota,
     Teacher,
     TitleAppointment,
 )
@@ -344,6 +344,14 @@ class Context:
         shown = self.shown(key, value)
         self.report.errors.append(RowError(sheet.name, row.number, header.strip(), shown, message, index))
         row.bad = True
+
+    def problems(self, row: Row, problems: Iterable[rules.Problem], columns: dict | None = None) -> None:
+        """The problems of a rule (``workforce.rules``) as the row's errors, their text as the
+        rule gives it: ``columns`` maps a problem's field to the (column key, value shown) it
+        names in this sheet; by default the column of the field's name with the row's value."""
+        for problem in problems:
+            key, value = (columns or {}).get(problem.field) or (problem.field, row.values.get(problem.field))
+            self.error(row, key, value, problem.message)
 
     def sample(self, sample: dict, row: Row, derived: dict) -> None:
         """One new row as it will be stored, for the preview: each column's label and its value
@@ -743,8 +751,9 @@ class SchoolHandler(Handler):
                 wanted["district_id"] = district.pk
             location = wanted.get("location", existing.location if existing else None)
             rural_kind = wanted.get("rural_kind", existing.rural_kind if existing else "")
-            if rural_kind and location != c.Location.RURAL:
-                ctx.error(row, "rural_kind", _label(c.RuralKind, rural_kind), "只有乡村学校才能标为村小或教学点")
+            problems = rules.rural_kind_only_rural(location, rural_kind)
+            if problems:
+                ctx.problems(row, problems, {"rural_kind": ("rural_kind", _label(c.RuralKind, rural_kind))})
                 continue
             name = wanted.get("name", existing.name if existing else "")
             name_key = (target_district, _key(name))
@@ -830,10 +839,9 @@ class EnrolmentHandler(PerSchoolHandler):
             if school is None:
                 continue
             stage = row.values.get("stage")
-            stages = school.stage_list
-            if stage and stages and stage not in stages:
-                ctx.error(row, "stage", _label(c.Stage, stage),
-                          f"“{school.name}”没有该学段（开设：{'、'.join(_label(c.Stage, s) for s in stages)}）")
+            problems = rules.stage_in_school(stage, school.name, school.stage_list, field="stage")
+            if problems:
+                ctx.problems(row, problems, {"stage": ("stage", _label(c.Stage, stage))})
                 continue
             if stage is None or row.values.get("school_year") is None or row.values.get("pupils") is None:
                 continue
@@ -1255,9 +1263,8 @@ class TeacherHandler(Handler):
         stages = ctx.stages_of(school)
         stage = vals.get("teaching_stage")
         if stage:
-            if stages and stage not in stages:
-                ctx.error(row, "teaching_stage", _label(c.Stage, stage),
-                          f"“{school.name}”没有该学段（开设：{'、'.join(_label(c.Stage, s) for s in stages)}）")
+            ctx.problems(row, rules.stage_in_school(stage, school.name, stages),
+                         {"teaching_stage": ("teaching_stage", _label(c.Stage, stage))})
         elif existing is not None and (not stages or existing["teaching_stage"] in stages):
             stage = existing["teaching_stage"]
         elif len(stages) == 1:
@@ -1267,24 +1274,23 @@ class TeacherHandler(Handler):
             ctx.error(row, "teaching_stage", "", f"“{school.name}”有多个学段（{listed}），请填写任教学段")
         wanted["teaching_stage"] = stage
         # dates that cannot be
-        today, this_month = ctx.today, ctx.this_month
-        for key in ("birth_date", *TEACHER_MONTH_FIELDS):
-            day = vals.get(key)
-            if day and (day.year * 12 + day.month > this_month or (key == "birth_date" and day > today)):
-                ctx.error(row, key, day, "日期不能晚于今天")
+        # the rules of the record (workforce.rules): a cell of the row against the record as the
+        # row leaves it; a rule whose cells the row leaves blank is not asked again
+        ctx.problems(row, rules.teacher_dates(vals, ctx.today))
         old = existing or {}
         given = wanted if existing is not None else vals
         birth = (parsed.birth_date if parsed is not None else given.get("birth_date")) or old.get("birth_date")
         work_start = given.get("work_start") or old.get("work_start")
         entry = given.get("school_entry") or old.get("school_entry")
-        if birth and vals.get("work_start") and _month(work_start) < _month(birth) + 14 * 12:
-            ctx.error(row, "work_start", work_start, "参加工作时未满14周岁，请核对参加工作年月")
-        if work_start and entry and (vals.get("school_entry") or vals.get("work_start")) and _month(entry) < _month(work_start):
-            ctx.error(row, "school_entry", entry, "进本校年月早于参加工作年月")
         g_start = given.get("grassroots_start") or old.get("grassroots_start")
         g_end = given.get("grassroots_end") or old.get("grassroots_end")
-        if g_start and g_end and g_end < g_start:
-            ctx.error(row, "grassroots_end", g_end, "参加基层服务项目结束年月早于起始年月")
+        ctx.problems(row, [
+            *(rules.work_start_age(birth, work_start) if vals.get("work_start") else []),
+            *(rules.school_entry_after_work_start(work_start, entry)
+              if vals.get("school_entry") or vals.get("work_start") else []),
+            *rules.grassroots_period(g_start, g_end),
+        ], {"work_start": ("work_start", work_start), "school_entry": ("school_entry", entry),
+            "grassroots_end": ("grassroots_end", g_end)})
         if row.bad or stage is None:
             return
         if existing is None:
@@ -1422,13 +1428,9 @@ _EDUCATION_RANK = {code: len(c.Education.values) - i for i, code in enumerate(c.
 
 
 def degree_mismatch(education: str | None, degree: str | None) -> str | None:
-    """Why a 学位 cannot go with a 学历 — 专科 and lower 学历 are given no 学位 — or None."""
-    if not education or not degree or degree == c.Degree.NONE:
-        return None
-    if _EDUCATION_RANK.get(education, 0) >= _EDUCATION_RANK[c.Education.BACHELOR]:
-        return None
-    return (f"学位“{_label(c.Degree, degree)}”与学历“{_label(c.Education, education)}”不符："
-            "专科及以下学历不授予学位，请核对")
+    """Why a 学位 cannot go with a 学历 (``rules.degree_for_education``), or None."""
+    problems = rules.degree_for_education(education, degree)
+    return problems[0].message if problems else None
 
 
 def match_education(records, education: str, degree: str | None, month: int | None, taken=frozenset()):
@@ -1483,8 +1485,9 @@ class RosterRecords:
     * **The current 职称**: a new appointment ends the teacher's open appointments made before it
       (the day before, as ``workforce.services.title_promote`` does) and, when a later one is on
       record, ends the day before it. An appointment needs its 聘任年月 (the model's): a 职称 that
-      has none and matches nothing is not recorded, and a 提示 names the rows. The 专业技术职务
-      import applies no 师德 veto to the appointments it records, so neither does this.
+      has none and matches nothing is not recorded, and a 提示 names the rows. A new appointment
+      of a teacher in the system is a promotion: refused inside an ethics ban (一票否决,
+      ``rules.ethics_veto``, as ``title_promote`` and the 专业技术职务 import refuse it).
     * **Checks**, each a row error naming the column: a 学位 with 专科 or lower (``degree_mismatch``,
       as for a 学习经历 row), a 学位, 院校, 专业 or 毕业年月 without a 最高学历, a 聘任年月
       without a 专业技术职务, a month after this one.
@@ -1562,8 +1565,7 @@ class RosterRecords:
         message = degree_mismatch(education, degree)
         if message:
             ctx.error(row, "highest_degree", _label(c.Degree, degree), message)
-        if end is not None and _month(end) > ctx.this_month:
-            ctx.error(row, "graduated_on", end, "日期不能晚于今天")
+        ctx.problems(row, rules.not_in_future("graduated_on", end, ctx.today, month=True))
         fields = {"education": education, "degree": degree, "institution": vals.get("graduated_from"),
                   "major": vals.get("graduated_major"), "end": end}
         return {name: value for name, value in fields.items() if value is not None}
@@ -1576,8 +1578,7 @@ class RosterRecords:
             if on is not None:
                 ctx.error(row, "current_title", "", "已填写聘任年月，请同时填写专业技术职务")
             return None
-        if on is not None and _month(on) > ctx.this_month:
-            ctx.error(row, "title_appointed_on", on, "日期不能晚于今天")
+        ctx.problems(row, rules.not_in_future("title_appointed_on", on, ctx.today, month=True))
         return {"title": title, "appointed_on": on}
 
     # ---- matching the records of teachers in the system
@@ -1587,6 +1588,8 @@ class RosterRecords:
         ids = sorted({teacher.pk for _row, teacher, _e, _t in waiting})
         educations = self.load(EducationRecord, ids) if any(e is not None for _r, _t, e, _ti in waiting) else {}
         titles = self.load(TitleAppointment, ids) if any(t is not None for _r, _te, _e, t in waiting) else {}
+        # a new appointment is a promotion: 一票否决 (rules.ethics_veto), the chunk's bans in one query
+        self.bans = honours.bans_by_teacher(ids) if any(t is not None for _r, _te, _e, t in waiting) else {}
         for row, teacher, education, title in waiting:
             if education is not None:
                 self.match_education(row, teacher, education, educations.get(teacher.pk, []))
@@ -1631,6 +1634,10 @@ class RosterRecords:
             return
         if on is None:
             self.undated.append(row)
+            return
+        vetoed = rules.ethics_veto(self.bans.get(teacher.pk, ()), on, "promote", field="current_title")
+        if vetoed:
+            self.ctx.problems(row, vetoed, {"current_title": ("current_title", _label(c.Title, title))})
             return
         later = [a.appointed_on for a in appointments if _month(a.appointed_on) > month]
         if later:
@@ -1779,13 +1786,6 @@ class SubRecordHandler(Handler):
                 out[obj.teacher_id].append(obj)
         return out
 
-    def future_dates(self, row: Row, keys: Iterable[str]) -> None:
-        today = self.ctx.today
-        for key in keys:
-            day = row.values.get(key)
-            if day and _month(day) > _month(today):
-                self.ctx.error(row, key, day, "日期不能晚于今天")
-
     def record_label(self, teacher: Teacher, what: str) -> str:
         return f"{teacher.name}（{mask_id_number(teacher.id_number)}）{what}"
 
@@ -1837,9 +1837,7 @@ class KeyedRecordHandler(SubRecordHandler):
     key_field: str  # the coded column of the natural key
     key_choices = None  # its choices, for the value shown in an error
     key_month: str  # the month column of the natural key
-    start_end: tuple[str, str]  # (start, end) columns: end may not be before start
     record_fields: tuple[str, ...]  # a row without these is not a record of this kind (skipped)
-    order_message: str
     duplicate_what: str
 
     def make(self, teacher, wanted):
@@ -1861,8 +1859,18 @@ class KeyedRecordHandler(SubRecordHandler):
         """The record of ``records`` (the teacher's) a row stands for when none has its key."""
         return None
 
+    def dates(self, vals: dict) -> list[rules.Problem]:
+        """The rule of the record's dates (``workforce.rules``; fields are the columns' keys)."""
+        return []
+
     def check_values(self, row: Row, vals: dict) -> None:
         """Errors of a row's values taken together."""
+
+    def prepare(self, pairs: list[tuple[Row, Teacher]]) -> None:
+        """Before the rows: load what ``check_new`` needs for all the file's teachers at once."""
+
+    def check_new(self, row: Row, teacher: Teacher, vals: dict) -> None:
+        """Errors of a row that creates a record (not one that matches a record in the system)."""
 
     def matched(self, row: Row, teacher: Teacher, record, records: list) -> None:
         """A checked row's record (new or existing), with the teacher's records in the system."""
@@ -1880,7 +1888,7 @@ class KeyedRecordHandler(SubRecordHandler):
                 existing[(r.teacher_id, getattr(r, self.key_field), _month(getattr(r, self.key_month)))] = r
         self.new, self.updates, self.changes = [], [], []
         seen = {}
-        first, last = self.start_end
+        self.prepare(pairs)
         # the records rows name by their key: no other row falls back on them
         taken = set()
         for row, teacher in pairs:
@@ -1891,9 +1899,7 @@ class KeyedRecordHandler(SubRecordHandler):
             vals = row.values
             if not all(vals.get(name) for name in self.record_fields):
                 continue
-            self.future_dates(row, self.start_end)
-            if vals.get(first) and vals.get(last) and _month(vals[last]) < _month(vals[first]):
-                ctx.error(row, last, vals[last], self.order_message)
+            ctx.problems(row, self.dates(vals))
             self.check_values(row, vals)
             value, month = vals[self.key_field], _month(vals.get(self.key_month))
             if (teacher.id_number, value, month) in seen:
@@ -1910,6 +1916,10 @@ class KeyedRecordHandler(SubRecordHandler):
                 if record is not None:
                     taken.add(id(record))
                     found = {key: record}
+            if key not in found:
+                self.check_new(row, teacher, vals)
+                if row.bad:
+                    continue
             record = self.apply(row, teacher, key, found, wanted,
                                 lambda teacher=teacher, wanted=wanted: self.make(teacher, wanted))
             self.matched(row, teacher, record, by_teacher.get(teacher.pk, []) if teacher.pk else [])
@@ -1927,18 +1937,18 @@ class EducationHandler(KeyedRecordHandler):
     snapshot_fields = ("education", "degree", "degree_name", "study_mode", "institution", "major", "start", "end")
     month_fields = ("start", "end")
     key_field, key_choices, key_month = "education", c.Education, "end"
-    start_end = ("start", "end")
     record_fields = ("education",)
-    order_message = "毕业年月早于入学年月"
     duplicate_what = "学历、毕业年月"
 
     def fallback(self, records, vals, taken):
         return match_education(records, vals["education"], vals.get("degree"), _month(vals.get("end")), taken)
 
+    def dates(self, vals):
+        return rules.education_dates(vals.get("start"), vals.get("end"), self.ctx.today)
+
     def check_values(self, row, vals):
-        message = degree_mismatch(vals.get("education"), vals.get("degree"))
-        if message:
-            self.ctx.error(row, "degree", _label(c.Degree, vals["degree"]), message)
+        self.ctx.problems(row, rules.degree_for_education(vals.get("education"), vals.get("degree")),
+                          {"degree": ("degree", _label(c.Degree, vals.get("degree")))})
 
     def matched(self, row, teacher, record, records):
         if record is None or not row.values.get("is_highest"):
@@ -1946,12 +1956,17 @@ class EducationHandler(KeyedRecordHandler):
         flagged = self.__dict__.setdefault("flagged", {})
         first = flagged.get(teacher.id_number)
         if first is not None and first[1] is not record:
-            self.ctx.error(row, "is_highest", "是", f"同一教师只能有一条最高学历（第 {first[0].number} 行已标为最高学历）")
+            # the teacher's stored flags are moved by this import (``finish``): the file's rows count
+            rows = self.__dict__.setdefault("flagged_rows", {}).setdefault(teacher.id_number, [first[1]])
+            rows.append(record)
+            self.ctx.problems(row, rules.one_highest_education([(r.education, r.end) for r in rows]),
+                              {"is_highest": ("is_highest", "是")})
             return
         flagged[teacher.id_number] = (row, record, teacher, records)
 
     def finish(self):
         flagged = self.__dict__.pop("flagged", {})
+        self.__dict__.pop("flagged_rows", None)
         if not flagged or self.ctx.report.errors:
             return
         at = {id(obj): i for i, obj in enumerate(self.updates)}
@@ -1981,10 +1996,19 @@ class TitleHandler(KeyedRecordHandler):
     snapshot_fields = ("title", "appointed_on", "ended_on")
     month_fields = ("appointed_on", "ended_on")
     key_field, key_choices, key_month = "title", c.Title, "appointed_on"
-    start_end = ("appointed_on", "ended_on")
     record_fields = ("title", "appointed_on")
-    order_message = "解聘年月早于聘任年月"
     duplicate_what = "专业技术职务、聘任年月"
+
+    def dates(self, vals):
+        return rules.title_dates(vals.get("appointed_on"), vals.get("ended_on"), self.ctx.today)
+
+    def prepare(self, pairs):
+        self.bans = honours.bans_by_teacher(teacher.pk for _row, teacher in pairs)
+
+    def check_new(self, row, teacher, vals):
+        """A new appointment is a promotion: 一票否决 on its 聘任年月, as ``title_promote`` refuses it."""
+        self.ctx.problems(row, rules.ethics_veto(self.bans.get(teacher.pk, ()), vals.get("appointed_on"), "promote"),
+                          {"teacher": ("title", _label(c.Title, vals.get("title")))})
 
 
 class RotationHandler(SubRecordHandler):
@@ -2003,6 +2027,7 @@ class RotationHandler(SubRecordHandler):
     def check(self):
         ctx = self.ctx
         types = {_key(t.name): t for t in ExchangeType.objects.all()}
+        type_names = {t.pk: t.name for t in types.values()}
         pairs = self.teachers_of_rows()
         by_teacher = self.existing_by_teacher(pairs, Exchange.objects.all())
         self.new, self.updates, self.changes = [], [], []
@@ -2014,29 +2039,27 @@ class RotationHandler(SubRecordHandler):
                 ctx.error(row, "exchange_type", vals["exchange_type"],
                           "交流轮岗类型不存在，可选：" + "、".join(t.name for t in types.values()))
             start, end = vals.get("start"), vals.get("end")
-            self.future_dates(row, ("start",))
-            if start and end and end < start:
-                ctx.error(row, "end", end, "结束年月早于开始年月")
             home = ctx.school_of(teacher)
             from_school = home
             if vals.get("from_school"):
                 from_school = ctx.school_named(row, "from_school", vals["from_school"])
             to_school = ctx.school_named(row, "to_school", vals["to_school"]) if vals.get("to_school") else None
-            if from_school and to_school and from_school is to_school:
-                ctx.error(row, "to_school", vals["to_school"], "交流轮岗单位不能与原单位相同")
-            if start and teacher.left_on and teacher.left_on <= start:
-                ctx.error(row, "start", start, f"该教师已于 {teacher.left_on:%Y-%m-%d} 离开本校，不能登记交流")
+            # the rules of an exchange (workforce.rules), as exchange_record applies them; a
+            # planned exchange (a start after this month) is allowed there, so here too
+            ctx.problems(row, [
+                *rules.exchange_period(start, end),
+                *(rules.exchange_schools(from_school.code, to_school.code) if from_school and to_school else []),
+                *rules.exchange_after_leaving(teacher.left_on, start),
+            ])
             if row.bad or not start or kind is None or not to_school:
                 continue
-            # overlaps: with the teacher's other exchanges and with other rows of the file
-            for other in by_teacher.get(teacher.pk, []) if teacher.pk else []:
-                if _month(other.start) == _month(start):
-                    continue  # the same exchange: compared below
-                if periods_overlap(start, end, other.start, other.end):
-                    ctx.error(row, "start", start, f"与已有交流记录（{other.start:%Y-%m} 起）时间重叠，同一教师不能同时参加两项交流")
-                    break
+            # overlaps: with the teacher's other exchanges (not the one of the same start month:
+            # the same exchange, compared below) and with other rows of the file
+            others = [rules.Period(o.start, o.end, rules.exchange_label(type_names.get(o.exchange_type_id, ""), o.start, o.end))
+                      for o in (by_teacher.get(teacher.pk, []) if teacher.pk else []) if _month(o.start) != _month(start)]
+            ctx.problems(row, rules.exchange_overlaps(start, end, others))
             for o_start, o_end, o_row in in_file[teacher.id_number]:
-                if periods_overlap(start, end, o_start, o_end):
+                if rules.periods_overlap(start, end, o_start, o_end):
                     ctx.error(row, "start", start, f"与第 {o_row.number} 行的交流时间重叠")
                     break
             in_file[teacher.id_number].append((start, end, row))
@@ -2076,16 +2099,12 @@ class HonourHandler(SubRecordHandler):
         return "只有市、区县教育局人事可以导入荣誉。"
 
     def check(self):
-        from workforce.honours import award_expiry, veto_text
+        from workforce.honours import award_expiry
 
         ctx = self.ctx
         types = {_key(t.name): t for t in HonourType.objects.all()}
         pairs = self.teachers_of_rows()
-        ids = sorted({t.pk for _r, t in pairs if t.pk})
-        cases = defaultdict(list)
-        for chunk in _chunks(ids):
-            for case in EthicsCase.objects.filter(teacher_id__in=chunk, substantiated=True).select_related("severity"):
-                cases[case.teacher_id].append(case)
+        bans = honours.bans_by_teacher(t.pk for _r, t in pairs)  # the rule's inputs, one query a chunk
         existing = {}
         for awards in self.existing_by_teacher(pairs, Award.objects.all()).values():
             for a in awards:
@@ -2111,12 +2130,10 @@ class HonourHandler(SubRecordHandler):
             on = vals.get("awarded_on")
             if on is None:
                 continue
-            if on > ctx.today:
-                ctx.error(row, "awarded_on", on, "日期不能晚于今天")
-            for case in cases.get(teacher.pk, []):
-                if case.decided_on <= on <= case.ban_until:
-                    ctx.error(row, "honour_title", title, veto_text(case, "award"))
-                    break
+            # rules.award, as award_grant applies it: the 一票否决 for an award the row creates
+            new = (teacher.pk, honour.pk, on) not in existing
+            ctx.problems(row, rules.award(awarded_on=on, today=ctx.today, bans=bans.get(teacher.pk, ()) if new else ()),
+                         {"teacher": ("honour_title", title)})
             key = (teacher.id_number, honour.pk, on)
             if key in seen:
                 ctx.error(row, "honour_title", title, f"与第 {seen[key].number} 行重复")

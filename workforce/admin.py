@@ -352,6 +352,7 @@ from django.contrib import messages  # noqa: E402
 from django.core.exceptions import PermissionDenied, ValidationError  # noqa: E402
 
 from . import honours as _honours  # noqa: E402
+from . import rules as _rules  # noqa: E402
 from . import services as _services  # noqa: E402
 
 
@@ -417,6 +418,39 @@ class TitleAdminForm(VetoFormMixin, forms.ModelForm):
         fields = "__all__"
 
 
+class EducationRecordAdminForm(forms.ModelForm):
+    """One 最高学历 a teacher (``rules.one_highest_education``): a record flagged here counts with
+    the teacher's other flagged records (the admin moves no flag; the import does)."""
+
+    class Meta:
+        model = m.EducationRecord
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        teacher = data.get("teacher") or (self.instance.teacher if self.instance.teacher_id else None)
+        if teacher is not None and data.get("is_highest"):
+            others = (m.EducationRecord.objects.filter(teacher=teacher, is_highest=True)
+                      .exclude(pk=self.instance.pk).order_by("pk"))
+            flagged = [(r.education, r.end) for r in others] + [(data.get("education"), data.get("end"))]
+            for problem in _rules.one_highest_education(flagged):
+                self.add_error(problem.field if problem.field in self.fields else None, problem.message)
+        return data
+
+
+class EducationInlineFormSet(forms.BaseInlineFormSet):
+    """The teacher page's 学习经历 rows: one of them at most flagged 最高学历."""
+
+    def clean(self):
+        super().clean()
+        flagged = [(f.cleaned_data.get("education"), f.cleaned_data.get("end")) for f in self.forms
+                   if getattr(f, "cleaned_data", None) and f.cleaned_data.get("is_highest")
+                   and not f.cleaned_data.get("DELETE")]
+        problems = _rules.one_highest_education(flagged)
+        if problems:
+            raise ValidationError([p.message for p in problems])
+
+
 @admin.action(description=_("结束所选交流轮岗（今日）"))
 def end_exchanges(modeladmin, request, queryset):
     today = _dt.date.today()
@@ -456,6 +490,8 @@ AwardInline.form = AwardAdminForm
 AwardAdmin.actions = [revoke_awards]
 TitleAppointmentAdmin.form = TitleAdminForm
 TitleInline.form = TitleAdminForm
+EducationRecordAdmin.form = EducationRecordAdminForm
+EducationInline.formset = EducationInlineFormSet
 QuotaProposalAdmin.actions = [accept_proposals, discard_proposals]
 EthicsCaseAdmin.readonly_fields = ["ban_until"]
 

@@ -12,15 +12,13 @@ import datetime as dt
 
 from django.db.models import Exists, OuterRef, Q
 
+from . import rules
 from .models import Award, EthicsCase, HonourType, Nomination, Teacher
 
 # ---------------------------------------------------------------- the veto
-ACTIONS = {
-    "award": "授予荣誉",
-    "nominate": "推荐评选",
-    "promote": "晋升专业技术职务",
-}
-# Rotation-as-骨干 needs no refusal: ``TeacherQuerySet.backbone_on`` leaves banned teachers out.
+# The rule is ``rules.ethics_veto``; here its inputs are loaded. Rotation-as-骨干 needs no
+# refusal: ``TeacherQuerySet.backbone_on`` leaves banned teachers out.
+ACTIONS = rules.ACTIONS
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -35,6 +33,23 @@ def ban_until(decided_on: dt.date, ban_months: int) -> dt.date:
     return add_months(decided_on, ban_months)
 
 
+def ban_of(case) -> rules.Ban:
+    """An ``EthicsCase`` (with its severity) as the rule reads it."""
+    return rules.Ban(case.severity.name, case.decided_on, case.ban_until, case.substantiated)
+
+
+def bans_by_teacher(teacher_ids, chunk: int = 2000) -> dict[int, list[rules.Ban]]:
+    """teacher id → the bans of their substantiated cases, for many teachers: one query per
+    ``chunk`` ids (the import loads a file's teachers with it)."""
+    ids = sorted({pk for pk in teacher_ids if pk is not None})
+    out: dict[int, list[rules.Ban]] = {}
+    for start in range(0, len(ids), chunk):
+        cases = EthicsCase.objects.filter(teacher_id__in=ids[start:start + chunk], substantiated=True)
+        for case in cases.select_related("severity"):
+            out.setdefault(case.teacher_id, []).append(ban_of(case))
+    return out
+
+
 def banning_case(teacher, on: dt.date):
     """The substantiated case barring ``teacher`` on ``on`` (the one ending last), or None."""
     return (
@@ -43,26 +58,23 @@ def banning_case(teacher, on: dt.date):
 
 
 def veto_text(case, action: str) -> str:
-    return (
-        f"师德一票否决：该教师有查实的师德失范行为（{case.severity.name}，{case.decided_on:%Y-%m-%d} 认定），"
-        f"限制期至 {case.ban_until:%Y-%m-%d}，期内不得{ACTIONS.get(action, action)}。"
-    )
+    return rules.veto_message(ban_of(case), action)
 
 
 def veto_reason(teacher, on: dt.date, action: str) -> str | None:
     """Why ``teacher`` may not be given ``action`` on ``on`` (一票否决), or None when allowed."""
-    case = banning_case(teacher, on)
-    return None if case is None else veto_text(case, action)
+    cases = EthicsCase.objects.banning_on(on).filter(teacher=teacher).select_related("severity")
+    problems = rules.ethics_veto([ban_of(case) for case in cases], on, action)
+    return problems[0].message if problems else None
 
 
 def vetoed_ids(teacher_ids, on: dt.date) -> dict[int, str]:
     """teacher id → veto reason (for awards), for many teachers in one query."""
     out: dict[int, str] = {}
-    for case in (
-        EthicsCase.objects.banning_on(on).filter(teacher_id__in=teacher_ids).select_related("severity")
-        .order_by("teacher_id", "ban_until")
-    ):
-        out[case.teacher_id] = veto_text(case, "award")
+    for pk, bans in bans_by_teacher(teacher_ids).items():
+        problems = rules.ethics_veto(bans, on, "award")
+        if problems:
+            out[pk] = problems[0].message
     return out
 
 

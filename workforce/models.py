@@ -13,11 +13,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, NullIf
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from backend.scoping import scope_for
 
 from . import choices as c
+from . import rules
 from .identity import IdNumberError, mask_id_number, parse_id_number
 
 
@@ -137,6 +139,9 @@ class School(TimeStamped):
     def stage_list(self) -> list[str]:
         return list(self.stages) or [str(s) for s in c.STAGES_OF_SCHOOL_TYPE.get(self.school_type, [])]
 
+    def clean(self):
+        rules.refuse(rules.rural_kind_only_rural(self.location, self.rural_kind))
+
 
 class Enrolment(models.Model):
     """在校生与班级数: one school × school year × stage."""
@@ -159,6 +164,10 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school} {school_year_label(self.school_year)} {self.get_stage_display()}"
+
+    def clean(self):
+        if self.school_id is not None:
+            rules.refuse(rules.stage_in_school(self.stage, self.school.name, self.school.stage_list, field="stage"))
 
 
 # ---------------------------------------------------------------- teachers
@@ -352,11 +361,14 @@ class Teacher(TimeStamped):
                     errors["birth_date"] = _("出生日期与身份证件号不符（证件号为 %(date)s）") % {"date": f"{parsed.birth_date:%Y-%m-%d}"}
                 if self.sex and self.sex != parsed.sex:
                     errors["sex"] = _("性别与身份证件号不符")
-        if self.school_id and self.teaching_stage:
-            stages = self.school.stage_list
-            if stages and self.teaching_stage not in stages:
-                errors["teaching_stage"] = _("任教学段不在该校开设的学段内（%(stages)s）") % {
-                    "stages": "、".join(str(c.Stage(s).label) for s in stages)}
+        school = self.school if self.school_id else None
+        for problem in rules.teacher_record(
+            teaching_stage=self.teaching_stage, school_name=school.name if school else "",
+            school_stages=school.stage_list if school else [], birth_date=self.birth_date, work_start=self.work_start,
+            school_entry=self.school_entry, grassroots_start=self.grassroots_start,
+            grassroots_end=self.grassroots_end, today=timezone.localdate(),
+        ):
+            errors.setdefault(problem.field, problem.message)
         if errors:
             raise ValidationError(errors)
 
@@ -406,6 +418,10 @@ class EducationRecord(TeacherChild):
     def __str__(self) -> str:
         return f"{self.get_education_display()}/{self.get_degree_display()}"
 
+    def clean(self):
+        rules.refuse(rules.education_record(education=self.education, degree=self.degree, start=self.start,
+                                            end=self.end, today=timezone.localdate()))
+
 
 class TitleAppointment(TeacherChild):
     title = models.CharField(_("专业技术职务"), max_length=20, choices=c.Title.choices)
@@ -427,6 +443,11 @@ class TitleAppointment(TeacherChild):
 
     def __str__(self) -> str:
         return f"{self.get_title_display()}（{self.appointed_on:%Y-%m}）"
+
+    def clean(self):
+        """The dates (the 一票否决 needs the teacher's cases: ``services.title_promote`` and the
+        admin's ``TitleAdminForm`` check it)."""
+        rules.refuse(rules.title_dates(self.appointed_on, self.ended_on, timezone.localdate()))
 
 
 # ---------------------------------------------------------------- rotation
@@ -494,6 +515,17 @@ class Exchange(TeacherChild):
 
     def __str__(self) -> str:
         return f"{self.exchange_type} {self.start:%Y-%m}"
+
+    def clean(self):
+        """The exchange's own dates and schools (the home school is the teacher's when not given);
+        the rules that need the teacher's other exchanges are ``services.exchange_check``'s."""
+        problems = rules.exchange_period(self.start, self.end)
+        if self.to_school_id is not None:
+            home = self.from_school_id
+            if home is None and self.teacher_id is not None:
+                home = self.teacher.school_id
+            problems += rules.exchange_schools(home, self.to_school_id)
+        rules.refuse(problems)
 
 
 # ---------------------------------------------------------------- honours and ethics
@@ -595,12 +627,15 @@ class Award(models.Model):
         return f"{self.honour_type} {self.awarded_on:%Y}"
 
     def clean(self):
-        """An award to a teacher records the teacher's school and teaching stage, unless given."""
+        """An award to a teacher records the teacher's school and teaching stage, unless given.
+        The date has happened (the 一票否决 needs the teacher's cases: ``services.award_grant``
+        and the admin's ``AwardAdminForm`` check it)."""
         if self.teacher_id is not None:
             if self.school_at_award_id is None:
                 self.school_at_award_id = self.teacher.school_id
             if not self.stage_at_award:
                 self.stage_at_award = self.teacher.teaching_stage
+        rules.refuse(rules.award_dates(self.awarded_on, timezone.localdate()))
 
 
 class EthicsSeverity(models.Model):

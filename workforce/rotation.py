@@ -26,14 +26,14 @@ from django.db.models import Count, Exists, OuterRef, Q
 
 from . import choices as c
 from . import measures as ms
+from . import rules
 from .models import School, Teacher, rotation_day
 from .selectors import load_targets, rotation_counts
 
 
-def periods_overlap(start: dt.date, end: dt.date | None, other_start: dt.date, other_end: dt.date | None) -> bool:
-    """Two exchanges share at least one day (an end of None is still open). The rule "a teacher
-    cannot be on two overlapping exchanges"; ``services._overlap_q`` is its database form."""
-    return (end is None or other_start <= end) and (other_end is None or other_end >= start)
+# The rule "a teacher cannot be on two overlapping exchanges" is ``rules.periods_overlap`` /
+# ``rules.exchange_overlaps``; ``services._overlap_q`` is its database form.
+periods_overlap = rules.periods_overlap
 
 
 def _pct(value) -> Fraction:

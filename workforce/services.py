@@ -19,7 +19,7 @@ from backend import audit
 from backend.roles import Role, can_see_ethics, is_hr
 from backend.scoping import scope_for
 
-from . import honours
+from . import honours, rules
 from .models import (
     Award, EthicsCase, EthicsSeverity, Exchange, ExchangeType, HonourType, Nomination, QuotaPool, QuotaProposal,
     QuotaProposalLine, QuotaProposalStep, School, SchoolQuota, Teacher, TitleAppointment,
@@ -97,24 +97,19 @@ def _overlap_q(start: dt.date, end: dt.date | None) -> Q:
     return q
 
 
-def _describe(ex: Exchange) -> str:
-    end = f"{ex.end:%Y-%m-%d}" if ex.end else "未结束"
-    return f"{ex.exchange_type.name} {ex.start:%Y-%m-%d} 至 {end}"
+def _period(ex: Exchange) -> rules.Period:
+    """Another exchange of the teacher as ``rules.exchange_overlaps`` reads it."""
+    return rules.Period(ex.start, ex.end, rules.exchange_label(ex.exchange_type.name, ex.start, ex.end))
 
 
 def _validate_exchange(*, teacher, start, end, from_school, to_school, overlapping) -> list[str]:
-    errors = []
-    if end is not None and end < start:
-        errors.append("结束年月不能早于开始年月。")
-    if to_school is None:
-        errors.append("请填写交流轮岗单位。")
-    elif from_school is not None and to_school.pk == from_school.pk:
-        errors.append("交流轮岗单位不能与原单位相同。")
-    if teacher.left_on is not None and teacher.left_on <= start:
-        errors.append(f"该教师已于 {teacher.left_on:%Y-%m-%d} 离开本校，不能登记交流。")
-    if overlapping:
-        errors.append("与已有交流轮岗记录时间重叠（" + "；".join(_describe(e) for e in overlapping) + "），同一教师不能同时参加两项交流。")
-    return errors
+    """``rules.exchange`` on an exchange about to be recorded: the messages."""
+    problems = rules.exchange(
+        start=start, end=end, from_school=from_school.pk if from_school is not None else None,
+        to_school=to_school.pk if to_school is not None else None, left_on=teacher.left_on,
+        others=[_period(e) for e in overlapping],
+    )
+    return [p.message for p in problems]
 
 
 def exchange_check(
@@ -122,15 +117,16 @@ def exchange_check(
     from_school: School | None = None, exclude_pk: int | None = None,
 ) -> None:
     """The rules of ``exchange_record`` for a form that saves by itself (the admin): raises
-    ``ValidationError`` with the reasons, writes nothing."""
+    ``ValidationError`` with the reasons, writes nothing. The exchange's own dates and schools
+    are ``Exchange.clean``'s (the form runs it too): here the exchange school is required and
+    the rules that need the teacher are checked (``rules.exchange_for_teacher``)."""
     overlapping = list(Exchange.objects.filter(teacher=teacher).filter(_overlap_q(start, end))
                        .exclude(pk=exclude_pk).select_related("exchange_type"))
-    problems = _validate_exchange(
-        teacher=teacher, start=start, end=end, from_school=from_school or teacher.school, to_school=to_school,
-        overlapping=overlapping,
-    )
+    problems = rules.exchange_schools(None, None) if to_school is None else []
+    problems += rules.exchange_for_teacher(start=start, end=end, left_on=teacher.left_on,
+                                           others=[_period(e) for e in overlapping])
     if problems:
-        raise ValidationError(problems)
+        raise ValidationError([p.message for p in problems])
 
 
 def exchange_record(
@@ -178,7 +174,7 @@ def exchange_record_many(
                 overlapping=overlapping.get(pk, []),
             )
             if problems:
-                errors.append(f"{teacher.name}：" + " ".join(problems))
+                errors += [f"{teacher.name}：{message}" for message in problems]
                 continue
             ex = Exchange(
                 teacher=teacher, exchange_type=exchange_type, start=start, end=end, from_school=home,
@@ -208,8 +204,7 @@ def exchange_end(*, exchange: Exchange, end: dt.date, user, request=None, source
     with transaction.atomic():
         ex = Exchange.objects.select_for_update(of=("self",)).select_related("teacher", "exchange_type").get(pk=exchange.pk)
         _require_schools_in_scope(user, [ex.teacher.school_id])
-        if end < ex.start:
-            _refuse("end", f"结束年月不能早于开始年月（{ex.start:%Y-%m-%d}）。")
+        rules.refuse(rules.exchange_period(ex.start, end))
         if ex.end is not None and ex.end <= end:
             _refuse("end", f"该交流已于 {ex.end:%Y-%m-%d} 结束。")
         old = Exchange.objects.get(pk=ex.pk)
