@@ -48,10 +48,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Max
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from backend import audit
-from backend.i18n import in_data_language
+from backend.i18n import data_language, in_data_language
 from backend.db import wide_statements
 from backend.roles import Role, can_see_identity, is_hr
 from backend.scoping import Scope, scope_for
@@ -211,11 +212,28 @@ def _month(d: dt.date | None) -> int | None:
     return None if d is None else d.year * 12 + d.month
 
 
+_LABELS: dict = {}  # (choices, code) → label in the data language
+
+
 def _label(choices, code) -> str:
+    """A code's label in the data language (``backend.i18n``: an import runs in it), each code
+    worked out once: a lazy label's gettext — and even asking which language is active —
+    costs more than the rest of a roster row's checks."""
+    key = (choices, code)
     try:
-        return str(choices(code).label)
-    except ValueError:
-        return str(code)
+        return _LABELS[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable code: not kept
+        key = None
+    with data_language():
+        try:
+            label = str(choices(code).label)
+        except ValueError:
+            label = str(code)
+    if key is not None and len(_LABELS) < 10_000:
+        _LABELS[key] = label
+    return label
 
 
 @contextmanager
@@ -1193,25 +1211,10 @@ class TeacherHandler(Handler):
         return out
 
     def _column_readers(self) -> list[tuple[str, Callable]]:
-        """(attname, convert) for the columns whose database values need converting, with the
-        backend's and the field's converters, as the ORM applies them, memoised by value."""
-        if hasattr(self, "_readers"):
-            return self._readers
-        out = []
-        for f in Teacher._meta.concrete_fields:
-            col = f.get_col(Teacher._meta.db_table)
-            converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-            if not converters:
-                continue
-
-            def read(value, _converters=converters, _col=col):
-                for convert in _converters:
-                    value = convert(value, _col, connection)
-                return value
-            read = memoised(read, typed=False)  # a column read from the database holds one type
-            out.append((f.attname, read))
-        self._readers = out
-        return out
+        """``_column_readers(Teacher)``, once a run."""
+        if not hasattr(self, "_readers"):
+            self._readers = _column_readers(Teacher)
+        return self._readers
 
     def check_row(self, row: Row, number: str, parsed, existing: dict | None, fields) -> None:
         ctx = self.ctx
@@ -1351,6 +1354,8 @@ class TeacherHandler(Handler):
                 teacher.pk = pks[number]
                 teacher.school_id = teacher.school.pk
                 teacher._state.adding = False
+            if self.roster is not None:  # the 学历 and 职称 each new teacher was created with
+                history = self.roster.with_records(history)
             # by the id as text: the audit's object-id indexes then grow at their end
             history = sorted((str(pks[number]), shown, changes) for number, shown, changes in history)
             insert_history(self.history_entry(audit.CREATE), history)
@@ -1422,6 +1427,56 @@ class TeacherHandler(Handler):
         return out
 
 
+def _column_readers(model) -> list[tuple[str, Callable]]:
+    """(attname, convert) for the columns of ``model`` whose database values need converting,
+    with the backend's and the field's converters, as the ORM applies them, memoised by value."""
+    out = []
+    for f in model._meta.concrete_fields:
+        col = f.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if not converters:
+            continue
+
+        def read(value, _converters=converters, _col=col):
+            for convert in _converters:
+                value = convert(value, _col, connection)
+            return value
+        read = memoised(read, typed=False)  # a column read from the database holds one type
+        out.append((f.attname, read))
+    return out
+
+
+def _records_of(model, ids: list[int], readers: list[tuple[str, Callable]]) -> dict[int, list]:
+    """teacher key → the teacher's ``model`` records (one query, in the order of their keys),
+    as instances loaded from the database are: the row's values through ``readers``
+    (``_column_readers(model)``), set as ``Model.from_db`` sets them but without its
+    ``__init__`` (these models have no ``pre_init``/``post_init`` receivers), and the
+    teachers' keys passed as one list, not prepared one by one through the ORM's lookup: both
+    cost more than the rest of re-importing an unchanged roster."""
+    fields = model._meta.concrete_fields
+    names = [f.attname for f in fields]
+    at = [(names.index(name), read) for name, read in readers]
+    qn = connection.ops.quote_name
+    condition, params = key_in(connection, qn(model._meta.get_field("teacher").column), ids)
+    out: dict[int, list] = defaultdict(list)
+    alias = connection.alias
+    new = model.__new__
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(qn(f.column) for f in fields)} FROM {qn(model._meta.db_table)} "
+                       f"WHERE {condition} ORDER BY {qn(model._meta.pk.column)}", params)
+        for values in cursor.fetchall():
+            values = list(values)
+            for i, read in at:
+                if values[i] is not None:
+                    values[i] = read(values[i])
+            record = new(model)
+            record.__dict__.update(zip(names, values))
+            state = record._state = ModelState()
+            state.adding, state.db = False, alias
+            out[record.teacher_id].append(record)
+    return out
+
+
 # --------------------------------------------------------------------------- a roster's 学历 and 职称
 # 学历 from the highest: 博士研究生 … 初中及以下 (the order of ``choices.Education``)
 _EDUCATION_RANK = {code: len(c.Education.values) - i for i, code in enumerate(c.Education.values)}
@@ -1462,6 +1517,13 @@ class _TeacherRef:
         self.pk, self.name, self.id_number = pk, name, id_number
 
 
+class _Fields:
+    """Attributes from a dict: one field's value for ``Handler.audit_snapshot``."""
+
+    def __init__(self, values: dict):
+        self.__dict__.update(values)
+
+
 class RosterRecords:
     """A 花名册's 学历 and 职称 columns (DOMAIN.md, "What a real 花名册 carries"): a row's
     最高学历, 最高学位, 毕业院校, 所学专业 and 毕业年月 become the teacher's highest 学习经历, its
@@ -1496,9 +1558,12 @@ class RosterRecords:
 
     Bulk: the records of a chunk's teachers already in the system are loaded with one query a
     kind (``resolve``); ``write`` — after the teachers, whose keys new records need — inserts
-    rows (``bulk.insert_rows``) and updates with ``fast_update``, a history row each filed under
-    the teacher. Counts: ``ImportReport.records`` and a 提示; a row whose teacher is unchanged but
-    whose records are not counts as changed, and the preview lists each record created or changed.
+    rows (``bulk.insert_rows``) and updates with ``fast_update``. History, filed under the
+    teacher, says who, when and through which run: a row a record of a teacher in the system;
+    a new teacher's 学历 and 职称 are listed in the row of the teacher's creation (one row a new
+    teacher: a city's first roster is 50,000 teachers and 90,000 records). Counts:
+    ``ImportReport.records`` and a 提示; a row whose teacher is unchanged but whose records are
+    not counts as changed, and the preview lists each record created or changed.
     """
 
     KEYS = frozenset((*ROSTER_EDUCATION_KEYS, *ROSTER_TITLE_KEYS))
@@ -1510,7 +1575,9 @@ class RosterRecords:
         self.refs: dict[str, _TeacherRef] = {}  # 身份证件号 → a new teacher (its key is known after the INSERT)
         self.waiting: list[tuple] = []  # (row, teacher, education, title) of teachers in the system, this chunk
         self.created: dict[type, list] = {EducationRecord: [], TitleAppointment: []}  # (teacher, field → value)
-        self.described: dict[tuple, dict] = {}  # a created record's history, once for equal values
+        self.described: dict[tuple, tuple] = {}  # a created record's history, once for equal values
+        self.of_new: dict[str, list[dict]] = {}  # 身份证件号 of a new teacher → its records, for its creation's history
+        self.listings: dict[tuple, dict] = {}  # a record as a creation's history lists it, once for equal values
         self.updated: dict[type, list] = {EducationRecord: [], TitleAppointment: []}  # (teacher, record, changed, shown)
         self.counts = {model: {"new": 0, "changed": 0, "unchanged": 0} for model in self.created}
         self.left = {EducationRecord: 0, TitleAppointment: 0}  # teachers left to the file's own sheet
@@ -1588,20 +1655,32 @@ class RosterRecords:
         ids = sorted({teacher.pk for _row, teacher, _e, _t in waiting})
         educations = self.load(EducationRecord, ids) if any(e is not None for _r, _t, e, _ti in waiting) else {}
         titles = self.load(TitleAppointment, ids) if any(t is not None for _r, _te, _e, t in waiting) else {}
-        # a new appointment is a promotion: 一票否决 (rules.ethics_veto), the chunk's bans in one query
-        self.bans = honours.bans_by_teacher(ids) if any(t is not None for _r, _te, _e, t in waiting) else {}
+        # a new appointment is a promotion: 一票否决 (rules.ethics_veto), the bans of the chunk's
+        # teachers in one query — of those whose dated 职称 is not on record (none when a roster
+        # is imported again)
+        promoted = [teacher.pk for _r, teacher, _e, title in waiting if title is not None
+                    and title["appointed_on"] is not None and not self.held(title, titles.get(teacher.pk, []))]
+        self.bans = honours.bans_by_teacher(promoted) if promoted else {}
         for row, teacher, education, title in waiting:
             if education is not None:
                 self.match_education(row, teacher, education, educations.get(teacher.pk, []))
             if title is not None:
                 self.match_title(row, teacher, title, titles.get(teacher.pk, []))
 
+    def load(self, model, ids: list[int]) -> dict[int, list]:
+        """teacher key → the teacher's records of ``model`` (``_records_of``: one query)."""
+        readers = self.__dict__.setdefault("readers", {})
+        if model not in readers:
+            readers[model] = _column_readers(model)
+        return _records_of(model, ids, readers[model])
+
     @staticmethod
-    def load(model, ids: list[int]) -> dict[int, list]:
-        out: dict[int, list] = defaultdict(list)
-        for record in model.objects.filter(teacher_id__in=ids).order_by("pk"):
-            out[record.teacher_id].append(record)
-        return out
+    def held(wanted: dict, appointments: list) -> bool:
+        """The teacher holds the 职称 already: an appointment of the same 职务 and 聘任年月 (any
+        of that 职务 when the row gives no 聘任年月)."""
+        title, on = wanted["title"], wanted["appointed_on"]
+        month = _month(on)
+        return any(a.title == title and (on is None or _month(a.appointed_on) == month) for a in appointments)
 
     def match_education(self, row: Row, teacher: _TeacherRef, wanted: dict, records: list) -> None:
         education, degree = wanted["education"], wanted.get("degree")
@@ -1629,7 +1708,7 @@ class RosterRecords:
     def match_title(self, row: Row, teacher: _TeacherRef, wanted: dict, appointments: list) -> None:
         title, on = wanted["title"], wanted["appointed_on"]
         month = _month(on)
-        if any(a.title == title and (on is None or _month(a.appointed_on) == month) for a in appointments):
+        if self.held(wanted, appointments):
             self.counts[TitleAppointment]["unchanged"] += 1  # nothing more in a roster to change
             return
         if on is None:
@@ -1652,29 +1731,90 @@ class RosterRecords:
         """A record to create with ``values`` (fields; the teacher's key is set when written)."""
         self.created[model].append((teacher, values))
         self.counts[model]["new"] += 1
-        if teacher.pk is None:  # part of a new teacher, as the teacher's other fields are
+        if teacher.pk is None:  # part of a new teacher, as the teacher's other fields are: listed in its creation
+            self.of_new.setdefault(teacher.id_number, []).append(self.listing(model, values))
             return
         if row.outcome == "unchanged":
             row.outcome = "changed"
-        fields = [item for name, item in self.history(model, values).items() if not name.startswith("_")]
+        fields = [item for part in self.history(model, values) for name, item in part.items() if not name.startswith("_")]
         self.ctx.change(row, self.handler(model).record_label(teacher, f"{model._meta.verbose_name}（新增）"),
                         [(item["label"], EMPTY, item["new"]) for item in fields])
 
-    def history(self, model, values: dict) -> dict:
+    def history(self, model, values: dict) -> tuple[dict, ...]:
         """The history ``changes`` of a record created with ``values``, as ``audit.entry`` files a
-        teacher's new record (``_record``, then its values as shown) — built once for equal
-        values, a roster repeats them. A created record is named by its values, not its key."""
-        key = (model, *sorted(values.items()))
+        teacher's new record (``_record``, then its values as shown), in parts for
+        ``bulk.insert_history`` (their union is the changes): the record's name, then a part a
+        field. A part is built once a run for its value and every equal one is the same dict, so
+        the history is cleaned and serialised once a distinct name or value, not once a record
+        (a city roster has thousands of distinct records, of a few dozen distinct values a
+        field). A created record is named by its values, not its key."""
+        key = (model, *values.items())  # a row's fields come in one order: equal values, one key
         changes = self.described.get(key)
         if changes is None:
-            record = model(**values)
             handler = self.handler(model)
-            changes = self.described[key] = {
-                "_record": {"type": model._meta.label_lower, "id": "", "label": str(model._meta.verbose_name),
-                            "repr": audit.mask_text(record)[:audit.MAX_REPR]},
-                **handler.audit_snapshot(model, record, handler.snapshot_fields),
-            }
+            parts = self.__dict__.setdefault("parts", {})
+            defaults = self.__dict__.setdefault("defaults", {})
+            if model not in defaults:
+                defaults[model] = {name: model._meta.get_field(name).get_default() for name in handler.snapshot_fields}
+            name_ = self.record_repr(model, values)
+            out = [parts.get((model, "_record", name_))]
+            if out[0] is None:
+                out[0] = parts[(model, "_record", name_)] = {
+                    "_record": {"type": model._meta.label_lower, "id": "", "label": str(model._meta.verbose_name),
+                                "repr": name_}}
+            for name, default in defaults[model].items():
+                value = values.get(name, default)
+                if value is None or value == "":
+                    continue
+                part = parts.get((model, name, value))
+                if part is None:
+                    part = parts[(model, name, value)] = handler.audit_snapshot(model, _Fields({name: value}), (name,))
+                out.append(part)
+            changes = self.described[key] = tuple(out)
         return changes
+
+    def listing(self, model, values: dict) -> dict:
+        """A record created with a new teacher as the teacher's creation history lists it (one
+        history row a new teacher, not one a record as well): under the model's name, its label
+        and every value as its own history would show it, and the record's type and name —
+        ``{"educationrecord": {"label": "学习经历", "new": "学历：本科，学位层次：学士，…",
+        "type": "workforce.educationrecord", "repr": "本科/学士"}}``. Built once for equal values."""
+        key = (model, *values.items())  # a row's fields come in one order: equal values, one key
+        part = self.listings.get(key)
+        if part is None:
+            record, *fields = self.history(model, values)
+            record = record["_record"]
+            shown = "，".join(f"{item['label']}：{item['new']}" for field_ in fields for item in field_.values())
+            part = self.listings[key] = {model._meta.model_name: {
+                "label": record["label"], "new": shown, "type": record["type"], "repr": record["repr"]}}
+        return part
+
+    def with_records(self, history: list[tuple[str, str, dict]]) -> list[tuple[str, Any, Any]]:
+        """The creation history of the new teachers (``TeacherHandler.creation_history``) with
+        the records each was created with: ``changes`` and the records' listings as parts for
+        ``bulk.insert_history`` (the teacher's changes are shared by many rows, a listing by
+        every equal record: each is cleaned and serialised once)."""
+        of_new = self.of_new
+        if not of_new:
+            return history
+        return [(number, shown, (changes, *of_new[number]) if number in of_new else changes)
+                for number, shown, changes in history]
+
+    def record_repr(self, model, values: dict) -> str:
+        """``str`` of a record created with ``values`` (the model's own ``__str__``), masked as the
+        audit masks it; each choice field's ``get_FOO_display`` worked out once a value (Django's
+        builds a dict of every choice, its lazy labels translated, on each call)."""
+        displays = self.__dict__.setdefault("displays", {})
+        record = model(**values)
+        for f in model._meta.concrete_fields:
+            if not f.choices:
+                continue
+            value = getattr(record, f.attname)
+            key = (f, value)
+            if key not in displays:
+                displays[key] = getattr(record, f"get_{f.name}_display")()
+            record.__dict__[f"get_{f.name}_display"] = lambda shown=displays[key]: shown
+        return audit.mask_text(record)[:audit.MAX_REPR]
 
     def change(self, row: Row, teacher: _TeacherRef, record, changed: dict) -> None:
         model = type(record)
@@ -1715,8 +1855,10 @@ class RosterRecords:
     # ---- writing
     def write(self, pks: dict[str, int]) -> None:
         """After the teachers (``pks``: 身份证件号 → key of the teachers just created): the new
-        records as rows (``bulk.insert_rows``) with their history (``bulk.insert_history``), the
-        changed ones with ``fast_update``; a history row each, filed under the teacher."""
+        records as rows (``bulk.insert_rows``), the changed ones with ``fast_update``. History,
+        filed under the teacher: a row a record of a teacher in the system (``bulk.insert_history``
+        for the new ones); a new teacher's records are listed in its creation's row
+        (``with_records``, written by ``TeacherHandler.write``)."""
         ctx = self.ctx
         for number, teacher in self.refs.items():
             teacher.pk = pks[number]
@@ -1733,9 +1875,13 @@ class RosterRecords:
                     row[teacher_at] = teacher.pk
                     yield row
             insert_rows(model, fields, rows())
+            # the records of a teacher in the system: a history row each (a new teacher's are
+            # listed in its creation's, ``with_records``)
+            refs = self.refs
             insert_history(audit.entry(audit.CREATE, user=ctx.user, object_type=Teacher._meta.label_lower, source="import",
                                        run_ref=ctx.run_ref, username=ctx.username),
-                           ((str(teacher.pk), str(teacher), self.history(model, values)) for teacher, values in created))
+                           ((str(teacher.pk), str(teacher), self.history(model, values)) for teacher, values in created
+                            if refs.get(teacher.id_number) is not teacher))
         entries = []
         for model, updated in self.updated.items():
             if not updated:

@@ -104,3 +104,19 @@ def test_insert_history_masks_ids_in_names_and_changes(world):
     for e in entries:
         assert number not in e.object_repr and number not in str(e.changes)
         assert e.changes["birth_date"]["new"] == "1988-**-**" and e.user == world.users.city and e.at is not None
+
+
+def test_insert_history_of_parts_stores_their_union_cleaned_as_one_dict(world):
+    """``changes`` as a tuple of dicts: the row holds what the union would, masked the same way,
+    whichever rows share a part."""
+    number = new_id()
+    school = {"school": {"label": "学校", "new": "海州实验小学"}}
+    note = {"note": {"label": "备注", "new": f"证件 {number}"}, "birth_date": {"label": "出生日期", "new": dt.date(1988, 3, 9)}}
+    empty = {}
+    proto = audit.entry(audit.CREATE, user=world.users.city, object_type="workforce.teacher", source="import", run_ref="8")
+    assert insert_history(proto, [("1", "甲", (school, note)), ("2", "乙", (school, empty, note)),
+                                  ("3", "丙", (school,)), ("4", "丁", {**school, **note})]) == 4
+    entries = {e.object_id: e.changes for e in AuditEntry.objects.filter(run_ref="8")}
+    whole = audit.clean_changes({**school, **note})
+    assert entries["1"] == entries["2"] == entries["4"] == whole and list(entries["1"]) == ["school", "note", "birth_date"]
+    assert entries["3"] == school and number not in str(entries) and whole["birth_date"]["new"] == "1988-**-**"

@@ -146,9 +146,20 @@ def test_roster_education_and_titles_become_records_and_move_table2(world, junio
     assert any("第 6 行的专业技术职务没有任职（聘任）时间" in w for w in report.warnings)  # 周四's 中学一级
     # Table 2: 赵一 (本科 + 硕士学位), 孙三 (硕士研究生), 吴五 (博士研究生) are 研究生 of 5; by 学历 alone 2
     assert junior_postgraduates(school) == (3, 5, 2)
-    # each record's history hangs on its teacher, through the run
+    # each record's history hangs on its teacher, through the run: a row a record of a teacher in
+    # the system; a new teacher's 学历 and 职称 are listed in the one row of its creation
     assert AuditEntry.objects.filter(run_ref=str(report.run_id), object_type="workforce.teacher",
-                                     changes___record__type="workforce.educationrecord").count() == 5
+                                     changes___record__type="workforce.educationrecord").count() == 4
+    (created,) = AuditEntry.objects.filter(run_ref=str(report.run_id), object_type="workforce.teacher",
+                                           object_id=str(new.pk))
+    assert (created.action, created.user, created.source) == ("create", world.users.district, "import")
+    assert created.changes["educationrecord"] == {
+        "label": "学习经历", "type": "workforce.educationrecord", "repr": "博士研究生/博士",
+        "new": "学历：博士研究生，学位层次：博士，学习方式：全日制，学历授予单位：北京师范大学，毕业年月：2019-06"}
+    assert created.changes["titleappointment"] == {
+        "label": "专业技术职务", "type": "workforce.titleappointment", "repr": "二级教师（2020-09）",
+        "new": "专业技术职务：二级教师，聘任年月：2020-09"}
+    assert created.changes["school"] == {"label": "学校", "new": school.name}  # the creation's own fields too
 
     entries = AuditEntry.objects.count()
     again = run(path, world.users.district)
