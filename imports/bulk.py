@@ -250,7 +250,7 @@ def insert_history(proto: AuditEntry, items: Iterable[tuple[str, str, dict]]) ->
     def join(parts: tuple) -> str:
         texts = list(map(inner.get, map(id, parts)))
         if None in texts:
-            texts = [members(part) for part in parts]
+            texts = [members(part) if text is None else text for text, part in zip(texts, parts)]
         return "{" + ", ".join(filter(None, texts)) + "}"
 
     def rows():
