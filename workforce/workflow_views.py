@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,12 +30,14 @@ from backend.spreadsheets import escape_cell
 from . import choices as c
 from . import measures as ms
 from . import honours, quota, rotation, selectors, services
+from .teacher_search import search_teachers
 from .models import (
     Award, District, EthicsCase, EthicsSeverity, Exchange, ExchangeType, HonourType, Nomination, QuotaPool,
     QuotaProposal, School, Teacher, rotation_day, school_year_label,
 )
 
 PAGE_SIZE = 100
+PICK_PAGE_SIZE = 20  # the award form's list of teachers to pick from
 
 
 # ---------------------------------------------------------------- helpers
@@ -129,6 +131,26 @@ def _refused(request, exc: ValidationError, obj=None, *, show: bool = True) -> l
     recorded = "；".join(_error_text(exc, None))
     audit.record_refusal(request, f"操作被拒绝：{recorded}", obj=obj)
     return texts
+
+
+def _searched(request, teachers):
+    """``teachers`` narrowed to ``?q=`` (``teacher_search``: name, school, last four of the ID).
+    An ID fragment the user may not search by finds nobody: the page says so, the trail records it."""
+    text = request.GET.get("q", "")
+    found = search_teachers(teachers, text, request.user)
+    if found.refused:
+        from .identity import mask_id_number
+
+        messages.warning(request, _("请按姓名、学校或身份证件号后4位查找：没有查看身份证件号权限的人员不能按完整号码或号码开头查找。"))
+        audit.record_refusal(request, f"按身份证件号查找教师：无查看身份证件号权限（{mask_id_number(text.strip())}）",
+                             object_type="workforce.teacher")
+    return found.teachers
+
+
+def _picked_teacher(request, value):
+    """The teacher a form names by record number (picked from a list), in the user's scope, or None."""
+    number = _number(value)
+    return Teacher.objects.in_scope(request.user).select_related("school").filter(pk=number).first() if number else None
 
 
 def _id_display(teacher, user) -> str:
@@ -445,10 +467,14 @@ def _teacher_from_form(request, value: str, *, by_id_number: bool = False):
 
 @login_required
 def award_new(request):
+    """Grant an honour. A teacher's honour goes to a teacher picked from the list below the form
+    (searched by name, school or the last four characters of the 身份证件号: ``teacher_search``),
+    or from the nomination list: the form posts the teacher's record number, never a typed ID
+    number (issue 14)."""
     _gate(services.may_award(request.user))
     errors = []
     data = request.POST if request.method == "POST" else request.GET
-    teacher = None
+    teacher = _picked_teacher(request, data.get("teacher"))
     if request.method == "POST":
         honour_type = HonourType.objects.filter(pk=_number(data.get("honour_type"))).first()
         school = School.objects.in_scope(request.user).filter(pk=_number(data.get("school"))).first()
@@ -457,10 +483,8 @@ def award_new(request):
             errors.append(_("请选择荣誉类型。"))
         if awarded_on is None:
             errors.append(_("请填写授予日期。"))
-        # the teacher last: a full 身份证件号 is looked up only for a form otherwise complete
-        teacher = _teacher_from_form(request, data.get("teacher", ""), by_id_number=not errors)
-        if data.get("teacher") and teacher is None and not errors:
-            errors.append(_("未找到该教师（或不在您的管理范围内）。"))
+        if data.get("teacher") and teacher is None:
+            errors.append(_("请从名单中选择教师（所选教师不存在，或不在您的管理范围内）。"))
         nomination = Nomination.objects.in_scope(request.user).filter(pk=_number(data.get("nomination"))).first()
         if not errors:
             try:
@@ -475,12 +499,24 @@ def award_new(request):
             else:
                 messages.success(request, _("已授予“%(name)s”。") % {"name": award.honour_type.name})
                 return redirect("workforce:honours_awards")
-    else:
-        teacher = _teacher_from_form(request, data.get("teacher", ""))
+    picker = None
+    if teacher is None:  # the list to pick from: the teachers on the roll in the user's scope
+        today = dt.date.today()
+        banned = EthicsCase.objects.banning_on(today).filter(teacher=OuterRef("pk"))
+        people = (_searched(request, Teacher.objects.in_scope(request.user).on_roll(today))
+                  .annotate(is_vetoed=Exists(banned)).select_related("school").order_by("school__code", "name", "pk"))
+        picker = Paginator(people, PICK_PAGE_SIZE).get_page(request.GET.get("page"))
+        for t in picker:
+            t.id_display = _id_display(t, request.user)
     return render(request, "workforce/honours/award_form.html", {
         "errors": errors, "data": data, "types": HonourType.objects.all(), "teacher": teacher,
         "teacher_id_display": _id_display(teacher, request.user) if teacher else "",
         "schools": School.objects.in_scope(request.user).order_by("code"), "today": dt.date.today(),
+        "picker": picker, "q": request.GET.get("q", ""),
+        "keep": [(k, v) for k, v in request.GET.items() if k in {"type", "nomination"}],
+        "pick_qs": _query_string(request, page=None, teacher=None),
+        "page": picker, "page_qs": _query_string(request, page=None),
+        "unpick_qs": _query_string(request, teacher=None, page=None),
     })
 
 
@@ -532,6 +568,7 @@ def honours_nominate(request, code: str):
     qs = honours.candidates(ctx["scope"], honour_type, ctx["on"])
     if request.GET.get("school"):
         qs = qs.filter(school__code=request.GET["school"])
+    qs = _searched(request, qs)
     nominations = (Nomination.objects.for_scope(ctx["scope"]).filter(honour_type=honour_type, round_year=ctx["on"].year)
                    .select_related("teacher", "teacher__school", "award").order_by("teacher__school__code", "teacher__name"))
     if request.GET.get("format") == "xlsx":
@@ -542,8 +579,9 @@ def honours_nominate(request, code: str):
     page = _page(request, qs)
     for t in page:
         t.id_display = _id_display(t, request.user)
-    ctx.update(honour_type=honour_type, page=page, nominations=nominations[:500],
-               page_qs=_query_string(request, page=None))
+    ctx.update(honour_type=honour_type, page=page, nominations=nominations[:500], q=request.GET.get("q", ""),
+               page_qs=_query_string(request, page=None),
+               keep=[(k, v) for k, v in request.GET.items() if k in {"district", "on", "school"}])
     return render(request, "workforce/honours/nominate.html", ctx)
 
 

@@ -308,12 +308,12 @@ def test_honour_pages_and_query_counts(world, officer, client, django_assert_max
 @pytest.mark.django_db
 def test_award_form_and_export(world, client):
     client.force_login(world.users.district)
-    response = client.post(reverse("workforce:award_new"), {
-        "honour_type": mingshi().pk, "teacher": world.t1.id_number, "awarded_on": "2025-03-01"})
+    response = client.post(reverse("workforce:award_new"), {  # the teacher picked from the list: a record number
+        "honour_type": mingshi().pk, "teacher": world.t1.pk, "awarded_on": "2025-03-01"})
     assert response.status_code == 302
     assert Award.objects.get().teacher == world.t1
     other = client.post(reverse("workforce:award_new"), {
-        "honour_type": mingshi().pk, "teacher": world.t2.id_number, "awarded_on": "2025-03-01"})
+        "honour_type": mingshi().pk, "teacher": world.t2.pk, "awarded_on": "2025-03-01"})
     assert "不在您的管理范围内" in other.content.decode()
     export = client.get(reverse("workforce:honours_awards"), {"state": "all", "format": "xlsx"})
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
