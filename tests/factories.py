@@ -84,6 +84,7 @@ def ensure_reference_data() -> None:
     if not m.District.objects.exists():
         importlib.import_module("workforce.migrations.0002_reference_data").seed(apps, None)
         importlib.import_module("workforce.migrations.0007_award_holder_and_rule_codes").seed(apps, None)
+        importlib.import_module("workforce.migrations.0009_plans").seed(apps, None)
     from training.models import TrainingCycle
 
     if not TrainingCycle.objects.exists():

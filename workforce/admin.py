@@ -2,6 +2,7 @@
 services (issue 6 adds the workflows); here HR corrects records of their own scope."""
 from django import forms
 from django.contrib import admin
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -307,11 +308,37 @@ class QuotaPoolAdmin(CityOnlyAdmin):
     list_display = ["school_year", "posts", "note"]
 
 
+class PlanIndicatorInline(admin.TabularInline):
+    """A plan's targets on the plan's own page: the next plan is entered here (or imported from
+    Excel on the indicators' list), one row per indicator code; what the code decides is shown."""
+
+    model = m.PlanIndicator
+    extra = 0
+    fields = ["code", "name", "baseline", "interim", "target", "kind", "coverage", "order", "table", "stage", "unit"]
+    readonly_fields = ["table", "stage", "unit"]
+
+
+@admin.register(m.Plan)
+class PlanAdmin(CityOnlyAdmin):
+    list_display = ["name", "code", "start_year", "end_year", "baseline_year", "interim_year", "target_year", "indicator_count"]
+    inlines = [PlanIndicatorInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_indicators=Count("indicators"))
+
+    @admin.display(description=_("指标数"), ordering="n_indicators")
+    def indicator_count(self, obj):
+        return obj.n_indicators
+
+
 @admin.register(m.PlanIndicator)
 class PlanIndicatorAdmin(ReferenceImportExportMixin, CityOnlyAdmin):
-    list_display = ["name", "table", "stage", "measure", "unit", "value_2020", "value_2022", "target", "kind", "higher_is_better"]
+    list_display = ["name", "plan", "code", "table", "stage", "measure", "unit", "baseline", "interim", "target", "kind",
+                    "higher_is_better"]
     list_filter = ["plan", "table", "kind"]
     list_editable = ["target"]
+    list_select_related = ["plan"]
+    readonly_fields = ["table", "stage", "measure", "unit", "higher_is_better"]
     resource_classes = [PlanIndicatorResource]
 
 

@@ -8,8 +8,11 @@ contracts — the measures JSON, spreadsheet exports, import matching, audit row
 whatever language a page is shown in: they read labels through ``data_label`` /
 ``data_labels`` or run under ``translation.override(DATA_LANGUAGE)``.
 """
+from typing import NamedTuple
+
 from django.db import models
 from django.utils import translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from backend.i18n import DATA_LANGUAGE
@@ -266,3 +269,59 @@ class IndicatorTable(models.TextChoices):
     TABLE1 = "table1", _("表1 主要指标")
     TABLE2 = "table2", _("表2 学历指标")
     TEACHERS = "teachers", _("教师队伍其他目标")
+
+
+# ---------------------------------------------------------------- plan indicator codes
+# What the measures can compute (DOMAIN.md Table 1, Table 2, the teacher targets): a plan's
+# indicator names one of these codes, and the code alone decides the table, the teaching stage,
+# the Table 2 level, the unit and the direction. A plan is data (``Plan``, ``PlanIndicator``): a
+# new plan sets targets on these codes without code; a code outside the list is refused (it
+# used to be dropped in silence). Table 2: every teaching stage × 专科及以上 / 本科及以上 / 研究生.
+class IndicatorSpec(NamedTuple):
+    table: str
+    stage: str
+    measure: str  # a Table 2 line's level as ``measures.MEASURE_LEVEL`` names it; else what is counted
+    unit: str
+    higher_is_better: bool
+    label: object
+
+
+TABLE2_LEVELS = (("associate", "专科及以上"), ("bachelor", "本科及以上"), ("postgraduate", "研究生"))
+TABLE2_STAGES = (Stage.PRESCHOOL, Stage.PRIMARY, Stage.JUNIOR, Stage.SENIOR, Stage.VOCATIONAL, Stage.HIGHER_VOCATIONAL)
+PTR_STAGES = (Stage.PRIMARY, Stage.JUNIOR, Stage.SENIOR, Stage.HIGHER_VOCATIONAL)
+PTR_STAGE_CODE = {Stage.PRIMARY: "primary", Stage.JUNIOR: "junior", Stage.SENIOR: "senior", Stage.HIGHER_VOCATIONAL: "higher"}
+
+INDICATOR_SPECS: dict[str, IndicatorSpec] = {}
+for _stage in TABLE2_STAGES:
+    for _level, _measure in TABLE2_LEVELS:
+        INDICATOR_SPECS[f"t2_{_stage.value}_{_level}"] = IndicatorSpec(
+            "table2", _stage.value, _measure, "%", True,
+            format_lazy(_("表2 {stage}教师{measure}学历（学位）"), stage=_stage.label, measure=_measure))
+for _stage in PTR_STAGES:
+    INDICATOR_SPECS[f"t1_ptr_{PTR_STAGE_CODE[_stage]}"] = IndicatorSpec(
+        "table1", _stage.value, "生师比", "比", False,
+        format_lazy(_("表1 生师比（{stage}）"), stage=_("高校") if _stage == Stage.HIGHER_VOCATIONAL else _stage.label))
+for _code, _stage, _measure, _unit, _label in [
+    ("rotation_ratio", "", "交流轮岗", "%", _("义务教育教师交流轮岗比例")),
+    ("rotation_backbone_share", "", "骨干占比", "%", _("交流轮岗教师中骨干教师比例")),
+    ("new_teachers_per_year", "", "人数", "人", _("每年补充新教师")),
+    ("dual_qualified_share", Stage.VOCATIONAL.value, "双师型", "%", _("中职“双师型”教师比例")),
+    ("special_grade_in_post", "", "人数", "人", _("在岗在职特级教师")),
+    ("gangcheng_mingshi", "", "人数", "人", _("港城名师")),
+    ("rural_gangcheng_mingshi", "", "人数", "人", _("规划期内培养乡村港城名师")),
+    ("rural_special_grade", "", "人数", "人", _("规划期内培养乡村特级教师")),
+    ("zhenggao_appointed", "", "人数", "人", _("规划期内培养中小学正高级教师")),
+    ("zhenggao_appointed_preschool", "", "人数", "人", _("规划期内正高级教师（幼儿园，单列）")),
+    ("zhenggao_appointed_vocational", "", "人数", "人", _("规划期内正高级教师（中职，单列）")),
+    ("city_master_studio", "", "个数", "个", _("市级名师工作室")),
+    ("educator_community", "", "个数", "个", _("市教育家型教师培养对象共同体")),
+    ("city_four_haves_team", "", "个数", "个", _("市级“四有”好教师团队")),
+    ("provincial_four_haves_team", "", "个数", "个", _("省级“四有”好教师团队")),
+    ("rural_backbone_station", "", "个数", "个", _("市级乡村骨干教师培育站")),
+    ("sheng_333", "", "人数", "人", _("省“333”工程培养对象")),
+    ("shi_521", "", "人数", "人", _("市“521”工程培养对象")),
+    ("backbone", "", "人数", "人", _("骨干教师（县级及以上）")),
+]:
+    INDICATOR_SPECS[_code] = IndicatorSpec("teachers", _stage, _measure, _unit, True, _label)
+
+INDICATOR_CODE_CHOICES = [(code, format_lazy("{} · {}", code, spec.label)) for code, spec in INDICATOR_SPECS.items()]

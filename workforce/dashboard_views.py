@@ -50,10 +50,17 @@ class DashboardFilterForm(forms.Form):
                                     choices=[("", _l("全部"))] + list(c.SchoolType.choices))
     location = forms.ChoiceField(label=_l("城乡分类"), required=False,
                                  choices=[("", _l("全部"))] + list(c.Location.choices))
+    plan = forms.ChoiceField(label=_l("对照规划"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [("", _("按统计日期"))] + _year_choices(dt.date.today())
+        # the plans entered (admin: 规划), each with its target year; by default the plan in force on the date
+        self.plans = sel.plan_choices()
+        self.fields["plan"].choices = [("", _("统计日期的现行规划"))] + [
+            (p.code, _("“%(name)s”（%(start)s–%(end)s，目标年 %(target)s）") % {
+                "name": p.name, "start": p.start_year, "end": p.end_year, "target": p.target_year})
+            for p in self.plans]
         stages = [s for s in c.Stage if s != c.Stage.SPECIAL]
         self.fields["stage"].choices = [("", _("全部"))] + [(s.value, s.label) for s in stages]
 
@@ -65,6 +72,11 @@ class DashboardFilterForm(forms.Form):
         filters = sel.Filters(stage=data.get("stage") or "", school_type=data.get("school_type") or "",
                               location=data.get("location") or "")
         return on, year, filters
+
+    def targets(self, on: dt.date) -> sel.Targets:
+        """The targets of the plan chosen (``?plan=<code>``), else of the plan in force on ``on``."""
+        data = self.cleaned_data if self.is_valid() else {}
+        return sel.load_targets(data.get("plan") or None, on)
 
 
 def _require_viewer(request):
@@ -252,11 +264,26 @@ def _decorate(data: dict) -> dict:
     return data
 
 
+def _plan_context(form, ref, on, targets) -> dict:
+    """Which plan the page measures against and whether it has ended (its final account) or
+    is the last one entered (the next plan's targets not yet in the system)."""
+    plan = targets.plan
+    if plan is None:
+        return {"plan": None}
+    later = [p for p in form.plans if p.start_year > plan.end_year]
+    final_url = reverse("workforce:dashboard_final") + f"?scope={ref.text}&plan={plan.code}"
+    return {"plan": plan, "plan_ended": plan.ended(on), "next_plan_missing": plan.ended(on) and not later,
+            "final_url": final_url}
+
+
 def _context(request, ref, form, on, year, filters, total, rows, link_of, targets):
+    # the live point of the trend: the page's figures, unless filtered (snapshots are unfiltered)
+    live = None if filters.as_query() else total
     return {
         "ref": ref, "form": form, "on": on, "year_label": school_year_label(year), "data": _decorate(total),
+        **_plan_context(form, ref, on, targets),
         "overview": _overview(total, rows, link_of) if rows is not None else None,
-        "charts": _chart_data(total, rows or [], sel.trend(ref, targets)),
+        "charts": _chart_data(total, rows or [], sel.trend(ref, targets, live=live)),
         "query": request.GET.urlencode(),
         "json_url": reverse("workforce:dashboard_json") + f"?scope={ref.text}&" + request.GET.urlencode(),
         "export_url": reverse("workforce:dashboard_export") + f"?scope={ref.text}&" + request.GET.urlencode(),
@@ -281,7 +308,7 @@ def _overview_page(request, ref: sel.ScopeRef, by: str, row_url: str, row_kind: 
     _check_within(request, ref)
     form = DashboardFilterForm(request.GET or None)
     on, year, filters = form.params()
-    targets = sel.load_targets()
+    targets = form.targets(on)
     total, rows = sel.measures_by(ref, by, on=on, year=year, filters=filters, targets=targets)
     query = request.GET.urlencode()
 
@@ -323,7 +350,7 @@ def school(request, code):
     _check_within(request, ref)
     form = DashboardFilterForm(request.GET or None)
     on, year, filters = form.params()
-    targets = sel.load_targets()
+    targets = form.targets(on)
     data = sel.measures_for(ref, on=on, year=year, filters=filters, targets=targets)
     below = sel.teachers_below_level(ref.scope, on, targets, filters)
     by_code = {line["code"]: line for line in data["table2"]}
@@ -361,8 +388,9 @@ def _requested_ref(request) -> sel.ScopeRef:
 def measures_json(request):
     """``?scope=city|district:NAME|school:CODE&on=&year=`` — the command's object, cut to scope."""
     ref = _requested_ref(request)
-    on, year, filters = DashboardFilterForm(request.GET or None).params()
-    data = sel.measures_for(ref, on=on, year=year, filters=filters)
+    form = DashboardFilterForm(request.GET or None)
+    on, year, filters = form.params()
+    data = sel.measures_for(ref, on=on, year=year, filters=filters, targets=form.targets(on))
     audit.record(audit.EXPORT, request=request, object_type="workforce.measures", object_repr=ref.name,
                  message=f"下载指标数据（JSON）：{ref.name}，统计日期 {on:%Y-%m-%d}")  # issue 12: downloads are attributable
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
@@ -372,8 +400,9 @@ def measures_json(request):
 def export(request):
     """The same report as .xlsx: a sheet per measure; ``per_district=1`` adds a sheet per district."""
     ref = _requested_ref(request)
-    on, year, filters = DashboardFilterForm(request.GET or None).params()
-    targets = sel.load_targets()
+    form = DashboardFilterForm(request.GET or None)
+    on, year, filters = form.params()
+    targets = form.targets(on)
     per = request.GET.get("per_district") == "1" and ref.kind == "city"
     if ref.kind == "school":
         total, rows = sel.measures_for(ref, on=on, year=year, filters=filters, targets=targets), []
@@ -385,4 +414,75 @@ def export(request):
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     filename = exports.filename(total)
     response["Content-Disposition"] = f"attachment; filename=\"measures.xlsx\"; filename*=UTF-8''{filename}"
+    return response
+
+
+# ---------------------------------------------------------------- a plan's final account (终期核算)
+def _final_account(request):
+    """The scope asked for (default the user's), its members (districts of the city, schools of a
+    district) and the plan chosen (default: in force on the date)."""
+    ref = _requested_ref(request)
+    form = DashboardFilterForm(request.GET or None)
+    on, _year, _filters = form.params()
+    targets = form.targets(on)
+    if ref.kind == "city":
+        members = [sel.district_ref(d) for d in District.objects.all()]
+    elif ref.kind == "district":
+        members = [sel.school_ref(s) for s in School.objects.filter(district_id=ref.scope.district_id)
+                   .select_related("district").order_by("code")]
+    else:
+        members = []
+    return ref, form, targets, sel.final_account(ref, targets, members=members)
+
+
+@login_required
+def final_account(request):
+    """The chosen plan's final account: the snapshot of the school year beginning in its target
+    year (2025-2026 for the 14th plan) against the plan's targets, for the scope and its members."""
+    ref, form, targets, account = _final_account(request)
+    query = request.GET.urlencode()
+    export_url = reverse("workforce:dashboard_final_export") + (f"?{query}" if query else f"?scope={ref.text}")
+    return render(request, "workforce/dashboard/final_account.html", {
+        "ref": ref, "form": form, "account": account, "rows": [_final_cells(r) for r in account["rows"]],
+        "members": [{"name": m["scope_name"], "cells": [_final_cells(r) for r in m["rows"]], "snapshot_on": m["snapshot_on"]}
+                    for m in account["members"]],
+        "member_codes": [r for r in account["rows"] if r["table"] != c.IndicatorTable.TEACHERS
+                         or r["code"] in ("rotation_ratio", "dual_qualified_share")],
+        "export_url": export_url,
+        "dashboard_url": reverse("workforce:dashboard") + (f"?plan={account['plan']['code']}" if account["plan"] else ""),
+    })
+
+
+def _final_cells(row: dict) -> dict:
+    """One indicator of a final account as a page shows it (texts, colour)."""
+    if row["missing"]:
+        text = missing_text()
+    elif row["value"] is None:
+        text = "—"  # nothing to count here (no teachers and no pupils of the stage)
+    elif row["percent"]:
+        text = ms.percent(row["value"])
+    elif row["table"] == c.IndicatorTable.TABLE1:
+        text = _ptr_text(row["value"])
+    else:
+        text = f"{row['value']:g}"
+
+    def plan_value(value):
+        return "—" if value is None else (f"{value:g}%" if row["percent"] else f"{value:g}")
+
+    css = "missing" if row["missing"] else ("" if row["met"] is None else ("met" if row["met"] else "unmet"))
+    return {**row, "text": text, "css": css, "baseline_text": plan_value(row["baseline"]),
+            "interim_text": plan_value(row["interim"]), "target_text": plan_value(row["target"]),
+            "met_text": "—" if row["met"] is None else (_("达标") if row["met"] else _("未达标")),
+            "gap_text": _("差 %(n)s") % {"n": row["gap"]} if row["met"] is False and row["gap"] else ""}
+
+
+@login_required
+def final_account_export(request):
+    ref, _form, _targets, account = _final_account(request)
+    content = exports.final_account_workbook(account)
+    audit.record(audit.EXPORT, request=request, object_type="workforce.final_account", object_repr=ref.name,
+                 message=f"导出规划终期核算：{ref.name}，{(account['plan'] or {}).get('name', '')}")
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    filename = exports.final_account_filename(account)
+    response["Content-Disposition"] = f"attachment; filename=\"final_account.xlsx\"; filename*=UTF-8''{filename}"
     return response

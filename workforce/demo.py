@@ -1434,13 +1434,26 @@ class CityBuilder:
         return [dict(username=u.username, password=DEMO_PASSWORD, role=u.get_role_display(), scope=scope)
                 for u, (_n, _l, _k, scope) in zip(users, specs)]
 
+    # ------------------------------------------------------------ yearly snapshots (the trend, the final account)
+    def write_snapshots(self) -> None:
+        """The snapshot of every school year from 2020-2021 that has ended by the demo's "today",
+        each on its 31 August, for the city, the districts and every school: what the city would
+        have stored running ``snapshot_measures --schools`` each year, computed by the same code
+        from the demo's own history (joining and leaving dates, degrees, titles, exchanges,
+        awards, enrolment of each year)."""
+        from workforce import snapshots
+
+        years = snapshots.past_school_years(FIRST_SCHOOL_YEAR, self.as_of)
+        self.counts["指标快照（学年×范围）"] = sum(
+            snapshots.snapshot_take(snapshots.school_year_end(year), year, schools=True) for year in years)
+
     # ------------------------------------------------------------ all of it
     def build(self) -> DemoResult:
         import time
 
         steps = [self.load_reference, self.plan_schools, self.write_schools, self.plan_teachers, self.plan_ethics,
                  self.plan_honours, self.plan_rotations, self.write_teachers, self.write_records,
-                 self.write_enrolment_and_quotas, self.write_training, self.write_users]
+                 self.write_enrolment_and_quotas, self.write_training, self.write_users, self.write_snapshots]
         for step in steps:
             began, cpu = time.perf_counter(), time.process_time()
             self.logins = step() or getattr(self, "logins", None)

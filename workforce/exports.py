@@ -294,3 +294,69 @@ def audit_export(request, ref, rows: int) -> None:
 
     audit.record(audit.EXPORT, request=request, object_type="workforce.measures", object_repr=ref.name,
                  message=f"导出指标报表：{ref.name}（{rows} 行明细）")
+
+
+# ---------------------------------------------------------------- a plan's final account (终期核算)
+def _final_value(row: dict, value):
+    """A plan value or a figure of a final-account row, as a cell: shares as percentages (the plan
+    writes 65 for 65%, the snapshot 0.65), pupil–teacher ratios as N:1, counts as numbers."""
+    if value is None:
+        return None
+    if row["percent"]:
+        return P(value)
+    if row["table"] == "table1":
+        return R(value)
+    return value
+
+
+def _final_met(row: dict):
+    if row["missing"]:
+        return MISSING
+    return row["met"]
+
+
+def _final_rows(account: dict, *, with_scope: bool) -> list[list]:
+    from .choices import IndicatorKind, IndicatorTable, data_labels
+
+    tables, kinds = data_labels(IndicatorTable), data_labels(IndicatorKind)
+    out = []
+    for row in account["rows"]:
+        as_share = (lambda v: None if v is None else v / 100) if row["percent"] else (lambda v: v)
+        value = row["value"]
+        cells = [tables.get(row["table"], row["table"]), row["name"], row["code"], kinds.get(row["kind"], row["kind"]),
+                 _final_value(row, as_share(row["baseline"])), _final_value(row, as_share(row["interim"])),
+                 _final_value(row, as_share(row["target"])), MISSING if row["missing"] else _final_value(row, value),
+                 row["numerator"], row["denominator"], _final_met(row), row["gap"], row["note"]]
+        out.append([account["scope_name"], *cells] if with_scope else cells)
+    return out
+
+
+def final_account_workbook(account: dict) -> bytes:
+    """``selectors.final_account``: the scope's sheet (every indicator of the plan: its baseline,
+    interim and target values, the figure of the target-year school year from its snapshot, met
+    or not, the gap) and one sheet with each district (or school) below it."""
+    plan = account["plan"] or {}
+    years = (f"基线（{plan.get('baseline_year', '')}年）", f"中期（{plan.get('interim_year') or '—'}年）",
+             f"目标（{plan.get('target_year', '')}年）", f"{account.get('school_year') or ''}学年实际")
+    header = ["表", "指标", "代码", "属性", *years, "分子/人数", "分母", "是否达标", "差额", "说明"]
+    snapshot = account["snapshot_on"] or "无快照"
+    title = (f"连云港市教师队伍建设指标 · “{plan.get('name', '')}”规划终期核算 · 范围：{account['scope_name']} · "
+             f"{account.get('school_year') or ''}学年对照{plan.get('target_year', '')}年目标（快照日期：{snapshot}）")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "终期核算"
+    _write(ws, title, header, _final_rows(account, with_scope=False), {7: 10})
+    ws.column_dimensions["B"].width = 34
+    if account.get("members"):
+        rows = [line for member in account["members"] for line in _final_rows(member, with_scope=True)]
+        ws = wb.create_sheet("分区县" if account["scope"] == "city" else "分学校")
+        _write(ws, title, ["范围", *header], rows, {8: 11})
+        ws.column_dimensions["C"].width = 34
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def final_account_filename(account: dict) -> str:
+    plan = account["plan"] or {}
+    return quote(f"规划终期核算_{plan.get('name', '')}_{account['scope_name']}.xlsx")

@@ -9,9 +9,10 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
@@ -791,26 +792,100 @@ class QuotaPool(models.Model):
         return f"{school_year_label(self.school_year)}：{self.posts}"
 
 
-# ---------------------------------------------------------------- plan indicators
-class PlanIndicator(models.Model):
-    """A target of the plan as data (Table 1, Table 2, the teacher targets of 四(五)).
+# ---------------------------------------------------------------- plans and their indicators
+class PlanQuerySet(models.QuerySet):
+    def with_indicators(self):
+        """Plans the city has entered targets for (a plan without indicators measures nothing)."""
+        return self.filter(Exists(PlanIndicator.objects.filter(plan=OuterRef("pk"))))
 
-    ``code`` is what the measures look up; a new plan is entered as new rows, not code.
-    ``higher_is_better`` is False for 生师比 (lower is better).
+    def in_force(self, day: dt.date):
+        """The plan in force on ``day`` among those with indicators (``Plan.in_force_of``)."""
+        return Plan.in_force_of(list(self.with_indicators()), day)
+
+
+class Plan(models.Model):
+    """A five-year plan as data (DOMAIN.md: "the next plan can be entered without code"): its
+    period, the year of its baseline figures and the year its targets are for. Its targets are
+    ``PlanIndicator`` rows; the dashboard measures against the plan in force on the as-of date,
+    or the one chosen (``?plan=<code>``), and a plan's final account reads the snapshot of the
+    school year that begins in its target year."""
+
+    code = models.SlugField(_("代码"), max_length=20, unique=True, help_text=_("网址和命令中使用，如 14th、15th"))
+    name = models.CharField(_("名称"), max_length=40, unique=True, help_text=_("如 十四五、十五五"))
+    title = models.CharField(_("全称"), max_length=100, blank=True)
+    start_year = models.PositiveSmallIntegerField(_("起始年"))
+    end_year = models.PositiveSmallIntegerField(_("结束年"))
+    baseline_year = models.PositiveSmallIntegerField(_("基线年"), help_text=_("指标“基线值”所属年份，如 2020"))
+    interim_year = models.PositiveSmallIntegerField(_("中期年"), null=True, blank=True,
+                                                    help_text=_("指标“中期值”所属年份（可空），如 2022"))
+    target_year = models.PositiveSmallIntegerField(_("目标年"), help_text=_("指标“目标值”所属年份，如 2025"))
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("规划")
+        verbose_name_plural = pgettext_lazy("plural", "规划")
+        ordering = ["start_year"]
+        constraints = [
+            models.CheckConstraint(name="plan_period_order", condition=Q(start_year__lte=F("end_year")),
+                                   violation_error_message=_("结束年不能早于起始年。")),
+            models.CheckConstraint(name="plan_baseline_before_target", condition=Q(baseline_year__lt=F("target_year")),
+                                   violation_error_message=_("基线年须早于目标年。")),
+            models.CheckConstraint(
+                name="plan_interim_between",
+                condition=Q(interim_year__isnull=True) | Q(interim_year__gt=F("baseline_year"),
+                                                           interim_year__lt=F("target_year")),
+                violation_error_message=_("中期年须在基线年与目标年之间。")),
+        ]
+
+    def __str__(self) -> str:
+        return f"“{self.name}”（{self.start_year}–{self.end_year}）"
+
+    @staticmethod
+    def in_force_of(plans, day: dt.date):
+        """The plan in force on ``day``: the one whose period holds the day's year; after the
+        last plan ended (its successor not yet entered), the latest one begun; before the first,
+        the first; ``None`` without plans."""
+        plans = sorted(plans, key=lambda p: p.start_year)
+        for plan in plans:
+            if plan.start_year <= day.year <= plan.end_year:
+                return plan
+        begun = [p for p in plans if p.start_year <= day.year]
+        return begun[-1] if begun else (plans[0] if plans else None)
+
+    def clean(self):
+        """Periods do not overlap: a date has one plan in force."""
+        if self.start_year is None or self.end_year is None:
+            return
+        overlapping = (Plan.objects.exclude(pk=self.pk)
+                       .filter(start_year__lte=self.end_year, end_year__gte=self.start_year).first())
+        if overlapping is not None:
+            raise ValidationError({"start_year": _("规划期与%(plan)s重叠。") % {"plan": overlapping}})
+
+
+class PlanIndicator(models.Model):
+    """A target of a plan (Table 1, Table 2, the teacher targets of 四(五)).
+
+    ``code`` is one of what the measures compute (``choices.INDICATOR_SPECS``); it decides the
+    table, the stage, the Table 2 level, the unit and the direction, which ``clean`` fills in
+    (lower is better for 生师比). The values are of the plan's years: ``baseline`` of its
+    baseline year, ``interim`` of its interim year, ``target`` of its target year.
     """
 
-    plan = models.CharField(_("规划"), max_length=40, default="十四五")
-    table = models.CharField(_("表"), max_length=10, choices=c.IndicatorTable.choices)
-    code = models.SlugField(_("代码"), max_length=60)
+    plan = models.ForeignKey(Plan, verbose_name=_("规划"), on_delete=models.CASCADE, related_name="indicators")
+    table = models.CharField(_("表"), max_length=10, choices=c.IndicatorTable.choices, editable=False)
+    code = models.CharField(_("代码"), max_length=60, choices=c.INDICATOR_CODE_CHOICES)
     name = models.CharField(_("指标"), max_length=100)
-    stage = models.CharField(_("学段"), max_length=20, choices=c.Stage.choices, blank=True)
-    measure = models.CharField(_("口径"), max_length=30, blank=True, help_text=_("如 专科及以上、本科及以上、研究生"))
-    unit = models.CharField(_("单位"), max_length=10, default="%")
-    value_2020 = models.DecimalField(_("2020年"), max_digits=10, decimal_places=2, null=True, blank=True)
-    value_2022 = models.DecimalField(_("2022年"), max_digits=10, decimal_places=2, null=True, blank=True)
-    target = models.DecimalField(_("目标值（2025年）"), max_digits=10, decimal_places=2)
+    stage = models.CharField(_("学段"), max_length=20, choices=c.Stage.choices, blank=True, editable=False)
+    measure = models.CharField(_("口径"), max_length=30, blank=True, editable=False)
+    unit = models.CharField(_("单位"), max_length=10, default="%", editable=False)
+    baseline = models.DecimalField(_("基线值"), max_digits=10, decimal_places=2, null=True, blank=True,
+                                   help_text=_("规划基线年的数值（如 2020 年）"))
+    interim = models.DecimalField(_("中期值"), max_digits=10, decimal_places=2, null=True, blank=True,
+                                  help_text=_("规划中期年的数值（如 2022 年），可空"))
+    target = models.DecimalField(_("目标值"), max_digits=10, decimal_places=2, help_text=_("规划目标年的数值（如 2025 年）"))
     kind = models.CharField(_("属性"), max_length=10, choices=c.IndicatorKind.choices, default=c.IndicatorKind.BINDING)
-    higher_is_better = models.BooleanField(_("越高越好"), default=True)
+    higher_is_better = models.BooleanField(_("越高越好"), default=True, editable=False)
     coverage = models.CharField(
         _("口径说明"), max_length=200, blank=True,
         help_text=_("系统只能统计部分口径时填写（如只含高职高专）；填写后只显示数值，不判断是否达标"),
@@ -822,7 +897,10 @@ class PlanIndicator(models.Model):
         verbose_name_plural = pgettext_lazy("plural", "规划指标")
         ordering = ["plan", "table", "order"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "code"], name="indicator_code_unique"),
+            models.UniqueConstraint(fields=["plan", "code"], name="indicator_code_unique",
+                                    violation_error_message=_("该规划已有此代码的指标。")),
+            models.CheckConstraint(name="indicator_code_known", condition=Q(code__in=list(c.INDICATOR_SPECS)),
+                                   violation_error_message=_("指标代码不在系统可计算的指标之列。")),
             models.CheckConstraint(
                 name="indicator_percent_range",
                 condition=~Q(unit="%") | Q(target__gte=0, target__lte=100),
@@ -832,6 +910,19 @@ class PlanIndicator(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def spec(self) -> c.IndicatorSpec | None:
+        return c.INDICATOR_SPECS.get(self.code)
+
+    def clean(self):
+        """What the code decides is taken from it; an unknown code is the field's error (the
+        choices), never an indicator the measures skip in silence."""
+        spec = self.spec
+        if spec is None:
+            return
+        self.table, self.stage, self.measure = spec.table, spec.stage, spec.measure
+        self.unit, self.higher_is_better = spec.unit, spec.higher_is_better
 
 
 class RuleSetting(models.Model):
@@ -865,14 +956,23 @@ class RuleSetting(models.Model):
 
 
 # ---------------------------------------------------------------- snapshots and proposals
+class CompactJSONEncoder(DjangoJSONEncoder):
+    """JSON as UTF-8 without padding: a snapshot's Chinese texts take half the bytes of ``\\uXXXX``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.update(ensure_ascii=False, separators=(",", ":"))
+        super().__init__(*args, **kwargs)
+
+
 class MeasureSnapshot(models.Model):
-    """The measures of a scope stored for a date, so the dashboard can show the trend (issue 4)."""
+    """The measures of a scope stored for a date (``workforce.snapshots``): the trend chart draws
+    them and a plan's final account reads them (issue 14)."""
 
     scope_kind = models.CharField(_("范围类别"), max_length=10)  # city / district / school
     scope_key = models.CharField(_("范围代码"), max_length=20, blank=True)  # district code or school code
     on = models.DateField(_("统计日期"))
     school_year = models.PositiveSmallIntegerField(_("学年（起始年）"))
-    data = models.JSONField(_("指标数据"))
+    data = models.JSONField(_("指标数据"), encoder=CompactJSONEncoder)
     created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("生成人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",

@@ -26,7 +26,16 @@ EXCHANGE_TYPES = [
     ("调动", False, 6),
 ]
 
-# table, code, name, stage, measure, unit, 2020, 2022, 2025, kind, higher_is_better
+# The plans (``Plan``): code, name, title, start year, end year, baseline year, interim year, target year.
+# The 14th plan's targets are INDICATORS below; the next plan's are entered by the city (admin).
+PLANS = [
+    ("14th", "十四五", "连云港市“十四五”教育发展规划", 2021, 2025, 2020, 2022, 2025),
+]
+FOURTEENTH = "14th"
+
+# The 14th plan's indicators: table, code, name, stage, measure, unit, 2020 (baseline), 2022 (interim),
+# 2025 (target), kind, higher_is_better. The code decides table, stage, measure, unit and direction
+# (``choices.INDICATOR_SPECS``); they are repeated here as the plan's tables print them.
 INDICATORS = [
     ("table2", "t2_preschool_associate", "幼儿教师专科及以上学历（学位）", "preschool", "专科及以上", "%", D("90"), None, D("100"), "binding", True),
     ("table2", "t2_preschool_bachelor", "幼儿教师本科及以上学历（学位）", "preschool", "本科及以上", "%", D("34"), None, D("65"), "binding", True),

@@ -42,7 +42,7 @@ from django.db.models import Q
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _, gettext_lazy
-from import_export import resources, widgets
+from import_export import fields, resources, widgets
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ImportForm, SelectableFieldsExportForm
@@ -372,10 +372,25 @@ class StaffingStandardResource(ReferenceResource):
         import_id_fields = ("stage",)
 
 
+class CodeWidget(ChoiceWidget):
+    """A code that is an identifier (an indicator's): written as the code, read as code or label."""
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value in (None, "") else str(value)
+
+
 class PlanIndicatorResource(ReferenceResource):
+    """A plan's targets: the next plan is its rows with that plan's name in 规划 (the plan itself
+    is entered first, on the 规划 page). Table, stage, level, unit and direction follow from the
+    code (``PlanIndicator.clean``): they are exported to read, and what a file says of them is
+    replaced by what the code decides."""
+
+    plan = fields.Field(attribute="plan", column_name="规划", widget=NaturalKeyWidget(m.Plan, ("name", "code")))
+    code = fields.Field(attribute="code", column_name="代码", widget=CodeWidget(m.PlanIndicator._meta.get_field("code").choices))
+
     class Meta(ReferenceResource.Meta):
         model = m.PlanIndicator
-        fields = ("plan", "table", "code", "name", "stage", "measure", "unit", "value_2020", "value_2022", "target",
+        fields = ("plan", "table", "code", "name", "stage", "measure", "unit", "baseline", "interim", "target",
                   "kind", "higher_is_better", "coverage", "order")
         import_id_fields = ("plan", "code")
 

@@ -25,8 +25,8 @@ from . import measures as ms
 from . import quota as qa
 from . import registry
 from .models import (
-    Award, District, EducationRecord, Enrolment, Exchange, PlanIndicator, RuleSetting, School, SchoolQuota,
-    StaffingStandard, Teacher, TitleAppointment, rotation_day, school_year_label, school_year_of,
+    Award, District, EducationRecord, Enrolment, Exchange, MeasureSnapshot, Plan, PlanIndicator, RuleSetting, School,
+    SchoolQuota, StaffingStandard, Teacher, TitleAppointment, rotation_day, school_year_label, school_year_of,
 )
 
 # Chinese whatever the page language: these labels go into the measures JSON (a data contract).
@@ -183,13 +183,45 @@ IN_POST_STATUSES = ("100", "204", "205", "206")
 
 
 @dataclass(frozen=True)
+class PlanInfo:
+    """A plan as the pages, the JSON and the exports name it (``models.Plan``)."""
+
+    code: str
+    name: str
+    title: str
+    start_year: int
+    end_year: int
+    baseline_year: int
+    interim_year: int | None
+    target_year: int
+
+    @classmethod
+    def of(cls, plan: Plan) -> PlanInfo:
+        return cls(plan.code, plan.name, plan.title, plan.start_year, plan.end_year, plan.baseline_year,
+                   plan.interim_year, plan.target_year)
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "name": self.name, "title": self.title, "start_year": self.start_year,
+                "end_year": self.end_year, "baseline_year": self.baseline_year, "interim_year": self.interim_year,
+                "target_year": self.target_year, "final_school_year": school_year_label(self.target_year)}
+
+    def ended(self, on: dt.date) -> bool:
+        return on.year > self.end_year
+
+
+class PlanNotFound(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
 class Targets:
-    indicators: dict  # code → PlanIndicator
+    indicators: dict  # code → PlanIndicator of the plan measured against
     rotation_min_years: int
     backbone_min_share: Decimal
     plan_start: dt.date
     plan_end: dt.date
     in_post_statuses: tuple[str, ...] = IN_POST_STATUSES
+    plan: PlanInfo | None = None  # None: no plan entered at all
 
     def target(self, code: str):
         ind = self.indicators.get(code)
@@ -199,29 +231,44 @@ class Targets:
         return [i for i in self.indicators.values() if i.table == c.IndicatorTable.TABLE2 and i.measure in ms.MEASURE_LEVEL]
 
 
-def load_targets() -> Targets:
-    """Plan indicators by code (rows entered later win, so a new plan needs no code) and the
-    configurable rules (numbers, and the in-post statuses as codes). Two queries."""
-    indicators = {}
-    for ind in PlanIndicator.objects.order_by("id"):
-        indicators[ind.code] = ind
-    indicators = dict(sorted(indicators.items(), key=lambda kv: (kv[1].table, kv[1].order, kv[1].id)))
+def load_targets(plan: str | None = None, on: dt.date | None = None) -> Targets:
+    """The indicators of one plan by code — the plan of that code (``PlanNotFound`` if none),
+    else the plan in force on ``on`` (default today: ``Plan.in_force_of``) — its period,
+    and the configurable rules (numbers, and the in-post statuses as codes). Two queries (three
+    for a plan named that has no indicators yet)."""
+    by_plan: dict[int, list] = defaultdict(list)
+    for ind in PlanIndicator.objects.select_related("plan"):
+        ind.clean()  # what the code decides (table, stage, level, unit, direction), whoever wrote the row
+        by_plan[ind.plan_id].append(ind)
+    plans = sorted({rows[0].plan.pk: rows[0].plan for rows in by_plan.values()}.values(), key=lambda p: p.start_year)
+    if plan:
+        chosen = next((p for p in plans if p.code == plan), None) or Plan.objects.filter(code=plan).first()
+        if chosen is None:
+            raise PlanNotFound(f"没有代码为“{plan}”的规划")
+    else:
+        chosen = Plan.in_force_of(plans, on or dt.date.today())
+    ordered = sorted(by_plan.get(chosen.pk, []), key=lambda i: (i.table, i.order, i.pk)) if chosen else []
+    indicators = {ind.code: ind for ind in ordered}
     rows = RuleSetting.objects.filter(
-        key__in=["rotation_min_years", "rotation_backbone_min_share", "plan_start_year", "plan_end_year",
-                 "in_post_statuses"]
+        key__in=["rotation_min_years", "rotation_backbone_min_share", "in_post_statuses"]
     ).values_list("key", "value", "codes")
     rules = {key: value for key, value, _codes in rows if value is not None}
     codes = {key: tuple(str(code) for code in listed) for key, _value, listed in rows if listed}
-    start = int(rules.get("plan_start_year", 2021))
-    end = int(rules.get("plan_end_year", 2025))
+    info = PlanInfo.of(chosen) if chosen else None
     return Targets(
         indicators=indicators,
         rotation_min_years=int(rules.get("rotation_min_years", 6)),
         backbone_min_share=rules.get("rotation_backbone_min_share", Decimal(20)),
-        plan_start=dt.date(start, 1, 1),
-        plan_end=dt.date(end, 12, 31),
+        plan_start=dt.date(info.start_year if info else 2021, 1, 1),
+        plan_end=dt.date(info.end_year if info else 2025, 12, 31),
         in_post_statuses=codes.get("in_post_statuses", IN_POST_STATUSES),
+        plan=info,
     )
+
+
+def plan_choices() -> list[PlanInfo]:
+    """The plans the city has entered targets for, oldest first (the dashboard's plan switch)."""
+    return [PlanInfo.of(p) for p in Plan.objects.with_indicators().order_by("start_year")]
 
 
 # ---------------------------------------------------------------- helpers
@@ -596,8 +643,8 @@ def _num(value):
 
 
 def _percent_of(ind) -> float | None:
-    """An indicator's 2020 value in percent as a fraction (17.8 → 0.178)."""
-    return None if ind is None or ind.value_2020 is None else float(ind.value_2020) / 100
+    """An indicator's baseline (the plan's baseline year) in percent as a fraction (17.8 → 0.178)."""
+    return None if ind is None or ind.baseline is None else float(ind.baseline) / 100
 
 
 def finish(counts: Counter, targets: Targets, *, ref: ScopeRef, on: dt.date, year: int,
@@ -621,7 +668,7 @@ def finish(counts: Counter, targets: Targets, *, ref: ScopeRef, on: dt.date, yea
             "code": ind.code, "stage": STAGE_LABEL[ind.stage], "measure": ind.measure, **result.as_dict(),
             "education_only": missing_when(not teachers, {
                 k: v for k, v in edu_result.as_dict().items() if k in {"numerator", "ratio", "met", "gap"}}),
-            "baseline_2020": _percent_of(ind),
+            "baseline": _percent_of(ind),
         }))
 
     pupil_teacher = [ptr_result(code, counts, targets) for code in PTR_CODES
@@ -647,7 +694,7 @@ def finish(counts: Counter, targets: Targets, *, ref: ScopeRef, on: dt.date, yea
             "backbone_share": bb.ratio, "backbone_target": bb.target, "backbone_met": bb.met,
             "backbone_gap": None if bb.met is None else bb.gap,
             "min_years": targets.rotation_min_years, "directions": directions, "same_class": same,
-            "baseline_2020": _percent_of(targets.indicators.get("rotation_ratio")),
+            "baseline": _percent_of(targets.indicators.get("rotation_ratio")),
         })
 
     honours = honour_results(counts, targets, with_targets=city)
@@ -661,6 +708,7 @@ def finish(counts: Counter, targets: Targets, *, ref: ScopeRef, on: dt.date, yea
 
     return {
         "scope": ref.text, "scope_name": ref.name, "on": on.isoformat(), "school_year": school_year_label(year),
+        "plan": targets.plan.as_dict() if targets.plan else None,
         "filters": filters.as_query(),
         "table2": table2, "pupil_teacher": pupil_teacher, "rotation": rotation, "training": training,
         "honours": honours,
@@ -699,7 +747,7 @@ def ptr_result(code: str, counts: Counter, targets: Targets) -> dict:
     out = {"code": code, "stage": STAGE_LABEL[stage], "pupils": pupils if entered else None, "teachers": teachers,
            "teachers_all": teachers_all, "ratio": r.ratio, "target": r.target, "met": r.met, "gap": r.gap,
            "partial": bool(entered and schools_missing), "schools_without_enrolment": schools_missing,
-           "coverage": ind.coverage, "baseline_2020": _num(ind.value_2020)}
+           "coverage": ind.coverage, "baseline": _num(ind.baseline)}
     if out["partial"] or ind.coverage:
         out.update(met=None, gap=None)
     return missing_when(bool((not entered and teachers_all) or (entered and not teachers)), out)
@@ -856,41 +904,234 @@ def training_behind(scope: Scope, on: dt.date):
     return None if qs is None else qs.select_related("school").order_by("school__name", "name")
 
 
-# ---------------------------------------------------------------- trend
-def trend(ref: ScopeRef, targets: Targets) -> dict:
-    """Series for the trend chart: the plan's 2020 baseline, every stored snapshot of the scope,
-    and the 2025 target, per Table 2 line, pupil–teacher ratio and rotation. One query."""
-    from .models import MeasureSnapshot
+# ---------------------------------------------------------------- snapshots, trend, a plan's final account
+def snapshot_key(ref: ScopeRef) -> tuple[str, str]:
+    """How ``MeasureSnapshot`` names a scope: (kind, district or school code; "" for the city)."""
+    return ref.kind, ref.code if ref.kind != "city" else ""
 
-    snaps = list(MeasureSnapshot.objects.filter(scope_kind=ref.kind, scope_key=ref.code if ref.kind != "city" else "")
-                 .order_by("on").values("on", "data"))
+
+def snapshot_results(on: dt.date, year: int, targets: Targets, *, schools: bool = True) -> list[tuple[ScopeRef, dict]]:
+    """What a snapshot stores: the city, every district and (``schools``) every school, from one
+    computation grouped by school. A district's counts are the sum of its schools' and the city's
+    the sum of every group, as ``measures_by`` sums its groups: the same figures as the
+    dashboard's, at the cost of one grouped run per date."""
+    grouped = all_counts(CITY.scope, on, year, targets, NO_FILTERS, "school")
+    training_total, training_rows = registry.compute_with_groups("training", CITY.scope, on, "school")
+    training_rows = training_rows or {}
+    school_list = list(School.objects.select_related("district").order_by("district__order", "code"))
+    by_district: dict[int, Counter] = defaultdict(Counter)
+    training_by_district: dict[int, dict] = defaultdict(dict)
+    for school in school_list:
+        by_district[school.district_id].update(grouped.get(school.pk, Counter()))
+        if school.pk in training_rows:
+            training_by_district[school.district_id][school.pk] = training_rows[school.pk]
+    total = Counter()
+    for counter in grouped.values():
+        total.update(counter)
+
+    def done(ref, counts, training):
+        return ref, finish(counts, targets, ref=ref, on=on, year=year, training=training)
+
+    out = [done(CITY, total, training_total)]
+    out += [done(district_ref(d), by_district.get(d.pk, Counter()), registry.total_of(training_by_district.get(d.pk)))
+            for d in District.objects.all()]
+    if schools:
+        out += [done(school_ref(s), grouped.get(s.pk, Counter()), training_rows.get(s.pk)) for s in school_list]
+    return out
+
+
+def snapshot_targets(year: int) -> Targets:
+    """A school year's snapshot is measured against the plan in force on its first day: the school
+    year that begins in a plan's target year (2025-2026) is that plan's final year."""
+    return load_targets(on=rotation_day(year))
+
+
+def _trend_value(data: dict, code: str):
+    """The figure of ``code`` in a measures object (a snapshot's or the page's); None when it is
+    missing there (无数据) or the object has no such line."""
+    for key in ("table2", "pupil_teacher"):
+        for line in data.get(key) or []:
+            if line.get("code") == code:
+                return None if line.get("missing") else line.get("ratio")
+    if code == "rotation_ratio":
+        rot = data.get("rotation") or {}
+        return None if rot.get("missing") else rot.get("ratio")
+    return None
+
+
+def _year_of(label: str) -> int:
+    return int(str(label)[:4])
+
+
+def trend(ref: ScopeRef, targets: Targets, live: dict | None = None) -> dict:
+    """The trend chart of one scope against the chosen plan: every snapshot of the scope itself
+    (``snapshot_measures``; a district's or a school's own, never the city's), the live figure
+    (``live``: the page's measures object, unfiltered — None leaves it out) and the plan's
+    target; the plan's baseline only for the city (the plan's figures are the city's). Per Table 2
+    line, pupil–teacher ratio and rotation of the plan. One query.
+
+    ``categories`` are the x axis in time order — baseline, snapshots by school year (their date
+    where a year has several), the live date, the target year (the target-year school year's
+    snapshot when there is one) — and each series has a value per category (None: no figure)."""
+    from django.utils.translation import gettext
+
+    kind, key = snapshot_key(ref)
+    snaps = list(MeasureSnapshot.objects.filter(scope_kind=kind, scope_key=key).order_by("on")
+                 .values("on", "school_year", "data"))
+    plan = targets.plan
+    city = ref.kind == "city"
+    per_year = Counter(s["school_year"] for s in snaps)
+    points = []  # (sort key, category, data or None, baseline?)
+    if city and plan is not None:
+        points.append(((plan.baseline_year, 0, dt.date.min),
+                       {"label": gettext("%(year)s（基线）") % {"year": plan.baseline_year}, "kind": "baseline", "on": None},
+                       None))
+    for snap in snaps:
+        year = snap["school_year"]
+        label = school_year_label(year) if per_year[year] == 1 else snap["on"].isoformat()
+        points.append(((year, 1, snap["on"]), {"label": label, "kind": "snapshot", "on": snap["on"].isoformat(),
+                                               "school_year": school_year_label(year)}, snap["data"]))
+    if live is not None:
+        on = dt.date.fromisoformat(live["on"])
+        points.append(((_year_of(live["school_year"]), 2, on),
+                       {"label": gettext("%(on)s（当前）") % {"on": live["on"]}, "kind": "live", "on": live["on"],
+                        "school_year": live["school_year"]}, live))
+    if plan is not None:
+        in_target_year = [p for p in points if p[1]["kind"] == "snapshot" and p[0][0] == plan.target_year]
+        if in_target_year:
+            in_target_year[-1][1]["label"] += gettext("（目标年）")
+            in_target_year[-1][1]["target_year"] = True
+        else:
+            points.append(((plan.target_year, 3, dt.date.max),
+                           {"label": gettext("%(year)s（目标）") % {"year": plan.target_year}, "kind": "target",
+                            "on": None, "target_year": True}, None))
+    points.sort(key=lambda p: p[0])
+    categories = [category for _key, category, _data in points]
+
     series = []
 
-    def add(code, label, baseline, target, points, percent=True):
-        series.append({"code": code, "label": label, "percent": percent,
-                       "baseline": baseline, "target": target, "points": points})
+    def add(code, label, ind, percent):
+        scale = 100 if percent else 1
+        values = []
+        for _key, category, data in points:
+            if category["kind"] == "baseline":
+                values.append(None if ind.baseline is None else float(ind.baseline) / scale)
+            elif data is not None:
+                values.append(_trend_value(data, code))
+            else:
+                values.append(None)
+        series.append({"code": code, "label": label, "percent": percent, "lower_is_better": not ind.higher_is_better,
+                       "target": float(ind.target) / scale, "values": values})
 
     for ind in targets.table2():
-        pts = []
-        for s in snaps:
-            line = next((x for x in s["data"].get("table2", []) if x.get("code") == ind.code), None)
-            if line is not None:
-                pts.append({"on": s["on"].isoformat(), "value": line.get("ratio")})
-        add(ind.code, f"{STAGE_LABEL[ind.stage]}{ind.measure}", _percent_of(ind),
-            float(ind.target) / 100, pts)
+        add(ind.code, f"{STAGE_LABEL[ind.stage]}{ind.measure}", ind, True)
     for code in PTR_CODES:
         ind = targets.indicators.get(code)
-        if ind is None:
-            continue
-        pts = []
-        for s in snaps:
-            line = next((x for x in s["data"].get("pupil_teacher", []) if x.get("code") == code), None)
-            if line is not None:
-                pts.append({"on": s["on"].isoformat(), "value": line.get("ratio")})
-        add(code, ind.name, _num(ind.value_2020), float(ind.target), pts, percent=False)
+        if ind is not None:
+            add(code, ind.name, ind, False)
     ind = targets.indicators.get("rotation_ratio")
     if ind is not None:
-        pts = [{"on": s["on"].isoformat(), "value": (s["data"].get("rotation") or {}).get("ratio")} for s in snaps
-               if s["data"].get("rotation")]
-        add("rotation_ratio", ind.name, _percent_of(ind), float(ind.target) / 100, pts)
-    return {"plan_end": targets.plan_end.year, "series": series}
+        add("rotation_ratio", ind.name, ind, True)
+
+    notes = []
+    if not snaps:
+        notes.append(gettext("%(scope)s尚无历年指标快照：趋势只有当前值和目标，不以全市数据代替。") % {"scope": ref.name})
+    if not city:
+        notes.append(gettext("规划基线是全市数据，只在全市趋势中画出。"))
+    return {"plan": plan.as_dict() if plan else None, "categories": categories, "series": series,
+            "snapshots": len(snaps), "notes": notes}
+
+
+def final_account(ref: ScopeRef, targets: Targets, members: list[ScopeRef] | tuple = ()) -> dict:
+    """A plan's final account (终期核算) for one scope and, beside it, each of ``members`` (the
+    districts of the city, the schools of a district): the snapshot of the school year that begins
+    in the plan's target year (2025-2026 for the 14th plan: the plan's last year, complete) — the
+    latest of that year — with every indicator of the plan judged again against the plan's own
+    targets (a target corrected since counts; the judgement stored in the snapshot is not reused).
+    The plan's counted targets are the city's: a district or school shows its count without one.
+    Period counts (乡村名师, 正高级 …) are read only from a snapshot measured against this plan.
+    One query."""
+    plan = targets.plan
+    refs = [ref, *members]
+    found: dict = {}
+    if plan is not None:
+        wanted = Q()
+        for r in refs:
+            kind, key = snapshot_key(r)
+            wanted |= Q(scope_kind=kind, scope_key=key)
+        for snap in (MeasureSnapshot.objects.filter(wanted, school_year=plan.target_year).order_by("on")
+                     .values("scope_kind", "scope_key", "on", "data")):
+            found[(snap["scope_kind"], snap["scope_key"])] = snap  # the latest of the year wins
+
+    def account(r: ScopeRef) -> dict:
+        snap = found.get(snapshot_key(r))
+        data = snap["data"] if snap else None
+        same_plan = bool(data) and (data.get("plan") or {}).get("code") == plan.code
+        return {"scope": r.text, "scope_name": r.name, "snapshot_on": snap["on"].isoformat() if snap else None,
+                "rows": [_final_row(ind, data, city=r.kind == "city", same_plan=same_plan)
+                         for ind in targets.indicators.values()]}
+
+    if plan is None:
+        return {"plan": None, "school_year": None, "scope": ref.text, "scope_name": ref.name, "snapshot_on": None,
+                "rows": [], "members": []}
+    return {"plan": plan.as_dict(), "school_year": school_year_label(plan.target_year), **account(ref),
+            "members": [account(m) for m in members]}
+
+
+PERIOD_KINDS = {"period_rural", "teams", "title", "title_apart"}
+HONOUR_KIND = {code: kind for code, _label, kind, _honour in HONOUR_MEASURES}
+
+
+def _final_row(ind: PlanIndicator, data: dict | None, *, city: bool, same_plan: bool) -> dict:
+    """One indicator of a final account (pure): the snapshot's figure against ``ind.target``."""
+    percent = ind.unit == "%"
+    row = {"code": ind.code, "name": ind.name, "table": ind.table, "kind": ind.kind, "unit": ind.unit,
+           "percent": percent, "baseline": _num(ind.baseline), "interim": _num(ind.interim), "target": _num(ind.target),
+           "value": None, "numerator": None, "denominator": None, "met": None, "gap": None, "missing": True,
+           "note": ""}
+    if data is None:
+        row["note"] = "无该学年快照"
+        return row
+    result, note = None, ""
+    line = next((x for key in ("table2", "pupil_teacher") for x in data.get(key) or [] if x.get("code") == ind.code), None)
+    rot = data.get("rotation") or {}
+    if ind.table == c.IndicatorTable.TABLE2:
+        if line is not None and not line.get("missing"):
+            result = ms.ratio_with_target(line["numerator"], line["denominator"], ind.target)
+    elif ind.table == c.IndicatorTable.TABLE1:
+        if line is not None and not line.get("missing"):
+            result = ms.pupil_teacher_ratio(line["pupils"] or 0, line["teachers"], ind.target)
+            if line.get("partial"):
+                note = f"{line.get('schools_without_enrolment')} 所学校未填报在校生，部分数据，不判断"
+            elif line.get("coverage"):
+                note = f"部分口径，不判断：{line['coverage']}"
+    elif ind.code == "rotation_ratio":
+        if rot and not rot.get("missing"):
+            result = ms.ratio_with_target(rot["rotated"], rot["eligible"], ind.target)
+    elif ind.code == "rotation_backbone_share":
+        if rot and rot.get("rotated"):
+            result = ms.ratio_with_target(rot["backbone"], rot["rotated"], ind.target)
+    elif ind.code == "dual_qualified_share":
+        dual = data.get("dual_qualified") or {}
+        if dual and not dual.get("missing"):
+            result = ms.ratio_with_target(dual["dual"], dual["teachers"], ind.target)
+    elif ind.code == "new_teachers_per_year":
+        new = data.get("new_teachers") or {}
+        if new:
+            result = ms.count_with_target(new["count"], ind.target if city else None)
+    elif ind.code in HONOUR_KIND:
+        honour = next((h for h in data.get("honours") or [] if h.get("code") == ind.code), None)
+        if honour is not None and (same_plan or HONOUR_KIND[ind.code] not in PERIOD_KINDS):
+            result = ms.count_with_target(honour["count"], ind.target if city else None)
+        elif honour is not None:
+            note = "快照的规划期累计数属于其他规划，不用于本规划"
+    if result is None:
+        row["note"] = note or ("快照中无此项" if line is None and ind.table != c.IndicatorTable.TEACHERS else "无数据")
+        return row
+    judged = not note
+    row.update(value=result.ratio if ind.table != c.IndicatorTable.TEACHERS or percent else result.numerator,
+               numerator=result.numerator, denominator=result.denominator, missing=False, note=note,
+               met=result.met if judged else None, gap=result.gap if judged and result.met is not None else None)
+    if not percent and ind.table == c.IndicatorTable.TABLE1:
+        row["value"] = result.ratio
+    return row

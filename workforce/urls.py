@@ -38,4 +38,6 @@ urlpatterns += [
     path("dashboard/school/<str:code>/", dash.school, name="dashboard_school"),
     path("dashboard/measures.json", dash.measures_json, name="dashboard_json"),
     path("dashboard/export.xlsx", dash.export, name="dashboard_export"),
+    path("dashboard/final/", dash.final_account, name="dashboard_final"),
+    path("dashboard/final.xlsx", dash.final_account_export, name="dashboard_final_export"),
 ]

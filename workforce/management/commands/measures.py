@@ -1,4 +1,7 @@
-"""``python manage.py measures --scope city|district:NAME|school:CODE [--on DATE] [--year 2025-2026] --json``"""
+"""``python manage.py measures --scope city|district:NAME|school:CODE [--on DATE] [--year 2025-2026] [--plan CODE] --json``
+
+``--plan`` measures against that plan's targets (``Plan.code``: 14th, 15th …); by default the plan
+in force on the date. ``--final`` prints the plan's final account (终期核算) from its snapshot."""
 from __future__ import annotations
 
 import datetime as dt
@@ -40,6 +43,8 @@ class Command(BaseCommand):
         parser.add_argument("--scope", default="city", help="city、district:区县名 或 school:学校标识码")
         parser.add_argument("--on", help="统计日期 YYYY-MM-DD（默认今天）")
         parser.add_argument("--year", help="学年，如 2025-2026（默认统计日期所在学年）")
+        parser.add_argument("--plan", help="对照的规划代码（如 14th；默认统计日期所在的现行规划）")
+        parser.add_argument("--final", action="store_true", help="输出该规划的终期核算（目标年学年的快照对照目标）")
         parser.add_argument("--json", action="store_true", help="输出 JSON")
 
     def handle(self, *args, **options):
@@ -47,13 +52,19 @@ class Command(BaseCommand):
             ref = selectors.resolve_scope(options["scope"])
             on = parse_on(options["on"])
             year = parse_year(options["year"])
+            targets = selectors.load_targets(options["plan"], on)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        data = selectors.measures_for(ref, on=on, year=year)
+        if options["final"]:
+            self._final(selectors.final_account(ref, targets), options["json"])
+            return
+        data = selectors.measures_for(ref, on=on, year=year, targets=targets)
         if options["json"]:
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
             return
-        self.stdout.write(f"{data['scope_name']}  统计日期 {data['on']}  学年 {data['school_year']}")
+        plan = data["plan"]
+        self.stdout.write(f"{data['scope_name']}  统计日期 {data['on']}  学年 {data['school_year']}"
+                          + (f"  对照规划 {plan['name']}（目标年 {plan['target_year']}）" if plan else "  未录入规划目标"))
         for line in data["table2"]:
             flag = "无数据" if line["missing"] else "—" if line["met"] is None else ("达标" if line["met"] else f"差 {line['gap']} 人")
             self.stdout.write(f"  {line['stage']}{line['measure']}: {line['numerator']}/{line['denominator']} "
@@ -87,3 +98,20 @@ class Command(BaseCommand):
                           f" 编制缺口 {missing(gap['shortage'])} 编制富余 {missing(gap['surplus'])}"
                           f" 空编 {missing(q['vacancies'])} 超编 {missing(q['overstaffed'])}"
                           f"（未核定编制的学校 {q['schools_without_approved']} 所）")
+
+    def _final(self, account: dict, as_json: bool) -> None:
+        if as_json:
+            self.stdout.write(json.dumps(account, ensure_ascii=False, indent=2))
+            return
+        plan = account["plan"]
+        if plan is None:
+            raise CommandError("未录入任何规划")
+        self.stdout.write(f"{account['scope_name']}  “{plan['name']}”规划终期核算：{account['school_year']} 学年对照 "
+                          f"{plan['target_year']} 年目标（快照 {account['snapshot_on'] or '无'}）")
+        for row in account["rows"]:
+            value = row["value"]
+            shown = "无数据" if row["missing"] else "—" if value is None else (
+                ms.percent(value) if row["percent"] else f"{value:g}")
+            flag = "—" if row["met"] is None else ("达标" if row["met"] else f"未达标，差 {row['gap']}")
+            note = f"（{row['note']}）" if row["note"] else ""
+            self.stdout.write(f"  {row['name']}: {shown}（目标 {row['target']:g}{'%' if row['percent'] else ''}）{flag}{note}")

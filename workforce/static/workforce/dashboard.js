@@ -85,33 +85,50 @@
     drawRows();
   }
 
-  /* 3. Trend: 2020 baseline → stored snapshots → the 2025 target. */
+  /* 3. Trend of the scope against the chosen plan: its own snapshots (one per school year), the
+        live figure of the page and the plan's target; the plan's baseline on the city only. The
+        server sends the categories in time order and each series' values aligned to them. */
   var trendCanvas = document.getElementById("chart-trend");
   var trendSelect = document.getElementById("chart-trend-measure");
-  var series = (data.trend && data.trend.series) || [];
-  if (trendCanvas && trendSelect && series.length) {
+  var trend = data.trend || {};
+  var series = trend.series || [];
+  var categories = trend.categories || [];
+  if (trendCanvas && trendSelect && series.length && categories.length) {
     series.forEach(function (s, i) {
       var opt = document.createElement("option");
       opt.value = String(i); opt.textContent = s.label; trendSelect.appendChild(opt);
     });
+    var labels = categories.map(function (c) { return c.label; });
+    var pointStyles = categories.map(function (c) {
+      return c.kind === "baseline" ? "rectRot" : (c.kind === "live" ? "triangle" : "circle");
+    });
+    var pointRadii = categories.map(function (c) { return c.kind === "live" ? 8 : 5; });
+    var targetYear = trend.plan ? trend.plan.target_year : "";
     var trendChart = null;
     var drawTrend = function () {
       var s = series[Number(trendSelect.value)];
-      var labels = ["2020" + gettext("（基线）")].concat(s.points.map(function (p) { return p.on; }),
-                                                       [data.trend.plan_end + gettext("（目标）")]);
-      var actual = [scaled(s.baseline, s.percent)].concat(s.points.map(function (p) { return scaled(p.value, s.percent); }), [null]);
+      var actual = s.values.map(function (v) { return scaled(v, s.percent); });
       var goal = scaled(s.target, s.percent);
+      var colours = actual.map(function (v) { return metColour(v, goal, s.percent, s.lower_is_better); });
       var config = {
         type: "line",
         data: {
           labels: labels,
           datasets: [
-            { label: gettext("实际"), data: actual, borderColor: BLUE, backgroundColor: BLUE, spanGaps: true, tension: 0.1 },
-            { label: gettext("目标") + " " + goal + unit(s.percent), data: labels.map(function () { return goal; }),
+            { label: s.label, data: actual, borderColor: BLUE, backgroundColor: colours, pointBackgroundColor: colours,
+              pointBorderColor: colours, pointStyle: pointStyles, pointRadius: pointRadii, spanGaps: true, tension: 0.1 },
+            { label: gettext("目标") + " " + goal + unit(s.percent) + (targetYear ? "（" + targetYear + "）" : ""),
+              data: labels.map(function () { return goal; }),
               borderColor: "#101828", borderDash: [6, 4], pointRadius: 0, borderWidth: 2 }
           ]
         },
-        options: { maintainAspectRatio: false, animation: false, scales: { y: axis(s.percent) } }
+        options: {
+          maintainAspectRatio: false, animation: false,
+          plugins: { tooltip: { callbacks: { label: function (ctx) {
+            return ctx.dataset.label + gettext("：") + ctx.parsed.y + unit(s.percent);
+          } } } },
+          scales: { y: axis(s.percent) }
+        }
       };
       if (trendChart) { trendChart.destroy(); }
       trendChart = new Chart(trendCanvas, config);
