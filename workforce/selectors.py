@@ -1092,12 +1092,13 @@ def _final_row(ind: PlanIndicator, data: dict | None, *, city: bool, same_plan: 
     if data is None:
         row["note"] = "无该学年快照"
         return row
-    result, note = None, ""
+    result, note, applies = None, "", True
     line = next((x for key in ("table2", "pupil_teacher") for x in data.get(key) or [] if x.get("code") == ind.code), None)
     rot = data.get("rotation") or {}
     if ind.table == c.IndicatorTable.TABLE2:
-        if line is not None and not line.get("missing"):
-            result = ms.ratio_with_target(line["numerator"], line["denominator"], ind.target)
+        if line is not None:  # missing only without teachers of the stage: the line does not apply ("—")
+            applies = not line.get("missing")
+            result = ms.ratio_with_target(line["numerator"], line["denominator"], ind.target) if applies else None
     elif ind.table == c.IndicatorTable.TABLE1:
         if line is not None and not line.get("missing"):
             result = ms.pupil_teacher_ratio(line["pupils"] or 0, line["teachers"], ind.target)
@@ -1108,6 +1109,7 @@ def _final_row(ind: PlanIndicator, data: dict | None, *, city: bool, same_plan: 
     elif ind.code == "rotation_ratio":
         if rot and not rot.get("missing"):
             result = ms.ratio_with_target(rot["rotated"], rot["eligible"], ind.target)
+        applies = bool(rot.get("all")) or not rot
     elif ind.code == "rotation_backbone_share":
         if rot and rot.get("rotated"):
             result = ms.ratio_with_target(rot["backbone"], rot["rotated"], ind.target)
@@ -1115,6 +1117,7 @@ def _final_row(ind: PlanIndicator, data: dict | None, *, city: bool, same_plan: 
         dual = data.get("dual_qualified") or {}
         if dual and not dual.get("missing"):
             result = ms.ratio_with_target(dual["dual"], dual["teachers"], ind.target)
+        applies = bool(dual.get("teachers")) or not dual
     elif ind.code == "new_teachers_per_year":
         new = data.get("new_teachers") or {}
         if new:
@@ -1125,6 +1128,9 @@ def _final_row(ind: PlanIndicator, data: dict | None, *, city: bool, same_plan: 
             result = ms.count_with_target(honour["count"], ind.target if city else None)
         elif honour is not None:
             note = "快照的规划期累计数属于其他规划，不用于本规划"
+    if result is None and not applies:
+        row["missing"] = False  # nothing to count in this scope (no teachers of the stage): "—", not 无数据
+        return row
     if result is None:
         row["note"] = note or ("快照中无此项" if line is None and ind.table != c.IndicatorTable.TEACHERS else "无数据")
         return row

@@ -134,8 +134,10 @@ def test_the_final_account_is_the_2025_2026_snapshot_against_the_2025_targets(cl
     primary = rows["t2_primary_bachelor"]  # on 2026-08-31: all three 本科 or above, target 95%
     assert (primary["numerator"], primary["denominator"], primary["value"], primary["target"], primary["met"]) == (
         3, 3, 1.0, 95.0, True)
-    postgraduate = rows["t2_junior_postgraduate"]  # no 初中 teachers: missing, never met
-    assert postgraduate["missing"] and postgraduate["met"] is None
+    postgraduate = rows["t2_junior_postgraduate"]  # no 初中 teachers: does not apply ("—"), never met
+    assert (postgraduate["missing"], postgraduate["value"], postgraduate["met"]) == (False, None, None)
+    ptr = rows["t1_ptr_primary"]  # primary teachers and no enrolment entered: missing (无数据), never met
+    assert (ptr["missing"], ptr["met"]) == (True, None)
     zhenggao = rows["zhenggao_appointed"]  # appointed in 2024: in the 2021–2025 period, against 80
     assert (zhenggao["value"], zhenggao["target"], zhenggao["met"], zhenggao["gap"]) == (1, 80.0, False, 79)
     haizhou = {r["code"]: r for r in account["members"][0]["rows"]}
@@ -170,7 +172,8 @@ def test_the_final_account_page_and_its_excel_export(client, city):
     rows = {r[2]: r for r in sheet.iter_rows(min_row=3, values_only=True)}
     assert rows["t2_primary_bachelor"][4:8] == (0.93, None, 0.95, 1.0)
     assert rows["t2_primary_bachelor"][10] == "达标"
-    assert rows["t2_junior_postgraduate"][10] == "无数据"
+    assert rows["t2_junior_postgraduate"][7:11] == (None, None, None, "—")
+    assert rows["t1_ptr_primary"][7] == "无数据" and rows["t1_ptr_primary"][10] == "无数据"
     assert rows["t1_ptr_primary"][6] == 17  # a pupil–teacher ratio as N:1
     districts = [r for r in book["分区县"].iter_rows(min_row=3, values_only=True) if r[3] == "t2_primary_bachelor"]
     assert {r[0]: r[8] for r in districts}["海州区"] == 1.0
