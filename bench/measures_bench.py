@@ -5,7 +5,9 @@
 Builds a bench city with ``bulk_create`` in a SQLite file of the system's temporary folder
 (reused with ``--keep``), or measures the database of ``DATABASE_URL`` when ``--use-existing``
 is given (e.g. after ``python manage.py seed_demo``). Prints, for each page's computation, the
-best and median wall time over ``--repeat`` runs and the number of queries.
+best and median wall time over ``--repeat`` runs and the number of queries. "After a write"
+is a run with nothing kept (the cache cleared: what the first request after a data change costs);
+"again" is the next request, which reads the counts kept under the data version.
 """
 from __future__ import annotations
 
@@ -137,9 +139,21 @@ def build_city(n_teachers: int, seed: int = 20250901) -> None:
         del school_by_id
 
 
-def page_timings(on, repeat: int) -> None:
-    """The whole city dashboard page as a leader opens it (view, selectors, template), through the
-    test client with a temporary leader account (removed afterwards)."""
+def cold(fn):
+    """``fn`` with nothing kept: the first request after a write (the data version changed)."""
+    from django.core.cache import cache
+
+    def run():
+        cache.clear()
+        return fn()
+    return run
+
+
+def page_timings(on, district, school, repeat: int) -> None:
+    """The dashboard pages as a leader opens them (view, selectors, template), through the test
+    client with a temporary leader account (removed afterwards): first after a write (nothing
+    kept: ``cold``), then again (the city's counts kept under the data version), and a leader
+    who opens the city page, a district, a school in turn after a write."""
     from django.test import Client
 
     from django.conf import settings
@@ -156,8 +170,17 @@ def page_timings(on, repeat: int) -> None:
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)
 
-        timed("city dashboard page (GET, rendered)", lambda: get(f"/workforce/dashboard/city/?on={on}"), repeat)
-        timed("city JSON page (GET)", lambda: get(f"/workforce/dashboard/measures.json?scope=city&on={on}"), repeat)
+        pages = [
+            ("city page", f"/workforce/dashboard/city/?on={on}"),
+            (f"district page ({district.name})", f"/workforce/dashboard/district/{district.code}/?on={on}"),
+            ("school page", f"/workforce/dashboard/school/{school.code}/?on={on}"),
+            ("city JSON", f"/workforce/dashboard/measures.json?scope=city&on={on}"),
+        ]
+        for label, url in pages:
+            timed(f"{label}, after a write (GET)", cold(lambda url=url: get(url)), repeat)
+            timed(f"{label}, again (GET)", lambda url=url: get(url), repeat)
+        timed("city, then district, then school after a write", cold(lambda: [get(url) for _label, url in pages[:3]]),
+              repeat)
     finally:
         user.delete()
 
@@ -185,24 +208,26 @@ def main() -> None:
     district = m.District.objects.annotate(n=Count("schools")).order_by("-n").first()
     school = m.School.objects.filter(district=district).order_by("-pk").first()
     targets = sel.load_targets()
-    timed("city dashboard (city + a row per district)", lambda: sel.measures_by(sel.CITY, "district", on=on), args.repeat)
+    year = sel.school_year_of(on)
+    # What the selectors cost with nothing kept (``cold``): the city's counts per school, which
+    # every page then shares, and its parts.
+    timed("city's counts per school (all measures)", cold(lambda: sel.school_counts(on, year, targets)), args.repeat)
+    timed("  of which workforce's own (all_counts)",
+          lambda: sel.all_counts(sel.CITY.scope, on, year, targets, sel.NO_FILTERS, "school"), args.repeat)
     from workforce import registry
 
-    registered, registry._MEASURES = registry._MEASURES, {}
-    timed("  of which workforce's own measures", lambda: sel.measures_by(sel.CITY, "district", on=on), args.repeat)
-    registry._MEASURES = registered
-    timed("  of which training (registry, rows → total)",
-          lambda: registry.compute_with_groups("training", sel.CITY.scope, on, "district"), args.repeat)
-    timed("city JSON (measures --scope city)", lambda: sel.measures_for(sel.CITY, on=on), args.repeat)
-    page_timings(on, args.repeat)
-    timed(f"district page ({district.name}, a row per school)",
+    timed("  of which training (registry, by school)",
+          lambda: registry.compute_by_group("training", sel.CITY.scope, on, "school"), args.repeat)
+    timed("city dashboard selectors (measures_by)", cold(lambda: sel.measures_by(sel.CITY, "district", on=on)), args.repeat)
+    timed("  the same, counts kept", lambda: sel.measures_by(sel.CITY, "district", on=on), args.repeat)
+    timed(f"district selectors ({district.name}), counts kept",
           lambda: sel.measures_by(sel.district_ref(district), "school", on=on), args.repeat)
-    timed("school page figures + drill-down lists", lambda: (
+    timed("school figures + drill-down lists (school alone)", cold(lambda: (
         sel.measures_for(sel.school_ref(school), on=on),
         sel.teachers_below_level(sel.school_ref(school).scope, on, targets),
         list(sel.eligible_not_rotated(sel.school_ref(school).scope, sel.school_year_of(on), targets)),
-    ), args.repeat)
-
+    )), args.repeat)
+    page_timings(on, district, school, args.repeat)
 
 if __name__ == "__main__":
     main()

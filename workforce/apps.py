@@ -8,6 +8,13 @@ class WorkforceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # ---- the data version of the dashboard's cache: triggers on the watched tables after migrate
+        from django.db.models.signals import post_migrate
+
+        from . import dataversion
+
+        post_migrate.connect(dataversion.on_post_migrate, sender=self, dispatch_uid="workforce.dataversion")
+
         # ---- workflows (issue 6): rotation, honours and ethics, staffing quotas
         from backend.navigation import NavItem, register
         from backend.roles import Role, is_hr

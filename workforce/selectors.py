@@ -820,9 +820,143 @@ def honours_by_district(scope: Scope, on: dt.date, targets: Targets | None = Non
     return {"rows": rows, "districts": districts, "on": on}
 
 
-def _training(ref: ScopeRef, on: dt.date, filters: Filters):
-    # The registered measure knows nothing of the dashboard filters: it is shown unfiltered.
-    return registry.compute("training", ref.scope, on)
+# ---------------------------------------------------------------- the city's counts per school, kept
+# Counts add up (module docstring), so the counts of every school of the city — one run of
+# ``all_counts(by="school")`` and of the training measure's rows by school — give the city page
+# (summed by district), every district page (its schools) and the school pages: the same numbers
+# as counting each scope on its own, from one computation kept under the data version
+# (``dataversion``: changed by the database on every write, so nothing kept is ever stale).
+COUNTS_SCHEMA = 1  # bump when the counts' keys change, so no result of older code is read
+
+
+def _fingerprint(value):
+    """A value as plain data for a cache key: model rows by their fields, dataclasses by theirs."""
+    import dataclasses
+
+    from django.db.models import Model
+
+    if isinstance(value, Model):
+        return (value._meta.label, tuple((f.attname, getattr(value, f.attname)) for f in value._meta.concrete_fields))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__, tuple((f.name, _fingerprint(getattr(value, f.name))) for f in dataclasses.fields(value)))
+    if isinstance(value, dict):
+        return tuple((k, _fingerprint(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return tuple(_fingerprint(v) for v in value)
+    return value
+
+
+def _counts_key(on: dt.date, year: int, targets: Targets, filters: Filters) -> tuple:
+    """Everything workforce's counts depend on besides the data: the date, the school year, the
+    filters, the targets and rules (a plan chosen)."""
+    return ("counts", COUNTS_SCHEMA, on, year, filters, _fingerprint(targets))
+
+
+def _training_key(on: dt.date) -> tuple:
+    """The registered training measure's rows depend on the date and on the measure registered
+    (tests register others); it knows nothing of the dashboard's filters."""
+    return ("training", COUNTS_SCHEMA, on, repr(registry.get("training")))
+
+
+@dataclass(frozen=True)
+class SchoolCounts:
+    """``counts``: school id (None: what belongs to no school, e.g. a team award given to no
+    school) → Counter; ``training``: school id → the training measure's row (``registry``
+    ``by_group``), None when it has none; ``district_of``: school id → district id."""
+
+    counts: dict
+    training: dict | None
+    district_of: dict
+
+
+def school_counts(on: dt.date, year: int, targets: Targets, filters: Filters = NO_FILTERS,
+                  *, compute: bool = True) -> SchoolCounts | None:
+    """The counts of every school of the city (kept: see above), workforce's under the version of
+    its data, training's under the versions of both apps' (a training record logged leaves
+    workforce's kept). ``compute=False``: only what is kept already, else None."""
+    from . import dataversion
+
+    def counts():
+        return (dict(all_counts(CITY.scope, on, year, targets, filters, "school")),
+                dict(School.objects.values_list("pk", "district_id")))
+
+    def training():
+        return (registry.compute_by_group("training", CITY.scope, on, "school"),)
+
+    keys = ((_counts_key(on, year, targets, filters), counts, ("workforce",)),
+            (_training_key(on), training, dataversion.measure_apps("training")))
+    if compute:
+        (by_school, district_of), (rows,) = (dataversion.cached(key, run, labels) for key, run, labels in keys)
+    else:
+        kept = [dataversion.peek(key, labels) for key, _run, labels in keys]
+        if any(part is None for part in kept):
+            return None
+        (by_school, district_of), (rows,) = kept
+    return SchoolCounts(counts=by_school, training=rows, district_of=district_of)
+
+
+def _scope_school_counts(ref: ScopeRef, on: dt.date, year: int, targets: Targets, filters: Filters) -> SchoolCounts:
+    """The counts per school that ``ref``'s figures are summed from: the city's when they are kept
+    (or ``ref`` is the city); else those of ``ref``'s own schools, counted alone and kept under
+    the scope — a district or a school page opened first costs what counting it alone costs."""
+    kept = school_counts(on, year, targets, filters, compute=ref.kind == "city")
+    if kept is not None:
+        return kept
+    from . import dataversion
+
+    scope = (ref.kind, ref.scope.district_id, ref.scope.school_id)
+
+    def counts():
+        return (dict(all_counts(ref.scope, on, year, targets, filters, "school")),
+                dict(School.objects.for_scope(ref.scope).values_list("pk", "district_id")))
+
+    def training():
+        return (registry.compute_by_group("training", ref.scope, on, "school"),)
+
+    by_school, district_of = dataversion.cached(scope + _counts_key(on, year, targets, filters), counts)
+    (rows,) = dataversion.cached(scope + _training_key(on), training, dataversion.measure_apps("training"))
+    return SchoolCounts(counts=by_school, training=rows, district_of=district_of)
+
+
+def scope_counts(ref: ScopeRef, by: str | None, on: dt.date, year: int, targets: Targets,
+                 filters: Filters = NO_FILTERS) -> tuple[dict, Counter, dict | None, dict]:
+    """The counts of ``ref`` per ``by`` group (district or school id), its total (the sum of every
+    group, and of what belongs to no school for the city), the training total and the training
+    rows per group — what ``all_counts(ref.scope, …, by)`` and ``registry.compute_with_groups``
+    give, summed from the counts per school (``_scope_school_counts``)."""
+    kept = _scope_school_counts(ref, on, year, targets, filters)
+    if ref.kind == "city":
+        def within_ref(pk):
+            return pk is not None
+    elif ref.kind == "district":
+        def within_ref(pk):
+            return pk is not None and kept.district_of.get(pk) == ref.scope.district_id
+    else:
+        def within_ref(pk):
+            return pk is not None and pk == ref.scope.school_id
+    group_of = (lambda pk: None) if by is None else (  # noqa: E731
+        (lambda pk: kept.district_of.get(pk)) if by == "district" else (lambda pk: pk))
+    grouped: dict = defaultdict(Counter)
+    for pk, counter in kept.counts.items():
+        if within_ref(pk):
+            grouped[group_of(pk)].update(counter)
+    total = Counter()
+    for counter in grouped.values():
+        total.update(counter)
+    if ref.kind == "city" and None in kept.counts:
+        total.update(kept.counts[None])
+    training_rows = None
+    if kept.training is not None:
+        by_group: dict = defaultdict(dict)
+        for pk, row in kept.training.items():  # unfiltered: every school of the scope
+            if within_ref(pk):
+                by_group[group_of(pk)][pk] = row
+        training_rows = {g: (rows[g] if by == "school" else registry.total_of(rows)) for g, rows in by_group.items()}
+    if training_rows:
+        training_total = registry.total_of(training_rows)
+    else:
+        training_total = registry.compute("training", ref.scope, on)
+    return dict(grouped), total, training_total, training_rows or {}
 
 
 def measures_for(ref: ScopeRef, on: dt.date | None = None, year: int | None = None,
@@ -832,8 +966,8 @@ def measures_for(ref: ScopeRef, on: dt.date | None = None, year: int | None = No
     on = on or dt.date.today()
     year = school_year_of(on) if year is None else year
     targets = targets or load_targets()
-    counts = all_counts(ref.scope, on, year, targets, filters).get(None, Counter())
-    return finish(counts, targets, ref=ref, on=on, year=year, filters=filters, training=_training(ref, on, filters))
+    _groups, counts, training, _rows = scope_counts(ref, None, on, year, targets, filters)
+    return finish(counts, targets, ref=ref, on=on, year=year, filters=filters, training=training)
 
 
 def measures_by(ref: ScopeRef, by: str, on: dt.date | None = None, year: int | None = None,
@@ -843,7 +977,7 @@ def measures_by(ref: ScopeRef, by: str, on: dt.date | None = None, year: int | N
     on = on or dt.date.today()
     year = school_year_of(on) if year is None else year
     targets = targets or load_targets()
-    grouped = all_counts(ref.scope, on, year, targets, filters, by)
+    grouped, total, training_total, training_rows = scope_counts(ref, by, on, year, targets, filters)
     if by == "district":
         members = [district_ref(d) for d in District.objects.filter(
             pk=ref.scope.district_id) if ref.kind == "district"] if ref.kind != "city" else [
@@ -853,11 +987,6 @@ def measures_by(ref: ScopeRef, by: str, on: dt.date | None = None, year: int | N
         schools = School.objects.for_scope(ref.scope).filter(filters.schools_q("")).select_related("district")
         members = [school_ref(s) for s in schools]
         key = lambda r: r.scope.school_id  # noqa: E731
-    training_total, training_rows = registry.compute_with_groups("training", ref.scope, on, by)
-    training_rows = training_rows or {}
-    total = Counter()
-    for counter in grouped.values():
-        total.update(counter)
     rows = []
     for member in members:
         tr = training_rows.get(key(member))

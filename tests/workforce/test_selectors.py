@@ -320,7 +320,9 @@ def test_training_comes_from_the_registry(world, no_training):
 
 
 def test_overview_total_of_a_registered_measure_comes_from_its_group_rows(world, no_training):
-    """With ``by_group``, measures_by runs the measure once: the total is the sum of the rows."""
+    """With ``by_group``, measures_by runs the measure once: the total is the sum of the rows.
+    The city's rows are asked by school, once, and summed by district (counts add up: the
+    registry's contract), so the district pages share them."""
     calls = []
 
     def fake(scope, on):
@@ -329,12 +331,16 @@ def test_overview_total_of_a_registered_measure_comes_from_its_group_rows(world,
 
     def by_group(scope, on, by):
         calls.append(by)
-        return {world.d1.pk: {"cycle": "周期", "complete": 2, "teachers": 2, "ratio": 1.0, "required": 360.0},
-                world.d2.pk: {"cycle": "周期", "complete": 1, "teachers": 2, "ratio": 0.5, "required": 360.0}}
+        return {world.s1.pk: {"cycle": "周期", "complete": 1, "teachers": 1, "ratio": 1.0, "required": 360.0},
+                world.s1b.pk: {"cycle": "周期", "complete": 1, "teachers": 1, "ratio": 1.0, "required": 360.0},
+                world.s2.pk: {"cycle": "周期", "complete": 1, "teachers": 2, "ratio": 0.5, "required": 360.0}}
 
     registry.register("training", fake, by_group=by_group)
     total, rows = sel.measures_by(sel.CITY, "district", on=ON)
-    assert calls == ["district"]
+    assert calls == ["school"]
+    district_total, school_rows = sel.measures_by(sel.district_ref(world.d1), "school", on=ON)
+    assert calls == ["school"]  # kept: the district page reads the same rows
+    assert district_total["training"]["complete"] == 2 and district_total["training"]["ratio"] == 1.0
     assert {k: total["training"][k] for k in ("cycle", "complete", "teachers", "ratio", "required")} == fake(None, ON)
     assert {ref.name: data["training"]["complete"] for ref, data in rows if data["training"]} == {"海州区": 2, "灌南县": 1}
 
