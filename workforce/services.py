@@ -438,7 +438,7 @@ def proposal_accept(*, proposal: QuotaProposal, user, request=None, source: str 
     proposal was computed, or the pool no longer holds the posts."""
     _require(may_allocate(user), "只有市教育局人事科可以采纳编制调剂方案。")
     with transaction.atomic():
-        locked = QuotaProposal.objects.select_for_update().select_related("proposed_by").get(pk=proposal.pk)
+        locked = QuotaProposal.objects.select_for_update(of=("self",)).select_related("proposed_by").get(pk=proposal.pk)
         if locked.status != QuotaProposal.Status.DRAFT:
             _refuse(None, f"该方案{locked.get_status_display()}，不能再采纳。")
         own = locked.proposed_by_id is not None and locked.proposed_by_id == user.pk
