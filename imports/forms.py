@@ -12,7 +12,7 @@ from .kinds import KIND_ORDER, KINDS
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("文件"), help_text=_(".xlsx、.xls 或 .csv（可以是全国教师管理信息系统导出的表）"))
     kind = forms.ChoiceField(label=_("类别"), required=False,
-                             choices=[("", _("自动识别（按表头）"))] + [(k, KINDS[k].label) for k in KIND_ORDER])
+                             choices=[("", _("自动识别（按表头）"))] + [(k, _(KINDS[k].label)) for k in KIND_ORDER])
     school = forms.ModelChoiceField(label=_("学校"), required=False, queryset=School.objects.none(),
                                     to_field_name="code", empty_label=_("（文件中有学校列）"),
                                     help_text=_("文件没有学校标识码或学校名称列时，教师导入到这所学校"))

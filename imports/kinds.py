@@ -33,6 +33,8 @@ from decimal import Decimal
 from itertools import repeat
 from typing import Any, Callable
 
+from django.utils.translation import gettext_noop
+
 from workforce import choices as c
 
 from . import values as v
@@ -339,7 +341,7 @@ def _memoised(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
 class Kind:
     name: str          # command-line name: "teachers"
     sheet_kind: str    # key of imports.synonyms.SHEET_KINDS: "teacher"
-    label: str         # 中文名
+    label: str         # 中文名 (a page shows it translated: gettext_noop marks it)
     template_title: str
     columns: tuple[Column, ...]
     aliases: tuple[str, ...] = ()
@@ -451,7 +453,7 @@ def _register(kind: Kind) -> Kind:
 
 
 _register(Kind(
-    "schools", "school", "学校", "学校",
+    "schools", "school", gettext_noop("学校"), "学校",
     (
         Column("code", "学校标识码", "text", required=True, max_length=10, hint="10位数字"),
         _text("name", "学校名称", 100, required=True, field="name"),
@@ -468,7 +470,7 @@ _register(Kind(
 ))
 
 _register(Kind(
-    "enrolment", "enrolment", "在校生与班级数", "在校生",
+    "enrolment", "enrolment", gettext_noop("在校生与班级数"), "在校生",
     (
         _text("school_code", "学校标识码", 10),
         _text("school_name", "学校名称", 100),
@@ -481,7 +483,7 @@ _register(Kind(
 ))
 
 _register(Kind(
-    "quotas", "quota", "核定编制", "核定编制",
+    "quotas", "quota", gettext_noop("核定编制"), "核定编制",
     (
         _text("school_code", "学校标识码", 10),
         _text("school_name", "学校名称", 100),
@@ -497,7 +499,7 @@ _register(Kind(
 ))
 
 _register(Kind(
-    "teachers", "teacher", "教职工基础信息 / 花名册", "教职工基础信息",
+    "teachers", "teacher", gettext_noop("教职工基础信息 / 花名册"), "教职工基础信息",
     TEACHER_COLUMNS,
     aliases=("teacher", "roster", "教师", "花名册", "教职工基础信息", "基础信息"),
     notes=(
@@ -512,7 +514,7 @@ _register(Kind(
 ))
 
 _register(Kind(
-    "education", "education", "学习经历", "学习经历",
+    "education", "education", gettext_noop("学习经历"), "学习经历",
     (
         *IDENTITY_COLUMNS,
         Column("education", "学历", "choice", required=True, choices=c.Education, synonyms="education",
@@ -532,7 +534,7 @@ _register(Kind(
 ))
 
 _register(Kind(
-    "titles", "title", "专业技术职务", "专业技术职务",
+    "titles", "title", gettext_noop("专业技术职务"), "专业技术职务",
     (
         *IDENTITY_COLUMNS,
         Column("title", "专业技术职务", "choice", required=True, choices=c.Title, synonyms="title", field="title",
@@ -547,7 +549,7 @@ _register(Kind(
 ))
 
 _register(Kind(
-    "rotations", "exchange", "交流轮岗", "交流轮岗",
+    "rotations", "exchange", gettext_noop("交流轮岗"), "交流轮岗",
     (
         *IDENTITY_COLUMNS,
         _text("exchange_type", "交流轮岗类型", 30, required=True),
@@ -561,7 +563,7 @@ _register(Kind(
 ))
 
 _register(Kind(
-    "honours", "honour", "荣誉", "荣誉",
+    "honours", "honour", gettext_noop("荣誉"), "荣誉",
     (
         *IDENTITY_COLUMNS,
         Column("honour_level", "荣誉级别", "choice", choices=c.HonourLevel, synonyms="honour_level"),
@@ -573,7 +575,7 @@ _register(Kind(
 ))
 
 _register(Kind(
-    "training", "training", "国内培训", "国内培训",
+    "training", "training", gettext_noop("国内培训"), "国内培训",
     (
         *IDENTITY_COLUMNS,
         Column("training_year", "培训年度", "year", required=True),

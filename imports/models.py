@@ -85,9 +85,11 @@ class ImportRun(models.Model):
 
     @property
     def kind_label(self) -> str:
+        from django.utils.translation import gettext
+
         from .kinds import KINDS
 
-        return "、".join(KINDS[k].label if k in KINDS else k for k in self.kind.split(",") if k)
+        return gettext("、").join(gettext(KINDS[k].label) if k in KINDS else k for k in self.kind.split(",") if k)
 
     @property
     def percent(self) -> int | None:

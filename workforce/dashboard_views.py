@@ -16,7 +16,8 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy
 
 from backend import audit
 from backend.roles import can_see_identity
@@ -24,6 +25,7 @@ from backend.scoping import scope_for
 
 from . import choices as c
 from . import exports
+from . import labels
 from . import measures as ms
 from . import selectors as sel
 from .identity import mask_id_number
@@ -43,14 +45,14 @@ def _year_choices(today: dt.date):
 
 
 class DashboardFilterForm(forms.Form):
-    on = forms.DateField(label=_l("统计日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    year = forms.TypedChoiceField(label=_l("学年"), required=False, coerce=int, empty_value=None)
-    stage = forms.ChoiceField(label=_l("学段"), required=False)
-    school_type = forms.ChoiceField(label=_l("学校类型"), required=False,
-                                    choices=[("", _l("全部"))] + list(c.SchoolType.choices))
-    location = forms.ChoiceField(label=_l("城乡分类"), required=False,
-                                 choices=[("", _l("全部"))] + list(c.Location.choices))
-    plan = forms.ChoiceField(label=_l("对照规划"), required=False)
+    on = forms.DateField(label=gettext_lazy("统计日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    year = forms.TypedChoiceField(label=gettext_lazy("学年"), required=False, coerce=int, empty_value=None)
+    stage = forms.ChoiceField(label=gettext_lazy("学段"), required=False)
+    school_type = forms.ChoiceField(label=gettext_lazy("学校类型"), required=False,
+                                    choices=[("", gettext_lazy("全部"))] + list(c.SchoolType.choices))
+    location = forms.ChoiceField(label=gettext_lazy("城乡分类"), required=False,
+                                 choices=[("", gettext_lazy("全部"))] + list(c.Location.choices))
+    plan = forms.ChoiceField(label=gettext_lazy("对照规划"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -145,10 +147,10 @@ def _cell(result: dict | None, *, kind: str = "share", link: str = "") -> dict:
 def _columns(data: dict) -> list[dict]:
     cols = []
     for line in data["table2"]:
-        cols.append({"key": line["code"], "group": _("学历（学位）"), "label": f"{line['stage']}{line['measure']}",
+        cols.append({"key": line["code"], "group": _("学历（学位）"), "label": labels.measure_label(line["stage"], line["measure"]),
                      "target": ms.percent(line["target"], 0)})
     for line in data["pupil_teacher"]:
-        label = line["stage"] + ("*" if line.get("coverage") else "")
+        label = labels.shown(line["stage"]) + ("*" if line.get("coverage") else "")
         cols.append({"key": line["code"], "group": _("生师比"), "label": label, "target": f"≤{line['target']:g}"})
     if data["rotation"] is not None:
         cols.append({"key": "rotation", "group": _("交流轮岗"), "label": data["rotation"]["year"],
@@ -157,8 +159,8 @@ def _columns(data: dict) -> list[dict]:
         cols.append({"key": "dual", "group": _("双师型"), "label": _("中职"), "target": ms.percent(data["dual_qualified"]["target"], 0)})
     if data["training"] is not None:
         # no target: the plan sets none (DOMAIN.md); the headline is the on-track rate
-        cols.append({"key": "training", "group": _("培训进度正常率"), "label": data["training"].get("cycle", ""),
-                     "target": _("无")})
+        cols.append({"key": "training", "group": _("培训进度正常率"), "label": labels.shown(data["training"].get("cycle", "")),
+                     "target": pgettext("target", "无")})
     return cols
 
 
@@ -212,12 +214,12 @@ def _chart_data(data: dict, rows: list[tuple[sel.ScopeRef, dict]], trend: dict) 
     measures = []
     for line in data["table2"]:
         if line["denominator"]:
-            measures.append({"key": line["code"], "label": f"{line['stage']}{line['measure']}", "percent": True,
+            measures.append({"key": line["code"], "label": labels.measure_label(line["stage"], line["measure"]), "percent": True,
                              "value": line["ratio"], "target": line["target"],
                              "rows": [next((x["ratio"] for x in d["table2"] if x["code"] == line["code"]), None) for _r, d in rows]})
     for line in data["pupil_teacher"]:
         if line["teachers"] or line["pupils"]:
-            measures.append({"key": line["code"], "label": _("生师比（%(stage)s）") % {"stage": line["stage"]}, "percent": False,
+            measures.append({"key": line["code"], "label": _("生师比（%(stage)s）") % {"stage": labels.shown(line["stage"])}, "percent": False,
                              "value": line["ratio"], "target": line["target"],
                              "rows": [next((x["ratio"] for x in d["pupil_teacher"] if x["code"] == line["code"]), None) for _r, d in rows]})
     if data["rotation"] is not None and data["rotation"]["all"]:
@@ -339,7 +341,7 @@ def _teacher_rows(teachers, user) -> list[dict]:
     return [{"name": t.name, "school": t.school.name, "stage": t.get_teaching_stage_display(),
              "id_number": mask_id_number(t.id_number),
              "reveal_url": reverse("reveal_identity", args=[t.pk]) if reveal else "",
-             "level": ms.LEVEL_LABELS.get(getattr(t, "level", None), ""),
+             "level": labels.shown(ms.LEVEL_LABELS.get(getattr(t, "level", None), "")),
              "extra": getattr(t, "shortfall", None)} for t in teachers]
 
 

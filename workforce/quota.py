@@ -49,6 +49,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from django.utils.translation import gettext
+
 from . import measures as ms
 
 
@@ -71,20 +73,25 @@ def stage_standard(
         pupils, classes, pupils_per_post=pupils_per_post, posts_per_class=posts_per_class,
         small_school_posts_per_class=small_school_posts_per_class, small_school=small_school,
     )
+    # the sentence in the page's language (the quota page; its Excel export runs in the data language)
+    formula = bool(pupils_per_post or posts_per_class)
     if pupils_per_post:
-        text = f"{pupils} 人 ÷ {_num(pupils_per_post)} = {_frac(Fraction(pupils) / Fraction(Decimal(pupils_per_post)))}"
+        text = gettext("%(pupils)s 人 ÷ %(per)s = %(posts)s") % {
+            "pupils": pupils, "per": _num(pupils_per_post), "posts": _frac(Fraction(pupils) / Fraction(Decimal(pupils_per_post)))}
     elif posts_per_class:
-        text = f"{classes} 个班 × 每班 {_num(posts_per_class)} = {_frac(classes * Fraction(Decimal(posts_per_class)))}"
+        text = gettext("%(classes)s 个班 × 每班 %(per)s = %(posts)s") % {
+            "classes": classes, "per": _num(posts_per_class), "posts": _frac(classes * Fraction(Decimal(posts_per_class)))}
     else:
-        text = "无编制标准"
+        text = gettext("无编制标准")
     if small_school and small_school_posts_per_class and classes:
         minimum = classes * Fraction(Decimal(small_school_posts_per_class))
-        if value == minimum and text != "无编制标准" and not text.endswith(f"= {_frac(minimum)}"):
-            text += f"，低于村小/教学点按班最低编制 {classes} 班 × {_num(small_school_posts_per_class)} = {_frac(minimum)}，取后者"
+        parts = {"classes": classes, "per": _num(small_school_posts_per_class), "posts": _frac(minimum)}
+        if value == minimum and formula and not text.endswith(f"= {_frac(minimum)}"):
+            text += gettext("，低于村小/教学点按班最低编制 %(classes)s 班 × %(per)s = %(posts)s，取后者") % parts
         elif value == minimum:
-            text = f"村小/教学点按班最低编制 {classes} 班 × {_num(small_school_posts_per_class)} = {_frac(minimum)}"
+            text = gettext("村小/教学点按班最低编制 %(classes)s 班 × %(per)s = %(posts)s") % parts
         else:
-            text += f"（不低于按班最低 {_frac(minimum)}）"
+            text += gettext("（不低于按班最低 %(posts)s）") % parts
     return value, text
 
 

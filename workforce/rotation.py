@@ -23,6 +23,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.translation import gettext, gettext_lazy
 
 from . import choices as c
 from . import measures as ms
@@ -68,17 +69,19 @@ class RotationPlan:
         return None if not self.rotated else self.rotated_backbone / self.rotated
 
     def explain(self) -> list[str]:
-        """The arithmetic in Chinese, one line a step, checkable by hand."""
+        """The arithmetic, one line a step, checkable by hand (in the page's language)."""
         t, s = _plain(self.target_pct), _plain(self.backbone_pct)
-        lines = [
-            f"应交流教师 {self.eligible} 人 × {t}% = {_frac(Fraction(self.eligible) * _pct(self.target_pct))}，"
-            f"向上取整须交流 {self.required} 人；已交流 {self.rotated} 人，还须交流 {self.more} 人。",
-        ]
+        lines = [gettext(
+            "应交流教师 %(eligible)s 人 × %(target)s%% = %(needed)s，向上取整须交流 %(required)s 人；"
+            "已交流 %(rotated)s 人，还须交流 %(more)s 人。") % {
+            "eligible": self.eligible, "target": t, "needed": _frac(Fraction(self.eligible) * _pct(self.target_pct)),
+            "required": self.required, "rotated": self.rotated, "more": self.more}]
         total = self.rotated + self.more
-        lines.append(
-            f"交流后共 {total} 人 × {s}% = {_frac(Fraction(total) * _pct(self.backbone_pct))}，向上取整须有骨干 {self.backbone_required} 人；"
-            f"已交流骨干 {self.rotated_backbone} 人，新增交流中至少 {self.backbone_more} 人须为骨干教师。"
-        )
+        lines.append(gettext(
+            "交流后共 %(total)s 人 × %(share)s%% = %(needed)s，向上取整须有骨干 %(required)s 人；"
+            "已交流骨干 %(backbone)s 人，新增交流中至少 %(more)s 人须为骨干教师。") % {
+            "total": total, "share": s, "needed": _frac(Fraction(total) * _pct(self.backbone_pct)),
+            "required": self.backbone_required, "backbone": self.rotated_backbone, "more": self.backbone_more})
         return lines
 
 
@@ -105,14 +108,14 @@ def rotation_plan(*, eligible: int, rotated: int, rotated_backbone: int, target_
 # ---------------------------------------------------------------- figures of a scope
 DIRECTIONS = [
     # (key, label) in the order the plan view shows them: 城区→乡村 first
-    ("urban>rural", "城区→乡村"),
-    ("town>rural", "镇区→乡村"),
-    ("urban>town", "城区→镇区"),
-    ("rural>urban", "乡村→城区"),
-    ("rural>town", "乡村→镇区"),
-    ("town>urban", "镇区→城区"),
-    ("same", "同类学校之间"),
-    ("unknown", "交流单位未登记"),
+    ("urban>rural", gettext_lazy("城区→乡村")),
+    ("town>rural", gettext_lazy("镇区→乡村")),
+    ("urban>town", gettext_lazy("城区→镇区")),
+    ("rural>urban", gettext_lazy("乡村→城区")),
+    ("rural>town", gettext_lazy("乡村→镇区")),
+    ("town>urban", gettext_lazy("镇区→城区")),
+    ("same", gettext_lazy("同类学校之间")),
+    ("unknown", gettext_lazy("交流单位未登记")),
 ]
 
 

@@ -17,10 +17,12 @@ from fractions import Fraction
 
 from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
+from django.utils.translation import gettext
 
 from backend.scoping import Scope
 
 from . import choices as c
+from . import labels
 from . import measures as ms
 from . import quota as qa
 from . import registry
@@ -533,14 +535,14 @@ def quota_rows(scope, on, year, filters=NO_FILTERS, *, explain: bool = False) ->
     for e in enrolments.values("school_id", "school__rural_kind", "stage", "pupils", "classes").order_by("school_id", "stage"):
         std = standards.get(e["stage"])
         if std is None:
-            parts[e["school_id"]].append(f"{STAGE_LABEL[e['stage']]}：无编制标准")
+            parts[e["school_id"]].append(gettext("%(stage)s：无编制标准") % {"stage": labels.shown(STAGE_LABEL[e["stage"]])})
             continue
         args = dict(pupils_per_post=std.pupils_per_post, posts_per_class=std.posts_per_class,
                     small_school_posts_per_class=std.small_school_posts_per_class,
                     small_school=bool(e["school__rural_kind"]))
         if explain:
             value, text = qa.stage_standard(pupils=e["pupils"], classes=e["classes"], **args)
-            parts[e["school_id"]].append(f"{STAGE_LABEL[e['stage']]}：{text}")
+            parts[e["school_id"]].append(gettext("%(stage)s：%(text)s") % {"stage": labels.shown(STAGE_LABEL[e["stage"]]), "text": text})
         else:
             value = ms.standard_posts(e["pupils"], e["classes"], **args)
         posts[e["school_id"]] += value
@@ -555,8 +557,9 @@ def quota_rows(scope, on, year, filters=NO_FILTERS, *, explain: bool = False) ->
         standard = ms.round_posts(posts[pk])
         basis = ""
         if explain:
-            basis = ("；".join(parts[pk]) + f"；合计 {float(posts[pk]):.2f}，四舍五入为 {standard}" if parts[pk]
-                     else "本学年无在校生数据，标准编制为 0")
+            basis = (gettext("%(parts)s；合计 %(total).2f，四舍五入为 %(standard)s") % {
+                "parts": gettext("；").join(parts[pk]), "total": float(posts[pk]), "standard": standard}
+                if parts[pk] else gettext("本学年无在校生数据，标准编制为 0"))
         rows.append(qa.QuotaRow.for_school(
             code=s["code"], name=s["name"], district_id=s["district_id"], district_name=s["district__name"],
             district_code=s["district__code"], school_id=pk, standard=standard, approved=approved.get(pk),
@@ -786,20 +789,21 @@ def honour_results(counts: Counter, targets: Targets, *, with_targets: bool) -> 
 
 
 def honour_kind_label(kind: str, targets: Targets) -> str:
-    """How a honour measure counts, in words for the pages."""
+    """How a honour measure counts, in words for the pages (the page's language; an export runs in
+    the data language)."""
     if kind == "active":
-        return "在册（当日有效）"
+        return gettext("在册（当日有效）")
     if kind == "active_in_post":
-        return f"在岗在职（当日有效；人员状态 {'、'.join(targets.in_post_statuses)}）"
+        return gettext("在岗在职（当日有效；人员状态 %(codes)s）") % {"codes": "、".join(targets.in_post_statuses)}
     if kind == "backbone":
-        return "在岗（当日）"
-    period = f"{targets.plan_start.year}–{targets.plan_end.year} 年累计"
+        return gettext("在岗（当日）")
+    period = gettext("%(start)s–%(end)s 年累计") % {"start": targets.plan_start.year, "end": targets.plan_end.year}
     if kind == "period_rural":
-        return f"{period}（授予时在乡村学校任教小学、初中或高中）"
+        return gettext("%(period)s（授予时在乡村学校任教小学、初中或高中）") % {"period": period}
     if kind == "title":
-        return f"{period}（任教小学、初中、高中）"
+        return gettext("%(period)s（任教小学、初中、高中）") % {"period": period}
     if kind == "title_apart":
-        return f"{period}（单列，不计入中小学）"
+        return gettext("%(period)s（单列，不计入中小学）") % {"period": period}
     return period
 
 
@@ -1153,18 +1157,18 @@ def trend(ref: ScopeRef, targets: Targets, live: dict | None = None) -> dict:
                        "target": float(ind.target) / scale, "values": values})
 
     for ind in targets.table2():
-        add(ind.code, f"{STAGE_LABEL[ind.stage]}{ind.measure}", ind, True)
+        add(ind.code, labels.measure_label(STAGE_LABEL[ind.stage], ind.measure), ind, True)
     for code in PTR_CODES:
         ind = targets.indicators.get(code)
         if ind is not None:
-            add(code, ind.name, ind, False)
+            add(code, labels.shown(ind.name), ind, False)
     ind = targets.indicators.get("rotation_ratio")
     if ind is not None:
-        add("rotation_ratio", ind.name, ind, True)
+        add("rotation_ratio", labels.shown(ind.name), ind, True)
 
     notes = []
     if not snaps:
-        notes.append(gettext("%(scope)s尚无历年指标快照：趋势只有当前值和目标，不以全市数据代替。") % {"scope": ref.name})
+        notes.append(gettext("%(scope)s尚无历年指标快照：趋势只有当前值和目标，不以全市数据代替。") % {"scope": labels.shown(ref.name)})
     if not city:
         notes.append(gettext("规划基线是全市数据，只在全市趋势中画出。"))
     return {"plan": plan.as_dict() if plan else None, "categories": categories, "series": series,
@@ -1219,7 +1223,7 @@ def _final_row(ind: PlanIndicator, data: dict | None, *, city: bool, same_plan: 
            "value": None, "numerator": None, "denominator": None, "met": None, "gap": None, "missing": True,
            "note": ""}
     if data is None:
-        row["note"] = "无该学年快照"
+        row["note"] = gettext("无该学年快照")
         return row
     result, note, applies = None, "", True
     line = next((x for key in ("table2", "pupil_teacher") for x in data.get(key) or [] if x.get("code") == ind.code), None)
@@ -1232,9 +1236,9 @@ def _final_row(ind: PlanIndicator, data: dict | None, *, city: bool, same_plan: 
         if line is not None and not line.get("missing"):
             result = ms.pupil_teacher_ratio(line["pupils"] or 0, line["teachers"], ind.target)
             if line.get("partial"):
-                note = f"{line.get('schools_without_enrolment')} 所学校未填报在校生，部分数据，不判断"
+                note = gettext("%(n)s 所学校未填报在校生，部分数据，不判断") % {"n": line.get("schools_without_enrolment")}
             elif line.get("coverage"):
-                note = f"部分口径，不判断：{line['coverage']}"
+                note = gettext("部分口径，不判断：%(coverage)s") % {"coverage": line["coverage"]}
     elif ind.code == "rotation_ratio":
         if rot and not rot.get("missing"):
             result = ms.ratio_with_target(rot["rotated"], rot["eligible"], ind.target)
@@ -1256,12 +1260,13 @@ def _final_row(ind: PlanIndicator, data: dict | None, *, city: bool, same_plan: 
         if honour is not None and (same_plan or HONOUR_KIND[ind.code] not in PERIOD_KINDS):
             result = ms.count_with_target(honour["count"], ind.target if city else None)
         elif honour is not None:
-            note = "快照的规划期累计数属于其他规划，不用于本规划"
+            note = gettext("快照的规划期累计数属于其他规划，不用于本规划")
     if result is None and not applies:
         row["missing"] = False  # nothing to count in this scope (no teachers of the stage): "—", not 无数据
         return row
     if result is None:
-        row["note"] = note or ("快照中无此项" if line is None and ind.table != c.IndicatorTable.TEACHERS else "无数据")
+        row["note"] = note or (gettext("快照中无此项") if line is None and ind.table != c.IndicatorTable.TEACHERS
+                               else gettext("无数据"))
         return row
     judged = not note
     row.update(value=result.ratio if ind.table != c.IndicatorTable.TEACHERS or percent else result.numerator,

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from backend import audit
+from backend.i18n import data_language
 from backend.redirects import safe_next
 from backend.roles import Role, can_see_ethics, can_see_identity, is_hr
 from backend.scoping import Scope, get_in_scope_or_404, scope_for
@@ -687,16 +688,19 @@ def quota_index(request):
     "Staffing quota"); ``?format=xlsx`` and ``?format=json`` give the same lines. In the JSON a
     school's ``quota_gap`` is standard − approved; sums give its parts (``shortage``, ``surplus``)
     summed separately, never netted, and ``quota_gap`` null."""
+    if request.GET.get("format") == "json":  # data: in the data language (Chinese) whatever the page's
+        with data_language():
+            ctx = _quota_context(request)
+            table = quota.quota_table(ctx["scope"], ctx["year"])
+            return JsonResponse({
+                "scope": ctx["scope_label"], "school_year": ctx["year_label"], "on": table.on.isoformat(),
+                "definitions": selectors.QUOTA_DEFINITIONS,
+                "city": _quota_json(table.city, school=False),
+                "districts": [_quota_json(d, school=False) for d in table.districts],
+                "schools": [_quota_json(s, school=True) for s in table.schools],
+            }, json_dumps_params={"ensure_ascii": False})
     ctx = _quota_context(request)
     table = quota.quota_table(ctx["scope"], ctx["year"])
-    if request.GET.get("format") == "json":
-        return JsonResponse({
-            "scope": ctx["scope_label"], "school_year": ctx["year_label"], "on": table.on.isoformat(),
-            "definitions": selectors.QUOTA_DEFINITIONS,
-            "city": _quota_json(table.city, school=False),
-            "districts": [_quota_json(d, school=False) for d in table.districts],
-            "schools": [_quota_json(s, school=True) for s in table.schools],
-        }, json_dumps_params={"ensure_ascii": False})
     if request.GET.get("format") == "xlsx":
         title = f"{ctx['scope_label']} {ctx['year_label']} 学年编制（在编人数截至 {table.on:%Y-%m-%d}）"
         return xlsx_response(request, f"编制_{ctx['year_label']}.xlsx", title, [
