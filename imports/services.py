@@ -846,6 +846,36 @@ class PerSchoolHandler(Handler):
             return None
         return school
 
+    def upsert(self, row: Row, old, wanted: dict, new: Callable[[], Any], label: str) -> None:
+        """A new record (``new()``), the changes to ``old``, or nothing: counted, and the changes
+        listed for the preview under ``label``."""
+        if old is None:
+            self.new.append(new())
+            self.count(row, "new")
+            return
+        changed = self.compare(row, old, wanted)
+        if not changed:
+            self.count(row, "unchanged")
+            return
+        for name, (_o, value) in changed.items():
+            setattr(old, name, value)
+        self.updates.append(old)
+        self.changes.append(changed)
+        self.ctx.change(row, label, [self.shown_change(type(old), n, o, nv) for n, (o, nv) in changed.items()])
+        self.count(row, "changed")
+
+    def write_records(self, model, fields: list[str], snapshot: tuple[str, ...]) -> None:
+        """INSERT the new records, UPDATE the changed ``fields``, and their history."""
+        ctx = self.ctx
+        if self.new:
+            model.objects.bulk_create(self.new)
+        if self.updates:
+            fast_update(model, self.updates, fields)
+        entries = [ctx.audit_entry(audit.CREATE, r, self.audit_snapshot(model, r, snapshot)) for r in self.new]
+        entries += [ctx.audit_entry(audit.UPDATE, r, self.audit_changes(model, ch))
+                    for r, ch in zip(self.updates, self.changes)]
+        write_history(entries)
+
 
 class EnrolmentHandler(PerSchoolHandler):
     kind_name = "enrolment"
@@ -885,34 +915,13 @@ class EnrolmentHandler(PerSchoolHandler):
             wanted = {"pupils": vals["pupils"]}
             if vals.get("classes") is not None:
                 wanted["classes"] = vals["classes"]
-            if old is None:
-                self.new.append(Enrolment(school=school, school_year=vals["school_year"], stage=vals["stage"],
-                                          classes=wanted.get("classes", 0), pupils=wanted["pupils"]))
-                self.count(row, "new")
-                continue
-            changed = self.compare(row, old, wanted)
-            if not changed:
-                self.count(row, "unchanged")
-                continue
-            for name, (_o, new) in changed.items():
-                setattr(old, name, new)
-            self.updates.append(old)
-            self.changes.append(changed)
-            ctx.change(row, f"{school.name} {vals['school_year']}-{vals['school_year'] + 1} {_label(c.Stage, vals['stage'])}",
-                       [self.shown_change(Enrolment, n, o, nv) for n, (o, nv) in changed.items()])
-            self.count(row, "changed")
+            self.upsert(row, old, wanted,
+                        lambda: Enrolment(school=school, school_year=vals["school_year"], stage=vals["stage"],
+                                          classes=wanted.get("classes", 0), pupils=wanted["pupils"]),
+                        f"{school.name} {vals['school_year']}-{vals['school_year'] + 1} {_label(c.Stage, vals['stage'])}")
 
     def write(self):
-        ctx = self.ctx
-        if self.new:
-            Enrolment.objects.bulk_create(self.new)
-        if self.updates:
-            fast_update(Enrolment, self.updates, ["pupils", "classes"])
-        entries = [ctx.audit_entry(audit.CREATE, e, self.audit_snapshot(Enrolment, e, ("school_year", "stage", "pupils", "classes")))
-                   for e in self.new]
-        entries += [ctx.audit_entry(audit.UPDATE, e, self.audit_changes(Enrolment, ch))
-                    for e, ch in zip(self.updates, self.changes)]
-        write_history(entries)
+        self.write_records(Enrolment, ["pupils", "classes"], ("school_year", "stage", "pupils", "classes"))
 
 
 # --------------------------------------------------------------------------- teachers
@@ -2494,33 +2503,11 @@ class QuotaHandler(PerSchoolHandler):
                 continue
             wanted = {"approved": vals["approved"], **({"note": vals["note"]} if vals.get("note") else {})}
             old = existing.get((school.pk, vals["school_year"])) if school.pk else None
-            if old is None:
-                self.new.append(SchoolQuota(school=school, school_year=vals["school_year"], **wanted))
-                self.count(row, "new")
-                continue
-            changed = self.compare(row, old, wanted)
-            if not changed:
-                self.count(row, "unchanged")
-                continue
-            for name, (_o, value) in changed.items():
-                setattr(old, name, value)
-            self.updates.append(old)
-            self.changes.append(changed)
-            ctx.change(row, f"{school.name} {vals['school_year']}-{vals['school_year'] + 1}",
-                       [self.shown_change(SchoolQuota, n, o, nv) for n, (o, nv) in changed.items()])
-            self.count(row, "changed")
+            self.upsert(row, old, wanted, lambda: SchoolQuota(school=school, school_year=vals["school_year"], **wanted),
+                        f"{school.name} {vals['school_year']}-{vals['school_year'] + 1}")
 
     def write(self):
-        ctx = self.ctx
-        if self.new:
-            SchoolQuota.objects.bulk_create(self.new)
-        if self.updates:
-            fast_update(SchoolQuota, self.updates, ["approved", "note"])
-        entries = [ctx.audit_entry(audit.CREATE, q, self.audit_snapshot(SchoolQuota, q, ("school_year", "approved", "note")))
-                   for q in self.new]
-        entries += [ctx.audit_entry(audit.UPDATE, q, self.audit_changes(SchoolQuota, ch))
-                    for q, ch in zip(self.updates, self.changes)]
-        write_history(entries)
+        self.write_records(SchoolQuota, ["approved", "note"], ("school_year", "approved", "note"))
 
 
 HANDLERS: dict[str, type[Handler]] = {
