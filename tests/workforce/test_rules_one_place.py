@@ -31,9 +31,18 @@ from workforce import models as m
 from workforce.admin import EducationInline
 
 D = dt.date
-TODAY = timezone.localdate()
-NEXT_MONTH = (TODAY.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-TOMORROW = TODAY + dt.timedelta(days=1)
+def today() -> dt.date:
+    """Asked when a case runs, not when the module is collected: a run that passes midnight
+    (Asia/Shanghai: 16:00 UTC) would otherwise find "tomorrow" is today."""
+    return timezone.localdate()
+
+
+def next_month() -> dt.date:
+    return (today().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def tomorrow() -> dt.date:
+    return today() + dt.timedelta(days=1)
 BAN_DECIDED = D(2025, 1, 10)  # 记过: 12 months, to 2026-01-10
 
 
@@ -131,10 +140,10 @@ def title_under_ban(world):
 
 
 def title_in_future(world):
-    t = world.t1
-    call = lambda: services.title_promote(teacher=t, title=c.Title.SENIOR, appointed_on=NEXT_MONTH, user=world.users.district)
-    sheet = {"专业技术职务": [["姓名", "身份证件号", "专业技术职务", "聘任年月"], [t.name, t.id_number, "高级教师", ym(NEXT_MONTH)]]}
-    return call, sheet, rules.not_in_future("appointed_on", NEXT_MONTH, TODAY, month=True), m.TitleAppointment
+    t, month = world.t1, next_month()
+    call = lambda: services.title_promote(teacher=t, title=c.Title.SENIOR, appointed_on=month, user=world.users.district)
+    sheet = {"专业技术职务": [["姓名", "身份证件号", "专业技术职务", "聘任年月"], [t.name, t.id_number, "高级教师", ym(month)]]}
+    return call, sheet, rules.not_in_future("appointed_on", next_month(), today(), month=True), m.TitleAppointment
 
 
 def _honour_sheet(t, honour, on):
@@ -152,8 +161,9 @@ def award_under_ban(world):
 def award_in_future(world):
     t = world.t1
     honour = m.HonourType.objects.get(code="gangcheng_mingshi")
-    call = lambda: services.award_grant(honour_type=honour, teacher=t, awarded_on=TOMORROW, user=world.users.district)
-    return call, _honour_sheet(t, honour, TOMORROW), rules.award_dates(TOMORROW, TODAY), m.Award
+    day = tomorrow()
+    call = lambda: services.award_grant(honour_type=honour, teacher=t, awarded_on=day, user=world.users.district)
+    return call, _honour_sheet(t, honour, day), rules.award_dates(day, today()), m.Award
 
 
 def exchange_end_before_start(world):
@@ -224,10 +234,10 @@ def school_entry_before_work_start(world):
 
 
 def school_entry_in_future(world):
-    t = world.t1
-    form = teacher_form(world, school_entry=NEXT_MONTH)
-    expected = rules.not_in_future("school_entry", NEXT_MONTH, TODAY, month=True)
-    return form, roster_sheet(t, 进本校年月=ym(NEXT_MONTH)), expected, m.Teacher
+    t, month = world.t1, next_month()
+    form = teacher_form(world, school_entry=month)
+    expected = rules.not_in_future("school_entry", month, today(), month=True)
+    return form, roster_sheet(t, 进本校年月=ym(month)), expected, m.Teacher
 
 
 def grassroots_end_before_start(world):
@@ -397,7 +407,7 @@ def test_a_roster_title_column_is_a_promotion_too(world, officer, tmp_path):
 def test_a_planned_exchange_is_recorded_by_the_page_and_by_the_import(world, tmp_path):
     """An exchange starting next month is planned, not a mistake: both ways record it."""
     kind = exchange_type()
-    start = NEXT_MONTH
+    start = next_month()
     services.exchange_record(teacher=world.t1, exchange_type=kind, start=start, to_school=world.s1b,
                              user=world.users.district)
     rows = [EXCHANGE_HEADERS, [world.t1b.name, world.t1b.id_number, kind.name, ym(start), "", world.s1.name]]
