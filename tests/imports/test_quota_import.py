@@ -53,8 +53,12 @@ def test_a_district_imports_its_approval_sheet_and_the_quota_figures_follow(worl
 
     table = quota_module.quota_table(Scope("district", district_id=world.d1.pk), 2026)
     school = next(r for r in table.schools if r.code == world.s1.code)
-    assert school.approved == 60
-    assert (school.vacancies or 0) - (school.overstaffed or 0) == 60 - school.actual
+    # counted here, not taken from the code under test: the school's 在编 teachers on the roll
+    from workforce.models import Teacher
+
+    on_roll = Teacher.objects.filter(school=world.s1, on_establishment=True, left_on__isnull=True).count()
+    assert (school.approved, school.actual) == (60, on_roll)
+    assert (school.vacancies, school.overstaffed) == (60 - on_roll, 0)
 
 
 def test_quotas_are_set_by_districts_and_the_city_only_and_within_scope(world, tmp_path):

@@ -25,30 +25,15 @@ from django_tasks.signals import task_enqueued
 from imports import concurrency, services
 from imports.models import ImportRun
 from tests.imports.helpers import roster, write_xlsx
-from tests.imports.test_hostile_parts import FAR, HUGE_DIMENSION, ROW1, Reached, sheet_xml, workbook_bytes
+from tests.imports.test_hostile_parts import (  # noqa: F401 (readers_must_not_open: a fixture)
+    FAR, HUGE_DIMENSION, ROW1, Reached, readers_must_not_open, sheet_xml, workbook_bytes,
+)
 from workforce.models import Teacher
 
 pytestmark = pytest.mark.django_db
 
 HOSTILE_MESSAGE = ("文件“花名册.xlsx”的工作表“花名册”区域达到 1,048,576 行 × 16,384 列（远处的行或列里有零星内容或格式），"
                    "超过上限 10,000,000 个单元格。请删除多余的行和列后重新上传。")
-
-
-@pytest.fixture
-def readers_must_not_open(monkeypatch):
-    import openpyxl
-    import python_calamine
-
-    opened = []
-
-    def refuse(*args, **kwargs):
-        opened.append(args[:1])
-        raise Reached("the guard let a hostile workbook through to the reader")
-
-    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_filelike", refuse)
-    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", refuse)
-    monkeypatch.setattr(openpyxl, "load_workbook", refuse)
-    return opened
 
 
 def hostile_upload() -> SimpleUploadedFile:
