@@ -26,6 +26,7 @@ urlpatterns = [
     path("workforce/", include("workforce.urls")),
     path("training/", include("training.urls")),
     path("imports/", include("imports.urls")),
+    path("personnel/", include("personnel.urls")),
 ]
 
 if settings.DEBUG:

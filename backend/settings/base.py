@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "workforce",
     "training",
     "imports",
+    "personnel",
 ]
 
 MIDDLEWARE = [

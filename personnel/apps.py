@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PersonnelConfig(AppConfig):
+    name = "personnel"
+    verbose_name = _("人事业务")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from backend.navigation import NavItem, register
+
+        from . import permissions
+
+        register(NavItem("personnel:mine", _("我的档案"), _("查看本人档案、完整度，提出更正和补充"), 38,
+                         allowed=permissions.has_own_record))
+        register(NavItem("personnel:requests", _("变更审核"), _("教师档案变更申请：学校报送、区县审核"), 44,
+                         allowed=permissions.can_see_requests))
+        register(NavItem("personnel:events", _("人事变动"), _("新进、调动、离校、返聘，按生效日期变更"), 45,
+                         allowed=permissions.can_see_events))
+        register(NavItem("personnel:export", _("全国系统报送"), _("按全国教师管理信息系统模板导出"), 46,
+                         allowed=permissions.can_export))
