@@ -25,6 +25,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("workforce/", include("workforce.urls")),
     path("training/", include("training.urls")),
+    path("careers/", include("careers.urls")),
     path("imports/", include("imports.urls")),
     path("personnel/", include("personnel.urls")),
 ]

@@ -19,7 +19,7 @@ from backend import audit
 from backend.roles import Role, can_see_ethics, is_hr
 from backend.scoping import scope_for
 
-from . import honours, rules
+from . import honours, record_hooks, rules
 from .models import (
     Award, EthicsCase, EthicsSeverity, Exchange, ExchangeType, HonourType, Nomination, QuotaPool, QuotaProposal,
     QuotaProposalLine, QuotaProposalStep, School, SchoolQuota, Teacher, TitleAppointment,
@@ -304,6 +304,7 @@ def nominate(
         _refuse("honour_type", "团队/工作室类荣誉不按个人推荐。")
     with transaction.atomic():
         teacher = _locked_unvetoed(teacher, user, on, "nominate")
+        rules.refuse(record_hooks.nomination_problems([teacher.pk], on).get(teacher.pk, []))  # e.g. 不合格 within N years
         if teacher.left_on is not None and teacher.left_on <= on:
             _refuse("teacher", "该教师已不在本校任职。")
         if Award.objects.active_on(on).filter(honour_type=honour_type, teacher=teacher).exists():

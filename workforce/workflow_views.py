@@ -30,7 +30,7 @@ from backend.spreadsheets import escape_cell
 
 from . import choices as c
 from . import measures as ms
-from . import honours, quota, rotation, selectors, services
+from . import honours, quota, record_hooks, rotation, selectors, services
 from .teacher_search import search_teachers
 from .models import (
     Award, District, EthicsCase, EthicsSeverity, Exchange, ExchangeType, HonourType, Nomination, QuotaPool,
@@ -578,8 +578,11 @@ def honours_nominate(request, code: str):
         return xlsx_response(request, f"{honour_type.name}候选人.xlsx", f"{ctx['scope_label']} {honour_type.name} 候选人", [
             ("候选人", ["姓名", "身份证件号", "学校标识码", "学校", "任教学段", "可推荐"], rows)])
     page = _page(request, qs)
+    # the candidates' record from other apps (年度考核, training: ``record_hooks``), a fixed number of queries
+    lines, barred = (hook([t.pk for t in page], ctx["on"]) for hook in (record_hooks.summaries, record_hooks.nomination_problems))
     for t in page:
         t.id_display = _id_display(t, request.user)
+        t.record_lines, t.record_problems = lines.get(t.pk, []), [p.message for p in barred.get(t.pk, [])]
     ctx.update(honour_type=honour_type, page=page, nominations=nominations[:500], q=request.GET.get("q", ""),
                page_qs=_query_string(request, page=None),
                keep=[(k, v) for k, v in request.GET.items() if k in {"district", "on", "school"}])

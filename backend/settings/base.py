@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "backend",
     "workforce",
     "training",
+    "careers",
     "imports",
     "personnel",
 ]

@@ -1,0 +1,238 @@
+"""Pages of careers (issue 16). Thin: parse, call one selector or service, render. Everything is
+cut to the user's scope; a record outside it is 404 (and audited), a page the role may not use 403."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from backend import audit
+from backend.scoping import get_in_scope_or_404, scope_for
+from workforce import choices as wc
+from workforce.models import District, School, Teacher
+
+from . import permissions, rules, selectors, services
+from .choices import AssessmentResult, Series
+from .filters import AssessmentSheetFilter, PostStructureFilter
+from .models import PromotionNomination, PromotionRound
+
+PAGE_SIZE = 50
+
+
+def _gate(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(_("您没有权限访问此页面。"))
+
+
+def _year(value, default: int) -> int:
+    try:
+        year = int(str(value))
+    except (TypeError, ValueError):
+        return default
+    return year if 2000 <= year <= 2100 else default
+
+
+def _number(value) -> int:
+    value = str(value or "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0
+
+
+def _refused(request, exc, obj=None) -> None:
+    texts = exc.messages if isinstance(exc, ValidationError) else [str(exc) or _("您没有权限执行此操作。")]
+    for text in texts:
+        messages.error(request, text)
+    audit.record_refusal(request, "操作被拒绝：" + "；".join(texts), obj=obj)
+
+
+def _qs(request, **changes) -> str:
+    params = request.GET.copy()
+    for key, value in changes.items():
+        params.pop(key, None) if value is None else params.__setitem__(key, value)
+    return params.urlencode()
+
+
+@login_required
+def index(request):
+    _gate(permissions.can_read(request.user))
+    return redirect("careers:assessments")
+
+
+# ---------------------------------------------------------------- 年度考核
+@login_required
+def assessments(request):
+    _gate(permissions.can_read(request.user))
+    scope = scope_for(request.user)
+    year = _year(request.GET.get("year"), selectors.today().year - 1)
+    can_write = services.may_assess(request.user)
+    if request.method == "POST":
+        _gate(can_write)
+        ids = [_number(k.removeprefix("result_")) for k in request.POST if k.startswith("result_")]
+        teachers = {t.pk: t for t in Teacher.objects.in_scope(request.user).filter(pk__in=ids).select_related("school")}
+        if len(teachers) != len(set(ids)):
+            audit.record_refusal(request, "超出管理范围：登记年度考核", object_type="workforce.teacher")
+            raise PermissionDenied(_("该教师不在您的管理范围内。"))
+        rows = [(teachers[_number(k.removeprefix("result_"))], year, v) for k, v in request.POST.items()
+                if k.startswith("result_") and v]
+        try:
+            saved = services.assessment_record_many(rows=rows, user=request.user, request=request)
+        except (ValidationError, PermissionDenied) as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("已保存 %(n)d 条年度考核结果。") % {"n": len(saved)})
+        return redirect(request.get_full_path())
+    sheet = AssessmentSheetFilter(request.GET or None, queryset=selectors.assessment_sheet(scope, year), scope=scope)
+    page = Paginator(sheet.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "careers/assessments.html", {
+        "year": year, "years": list(range(selectors.today().year, selectors.today().year - 6, -1)),
+        "filter": sheet, "page": page, "page_qs": _qs(request, page=None), "can_write": can_write,
+        "results": AssessmentResult.choices, "summary": selectors.excellent_summary(scope, year),
+        "share": selectors.excellent_share(year),
+    })
+
+
+# ---------------------------------------------------------------- 职称评审
+@login_required
+def rounds(request):
+    _gate(permissions.can_read(request.user))
+    can_open = services.may_open_round(request.user)
+    if request.method == "POST":
+        _gate(can_open)
+        try:
+            rnd = services.round_open(
+                year=_year(request.POST.get("year"), selectors.today().year), series=request.POST.get("series", ""),
+                levels=request.POST.getlist("levels"), user=request.user, request=request,
+            )
+        except ValidationError as exc:
+            _refused(request, exc)
+            return redirect("careers:rounds")
+        messages.success(request, _("已发起 %(r)s 职称评审。") % {"r": rnd})
+        return redirect("careers:round", pk=rnd.pk)
+    return render(request, "careers/rounds.html", {
+        "rounds": PromotionRound.objects.all(), "can_open": can_open, "series": Series.choices,
+        "titles": wc.Title.choices, "this_year": selectors.today().year,
+    })
+
+
+def _with_checks(rnd, teachers_and_targets):
+    teachers = [t for t, _target in teachers_and_targets]
+    checks = selectors.eligibility(rnd, teachers, {t.pk: target for t, target in teachers_and_targets})
+    for t in teachers:
+        t.checks = checks.get(t.pk, [])
+        t.failed = rules.failed(t.checks)
+
+
+@login_required
+def round_detail(request, pk: int):
+    _gate(permissions.can_read(request.user))
+    rnd = get_object_or_404(PromotionRound, pk=pk)
+    scope = scope_for(request.user)
+    rows = list(selectors.round_nominations(rnd, scope)[:500])
+    open_rows = [n for n in rows if n.status in (PromotionNomination.Status.SUBMITTED,
+                                                 PromotionNomination.Status.DISTRICT_APPROVED)]
+    checks = selectors.eligibility(rnd, [n.teacher for n in open_rows], {n.teacher_id: n.title for n in open_rows})
+    user = request.user
+    for n in rows:
+        n.checks = checks.get(n.teacher_id, [])
+        n.failed = rules.failed(n.checks)
+        own = n.nominated_by_id == user.pk
+        n.can_review = not own and n.status != PromotionNomination.Status.APPROVED and (
+            (n.status == PromotionNomination.Status.SUBMITTED and services.may_review_district(user))
+            or (n.status == PromotionNomination.Status.DISTRICT_APPROVED and services.may_review_city(user)))
+        n.own = own
+    return render(request, "careers/round.html", {
+        "round": rnd, "nominations": rows, "can_nominate": services.may_nominate(user) and rnd.status == "open",
+        "can_close": services.may_open_round(user) and rnd.status == "open",
+    })
+
+
+@login_required
+def round_candidates(request, pk: int):
+    _gate(services.may_nominate(request.user))
+    rnd = get_object_or_404(PromotionRound, pk=pk)
+    scope = scope_for(request.user)
+    if request.method == "POST":
+        if request.POST.get("close"):
+            try:
+                services.round_close(rnd=rnd, user=request.user, request=request)
+            except PermissionDenied as exc:
+                _refused(request, exc)
+            return redirect("careers:round", pk=rnd.pk)
+        teacher = get_in_scope_or_404(request, Teacher.objects.in_scope(request.user), pk=_number(request.POST.get("teacher")))
+        try:
+            row = services.nominate(rnd=rnd, teacher=teacher, user=request.user, request=request,
+                                    title=request.POST.get("title") or None)
+        except (ValidationError, PermissionDenied) as exc:
+            _refused(request, exc, teacher)
+        else:
+            messages.success(request, _("已推荐 %(name)s 申报%(title)s。") % {"name": teacher.name,
+                                                                      "title": row.get_title_display()})
+        return redirect(request.get_full_path())
+    qs = selectors.round_candidates(rnd, scope)
+    text = request.GET.get("q", "").strip()
+    if text:
+        qs = qs.filter(name__icontains=text)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    teachers = list(page)
+    on = rnd.reference_date
+    titles = selectors.current_titles([t.pk for t in teachers], on)
+    reqs = selectors.requirements(rnd.series)
+    for t in teachers:
+        current = titles.get(t.pk)
+        t.current_title = current[0] if current else None
+        t.target = next((lv for lv in rnd.levels if reqs.get(lv, (None,))[0] == t.current_title), None)
+    _with_checks(rnd, [(t, t.target) for t in teachers])
+    labels = dict(wc.Title.choices)
+    for t in teachers:
+        t.current_label = labels.get(t.current_title, _("无职称记录"))
+        t.target_label = labels.get(t.target, "—")
+    return render(request, "careers/candidates.html", {
+        "round": rnd, "page": page, "teachers": teachers, "page_qs": _qs(request, page=None), "q": text,
+    })
+
+
+@login_required
+@require_POST
+def decide(request, pk: int):
+    _gate(services.may_review_district(request.user))
+    row = get_in_scope_or_404(request, PromotionNomination.objects.in_scope(request.user).select_related("teacher"), pk=pk)
+    try:
+        if request.POST.get("decision") == "return":
+            services.nomination_return(nomination=row, reason=request.POST.get("reason", ""), user=request.user,
+                                       request=request)
+            messages.success(request, _("已退回 %(name)s 的申报。") % {"name": row.teacher.name})
+        else:
+            done = services.nomination_approve(nomination=row, user=request.user, request=request)
+            messages.success(request, _("%(name)s：%(status)s。") % {"name": row.teacher.name,
+                                                                   "status": done.get_status_display()})
+    except (ValidationError, PermissionDenied) as exc:
+        _refused(request, exc, row)
+    return redirect("careers:round", pk=row.round_id)
+
+
+# ---------------------------------------------------------------- 岗位结构
+@login_required
+def posts(request):
+    _gate(permissions.can_read(request.user))
+    scope = scope_for(request.user)
+    on = selectors.today()
+    schools = School.objects.for_scope(scope).select_related("district").order_by("district__order", "code")
+    chosen = PostStructureFilter(request.GET or None, queryset=schools)
+    page = Paginator(chosen.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    everyone = selectors.post_rows(scope, on)
+    for school in page:
+        school.row = everyone.get(school.pk)
+    district_of = dict(schools.values_list("pk", "district_id"))
+    districts = []
+    for district in District.objects.filter(pk__in=set(district_of.values())):
+        row = rules.sum_rows(r for pk, r in everyone.items() if district_of.get(pk) == district.pk)
+        districts.append((district, row))
+    return render(request, "careers/posts.html", {
+        "filter": chosen, "page": page, "page_qs": _qs(request, page=None), "districts": districts,
+        "total": rules.sum_rows(everyone.values()), "scope": scope, "on": on,
+    })
