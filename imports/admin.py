@@ -18,7 +18,8 @@ from backend.scoping import scope_for
 from workforce.resources import ReferenceImportExportMixin
 
 from . import mappings
-from .kinds import KIND_ORDER, KINDS
+from .forms import kind_choices
+from .kinds import KINDS
 from .models import ImportRun, SavedMapping
 from .resources import SavedMappingResource
 
@@ -26,7 +27,7 @@ from .resources import SavedMappingResource
 class AdminUploadForm(forms.Form):
     file = forms.FileField(label=_("文件"))
     kind = forms.ChoiceField(label=_("类别"), required=False,
-                             choices=[("", _("自动识别（按表头）"))] + [(k, KINDS[k].label) for k in KIND_ORDER])
+                             choices=kind_choices)
     school = forms.CharField(label=_("学校标识码"), required=False, help_text=_("文件没有学校列时，教师导入到这所学校"))
     dry_run = forms.BooleanField(label=_("仅预览（不写入）"), required=False, initial=True)
 

@@ -9,10 +9,16 @@ from workforce.models import School
 from .kinds import KIND_ORDER, KINDS
 
 
+def kind_choices() -> list[tuple[str, str]]:
+    """The kinds an upload may be forced to, every registered kind (``imports.handlers``)
+    included: a callable, so a kind registered after this module is loaded is listed too."""
+    return [("", _("自动识别（按表头）"))] + [(k, _(KINDS[k].label)) for k in KIND_ORDER]
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("文件"), help_text=_(".xlsx、.xls 或 .csv（可以是全国教师管理信息系统导出的表）"))
     kind = forms.ChoiceField(label=_("类别"), required=False,
-                             choices=[("", _("自动识别（按表头）"))] + [(k, _(KINDS[k].label)) for k in KIND_ORDER])
+                             choices=kind_choices)
     school = forms.ModelChoiceField(label=_("学校"), required=False, queryset=School.objects.none(),
                                     to_field_name="code", empty_label=_("（文件中有学校列）"),
                                     help_text=_("文件没有学校标识码或学校名称列时，教师导入到这所学校"))

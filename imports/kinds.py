@@ -1,50 +1,38 @@
-"""What each kind of sheet holds: its columns, which are required, how each cell is read.
+"""What a kind of sheet is: its columns, how each cell is read, how its headers are written.
 
-A :class:`Kind` is pure data: the import service (``imports.services``) reads cells with
-:func:`Column.parser`, and each kind's handler there turns the values into model fields.
-The templates (``imports.workbooks``) are built from the same specs, so the template an
-officer downloads and the checks an upload meets cannot drift apart.
+A :class:`Kind` is pure data, declared once, next to the handler that checks and writes its
+rows (``imports.handlers.<kind>``: ``register(KIND, Handler)``): its name, label and sheet
+names, and its columns, each with the header the template writes and the other spellings
+seen in real files (``Column.headers``). The import (``imports.run``) recognises a sheet and
+its columns from them and reads cells with :meth:`Column.batch_parser`; the templates
+(``imports.workbooks``), the upload form, the command line and the mapping step list the
+registered kinds, so a new kind is one handler module and nothing else.
 
-Kinds (``--kind`` on the command line; Chinese names work too):
+Value spellings (code lists: 大学本科/本科, 大专/专科, 在编/是 …) are data in
+``imports.synonyms.VALUE_SYNONYMS`` (``Column.synonyms`` names the list); the city adds its
+own in the admin (``imports.models.SavedMapping``).
 
-========== ============================================== ===========================
-name       sheet                                          matched by
-========== ============================================== ===========================
-schools    学校                                            学校标识码
-enrolment  在校生、班级数                                  学校 × 学年 × 学段
-teachers   教职工基础信息 (national, 幼儿园/中职 variants) 身份证件号
-           and flat 花名册 with 学校 and 学段 columns
-education  学习经历                                        教师 × 学历 × 毕业年月
-titles     专业技术职务                                    教师 × 职务 × 聘任年月
-rotations  交流轮岗                                        教师 × 开始年月
-honours    荣誉                                            教师 × 称号 × 日期
-training   国内培训; without 培训类别 a provider's          教师 × 培训年度 × 项目名称
-           completion list of catalogue programmes
-========== ============================================== ===========================
-
-Coded columns accept the code, the label of ``workforce.choices`` or a common spelling
-listed here as data (大学本科/本科, 大专/专科, 在编/是 …).
+``KINDS`` (name → Kind) and ``KIND_ORDER`` (names in the order sheets are checked and written:
+what later kinds refer to first) read the registry, loading the handlers on first use.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import repeat
 from typing import Any, Callable
 
-from django.utils.translation import gettext_noop
-
-from workforce import choices as c
-
 from . import values as v
 from .readers import normalise_header
 
-__all__ = ["Column", "Kind", "KINDS", "KIND_ORDER", "resolve_kind", "kind_for_sheet_kind",
-           "VALUE_SYNONYMS", "parse_school_year", "is_year_month"]
+__all__ = ["Column", "Kind", "KINDS", "KIND_ORDER", "resolve_kind", "kind_for_sheet_kind", "add_kind",
+           "remove_kind", "IDENTITY_KEYS", "IDENTITY_COLUMNS", "VALUE_SYNONYMS", "parse_school_year",
+           "is_year_month"]
 
 
-# The built-in value spellings live with the header spellings (imports.synonyms): one place.
+# The built-in value spellings (code lists) are data in imports.synonyms, one list a coded column.
 from .synonyms import VALUE_SYNONYMS  # noqa: E402
 
 
@@ -94,8 +82,9 @@ _BUILT_IN: Any = object()  # "the column's built-in spellings" (None means "none
 class Column:
     """One column of a kind.
 
-    ``key`` is the field key of ``imports.synonyms`` (how headers are recognised); ``label``
-    the header our template writes; ``type`` one of text, id, date, month, bool, choice,
+    ``key`` names the column (the field key answers and ``--fill`` use); ``label`` the header
+    our template writes; ``headers`` the other headers seen in files for it (the national
+    template's wording first; compared after ``readers.normalise_header``); ``type`` one of text, id, date, month, bool, choice,
     int, decimal, year, school_year. ``choices`` (a ``TextChoices`` class) and ``synonyms``
     (a key of ``VALUE_SYNONYMS``) for coded columns. ``required``: the column must be in the
     sheet and filled on every row. ``field``: the model field it fills (None when the
@@ -116,6 +105,10 @@ class Column:
     # a measure depends on it (DOMAIN.md): a sheet that lacks the column and creates records is
     # asked for it (one value for the whole file, recorded with the run), never defaulted
     measure: bool = False
+    headers: tuple[str, ...] = ()
+    # the column tells which kind a sheet is (``synonyms.detect_sheet_kind``); False for columns
+    # a sheet shares with other kinds (a 花名册's 学历 columns are a 学习经历 sheet's too)
+    detects: bool = True
 
     def choice_labels(self) -> list[str]:
         """The labels a template offers in its dropdown (blank choices left out)."""
@@ -339,17 +332,34 @@ def _memoised(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 @dataclass(frozen=True)
 class Kind:
-    name: str          # command-line name: "teachers"
-    sheet_kind: str    # key of imports.synonyms.SHEET_KINDS: "teacher"
-    label: str         # 中文名 (a page shows it translated: gettext_noop marks it)
+    """One kind of sheet (``imports.handlers`` registers it with its handler).
+
+    ``name``: the command-line name (``teachers``); ``sheet_kind``: the key saved answers are
+    filed under (``SavedMapping.sheet_kind``: never rename one); ``label``: its Chinese name
+    (mark it with ``gettext_noop``: pages show it translated); ``sheet_titles``: sheet names that
+    say the kind (they break a tie between kinds); ``aliases``: other names for ``--kind``;
+    ``row_no``: headers of a row-number column (read, never stored); ``order``: when its sheets
+    are checked and written (what others refer to first); ``precedence``: which kind a sheet
+    is taken for when the headers fit two kinds equally (lower first).
+    """
+
+    name: str
+    sheet_kind: str
+    label: str
     template_title: str
     columns: tuple[Column, ...]
     aliases: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    sheet_titles: tuple[str, ...] = ()
+    row_no: tuple[str, ...] = ()
+    order: int = 100
+    precedence: int = 100
     by_key: dict = field(default_factory=dict, compare=False, repr=False)
+    header_index: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
         self.by_key.update({col.key: col for col in self.columns})
+        self.header_index.update(build_header_index(self))
 
     def column(self, key: str) -> Column | None:
         return self.by_key.get(key)
@@ -358,255 +368,144 @@ class Kind:
     def required(self) -> list[Column]:
         return [col for col in self.columns if col.required]
 
+    @property
+    def detecting_keys(self) -> frozenset[str]:
+        """The columns that tell this kind from others (not the teacher's identity, not 序号)."""
+        return frozenset(col.key for col in self.columns if col.detects and col.key not in IDENTITY_KEYS)
 
-def _text(key, label, n=None, **kw) -> Column:
+
+def build_header_index(kind: Kind) -> dict[str, str]:
+    """Normalised header → column key of a kind (each key, label and spelling; ``row_no`` for
+    the row-number headers); a header claimed by two columns is a declaration error."""
+    index: dict[str, str] = {}
+    spellings = [(col.key, (col.key, col.label, *col.headers)) for col in kind.columns]
+    if kind.row_no:
+        spellings.append(("row_no", ("row_no", *kind.row_no)))
+    for key, texts in spellings:
+        for text in texts:
+            norm = normalise_header(text)
+            other = index.setdefault(norm, key)
+            if other != key:
+                raise ValueError(f"kind {kind.name}: header {text!r} maps to both {other!r} and {key!r}")
+    return index
+
+
+# --------------------------------------------------------------------------- shared columns
+def text_column(key, label, n=None, **kw) -> Column:
     return Column(key, label, "text", max_length=n, **kw)
 
 
-def _bool(key, label, field=None, **kw) -> Column:
+def bool_column(key, label, field=None, **kw) -> Column:
     return Column(key, label, "bool", field=field or key, **kw)
 
 
+# Columns that identify the teacher a sub-record belongs to: they never tell one kind from another.
+IDENTITY_KEYS = frozenset({"name", "id_number", "staff_no"})
+IDENTITY_HEADERS: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "教师姓名", "教职工姓名", "职工姓名", "人员姓名"),
+    "id_number": ("身份证件号", "身份证件号码", "身份证号", "身份证号码", "公民身份号码", "公民身份证号",
+                  "公民身份证号码", "证件号码", "证件号", "身份证"),
+    "staff_no": ("教职工号", "工号", "教工号", "职工号", "教职工编号", "人员编号"),
+}
+
 IDENTITY_COLUMNS = (
-    _text("name", "姓名", 50, hint="与身份证件号对应的教师姓名，用于核对"),
-    Column("id_number", "身份证件号", "id", required=True, hint="18位，设为文本格式"),
-    _text("staff_no", "教职工号", 30),
+    text_column("name", "姓名", 50, hint="与身份证件号对应的教师姓名，用于核对", headers=IDENTITY_HEADERS["name"]),
+    Column("id_number", "身份证件号", "id", required=True, hint="18位，设为文本格式",
+           headers=IDENTITY_HEADERS["id_number"]),
+    text_column("staff_no", "教职工号", 30, headers=IDENTITY_HEADERS["staff_no"]),
 )
 
-TEACHER_COLUMNS = (
-    _text("school_code", "学校标识码", 10, hint="10位学校标识码；或填学校名称"),
-    _text("school_name", "学校名称", 100),
-    _text("name", "姓名", 50, required=True, field="name"),
-    _text("former_name", "曾用名", 50, field="former_name"),
-    # 性别 and 出生日期 are starred in the template; for a resident ID they follow from the
-    # number when a roster lacks them (and must agree with it when present).
-    Column("sex", "性别", "choice", choices=c.Sex, synonyms="sex", field="sex"),
-    _text("staff_no", "教职工号", 30, field="staff_no"),
-    _text("nationality", "国籍/地区", 30, field="nationality"),
-    Column("id_type", "身份证件类型", "choice", choices=c.IdType, synonyms="id_type", field="id_type"),
-    Column("id_number", "身份证件号", "id", required=True, field="id_number", hint="18位，设为文本格式"),
-    Column("birth_date", "出生日期", "date", field="birth_date", hint="如 198001 或 1980-01-15"),
-    _text("native_place", "籍贯", 60, field="native_place"),
-    _text("birthplace", "出生地", 60, field="birthplace"),
-    _text("ethnicity", "民族", 20, field="ethnicity"),
-    _text("political_status", "政治面貌", 30, field="political_status"),
-    _text("marital_status", "婚姻状况", 10, field="marital_status"),
-    _text("health", "健康状况", 20, field="health"),
-    Column("work_start", "参加工作年月", "month", field="work_start", hint="如 200809"),
-    Column("school_entry", "进本校年月", "month", field="school_entry", hint="如 201209", measure=True),
-    Column("source", "教职工来源", "choice", choices=c.StaffSource, synonyms="source", field="source"),
-    Column("staff_category", "教职工类别", "choice", choices=c.StaffCategory, synonyms="staff_category",
-           field="staff_category", measure=True),
-    _bool("on_establishment", "是否在编", measure=True),
-    Column("employment_form", "用人形式", "choice", choices=c.EmploymentForm, synonyms="employment_form",
-           field="employment_form"),
-    Column("contract", "签订合同情况", "choice", choices=c.Contract, synonyms="contract", field="contract"),
-    _bool("normal_graduate", "是否全日制师范类专业毕业"),
-    _bool("special_ed_trained", "是否受过特教专业培养培训"),
-    _bool("special_ed_cert", "是否有特殊教育从业证书"),
-    Column("it_ability", "信息技术应用能力", "choice", choices=c.ItAbility, synonyms="it_ability",
-           field="it_ability"),
-    _bool("free_normal", "是否属于免费（公费）师范生"),
-    _bool("grassroots_service", "是否参加基层服务项目"),
-    Column("grassroots_start", "参加基层服务项目起始年月", "month", field="grassroots_start"),
-    Column("grassroots_end", "参加基层服务项目结束年月", "month", field="grassroots_end"),
-    _bool("special_grade", "是否是特级教师"),
-    _bool("backbone", "是否是县级及以上骨干教师"),
-    _bool("mental_health", "是否心理健康教育教师"),
-    Column("status", "人员状态", "choice", choices=c.PersonnelStatus, synonyms="status", field="status"),
-    _text("remarks", "备注", 2000, field="remarks"),
-    Column("teaching_stage", "任教学段", "choice", choices=c.Stage, synonyms="stage", field="teaching_stage",
-           hint="学校只有一个学段时可不填"),
-    _text("subject", "任教学科", 30, field="subject"),
-    # 幼儿园 variant
-    _bool("preschool_major", "是否全日制学前教育专业毕业"),
-    _bool("preschool_trained", "是否受过学前教育专业培养培训"),
-    # 中职 variant
-    _bool("dual_qualified", "是否“双师型”教师"),
-    _bool("vocational_cert", "是否具备职业技能等级证书"),
-    Column("enterprise_months", "企业工作(实践)时长", "int", field="enterprise_months", minimum=0, maximum=600,
-           hint="月数"),
-    # A 花名册's education and title columns (DOMAIN.md, "What a real 花名册 carries"): no field of
-    # the teacher; they become the teacher's highest 学习经历 (最高学历标识) and current 专业技术职务,
-    # read as the 学习经历 and 专业技术职务 kinds read them (imports.services.RosterRecords).
-    Column("highest_education", "最高学历", "choice", choices=c.Education, synonyms="education",
-           hint="如 大学本科、硕士研究生"),
-    Column("highest_degree", "最高学位", "choice", choices=c.Degree, synonyms="degree", hint="博士、硕士、学士或无"),
-    _text("graduated_from", "毕业院校", 100),
-    _text("graduated_major", "所学专业", 100),
-    Column("graduated_on", "毕业年月", "month", hint="最高学历的毕业年月，如 201007"),
-    Column("current_title", "专业技术职务", "choice", choices=c.Title, synonyms="title",
-           hint="现聘职称；2015年前的旧称（中学高级、小学高级等）按新职称对应导入"),
-    Column("title_appointed_on", "聘任年月", "month", hint="现聘职称的聘任年月，如 201809；职称须有聘任年月才能记录"),
-)
 
-# The roster columns above that carry a 学习经历 or a 专业技术职务 rather than a field of the teacher.
-ROSTER_EDUCATION_KEYS = ("highest_education", "highest_degree", "graduated_from", "graduated_major", "graduated_on")
-ROSTER_TITLE_KEYS = ("current_title", "title_appointed_on")
-
-KINDS: dict[str, Kind] = {}
+# --------------------------------------------------------------------------- the registry
+_REGISTERED: dict[str, Kind] = {}
+_ALIASES: dict[str, str] = {}
+_loaded = False
 
 
-def _register(kind: Kind) -> Kind:
-    KINDS[kind.name] = kind
+def _load() -> dict[str, Kind]:
+    """The registered kinds, the built-in handlers (``imports.handlers``) loaded on first use."""
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        from . import handlers  # noqa: F401 - importing the package registers every kind in it
+    return _REGISTERED
+
+
+def add_kind(kind: Kind) -> Kind:
+    """Register a kind (``imports.handlers.register`` does, with its handler). Its name, sheet
+    kind and aliases must not be another kind's."""
+    for other in _REGISTERED.values():
+        if other.name == kind.name:
+            continue
+        if other.sheet_kind == kind.sheet_kind:
+            raise ValueError(f"kind {kind.name}: sheet kind {kind.sheet_kind!r} is {other.name}'s")
+    aliases = {normalise_header(alias) for alias in (kind.name, kind.sheet_kind, *kind.aliases)}
+    taken = {alias for alias in aliases if _ALIASES.get(alias, kind.name) != kind.name}
+    if taken:
+        raise ValueError(f"kind {kind.name}: names {sorted(taken)} belong to other kinds")
+    remove_kind(kind.name)
+    _REGISTERED[kind.name] = kind
+    for alias in aliases:
+        _ALIASES[alias] = kind.name
     return kind
 
 
-_register(Kind(
-    "schools", "school", gettext_noop("学校"), "学校",
-    (
-        Column("code", "学校标识码", "text", required=True, max_length=10, hint="10位数字"),
-        _text("name", "学校名称", 100, required=True, field="name"),
-        _text("district", "所属区县", 40, hint="区县名称或区划代码；新学校必填"),
-        Column("school_type", "学校类型", "choice", choices=c.SchoolType, synonyms="school_type",
-               field="school_type"),
-        Column("ownership", "办学性质", "choice", choices=c.Ownership, synonyms="ownership", field="ownership",
-               measure=True),
-        Column("location", "城乡分类", "choice", choices=c.Location, synonyms="location", field="location"),
-        Column("rural_kind", "村小/教学点", "choice", choices=c.RuralKind, synonyms="rural_kind",
-               field="rural_kind", hint="仅乡村学校填写"),
-    ),
-    aliases=("school", "学校"),
-))
+def remove_kind(name: str) -> None:
+    if _REGISTERED.pop(name, None) is not None:
+        for alias in [a for a, n in _ALIASES.items() if n == name]:
+            del _ALIASES[alias]
 
-_register(Kind(
-    "enrolment", "enrolment", gettext_noop("在校生与班级数"), "在校生",
-    (
-        _text("school_code", "学校标识码", 10),
-        _text("school_name", "学校名称", 100),
-        Column("school_year", "学年", "school_year", required=True, hint="如 2025-2026"),
-        Column("stage", "学段", "choice", required=True, choices=c.Stage, synonyms="stage", field="stage"),
-        Column("pupils", "在校生数", "int", required=True, field="pupils", minimum=0, maximum=100000),
-        Column("classes", "班级数", "int", field="classes", minimum=0, maximum=2000),
-    ),
-    aliases=("enrolments", "在校生", "学生数"),
-))
 
-_register(Kind(
-    "quotas", "quota", gettext_noop("核定编制"), "核定编制",
-    (
-        _text("school_code", "学校标识码", 10),
-        _text("school_name", "学校名称", 100),
-        Column("school_year", "学年", "school_year", required=True, hint="如 2026-2027"),
-        Column("approved", "核定编制数", "int", required=True, field="approved", minimum=0, maximum=20000),
-        _text("note", "备注", 200, field="note", hint="如核定文号"),
-    ),
-    aliases=("quota", "编制", "核定编制"),
-    notes=(
-        "区县收到的编制核定表：每所学校每学年一行。按学校和学年匹配：已有的更新，新的新增。",
-        "核定编制由区县或市教育局人事部门导入；用于编制缺口和空编/超编（没有核定编制的学校不计算）。",
-    ),
-))
+class _Kinds(Mapping):
+    """name → Kind of every registered kind, in the order of ``KIND_ORDER``."""
 
-_register(Kind(
-    "teachers", "teacher", gettext_noop("教职工基础信息 / 花名册"), "教职工基础信息",
-    TEACHER_COLUMNS,
-    aliases=("teacher", "roster", "教师", "花名册", "教职工基础信息", "基础信息"),
-    notes=(
-        "全国教师管理信息系统导出的“教职工基础信息”表（含幼儿园、中职版本）或本单位花名册均可导入。",
-        "按身份证件号匹配：已有的教师更新，新的教师新增；同一文件再次导入不会重复。",
-        "文件中空着的单元格不会清空系统中已有的内容。",
-        "花名册没有“任教学段”列时，按学校唯一的学段填写；学校有多个学段时须填写。",
-        "没有学校列时，学校人事导入本校；区县、市级人事请在页面上选择学校。",
-        "花名册中的最高学历、最高学位、毕业院校、所学专业、毕业年月记为教师的最高学历（学习经历），专业技术职务和"
-        "聘任年月记为现聘职称；同一文件再次导入不会重复，之后导入的学习经历、专业技术职务表补全这些记录而不重复。",
-    ),
-))
+    def __getitem__(self, name: str) -> Kind:
+        return _load()[name]
 
-_register(Kind(
-    "education", "education", gettext_noop("学习经历"), "学习经历",
-    (
-        *IDENTITY_COLUMNS,
-        Column("education", "学历", "choice", required=True, choices=c.Education, synonyms="education",
-               field="education"),
-        Column("degree", "学位层次", "choice", choices=c.Degree, synonyms="degree", field="degree"),
-        _text("degree_name", "学位名称", 50, field="degree_name"),
-        Column("study_mode", "学习方式", "choice", choices=c.StudyMode, synonyms="study_mode", field="study_mode"),
-        _text("institution", "学习单位", 100, field="institution"),
-        _text("major", "所学专业", 100, field="major"),
-        _bool("is_normal_major", "是否师范类专业"),
-        _bool("is_highest", "最高学历标识"),
-        _bool("is_first", "第一学历标识"),
-        Column("start", "入学年月", "month", field="start"),
-        Column("end", "毕业年月", "month", field="end"),
-    ),
-    aliases=("学习经历", "学历"),
-))
+    def __iter__(self):
+        return iter(_ordered())
 
-_register(Kind(
-    "titles", "title", gettext_noop("专业技术职务"), "专业技术职务",
-    (
-        *IDENTITY_COLUMNS,
-        Column("title", "专业技术职务", "choice", required=True, choices=c.Title, synonyms="title", field="title",
-               hint="2015年前的旧称（中学高级、小学高级等）按新职称对应导入"),
-        Column("appointed_on", "聘任年月", "month", required=True, field="appointed_on", hint="如 201809"),
-        Column("ended_on", "解聘年月", "month", field="ended_on", hint="仍在聘的不填"),
-    ),
-    aliases=("title", "职称", "专业技术职务"),
-    notes=("按身份证件号、专业技术职务和聘任年月匹配：已有的记录更新解聘年月，新的记录新增。",
-           "中学高级、小学高级等2015年前的旧称按改革后的职称对应：中学高级为高级教师，中学一级、小学高级为一级教师，"
-           "中学二级、小学一级为二级教师，中学三级、小学二级、小学三级为三级教师。"),
-))
+    def __len__(self) -> int:
+        return len(_load())
 
-_register(Kind(
-    "rotations", "exchange", gettext_noop("交流轮岗"), "交流轮岗",
-    (
-        *IDENTITY_COLUMNS,
-        _text("exchange_type", "交流轮岗类型", 30, required=True),
-        _bool("moves_personnel", "是否调动人事关系"),
-        Column("start", "开始年月", "month", required=True, field="start"),
-        Column("end", "结束年月", "month", field="end"),
-        _text("from_school", "原单位名称", 100, hint="为空时为教师所在学校"),
-        _text("to_school", "交流轮岗单位名称", 100, required=True),
-    ),
-    aliases=("rotation", "exchange", "exchanges", "交流轮岗", "交流"),
-))
+    def __contains__(self, name) -> bool:
+        return name in _load()
 
-_register(Kind(
-    "honours", "honour", gettext_noop("荣誉"), "荣誉",
-    (
-        *IDENTITY_COLUMNS,
-        Column("honour_level", "荣誉级别", "choice", choices=c.HonourLevel, synonyms="honour_level"),
-        _text("honour_title", "荣誉称号", 60, required=True, hint="须是系统中的荣誉类型名称"),
-        Column("awarded_on", "荣誉日期", "date", required=True, field="awarded_on"),
-        _text("awarding_body", "授予单位", 100, field="awarding_body"),
-    ),
-    aliases=("honour", "awards", "荣誉"),
-))
+    def __repr__(self) -> str:
+        return f"KINDS({', '.join(_ordered())})"
 
-_register(Kind(
-    "training", "training", gettext_noop("国内培训"), "国内培训",
-    (
-        *IDENTITY_COLUMNS,
-        Column("training_year", "培训年度", "year", required=True),
-        Column("level", "培训类别", "choice", required=True, choices=c.TrainingLevel, synonyms="training_level",
-               field="level"),
-        _text("programme", "项目名称", 150, required=True),
-        _text("provider", "培训机构", 100, field="provider"),
-        Column("mode", "培训方式", "choice", required=True, choices=c.TrainingMode, synonyms="training_mode",
-               field="mode"),
-        Column("hours", "培训获得学时", "decimal", required=True, field="hours", minimum=Decimal(0),
-               maximum=Decimal(2000)),
-        Column("credits", "学分", "decimal", field="credits", minimum=Decimal(0), maximum=Decimal(1000)),
-    ),
-    aliases=("国内培训", "培训", "credits"),
-    notes=("导入的国内培训记录视同已认定。",
-           "培训机构名单（只有姓名、身份证件号、项目名称、学时）按系统中已发布的培训项目给参训教师记学时。"),
-))
 
-# The order sheets are written in: what later kinds refer to is written first.
-KIND_ORDER = ["schools", "enrolment", "quotas", "teachers", "education", "titles", "rotations", "honours", "training"]
+class _Order(Sequence):
+    """The kinds' names in the order sheets are checked and written (``Kind.order``)."""
 
-_ALIASES: dict[str, str] = {}
-for _kind in KINDS.values():
-    for _alias in (_kind.name, _kind.sheet_kind, *_kind.aliases):
-        _ALIASES[normalise_header(_alias)] = _kind.name
+    def __getitem__(self, index):
+        return _ordered()[index]
+
+    def __len__(self) -> int:
+        return len(_load())
+
+    def __repr__(self) -> str:
+        return repr(_ordered())
+
+
+def _ordered() -> list[str]:
+    return [kind.name for kind in sorted(_load().values(), key=lambda k: (k.order, k.name))]
+
+
+KINDS: Mapping[str, Kind] = _Kinds()
+KIND_ORDER: Sequence[str] = _Order()
+
+
+def kinds_by_precedence() -> list[Kind]:
+    """Every kind, in the order a sheet's headers are tried against them (``Kind.precedence``)."""
+    return sorted(_load().values(), key=lambda k: (k.precedence, k.order, k.name))
 
 
 def resolve_kind(text: str | None) -> str | None:
     """Kind name from a name, an alias or a Chinese name; None for blank; ValueError if unknown."""
     if text is None or not str(text).strip():
         return None
+    _load()
     name = _ALIASES.get(normalise_header(text))
     if name is None:
         raise ValueError(f"未知的导入类别“{text}”，可选：{'、'.join(KIND_ORDER)}")
@@ -614,7 +513,7 @@ def resolve_kind(text: str | None) -> str | None:
 
 
 def kind_for_sheet_kind(sheet_kind: str) -> Kind:
-    for kind in KINDS.values():
+    for kind in _load().values():
         if kind.sheet_kind == sheet_kind:
             return kind
     raise KeyError(sheet_kind)

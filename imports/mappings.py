@@ -1,7 +1,7 @@
 """The import's vocabulary for one run: the built-in spellings plus what the organisation said.
 
 DOMAIN.md, "Coded values come in many spellings": the system knows the common spellings as
-data (``imports.synonyms``: headers, ``VALUE_SYNONYMS``: values) and asks the user, once,
+data (headers: each kind's columns, ``imports.handlers``; values: ``imports.synonyms.VALUE_SYNONYMS``) and asks the user, once,
 about the ones it does not know. An answer is a :class:`imports.models.SavedMapping` of the
 officer's organisation — the city (city HR; these are also the city's own spellings, edited in
 the admin), a district (serving its schools too) or a school — and every later import by

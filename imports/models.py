@@ -116,8 +116,8 @@ class SavedMapping(models.Model):
     ``column == ""``: the header ``text`` of a ``sheet_kind`` sheet means the field ``target``
     (or, with ``target == ""``, a column that is not needed). Otherwise the value ``text`` in the
     column ``column`` means the code ``target``. Rows without district and school are the
-    city's (city HR maintains them in the admin, next to the built-in spellings of
-    ``imports.synonyms``); a district's rows serve its schools too. DOMAIN.md: "asks the user,
+    city's (city HR maintains them in the admin, next to the built-in spellings: the
+    kinds' headers, ``imports.handlers``; values, ``imports.synonyms``); a district's rows serve its schools too. DOMAIN.md: "asks the user,
     once, about the ones it does not know — it never drops or defaults them in silence".
     """
 

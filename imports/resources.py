@@ -1,7 +1,7 @@
 """The import spellings and mappings as a spreadsheet (django-import-export), for the admin.
 
 A :class:`~imports.models.SavedMapping` row without district and school is one of the city's own
-spellings, next to the built-in ones (``imports.synonyms``: headers and VALUE_SYNONYMS);
+spellings, next to the built-in ones (the kinds' header spellings, ``imports.handlers``; ``imports.synonyms.VALUE_SYNONYMS``);
 a district's or a school's row is an answer its officers gave in the preview (DOMAIN.md: "asks
 the user, once"). City HR exports them, edits or adds rows in Excel and imports the file through
 the admin's preview and confirm, like the other reference tables (``workforce.resources``).

@@ -1,250 +1,57 @@
-"""The built-in spellings: which column headers, and which values, seen in real files mean
-which field and which code (DOMAIN.md, "Coded values come in many spellings"). The city adds
-its own, and each organisation its answers, as ``imports.models.SavedMapping`` rows (the
-admin; ``imports.mappings`` puts the two together for a run).
+"""The built-in value spellings, and how headers are matched.
 
-Each sheet kind has a dict from a canonical field key to the header texts seen in files,
-the national template's wording first. Headers are compared after
-:func:`imports.readers.normalise_header` (no ``*``, spaces, quotes or full-width forms).
+Values: which spellings seen in real files mean which code (DOMAIN.md, "Coded values come in
+many spellings"): ``VALUE_SYNONYMS``, a list per coded column (``Column.synonyms`` names it).
+The city adds its own, and each organisation its answers, as ``imports.models.SavedMapping``
+rows (the admin; ``imports.mappings`` puts the two together for a run).
 
-* ``TEACHER``: the 教职工基础信息 sheet of the national teacher management information
-  system (all 34 columns), its kindergarten and 中职 extras, and roster columns.
-* ``EDUCATION`` (学习经历), ``EXCHANGE`` (交流轮岗), ``TRAINING`` (国内培训),
-  ``HONOUR`` (荣誉): sub-record sheets; each also has the teacher identity columns
-  (``name``, ``id_number``, ``staff_no``) that link a row to its teacher.
-* ``SCHOOL`` (学校) and ``ENROLMENT`` (在校生、班级数).
-
-``HEADER_INDEX`` maps normalised header → key for the teacher sheet;
-``HEADER_INDEXES[kind]`` does so for every kind.
+Headers: each kind declares its columns' header spellings with the kind, next to its handler
+(``imports.handlers.<kind>``, ``Column.headers``); the functions here match a sheet's headers
+against them (``Kind.header_index``, after :func:`imports.readers.normalise_header`: no ``*``,
+spaces, quotes or full-width forms) and tell which kind a sheet is. ``HEADER_INDEXES[sheet
+kind]`` is the normalised header → key index of every registered kind.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Callable, Iterable
 
 from imports.readers import normalise_header
 
 __all__ = [
-    "TEACHER", "EDUCATION", "EXCHANGE", "TRAINING", "HONOUR", "TITLE", "SCHOOL", "ENROLMENT",
-    "IDENTITY", "SHEET_KINDS", "SHEET_TITLES", "HEADER_INDEXES", "HEADER_INDEX",
-    "build_index", "lookup_header", "map_headers", "header_matcher", "detect_sheet_kind", "VALUE_SYNONYMS",
+    "HEADER_INDEXES", "lookup_header", "map_headers", "header_matcher", "detect_sheet_kind", "says_month",
+    "VALUE_SYNONYMS",
 ]
 
-# Columns that identify the teacher a sub-record belongs to.
-IDENTITY: dict[str, list[str]] = {
-    "name": ["姓名", "教师姓名", "教职工姓名", "职工姓名", "人员姓名"],
-    "id_number": ["身份证件号", "身份证件号码", "身份证号", "身份证号码", "公民身份号码",
-                  "公民身份证号", "公民身份证号码", "证件号码", "证件号", "身份证"],
-    "staff_no": ["教职工号", "工号", "教工号", "职工号", "教职工编号", "人员编号"],
-}
 
-TEACHER: dict[str, list[str]] = {
-    "row_no": ["序号", "行号", "NO.", "No"],
-    "school_code": ["学校标识码", "学校代码", "单位标识码", "学校识别码", "学校编码"],
-    "school_name": ["学校名称", "单位名称", "学校", "所在学校", "任职学校", "工作单位", "所在单位"],
-    "name": IDENTITY["name"],
-    "former_name": ["曾用名"],
-    "sex": ["性别"],
-    "staff_no": IDENTITY["staff_no"],
-    "nationality": ["国籍/地区", "国籍", "国籍地区", "国籍(地区)", "国家/地区", "国家地区"],
-    "id_type": ["身份证件类型", "证件类型", "身份证类型"],
-    "id_number": IDENTITY["id_number"],
-    "birth_date": ["出生日期", "出生年月", "出生年月日", "生日"],
-    "native_place": ["籍贯"],
-    "birthplace": ["出生地", "出生地点"],
-    "ethnicity": ["民族"],
-    "political_status": ["政治面貌", "政治面目"],
-    "marital_status": ["婚姻状况", "婚姻状态", "婚否"],
-    "health": ["健康状况", "健康状态", "身体状况"],
-    "work_start": ["参加工作年月", "参加工作时间", "参加工作日期", "参加工作年份", "参工时间",
-                   "工作时间"],
-    "school_entry": ["进本校年月", "进本校时间", "进入本校年月", "进入本校时间", "进本单位年月",
-                     "来校时间", "进校时间", "到校时间", "调入本校时间"],
-    "source": ["教职工来源", "来源", "人员来源"],
-    "staff_category": ["教职工类别", "教职工类型"],
-    "on_establishment": ["是否在编", "是否在编人员", "在编情况", "编制情况", "是否有编制"],
-    "employment_form": ["用人形式", "用工形式", "用人方式"],
-    "contract": ["签订合同情况", "合同签订情况", "签订合同", "合同情况", "合同类型"],
-    "normal_graduate": ["是否全日制师范类专业毕业", "是否全日制师范专业毕业", "是否师范类专业毕业",
-                        "是否师范专业毕业", "全日制师范类专业毕业"],
-    "special_ed_trained": ["是否受过特教专业培养培训", "是否受过特殊教育专业培养培训",
-                           "是否受过特教培训", "是否受过特殊教育培训"],
-    "special_ed_cert": ["是否有特殊教育从业证书", "是否有特教从业证书", "特殊教育从业证书"],
-    "it_ability": ["信息技术应用能力", "信息技术能力"],
-    "free_normal": ["是否属于免费(公费)师范生", "是否属于免费师范生", "是否属于公费师范生",
-                    "是否免费(公费)师范生", "是否免费师范生", "是否公费师范生", "免费(公费)师范生"],
-    "grassroots_service": ["是否参加基层服务项目", "是否参加过基层服务项目", "参加基层服务项目"],
-    "grassroots_start": ["参加基层服务项目起始年月", "参加基层服务项目开始年月",
-                         "基层服务项目起始年月", "基层服务项目开始年月", "基层服务起始年月"],
-    "grassroots_end": ["参加基层服务项目结束年月", "基层服务项目结束年月", "基层服务结束年月"],
-    "special_grade": ["是否是特级教师", "是否特级教师", "特级教师"],
-    "backbone": ["是否是县级及以上骨干教师", "是否县级及以上骨干教师", "是否是骨干教师",
-                 "是否骨干教师", "县级及以上骨干教师", "骨干教师"],
-    "mental_health": ["是否心理健康教育教师", "是否是心理健康教育教师", "心理健康教育教师"],
-    "status": ["人员状态", "当前状态", "在岗状态", "任职状态"],
-    "remarks": ["备注", "说明"],
-    # 幼儿园 variant
-    "preschool_major": ["是否全日制学前教育专业毕业", "是否学前教育专业毕业", "全日制学前教育专业毕业"],
-    "preschool_trained": ["是否受过学前教育专业培养培训", "是否受过学前教育培训"],
-    # 中职 variant
-    "dual_qualified": ['是否"双师型"教师', "是否双师型教师", "是否双师型", "双师型教师"],
-    "vocational_cert": ["是否具备职业技能等级证书", "是否具有职业技能等级证书", "是否有职业技能等级证书",
-                        "职业技能等级证书"],
-    "enterprise_months": ["企业工作(实践)时长", "企业工作(实践)时长(月)", "企业工作时长",
-                          "企业实践时长", "企业工作实践时长"],
-    # roster columns
-    "teaching_stage": ["任教学段", "学段", "任课学段"],
-    "subject": ["任教学科", "学科", "任教科目", "任课学科", "主要任教学科"],
-    # a 花名册's education and title columns: the highest 学习经历 and the current 专业技术职务
-    "highest_education": ["最高学历", "学历", "最高学历层次", "学历层次", "现学历", "最后学历"],
-    "highest_degree": ["最高学位", "学位", "最高学位层次", "学位层次", "现学位"],
-    "graduated_from": ["毕业院校", "毕业学校", "最高学历毕业院校", "最高学历毕业学校", "毕业院校名称",
-                       "毕业学校名称"],
-    "graduated_major": ["所学专业", "专业", "毕业专业", "最高学历所学专业", "最高学历专业", "所学专业名称"],
-    "graduated_on": ["毕业年月", "毕业时间", "毕业日期", "最高学历毕业年月", "最高学历毕业时间"],
-    "current_title": ["专业技术职务", "职称", "现聘专业技术职务", "现任专业技术职务", "聘任专业技术职务",
-                      "专业技术职务名称", "专业技术职称", "现聘职称", "现职称", "专技职务"],
-    "title_appointed_on": ["聘任年月", "聘任时间", "任职时间", "取得时间", "任职年月", "聘任日期", "取得年月",
-                           "现聘年月", "职称聘任时间", "职称取得时间", "任现职时间", "现职称聘任时间",
-                           "专业技术职务聘任时间", "专业技术职务任职时间"],
-}
+class _HeaderIndexes(Mapping):
+    """sheet kind → {normalised header: column key} of every registered kind (``imports.kinds``)."""
 
-# The teacher keys a roster shares with the 学习经历 and 专业技术职务 sheets: a sheet is not taken
-# for a roster because it has them (``detect_sheet_kind``).
-ROSTER_RECORD_KEYS = frozenset({"highest_education", "highest_degree", "graduated_from", "graduated_major",
-                                "graduated_on", "current_title", "title_appointed_on"})
+    def __getitem__(self, sheet_kind: str) -> dict[str, str]:
+        from .kinds import kind_for_sheet_kind
 
-EDUCATION: dict[str, list[str]] = {
-    **IDENTITY,
-    "education": ["学历", "获得学历", "学历层次"],
-    "degree": ["学位层次", "学位", "获得学位层次", "获得学位"],
-    "degree_name": ["学位名称"],
-    "study_mode": ["学习方式", "学习形式"],
-    "institution": ["学习单位", "毕业学校", "毕业院校", "就读学校", "毕业学校(单位)", "学校(单位)名称",
-                    "院校名称"],
-    "major": ["所学专业", "专业", "专业名称", "所学专业名称"],
-    "is_normal_major": ["是否师范类专业", "是否师范专业"],
-    "is_highest": ["最高学历标识", "是否最高学历"],
-    "is_first": ["第一学历标识", "是否第一学历"],
-    "start": ["入学年月", "学习起始年月", "入学时间", "起始年月", "开始年月"],
-    "end": ["毕业年月", "学习结束年月", "毕业时间", "毕(结)业年月", "结束年月"],
-}
+        return kind_for_sheet_kind(sheet_kind).header_index
 
-EXCHANGE: dict[str, list[str]] = {
-    **IDENTITY,
-    "exchange_type": ["交流轮岗类型", "交流类型", "轮岗类型", "交流方式"],
-    "moves_personnel": ["是否调动人事关系", "是否调动人事", "人事关系是否调动"],
-    "start": ["开始年月", "交流轮岗开始年月", "起始年月", "开始时间"],
-    "end": ["结束年月", "交流轮岗结束年月", "结束时间"],
-    "from_school": ["原单位名称", "原单位", "原学校", "原学校名称", "派出学校", "派出单位"],
-    "to_school": ["交流轮岗单位名称", "交流轮岗单位", "交流单位", "交流学校", "接收学校", "接收单位"],
-}
+    def __iter__(self):
+        from .kinds import KINDS
 
-TRAINING: dict[str, list[str]] = {
-    **IDENTITY,
-    "training_year": ["培训年度", "年度", "培训年份"],
-    "level": ["培训类别", "培训级别", "培训层次"],
-    "programme": ["项目名称", "培训项目名称", "培训项目", "培训名称"],
-    "provider": ["培训机构", "培训机构名称", "主办单位", "承办单位"],
-    "mode": ["培训方式", "培训形式"],
-    "hours": ["培训获得学时", "学时", "培训学时", "获得学时"],
-    "credits": ["培训获得学分", "学分", "培训学分", "获得学分"],
-}
+        return iter([kind.sheet_kind for kind in KINDS.values()])
 
-TITLE: dict[str, list[str]] = {
-    **IDENTITY,
-    "title": ["专业技术职务", "职称", "现聘专业技术职务", "现任专业技术职务", "聘任专业技术职务",
-              "专业技术职务名称", "专业技术职称", "现聘职称", "专技职务"],
-    "appointed_on": ["聘任年月", "聘任时间", "取得时间", "聘任日期", "取得年月", "取得日期", "现聘年月",
-                     "聘任起始年月", "任职时间"],
-    "ended_on": ["解聘年月", "解聘时间", "解聘日期", "聘任结束年月", "聘任终止年月"],
-}
+    def __len__(self) -> int:
+        from .kinds import KINDS
 
-HONOUR: dict[str, list[str]] = {
-    **IDENTITY,
-    "honour_level": ["荣誉级别", "级别", "获奖级别", "荣誉等级"],
-    "honour_title": ["荣誉称号", "称号", "荣誉名称", "获得荣誉"],
-    "awarded_on": ["荣誉日期", "获得日期", "授予日期", "获奖日期", "获得年月", "授予年月", "日期"],
-    "awarding_body": ["授予单位", "颁发单位", "授予机关", "颁奖单位"],
-}
-
-SCHOOL: dict[str, list[str]] = {
-    "row_no": ["序号"],
-    "code": ["学校标识码", "学校代码", "标识码", "学校识别码"],
-    "name": ["学校名称", "单位名称", "学校全称"],
-    "district": ["所属区县", "区县", "所在区县", "所属地区", "区县名称"],
-    "school_type": ["学校类型", "办学类型", "学校类别"],
-    # 举办者 (or 举办者类型, 办别) is the education statistics system's own column for it
-    "ownership": ["办学性质", "公办/民办", "学校性质", "举办性质", "举办者", "举办者类型", "学校举办者", "办别",
-                  "举办单位类型"],
-    "location": ["城乡类型", "城乡分类", "城乡属性", "所在地城乡类型", "学校所在地类型"],
-    "rural_kind": ["村小/教学点", "村小或教学点", "是否村小或教学点", "村小教学点"],
-}
-
-ENROLMENT: dict[str, list[str]] = {
-    "row_no": ["序号"],
-    "school_code": ["学校标识码", "学校代码", "标识码"],
-    "school_name": ["学校名称", "单位名称"],
-    "school_year": ["学年", "学年度"],
-    "stage": ["学段", "学段名称"],
-    "pupils": ["在校生数", "在校学生数", "在校生人数", "学生数", "学生人数"],
-    "classes": ["班级数", "班数", "教学班数", "班级个数"],
-}
-
-QUOTA: dict[str, list[str]] = {
-    "row_no": ["序号"],
-    "school_code": ["学校标识码", "学校代码", "标识码"],
-    "school_name": ["学校名称", "单位名称", "学校"],
-    "school_year": ["学年", "学年度", "核定学年"],
-    "approved": ["核定编制数", "核定编制", "编制数", "核编数", "核定数", "教职工编制数", "核定教职工编制数",
-                 "核定教职工编制", "编制核定数"],
-    "note": ["备注", "说明", "核定文号", "文号"],
-}
-
-SHEET_KINDS: dict[str, dict[str, list[str]]] = {
-    "teacher": TEACHER,
-    "education": EDUCATION,
-    "exchange": EXCHANGE,
-    "training": TRAINING,
-    "honour": HONOUR,
-    "title": TITLE,
-    "school": SCHOOL,
-    "enrolment": ENROLMENT,
-    "quota": QUOTA,
-}
-
-# Sheet names as the national system and districts write them.
-SHEET_TITLES: dict[str, list[str]] = {
-    "teacher": ["教职工基础信息", "基础信息", "教职工信息", "花名册", "教师花名册"],
-    "education": ["学习经历"],
-    "exchange": ["交流轮岗"],
-    "training": ["国内培训", "培训"],
-    "honour": ["荣誉", "荣誉信息", "人才项目"],
-    "title": ["专业技术职务", "职称", "职务聘任"],
-    "school": ["学校", "学校信息"],
-    "enrolment": ["在校生", "学生数", "班额"],
-    "quota": ["核定编制", "编制核定", "编制"],
-}
+        return len(KINDS)
 
 
-def build_index(headers: dict[str, list[str]]) -> dict[str, str]:
-    """Map each normalised header text to its key; a text claimed by two keys is an error."""
-    index: dict[str, str] = {}
-    for key, texts in headers.items():
-        for text in [key, *texts]:
-            norm = normalise_header(text)
-            other = index.setdefault(norm, key)
-            if other != key:
-                raise ValueError(f"header {text!r} maps to both {other!r} and {key!r}")
-    return index
+HEADER_INDEXES: Mapping[str, dict[str, str]] = _HeaderIndexes()
 
 
-HEADER_INDEXES: dict[str, dict[str, str]] = {k: build_index(v) for k, v in SHEET_KINDS.items()}
-HEADER_INDEX: dict[str, str] = HEADER_INDEXES["teacher"]
-
-def lookup_header(raw: object, index: dict[str, str] = HEADER_INDEX) -> str | None:
-    """Key of a header, or None. Tries the whole text, then without a trailing note:
+def lookup_header(raw: object, index: dict[str, str] | None = None) -> str | None:
+    """Key of a header in ``index`` (the teacher sheet's by default), or None. Tries the whole text, then without a trailing note:
     ``出生日期(格式:198001)`` and ``出生日期\\n格式198001`` both give ``birth_date``."""
+    if index is None:
+        index = HEADER_INDEXES["teacher"]
     text = str(raw) if raw is not None else ""
     norm = normalise_header(text)
     if not norm:
@@ -300,19 +107,21 @@ def header_matcher(kind: str = "teacher") -> Callable[[str], bool]:
 
 
 def detect_sheet_kind(raw_headers: Iterable[object], sheet_name: str = "") -> str | None:
-    """Best-matching sheet kind for a header row, by the sheet-specific (non-identity,
-    non-序号) columns it has; the sheet name breaks ties. None if nothing matches."""
+    """Best-matching sheet kind for a header row, by the columns it has that tell the kinds
+    apart (``Kind.detecting_keys``: not the teacher's identity, not 序号); the sheet name
+    (``Kind.sheet_titles``) breaks ties, then ``Kind.precedence``. None if nothing matches."""
+    from .kinds import kinds_by_precedence
+
     headers = list(raw_headers)
     name = normalise_header(sheet_name)
     best, best_score = None, (0, 0)
-    for kind, index in HEADER_INDEXES.items():
-        keys = {lookup_header(h, index) for h in headers} - {None, "row_no", *IDENTITY}
-        if kind == "teacher":
-            keys -= ROSTER_RECORD_KEYS
-        named = int(any(normalise_header(t) in name for t in SHEET_TITLES[kind])) if name else 0
+    for kind in kinds_by_precedence():
+        index = kind.header_index
+        keys = {lookup_header(h, index) for h in headers} & kind.detecting_keys
+        named = int(any(normalise_header(t) in name for t in kind.sheet_titles)) if name else 0
         score = (len(keys), named)
         if score > best_score:
-            best, best_score = kind, score
+            best, best_score = kind.sheet_kind, score
     return best
 
 

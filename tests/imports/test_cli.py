@@ -70,7 +70,6 @@ def test_progress_is_printed_on_stderr_for_large_files(world, tmp_path, monkeypa
     from imports.management.commands import import_roster
 
     monkeypatch.setattr(import_roster, "PROGRESS_FROM_ROWS", 1)
-    monkeypatch.setattr("imports.services.PROGRESS_EVERY", 2)
     path = write_xlsx(tmp_path / "r.xlsx", {"花名册": roster(world.s1, 6)})
     assert call(path, "--dry-run") == 0
     err = capsys.readouterr().err

@@ -1,5 +1,5 @@
 """A run that will commit unless an error turns up checks inside its transaction and INSERTs
-the new teachers while it checks the next rows (``imports.services.NewTeachers``). What a user
+the new teachers while it checks the next rows (``imports.new_teachers.NewTeachers``). What a user
 sees must not change: an error found late still leaves nothing written; teachers and the other
 sheets of the same workbook are written as before; the progress callback (which in the web
 worker writes to the database) is never called inside the transaction."""
@@ -10,7 +10,8 @@ import pytest
 from django.db import connection
 
 from backend.models import AuditEntry
-from imports import bulk, services
+from imports import bulk
+from imports.handlers import teachers
 from imports.models import ImportRun
 from imports.services import import_run
 from tests.imports.helpers import helper_threads, roster, write_xlsx
@@ -20,7 +21,7 @@ from workforce.models import EducationRecord, School, Teacher
 @pytest.fixture
 def small_chunks(monkeypatch):
     """Chunks of 4 rows, and a count of the teacher rows handed to the writer."""
-    monkeypatch.setattr(services, "CHUNK", 4)
+    monkeypatch.setattr(teachers, "CHUNK", 4)
     sent = []
     extend = bulk.InsertStream.extend
 

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from imports import concurrency, services
+from imports import concurrency, run
 from imports.concurrency import collector_paused
 from imports.services import import_run
 from tests.imports.helpers import roster, write_xlsx
@@ -62,19 +62,19 @@ def test_imports_on_two_threads_leave_the_collector_on(collector_on):
 def test_an_import_runs_without_the_collector_and_restores_it_even_when_it_fails(world, tmp_path, collector_on,
                                                                                monkeypatch):
     seen = []
-    real = services._read_sheets
+    real = run._read_sheets
 
     def spying(*args, **kwargs):
         seen.append(gc.isenabled())
         return real(*args, **kwargs)
-    monkeypatch.setattr(services, "_read_sheets", spying)
+    monkeypatch.setattr(run, "_read_sheets", spying)
     path = write_xlsx(tmp_path / "r.xlsx", {"花名册": roster(world.s1, 3)})
     report = import_run(file=path, filename="r.xlsx", user=world.users.city, dry_run=False)
     assert report.committed and seen == [False] and gc.isenabled()
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
-    monkeypatch.setattr(services, "_read_sheets", broken)
+    monkeypatch.setattr(run, "_read_sheets", broken)
     with pytest.raises(RuntimeError):
         import_run(file=path, filename="r.xlsx", user=world.users.city, dry_run=False)
     assert gc.isenabled() and concurrency._gc_users == 0

@@ -22,10 +22,7 @@ from imports.readers import (
     open_workbook,
 )
 from imports.synonyms import (
-    HEADER_INDEX,
     HEADER_INDEXES,
-    SHEET_KINDS,
-    TEACHER,
     detect_sheet_kind,
     header_matcher,
     lookup_header,
@@ -591,7 +588,7 @@ def test_every_domain_column_has_a_key():
         "enterprise_months", "school_code", "school_name", "teaching_stage", "subject", "row_no",
         "highest_education", "highest_degree", "graduated_from", "graduated_major", "graduated_on",
         "current_title", "title_appointed_on"}
-    assert set(TEACHER) == set(mapping.values()) | set(map_headers(NATIONAL_HEADERS)[0].values())
+    assert set(HEADER_INDEXES["teacher"].values()) == set(mapping.values()) | set(map_headers(NATIONAL_HEADERS)[0].values())
 
 
 def test_map_headers_variants_duplicates_and_unknowns():
@@ -599,7 +596,7 @@ def test_map_headers_variants_duplicates_and_unknowns():
         ["序号", "姓 名", "身份证号码", "*身份证件号", None, "", "出生年月\n(格式:198001)", "工资"])
     assert mapping == {0: "row_no", 1: "name", 2: "id_number", 6: "birth_date"}
     assert unknown == ["*身份证件号", "工资"]
-    assert HEADER_INDEX["公民身份号码"] == "id_number"
+    assert HEADER_INDEXES["teacher"]["公民身份号码"] == "id_number"
     assert lookup_header("企业工作（实践）时长（小时）") == "enterprise_months"
 
 
@@ -624,7 +621,8 @@ def test_sub_sheet_headers():
     assert unknown == [] and len(mapping) == 7
     mapping, unknown = map_headers(["学校标识码", "学年", "学段", "在校生数", "班级数"], "enrolment")
     assert unknown == [] and len(mapping) == 5
-    assert set(HEADER_INDEXES) == set(SHEET_KINDS)
+    assert set(HEADER_INDEXES) >= {"teacher", "education", "exchange", "training", "honour", "title", "school",
+                                   "enrolment", "quota"}
     assert detect_sheet_kind(["姓名", "身份证件号", "学历", "学位层次", "所学专业"]) == "education"
     assert detect_sheet_kind(NATIONAL_HEADERS) == "teacher"
     assert detect_sheet_kind(["工资", "奖金"]) is None

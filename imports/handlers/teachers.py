@@ -1,0 +1,539 @@
+"""教职工基础信息 and 花名册: teachers matched by 身份证件号, a chunk of rows at a time."""
+from __future__ import annotations
+
+import datetime as dt
+from operator import itemgetter
+from typing import Any, Callable
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from backend import audit
+from workforce import choices as c
+from workforce import rules
+from workforce.identity import IdNumberError, mask_id_number, parse_id_number
+from workforce.models import School, Teacher
+
+from ..bulk import fast_update, insert_history, key_in
+from ..context import CHUNK, EMPTY, Context, Row, Sheet, chunks, display, label_of, month_of
+from ..kinds import Column, Kind
+from ..loading import column_readers, loader
+from ..models import ImportRun
+from ..new_teachers import NewTeachers
+from . import Handler, register
+from .roster_records import RosterRecords
+
+KIND = Kind(
+    name="teachers",
+    sheet_kind="teacher",
+    label=gettext_noop("教职工基础信息 / 花名册"),
+    template_title="教职工基础信息",
+    columns=(
+        Column("school_code", "学校标识码", max_length=10, hint="10位学校标识码；或填学校名称",
+               headers=("学校代码", "单位标识码", "学校识别码", "学校编码")),
+        Column("school_name", "学校名称", max_length=100, headers=("单位名称", "学校", "所在学校", "任职学校", "工作单位", "所在单位")),
+        Column("name", "姓名", required=True, max_length=50, field="name", headers=("教师姓名", "教职工姓名", "职工姓名", "人员姓名")),
+        Column("former_name", "曾用名", max_length=50, field="former_name"),
+        # 性别 and 出生日期 are starred in the template; for a resident ID they follow from the
+        # number when a roster lacks them (and must agree with it when present).
+        Column("sex", "性别", "choice", choices=c.Sex, synonyms="sex", field="sex"),
+        Column("staff_no", "教职工号", max_length=30, field="staff_no", headers=("工号", "教工号", "职工号", "教职工编号", "人员编号")),
+        Column("nationality", "国籍/地区", max_length=30, field="nationality",
+               headers=("国籍", "国籍地区", "国籍(地区)", "国家/地区", "国家地区")),
+        Column("id_type", "身份证件类型", "choice", choices=c.IdType, synonyms="id_type", field="id_type",
+               headers=("证件类型", "身份证类型")),
+        Column("id_number", "身份证件号", "id", required=True, field="id_number", hint="18位，设为文本格式",
+               headers=("身份证件号码", "身份证号", "身份证号码", "公民身份号码", "公民身份证号", "公民身份证号码", "证件号码", "证件号", "身份证")),
+        Column("birth_date", "出生日期", "date", field="birth_date", hint="如 198001 或 1980-01-15",
+               headers=("出生年月", "出生年月日", "生日")),
+        Column("native_place", "籍贯", max_length=60, field="native_place"),
+        Column("birthplace", "出生地", max_length=60, field="birthplace", headers=("出生地点",)),
+        Column("ethnicity", "民族", max_length=20, field="ethnicity"),
+        Column("political_status", "政治面貌", max_length=30, field="political_status", headers=("政治面目",)),
+        Column("marital_status", "婚姻状况", max_length=10, field="marital_status", headers=("婚姻状态", "婚否")),
+        Column("health", "健康状况", max_length=20, field="health", headers=("健康状态", "身体状况")),
+        Column("work_start", "参加工作年月", "month", field="work_start", hint="如 200809",
+               headers=("参加工作时间", "参加工作日期", "参加工作年份", "参工时间", "工作时间")),
+        Column("school_entry", "进本校年月", "month", field="school_entry", measure=True, hint="如 201209",
+               headers=("进本校时间", "进入本校年月", "进入本校时间", "进本单位年月", "来校时间", "进校时间", "到校时间", "调入本校时间")),
+        Column("source", "教职工来源", "choice", choices=c.StaffSource, synonyms="source", field="source",
+               headers=("来源", "人员来源")),
+        Column("staff_category", "教职工类别", "choice", choices=c.StaffCategory, synonyms="staff_category", field="staff_category", measure=True,
+               headers=("教职工类型",)),
+        Column("on_establishment", "是否在编", "bool", field="on_establishment", measure=True,
+               headers=("是否在编人员", "在编情况", "编制情况", "是否有编制")),
+        Column("employment_form", "用人形式", "choice", choices=c.EmploymentForm, synonyms="employment_form", field="employment_form",
+               headers=("用工形式", "用人方式")),
+        Column("contract", "签订合同情况", "choice", choices=c.Contract, synonyms="contract", field="contract",
+               headers=("合同签订情况", "签订合同", "合同情况", "合同类型")),
+        Column("normal_graduate", "是否全日制师范类专业毕业", "bool", field="normal_graduate",
+               headers=("是否全日制师范专业毕业", "是否师范类专业毕业", "是否师范专业毕业", "全日制师范类专业毕业")),
+        Column("special_ed_trained", "是否受过特教专业培养培训", "bool", field="special_ed_trained",
+               headers=("是否受过特殊教育专业培养培训", "是否受过特教培训", "是否受过特殊教育培训")),
+        Column("special_ed_cert", "是否有特殊教育从业证书", "bool", field="special_ed_cert", headers=("是否有特教从业证书", "特殊教育从业证书")),
+        Column("it_ability", "信息技术应用能力", "choice", choices=c.ItAbility, synonyms="it_ability", field="it_ability",
+               headers=("信息技术能力",)),
+        Column("free_normal", "是否属于免费（公费）师范生", "bool", field="free_normal",
+               headers=("是否属于免费师范生", "是否属于公费师范生", "是否免费(公费)师范生", "是否免费师范生", "是否公费师范生", "免费(公费)师范生")),
+        Column("grassroots_service", "是否参加基层服务项目", "bool", field="grassroots_service",
+               headers=("是否参加过基层服务项目", "参加基层服务项目")),
+        Column("grassroots_start", "参加基层服务项目起始年月", "month", field="grassroots_start",
+               headers=("参加基层服务项目开始年月", "基层服务项目起始年月", "基层服务项目开始年月", "基层服务起始年月")),
+        Column("grassroots_end", "参加基层服务项目结束年月", "month", field="grassroots_end", headers=("基层服务项目结束年月", "基层服务结束年月")),
+        Column("special_grade", "是否是特级教师", "bool", field="special_grade", headers=("是否特级教师", "特级教师")),
+        Column("backbone", "是否是县级及以上骨干教师", "bool", field="backbone",
+               headers=("是否县级及以上骨干教师", "是否是骨干教师", "是否骨干教师", "县级及以上骨干教师", "骨干教师")),
+        Column("mental_health", "是否心理健康教育教师", "bool", field="mental_health", headers=("是否是心理健康教育教师", "心理健康教育教师")),
+        Column("status", "人员状态", "choice", choices=c.PersonnelStatus, synonyms="status", field="status",
+               headers=("当前状态", "在岗状态", "任职状态")),
+        Column("remarks", "备注", max_length=2000, field="remarks", headers=("说明",)),
+        # roster columns
+        Column("teaching_stage", "任教学段", "choice", choices=c.Stage, synonyms="stage", field="teaching_stage",
+               hint="学校只有一个学段时可不填",
+               headers=("学段", "任课学段")),
+        Column("subject", "任教学科", max_length=30, field="subject", headers=("学科", "任教科目", "任课学科", "主要任教学科")),
+        # 幼儿园 variant
+        Column("preschool_major", "是否全日制学前教育专业毕业", "bool", field="preschool_major",
+               headers=("是否学前教育专业毕业", "全日制学前教育专业毕业")),
+        Column("preschool_trained", "是否受过学前教育专业培养培训", "bool", field="preschool_trained", headers=("是否受过学前教育培训",)),
+        # 中职 variant
+        Column("dual_qualified", "是否“双师型”教师", "bool", field="dual_qualified", headers=("是否双师型", "双师型教师")),
+        Column("vocational_cert", "是否具备职业技能等级证书", "bool", field="vocational_cert",
+               headers=("是否具有职业技能等级证书", "是否有职业技能等级证书", "职业技能等级证书")),
+        Column("enterprise_months", "企业工作(实践)时长", "int", field="enterprise_months", minimum=0, maximum=600, hint="月数",
+               headers=("企业工作(实践)时长(月)", "企业工作时长", "企业实践时长", "企业工作实践时长")),
+        # A 花名册's education and title columns (DOMAIN.md, "What a real 花名册 carries"): no field of
+        # the teacher; they become the teacher's highest 学习经历 (最高学历标识) and current 专业技术职务,
+        # read as the 学习经历 and 专业技术职务 kinds read them (``roster_records.RosterRecords``). A
+        # 学习经历 or 专业技术职务 sheet has them too: they do not make a sheet a roster (``detects``).
+        Column("highest_education", "最高学历", "choice", choices=c.Education, synonyms="education",
+               hint="如 大学本科、硕士研究生", detects=False,
+               headers=("学历", "最高学历层次", "学历层次", "现学历", "最后学历")),
+        Column("highest_degree", "最高学位", "choice", choices=c.Degree, synonyms="degree",
+               hint="博士、硕士、学士或无", detects=False,
+               headers=("学位", "最高学位层次", "学位层次", "现学位")),
+        Column("graduated_from", "毕业院校", max_length=100, detects=False,
+               headers=("毕业学校", "最高学历毕业院校", "最高学历毕业学校", "毕业院校名称", "毕业学校名称")),
+        Column("graduated_major", "所学专业", max_length=100, detects=False,
+               headers=("专业", "毕业专业", "最高学历所学专业", "最高学历专业", "所学专业名称")),
+        Column("graduated_on", "毕业年月", "month", hint="最高学历的毕业年月，如 201007", detects=False,
+               headers=("毕业时间", "毕业日期", "最高学历毕业年月", "最高学历毕业时间")),
+        Column("current_title", "专业技术职务", "choice", choices=c.Title, synonyms="title",
+               hint="现聘职称；2015年前的旧称（中学高级、小学高级等）按新职称对应导入", detects=False,
+               headers=("职称", "现聘专业技术职务", "现任专业技术职务", "聘任专业技术职务", "专业技术职务名称", "专业技术职称", "现聘职称", "现职称", "专技职务")),
+        Column("title_appointed_on", "聘任年月", "month", hint="现聘职称的聘任年月，如 201809；职称须有聘任年月才能记录", detects=False,
+               headers=("聘任时间", "任职时间", "取得时间", "任职年月", "聘任日期", "取得年月", "现聘年月", "职称聘任时间", "职称取得时间", "任现职时间", "现职称聘任时间", "专业技术职务聘任时间", "专业技术职务任职时间")),
+    ),
+    aliases=("teacher", "roster", "教师", "花名册", "教职工基础信息", "基础信息"),
+    sheet_titles=("教职工基础信息", "基础信息", "教职工信息", "花名册", "教师花名册"),
+    row_no=("序号", "行号", "NO.", "No"),
+    notes=(
+        "全国教师管理信息系统导出的“教职工基础信息”表（含幼儿园、中职版本）或本单位花名册均可导入。",
+        "按身份证件号匹配：已有的教师更新，新的教师新增；同一文件再次导入不会重复。",
+        "文件中空着的单元格不会清空系统中已有的内容。",
+        "花名册没有“任教学段”列时，按学校唯一的学段填写；学校有多个学段时须填写。",
+        "没有学校列时，学校人事导入本校；区县、市级人事请在页面上选择学校。",
+        "花名册中的最高学历、最高学位、毕业院校、所学专业、毕业年月记为教师的最高学历（学习经历），专业技术职务和聘任年月记为现聘职称；同一文件再次导入不会重复，之后导入的学习经历、专业技术职务表补全这些记录而不重复。",
+    ),
+    order=40,
+    precedence=10,
+)
+
+
+TEACHER_MONTH_FIELDS = ("work_start", "school_entry", "grassroots_start", "grassroots_end")
+CREATION_FIELDS = ("school_id", "teaching_stage", "staff_category")  # name and masked ID are the entry's object
+
+
+class _Named:
+    """What ``Teacher.__str__`` reads, for naming a new teacher in its history without building
+    the model instance."""
+
+    __slots__ = ("name", "id_number")
+
+    def __init__(self, name, id_number):
+        self.name, self.id_number = name, id_number
+
+
+class TeacherHandler(Handler):
+    """Teachers, matched by 身份证件号, a chunk of rows at a time: the IDs of the chunk (and
+    duplicates within the file), the existing teachers of the chunk in one query, each row
+    checked. A new teacher is kept only as the row to INSERT, a changed one as the changed
+    fields; a checked row keeps only its outcome."""
+
+
+    def __init__(self, ctx: Context):
+        super().__init__(ctx)
+        # sheet name → (row, 身份证件号, parsed ID) of the first row of each ID, as read
+        self.identified: dict[str, list[tuple[Row, str, Any]]] = {}
+        self.seen: dict[str, Row] = {}  # 身份证件号 → its first row in the file
+
+    def allowed(self):
+        return None
+
+    def check(self):
+        ctx = self.ctx
+        ctx.load_schools()
+        self.new = ctx.new_teachers
+        self.updates: list[Teacher] = []
+        self.changes: list[dict] = []
+        self.created_fields: set[str] = {"school_id", "teaching_stage"}
+        self.attnames = [f.attname for f in Teacher._meta.concrete_fields]
+        total = sum(len(s.rows) for s in self.sheets)
+        done = 0
+        ctx.tick(0, total, ImportRun.Phase.CHECKING)
+        plans = []
+        for sheet in self.sheets:
+            if sheet.refused:
+                continue
+            fields = [(i, sheet.kind.by_key[key].field) for i, key in enumerate(sheet.keys)
+                      if key in sheet.kind.by_key and sheet.kind.by_key[key].field and key != "id_number"]
+            self.new.touch(fields)
+            plans.append((sheet, fields))
+        # which IDs are in the system, before any row is sent: a new roster then needs the
+        # connection no more while the writer has it
+        known = self.known_numbers([number for sheet, _f in plans for _r, number, _p in self.identified.get(sheet.name, [])])
+        # INSERT while checking (see NewTeachers), unless the rows wait for schools this file creates
+        stream = ctx.committing and all(school.pk is not None for school in ctx.school_by_code.values())
+        # the roster's 学历 and 职称 columns: the teachers' highest 学习经历 and current 专业技术职务
+        self.roster = RosterRecords(ctx) if any(RosterRecords.KEYS & set(sheet.keys) for sheet, _f in plans) else None
+        for sheet, fields in plans:
+            self.new.prepare(fields)
+            firsts = self.identified.get(sheet.name, [])
+            for start in range(0, len(firsts), CHUNK):
+                chunk = firsts[start:start + CHUNK]
+                numbers = [number for _row, number, _parsed in chunk if number in known]
+                existing = {}
+                if numbers:
+                    with self.new.lock():
+                        existing = self.load_existing(numbers)
+                for row, number, parsed in chunk:
+                    self.check_row(row, number, parsed, existing.get(number), fields)
+                    if self.roster is not None:
+                        self.roster.take(row, number, existing.get(number))
+                    row.release()
+                if self.roster is not None and self.roster.waiting:
+                    with self.new.lock():  # the records of the chunk's teachers already in the system: a query a kind
+                        self.roster.resolve()
+                if stream and not ctx.report.errors:  # after an error, nothing will be committed
+                    self.new.send()
+                done += len(chunk)
+                ctx.tick(done, total, ImportRun.Phase.CHECKING)
+            for sheet_row in sheet.rows:
+                sheet_row.release()
+        if self.roster is not None:
+            self.roster.report()
+
+    def read(self, sheet: Sheet, rows: list[Row]) -> None:
+        """Identify the rows as they are read (see ``Handler.read``)."""
+        self.identified.setdefault(sheet.name, []).extend(self.identify(sheet, rows, self.seen))
+
+    def identify(self, sheet: Sheet, chunk: list[Row], seen: dict) -> list[tuple[Row, str, Any]]:
+        """The ID of each row (check digit, birth date and sex read from it) and duplicates
+        within the file; the first row of each ID, with its number and parsed ID."""
+        ctx = self.ctx
+        keys = sheet.keys
+        if "id_number" not in keys:
+            return []
+        id_at = keys.index("id_number")
+        type_at = keys.index("id_type") if "id_type" in keys else None
+        resident = c.IdType.RESIDENT
+        out = []
+        for row in chunk:
+            data = row.data
+            number = data[id_at]
+            if number is None:
+                continue
+            parsed = None
+            if (resident if type_at is None else data[type_at]) == resident:
+                try:
+                    parsed = parse_id_number(number)
+                except IdNumberError as exc:
+                    ctx.error(row, "id_number", number, str(exc))
+                    continue
+                number = parsed.number
+            first = seen.get(number)
+            if first is not None:
+                where = f"第 {first.number} 行" if first.sheet is row.sheet else f"工作表“{first.sheet.name}”第 {first.number} 行"
+                ctx.error(row, "id_number", number, f"与{where}的身份证件号重复")
+                continue
+            seen[number] = row
+            out.append((row, number, parsed))
+        return out
+
+    @staticmethod
+    def known_numbers(numbers: list[str]) -> set[str]:
+        """Which of these 身份证件号 the system holds: plain queries of the key alone, a chunk
+        at a time (a new roster: each tells "none of them")."""
+        qn = connection.ops.quote_name
+        table, column = qn(Teacher._meta.db_table), qn(Teacher._meta.get_field("id_number").column)
+        found: set[str] = set()
+        with connection.cursor() as cursor:
+            for chunk in chunks(numbers):
+                condition, params = key_in(connection, column, chunk)
+                cursor.execute(f"SELECT {column} FROM {table} WHERE {condition}", params)
+                found.update(number for (number,) in cursor.fetchall())
+        return found
+
+    def load_existing(self, numbers: list[str]) -> dict[str, dict]:
+        """The teachers already in the system with these numbers (one query), as field → value.
+
+        The ORM's ``values_list`` converts every value of every row (a date from SQLite's text,
+        a boolean from its 0/1): 30 µs a teacher of 58 fields. Here the database's values go
+        through the same converters, each distinct value of a column once (``loading.column_readers``)."""
+        names = self.attnames
+        readers = self._column_readers()
+        qn = connection.ops.quote_name
+        columns = ", ".join(qn(f.column) for f in Teacher._meta.concrete_fields)
+        table, key = qn(Teacher._meta.db_table), qn(Teacher._meta.get_field("id_number").column)
+        condition, params = key_in(connection, key, numbers)
+        out = {}
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {columns} FROM {table} WHERE {condition}", params)
+            for values in cursor.fetchall():
+                record = dict(zip(names, values))
+                for name, read in readers:
+                    value = record[name]
+                    if value is not None:
+                        record[name] = read(value)
+                out[record["id_number"]] = record
+        return out
+
+    @property
+    def loaded(self) -> Callable:
+        """``loader(Teacher)``, once a run."""
+        if not hasattr(self, "_loaded"):
+            self._loaded = loader(Teacher)
+        return self._loaded
+
+    def _column_readers(self) -> list[tuple[str, Callable]]:
+        """``column_readers(Teacher)``, once a run."""
+        if not hasattr(self, "_readers"):
+            self._readers = column_readers(Teacher)
+        return self._readers
+
+    def check_row(self, row: Row, number: str, parsed, existing: dict | None, fields) -> None:
+        ctx = self.ctx
+        vals = row.values
+        wanted = {}  # the fields the row sets (for an existing teacher; a new one is built from the row)
+        if existing is not None:
+            data = row.data
+            for i, name in fields:
+                value = data[i]
+                if value is not None:
+                    wanted[name] = value
+        # identity: the ID decides birth date and sex; the file must agree with it
+        if parsed is not None:
+            sex = vals.get("sex")
+            if sex and sex != parsed.sex:
+                ctx.error(row, "sex", label_of(c.Sex, sex), f"性别与身份证件号不符（证件号为{label_of(c.Sex, parsed.sex)}性）")
+            birth = vals.get("birth_date")
+            if birth:
+                month_only = vals.get("_birth_month_only")
+                agrees = month_of(birth) == month_of(parsed.birth_date) if month_only else birth == parsed.birth_date
+                if not agrees:
+                    shown = f"{parsed.birth_date:%Y-%m-%d}" if ctx.show_identity else "证件号中的日期"
+                    ctx.error(row, "birth_date", birth, f"出生日期与身份证件号不符（证件号为 {shown}）")
+            wanted["birth_date"] = parsed.birth_date
+            wanted["sex"] = parsed.sex
+        elif existing is None:
+            for key, label in (("sex", "性别"), ("birth_date", "出生日期")):
+                if not vals.get(key):
+                    ctx.error(row, key, "", f"非居民身份证的教师须填写{label}")
+        # school and scope
+        school = ctx.find_school(row, "school_code", "school_name")
+        if school is False:
+            return
+        current = ctx.school_by_id(existing["school_id"]) if existing is not None else None
+        if school is None:
+            school = ctx.default_school or current
+        if school is None:
+            ctx.error(row, "school_code", "", "无法确定学校：请在文件中填写学校标识码或学校名称，或导入时选择学校")
+            return
+        school_key = "school_code" if row.sheet.has("school_code") else "school_name"
+        if not ctx.in_scope(school):
+            ctx.error(row, school_key, school.name, f"学校“{school.name}”不在您的管理范围内")
+            return
+        if current is not None and not ctx.in_scope(current):
+            ctx.error(row, "id_number", number,
+                      "该教师目前在其他学校，不在您的管理范围内（调入须由其所在学校所属区县或市教育局办理）")
+            return
+        # teaching stage
+        stages = ctx.stages_of(school)
+        stage = vals.get("teaching_stage")
+        if stage:
+            ctx.problems(row, rules.stage_in_school(stage, school.name, stages),
+                         {"teaching_stage": ("teaching_stage", label_of(c.Stage, stage))})
+        elif existing is not None and (not stages or existing["teaching_stage"] in stages):
+            stage = existing["teaching_stage"]
+        elif len(stages) == 1:
+            stage = stages[0]
+        else:
+            listed = "、".join(label_of(c.Stage, s) for s in stages) or "未设置"
+            ctx.error(row, "teaching_stage", "", f"“{school.name}”有多个学段（{listed}），请填写任教学段")
+        wanted["teaching_stage"] = stage
+        # dates that cannot be
+        # the rules of the record (workforce.rules): a cell of the row against the record as the
+        # row leaves it; a rule whose cells the row leaves blank is not asked again
+        ctx.problems(row, rules.teacher_dates(vals, ctx.today))
+        old = existing or {}
+        given = wanted if existing is not None else vals
+        birth = (parsed.birth_date if parsed is not None else given.get("birth_date")) or old.get("birth_date")
+        work_start = given.get("work_start") or old.get("work_start")
+        entry = given.get("school_entry") or old.get("school_entry")
+        g_start = given.get("grassroots_start") or old.get("grassroots_start")
+        g_end = given.get("grassroots_end") or old.get("grassroots_end")
+        ctx.problems(row, [
+            *(rules.work_start_age(birth, work_start) if vals.get("work_start") else []),
+            *(rules.school_entry_after_work_start(work_start, entry)
+              if vals.get("school_entry") or vals.get("work_start") else []),
+            *rules.grassroots_period(g_start, g_end),
+        ], {"work_start": ("work_start", work_start), "school_entry": ("school_entry", entry),
+            "grassroots_end": ("grassroots_end", g_end)})
+        if row.bad or stage is None:
+            return
+        if existing is None:
+            if vals.get("staff_category") is not None:
+                self.created_fields.add("staff_category")
+            self.new.add(row.data, number, school, stage, parsed)
+            self.count(row, "new", **{"学校": school.name, "任教学段": label_of(c.Stage, stage)})
+            return
+        wanted["school_id"] = school.pk
+        changed = self.compare_values(existing, wanted)
+        if school.pk is None:  # a school this file creates
+            changed["school_id"] = (existing["school_id"], None)
+        if not changed:
+            self.count(row, "unchanged")
+            return
+        teacher = self.loaded(self.attnames, [existing[n] for n in self.attnames])
+        shown = []
+        for name, (old_value, new) in changed.items():
+            if name == "school_id":
+                shown.append(("学校", current.name if current else EMPTY, school.name))
+                teacher.school = school
+            else:
+                shown.append(self.shown_change(Teacher, name, old_value, new))
+                setattr(teacher, name, new)
+        ctx.teachers[number] = teacher  # the record as this file leaves it, for the other sheets
+        ctx._looked_up.add(number)
+        self.updates.append(teacher)
+        self.changes.append({"changed": changed, "shown": shown})
+        ctx.change(row, f"{teacher.name}（{mask_id_number(number)}）", shown)
+        self.count(row, "changed")
+
+    @staticmethod
+    def compare_values(existing: dict, wanted: dict) -> dict[str, tuple[Any, Any]]:
+        """Fields of an existing teacher that ``wanted`` changes → (old, new); year-month
+        fields compare at month precision."""
+        changed = {}
+        for name, new in wanted.items():
+            old = existing[name]
+            if name in TEACHER_MONTH_FIELDS and isinstance(old, dt.date) and isinstance(new, dt.date):
+                if month_of(old) == month_of(new):
+                    continue
+            elif old == new or (old in (None, "") and new in (None, "")):
+                continue
+            changed[name] = (old, new)
+        return changed
+
+    def write(self):
+        new = self.new
+        pks: dict[str, int] = {}
+        if len(new):
+            try:  # while the writer thread inserts (what check() has not sent yet): each creation's history, all but its key
+                new.send()
+                history = self.creation_history(new)
+            finally:
+                new.flush()
+            pks = new.keys()
+            for number, teacher in new.built.items():
+                teacher.pk = pks[number]
+                teacher.school_id = teacher.school.pk
+                teacher._state.adding = False
+            if self.roster is not None:  # the 学历 and 职称 each new teacher was created with
+                history = self.roster.with_records(history)
+            # by the id as text: the audit's object-id indexes then grow at their end
+            history = sorted((str(pks[number]), shown, changes) for number, shown, changes in history)
+            insert_history(self.history_entry(audit.CREATE), history)
+        if self.updates:
+            names = sorted({n for ch in self.changes for n in ch["changed"]} | {"updated_at"})
+            now = timezone.now()
+            for t in self.updates:
+                t.updated_at = now
+            fast_update(Teacher, self.updates, names)
+            insert_history(self.history_entry(audit.UPDATE),
+                           ((str(t.pk), str(t), self.update_changes(ch)) for t, ch in zip(self.updates, self.changes)))
+        if self.roster is not None:
+            self.roster.write(pks)
+
+    def history_entry(self, action):
+        """What every history row of this run's teachers shares (``bulk.insert_history``)."""
+        ctx = self.ctx
+        return audit.entry(action, user=ctx.user, object_type=Teacher._meta.label_lower, source="import",
+                           run_ref=ctx.run_ref, username=ctx.username)
+
+    def creation_history(self, new: NewTeachers) -> list[tuple[str, str, dict]]:
+        """(身份证件号, the record's name, changes) of each created teacher. A creation's history
+        names the record and where it went; its other initial values are the record itself as
+        created (and the run keeps the file's SHA-256). Rows that set the same values share one
+        ``changes`` dict (``insert_history`` serialises each once)."""
+        index = new.index
+        fields = [f for f in CREATION_FIELDS if f in self.created_fields or f == "school_id"]
+        snapshots: dict[tuple, dict] = {}
+        name_at, number_at = index["name"], index["id_number"]
+        picks = [(f, index[f]) for f in fields if f != "school_id"]
+        pick = itemgetter(*[at for _f, at in picks]) if picks else (lambda values: ())
+        describe = Teacher.__str__
+        out = []
+        for values, school in zip(new.rows, new.schools):
+            key = (id(school), pick(values))
+            changes = snapshots.get(key)
+            if changes is None:
+                changes = snapshots[key] = self.snapshot_values(school, {f: values[at] for f, at in picks})
+            number = values[number_at]
+            out.append((number, describe(_Named(values[name_at], number)), changes))
+        return out
+
+    def snapshot_values(self, school: School, values: dict) -> dict:
+        out = {"school": {"label": "学校", "new": school.name}}
+        for name, value in values.items():
+            if value is None or value == "":
+                continue
+            out[name] = {"label": self._labels[name], "new": self._display(name, value)}
+        return out
+
+    @property
+    def _labels(self) -> dict:
+        if not hasattr(self, "_label_cache"):
+            self._label_cache = {f.attname: str(f.verbose_name) for f in Teacher._meta.concrete_fields}
+        return self._label_cache
+
+    def _display(self, name, value):
+        column = self.column_for_field(name)
+        if column is not None:
+            return display(column, value)
+        return display(None, value)
+
+    def update_changes(self, change: dict) -> tuple[dict, ...]:
+        """A changed teacher's history ``changes`` as parts for ``bulk.insert_history``, a part a
+        field: equal changes (a roster a year on: the same 备注, 学段 or school for many) are the
+        same dict, cleaned and serialised once."""
+        parts = self.__dict__.setdefault("_update_parts", {})
+        out = []
+        for (name, (old, new)), (label, old_shown, new_shown) in zip(change["changed"].items(), change["shown"]):
+            if name in ("id_number", "birth_date"):
+                old_shown, new_shown = old, new
+            key = (name, label, old_shown, new_shown)
+            try:
+                part = parts.get(key)
+            except TypeError:  # an unhashable value: its own part
+                key, part = None, None
+            if part is None:
+                part = {"school" if name == "school_id" else name: {"label": label, "old": old_shown, "new": new_shown}}
+                if key is not None:
+                    parts[key] = part
+            out.append(part)
+        return tuple(out)
+
+
+register(KIND, TeacherHandler)

@@ -1,0 +1,149 @@
+"""The teachers a file creates, kept as rows to INSERT (``NewTeachers``): the connection's
+writer thread inserts them while the rest of the file is checked."""
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import Any
+
+from django.db.models import Max
+from django.utils import timezone
+
+from workforce.models import School, Teacher
+
+from .bulk import InsertStream
+
+
+class NewTeachers:
+    """The teachers a file creates, by 身份证件号, kept as the rows to INSERT; a ``Teacher`` is
+    built only for the few that another sheet of the file refers to (``get``).
+
+    When the run will commit if no error turns up (``Context.committing``: inside the run's
+    transaction), the rows are INSERTed while the rest of the file is still being checked:
+    ``send`` hands the rows added since its last call to a writer thread (``bulk.InsertStream``),
+    which works in the database while this thread checks the next rows. ``flush`` waits for it.
+    An error found later rolls the transaction back, rows sent included. Until ``flush``, the
+    connection is the writer's: use it only ``with lock():``."""
+
+    def __init__(self):
+        self.fields = [f for f in Teacher._meta.concrete_fields if not f.primary_key]
+        self.index = {f.attname: i for i, f in enumerate(self.fields)}
+        self.defaults = [f.get_default() for f in self.fields]
+        self.rows: list[list] = []
+        self.schools: list[School] = []
+        self.position: dict[str, int] = {}
+        self.built: dict[str, Teacher] = {}
+        self.touched: set[int] = set()  # positions a row may set; the others keep the default
+        self.stream: InsertStream | None = None
+        self.opened = False  # rows have been sent (then ``before`` is the largest key before them)
+        self.sent = 0
+        self.before = 0
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __contains__(self, number) -> bool:
+        return number in self.position
+
+    def touch(self, fields: list[tuple[int, str]]) -> None:
+        """A sheet's (position in a row's data, field): the fields it may set. Every sheet is
+        touched before the first row is sent (``constants`` are the columns none sets)."""
+        index = self.index
+        self.touched.update(index[name] for _i, name in fields if name in index)
+        self.touched.update(index[name] for name in ("id_number", "school_id", "teaching_stage", "birth_date", "sex"))
+
+    def prepare(self, fields: list[tuple[int, str]]) -> None:
+        """Where each (position in a row's data, field) of the next sheet goes in the INSERT."""
+        index = self.index
+        self.touch(fields)
+        self.pairs = [(i, index[name]) for i, name in fields if name in index]
+        self.at = (index["id_number"], index["school_id"], index["teaching_stage"], index["birth_date"], index["sex"])
+
+    def constants(self, now) -> dict[int, Any]:
+        """Position → value of the columns every new row holds alike: the defaults no sheet
+        sets, and the timestamps (``now``, as ``send`` sets them)."""
+        out = {i: value for i, value in enumerate(self.defaults) if i not in self.touched}
+        out[self.index["created_at"]] = out[self.index["updated_at"]] = now
+        return out
+
+    def add(self, data: tuple, number: str, school: School, stage: str, parsed) -> None:
+        """A new teacher from a checked row: the defaults, the row's filled cells, then what
+        the checks decided (the ID's birth date and sex, the school, the stage)."""
+        values = self.defaults.copy()
+        for i, at in self.pairs:
+            value = data[i]
+            if value is not None:
+                values[at] = value
+        id_at, school_at, stage_at, birth_at, sex_at = self.at
+        values[id_at] = number
+        values[school_at] = school.pk
+        values[stage_at] = stage
+        if parsed is not None:
+            values[birth_at] = parsed.birth_date
+            values[sex_at] = parsed.sex
+        self.position[number] = len(self.rows)
+        self.rows.append(values)
+        self.schools.append(school)
+
+    def send(self) -> None:
+        """INSERT the rows added since the last call (the first call starts the writer: the
+        timestamps are set then, and every sheet must have been ``touch``ed)."""
+        if self.sent == len(self.rows):
+            return
+        if not self.opened:
+            self.opened = True
+            self.before = Teacher.objects.order_by().aggregate(top=Max("pk"))["top"] or 0
+            index = self.index
+            now = timezone.now()
+            school_at = index["school_id"]
+            for at in (index["created_at"], index["updated_at"]):
+                self.defaults[at] = now
+                for values in self.rows:
+                    values[at] = now
+            for values, school in zip(self.rows, self.schools):
+                if values[school_at] is None:  # a school this file created: it has its key now
+                    values[school_at] = school.pk
+            self.stream = InsertStream(Teacher, self.fields, constants=self.constants(now))
+        elif self.stream is None:
+            raise RuntimeError("rows added after flush()")
+        self.stream.extend(self.rows[self.sent:])
+        self.sent = len(self.rows)
+
+    def flush(self) -> None:
+        """Wait until the rows sent are written; raises what the database raised."""
+        stream, self.stream = self.stream, None
+        if stream is not None:
+            stream.finish()
+
+    def discard(self) -> None:
+        """Stop the writer when what it wrote is to be rolled back (its errors do not matter then)."""
+        try:
+            self.flush()
+        except Exception:  # noqa: BLE001 - the transaction is rolled back whatever the writer met
+            pass
+
+    def lock(self):
+        """Hold while using the connection between ``send`` and ``flush``."""
+        return self.stream.lock if self.stream is not None else nullcontext()
+
+    def keys(self) -> dict[str, int]:
+        """身份证件号 → primary key of the rows written (read back: INSERTs return none)."""
+        pks = {}
+        for pk, number in Teacher.objects.filter(pk__gt=self.before).order_by().values_list("pk", "id_number"):
+            if number in self.position:
+                pks[number] = pk
+        return pks
+
+    def get(self, number, default=None):
+        teacher = self.built.get(number)
+        if teacher is not None:
+            return teacher
+        at = self.position.get(number)
+        if at is None:
+            return default
+        teacher = Teacher(None, *self.rows[at])
+        Teacher._meta.get_field("school").set_cached_value(teacher, self.schools[at])
+        self.built[number] = teacher
+        return teacher
+
+    def value(self, at: int, name: str):
+        return self.rows[at][self.index[name]]
