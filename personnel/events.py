@@ -56,7 +56,7 @@ def event_record(*, teacher: Teacher, kind: str, effective_on: dt.date, user, to
         if not perm.may_record_event(user, event):
             raise PermissionDenied("调出学校和调入学校都不在您的管理范围内。")
         _check(event, locked)
-        event.full_clean(exclude=["created_by", "exchange", "teacher", "from_school", "to_school"])
+        event.full_clean(exclude=["created_by", "exchange"])
         event.save()
         _event_audit(event, user, request, audit.CREATE, f"登记人事变动：{event.get_kind_display()}", source)
         _confirm_sides(event, user, request, source, today)
@@ -98,7 +98,8 @@ def _confirm_sides(event, user, request, source, today) -> list[str]:
                      changes={"confirmed": names, "status": event.get_status_display()}, source=source,
                      message=f"确认人事变动（{names}）")
     if event.status == Status.CONFIRMED and event.effective_on <= today:
-        event_apply(event=event, user=user, request=request, source=source)
+        applied = event_apply(event=event, user=user, request=request, source=source)
+        event.status, event.applied_at = applied.status, applied.applied_at
     return sides
 
 
