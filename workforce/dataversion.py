@@ -164,13 +164,17 @@ def missing_triggers(connection=None) -> list[str]:
         return [t for t in wanted if t not in names]
 
 
-def current(labels=("workforce",), using: str = DEFAULT_DB_ALIAS) -> tuple | None:
+def current(labels=("workforce",), using: str | None = None) -> tuple | None:
     """The versions of the apps ``labels`` now, or None when they cannot be trusted (then nothing
-    is cached). One query; the triggers are checked once per process and database."""
-    connection = connections[using]
+    is cached). One query; the triggers are checked once per process and database. Read from
+    the database the data is read from now (a dashboard on the read replica: the replica's,
+    which its lagging data has; ``backend.routers``)."""
+    from backend.routers import read_alias
+
+    connection = connections[using or read_alias()]
     if connection.vendor not in VENDORS:
         return None
-    marker = (using, str(connection.settings_dict.get("NAME")))
+    marker = (connection.alias, str(connection.settings_dict.get("NAME")))
     if marker not in _verified:
         if TABLE not in connection.introspection.table_names():
             return None

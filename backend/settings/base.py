@@ -41,6 +41,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "backend.middleware.SessionSecurityMiddleware",  # idle expiry, no-store for signed-in pages
+    "backend.routers.ReplicaReadsMiddleware",  # dashboards and exports read from the replica, if any
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -66,6 +67,11 @@ TEMPLATES = [
 WSGI_APPLICATION = "backend.wsgi.application"
 
 DATABASES = {"default": env.DATABASE}
+# The read replica, when configured: the dashboards and exports read from it (backend/routers.py).
+READ_REPLICA = "replica" if env.REPLICA_DATABASE else ""
+if READ_REPLICA:
+    DATABASES[READ_REPLICA] = env.REPLICA_DATABASE
+DATABASE_ROUTERS = ["backend.routers.ReplicaRouter"]
 
 AUTH_USER_MODEL = "backend.User"
 LOGIN_URL = "login"

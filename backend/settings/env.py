@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -33,18 +34,62 @@ DEBUG = _bool("DEBUG", False)
 ALLOWED_HOSTS = _list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = _list("CSRF_TRUSTED_ORIGINS", [])
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
-DATABASE = dj_database_url.parse(DATABASE_URL, conn_max_age=_int("DB_CONN_MAX_AGE", 0))
-if DATABASE["ENGINE"] == "django.db.backends.sqlite3":
-    # The web server and the import worker are two processes on one file: a transaction takes
-    # the write lock when it begins (no "database is locked" halfway through it), and a write
-    # waits for another process's transaction (an import's: a few seconds) instead of failing.
-    # Pages read while an import writes (its rows stay in its own page cache until it commits).
-    # Write-ahead logging was measured: it copies every page of a city roster's import a second
-    # time when it checkpoints, 0.15-0.2 s more for 50,000 teachers.
-    DATABASE.setdefault("OPTIONS", {}).update({
-        "transaction_mode": "IMMEDIATE",
-        "timeout": _int("SQLITE_TIMEOUT_SECONDS", 20),
-    })
+
+
+def database(url: str, environ=os.environ) -> dict:
+    """Django's settings for the database at ``url``, with the connection options of ``environ``
+    (README, "Configuration"): PostgreSQL gets psycopg's connection pool when ``DB_POOL_MAX`` is
+    set, and no server-side cursors behind pgbouncer (``DB_PGBOUNCER``), which also refuses the
+    pool (pgbouncer is the pool then). SQLite gets its locking options."""
+    def flag(name: str, default: bool) -> bool:
+        raw = environ.get(name)
+        return default if raw in (None, "") else raw.strip().lower() in {"1", "true", "yes", "on"}
+
+    def number(name: str, default: int) -> int:
+        raw = environ.get(name)
+        return int(raw) if raw not in (None, "") else default
+
+    settings = dj_database_url.parse(url, conn_max_age=number("DB_CONN_MAX_AGE", 0))
+    if settings["ENGINE"] == "django.db.backends.sqlite3":
+        # The web server and the import worker are two processes on one file: a transaction takes
+        # the write lock when it begins (no "database is locked" halfway through it), and a write
+        # waits for another process's transaction (an import's: a few seconds) instead of failing.
+        # Pages read while an import writes (its rows stay in its own page cache until it commits).
+        # Write-ahead logging was measured: it copies every page of a city roster's import a second
+        # time when it checkpoints, 0.15-0.2 s more for 50,000 teachers.
+        settings.setdefault("OPTIONS", {}).update({
+            "transaction_mode": "IMMEDIATE",
+            "timeout": number("SQLITE_TIMEOUT_SECONDS", 20),
+        })
+        return settings
+    if settings["ENGINE"] != "django.db.backends.postgresql":
+        return settings
+    pgbouncer = flag("DB_PGBOUNCER", False)
+    # Transaction pooling (pgbouncer) hands each transaction to any server connection: a cursor
+    # kept open across transactions (``QuerySet.iterator()``) would not be there.
+    settings["DISABLE_SERVER_SIDE_CURSORS"] = flag("DB_DISABLE_SERVER_SIDE_CURSORS", pgbouncer)
+    pool_max = number("DB_POOL_MAX", 0)
+    if pool_max:
+        if pgbouncer:
+            raise ImproperlyConfigured("DB_POOL_MAX 与 DB_PGBOUNCER 不能同时设置：使用 pgbouncer 时由它管理连接池，"
+                                       "请去掉 DB_POOL_MAX。")
+        if settings.get("CONN_MAX_AGE"):
+            raise ImproperlyConfigured("DB_POOL_MAX 与 DB_CONN_MAX_AGE 不能同时设置：连接池本身保持连接，"
+                                       "请去掉 DB_CONN_MAX_AGE。")
+        pool_min = number("DB_POOL_MIN", min(2, pool_max))
+        if not 0 <= pool_min <= pool_max:
+            raise ImproperlyConfigured(f"DB_POOL_MIN（{pool_min}）须在 0 到 DB_POOL_MAX（{pool_max}）之间。")
+        settings.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": pool_min, "max_size": pool_max, "timeout": number("DB_POOL_TIMEOUT", 10),
+        }
+    return settings
+
+
+DATABASE = database(DATABASE_URL)
+# A read replica of DATABASE (streaming replication): the dashboards and exports read from it
+# (backend/routers.py). Empty: everything reads from DATABASE.
+REPLICA_DATABASE_URL = os.environ.get("REPLICA_DATABASE_URL", "")
+REPLICA_DATABASE = database(REPLICA_DATABASE_URL) if REPLICA_DATABASE_URL else None
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")))
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")

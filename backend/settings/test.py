@@ -14,6 +14,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DATABASES = {"default": {**env.DATABASE, "TEST": {"NAME": env.TEST_DB_NAME} if env.TEST_DB_NAME else {}}}
+# A replica alias that is the test database itself (Django's test mirror), so the router's tests
+# run on SQLite and PostgreSQL alike; reads go to it only where a test sets READ_REPLICA.
+DATABASES["replica"] = {**env.DATABASE, "TEST": {"MIRROR": "default"}}
+READ_REPLICA = ""
 
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -70,3 +70,58 @@ def test_a_user_saving_while_an_import_writes_waits_for_it_instead_of_failing(tw
         cursor.execute("SELECT count(*) FROM teacher")
         assert cursor.fetchone()[0] == 2
     assert seen == 1 and waited >= 0.4  # it waited, and then saw the import's row
+
+
+# ---------------------------------------------------------------- PostgreSQL as deployed
+POSTGRES = "postgres://app@db.example:5432/teachers"
+
+
+def test_the_connection_pool_is_off_unless_its_size_is_given():
+    assert "pool" not in env.database(POSTGRES, {}).get("OPTIONS", {})
+    options = env.database(POSTGRES, {"DB_POOL_MAX": "8"})["OPTIONS"]
+    assert options["pool"] == {"min_size": 2, "max_size": 8, "timeout": 10}
+    options = env.database(POSTGRES, {"DB_POOL_MIN": "4", "DB_POOL_MAX": "8", "DB_POOL_TIMEOUT": "3"})["OPTIONS"]
+    assert options["pool"] == {"min_size": 4, "max_size": 8, "timeout": 3}
+    # SQLite has no pool: the setting is for PostgreSQL only
+    assert "pool" not in env.database("sqlite:///x.sqlite3", {"DB_POOL_MAX": "8"})["OPTIONS"]
+
+
+@pytest.mark.parametrize("environ, named", [
+    ({"DB_POOL_MAX": "8", "DB_PGBOUNCER": "true"}, "DB_PGBOUNCER"),  # pgbouncer is the pool
+    ({"DB_POOL_MAX": "8", "DB_CONN_MAX_AGE": "60"}, "DB_CONN_MAX_AGE"),  # Django refuses both
+    ({"DB_POOL_MAX": "4", "DB_POOL_MIN": "6"}, "DB_POOL_MIN"),
+])
+def test_a_pool_that_cannot_work_is_refused_at_start_naming_the_variables(environ, named):
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match=named):
+        env.database(POSTGRES, environ)
+
+
+def test_behind_pgbouncer_there_are_no_server_side_cursors():
+    assert env.database(POSTGRES, {})["DISABLE_SERVER_SIDE_CURSORS"] is False
+    assert env.database(POSTGRES, {"DB_PGBOUNCER": "true"})["DISABLE_SERVER_SIDE_CURSORS"] is True
+    assert env.database(POSTGRES, {"DB_DISABLE_SERVER_SIDE_CURSORS": "1"})["DISABLE_SERVER_SIDE_CURSORS"] is True
+
+
+def test_the_pool_keeps_a_connection_for_the_next_request(django_db_blocker):
+    """Django's psycopg pool with the settings above: a closed connection goes back to the pool
+    (a request's end) and the next request gets it without connecting again."""
+    if env.DATABASE["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("PostgreSQL only")
+    url = env.DATABASE_URL
+    handler = ConnectionHandler({"default": env.database(url, {"DB_POOL_MIN": "1", "DB_POOL_MAX": "1"})})
+    connection = handler["default"]
+    with django_db_blocker.unblock():  # the configured database itself, no tables read
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                first = cursor.fetchone()[0]
+            connection.close()  # back to the pool, not closed
+            assert connection.pool.get_stats()["pool_available"] >= 1
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                assert cursor.fetchone()[0] == first
+        finally:
+            connection.close()
+            connection.close_pool()
