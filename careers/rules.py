@@ -38,7 +38,7 @@ def excellent_within_cap(*, excellent_after: int, teachers: int, share: Decimal,
     cap = excellent_cap(teachers, share)
     if excellent_after <= cap:
         return []
-    return [Problem("result", f"{school_name} {year} 年度考核“优秀”等次不得超过在编专任教师的 {share.normalize():f}%"
+    return [Problem("result", f"{school_name} {year} 年度考核“优秀”等次不得超过本校专任教师的 {share.normalize():f}%"
                               f"（{teachers} 人，至多 {cap} 人）；登记后将为 {excellent_after} 人，已超出上限。")]
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from backend import audit
+from backend.roles import can_see_ethics
 from backend.scoping import get_in_scope_or_404, scope_for
 from workforce import choices as wc
 from workforce.models import District, School, Teacher
@@ -43,11 +44,27 @@ def _number(value) -> int:
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0
 
 
+VETO_HIDDEN = "师德一票否决：该教师处于师德失范处理限制期内（详情仅限有师德档案权限的人员查看）。"
+
+
+def _veto_hidden(text: str, user) -> str:
+    """A veto's details (severity, dates) only for users who may see ethics records (as honours)."""
+    if "师德一票否决" in text and not can_see_ethics(user):
+        head, _sep, _rest = text.partition("师德一票否决")
+        return head + _(VETO_HIDDEN)
+    return text
+
+
+def _shown(checks, user):
+    return [rules.Check(c.code, c.name, c.passed, _veto_hidden(c.message, user) if c.code == "ethics" else c.message)
+            for c in checks]
+
+
 def _refused(request, exc, obj=None) -> None:
     texts = exc.messages if isinstance(exc, ValidationError) else [str(exc) or _("您没有权限执行此操作。")]
     for text in texts:
-        messages.error(request, text)
-    audit.record_refusal(request, "操作被拒绝：" + "；".join(texts), obj=obj)
+        messages.error(request, _veto_hidden(text, request.user))
+    audit.record_refusal(request, "操作被拒绝：" + "；".join(_veto_hidden(t, None) for t in texts), obj=obj)
 
 
 def _qs(request, **changes) -> str:
@@ -119,11 +136,11 @@ def rounds(request):
     })
 
 
-def _with_checks(rnd, teachers_and_targets):
+def _with_checks(rnd, teachers_and_targets, user):
     teachers = [t for t, _target in teachers_and_targets]
     checks = selectors.eligibility(rnd, teachers, {t.pk: target for t, target in teachers_and_targets})
     for t in teachers:
-        t.checks = checks.get(t.pk, [])
+        t.checks = _shown(checks.get(t.pk, []), user)
         t.failed = rules.failed(t.checks)
 
 
@@ -138,7 +155,7 @@ def round_detail(request, pk: int):
     checks = selectors.eligibility(rnd, [n.teacher for n in open_rows], {n.teacher_id: n.title for n in open_rows})
     user = request.user
     for n in rows:
-        n.checks = checks.get(n.teacher_id, [])
+        n.checks = _shown(checks.get(n.teacher_id, []), user)
         n.failed = rules.failed(n.checks)
         own = n.nominated_by_id == user.pk
         n.can_review = not own and n.status != PromotionNomination.Status.APPROVED and (
@@ -186,7 +203,7 @@ def round_candidates(request, pk: int):
         current = titles.get(t.pk)
         t.current_title = current[0] if current else None
         t.target = next((lv for lv in rnd.levels if reqs.get(lv, (None,))[0] == t.current_title), None)
-    _with_checks(rnd, [(t, t.target) for t in teachers])
+    _with_checks(rnd, [(t, t.target) for t in teachers], request.user)
     labels = dict(wc.Title.choices)
     for t in teachers:
         t.current_label = labels.get(t.current_title, _("无职称记录"))

@@ -1,0 +1,100 @@
+"""年度考核: entry, the 优秀 cap (as data), scope, audit, history on the teacher's page."""
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from backend.models import AuditEntry
+from careers import services
+from careers.models import Assessment, ExcellentQuota
+from tests.factories import TeacherFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def school_of_ten(world):
+    """海州实验小学 with ten 专任教师 (张三 and nine more)."""
+    return [world.t1, *TeacherFactory.create_batch(9, school=world.s1)]
+
+
+def test_results_are_entered_and_audited_under_the_teacher(world, school_of_ten):
+    row = services.assessment_record(teacher=world.t1, year=2024, result="pass", user=world.users.school)
+    assert (row.year, row.result, row.school_id) == (2024, "pass", world.s1.pk)
+    entry = AuditEntry.objects.get(message="登记年度考核")
+    assert (entry.object_type, entry.object_id, entry.username) == ("workforce.teacher", str(world.t1.pk), "school1")
+    services.assessment_record(teacher=world.t1, year=2024, result="excellent", user=world.users.school)
+    assert Assessment.objects.get(teacher=world.t1, year=2024).result == "excellent"
+    change = AuditEntry.objects.filter(message="登记年度考核").order_by("-pk").first()
+    assert change.changes["result"]["old"] == "合格" and change.changes["result"]["new"] == "优秀"
+
+
+def test_the_excellent_cap_refuses_one_over_and_names_the_cap_and_count(world, school_of_ten):
+    teachers = school_of_ten
+    services.assessment_record_many(rows=[(t, 2024, "excellent") for t in teachers[:2]], user=world.users.school)
+    with pytest.raises(ValidationError) as refused:
+        services.assessment_record(teacher=teachers[2], year=2024, result="excellent", user=world.users.school)
+    text = " ".join(refused.value.messages)
+    assert "20%" in text and "至多 2 人" in text and "将为 3 人" in text and "海州实验小学" in text
+    assert Assessment.objects.filter(year=2024, result="excellent").count() == 2
+    assert not Assessment.objects.filter(teacher=teachers[2]).exists()
+    # 合格 is never capped; another year has its own cap
+    services.assessment_record(teacher=teachers[2], year=2024, result="pass", user=world.users.school)
+    services.assessment_record(teacher=teachers[3], year=2023, result="excellent", user=world.users.school)
+
+
+def test_the_cap_is_data_per_year(world, school_of_ten):
+    teachers = school_of_ten
+    ExcellentQuota.objects.create(year=2024, share=Decimal("30"))
+    services.assessment_record_many(rows=[(t, 2024, "excellent") for t in teachers[:3]], user=world.users.school)
+    with pytest.raises(ValidationError):
+        services.assessment_record_many(rows=[(t, 2023, "excellent") for t in teachers[:3]], user=world.users.school)
+    ExcellentQuota.objects.filter(year__isnull=True).update(share=Decimal("15"))
+    with pytest.raises(ValidationError) as refused:
+        services.assessment_record_many(rows=[(t, 2022, "excellent") for t in teachers[:2]], user=world.users.school)
+    assert "15%" in " ".join(refused.value.messages) and "至多 1 人" in " ".join(refused.value.messages)
+
+
+def test_a_whole_list_is_all_or_nothing(world, school_of_ten):
+    rows = [(t, 2024, "excellent") for t in school_of_ten[:3]]
+    with pytest.raises(ValidationError):
+        services.assessment_record_many(rows=rows, user=world.users.school)
+    assert not Assessment.objects.exists() and not AuditEntry.objects.filter(message="登记年度考核").exists()
+
+
+def test_out_of_scope_and_read_only_roles_are_refused(world):
+    with pytest.raises(PermissionDenied):
+        services.assessment_record(teacher=world.t2, year=2024, result="pass", user=world.users.school)
+    for user in (world.users.leader, world.users.teacher):
+        with pytest.raises(PermissionDenied):
+            services.assessment_record(teacher=world.t1, year=2024, result="pass", user=user)
+    with pytest.raises(ValidationError):
+        services.assessment_record(teacher=world.t1, year=2999, result="pass", user=world.users.school)
+    assert not Assessment.objects.exists()
+
+
+def test_the_page_enters_results_and_refuses_a_teacher_out_of_scope(client, world):
+    client.force_login(world.users.school)
+    response = client.post("/careers/assessments/?year=2024", {f"result_{world.t1.pk}": "basic"})
+    assert response.status_code == 302
+    assert Assessment.objects.get(teacher=world.t1).result == "basic"
+    response = client.post("/careers/assessments/?year=2024", {f"result_{world.t2.pk}": "pass"})
+    assert response.status_code == 403 and not Assessment.objects.filter(teacher=world.t2).exists()
+    assert AuditEntry.objects.filter(action="denied", message__contains="登记年度考核").exists()
+
+
+def test_the_page_says_why_the_cap_refuses(client, world, school_of_ten):
+    client.force_login(world.users.school)
+    data = {f"result_{t.pk}": "excellent" for t in school_of_ten[:3]}
+    response = client.post("/careers/assessments/?year=2024", data, follow=True)
+    assert "至多 2 人" in response.content.decode()
+    assert not Assessment.objects.exists()
+
+
+def test_history_on_the_teachers_page(client, world):
+    services.assessment_record(teacher=world.t1, year=2023, result="pass", user=world.users.city)
+    services.assessment_record(teacher=world.t1, year=2024, result="basic", user=world.users.city)
+    client.force_login(world.users.school)
+    page = client.get(f"/training/teachers/{world.t1.pk}/").content.decode()
+    block = page[page.index('data-test="careers-record"'):]
+    assert block.index("2024") < block.index("2023") and "基本合格" in block and "合格" in block
