@@ -6,7 +6,12 @@ written by their national names, 是/否, and year-months as ``198001``.
 
 The full 身份证件号 and birth date are written only for users with the identity right (the file
 is then ready for upload); for anyone else they are masked, and the file says so.
-Every text cell goes through ``backend.spreadsheets.escape_row`` (no formula injection).
+No formula reaches Excel: a text that ``backend.spreadsheets.escape_cell`` would escape (it
+starts with ``= + - @``) is written as a text cell with Excel's quote prefix (the apostrophe Excel
+itself puts before such text) instead of an apostrophe in the value — Excel shows it as text and
+never evaluates it, and the value stays exactly the record's, so the file goes back into the
+national system, or our import, unchanged (``escape_cell``'s apostrophe would be read as part of
+the 备注).
 """
 from __future__ import annotations
 
@@ -15,9 +20,10 @@ import io
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from backend.i18n import in_data_language
-from backend.spreadsheets import escape_row
+from backend.spreadsheets import escape_cell
 from imports.kinds import KINDS
 from training.models import CreditRecord
 from workforce.identity import mask_birth_date, mask_id_number
@@ -62,15 +68,24 @@ def cell(col, value, *, model=None, full_identity: bool = True):
     return value
 
 
-def _row(cols, record, special: dict, full: bool):
+def _text_cell(ws, value):
+    """``value`` as a cell no spreadsheet evaluates (see the module)."""
+    if isinstance(value, str) and escape_cell(value) != value:
+        cell_ = WriteOnlyCell(ws, value=value)
+        cell_.data_type, cell_.quotePrefix = "s", True
+        return cell_
+    return escape_cell(value)
+
+
+def _row(ws, cols, record, special: dict, full: bool):
     out = []
     for col in cols:
         if col.key in special:
             value = special[col.key](record)
         else:
             value = getattr(record, col.field or col.key, None)
-        out.append(cell(col, value, full_identity=full))
-    return escape_row(out)
+        out.append(_text_cell(ws, cell(col, value, full_identity=full)))
+    return out
 
 
 def _teacher_identity(get):
@@ -88,11 +103,11 @@ def workbook(teachers, *, full_identity: bool) -> tuple[bytes, int]:
     for kind, title in SHEETS:
         ws = wb.create_sheet(title)
         cols = columns(kind)
-        ws.append([("*" if col.required else "") + col.label for col in cols])
+        ws.append([escape_cell(("*" if col.required else "") + col.label) for col in cols])
         sheets[kind] = (ws, cols)
     if not full_identity:
         note = wb.create_sheet("说明")
-        note.append(["身份证件号与出生日期已遮蔽：本文件不能直接上传全国系统。请由有完整证件号权限的人员导出。"])
+        note.append([escape_cell("身份证件号与出生日期已遮蔽：本文件不能直接上传全国系统。请由有完整证件号权限的人员导出。")])
     by_teacher = lambda r: r.teacher  # noqa: E731
     specials = {
         "teachers": {"school_code": lambda t: t.school.code, "school_name": lambda t: t.school.name},
@@ -125,7 +140,7 @@ def workbook(teachers, *, full_identity: bool) -> tuple[bytes, int]:
         for kind, _title in SHEETS:
             ws, cols = sheets[kind]
             for record in querysets[kind]:
-                ws.append(_row(cols, record, specials[kind], full_identity))
+                ws.append(_row(ws, cols, record, specials[kind], full_identity))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue(), len(ids)
