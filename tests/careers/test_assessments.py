@@ -98,3 +98,21 @@ def test_history_on_the_teachers_page(client, world):
     page = client.get(f"/training/teachers/{world.t1.pk}/").content.decode()
     block = page[page.index('data-test="careers-record"'):]
     assert block.index("2024") < block.index("2023") and "基本合格" in block and "合格" in block
+
+
+def test_the_demo_adds_three_years_within_the_cap_and_an_open_round(world, school_of_ten):
+    import datetime as dt
+
+    from careers.demo import add_careers_demo
+    from careers.models import PromotionRound
+    from careers.rules import excellent_cap
+
+    counts = add_careers_demo(as_of=dt.date(2026, 11, 1))
+    years = set(Assessment.objects.values_list("year", flat=True))
+    assert years == {2023, 2024, 2025} and counts["rounds"] == 1
+    assert PromotionRound.objects.get(year=2026).status == "open"
+    for year in years:
+        n = Assessment.objects.filter(school=world.s1, year=year).count()
+        assert n == 10
+        assert Assessment.objects.filter(school=world.s1, year=year, result="excellent").count() <= excellent_cap(n, Decimal("20"))
+    assert add_careers_demo(as_of=dt.date(2026, 11, 1)) == {"assessments": 0, "rounds": 0}  # idempotent
