@@ -52,3 +52,59 @@ class TeacherSchoolSpellAdmin(ReadOnlyScoped):
     list_display = ["teacher", "school", "start", "end"]
     list_select_related = ["teacher", "school"]
     search_fields = ["teacher__name", "school__name"]
+
+
+# ---------------------------------------------------------------- the teacher's admin under review
+# School HR's edits of reviewed fields and additions of reviewed records go through change
+# requests (personnel pages), so in the admin those fields and inlines are read-only for school
+# HR; district and city HR keep editing directly (audited as before). The workforce admin is
+# extended here, not edited: workforce does not know personnel (apps depend one way).
+from backend.roles import Role  # noqa: E402
+from workforce.admin import TeacherAdmin  # noqa: E402
+from workforce.models import Teacher  # noqa: E402
+
+from .fields import EDITABLE_FIELDS  # noqa: E402
+
+INLINE_KEYS = {"educationrecord": "educationrecord", "titleappointment": "titleappointment", "award": "award"}
+
+
+def _under_review(request) -> bool:
+    user = request.user
+    return bool(user and user.is_authenticated and not user.is_superuser and user.role == Role.SCHOOL_HR)
+
+
+class ReviewedTeacherAdmin(TeacherAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and _under_review(request):
+            table = ReviewRule.table()
+            readonly += [name for name in EDITABLE_FIELDS if table.get(name, True) and name not in readonly]
+        return readonly
+
+    def get_inline_instances(self, request, obj=None):
+        instances = super().get_inline_instances(request, obj)
+        if obj is None or not _under_review(request):
+            return instances
+        table = ReviewRule.table()
+        for inline in instances:
+            key = INLINE_KEYS.get(inline.model._meta.model_name)
+            if key and table.get(key, True):
+                inline.has_add_permission = lambda request, obj=None: False
+                inline.has_change_permission = lambda request, obj=None: False
+                inline.has_delete_permission = lambda request, obj=None: False
+                inline.max_num = 0
+        return instances
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and _under_review(request):
+            from django.contrib import messages
+            from django.urls import reverse
+            from django.utils.translation import gettext as _
+
+            messages.info(request, _("只读的项目和学历、职称、荣誉记录须经区县审核：请在“教师档案”页面修改（%(url)s），"
+                                     "修改将生成变更申请。") % {"url": reverse("personnel:teacher_edit", args=[obj.pk])})
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+
+admin.site.unregister(Teacher)
+admin.site.register(Teacher, ReviewedTeacherAdmin)

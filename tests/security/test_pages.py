@@ -105,7 +105,8 @@ def test_changing_an_id_number_is_audited_masked(client, world):
 
 
 def test_inline_sub_records_are_filed_under_the_teacher(client, world):
-    client.force_login(world.users.school)
+    # district HR: a school adds a 学习经历 through a change request (personnel, issue 15)
+    client.force_login(world.users.district)
     url = f"/admin/workforce/teacher/{world.t1.pk}/change/"
     data = _admin_form(client, url, "teacher_form")
     prefix = next(k[:-len("-TOTAL_FORMS")] for k in data if k.endswith("-TOTAL_FORMS") and "education" in k)
@@ -115,7 +116,7 @@ def test_inline_sub_records_are_filed_under_the_teacher(client, world):
     assert response.status_code == 302, response.content.decode()[:2000]
     row = AuditEntry.objects.get(action="create", object_type="workforce.teacher", object_id=str(world.t1.pk))
     assert row.changes["_record"]["type"] == "workforce.educationrecord"
-    assert row.username == "school1"
+    assert row.username == "district1"
 
 
 def test_role_and_right_changes_are_audited(client, world):
