@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from backend import audit
 from backend.i18n import data_language
 from backend.redirects import safe_next
-from backend.roles import Role, can_see_ethics, can_see_identity, is_hr
+from backend.roles import Role, can_see_ethics, is_hr
 from backend.scoping import Scope, get_in_scope_or_404, scope_for
 from backend.spreadsheets import escape_cell
 
@@ -440,32 +440,6 @@ def honours_awards(request):
     return render(request, "workforce/honours/awards.html", ctx)
 
 
-def _teacher_from_form(request, value: str, *, by_id_number: bool = False):
-    """The teacher of the user's scope a form names: by record number (the links carry it) or by
-    the full 身份证件号 HR types from the teacher's papers.
-
-    A full number is a key only users with the identity right may look anything up by (issue 12):
-    without it, the number is looked up only when ``by_id_number`` — a POST whose other fields
-    are valid, so every try is a real action — and each miss is recorded as a refusal; a page
-    opened with ``?teacher=<number>`` finds nobody."""
-    value = (value or "").strip().upper()
-    if not value:
-        return None
-    qs = Teacher.objects.in_scope(request.user)
-    if value.isascii() and value.isdigit() and len(value) < 12:
-        return qs.filter(pk=int(value)).first()
-    entitled = can_see_identity(request.user)
-    if not (entitled or by_id_number):
-        return None
-    from .identity import mask_id_number, normalise_id_number
-
-    teacher = qs.filter(id_number=normalise_id_number(value)).first()
-    if teacher is None and not entitled:
-        audit.record_refusal(request, f"按身份证件号查找教师：未找到或不在管理范围内（{mask_id_number(value)}）",
-                             object_type="workforce.teacher")
-    return teacher
-
-
 @login_required
 def award_new(request):
     """Grant an honour. A teacher's honour goes to a teacher picked from the list below the form
@@ -620,10 +594,10 @@ def honours_ethics(request):
             errors.append(_("请选择处理等级。"))
         if occurred is None or decided is None:
             errors.append(_("请填写发生日期和认定日期。"))
-        # the teacher last: a full 身份证件号 is looked up only for a form otherwise complete
-        teacher = _teacher_from_form(request, request.POST.get("teacher", ""), by_id_number=not errors)
-        if teacher is None and not errors:
-            errors.append(_("未找到该教师（或不在您的管理范围内）。"))
+        # the teacher picked from the list below the form: its record number, never a typed ID number
+        teacher = _picked_teacher(request, request.POST.get("teacher"))
+        if teacher is None:
+            errors.append(_("请从名单中选择教师（所选教师不存在，或不在您的管理范围内）。"))
         if not errors:
             try:
                 case = services.ethics_case_record(
@@ -641,8 +615,18 @@ def honours_ethics(request):
     for case in page:
         case.id_display = _id_display(case.teacher, request.user)
         case.banning = case.substantiated and case.decided_on <= ctx["on"] <= case.ban_until
+    picked, picker = _picked_teacher(request, request.POST.get("teacher") or request.GET.get("teacher")), None
+    if picked is None and services.may_record_ethics(request.user):  # as the award form picks (issue 15)
+        people = (_searched(request, Teacher.objects.in_scope(request.user)).select_related("school")
+                  .order_by("school__code", "name", "pk"))
+        picker = Paginator(people, PICK_PAGE_SIZE).get_page(request.GET.get("tpage"))
+        for t in picker:
+            t.id_display = _id_display(t, request.user)
     ctx.update(page=page, errors=errors, post=request.POST, severities=EthicsSeverity.objects.all(),
-               can_record=services.may_record_ethics(request.user), page_qs=_query_string(request, page=None))
+               can_record=services.may_record_ethics(request.user), page_qs=_query_string(request, page=None),
+               picked=picked, picked_id_display=_id_display(picked, request.user) if picked else "", picker=picker,
+               q=request.GET.get("q", ""), pick_qs=_query_string(request, teacher=None, tpage=None),
+               picker_qs=_query_string(request, tpage=None), unpick_qs=_query_string(request, teacher=None))
     return render(request, "workforce/honours/ethics.html", ctx)
 
 
