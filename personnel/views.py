@@ -130,6 +130,7 @@ def _request_in_scope(request, pk):
 @login_required
 def request_detail(request, pk: int):
     cr = _request_in_scope(request, pk)
+    _require(perm.can_see_requests(request.user) or request.user.teacher_id == cr.teacher_id)
     return render(request, "personnel/request.html", {
         "cr": cr, "return_form": ReturnForm(),
         "can_forward": cr.status == ChangeRequest.Status.AT_SCHOOL and perm.may_forward(request.user, cr),
