@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from dataclasses import asdict
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -16,7 +17,6 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy
 
 from backend import audit
@@ -27,9 +27,11 @@ from . import choices as c
 from . import exports
 from . import labels
 from . import measures as ms
+from . import registry
 from . import selectors as sel
 from .identity import mask_id_number
 from .models import District, School, school_year_label, school_year_of
+from .registry import Figure
 
 DASHBOARD_SCOPES = {"city", "district", "school"}
 
@@ -98,93 +100,50 @@ def missing_text() -> str:
     return _("无数据")
 
 
-def _cell(result: dict | None, *, kind: str = "share", link: str = "") -> dict:
-    """One coloured cell: the ratio, met or not, and the gap in teachers.
+def _cell(figure: Figure | None, *, kind: str = "share", link: str = "") -> dict:
+    """One coloured cell of a typed figure (``registry.Figure``): its value, met or not, and the
+    gap in teachers.
 
-    A figure marked ``missing`` reads "无数据" (grey, never met), unless it has no input at all
-    (no teachers and no pupils: the measure does not apply, "—"); a partial figure or one of part
-    coverage shows its value uncoloured, with the reason in the title."""
-    if result is None:
-        return {"text": "—", "css": "", "gap": "", "title": "", "link": ""}
-    ratio, met, gap = result.get("ratio"), result.get("met"), result.get("gap", 0)
-    notes = []
-    if kind == "ptr":
-        text = "—" if ratio is None else f"{ratio:.2f}"
-        pupils = result.get("pupils")
-        title = f"{'—' if pupils is None else pupils} / {result.get('teachers', 0)}"
-        inputs = bool(pupils or result.get("teachers_all", result.get("teachers")))
-        if result.get("partial"):
-            notes.append(_("%(n)s 所学校未填报在校生，其教师未计入") % {"n": result.get("schools_without_enrolment")})
-        if result.get("coverage"):
-            notes.append(result["coverage"])
-    elif kind == "training":
-        # the headline: the on-track rate (no completion target: DOMAIN.md, Training credits)
-        ratio = result.get("headline_ratio", ratio)
-        text = ms.percent(ratio)
-        on_track = result.get("headline") == "on_track"
-        num = result.get("on_track") if on_track else result.get("complete")
-        title = (_("进度正常 %(n)s / %(d)s") if on_track else _("已完成 %(n)s / %(d)s")) % {
-            "n": num, "d": result.get("teachers")}
-        inputs = bool(result.get("teachers"))
-    else:
-        text = ms.percent(ratio)
-        num = result.get("numerator", result.get("rotated", result.get("complete", result.get("dual"))))
-        den = result.get("denominator", result.get("eligible", result.get("teachers")))
+    A figure whose inputs are missing reads "无数据" (grey, never met); one with nothing to count
+    (``applies`` false: no teachers and no pupils) "—"; a partial figure or one of part coverage
+    (``note``) shows its value uncoloured, with the reason in the title."""
+    if figure is None:
+        return {"text": "—", "css": "", "gap": "", "title": "", "link": "", "value": None, "note": ""}
+    value, met, gap = figure.value, figure.met, figure.gap
+    num, den = figure.numerator, figure.denominator
+    if kind == "ptr" or figure.unit == "比":
+        text = "—" if value is None else f"{value:.2f}"
+        title = f"{'—' if num is None else num} / {den}"
+    elif figure.unit == "%":
+        text = ms.percent(value)
         title = f"{num} / {den}" if num is not None and den is not None else ""
-        inputs = bool(num or den or result.get("all"))
-    if result.get("missing") and inputs:
+        if kind == "headline":
+            title = f"{labels.shown(figure.label)} {title}"
+    else:
+        text = "—" if value is None else f"{value:g}"
+        title = ""
+    if figure.missing:
         text = missing_text()
-    css = "missing" if result.get("missing") and inputs else ("" if met is None else ("met" if met else "unmet"))
-    gap_text = ""
-    if met is False and gap:
-        gap_text = _("差 %(n)s 人") % {"n": gap}
-    if notes:
-        title = "；".join([title, *notes])
-    return {"text": text, "css": css, "gap": gap_text, "title": title, "link": link, "value": ratio,
-            "note": "*" if notes else ""}
+    css = "missing" if figure.missing else ("" if met is None else ("met" if met else "unmet"))
+    gap_text = _("差 %(n)s 人") % {"n": gap} if met is False and gap else ""
+    if figure.note:
+        title = "；".join([title, figure.note])
+    return {"text": text, "css": css, "gap": gap_text, "title": title, "link": link, "value": value,
+            "note": "*" if figure.note else ""}
+
+
+def _figures(data: dict) -> dict[str, Figure]:
+    return {code: Figure.of(f) for code, f in (data.get("figures") or {}).items()}
 
 
 def _columns(data: dict) -> list[dict]:
-    cols = []
-    for line in data["table2"]:
-        cols.append({"key": line["code"], "group": _("学历（学位）"), "label": labels.measure_label(line["stage"], line["measure"]),
-                     "target": ms.percent(line["target"], 0)})
-    for line in data["pupil_teacher"]:
-        label = labels.shown(line["stage"]) + ("*" if line.get("coverage") else "")
-        cols.append({"key": line["code"], "group": _("生师比"), "label": label, "target": f"≤{line['target']:g}"})
-    if data["rotation"] is not None:
-        cols.append({"key": "rotation", "group": _("交流轮岗"), "label": data["rotation"]["year"],
-                     "target": ms.percent(data["rotation"]["target"], 0)})
-    if data["dual_qualified"]["teachers"] or not data["filters"].get("stage"):
-        cols.append({"key": "dual", "group": _("双师型"), "label": _("中职"), "target": ms.percent(data["dual_qualified"]["target"], 0)})
-    if data["training"] is not None:
-        # no target: the plan sets none (DOMAIN.md); the headline is the on-track rate
-        cols.append({"key": "training", "group": _("培训进度正常率"), "label": labels.shown(data["training"].get("cycle", "")),
-                     "target": pgettext("target", "无")})
-    return cols
+    """The overview's columns: each measure of the registry names its own (``Measure.columns``)."""
+    return [{**asdict(col), "measure": measure.key} for measure in registry.measures() for col in measure.columns(data)]
 
 
 def _cells(data: dict, columns: list[dict]) -> list[dict]:
-    by_code = {line["code"]: line for line in data["table2"]}
-    ptr = {line["code"]: line for line in data["pupil_teacher"]}
-    cells = []
-    for col in columns:
-        key = col["key"]
-        cells.append(None)
-        if key in by_code:
-            cells[-1] = _cell(by_code[key])
-        elif key in ptr:
-            cells[-1] = _cell(ptr[key], kind="ptr")
-        elif key == "rotation":
-            cells[-1] = _cell(data["rotation"])
-        elif key == "dual":
-            cells[-1] = _cell(data["dual_qualified"])
-        elif key == "training":
-            cells[-1] = _cell(data["training"], kind="training")
-        else:
-            cells[-1] = _cell(None)
-        cells[-1]["key"] = key
-    return cells
+    figures = _figures(data)
+    return [{**_cell(figures.get(col["code"]), kind=col["kind"]), "key": col["key"]} for col in columns]
 
 
 def _applicable(columns, rows_cells):
@@ -209,22 +168,21 @@ def _overview(total: dict, rows: list[tuple[sel.ScopeRef, dict]], link_of) -> di
 
 
 def _chart_data(data: dict, rows: list[tuple[sel.ScopeRef, dict]], trend: dict) -> dict:
-    """What the charts draw: the scope's lines against their targets, each row's figure per
-    measure (bars) with the target line, and the trend from the 2020 baseline."""
+    """What the charts draw: the scope's figures against their targets (the overview's columns
+    marked ``chart`` that apply here), each row's figure per measure (bars) with the target line,
+    and the trend (``selectors.trend``)."""
+    figures = _figures(data)
+    row_figures = [_figures(d) for _r, d in rows]
     measures = []
-    for line in data["table2"]:
-        if line["denominator"]:
-            measures.append({"key": line["code"], "label": labels.measure_label(line["stage"], line["measure"]), "percent": True,
-                             "value": line["ratio"], "target": line["target"],
-                             "rows": [next((x["ratio"] for x in d["table2"] if x["code"] == line["code"]), None) for _r, d in rows]})
-    for line in data["pupil_teacher"]:
-        if line["teachers"] or line["pupils"]:
-            measures.append({"key": line["code"], "label": _("生师比（%(stage)s）") % {"stage": labels.shown(line["stage"])}, "percent": False,
-                             "value": line["ratio"], "target": line["target"],
-                             "rows": [next((x["ratio"] for x in d["pupil_teacher"] if x["code"] == line["code"]), None) for _r, d in rows]})
-    if data["rotation"] is not None and data["rotation"]["all"]:
-        measures.append({"key": "rotation", "label": _("交流轮岗比例"), "percent": True, "value": data["rotation"]["ratio"],
-                         "target": data["rotation"]["target"], "rows": [(d["rotation"] or {}).get("ratio") for _r, d in rows]})
+    for col in _columns(data):
+        figure = figures.get(col["code"])
+        if not col["chart"] or figure is None or not figure.applies or figure.unit not in ("%", "比"):
+            continue
+        label = _("生师比（%(stage)s）") % {"stage": col["label"].rstrip("*")} if figure.unit == "比" else (
+            _("交流轮岗比例") if col["key"] == "rotation" else col["label"])
+        measures.append({"key": col["key"], "label": label, "percent": figure.unit == "%", "value": figure.value,
+                         "target": figure.target,
+                         "rows": [getattr(f.get(col["code"]), "value", None) for f in row_figures]})
     return {"row_names": [ref.name for ref, _d in rows], "measures": measures, "trend": trend}
 
 
@@ -278,6 +236,33 @@ def _plan_context(form, ref, on, targets) -> dict:
             "final_url": final_url}
 
 
+GENERIC_CARD = "workforce/dashboard/_measure.html"
+
+
+def _cards(data: dict) -> list[dict]:
+    """The cards below the overview, one per measure of the registry (``Measure.template``, or
+    the generic card of its figures), in ``card_order``; cards that are not ``wide`` stand side
+    by side in a grid: ``[{"wide": bool, "cards": [...]}, …]``."""
+    def place(m):
+        return m.card_order if m.card_order is not None else m.order
+
+    blocks: list[dict] = []
+    for measure in sorted(registry.measures(), key=place):
+        card = {"template": measure.template or GENERIC_CARD, "key": measure.key, "label": labels.shown(measure.label)}
+        if not measure.template:
+            figures = measure.figures_of(data)
+            if not figures:
+                continue
+            card["figures"] = [{"figure": f, "label": labels.shown(f.label), "cell": _cell(f),
+                                "target_text": _cell(Figure(f.code, f.label, f.unit, value=f.target)).get("text")
+                                if f.target is not None else "—"} for f in figures]
+        if measure.wide or not blocks or blocks[-1]["wide"]:
+            blocks.append({"wide": measure.wide, "cards": [card]})
+        else:
+            blocks[-1]["cards"].append(card)
+    return blocks
+
+
 def _context(request, ref, form, on, year, filters, total, rows, link_of, targets):
     # the live point of the trend: the page's figures, unless filtered (snapshots are unfiltered)
     live = None if filters.as_query() else total
@@ -286,6 +271,7 @@ def _context(request, ref, form, on, year, filters, total, rows, link_of, target
         **_plan_context(form, ref, on, targets),
         "overview": _overview(total, rows, link_of) if rows is not None else None,
         "charts": _chart_data(total, rows or [], sel.trend(ref, targets, live=live)),
+        "cards": _cards(total),
         "query": request.GET.urlencode(),
         "json_url": reverse("workforce:dashboard_json") + f"?scope={ref.text}&" + request.GET.urlencode(),
         "export_url": reverse("workforce:dashboard_export") + f"?scope={ref.text}&" + request.GET.urlencode(),

@@ -7,8 +7,8 @@ goes through the database, so the versions are kept by triggers, not by Python c
 write path could forget:
 
 - the table ``workforce_dataversion`` holds one row per watched app (``app``, ``value``);
-- every table of a watched app (``workforce``, and the app of every measure in
-  ``workforce.registry``: ``training``) has triggers that set its app's value to a fresh random
+- every table of a watched app (``workforce``, and the apps every measure of
+  ``workforce.registry`` reads: ``training``) has triggers that set its app's value to a fresh random
   number after each INSERT, UPDATE or DELETE (SQLite: per row; PostgreSQL: per statement, and
   after TRUNCATE). They are (re)installed after every ``migrate`` (``install_triggers``, the
   ``post_migrate`` receiver of ``WorkforceConfig``), so a table added later is watched too.
@@ -47,18 +47,17 @@ _verified: set[tuple[str, str]] = set()  # (alias, database name) whose triggers
 
 
 def watched_apps() -> list[str]:
-    """``workforce`` and the apps whose measures the dashboard shows (``registry``)."""
+    """``workforce`` and the apps whose data the dashboard's measures read (``registry``)."""
     labels = {"workforce"}
-    for name in registry.names():
-        labels.update(measure_apps(name))
+    for measure in registry.measures():
+        labels.update(measure.apps)
     return sorted(labels)
 
 
 def measure_apps(name: str) -> tuple[str, ...]:
-    """The apps whose data a registered measure reads: its own and ``workforce`` (teachers)."""
-    measure = registry.get(name)
-    config = apps.get_containing_app_config(measure.func.__module__) if measure else None
-    return tuple(sorted({"workforce"} | ({config.label} if config else set())))
+    """The apps whose data a measure reads (``Measure.apps``): its own and ``workforce`` (teachers)."""
+    measure = registry.by_key(name)
+    return tuple(sorted({"workforce"} | set(measure.apps if measure else ())))
 
 
 def watched_tables() -> dict[str, str]:
@@ -213,6 +212,33 @@ def cached(parts: tuple, compute, labels=("workforce",)):
     if current(labels) == before:
         cache.set(key, value, TIMEOUT)
     return value
+
+
+def cached_many(jobs: list[tuple[tuple, object, tuple]], *, compute: bool = True) -> list | None:
+    """``cached`` for several results at once: ``jobs`` are ``(parts, compute, labels)``. The
+    versions of every app named are read once before (and once after, if anything was computed),
+    and the kept results fetched in one cache call. ``compute=False``: only what is kept, else
+    None (nothing is computed)."""
+    labels = tuple(sorted({label for _parts, _run, names in jobs for label in names}))
+    before = current(labels)
+    if before is None:
+        return [run() for _parts, run, _names in jobs] if compute else None
+    versions = dict(before)
+    keys = [make_key(tuple((label, versions[label]) for label in sorted(set(names))), *parts)
+            for parts, _run, names in jobs]
+    kept = cache.get_many(keys)
+    if not compute:
+        return None if len(kept) < len(keys) else [kept[key] for key in keys]
+    values, fresh = [], {}
+    for key, (_parts, run, _names) in zip(keys, jobs):
+        if key in kept:
+            values.append(kept[key])
+        else:
+            fresh[key] = run()
+            values.append(fresh[key])
+    if fresh and current(labels) == before:
+        cache.set_many(fresh, TIMEOUT)
+    return values
 
 
 def peek(parts: tuple, labels=("workforce",)):

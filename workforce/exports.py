@@ -112,7 +112,7 @@ def _scopes(total: dict, rows: list) -> list[dict]:
     return [total] + [data for _ref, data in rows]
 
 
-def _table2(ws, total, rows):
+def table2_sheet(ws, total, rows):
     out = []
     for data in _scopes(total, rows):
         for line in data["table2"]:
@@ -126,7 +126,7 @@ def _table2(ws, total, rows):
            out, {5: 7, 8: 7, 10: 11})
 
 
-def _ptr(ws, total, rows):
+def ptr_sheet(ws, total, rows):
     out = []
     for data in _scopes(total, rows):
         for line in data["pupil_teacher"]:
@@ -138,7 +138,7 @@ def _ptr(ws, total, rows):
             "需增教师（人）", "该学段全部专任教师", "未填报在校生的学校", "口径说明"], out, {4: 6})
 
 
-def _rotation(ws, total, rows):
+def rotation_sheet(ws, total, rows):
     out = []
     for data in _scopes(total, rows):
         rot = data["rotation"]
@@ -157,7 +157,7 @@ def _rotation(ws, total, rows):
            out, {4: 6, 11: 13})
 
 
-def _honours(ws, total, rows):
+def honours_sheet(ws, total, rows):
     out = []
     for data in _scopes(total, rows):
         for h in data["honours"]:
@@ -166,7 +166,7 @@ def _honours(ws, total, rows):
     _write(ws, _title(total, "荣誉与人才项目"), ["范围", "项目", "人数/个数", "目标", "是否达标", "差额"], out, {2: 4})
 
 
-def _workforce(ws, total, rows):
+def workforce_sheet(ws, total, rows):
     out = []
     for data in _scopes(total, rows):
         new, dual = data["new_teachers"], data["dual_qualified"]
@@ -177,7 +177,7 @@ def _workforce(ws, total, rows):
             "是否达标", "差额（人）"], out, {2: 4, 7: 9})
 
 
-def _training(ws, total, rows):
+def training_sheet(ws, total, rows):
     out = []
     for data in _scopes(total, rows):
         t = data["training"]
@@ -194,7 +194,7 @@ def _training(ws, total, rows):
             "高职高专完成率（按本市规则）"], out)
 
 
-def _quota(ws, total, rows):
+def quota_sheet(ws, total, rows):
     out = []
     for data in _scopes(total, rows):
         q = data["quota"]
@@ -216,10 +216,6 @@ QUOTA_HEADERS = ["标准编制", "核定编制（已核定的学校）", "实有
                  "编制富余（各校核定−标准>0之和）", "空编（各校核定−在编>0之和）", "超编（各校在编−核定>0之和）"]
 
 
-SHEETS = [("表2学历", _table2), ("表1生师比", _ptr), ("交流轮岗", _rotation), ("荣誉", _honours),
-          ("新教师与双师型", _workforce), ("培训学分", _training), ("编制", _quota)]
-
-
 def _sheet_name(name: str, used: set) -> str:
     base = BAD_SHEET_CHARS.sub("_", name)[:31] or "Sheet"
     candidate, n = base, 2
@@ -231,57 +227,117 @@ def _sheet_name(name: str, used: set) -> str:
 
 
 def measures_workbook(total: dict, rows: list, *, sheet_per_row: bool = False) -> bytes:
-    """``total`` and ``rows`` as ``selectors.measures_by`` returns them (rows may be empty)."""
+    """``total`` and ``rows`` as ``selectors.measures_by`` returns them (rows may be empty): a sheet
+    per measure of the registry (``Measure.write_sheet``) that has a figure in the scope, and with
+    ``sheet_per_row`` a sheet per district with every measure's rows (``Measure.scope_rows``)."""
+    from . import registry
+
     wb = Workbook()
     wb.remove(wb.active)
     used: set = set()
-    for name, writer in SHEETS:
-        if name == "培训学分" and total["training"] is None:
-            continue
-        writer(wb.create_sheet(_sheet_name(name, used)), total, rows)
+    measures = registry.measures()
+    for measure in measures:
+        if measure.in_export(total):
+            measure.write_sheet(wb.create_sheet(_sheet_name(measure.sheet_name or measure.label, used)), total, rows)
     if sheet_per_row:
         for _ref, data in rows:
             ws = wb.create_sheet(_sheet_name(data["scope_name"], used))
-            _one_scope_sheet(ws, data)
+            _one_scope_sheet(ws, data, measures)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
 
 
-def _one_scope_sheet(ws, data: dict) -> None:
+SCOPE_HEADER = ["指标", "分子/人数", "分母", "比例", "目标", "是否达标", "差额"]
+
+
+def _one_scope_sheet(ws, data: dict, measures) -> None:
     """Every measure of one scope on one sheet (the "sheet per district" of the export)."""
-    rows = []
-    for line in data["table2"]:
-        rows.append([f"{line['stage']}{line['measure']}（学历（学位））", line["numerator"], line["denominator"],
-                     P(line["ratio"]), P(line["target"]), line["met"], line["gap"]])
-    for line in data["pupil_teacher"]:
-        rows.append([f"生师比（{line['stage']}）", line["pupils"], line["teachers"], R(line["ratio"]), R(line["target"]),
-                     _met(line), line["gap"]])
+    rows = [row for measure in measures for row in (measure.scope_rows(data) if measure.in_export(data) else [])]
+    _write(ws, _title(data, "全部指标"), SCOPE_HEADER, rows, {3: 5})
+
+
+def table2_scope_rows(data: dict) -> list[list]:
+    return [[f"{line['stage']}{line['measure']}（学历（学位））", line["numerator"], line["denominator"],
+             P(line["ratio"]), P(line["target"]), line["met"], line["gap"]] for line in data["table2"]]
+
+
+def ptr_scope_rows(data: dict) -> list[list]:
+    return [[f"生师比（{line['stage']}）", line["pupils"], line["teachers"], R(line["ratio"]), R(line["target"]),
+             _met(line), line["gap"]] for line in data["pupil_teacher"]]
+
+
+def rotation_scope_rows(data: dict) -> list[list]:
     rot = data["rotation"]
-    if rot is not None:
-        rows.append([f"交流轮岗 {rot['year']}", rot["rotated"], rot["eligible"], P(rot["ratio"]), P(rot["target"]),
-                     _met(rot), rot["gap"]])
-        rows.append(["交流轮岗：全部已交流 / 应交流（政策字面口径）", rot.get("rotated_any"), rot["eligible"],
-                     P(rot.get("ratio_any")), None, None, None])
-        rows.append(["交流轮岗中骨干占比", rot["backbone"], rot["rotated"], P(rot["backbone_share"]),
-                     P(rot["backbone_target"]), rot["backbone_met"], rot["backbone_gap"]])
+    if rot is None:
+        return []
+    return [[f"交流轮岗 {rot['year']}", rot["rotated"], rot["eligible"], P(rot["ratio"]), P(rot["target"]),
+             _met(rot), rot["gap"]],
+            ["交流轮岗：全部已交流 / 应交流（政策字面口径）", rot.get("rotated_any"), rot["eligible"],
+             P(rot.get("ratio_any")), None, None, None],
+            ["交流轮岗中骨干占比", rot["backbone"], rot["rotated"], P(rot["backbone_share"]),
+             P(rot["backbone_target"]), rot["backbone_met"], rot["backbone_gap"]]]
+
+
+def workforce_scope_rows(data: dict) -> list[list]:
     dual = data["dual_qualified"]
-    rows.append(["中职双师型比例", dual["dual"], dual["teachers"], P(dual["ratio"]), P(dual["target"]), _met(dual), dual["gap"]])
-    if data["training"] is not None:
-        t = data["training"]
-        rows.append(["培训进度正常率（主要指标；规划未设目标）", t.get("on_track"), t.get("teachers"),
-                     P(t.get("on_track_ratio")), None, MISSING if t.get("missing") else None, None])
-        rows.append(["培训完成率（规划未设目标）", t.get("complete"), t.get("teachers"), P(t.get("ratio")), None,
-                     MISSING if t.get("missing") else None, None])
-    for h in data["honours"]:
-        rows.append([h["name"], h["count"], None, None, None, h["met"], h["gap"] if h["target"] is not None else None])
+    return [["中职双师型比例", dual["dual"], dual["teachers"], P(dual["ratio"]), P(dual["target"]), _met(dual), dual["gap"]]]
+
+
+def training_scope_rows(data: dict) -> list[list]:
+    t = data["training"]
+    return [["培训进度正常率（主要指标；规划未设目标）", t.get("on_track"), t.get("teachers"),
+             P(t.get("on_track_ratio")), None, MISSING if t.get("missing") else None, None],
+            ["培训完成率（规划未设目标）", t.get("complete"), t.get("teachers"), P(t.get("ratio")), None,
+             MISSING if t.get("missing") else None, None]]
+
+
+def honours_scope_rows(data: dict) -> list[list]:
+    return [[h["name"], h["count"], None, None, None, h["met"], h["gap"] if h["target"] is not None else None]
+            for h in data["honours"]]
+
+
+def quota_scope_rows(data: dict) -> list[list]:
     q = data["quota"]
-    rows.append(["编制：标准/核定（已核定的学校）", q["standard"], _quota_value(q, "approved"), None, None, None, None])
-    rows.append(["编制：编制缺口/编制富余（各校之和）", _quota_value(q, "quota_gap.shortage"),
-                 _quota_value(q, "quota_gap.surplus"), None, None, None, None])
-    rows.append(["编制：空编/超编（各校之和）", _quota_value(q, "vacancies"), _quota_value(q, "overstaffed"),
-                 None, None, None, None])
-    _write(ws, _title(data, "全部指标"), ["指标", "分子/人数", "分母", "比例", "目标", "是否达标", "差额"], rows, {3: 5})
+    return [["编制：标准/核定（已核定的学校）", q["standard"], _quota_value(q, "approved"), None, None, None, None],
+            ["编制：编制缺口/编制富余（各校之和）", _quota_value(q, "quota_gap.shortage"),
+             _quota_value(q, "quota_gap.surplus"), None, None, None, None],
+            ["编制：空编/超编（各校之和）", _quota_value(q, "vacancies"), _quota_value(q, "overstaffed"),
+             None, None, None, None]]
+
+
+# ---------------------------------------------------------------- any measure, from its typed figures
+def _figure_cell(f, value):
+    """A figure's value (or target) as a cell: shares as percentages, N:1 ratios, counts."""
+    if value is None:
+        return None
+    return P(value) if f.unit == "%" else (R(value) if f.unit == "比" else value)
+
+
+def _figure_met(f):
+    if f.missing:
+        return MISSING
+    if f.note and f.met is None:
+        return "部分数据，不判断"
+    return f.met
+
+
+def figure_rows(figures) -> list[list]:
+    """The rows of a scope's sheet (``SCOPE_HEADER``) of a measure's typed figures."""
+    return [[f.label, f.numerator, f.denominator, MISSING if f.missing else _figure_cell(f, f.value),
+             _figure_cell(f, f.target), _figure_met(f), f.gap] for f in figures]
+
+
+def figures_sheet(ws, measure, total: dict, rows: list) -> None:
+    """A measure's sheet from its typed figures: the scope's, then each district's or school's."""
+    out = []
+    for data in _scopes(total, rows):
+        for f in measure.figures_of(data):
+            out.append([data["scope_name"], f.label, f.code, f.numerator, f.denominator,
+                        MISSING if f.missing else _figure_cell(f, f.value), _figure_cell(f, f.target),
+                        _figure_met(f), f.gap, f.note])
+    _write(ws, _title(total, measure.label), ["范围", "指标", "代码", "分子/人数", "分母", "比例/数值", "目标", "是否达标",
+                                              "差额", "说明"], out, {5: 7})
 
 
 def filename(data: dict) -> str:

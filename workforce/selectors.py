@@ -9,6 +9,7 @@ groups: the overview row of a district and that district's own report are the sa
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -360,8 +361,8 @@ def ptr_counts(scope, on, year, targets: Targets, filters=NO_FILTERS, by=None) -
     schools that entered it: two queries. Missing is missing (DOMAIN.md): pupils and teachers are
     matched school by school, so a school whose enrolment is not entered yet adds neither; it is
     counted in ``("ptr", stage, "schools_missing")`` (schools with teachers of the stage and no
-    enrolment of it), and ``("ptr", stage, "entered")`` counts the enrolment rows. All the
-    teachers of the stage are ``table2_counts``' ``("t2", stage, "teachers")``."""
+    enrolment of it), ``("ptr", stage, "entered")`` counts the enrolment rows and
+    ``("ptr", stage, "teachers_all")`` all the teachers of the stage."""
     stages = filters.stages([targets.indicators[code].stage for code in PTR_CODES if code in targets.indicators])
     out = defaultdict(Counter)
     if not stages:
@@ -375,6 +376,7 @@ def ptr_counts(scope, on, year, targets: Targets, filters=NO_FILTERS, by=None) -
     teachers = population(scope, on, filters).filter(teaching_stage__in=stages)
     for row in _grouped(teachers, by, "school", "school_id", "teaching_stage", n=Count("pk")):
         stage = row["teaching_stage"]
+        out[row["g"]][("ptr", stage, "teachers_all")] += row["n"]
         if (row["school_id"], stage) in entered:
             out[row["g"]][("ptr", stage, "teachers")] += row["n"]
         else:
@@ -625,18 +627,13 @@ def quota_result(counts: Counter, year: int) -> dict:
 
 
 def all_counts(scope, on, year, targets, filters=NO_FILTERS, by=None) -> dict:
-    """Every count of every measure, per group: a fixed number of queries."""
-    out = defaultdict(Counter)
-    for part in (
-        table2_counts(scope, on, filters, by),
-        ptr_counts(scope, on, year, targets, filters, by),
-        rotation_counts(scope, year, targets, filters, by, on=on),
-        honour_counts(scope, on, targets, filters, by),
-        workforce_counts(scope, on, year, filters, by),
-        quota_counts(scope, on, year, filters, by),
-    ):
-        for g, counter in part.items():
-            out[g].update(counter)
+    """Every count of every groupable measure of the registry, per group: ``{group: {measure key:
+    counts}}``, a fixed number of queries."""
+    out: dict = defaultdict(dict)
+    for measure in registry.measures():
+        if measure.groupable or by is None:
+            for g, counts in measure.count(scope, on, year, filters, by, targets=targets).items():
+                out[g][measure.key] = counts
     return out
 
 
@@ -650,10 +647,8 @@ def _percent_of(ind) -> float | None:
     return None if ind is None or ind.baseline is None else float(ind.baseline) / 100
 
 
-def finish(counts: Counter, targets: Targets, *, ref: ScopeRef, on: dt.date, year: int,
-           filters: Filters = NO_FILTERS, training: dict | None = None) -> dict:
-    """Turn the counts of one scope into the issue's JSON object (pure arithmetic)."""
-    city = ref.kind == "city"
+def table2_result(counts: Counter, targets: Targets, filters: Filters = NO_FILTERS) -> list[dict]:
+    """The Table 2 lines of one scope from ``table2_counts`` (pure)."""
     hist = defaultdict(lambda: {"eff": {}, "edu": {}})
     for key, n in counts.items():
         if key[0] == "t2" and len(key) == 4:
@@ -673,55 +668,58 @@ def finish(counts: Counter, targets: Targets, *, ref: ScopeRef, on: dt.date, yea
                 k: v for k, v in edu_result.as_dict().items() if k in {"numerator", "ratio", "met", "gap"}}),
             "baseline": _percent_of(ind),
         }))
+    return table2
 
-    pupil_teacher = [ptr_result(code, counts, targets) for code in PTR_CODES
-                     if code in targets.indicators and not (filters.stage and targets.indicators[code].stage != filters.stage)]
 
-    rotation = None
-    if not filters.stage or filters.stage in c.COMPULSORY_STAGES:
-        rot = {k: counts[("rot", k)] for k in ("all", "eligible", "rotated", "rotated_any", "backbone", "still_away",
-                                                  "planned")}
-        rot["eligible_rotated"] = rot["rotated"]  # kept for readers of the JSON: the rotated are the eligible rotated
-        r = ms.ratio_with_target(rot["rotated"], rot["eligible"], targets.target("rotation_ratio"))
-        bb = ms.backbone_share(rot["backbone"], rot["rotated"], targets.backbone_min_share)
-        directions = sorted(
-            ({"from": LOCATION_LABEL.get(key[1], "未知"), "to": LOCATION_LABEL.get(key[2], "未知"), "teachers": n}
-             for key, n in counts.items() if key[0] == "dir" and n),
-            key=lambda d: (d["from"], d["to"]),
-        )
-        same = sum(d["teachers"] for d in directions if d["from"] == d["to"] and d["from"] != "未知")
-        rotation = missing_when(not rot["eligible"], {
-            "year": school_year_label(year), **rot, "ratio": r.ratio, "target": r.target, "met": r.met, "gap": r.gap,
-            "ratio_any": ms.ratio_with_target(rot["rotated_any"], rot["eligible"], None).ratio,
-            "ratio_all": ms.ratio_with_target(rot["rotated_any"], rot["all"], None).ratio,
-            "backbone_share": bb.ratio, "backbone_target": bb.target, "backbone_met": bb.met,
-            "backbone_gap": None if bb.met is None else bb.gap,
-            "min_years": targets.rotation_min_years, "directions": directions, "same_class": same,
-            "baseline": _percent_of(targets.indicators.get("rotation_ratio")),
-        })
+def rotation_result(counts: Counter, targets: Targets, year: int, filters: Filters = NO_FILTERS) -> dict | None:
+    """The rotation object of one scope from ``rotation_counts`` (pure); None when the stage
+    filtered is not a compulsory-education one."""
+    if filters.stage and filters.stage not in c.COMPULSORY_STAGES:
+        return None
+    rot = {k: counts[("rot", k)] for k in ("all", "eligible", "rotated", "rotated_any", "backbone", "still_away",
+                                              "planned")}
+    rot["eligible_rotated"] = rot["rotated"]  # kept for readers of the JSON: the rotated are the eligible rotated
+    r = ms.ratio_with_target(rot["rotated"], rot["eligible"], targets.target("rotation_ratio"))
+    bb = ms.backbone_share(rot["backbone"], rot["rotated"], targets.backbone_min_share)
+    directions = sorted(
+        ({"from": LOCATION_LABEL.get(key[1], "未知"), "to": LOCATION_LABEL.get(key[2], "未知"), "teachers": n}
+         for key, n in counts.items() if key[0] == "dir" and n),
+        key=lambda d: (d["from"], d["to"]),
+    )
+    same = sum(d["teachers"] for d in directions if d["from"] == d["to"] and d["from"] != "未知")
+    return missing_when(not rot["eligible"], {
+        "year": school_year_label(year), **rot, "ratio": r.ratio, "target": r.target, "met": r.met, "gap": r.gap,
+        "ratio_any": ms.ratio_with_target(rot["rotated_any"], rot["eligible"], None).ratio,
+        "ratio_all": ms.ratio_with_target(rot["rotated_any"], rot["all"], None).ratio,
+        "backbone_share": bb.ratio, "backbone_target": bb.target, "backbone_met": bb.met,
+        "backbone_gap": None if bb.met is None else bb.gap,
+        "min_years": targets.rotation_min_years, "directions": directions, "same_class": same,
+        "baseline": _percent_of(targets.indicators.get("rotation_ratio")),
+    })
 
-    honours = honour_results(counts, targets, with_targets=city)
 
-    new = ms.count_with_target(counts[("new",)], targets.target("new_teachers_per_year") if city else None)
-    dual = ms.ratio_with_target(counts[("dual", "dual")], counts[("dual", "teachers")], targets.target("dual_qualified_share"))
-    quota = quota_result(counts, year)
-
-    if training is not None:
-        training = training_result(training)
-
-    return {
+def finish(counts: dict, targets: Targets, *, ref: ScopeRef, on: dt.date, year: int,
+           filters: Filters = NO_FILTERS) -> dict:
+    """Turn the counts of one scope (``{measure key: counts}``) into the measures JSON object: each
+    measure of the registry adds its part(s) and its typed figures (``figures``: code → figure,
+    issue 14 item 5); pure arithmetic. A measure without counts here (not registered when they
+    were counted, or no row for the scope) gives its empty result."""
+    ctx = registry.Context(ref=ref, on=on, year=year, filters=filters)
+    out = {
         "scope": ref.text, "scope_name": ref.name, "on": on.isoformat(), "school_year": school_year_label(year),
         "plan": targets.plan.as_dict() if targets.plan else None,
         "filters": filters.as_query(),
-        "table2": table2, "pupil_teacher": pupil_teacher, "rotation": rotation, "training": training,
-        "honours": honours,
-        "new_teachers": {"year": school_year_label(year), "count": new.numerator, "target": new.target,
-                         "met": new.met, "gap": new.gap},
-        "dual_qualified": missing_when(not dual.denominator, {
-            "dual": dual.numerator, "teachers": dual.denominator, "ratio": dual.ratio, "target": dual.target,
-            "met": dual.met, "gap": dual.gap}),
-        "quota": quota,
     }
+    figures = {}
+    for measure in registry.measures():
+        part = counts.get(measure.key, measure.empty())
+        result = measure.result(part, targets, ctx)
+        out.update(result.json)
+        for figure in result.figures:
+            figures[figure.code] = dataclasses.replace(figure, measure=measure.key).as_dict()
+    out.setdefault("training", None)  # the JSON contract: null when the training app registers nothing
+    out["figures"] = figures
+    return out
 
 
 def missing_when(missing: bool, result: dict) -> dict:
@@ -734,7 +732,7 @@ def missing_when(missing: bool, result: dict) -> dict:
 
 
 def ptr_result(code: str, counts: Counter, targets: Targets) -> dict:
-    """One pupil–teacher ratio of Table 1 (pure), from ``ptr_counts`` and ``table2_counts``.
+    """One pupil–teacher ratio of Table 1 (pure), from ``ptr_counts``.
 
     Missing when no enrolment of the stage is entered for the school year while the scope has
     teachers of it, or pupils are entered and no teachers; ``partial`` when some schools with
@@ -744,7 +742,7 @@ def ptr_result(code: str, counts: Counter, targets: Targets) -> dict:
     ind = targets.indicators[code]
     stage = ind.stage
     entered, pupils = counts[("ptr", stage, "entered")], counts[("ptr", stage, "pupils")]
-    teachers, teachers_all = counts[("ptr", stage, "teachers")], counts[("t2", stage, "teachers")]
+    teachers, teachers_all = counts[("ptr", stage, "teachers")], counts[("ptr", stage, "teachers_all")]
     schools_missing = counts[("ptr", stage, "schools_missing")]
     r = ms.pupil_teacher_ratio(pupils, teachers, ind.target)
     out = {"code": code, "stage": STAGE_LABEL[stage], "pupils": pupils if entered else None, "teachers": teachers,
@@ -754,25 +752,6 @@ def ptr_result(code: str, counts: Counter, targets: Targets) -> dict:
     if out["partial"] or ind.coverage:
         out.update(met=None, gap=None)
     return missing_when(bool((not entered and teachers_all) or (entered and not teachers)), out)
-
-
-def training_result(training: dict) -> dict:
-    """The registered training measure with its rates (pure). The plan sets no completion-rate
-    target, so none is invented: ``target``, ``met`` and ``gap`` are null and completion is a
-    figure; the headline is the rate the measure names (``headline``: the on-track rate)."""
-    teachers = training.get("teachers", 0)
-
-    def rate(key, whole=teachers):
-        part = training.get(key)
-        return None if part is None or not whole else round(part / whole, 6)
-
-    out = {**training, "ratio": rate("complete"), "on_track_ratio": rate("on_track"),
-           "headline": training.get("headline", "complete"), "target": None, "met": None, "gap": None}
-    out["headline_ratio"] = out["on_track_ratio"] if out["headline"] == "on_track" else out["ratio"]
-    if "apart_teachers" in training:
-        out["apart_ratio"] = rate("apart_complete", training["apart_teachers"])
-        out["apart_on_track_ratio"] = rate("apart_on_track", training["apart_teachers"])
-    return missing_when(not teachers, out)
 
 
 def honour_results(counts: Counter, targets: Targets, *, with_targets: bool) -> list[dict]:
@@ -825,18 +804,16 @@ def honours_by_district(scope: Scope, on: dt.date, targets: Targets | None = Non
 
 
 # ---------------------------------------------------------------- the city's counts per school, kept
-# Counts add up (module docstring), so the counts of every school of the city — one run of
-# ``all_counts(by="school")`` and of the training measure's rows by school — give the city page
-# (summed by district), every district page (its schools) and the school pages: the same numbers
-# as counting each scope on its own, from one computation kept under the data version
+# Counts add up (module docstring), so the counts of every school of the city — one grouped run
+# of each measure of the registry by school — give the city page (summed by district), every
+# district page (its schools) and the school pages: the same numbers as counting each scope on its
+# own, from one computation per measure kept under the data version of the apps it reads
 # (``dataversion``: changed by the database on every write, so nothing kept is ever stale).
-COUNTS_SCHEMA = 1  # bump when the counts' keys change, so no result of older code is read
+COUNTS_SCHEMA = 2  # bump when the counts' keys change, so no result of older code is read
 
 
 def _fingerprint(value):
     """A value as plain data for a cache key: model rows by their fields, dataclasses by theirs."""
-    import dataclasses
-
     from django.db.models import Model
 
     if isinstance(value, Model):
@@ -850,53 +827,51 @@ def _fingerprint(value):
     return value
 
 
-def _counts_key(on: dt.date, year: int, targets: Targets, filters: Filters) -> tuple:
-    """Everything workforce's counts depend on besides the data: the date, the school year, the
-    filters, the targets and rules (a plan chosen)."""
-    return ("counts", COUNTS_SCHEMA, on, year, filters, _fingerprint(targets))
-
-
-def _training_key(on: dt.date) -> tuple:
-    """The registered training measure's rows depend on the date and on the measure registered
-    (tests register others); it knows nothing of the dashboard's filters."""
-    return ("training", COUNTS_SCHEMA, on, repr(registry.get("training")))
+def _measure_key(measure, on: dt.date, year: int, targets: Targets, filters: Filters) -> tuple:
+    """Everything a measure's counts depend on besides the data: the measure, the date, the school
+    year, the filters (if it reads them), the targets and rules (a plan chosen)."""
+    return ("counts", COUNTS_SCHEMA, measure.fingerprint(), on, year, filters if measure.filtered else None,
+            _fingerprint(targets))
 
 
 @dataclass(frozen=True)
 class SchoolCounts:
-    """``counts``: school id (None: what belongs to no school, e.g. a team award given to no
-    school) → Counter; ``training``: school id → the training measure's row (``registry``
-    ``by_group``), None when it has none; ``district_of``: school id → district id."""
+    """``counts``: measure key → {school id (None: what belongs to no school, e.g. a team award
+    given to no school) → counts} for the groupable measures; ``district_of``: school id →
+    district id."""
 
     counts: dict
-    training: dict | None
     district_of: dict
+
+
+def _kept_counts(scope_parts: tuple, scope: Scope, on, year, targets, filters, *, compute: bool) -> SchoolCounts | None:
+    """The counts per school of ``scope`` for every groupable measure, each kept under the versions
+    of the apps it reads (a training record logged leaves workforce's kept). ``compute=False``:
+    only what is kept already, else None."""
+    from . import dataversion
+
+    def district_of():
+        return dict(School.objects.for_scope(scope).values_list("pk", "district_id"))
+
+    jobs = [(scope_parts + ("schools",), district_of, ("workforce",), "")]
+    for measure in registry.measures():
+        if measure.groupable:
+            def run(measure=measure):
+                return measure.count(scope, on, year, filters, "school", targets=targets)
+            jobs.append((scope_parts + _measure_key(measure, on, year, targets, filters), run, measure.apps, measure.key))
+    kept = dataversion.cached_many([(parts, run, apps) for parts, run, apps, _key in jobs], compute=compute)
+    if kept is None:
+        return None
+    values = {key: value for (_parts, _run, _apps, key), value in zip(jobs, kept)}
+    district = values.pop("")
+    return SchoolCounts(counts=values, district_of=district)
 
 
 def school_counts(on: dt.date, year: int, targets: Targets, filters: Filters = NO_FILTERS,
                   *, compute: bool = True) -> SchoolCounts | None:
-    """The counts of every school of the city (kept: see above), workforce's under the version of
-    its data, training's under the versions of both apps' (a training record logged leaves
-    workforce's kept). ``compute=False``: only what is kept already, else None."""
-    from . import dataversion
-
-    def counts():
-        return (dict(all_counts(CITY.scope, on, year, targets, filters, "school")),
-                dict(School.objects.values_list("pk", "district_id")))
-
-    def training():
-        return (registry.compute_by_group("training", CITY.scope, on, "school"),)
-
-    keys = ((_counts_key(on, year, targets, filters), counts, ("workforce",)),
-            (_training_key(on), training, dataversion.measure_apps("training")))
-    if compute:
-        (by_school, district_of), (rows,) = (dataversion.cached(key, run, labels) for key, run, labels in keys)
-    else:
-        kept = [dataversion.peek(key, labels) for key, _run, labels in keys]
-        if any(part is None for part in kept):
-            return None
-        (by_school, district_of), (rows,) = kept
-    return SchoolCounts(counts=by_school, training=rows, district_of=district_of)
+    """The counts of every school of the city, per measure (kept: see above). ``compute=False``:
+    only what is kept already, else None."""
+    return _kept_counts((), CITY.scope, on, year, targets, filters, compute=compute)
 
 
 def _scope_school_counts(ref: ScopeRef, on: dt.date, year: int, targets: Targets, filters: Filters) -> SchoolCounts:
@@ -906,28 +881,17 @@ def _scope_school_counts(ref: ScopeRef, on: dt.date, year: int, targets: Targets
     kept = school_counts(on, year, targets, filters, compute=ref.kind == "city")
     if kept is not None:
         return kept
-    from . import dataversion
-
     scope = (ref.kind, ref.scope.district_id, ref.scope.school_id)
-
-    def counts():
-        return (dict(all_counts(ref.scope, on, year, targets, filters, "school")),
-                dict(School.objects.for_scope(ref.scope).values_list("pk", "district_id")))
-
-    def training():
-        return (registry.compute_by_group("training", ref.scope, on, "school"),)
-
-    by_school, district_of = dataversion.cached(scope + _counts_key(on, year, targets, filters), counts)
-    (rows,) = dataversion.cached(scope + _training_key(on), training, dataversion.measure_apps("training"))
-    return SchoolCounts(counts=by_school, training=rows, district_of=district_of)
+    return _kept_counts(scope, ref.scope, on, year, targets, filters, compute=True)
 
 
 def scope_counts(ref: ScopeRef, by: str | None, on: dt.date, year: int, targets: Targets,
-                 filters: Filters = NO_FILTERS) -> tuple[dict, Counter, dict | None, dict]:
-    """The counts of ``ref`` per ``by`` group (district or school id), its total (the sum of every
-    group, and of what belongs to no school for the city), the training total and the training
-    rows per group — what ``all_counts(ref.scope, …, by)`` and ``registry.compute_with_groups``
-    give, summed from the counts per school (``_scope_school_counts``)."""
+                 filters: Filters = NO_FILTERS) -> tuple[dict, dict]:
+    """The counts of ``ref`` per ``by`` group (district or school id) and its total, each
+    ``{measure key: counts}``, summed from the counts per school (``_scope_school_counts``) by each
+    measure's ``add``: what counting the scope grouped by ``by`` gives. The city's total also
+    holds what belongs to no school. A measure that cannot group is counted for the scope alone
+    (its rows show nothing)."""
     kept = _scope_school_counts(ref, on, year, targets, filters)
     if ref.kind == "city":
         def within_ref(pk):
@@ -940,63 +904,64 @@ def scope_counts(ref: ScopeRef, by: str | None, on: dt.date, year: int, targets:
             return pk is not None and pk == ref.scope.school_id
     group_of = (lambda pk: None) if by is None else (  # noqa: E731
         (lambda pk: kept.district_of.get(pk)) if by == "district" else (lambda pk: pk))
-    grouped: dict = defaultdict(Counter)
-    for pk, counter in kept.counts.items():
-        if within_ref(pk):
-            grouped[group_of(pk)].update(counter)
-    total = Counter()
-    for counter in grouped.values():
-        total.update(counter)
-    if ref.kind == "city" and None in kept.counts:
-        total.update(kept.counts[None])
-    training_rows = None
-    if kept.training is not None:
-        by_group: dict = defaultdict(dict)
-        for pk, row in kept.training.items():  # unfiltered: every school of the scope
+    grouped: dict = defaultdict(dict)
+    total: dict = {}
+    for measure in registry.measures():
+        if not measure.groupable:
+            total[measure.key] = measure.count(ref.scope, on, year, filters, None, targets=targets).get(None)
+            continue
+        per_school = kept.counts.get(measure.key) or {}
+        parts: dict = defaultdict(list)
+        for pk, counts in per_school.items():
             if within_ref(pk):
-                by_group[group_of(pk)][pk] = row
-        training_rows = {g: (rows[g] if by == "school" else registry.total_of(rows)) for g, rows in by_group.items()}
-    if training_rows:
-        training_total = registry.total_of(training_rows)
-    else:
-        training_total = registry.compute("training", ref.scope, on)
-    return dict(grouped), total, training_total, training_rows or {}
+                parts[group_of(pk)].append(counts)
+        for g, group_parts in parts.items():
+            grouped[g][measure.key] = measure.add(group_parts)
+        everything = [grouped[g][measure.key] for g in parts]
+        if ref.kind == "city" and None in per_school:
+            everything.append(per_school[None])
+        if everything:
+            total[measure.key] = measure.add(everything)
+        elif isinstance(measure, registry.CallableMeasure):
+            # no row per school (nothing to count, or no cycle): the function says which, cheaply
+            total[measure.key] = measure.count(ref.scope, on, year, filters, None, targets=targets).get(None)
+    return dict(grouped), total
+
+
+def _resolve(on, year, targets):
+    on = on or dt.date.today()
+    year = school_year_of(on) if year is None else year
+    return on, year, targets or load_targets()
 
 
 def measures_for(ref: ScopeRef, on: dt.date | None = None, year: int | None = None,
                  filters: Filters = NO_FILTERS, targets: Targets | None = None) -> dict:
     """The whole JSON object of one scope (what the command, the JSON endpoint, the export and
     the snapshots print)."""
-    on = on or dt.date.today()
-    year = school_year_of(on) if year is None else year
-    targets = targets or load_targets()
-    _groups, counts, training, _rows = scope_counts(ref, None, on, year, targets, filters)
-    return finish(counts, targets, ref=ref, on=on, year=year, filters=filters, training=training)
+    on, year, targets = _resolve(on, year, targets)
+    _groups, counts = scope_counts(ref, None, on, year, targets, filters)
+    return finish(counts, targets, ref=ref, on=on, year=year, filters=filters)
+
+
+def _members(ref: ScopeRef, by: str, filters: Filters) -> list[ScopeRef]:
+    if by == "district":
+        if ref.kind == "city":
+            return [district_ref(d) for d in District.objects.all()]
+        return [district_ref(d) for d in District.objects.filter(pk=ref.scope.district_id)] if ref.kind == "district" else []
+    schools = School.objects.for_scope(ref.scope).filter(filters.schools_q("")).select_related("district")
+    return [school_ref(s) for s in schools]
 
 
 def measures_by(ref: ScopeRef, by: str, on: dt.date | None = None, year: int | None = None,
                 filters: Filters = NO_FILTERS, targets: Targets | None = None) -> tuple[dict, list[tuple[ScopeRef, dict]]]:
     """The scope's object and one per district (``by="district"``) or school (``"school"``),
-    from the same grouped queries; the total is the sum of the groups."""
-    on = on or dt.date.today()
-    year = school_year_of(on) if year is None else year
-    targets = targets or load_targets()
-    grouped, total, training_total, training_rows = scope_counts(ref, by, on, year, targets, filters)
-    if by == "district":
-        members = [district_ref(d) for d in District.objects.filter(
-            pk=ref.scope.district_id) if ref.kind == "district"] if ref.kind != "city" else [
-            district_ref(d) for d in District.objects.all()]
-        key = lambda r: r.scope.district_id  # noqa: E731
-    else:
-        schools = School.objects.for_scope(ref.scope).filter(filters.schools_q("")).select_related("district")
-        members = [school_ref(s) for s in schools]
-        key = lambda r: r.scope.school_id  # noqa: E731
-    rows = []
-    for member in members:
-        tr = training_rows.get(key(member))
-        rows.append((member, finish(grouped.get(key(member), Counter()), targets, ref=member, on=on, year=year,
-                                    filters=filters, training=tr)))
-    return finish(total, targets, ref=ref, on=on, year=year, filters=filters, training=training_total), rows
+    from the same grouped counts; the total is the sum of the groups."""
+    on, year, targets = _resolve(on, year, targets)
+    grouped, total = scope_counts(ref, by, on, year, targets, filters)
+    key = (lambda r: r.scope.district_id) if by == "district" else (lambda r: r.scope.school_id)  # noqa: E731
+    rows = [(member, finish(grouped.get(key(member), {}), targets, ref=member, on=on, year=year, filters=filters))
+            for member in _members(ref, by, filters)]
+    return finish(total, targets, ref=ref, on=on, year=year, filters=filters), rows
 
 
 # ---------------------------------------------------------------- drill-down: who makes the gap
@@ -1045,31 +1010,35 @@ def snapshot_key(ref: ScopeRef) -> tuple[str, str]:
 
 def snapshot_results(on: dt.date, year: int, targets: Targets, *, schools: bool = True) -> list[tuple[ScopeRef, dict]]:
     """What a snapshot stores: the city, every district and (``schools``) every school, from one
-    computation grouped by school. A district's counts are the sum of its schools' and the city's
-    the sum of every group, as ``measures_by`` sums its groups: the same figures as the
-    dashboard's, at the cost of one grouped run per date."""
+    computation of every measure grouped by school. A district's counts are the sum of its
+    schools' and the city's the sum of every group, as ``measures_by`` sums its groups: the same
+    figures as the dashboard's, at the cost of one grouped run per date."""
     grouped = all_counts(CITY.scope, on, year, targets, NO_FILTERS, "school")
-    training_total, training_rows = registry.compute_with_groups("training", CITY.scope, on, "school")
-    training_rows = training_rows or {}
     school_list = list(School.objects.select_related("district").order_by("district__order", "code"))
-    by_district: dict[int, Counter] = defaultdict(Counter)
-    training_by_district: dict[int, dict] = defaultdict(dict)
+    in_district: dict[int, list] = defaultdict(list)
     for school in school_list:
-        by_district[school.district_id].update(grouped.get(school.pk, Counter()))
-        if school.pk in training_rows:
-            training_by_district[school.district_id][school.pk] = training_rows[school.pk]
-    total = Counter()
-    for counter in grouped.values():
-        total.update(counter)
+        in_district[school.district_id].append(school.pk)
 
-    def done(ref, counts, training):
-        return ref, finish(counts, targets, ref=ref, on=on, year=year, training=training)
+    def summed(ref: ScopeRef, groups: list) -> dict:
+        out = {}
+        for measure in registry.measures():
+            if not measure.groupable:
+                out[measure.key] = measure.count(ref.scope, on, year, NO_FILTERS, None, targets=targets).get(None)
+                continue
+            parts = [grouped[g][measure.key] for g in groups if measure.key in grouped.get(g, {})]
+            if parts:
+                out[measure.key] = measure.add(parts)
+            elif isinstance(measure, registry.CallableMeasure) and ref.kind == "city":
+                out[measure.key] = measure.count(ref.scope, on, year, NO_FILTERS, None, targets=targets).get(None)
+        return out
 
-    out = [done(CITY, total, training_total)]
-    out += [done(district_ref(d), by_district.get(d.pk, Counter()), registry.total_of(training_by_district.get(d.pk)))
-            for d in District.objects.all()]
+    def done(ref, groups):
+        return ref, finish(summed(ref, groups), targets, ref=ref, on=on, year=year)
+
+    out = [done(CITY, list(grouped))]
+    out += [done(district_ref(d), in_district.get(d.pk, [])) for d in District.objects.all()]
     if schools:
-        out += [done(school_ref(s), grouped.get(s.pk, Counter()), training_rows.get(s.pk)) for s in school_list]
+        out += [done(school_ref(s), [s.pk]) for s in school_list]
     return out
 
 
@@ -1081,7 +1050,11 @@ def snapshot_targets(year: int) -> Targets:
 
 def _trend_value(data: dict, code: str):
     """The figure of ``code`` in a measures object (a snapshot's or the page's); None when it is
-    missing there (无数据) or the object has no such line."""
+    missing there (无数据) or the object has no such line. Its typed ``figures`` (issue 14 item 5),
+    else — a snapshot taken before them — its Table 2, Table 1 and rotation lines."""
+    figure = (data.get("figures") or {}).get(code)
+    if figure is not None:
+        return None if figure.get("missing") or not figure.get("applies", True) else figure.get("value")
     for key in ("table2", "pupil_teacher"):
         for line in data.get(key) or []:
             if line.get("code") == code:
@@ -1156,15 +1129,10 @@ def trend(ref: ScopeRef, targets: Targets, live: dict | None = None) -> dict:
         series.append({"code": code, "label": label, "percent": percent, "lower_is_better": not ind.higher_is_better,
                        "target": float(ind.target) / scale, "values": values})
 
-    for ind in targets.table2():
-        add(ind.code, labels.measure_label(STAGE_LABEL[ind.stage], ind.measure), ind, True)
-    for code in PTR_CODES:
-        ind = targets.indicators.get(code)
-        if ind is not None:
-            add(code, labels.shown(ind.name), ind, False)
-    ind = targets.indicators.get("rotation_ratio")
-    if ind is not None:
-        add("rotation_ratio", labels.shown(ind.name), ind, True)
+    for measure in registry.measures():  # each measure's plan indicators it draws (``trend_codes``)
+        for code in measure.trend_codes(targets):
+            ind = targets.indicators[code]
+            add(code, measure.series_label(ind), ind, ind.unit == "%")
 
     notes = []
     if not snaps:
@@ -1261,6 +1229,14 @@ def _final_row(ind: PlanIndicator, data: dict | None, *, city: bool, same_plan: 
             result = ms.count_with_target(honour["count"], ind.target if city else None)
         elif honour is not None:
             note = gettext("快照的规划期累计数属于其他规划，不用于本规划")
+    elif ind.code in (data.get("figures") or {}):  # a registered measure's figure (registry.Figure)
+        figure = data["figures"][ind.code]
+        applies = bool(figure.get("applies", True))
+        if applies and not figure.get("missing") and figure.get("value") is not None:
+            if percent and figure.get("denominator"):
+                result = ms.ratio_with_target(figure["numerator"], figure["denominator"], ind.target)
+            elif not percent:
+                result = ms.count_with_target(figure["value"], ind.target if city else None)
     if result is None and not applies:
         row["missing"] = False  # nothing to count in this scope (no teachers of the stage): "—", not 无数据
         return row

@@ -35,7 +35,9 @@ def versions():
 
 # ---------------------------------------------------------------- the version
 def test_every_table_of_the_watched_apps_has_its_triggers(world):
-    assert dataversion.watched_apps() == ["training", "workforce"]
+    # workforce, training and the app of every other registered measure (careers registers one)
+    assert {"training", "workforce"} <= set(dataversion.watched_apps())
+    assert {app for measure in registry.measures() for app in measure.apps} == set(dataversion.watched_apps())
     tables = dataversion.watched_tables()
     assert {"workforce_teacher", "workforce_educationrecord", "workforce_award", "workforce_planindicator",
             "training_creditrecord", "training_trainingcycle"} <= set(tables)
@@ -164,18 +166,19 @@ def test_a_result_computed_while_the_data_changed_is_not_kept(world):
 
 # ---------------------------------------------------------------- the same figures as counting each scope
 def counted_alone(ref, by=None, filters=sel.NO_FILTERS):
-    """What the selectors gave before the counts were kept: the scope counted on its own."""
+    """What the selectors gave before the counts were kept: the scope counted on its own, each
+    measure of the registry grouped by ``by`` in the database and the groups summed."""
     year = sel.school_year_of(ON)
     targets = sel.load_targets()
     if by is None:
-        counts = sel.all_counts(ref.scope, ON, year, targets, filters).get(None, Counter())
-        return sel.finish(counts, targets, ref=ref, on=ON, year=year, filters=filters,
-                          training=registry.compute("training", ref.scope, ON))
+        counts = sel.all_counts(ref.scope, ON, year, targets, filters).get(None, {})
+        return sel.finish(counts, targets, ref=ref, on=ON, year=year, filters=filters)
     grouped = sel.all_counts(ref.scope, ON, year, targets, filters, by)
-    training_total, training_rows = registry.compute_with_groups("training", ref.scope, ON, by)
-    total = Counter()
-    for counter in grouped.values():
-        total.update(counter)
+    total = {}
+    for measure in registry.measures():
+        parts = [counts[measure.key] for counts in grouped.values() if measure.key in counts]
+        total[measure.key] = measure.add(parts) if parts else \
+            measure.count(ref.scope, ON, year, filters, None, targets=targets).get(None, measure.empty())
     if by == "district":
         members = [sel.district_ref(d) for d in m.District.objects.all()]
         key = lambda r: r.scope.district_id  # noqa: E731
@@ -183,9 +186,8 @@ def counted_alone(ref, by=None, filters=sel.NO_FILTERS):
         members = [sel.school_ref(s) for s in m.School.objects.for_scope(ref.scope).filter(filters.schools_q(""))
                    .select_related("district")]
         key = lambda r: r.scope.school_id  # noqa: E731
-    rows = [(r, sel.finish(grouped.get(key(r), Counter()), targets, ref=r, on=ON, year=year, filters=filters,
-                           training=(training_rows or {}).get(key(r)))) for r in members]
-    return sel.finish(total, targets, ref=ref, on=ON, year=year, filters=filters, training=training_total), rows
+    rows = [(r, sel.finish(grouped.get(key(r), {}), targets, ref=r, on=ON, year=year, filters=filters)) for r in members]
+    return sel.finish(total, targets, ref=ref, on=ON, year=year, filters=filters), rows
 
 
 @pytest.fixture
