@@ -18,5 +18,7 @@ class PersonnelConfig(AppConfig):
                          allowed=permissions.can_see_requests))
         register(NavItem("personnel:events", _("人事变动"), _("新进、调动、离校、返聘，按生效日期变更"), 45,
                          allowed=permissions.can_see_events))
-        register(NavItem("personnel:export", _("全国系统报送"), _("按全国教师管理信息系统模板导出"), 46,
+        register(NavItem("personnel:annual", _("年度报送"), _("年度数据完整性检查、学校报送、区县审核"), 46,
+                         allowed=permissions.can_see_requests))
+        register(NavItem("personnel:export", _("全国系统报送"), _("按全国教师管理信息系统模板导出"), 47,
                          allowed=permissions.can_export))

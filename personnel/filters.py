@@ -100,3 +100,35 @@ class TeacherFilter(ScopedFilterSet):
         found = search_teachers(qs, value, self.user)
         self.refused = found.refused
         return found.teachers
+
+
+class AnnualSchoolFilter(django_filters.FilterSet):
+    """The schools of an annual report: by name or 学校标识码, district, report status."""
+
+    q = django_filters.CharFilter(label=_("学校"), method="filter_q", help_text=_("学校名称或标识码"))
+    district = django_filters.ModelChoiceFilter(label=_("区县"), queryset=District.objects.all(), empty_label=_("全部"))
+    status = django_filters.ChoiceFilter(label=_("报送状态"), method="filter_status", empty_label=_("全部"), choices=[
+        ("none", _("未报送")), ("submitted", _("学校已报送")), ("returned", _("区县已退回")), ("approved", _("区县已审核"))])
+
+    class Meta:
+        model = School
+        fields: list[str] = []
+
+    def __init__(self, *args, user=None, period=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.period = period
+        if scope_for(user).kind != "city":
+            self.filters.pop("district", None)
+            self.form.fields.pop("district", None)
+
+    def filter_q(self, qs, name, value):
+        value = value.strip()
+        return qs.filter(Q(name__icontains=value) | Q(code=value)) if value else qs
+
+    def filter_status(self, qs, name, value):
+        from .models import SchoolReport
+
+        reports = SchoolReport.objects.filter(period=self.period)
+        if value == "none":
+            return qs.exclude(pk__in=reports.values("school_id"))
+        return qs.filter(pk__in=reports.filter(status=value).values("school_id")) if value else qs

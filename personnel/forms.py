@@ -199,3 +199,9 @@ class ExportForm(forms.Form):
             self.fields["district"].queryset = District.objects.all()
         else:
             del self.fields["district"]
+
+
+class PeriodForm(forms.Form):
+    name = forms.CharField(label=_("名称"), max_length=60, initial=_("年度基数报送"))
+    school_year = forms.IntegerField(label=_("学年（起始年）"), min_value=2000, max_value=2100)
+    deadline = forms.DateField(label=_("报送截止日期"), required=False, widget=DATE)

@@ -267,3 +267,76 @@ class TeacherSchoolSpell(models.Model):
 
 def no_spells_q() -> Q:
     return ~Q(Exists(TeacherSchoolSpell.objects.filter(teacher=OuterRef("pk"))))
+
+
+# ---------------------------------------------------------------- the annual check and report
+class ReportingPeriod(models.Model):
+    """A reporting round (e.g. the school year's 基数): each school checks its data, fixes it and
+    submits; each district reviews and submits; city HR follows who has and what is left."""
+
+    name = models.CharField(_("名称"), max_length=60)
+    school_year = models.PositiveSmallIntegerField(_("学年（起始年）"), unique=True)
+    deadline = models.DateField(_("报送截止日期"), null=True, blank=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("年度报送")
+        verbose_name_plural = pgettext_lazy("plural", "年度报送")
+        ordering = ["-school_year"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SchoolReport(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("学校已报送")
+        RETURNED = "returned", _("区县已退回")
+        APPROVED = "approved", _("区县已审核")
+
+    period = models.ForeignKey(ReportingPeriod, verbose_name=_("年度报送"), on_delete=models.CASCADE,
+                               related_name="school_reports")
+    school = models.ForeignKey(School, verbose_name=_("学校"), on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    problems = models.JSONField(_("报送时的问题"), default=dict, blank=True)
+    problem_count = models.PositiveIntegerField(_("报送时的问题数"), default=0)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("报送人"), null=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    submitted_at = models.DateTimeField(_("报送时间"), null=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    return_reason = models.CharField(_("退回原因"), max_length=300, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("学校年度报送")
+        verbose_name_plural = pgettext_lazy("plural", "学校年度报送")
+        constraints = [models.UniqueConstraint(fields=["period", "school"], name="school_report_once")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.school}：{self.get_status_display()}"
+
+
+class DistrictReport(models.Model):
+    period = models.ForeignKey(ReportingPeriod, verbose_name=_("年度报送"), on_delete=models.CASCADE,
+                               related_name="district_reports")
+    district = models.ForeignKey("workforce.District", verbose_name=_("区县"), on_delete=models.CASCADE,
+                                 related_name="+")
+    schools_submitted = models.PositiveIntegerField(_("已报送学校数"), default=0)
+    schools_total = models.PositiveIntegerField(_("学校数"), default=0)
+    problem_count = models.PositiveIntegerField(_("报送时的问题数"), default=0)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("报送人"), null=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    submitted_at = models.DateTimeField(_("报送时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("区县年度报送")
+        verbose_name_plural = pgettext_lazy("plural", "区县年度报送")
+        constraints = [models.UniqueConstraint(fields=["period", "district"], name="district_report_once")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.district}"

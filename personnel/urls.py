@@ -15,4 +15,7 @@ urlpatterns = [
     path("events/", views.events, name="events"),
     path("events/<int:pk>/decide/", views.event_decide, name="event_decide"),
     path("export/", views.export, name="export"),
+    path("annual/", views.annual, name="annual"),
+    path("annual/<int:pk>/", views.annual_period, name="annual_period"),
+    path("annual/<int:pk>/<slug:action>/", views.annual_action, name="annual_action"),
 ]

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,14 +19,15 @@ from backend.redirects import safe_next
 from backend.roles import can_see_identity
 from backend.scoping import get_in_scope_or_404
 from training.evidence import content_type_of
-from workforce.models import Teacher
+from workforce.models import School, Teacher
 
+from . import annual as annual_services
 from . import events as ev
 from . import national, permissions as perm, selectors, services
-from .filters import ChangeRequestFilter, EventFilter, TeacherFilter
+from .filters import AnnualSchoolFilter, ChangeRequestFilter, EventFilter, TeacherFilter
 from .forms import (CancelForm, EducationProposalForm, EventForm, ExportForm, FieldProposalForm, HonourProposalForm,
-                    ReturnForm, TeacherEditForm, TitleProposalForm)
-from .models import ChangeRequest, PersonnelEvent
+                    PeriodForm, ReturnForm, TeacherEditForm, TitleProposalForm)
+from .models import ChangeRequest, DistrictReport, PersonnelEvent, ReportingPeriod, SchoolReport
 
 PER_PAGE = 50
 
@@ -313,3 +315,89 @@ def export(request):
         response["Content-Disposition"] = f'attachment; filename="national-template-{stamp}.xlsx"'
         return response
     return render(request, "personnel/export.html", {"form": form, "full": can_see_identity(request.user)})
+
+
+# ---------------------------------------------------------------- the annual check and report
+@login_required
+def annual(request):
+    """年度报送: the periods; city HR opens one."""
+    _require(perm.can_see_requests(request.user))
+    form = PeriodForm(request.POST or None, initial={"school_year": timezone.localdate().year
+                                                     if timezone.localdate().month >= 9 else timezone.localdate().year - 1})
+    if request.method == "POST":
+        _require(perm.is_city(request.user))
+        if form.is_valid():
+            try:
+                period = annual_services.period_open(user=request.user, request=request, **form.cleaned_data)
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, _("已发起：%(p)s") % {"p": period})
+                return redirect("personnel:annual_period", pk=period.pk)
+    return render(request, "personnel/annual.html", {
+        "periods": ReportingPeriod.objects.all(), "form": form if perm.is_city(request.user) else None})
+
+
+@login_required
+def annual_period(request, pk: int):
+    """One period: a school's own check and submission; a district's schools to review and its
+    submission; the city's districts and schools — who has submitted, the problems left."""
+    _require(perm.can_see_requests(request.user))
+    period = get_in_scope_or_404(request, ReportingPeriod.objects.all(), pk=pk)
+    scope = request.user.scope
+    schools = School.objects.for_scope(scope).filter(is_active=True)
+    context = {"period": period, "scope": scope}
+    if scope.kind == "school":
+        school = schools.get(pk=scope.school_id)
+        check = annual_services.school_checks(School.objects.filter(pk=school.pk), period)[school.pk]
+        context.update(school=school, check=check,
+                       report=SchoolReport.objects.filter(period=period, school=school).first(),
+                       duplicates=annual_services.duplicate_teachers([school], timezone.localdate())[:50])
+        return render(request, "personnel/annual_school.html", context)
+    reports = {r.school_id: r for r in SchoolReport.objects.filter(period=period, school__in=schools)
+               .select_related("submitted_by", "reviewed_by")}
+    checks = annual_services.school_checks(schools, period)
+    filterset = AnnualSchoolFilter(request.GET or None, queryset=schools, user=request.user, period=period)
+    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else schools
+    page, page_qs = _page(request, rows.select_related("district").order_by("district__order", "code"))
+    for school in page.object_list:
+        school.check = checks.get(school.pk)
+        school.report = reports.get(school.pk)
+        school.can_review = bool(school.report and school.report.status == SchoolReport.Status.SUBMITTED
+                                 and perm.reviews_school(request.user, school))
+    districts = annual_services.summary(checks, reports)
+    submitted = {r.district_id: r for r in DistrictReport.objects.filter(period=period).select_related("submitted_by")}
+    for pk_, row in districts.items():
+        row["report"] = submitted.get(pk_)
+    context.update(filter=filterset, page=page, page_qs=page_qs, districts=sorted(
+        districts.values(), key=lambda r: (r["district"].order, r["district"].code)),
+        can_submit_district=scope.kind == "district" and scope.district_id not in submitted,
+        return_form=ReturnForm())
+    return render(request, "personnel/annual_scope.html", context)
+
+
+@login_required
+@require_POST
+def annual_action(request, pk: int, action: str):
+    _require(perm.can_see_requests(request.user))
+    period = get_in_scope_or_404(request, ReportingPeriod.objects.all(), pk=pk)
+    try:
+        if action == "school":
+            school = get_in_scope_or_404(request, School.objects.in_scope(request.user), pk=request.POST.get("school"))
+            annual_services.school_submit(period=period, school=school, user=request.user, request=request)
+            messages.success(request, _("已报送。"))
+        elif action in ("approve", "return"):
+            report = get_in_scope_or_404(request, SchoolReport.objects.in_scope(request.user).filter(period=period),
+                                         pk=request.POST.get("report"))
+            annual_services.school_review(report=report, approve=action == "approve", user=request.user,
+                                          reason=request.POST.get("reason", ""), request=request)
+            messages.success(request, _("已审核。") if action == "approve" else _("已退回。"))
+        elif action == "district":
+            annual_services.district_submit(period=period, district=request.user.district, user=request.user,
+                                            request=request)
+            messages.success(request, _("已向市教育局报送。"))
+        else:
+            raise Http404
+    except (ValidationError, PermissionDenied) as error:
+        _refused(request, error)
+    return redirect(safe_next(request, reverse("personnel:annual_period", args=[period.pk])))
