@@ -75,72 +75,122 @@ def assessment_record(*, teacher: Teacher, year: int, result: str, user, request
                                   run_ref=run_ref)[0]
 
 
+def _row_problems(teacher, year, result, this_year: int) -> list[tuple[str, str]]:
+    """(field, message) of one row on its own."""
+    out = []
+    if result not in AssessmentResult.values:
+        out.append(("result", f"考核结果“{result}”无效。"))
+    if not (2000 <= int(year) <= this_year):
+        out.append(("year", f"考核年度 {year} 无效（不能晚于今年）。"))
+    return out
+
+
+def _write_assessments(rows, *, user, request, source, run_ref):
+    """Inside a transaction: lock and write ``rows`` (valid on their own), returning (saved,
+    audit entries, outcome of each row — new/changed/unchanged, the cap's problems by (school id,
+    year)). The caller decides whether to keep it."""
+    ids = [t.pk for t, _y, _r in rows]
+    locked = {t.pk: t for t in Teacher.objects.select_for_update(of=("self",)).filter(pk__in=ids)
+              .select_related("school")}
+    in_scope = set(Teacher.objects.for_scope(scope_for(user)).filter(pk__in=ids).values_list("pk", flat=True))
+    if in_scope != set(ids):
+        raise PermissionDenied("该教师不在您的管理范围内。")
+    existing = {(a.teacher_id, a.year): a for a in Assessment.objects.select_for_update()
+                .filter(teacher_id__in=ids, year__in={y for _t, y, _r in rows})}
+    saved, entries, outcomes, touched = [], [], [], set()
+    for teacher, year, result in rows:
+        t = locked[teacher.pk]
+        old = existing.get((t.pk, year))
+        if old is not None and old.result == result:
+            saved.append(old)
+            outcomes.append("unchanged")
+            continue
+        if old is None:
+            row = Assessment(teacher=t, year=year, result=result, school=t.school, recorded_by=user if user.pk else None)
+            action, changes = audit.CREATE, None
+            outcomes.append("new")
+        else:
+            row = old
+            before = Assessment(pk=old.pk, teacher=t, year=year, result=old.result, school_id=old.school_id)
+            row.result, row.recorded_by = result, (user if user.pk else None)
+            action, changes = audit.UPDATE, audit.diff(before, row, fields=["result"])
+            outcomes.append("changed")
+        row.full_clean(exclude=["teacher", "school", "recorded_by"], validate_unique=False)
+        row.save()
+        changes = changes if changes is not None else audit.snapshot(row)
+        entries.append(audit.entry(action, user=user, request=request, obj=row, parent=t, changes=changes,
+                                   source=source, run_ref=run_ref, message="登记年度考核"))
+        touched.add((row.school_id, year))
+        saved.append(row)
+    # the cap of every school and year the change touched, on the result as a whole
+    problems = {}
+    names = dict(School.objects.filter(pk__in={sid for sid, _y in touched}).values_list("pk", "name"))
+    for school_id, year in sorted(touched):
+        excellent = Assessment.objects.filter(school_id=school_id, year=year, result=AssessmentResult.EXCELLENT).count()
+        found = rules.excellent_within_cap(
+            excellent_after=excellent, teachers=selectors.assessed_base(school_id, year),
+            share=selectors.excellent_share(year), school_name=names[school_id], year=year)
+        if found:
+            problems[(school_id, year)] = found
+    return saved, entries, outcomes, problems
+
+
 def assessment_record_many(*, rows: Iterable[tuple[Teacher, int, str]], user, request=None, source: str = "web",
                            run_ref: str = "", dry_run: bool = False) -> list[Assessment]:
-    """Enter many results at once (a page of the list, an imported sheet): all or nothing, the
-    优秀 cap of every school and year checked on the result as a whole, each refusal named."""
+    """Enter many results at once (a page of the list): all or nothing, the 优秀 cap of every
+    school and year checked on the result as a whole, each refusal named."""
     _require(may_assess(user), "只有人事部门可以登记年度考核结果。")
     rows = list(rows)
     this_year = timezone.localdate().year
-    errors = []
-    for teacher, year, result in rows:
-        if result not in AssessmentResult.values:
-            errors.append(f"{teacher.name}：考核结果“{result}”无效。")
-        if not (2000 <= int(year) <= this_year):
-            errors.append(f"{teacher.name}：考核年度 {year} 无效（不能晚于今年）。")
+    errors = [f"{t.name}：{message}" for t, y, r in rows for _f, message in _row_problems(t, y, r, this_year)]
     if len({(t.pk, y) for t, y, _r in rows}) != len(rows):
         errors.append("同一教师同一年度出现两次。")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        ids = [t.pk for t, _y, _r in rows]
-        locked = {t.pk: t for t in Teacher.objects.select_for_update(of=("self",)).filter(pk__in=ids)
-                  .select_related("school")}
-        scope = scope_for(user)
-        in_scope = set(Teacher.objects.for_scope(scope).filter(pk__in=ids).values_list("pk", flat=True))
-        if in_scope != set(ids):
-            raise PermissionDenied("该教师不在您的管理范围内。")
-        existing = {(a.teacher_id, a.year): a for a in Assessment.objects.select_for_update()
-                    .filter(teacher_id__in=ids, year__in={y for _t, y, _r in rows})}
-        saved, entries, touched = [], [], set()
-        for teacher, year, result in rows:
-            t = locked[teacher.pk]
-            old = existing.get((t.pk, year))
-            if old is not None and old.result == result:
-                saved.append(old)
-                continue
-            if old is None:
-                row = Assessment(teacher=t, year=year, result=result, school=t.school, recorded_by=user if user.pk else None)
-                action, changes = audit.CREATE, None
-            else:
-                row = old
-                before = Assessment(pk=old.pk, teacher=t, year=year, result=old.result, school_id=old.school_id)
-                row.result, row.recorded_by = result, (user if user.pk else None)
-                action, changes = audit.UPDATE, audit.diff(before, row, fields=["result"])
-            row.full_clean(exclude=["teacher", "school", "recorded_by"], validate_unique=False)
-            row.save()
-            changes = changes if changes is not None else audit.snapshot(row)
-            entries.append(audit.entry(action, user=user, request=request, obj=row, parent=t, changes=changes,
-                                       source=source, run_ref=run_ref, message="登记年度考核"))
-            touched.add((row.school_id, year))
-            saved.append(row)
-        # the cap of every school and year the change touched, on the result as a whole
-        problems = []
-        for school_id, year in sorted(touched):
-            excellent = Assessment.objects.filter(school_id=school_id, year=year,
-                                                  result=AssessmentResult.EXCELLENT).count()
-            school = School.objects.get(pk=school_id)
-            problems += rules.excellent_within_cap(
-                excellent_after=excellent, teachers=selectors.assessed_base(school_id, year),
-                share=selectors.excellent_share(year), school_name=school.name, year=year)
+        saved, entries, _outcomes, problems = _write_assessments(rows, user=user, request=request, source=source,
+                                                                 run_ref=run_ref)
         if problems:
-            transaction.set_rollback(True)
-            refuse(problems)
+            refuse([p for found in problems.values() for p in found])
         if dry_run:
             transaction.set_rollback(True)
             return saved
         audit.record_many(entries)
     return saved
+
+
+def assessment_import_rows(*, rows: list[tuple[Teacher, int, str]], user, run_ref: str = "",
+                           dry_run: bool = False) -> dict:
+    """The 年度考核 import's path (``imports.handlers.assessment``): the same checks and writes as
+    the page, answered per row — ``errors`` [(index, field, message)], ``new`` / ``changed`` /
+    ``unchanged`` [index]. The cap's refusal is given on every 优秀 row of the school and year.
+    Nothing is written when ``dry_run`` or when any row is refused."""
+    _require(may_assess(user), "只有人事部门可以导入年度考核结果。")
+    this_year = timezone.localdate().year
+    errors = [(i, f, m) for i, (t, y, r) in enumerate(rows) for f, m in _row_problems(t, y, r, this_year)]
+    seen: dict[tuple[int, int], int] = {}
+    for i, (t, y, _r) in enumerate(rows):
+        if (t.pk, y) in seen:
+            errors.append((i, "year", f"与第 {seen[(t.pk, y)] + 1} 条重复（同一教师、同一年度）"))
+        seen.setdefault((t.pk, y), i)
+    bad = {i for i, _f, _m in errors}
+    good = [i for i in range(len(rows)) if i not in bad]
+    out = {"errors": errors, "new": [], "changed": [], "unchanged": []}
+    with transaction.atomic():
+        _saved, entries, outcomes, problems = _write_assessments(
+            [rows[i] for i in good], user=user, request=None, source="import", run_ref=run_ref)
+        for i, outcome in zip(good, outcomes):
+            out[outcome].append(i)
+        for i in good:
+            teacher, year, result = rows[i]
+            for p in problems.get((teacher.school_id, year), []) if result == AssessmentResult.EXCELLENT else []:
+                errors.append((i, "result", p.message))
+        if dry_run or errors:
+            transaction.set_rollback(True)
+        else:
+            audit.record_many(entries)
+    errors.sort()
+    return out
 
 
 # ---------------------------------------------------------------- 职称评审
