@@ -133,7 +133,12 @@ def _cell(figure: Figure | None, *, kind: str = "share", link: str = "") -> dict
 
 
 def _figures(data: dict) -> dict[str, Figure]:
-    return {code: Figure.of(f) for code, f in (data.get("figures") or {}).items()}
+    """The typed figures of a measures object, built once per object and page."""
+    kept = data.get("_figures")
+    if kept is None:
+        kept = {code: Figure.of(f) for code, f in (data.get("figures") or {}).items()}
+        data["_figures"] = kept
+    return kept
 
 
 def _columns(data: dict) -> list[dict]:

@@ -716,7 +716,7 @@ def finish(counts: dict, targets: Targets, *, ref: ScopeRef, on: dt.date, year: 
         result = measure.result(part, targets, ctx)
         out.update(result.json)
         for figure in result.figures:
-            figures[figure.code] = dataclasses.replace(figure, measure=measure.key).as_dict()
+            figures[figure.code] = {**figure.as_dict(), "measure": measure.key}
     out.setdefault("training", None)  # the JSON contract: null when the training app registers nothing
     out["figures"] = figures
     return out
