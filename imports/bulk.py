@@ -107,11 +107,12 @@ def key_in(db, column: str, values: list) -> tuple[str, list]:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
-def insert_rows(model, fields: Sequence, rows: Iterable[Sequence]) -> int:
+def insert_rows(model, fields: Sequence, rows: Iterable[Sequence], *, constants: dict[int, object] | None = None) -> int:
     """INSERT ``rows`` — sequences of Python values in the order of ``fields`` (concrete,
     non-primary-key fields of ``model``) — and return how many. The rows are adapted for the
-    database a statement at a time, so they are not held twice."""
-    stream = InsertStream(model, fields, ahead=2)
+    database a statement at a time, so they are not held twice. ``constants``: see
+    ``InsertStream`` (position → the value every row holds there)."""
+    stream = InsertStream(model, fields, ahead=2, constants=constants)
     try:
         stream.extend(rows)
     finally:

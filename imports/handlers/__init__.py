@@ -164,6 +164,12 @@ class Handler:
             out[name] = {"label": label, "new": value if name in ("id_number", "birth_date") else shown}
         return out
 
+    def sampling(self) -> bool:
+        """The preview's sample of this kind's new rows is not full yet (``count`` keeps it):
+        what a sample shows need not be worked out for the rows after it."""
+        sample = self.ctx.report.samples.get(self.kind.label)
+        return sample is None or len(sample["rows"]) < SAMPLE_ROWS
+
     def count(self, row: Row, outcome: str, **derived) -> None:
         """The row's outcome; the first new rows of each kind are kept as a sample of what will
         be stored (``derived``: values the import decided, e.g. the school and stage)."""

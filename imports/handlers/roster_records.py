@@ -109,6 +109,7 @@ class RosterRecords:
         self.left = {EducationRecord: 0, TitleAppointment: 0}  # teachers left to the file's own sheet
         self.lower = 0  # teachers whose roster 学历 is below a finished record's
         self.undated: list[Row] = []  # rows whose 职称 has no 聘任年月 and matches nothing
+        self.memos: dict = {}  # (rule, its arguments) → its verdict (``memo``)
 
     def handler(self, model) -> KeyedRecordHandler:
         return self.education if model is EducationRecord else self.titles
@@ -155,10 +156,13 @@ class RosterRecords:
                 shown = "、".join(row.sheet.colmap[key][1].strip() for key in given)
                 ctx.error(row, "highest_education", "", f"已填写{shown}，请同时填写最高学历")
             return None
-        message = degree_mismatch(education, degree)
+        message = self.memo(degree_mismatch, education, degree)
         if message:
             ctx.error(row, "highest_degree", label_of(c.Degree, degree), message)
-        ctx.problems(row, rules.not_in_future("graduated_on", end, ctx.today, month=True))
+        if end is not None:
+            problems = self.memo(self.future, "graduated_on", end)
+            if problems:
+                ctx.problems(row, problems)
         fields = {"education": education, "degree": degree, "institution": vals.get("graduated_from"),
                   "major": vals.get("graduated_major"), "end": end}
         return {name: value for name, value in fields.items() if value is not None}
@@ -171,8 +175,24 @@ class RosterRecords:
             if on is not None:
                 ctx.error(row, "current_title", "", "已填写聘任年月，请同时填写专业技术职务")
             return None
-        ctx.problems(row, rules.not_in_future("title_appointed_on", on, ctx.today, month=True))
+        if on is not None:
+            problems = self.memo(self.future, "title_appointed_on", on)
+            if problems:
+                ctx.problems(row, problems)
         return {"title": title, "appointed_on": on}
+
+    def future(self, field: str, month) -> list:
+        return rules.not_in_future(field, month, self.ctx.today, month=True)
+
+    def memo(self, rule, *args):
+        """``rule(*args)``, worked out once a run for each distinct ``args`` (a roster repeats its
+        学历, 学位 and months thousands of times)."""
+        key = (rule, *args)
+        try:
+            return self.memos[key]
+        except KeyError:
+            found = self.memos[key] = rule(*args)
+            return found
 
     # ---- matching the records of teachers in the system
     def resolve(self) -> None:
@@ -392,15 +412,22 @@ class RosterRecords:
             if not created:
                 continue
             fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-            defaults = [(f.attname, f.get_default()) for f in fields]
-            teacher_at = [f.attname for f in fields].index("teacher_id")
+            defaults = [f.get_default() for f in fields]
+            at = {f.attname: i for i, f in enumerate(fields)}
+            teacher_at = at["teacher_id"]
+            # the columns no record sets hold their default in every row: sent once a statement
+            given = {name for _t, values in created for name in values}
+            constants = {i: default for i, (f, default) in enumerate(zip(fields, defaults))
+                         if f.attname not in given and i != teacher_at}
 
-            def rows(created=created, defaults=defaults, teacher_at=teacher_at):
+            def rows(created=created, defaults=defaults, teacher_at=teacher_at, at=at):
                 for teacher, values in created:
-                    row = [values.get(name, default) for name, default in defaults]
+                    row = defaults.copy()
+                    for name, value in values.items():
+                        row[at[name]] = value
                     row[teacher_at] = teacher.pk
                     yield row
-            insert_rows(model, fields, rows())
+            insert_rows(model, fields, rows(), constants=constants)
             # the records of a teacher in the system: a history row each (a new teacher's are
             # listed in its creation's, ``with_records``)
             refs = self.refs

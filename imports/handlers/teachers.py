@@ -141,6 +141,8 @@ KIND = Kind(
 )
 
 
+# the fields ``rules.teacher_dates`` reads, each on its own and in this order
+DATED = ("birth_date", *rules.HAPPENED_MONTHS)
 TEACHER_MONTH_FIELDS = ("work_start", "school_entry", "grassroots_start", "grassroots_end")
 CREATION_FIELDS = ("school_id", "teaching_stage", "staff_category")  # name and masked ID are the entry's object
 
@@ -362,8 +364,9 @@ class TeacherHandler(Handler):
         stages = ctx.stages_of(school)
         stage = vals.get("teaching_stage")
         if stage:
-            ctx.problems(row, rules.stage_in_school(stage, school.name, stages),
-                         {"teaching_stage": ("teaching_stage", label_of(c.Stage, stage))})
+            problems = self.stage_problems(stage, school, stages)
+            if problems:
+                ctx.problems(row, problems, {"teaching_stage": ("teaching_stage", label_of(c.Stage, stage))})
         elif existing is not None and (not stages or existing["teaching_stage"] in stages):
             stage = existing["teaching_stage"]
         elif len(stages) == 1:
@@ -375,7 +378,15 @@ class TeacherHandler(Handler):
         # dates that cannot be
         # the rules of the record (workforce.rules): a cell of the row against the record as the
         # row leaves it; a rule whose cells the row leaves blank is not asked again
-        ctx.problems(row, rules.teacher_dates(vals, ctx.today))
+        dated = self.dated
+        for name in DATED:
+            value = vals.get(name)
+            if value is not None:
+                problems = dated.get((name, value))
+                if problems is None:
+                    problems = dated[(name, value)] = rules.teacher_dates({name: value}, ctx.today)
+                if problems:
+                    ctx.problems(row, problems)
         old = existing or {}
         given = wanted if existing is not None else vals
         birth = (parsed.birth_date if parsed is not None else given.get("birth_date")) or old.get("birth_date")
@@ -383,20 +394,25 @@ class TeacherHandler(Handler):
         entry = given.get("school_entry") or old.get("school_entry")
         g_start = given.get("grassroots_start") or old.get("grassroots_start")
         g_end = given.get("grassroots_end") or old.get("grassroots_end")
-        ctx.problems(row, [
-            *(rules.work_start_age(birth, work_start) if vals.get("work_start") else []),
+        problems = [
+            *(rules.work_start_age(birth, work_start) if vals.get("work_start") else ()),
             *(rules.school_entry_after_work_start(work_start, entry)
-              if vals.get("school_entry") or vals.get("work_start") else []),
+              if vals.get("school_entry") or vals.get("work_start") else ()),
             *rules.grassroots_period(g_start, g_end),
-        ], {"work_start": ("work_start", work_start), "school_entry": ("school_entry", entry),
-            "grassroots_end": ("grassroots_end", g_end)})
+        ]
+        if problems:
+            ctx.problems(row, problems, {"work_start": ("work_start", work_start), "school_entry": ("school_entry", entry),
+                                         "grassroots_end": ("grassroots_end", g_end)})
         if row.bad or stage is None:
             return
         if existing is None:
             if vals.get("staff_category") is not None:
                 self.created_fields.add("staff_category")
             self.new.add(row.data, number, school, stage, parsed)
-            self.count(row, "new", **{"学校": school.name, "任教学段": label_of(c.Stage, stage)})
+            if self.sampling():
+                self.count(row, "new", **{"学校": school.name, "任教学段": label_of(c.Stage, stage)})
+            else:
+                row.outcome = "new"
             return
         wanted["school_id"] = school.pk
         changed = self.compare_values(existing, wanted)
@@ -420,6 +436,22 @@ class TeacherHandler(Handler):
         self.changes.append({"changed": changed, "shown": shown})
         ctx.change(row, f"{teacher.name}（{mask_id_number(number)}）", shown)
         self.count(row, "changed")
+
+    def stage_problems(self, stage: str, school: School, stages: list[str]) -> list:
+        """``rules.stage_in_school`` for a stage at a school, worked out once a run for each pair
+        (``stages`` is the school's list, ``Context.stages_of``: one object a school)."""
+        memo = self.__dict__.setdefault("_stage_memo", {})
+        key = (stage, id(stages))
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = (rules.stage_in_school(stage, school.name, stages), stages)
+        return found[0]
+
+    @property
+    def dated(self) -> dict:
+        """(field, value) → ``rules.teacher_dates`` of that value alone (the rule reads each of
+        ``DATED`` on its own): each distinct date of a column worked out once a run."""
+        return self.__dict__.setdefault("_dated", {})
 
     @staticmethod
     def compare_values(existing: dict, wanted: dict) -> dict[str, tuple[Any, Any]]:
