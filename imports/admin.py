@@ -211,9 +211,10 @@ class ColumnFilter(admin.SimpleListFilter):
 class SavedMappingAdmin(ReferenceImportExportMixin, ScopedAdmin):
     """导入映射: the city's own spellings and every organisation's answers (issue 13).
 
-    City HR sees, edits, imports and exports all of them. District and school HR see their own
-    organisation's answers and the city's spellings (both apply to their imports), and may delete
-    their own answers (the preview then asks again), not the city's; no one else sees the list."""
+    City HR sees, edits, imports and exports all of them. District and school HR see every
+    mapping their imports use — their own organisation's answers, the city's spellings and, for a
+    school, its district's answers — and may delete their own answers (the preview then asks
+    again), not the others'; no one else sees the list."""
 
     form = SavedMappingForm
     list_display = ["text", "sheet_kind_name", "column_name", "target", "target_label", "organisation_name",
@@ -231,16 +232,10 @@ class SavedMappingAdmin(ReferenceImportExportMixin, ScopedAdmin):
     view_roles = HR_ROLES
 
     def get_queryset(self, request):
+        """Every mapping an import by the user uses (``mappings.applying_to``): a school's HR sees
+        its district's and the city's too (read-only), since they apply to its imports."""
         qs = admin.ModelAdmin.get_queryset(self, request)
-        scope = scope_for(request.user)
-        if scope.is_city:
-            return qs
-        city = Q(district__isnull=True, school__isnull=True)
-        if scope.kind == "district" and scope.district_id:
-            return qs.filter(city | Q(district_id=scope.district_id, school__isnull=True))
-        if scope.kind == "school" and scope.school_id:
-            return qs.filter(city | Q(school_id=scope.school_id))
-        return qs.none()
+        return qs.filter(mappings.applying_to(scope_for(request.user)))
 
     def has_delete_permission(self, request, obj=None):
         """City HR: any mapping. District and school HR: their own organisation's answers only

@@ -20,6 +20,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
+
 from .readers import normalise_header
 from .values import _code_key
 
@@ -49,6 +51,32 @@ def organisation_of(scope) -> dict:
     return {"district_id": None, "school_id": None}
 
 
+def district_of(scope) -> int | None:
+    """The district whose answers apply to an officer's imports: their own, or their school's."""
+    if scope.kind == "school" and scope.school_id:
+        from workforce.models import School
+
+        return School.objects.filter(pk=scope.school_id).values_list("district_id", flat=True).first()
+    return scope.district_id if scope.kind == "district" else None
+
+
+def applying_to(scope) -> Q:
+    """The saved answers an import in ``scope`` uses (``Vocabulary.for_scope``), as a filter of
+    ``SavedMapping``: the city's, the district's (a school's district too) and the school's.
+    Nothing for a scope that imports nothing."""
+    if scope.is_city:
+        return Q()
+    if not ((scope.kind == "district" and scope.district_id) or (scope.kind == "school" and scope.school_id)):
+        return Q(pk__in=[])
+    found = Q(district__isnull=True, school__isnull=True)
+    district_id = district_of(scope)
+    if district_id:
+        found |= Q(district_id=district_id, school__isnull=True)
+    if scope.kind == "school":
+        found |= Q(school_id=scope.school_id)
+    return found
+
+
 @dataclass
 class Answer:
     text: str
@@ -66,17 +94,13 @@ class Vocabulary:
     @classmethod
     def for_scope(cls, scope, extra: dict | None = None) -> "Vocabulary":
         """The saved answers an import in ``scope`` uses, and the file's own (``extra``)."""
-        from workforce.models import School
-
         from .models import SavedMapping
 
         vocabulary = cls()
         if scope is None or scope.kind == "none":
             rows = []
         else:
-            district_id = scope.district_id
-            if scope.kind == "school" and scope.school_id:
-                district_id = School.objects.filter(pk=scope.school_id).values_list("district_id", flat=True).first()
+            district_id = district_of(scope)
             rows = list(SavedMapping.objects.filter(district__isnull=True, school__isnull=True)
                         .select_related("district", "school"))
             if district_id and scope.kind in ("district", "school"):
@@ -206,14 +230,57 @@ def _field_key(name: str, kinds) -> str | None:
 
 
 def load_mapping_file(path) -> dict:
+    """A ``--mapping`` file, every entry checked: each error names the file and the entry
+    (``映射文件“m.json”的 "values" → “办学性质” → “教育部门”：…``), before anything is read."""
+    from .kinds import KINDS
+
+    name = str(path)
+
+    def refuse(where: str, message: str) -> MappingFileError:
+        return MappingFileError(f"映射文件“{name}”{where}：{message}")
+
     try:
         with open(path, encoding="utf-8-sig") as fh:
             data = json.load(fh)
-    except (OSError, ValueError) as exc:
-        raise MappingFileError(f"映射文件无法读取：{exc}") from exc
+    except OSError as exc:
+        raise refuse("", f"无法读取（{exc.strerror or exc}）") from exc
+    except ValueError as exc:
+        raise refuse("", f"不是有效的 JSON（{exc}）") from exc
     if not isinstance(data, dict) or not set(data) <= {"headers", "values"}:
-        raise MappingFileError("映射文件应为 JSON 对象，只含 \"headers\" 和 \"values\" 两项")
+        raise refuse("", "应为 JSON 对象，只含 \"headers\" 和 \"values\" 两项")
+    headers, values = data.get("headers") or {}, data.get("values") or {}
+    if not isinstance(headers, dict):
+        raise refuse("的 \"headers\"", "应写成 {\"文件中的表头\": \"字段\"}，不需要的列写 null")
+    for header, target in headers.items():
+        where = f"的 \"headers\" → “{header}”"
+        if target is not None and not isinstance(target, str):
+            raise refuse(where, "对应的字段应写成文字（字段名或模板中的表头），不需要的列写 null")
+        if target and _field_key(target, KINDS) is None:
+            raise refuse(where, f"对应的字段“{target}”不存在")
+    if not isinstance(values, dict):
+        raise refuse("的 \"values\"", "应写成 {\"字段\": {\"文件中的写法\": \"代码或名称\"}}")
+    for column, spellings in values.items():
+        where = f"的 \"values\" → “{column}”"
+        key = _field_key(column, KINDS)
+        coded = [col for kind in KINDS.values() if (col := kind.column(key or "")) is not None and _coded(col)]
+        if key is None:
+            raise refuse(where, "字段不存在")
+        if not coded:
+            raise refuse(where, "该字段不是代码或是/否列，不能映射取值")
+        if not isinstance(spellings, dict):
+            raise refuse(where, "取值应写成 {\"文件中的写法\": \"代码或名称\"}")
+        for text, target in spellings.items():
+            if not isinstance(target, (str, int)) or isinstance(target, bool) or not any(
+                    _code_of(col, str(target)) for col in coded):
+                offered = "、".join(dict.fromkeys(label for col in coded for _code, label in _choice_labels(col)))
+                raise refuse(f"{where} → “{text}”", f"“{target}”不是该字段的代码或名称（可选：{offered}）")
     return data
+
+
+def _choice_labels(column) -> list[tuple[str, str]]:
+    if column.type == "bool":
+        return [("是", "是"), ("否", "否")]
+    return [(str(code), str(label)) for code, label in column.choices.choices if code != ""]
 
 
 class AnswerError(ValueError):

@@ -106,8 +106,40 @@ def test_command_line_mapping_file_and_one_error_line_per_unknown_value(world, t
 
 def test_a_mapping_file_naming_no_field_is_refused_before_reading(world, tmp_path):
     path = school_list(tmp_path / "学校.xlsx", rows_of(2))
-    with pytest.raises(CommandError, match="映射文件：表头“公民办属性”对应的字段“性质”不存在"):
-        call_command("import_roster", str(path), "--mapping", str(_mapping(tmp_path, {"headers": {"公民办属性": "性质"}})))
+    mapping = _mapping(tmp_path, {"headers": {"公民办属性": "性质"}})
+    with pytest.raises(CommandError) as refused:
+        call_command("import_roster", str(path), "--mapping", str(mapping))
+    assert str(refused.value) == f"映射文件“{mapping}”的 \"headers\" → “公民办属性”：对应的字段“性质”不存在"
+    assert not ImportRun.objects.exists()
+
+
+@pytest.mark.parametrize("data, entry, why", [
+    ({"values": {"办学性质": {"教育部门": "国营"}}}, '的 "values" → “办学性质” → “教育部门”', "“国营”不是该字段的代码或名称"),
+    ({"values": {"学校名称": {"一中": "第一中学"}}}, '的 "values" → “学校名称”', "该字段不是代码或是/否列"),
+    ({"values": {"性质": {"公": "公办"}}}, '的 "values" → “性质”', "字段不存在"),
+    ({"values": {"是否在编": {"有编制": 3}}}, '的 "values" → “是否在编” → “有编制”', "“3”不是该字段的代码或名称"),
+    ({"values": {"办学性质": ["公办"]}}, '的 "values" → “办学性质”', "取值应写成"),
+    ({"headers": ["办学性质"]}, '的 "headers"', "应写成"),
+    ({"headers": {"公民办属性": 1}}, '的 "headers" → “公民办属性”', "对应的字段应写成文字"),
+    ({"mapping": {}}, "", "应为 JSON 对象"),
+])
+def test_each_error_in_a_mapping_file_names_the_file_and_the_entry(world, tmp_path, data, entry, why):
+    path = school_list(tmp_path / "学校.xlsx", rows_of(2))
+    mapping = _mapping(tmp_path, data)
+    with pytest.raises(CommandError) as refused:
+        call_command("import_roster", str(path), "--mapping", str(mapping))
+    assert str(refused.value).startswith(f"映射文件“{mapping}”{entry}：") and why in str(refused.value)
+    assert refused.value.returncode == 2 and not ImportRun.objects.exists()
+
+
+def test_a_mapping_file_that_is_not_json_is_named_with_where_it_breaks(world, tmp_path):
+    path = school_list(tmp_path / "学校.xlsx", rows_of(2))
+    mapping = tmp_path / "坏的映射.json"
+    mapping.write_text('{"headers": {"公民办属性": "办学性质",}}', encoding="utf-8")
+    with pytest.raises(CommandError, match=r"映射文件“.*坏的映射\.json”：不是有效的 JSON（.*line 1 column"):
+        call_command("import_roster", str(path), "--mapping", str(mapping))
+    with pytest.raises(CommandError, match=r"映射文件“.*没有这个文件\.json”：无法读取"):
+        call_command("import_roster", str(path), "--mapping", str(tmp_path / "没有这个文件.json"))
 
 
 def _mapping(tmp_path, data):

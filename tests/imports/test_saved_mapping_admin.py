@@ -2,7 +2,8 @@
 
 City HR sees and edits them all, filters and searches them, exports and imports them as a
 spreadsheet; district and school HR see their own organisation's answers and the city's, and may
-delete their own; leaders and teachers see nothing. Access is asserted as role × action × whose row."""
+delete their own (a school's HR also sees its district's answers, read-only: they apply to its imports);
+leaders and teachers see nothing. Access is asserted as role × action × whose row."""
 from __future__ import annotations
 
 import io
@@ -40,7 +41,7 @@ def rows(world):
 SEES = {
     "city": {"city", "city_header", "d1", "d2", "s1", "s2"},
     "district": {"city", "city_header", "d1"},
-    "school": {"city", "city_header", "s1"},
+    "school": {"city", "city_header", "d1", "s1"},  # its district's answers apply to its imports too
 }
 
 
@@ -67,7 +68,7 @@ def test_leaders_and_teachers_see_no_mappings(client, world, rows, role, opens):
 ACCESS = {
     "city": {"city": (200, 302), "d1": (200, 302), "d2": (200, 302), "s1": (200, 302)},
     "district": {"city": (200, 403), "d1": (200, 302), "d2": (404, 404), "s1": (404, 404)},
-    "school": {"city": (200, 403), "d1": (404, 404), "d2": (404, 404), "s1": (200, 302)},
+    "school": {"city": (200, 403), "d1": (200, 403), "d2": (404, 404), "s1": (200, 302)},
 }
 CELLS = [(role, row) for role in ACCESS for row in ACCESS[role]]
 
@@ -161,6 +162,20 @@ def test_city_hr_filters_by_organisation_sheet_kind_and_column_and_searches(clie
     body = client.get(URL, query).content.decode()
 
     assert {name for name, mapping in rows.items() if f">{mapping.text}<" in body} == shown
+
+
+def test_school_hr_sees_exactly_the_mappings_its_imports_use_and_only_reads_the_districts(client, world, rows):
+    from backend.scoping import scope_for
+    from imports.mappings import Vocabulary
+
+    client.force_login(world.users.school)
+    body = client.get(URL).content.decode()
+    used = Vocabulary.for_scope(scope_for(world.users.school))
+    texts = {answer.text for answers in used.values.values() for answer in answers.values()}
+    texts |= {answer.text for answer in used.headers.values()}
+    assert {mapping.text for mapping in rows.values() if mapping.text in body} == texts
+    page = client.get(f"{URL}{rows['d1'].pk}/change/").content.decode()
+    assert "海州区" in page and 'name="_save"' not in page
 
 
 def test_a_district_is_offered_only_its_own_organisation_to_filter_by(client, world, rows):
