@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from backend import audit
 from workforce import choices as c
@@ -35,13 +35,19 @@ REQUIRED = {
     "political_status": _("政治面貌"), "nationality": _("国籍/地区"),
 }
 CHECKS = {
-    **{f"missing_{name}": _("缺%(field)s的教职工") % {"field": label} for name, label in REQUIRED.items()},
+    **{f"missing_{name}": label for name, label in REQUIRED.items()},
     "no_education": _("专任教师无学历（学习经历）记录"),
     "no_title": _("专任教师无专业技术职务记录"),
     "duplicates": _("疑似重复人员（姓名、出生日期相同）"),
     "no_enrolment": _("未填报本学年在校生数"),
     "no_quota": _("未填报本学年核定编制（公办学校）"),
 }
+
+
+def check_label(key: str) -> str:
+    if key.startswith("missing_"):
+        return gettext("缺%(field)s的教职工") % {"field": CHECKS[key]}
+    return str(CHECKS[key])
 
 
 @dataclass
@@ -51,7 +57,8 @@ class SchoolCheck:
 
     @property
     def problems(self) -> list[tuple[str, str, int]]:
-        return [(key, str(CHECKS[key]), n) for key, n in self.counts.items() if n]
+        """(key, label in the page's language, count) of each check that found something."""
+        return [(key, check_label(key), n) for key, n in self.counts.items() if n]
 
     @property
     def total(self) -> int:

@@ -50,19 +50,42 @@ def from_json(name: str, raw):
     return field.to_python(raw)
 
 
-@in_data_language
-def shown(name: str, value) -> str:
-    """A value as a person reads it (Chinese: the request is a record)."""
+def display(name: str, value) -> str:
+    """A value as a person reads it, in the page's language (choices by label, 是/否, year-month)."""
     field = Teacher._meta.get_field(name)
     if value is None or value == "":
-        return "（空）"
+        return _("（空）")
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return _("是") if value else _("否")
     if isinstance(value, dt.date):
         return f"{value:%Y-%m}" if name in MONTH_FIELDS else f"{value:%Y-%m-%d}"
     return str(value)
+
+
+shown = in_data_language(display)  # as stored in a request: a record, in Chinese
+
+
+def record_display(kind: str, values: dict) -> str:
+    """A new record (``values`` as the form gives them) as a person reads it, in the page's language."""
+    from workforce import choices as c
+
+    if kind == "education":
+        parts = [str(dict(c.Education.choices).get(values["education"], values["education"]))]
+        if values.get("degree") and values["degree"] != "none":
+            parts.append(str(dict(c.Degree.choices).get(values["degree"], values["degree"])))
+        if values.get("institution"):
+            parts.append(values["institution"])
+        if values.get("end"):
+            parts.append(_("%(month)s 毕业") % {"month": f"{values['end']:%Y-%m}"})
+        return " · ".join(parts)
+    if kind == "title":
+        return _("%(title)s（%(month)s 聘任）") % {"title": dict(c.Title.choices).get(values["title"], values["title"]),
+                                              "month": f"{values['appointed_on']:%Y-%m}"}
+    honour = values["honour_type"]
+    text = f"{_(honour.name)} {values['awarded_on']:%Y-%m-%d}"
+    return f"{text} {values['awarding_body']}" if values.get("awarding_body") else text
 
 
 def same(a, b) -> bool:

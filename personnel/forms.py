@@ -6,7 +6,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from backend.scoping import scope_for
 from training.evidence import check_evidence
@@ -128,8 +128,13 @@ class TitleProposalForm(EvidenceMixin):
         return {"title": self.cleaned_data["title"], "appointed_on": self.cleaned_data["appointed_on"]}
 
 
+class HonourTypeField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return gettext(obj.name)  # the seeded names read in the page's language
+
+
 class HonourProposalForm(EvidenceMixin):
-    honour_type = forms.ModelChoiceField(label=_("荣誉称号"), queryset=HonourType.objects.filter(is_team=False))
+    honour_type = HonourTypeField(label=_("荣誉称号"), queryset=HonourType.objects.filter(is_team=False))
     awarded_on = forms.DateField(label=_("授予日期"), widget=DATE)
     awarding_body = forms.CharField(label=_("授予单位"), max_length=100, required=False)
 

@@ -123,6 +123,46 @@ class ChangeRequest(models.Model):
     def is_open(self) -> bool:
         return self.status in (self.Status.AT_SCHOOL, self.Status.PENDING)
 
+    def _values(self) -> dict:
+        from .fields import from_json
+
+        values = dict(self.new_value or {})
+        for name in ("start", "end", "appointed_on", "awarded_on"):
+            if values.get(name):
+                values[name] = dt.date.fromisoformat(values[name])
+        if self.kind == self.Kind.HONOUR:
+            from workforce.models import HonourType
+
+            values["honour_type"] = HonourType.objects.filter(pk=values.get("honour_type")).first() or HonourType(
+                name=self.field_label)
+        return values if self.kind != self.Kind.FIELD else {"value": from_json(self.field, self.new_value)}
+
+    @property
+    def shown_old(self) -> str:
+        """The old value in the page's language (the stored ``old_display`` is the record's, in Chinese)."""
+        from .fields import display, from_json
+
+        return display(self.field, from_json(self.field, self.old_value)) if self.kind == self.Kind.FIELD else ""
+
+    @property
+    def shown_new(self) -> str:
+        from .fields import display, record_display
+
+        try:
+            values = self._values()
+            if self.kind == self.Kind.FIELD:
+                return display(self.field, values["value"])
+            return record_display(self.kind, values)
+        except Exception:  # a stored value the code no longer reads: the record as written
+            return self.new_display
+
+    @property
+    def shown_label(self) -> str:
+        from .fields import EDITABLE_FIELDS, label
+
+        return label(self.field) if self.kind == self.Kind.FIELD and self.field in EDITABLE_FIELDS else str(
+            self.get_kind_display())
+
 
 # ---------------------------------------------------------------- personnel events
 class EventQuerySet(ScopedQuerySet):

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend import audit
+from backend.i18n import in_data_language
 from training.evidence import check_evidence
 from workforce import choices as c
 from workforce import rules
@@ -146,21 +147,6 @@ def field_change_request(*, teacher: Teacher, field: str, value, user, reason: s
     return cr
 
 
-def _record_display(kind: str, values: dict) -> str:
-    if kind == Kind.EDUCATION:
-        parts = [dict(c.Education.choices).get(values["education"], values["education"]),
-                 dict(c.Degree.choices).get(values.get("degree") or "none", "")]
-        if values.get("institution"):
-            parts.append(values["institution"])
-        if values.get("end"):
-            parts.append(f"{values['end']:%Y-%m}毕业")
-        return " · ".join(str(p) for p in parts if p)
-    if kind == Kind.TITLE:
-        return f"{dict(c.Title.choices).get(values['title'], values['title'])}（{values['appointed_on']:%Y-%m} 聘任）"
-    honour = values["honour_type"]
-    return f"{honour.name}（{values['awarded_on']:%Y-%m-%d}{'，' + values['awarding_body'] if values.get('awarding_body') else ''}）"
-
-
 def record_add_request(*, teacher: Teacher, kind: str, values: dict, user, reason: str = "", evidence=None,
                        request=None, source: str = "web") -> ChangeRequest:
     """Ask to add a record: a new degree (学习经历), a title (专业技术职务) or an honour."""
@@ -183,7 +169,7 @@ def record_add_request(*, teacher: Teacher, kind: str, values: dict, user, reaso
         locked = _locked_teacher(teacher)
         cr = ChangeRequest(
             teacher=locked, kind=kind, field=f.RECORD_KEYS[kind], field_label=str(Kind(kind).label),
-            new_value=stored, new_display=_record_display(kind, values)[:500], reason=reason.strip()[:300],
+            new_value=stored, new_display=in_data_language(f.record_display)(kind, values)[:500], reason=reason.strip()[:300],
             status=_first_status(user), requester=user,
         )
         _attach(cr, evidence)

@@ -148,14 +148,14 @@ def request_decide(request, pk: int):
     try:
         if action == "forward":
             services.request_forward(change_request=cr, user=request.user, request=request)
-            messages.success(request, _("已报送：%(r)s") % {"r": cr.field_label})
+            messages.success(request, _("已报送：%(r)s") % {"r": cr.shown_label})
         elif action == "approve":
             services.request_approve(change_request=cr, user=request.user, request=request)
-            messages.success(request, _("已通过并写入档案：%(r)s") % {"r": cr.field_label})
+            messages.success(request, _("已通过并写入档案：%(r)s") % {"r": cr.shown_label})
         elif action == "return":
             services.request_return(change_request=cr, reason=request.POST.get("reason", ""), user=request.user,
                                     request=request)
-            messages.success(request, _("已退回：%(r)s") % {"r": cr.field_label})
+            messages.success(request, _("已退回：%(r)s") % {"r": cr.shown_label})
         else:
             messages.error(request, _("未知操作。"))
     except (ValidationError, PermissionDenied) as error:

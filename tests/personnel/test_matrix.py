@@ -18,11 +18,12 @@ URLS = {
     "event_new": "/personnel/teachers/{teacher}/event/",
     "events": "/personnel/events/",
     "export": "/personnel/export/",
+    "annual": "/personnel/annual/",
 }
 HR = {"mine": 404, "requests": 200, "request": (200, 404), "teachers": 200, "teacher_edit": (200, 404),
-      "event_new": (200, 404), "events": 200, "export": 200}
+      "event_new": (200, 404), "events": 200, "export": 200, "annual": 200}
 NONE = {"mine": 404, "requests": 403, "request": (403, 404), "teachers": 403, "teacher_edit": (403, 403),
-        "event_new": (403, 403), "events": 403, "export": 403}
+        "event_new": (403, 403), "events": 403, "export": 403, "annual": 403}
 EXPECTED = {
     "city": {**HR, "request": (200, 200), "teacher_edit": (200, 200), "event_new": (200, 200)},
     "district": HR,
