@@ -305,20 +305,25 @@ def round_nominations(rnd: PromotionRound, scope: Scope):
 
 # ---------------------------------------------------------------- the record as honours read it
 def record_summary(teacher_ids: Iterable[int], on: dt.date) -> dict[int, list[str]]:
-    """teacher id → lines for the honours nomination list: the last three 年度考核 results and
-    the training cycle's progress (``workforce.record_hooks``). Two queries and training's one."""
+    """teacher id → lines for the honours nomination list (in the page's language): the last three
+    年度考核 results and the training cycle's progress (``workforce.record_hooks``). Two queries
+    and training's one."""
+    from django.utils.translation import gettext as _
+
     ids = list(teacher_ids)
-    labels = wc.data_labels(AssessmentResult)
+    labels = {code: str(label) for code, label in AssessmentResult.choices}
     results = results_by_teacher(ids, range(on.year - 3, on.year + 1))
     training = training_standing(ids, on) or {}
     out = {}
     for pk in ids:
         years = sorted(results.get(pk, {}).items(), reverse=True)[:3]
-        lines = ["年度考核：" + ("，".join(f"{y} {labels.get(r, r)}" for y, r in years) if years else "无记录")]
+        shown = _("，").join(f"{y} {labels.get(r, r)}" for y, r in years) if years else _("无记录")
+        lines = [_("年度考核：%(results)s") % {"results": shown}]
         t = training.get(pk)
         if t is not None:
-            state = "达到进度" if t["on_track"] else "未达进度"
-            lines.append(f"培训：{t['countable']} / {t['required']} 学时（{state}）")
+            lines.append((_("培训：%(done)s / %(required)s 学时（达到进度）") if t["on_track"]
+                          else _("培训：%(done)s / %(required)s 学时（未达进度）"))
+                         % {"done": t["countable"], "required": t["required"]})
         out[pk] = lines
     return out
 
