@@ -33,6 +33,7 @@ class NewTeachers:
         self.position: dict[str, int] = {}
         self.built: dict[str, Teacher] = {}
         self.touched: set[int] = set()  # positions a row may set; the others keep the default
+        self.alike: dict[int, Any] = {}  # positions every row sets to the same value (``fix``)
         self.stream: InsertStream | None = None
         self.opened = False  # rows have been sent (then ``before`` is the largest key before them)
         self.sent = 0
@@ -58,10 +59,20 @@ class NewTeachers:
         self.pairs = [(i, index[name]) for i, name in fields if name in index]
         self.at = (index["id_number"], index["school_id"], index["teaching_stage"], index["birth_date"], index["sex"])
 
+    def fix(self, alike: dict[str, Any]) -> None:
+        """Fields (attnames) that every row of every sheet sets to the same value (a roster's
+        国籍, 身份证件类型, 人员状态 …): sent once a statement, not once a row. What the checks
+        decide for each row (the ID, school, stage, birth date and sex) is never one of them."""
+        decided = {self.index[name] for name in ("id_number", "school_id", "teaching_stage", "birth_date", "sex")}
+        self.alike = {self.index[name]: value for name, value in alike.items()
+                      if name in self.index and self.index[name] not in decided}
+
     def constants(self, now) -> dict[int, Any]:
         """Position → value of the columns every new row holds alike: the defaults no sheet
-        sets, and the timestamps (``now``, as ``send`` sets them)."""
+        sets, the values every row sets alike (``fix``), and the timestamps (``now``, as
+        ``send`` sets them)."""
         out = {i: value for i, value in enumerate(self.defaults) if i not in self.touched}
+        out.update(self.alike)
         out[self.index["created_at"]] = out[self.index["updated_at"]] = now
         return out
 

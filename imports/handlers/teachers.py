@@ -197,6 +197,8 @@ class TeacherHandler(Handler):
         known = self.known_numbers([number for sheet, _f in plans for _r, number, _p in self.identified.get(sheet.name, [])])
         # INSERT while checking (see NewTeachers), unless the rows wait for schools this file creates
         stream = ctx.committing and all(school.pk is not None for school in ctx.school_by_code.values())
+        if stream:
+            self.new.fix(self.alike(plans))
         # the roster's 学历 and 职称 columns: the teachers' highest 学习经历 and current 专业技术职务
         self.roster = RosterRecords(ctx) if any(RosterRecords.KEYS & set(sheet.keys) for sheet, _f in plans) else None
         for sheet, fields in plans:
@@ -225,6 +227,29 @@ class TeacherHandler(Handler):
                 sheet_row.release()
         if self.roster is not None:
             self.roster.report()
+
+    @staticmethod
+    def alike(plans: list[tuple[Sheet, list[tuple[int, str]]]]) -> dict[str, Any]:
+        """field → the value every row of every sheet gives it, for the fields each sheet fills
+        with one value throughout (a blank cell keeps the default: such a field is not one)."""
+        out: dict[str, Any] = {}
+        for number, (sheet, fields) in enumerate(plans):
+            datas = [row.data for row in sheet.rows if row.data is not None]
+            if not datas:
+                continue
+            found = {}
+            for i, name in fields:
+                values = set(map(itemgetter(i), datas))
+                if len(values) == 1:
+                    (value,) = values
+                    if value is not None:
+                        found[name] = value
+            if number == 0:
+                out = found
+            else:
+                out = {name: value for name, value in out.items()
+                       if name in found and found[name] == value and type(found[name]) is type(value)}
+        return out
 
     def read(self, sheet: Sheet, rows: list[Row]) -> None:
         """Identify the rows as they are read (see ``Handler.read``)."""

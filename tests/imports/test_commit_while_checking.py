@@ -99,3 +99,31 @@ def test_progress_is_never_reported_inside_the_transaction(world, tmp_path, smal
     assert report.committed and small_chunks
     assert all(outside for _phase, outside in calls)
     assert [phase for phase, _o in calls][-1] == ImportRun.Phase.WRITING
+
+
+def test_a_column_one_sheet_fills_alike_is_stored_for_every_teacher_of_each_sheet(world, tmp_path, small_chunks):
+    # every row of the first sheet says 是否在编 是 and 任教学科 语文; the second sheet says 否 and 数学 for
+    # all its rows: each teacher keeps their own sheet's value, not the other sheet's
+    first = roster(world.s1, 9)
+    second = roster(world.s1b, 6, on="否", subject="数学")
+    mixed = roster(world.s1, 5)
+    mixed[3][8] = "否"  # one row differs within the sheet
+    report = import_run(file=write_xlsx(tmp_path / "r.xlsx", {"花名册": first, "花名册2": second, "花名册3": mixed}),
+                        filename="r.xlsx", user=world.users.city, dry_run=False)
+    assert report.committed and report.new == 20, [e.as_json() for e in report.errors]
+    stored = dict(Teacher.objects.values_list("id_number", "on_establishment"))
+    assert {stored[row[4]] for row in first[1:]} == {True} and {stored[row[4]] for row in second[1:]} == {False}
+    assert [stored[row[4]] for row in mixed[1:]] == [True, True, False, True, True]
+    subjects = dict(Teacher.objects.values_list("id_number", "subject"))
+    assert {subjects[row[4]] for row in second[1:]} == {"数学"} and {subjects[row[4]] for row in first[1:]} == {"语文"}
+
+
+def test_a_column_a_roster_fills_alike_throughout_is_stored_for_every_teacher(world, tmp_path, small_chunks):
+    rows = roster(world.s1, 11, subject="体育", on="否")
+    report = import_run(file=write_xlsx(tmp_path / "r.xlsx", {"花名册": rows}), filename="r.xlsx",
+                        user=world.users.city, dry_run=False)
+    assert report.committed and sum(small_chunks) == 11
+    numbers = [row[4] for row in rows[1:]]
+    assert set(Teacher.objects.filter(id_number__in=numbers).values_list("subject", "on_establishment", "school")) == {
+        ("体育", False, world.s1.pk)}
+    assert len(set(Teacher.objects.filter(id_number__in=numbers).values_list("birth_date", "name"))) == 11
