@@ -67,11 +67,17 @@ def analyze(models_or_tables, *, using: str = DEFAULT_DB_ALIAS) -> None:
     tables = _table_names(models_or_tables)
     if connection.vendor != "postgresql" or not tables:
         return
-    transaction.on_commit(lambda: _analyze_now(tables, using), using=using, robust=True)
+    transaction.on_commit(lambda: analyze_now(tables, using=using), using=using, robust=True)
 
 
-def _analyze_now(tables: list[str], using: str) -> None:
+def analyze_now(models_or_tables, *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """``ANALYZE`` these tables at once (PostgreSQL; nothing elsewhere). Inside a transaction it
+    counts the transaction's own new rows: a bulk writer that goes on to read what it wrote
+    (the demo's yearly snapshots) has it planned on them."""
     connection = connections[using]
+    tables = _table_names(models_or_tables)
+    if connection.vendor != "postgresql" or not tables:
+        return
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {', '.join(quote(t) for t in tables)}")
@@ -128,19 +134,31 @@ def copy_insert(model, objs: list, *, using: str = DEFAULT_DB_ALIAS) -> list:
 
 # Field classes whose Python values psycopg writes as the column expects, and which Django's
 # preparation (``get_db_prep_save``) would only check: taken as they are, for speed (the demo
-# copies tens of millions of values). Foreign keys to such keys too. Everything else, and any
-# subclass, goes through ``get_db_prep_save``.
+# copies tens of millions of values). Foreign keys to such keys too. Everything else (decimals,
+# date-times, JSON …), and any subclass, goes through ``get_db_prep_save``.
 _AS_IS = {models.AutoField, models.BigAutoField, models.SmallAutoField, models.IntegerField, models.BigIntegerField,
           models.SmallIntegerField, models.PositiveIntegerField, models.PositiveSmallIntegerField,
-          models.PositiveBigIntegerField, models.BooleanField}
+          models.PositiveBigIntegerField, models.BooleanField, models.CharField, models.TextField, models.DateField}
 
 
 def _copy_getter(field, connection):
     """The attribute name when the value goes as it is, else a function of the object."""
     attname = field.attname
-    if type(field).pre_save is not Field.pre_save:  # auto_now_add and the like fill the value in
-        return lambda obj: field.get_db_prep_save(field.pre_save(obj, True), connection)
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        now = field.pre_save(_Blank(), True)  # one moment for the whole copy, set on each object as bulk_create does
+        value = field.get_db_prep_save(now, connection)
+
+        def stamped(obj):
+            setattr(obj, attname, now)
+            return value
+        return stamped
     target = field.target_field if type(field) in (models.ForeignKey, models.OneToOneField) else field
     if type(target) in _AS_IS:
         return attname
+    if type(field).pre_save is not Field.pre_save and not isinstance(field, models.DateField):
+        return lambda obj: field.get_db_prep_save(field.pre_save(obj, True), connection)
     return lambda obj: field.get_db_prep_save(getattr(obj, attname), connection)
+
+
+class _Blank:
+    """An object for ``pre_save`` to set an ``auto_now`` value on."""

@@ -71,7 +71,8 @@ DATABASES = {"default": env.DATABASE}
 READ_REPLICA = "replica" if env.REPLICA_DATABASE else ""
 if READ_REPLICA:
     DATABASES[READ_REPLICA] = env.REPLICA_DATABASE
-DATABASE_ROUTERS = ["backend.routers.ReplicaRouter"]
+    # Only then: the router is asked on every foreign key set on an object (the demo sets millions).
+    DATABASE_ROUTERS = ["backend.routers.ReplicaRouter"]
 
 AUTH_USER_MODEL = "backend.User"
 LOGIN_URL = "login"

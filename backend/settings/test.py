@@ -18,6 +18,7 @@ DATABASES = {"default": {**env.DATABASE, "TEST": {"NAME": env.TEST_DB_NAME} if e
 # run on SQLite and PostgreSQL alike; reads go to it only where a test sets READ_REPLICA.
 DATABASES["replica"] = {**env.DATABASE, "TEST": {"MIRROR": "default"}}
 READ_REPLICA = ""
+DATABASE_ROUTERS = ["backend.routers.ReplicaRouter"]
 
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -77,14 +77,26 @@ def test_statistics_are_refreshed_after_the_commit(world, django_capture_on_comm
         assert callbacks == []  # SQLite: nothing to do
         return
     f.TeacherFactory.create_batch(37, school=world.s1)
-
-    def planner_rows() -> float:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'workforce_teacher'")
-            return cursor.fetchone()[0]
-
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         analyze([m.Teacher, "workforce_school"])
-        assert planner_rows() != m.Teacher.objects.count()  # not yet: the writer has not committed
+        assert planner_rows("workforce_teacher") != m.Teacher.objects.count()  # not yet: not committed
     assert len(callbacks) == 1
-    assert planner_rows() == m.Teacher.objects.count()
+    assert planner_rows("workforce_teacher") == m.Teacher.objects.count()
+
+
+def planner_rows(table: str) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+        return cursor.fetchone()[0]
+
+
+def test_the_demo_city_is_planned_on_its_own_rows(django_capture_on_commit_callbacks):
+    """seed_demo on PostgreSQL: the planner's row counts are the city's once it is built."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's statistics")
+    from workforce import demo
+
+    with django_capture_on_commit_callbacks(execute=True):
+        demo.build_demo_city(teachers=300, schools=15)
+    assert planner_rows("workforce_teacher") == m.Teacher.objects.count() == 300
+    assert planner_rows("training_creditrecord") == tm.CreditRecord.objects.count() > 300
