@@ -76,6 +76,11 @@ def mine(request):
     teacher = Teacher.objects.select_related("school__district").get(pk=request.user.teacher_id)
     forms = {key: cls(prefix=key) for key, cls in PROPOSAL_FORMS.items()}
     which = request.POST.get("which") if request.method == "POST" else None
+    # their own full ID: shown when they ask (a POST: no page that is merely opened or linked holds
+    # a full number), and the reveal is in the audit trail like anyone's
+    show_id = which == "reveal"
+    if show_id:
+        audit.record(audit.REVEAL, request=request, obj=teacher, message="教师查看本人完整身份证件号")
     if which in PROPOSAL_FORMS:
         form = PROPOSAL_FORMS[which](request.POST, request.FILES, prefix=which)
         forms[which] = form
@@ -89,7 +94,7 @@ def mine(request):
             else:
                 messages.success(request, _("已提交，等待学校报送、区县审核。"))
                 return redirect("personnel:mine")
-    context = {"teacher": teacher, "forms": forms, "open_form": which,
+    context = {"teacher": teacher, "forms": forms, "open_form": which, "show_id": show_id,
                "requests": ChangeRequest.objects.filter(teacher=teacher).select_related("reviewer")[:50],
                **selectors.teacher_record(teacher)}
     return render(request, "personnel/mine.html", context)

@@ -41,7 +41,10 @@ def test_teacher_proposes_a_degree_school_forwards_district_approves_table2_move
     teacher_ctx, teacher = tab(browser, live_server)
     login(teacher, "teacher1")
     teacher.goto(teacher.base + "/personnel/mine/")
-    assert world.t1.id_number in teacher.inner_text("[data-testid=own-id]")  # their own ID, unmasked
+    assert world.t1.id_number not in teacher.content()  # masked until they ask
+    teacher.click("[data-testid=reveal-own-id]")
+    teacher.wait_for_load_state("networkidle")
+    assert teacher.inner_text("[data-testid=own-id]") == world.t1.id_number  # their own ID, unmasked
     assert teacher.locator('[data-missing="education"]').count() == 1
     form = teacher.locator("#propose-education form")
     form.locator("select[name=education-education]").select_option(label="硕士研究生")

@@ -42,9 +42,14 @@ def test_a_record_without_the_highest_flag_and_staff_without_a_title():
 
 # ---------------------------------------------------------------- the page
 def test_the_teacher_sees_their_own_id_unmasked_and_nobody_elses(client, world):
+    from backend.models import AuditEntry
+
     client.force_login(world.users.teacher)
     page = client.get(reverse("personnel:mine")).content.decode()
+    assert world.t1.id_number not in page and mask_id_number(world.t1.id_number) in page  # opened: masked
+    page = client.post(reverse("personnel:mine"), {"which": "reveal"}).content.decode()  # asked: shown
     assert world.t1.id_number in page
+    assert AuditEntry.objects.get(action="reveal").username == "teacher1"
     assert world.t2.id_number not in page and world.t2.name not in page
     # HR without the identity right sees it masked on their pages
     client.force_login(world.users.school)
