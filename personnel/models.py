@@ -33,17 +33,14 @@ class ReviewRule(models.Model):
         ordering = ["key"]
 
     def __str__(self) -> str:
-        return f"{self.label}：{_('需审核') if self.needs_review else _('学校可直接修改')}"
+        state = _("需审核") if self.needs_review else _("学校可直接修改")
+        return "%s：%s" % (self.label, state)
 
     @classmethod
     def table(cls) -> dict[str, bool]:
-        """key → needs review (a key without a row needs review: the safe side, ``needs``)."""
+        """key → needs review. A key without a row needs review (the safe side): callers read
+        ``table().get(key, True)``."""
         return dict(cls.objects.values_list("key", "needs_review"))
-
-    @classmethod
-    def needs(cls, key: str) -> bool:
-        value = cls.objects.filter(key=key).values_list("needs_review", flat=True).first()
-        return True if value is None else value
 
 
 # ---------------------------------------------------------------- change requests
