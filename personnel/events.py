@@ -13,7 +13,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F
 from django.utils import timezone
 
 from backend import audit
@@ -208,12 +208,10 @@ def sync_exchange_moves(*, user=None, today: dt.date | None = None) -> list[Pers
     sides its recorder answers for. Exchanges are written in bulk (no signals), so this is asked
     for where it matters: the events page and the daily command."""
     pending = (Exchange.objects.filter(moves_personnel=True, to_school__isnull=False, personnel_event__isnull=True)
-               .exclude(teacher__left_on__isnull=False)
-               .select_related("teacher__school", "to_school__district", "created_by"))
+               .exclude(teacher__left_on__isnull=False).exclude(teacher__school=F("to_school"))  # moved already
+               .select_related("teacher__school", "to_school__district", "created_by").order_by("start", "pk"))
     made = []
     for ex in pending:
-        if ex.teacher.school_id == ex.to_school_id:
-            continue
         recorder = ex.created_by or user
         if recorder is None:
             continue
