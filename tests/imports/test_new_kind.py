@@ -33,7 +33,7 @@ TOY = Kind(
     ),
     aliases=("交流轮岗类型",),
     sheet_titles=("交流轮岗类型",),
-    order=95,
+    order=999,  # written after every other kind
 )
 
 
