@@ -113,12 +113,15 @@ def post_population(scope: Scope, on: dt.date):
     return Teacher.objects.population(on).filter(on_establishment=True).for_scope(scope)
 
 
-def post_counts(scope: Scope, on: dt.date) -> dict[int, dict]:
+def post_counts(scope: Scope, on: dt.date, schools=None) -> dict[int, dict]:
     """school id → {teachers, senior, middle, zhenggao}: one grouped query. 正高级 counts in 高级;
     ``zhenggao`` is the 正高级 of teachers of 小学, 初中, 高中 (DOMAIN.md honours: the plan's 中小学
-    count), ``zhenggao_apart`` those of other stages."""
+    count), ``zhenggao_apart`` those of other stages. ``schools``: a School queryset to narrow it."""
     title = Subquery(current_title_q(on).values("title")[:1])
-    rows = (post_population(scope, on).annotate(cur=title).order_by().values("school_id").annotate(
+    population = post_population(scope, on)
+    if schools is not None:  # by the teachers' ids: the database finds them by the school's index
+        population = population.filter(pk__in=Teacher.objects.filter(school__in=schools).values("pk"))
+    rows = (population.annotate(cur=title).order_by().values("school_id").annotate(
         teachers=Count("pk"),
         senior=Count("pk", filter=Q(cur__in=SENIOR_TITLES)),
         middle=Count("pk", filter=Q(cur__in=MIDDLE_TITLES)),
@@ -144,7 +147,7 @@ def post_rows(scope: Scope, on: dt.date, schools=None) -> dict[int, rules.PostRo
     narrow it, e.g. filtered). Three queries."""
     schools = schools if schools is not None else School.objects.for_scope(scope)
     pairs = list(schools.values_list("pk", "school_type"))
-    counts = post_counts(scope, on)
+    counts = post_counts(scope, on, schools)
     shares = shares_by_school(pairs)
     out = {}
     for pk, _type in pairs:
@@ -167,9 +170,10 @@ def _measure_row(row: rules.PostRow) -> dict:
     }
 
 
-def post_structure_by_group(scope: Scope, on: dt.date, by: str) -> dict[int, dict]:
-    """{district or school id: row} of the 中高级 share measure (``_measure_row``)."""
-    rows = post_rows(scope, on)
+def post_structure_by_group(scope: Scope, on: dt.date, by: str, schools=None) -> dict[int, dict]:
+    """{district or school id: row} of the 中高级 share measure (``_measure_row``); ``schools``:
+    ids of the only schools to count."""
+    rows = post_rows(scope, on, None if schools is None else School.objects.for_scope(scope).filter(pk__in=list(schools)))
     if by == "school":
         return {pk: _measure_row(row) for pk, row in rows.items() if row.teachers}
     district_of = dict(School.objects.for_scope(scope).values_list("pk", "district_id"))

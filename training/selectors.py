@@ -349,14 +349,15 @@ GROUP_ORDER = {
 COUNTS = ("teachers", "complete", "on_track", "not_due", "apart_teachers", "apart_complete", "apart_on_track")
 
 
-def completion_rates(scope: Scope, on: dt.date | None = None, *, by: str | None = None) -> dict:
+def completion_rates(scope: Scope, on: dt.date | None = None, *, by: str | None = None, schools=None) -> dict:
     """Completion and on-track counts and rates for the scope, or per school / district.
 
     Returns {"rules": CycleRules|None, "rows": [{"teachers", "complete", "on_track", "behind",
     "not_due", "apart_teachers", "apart_complete", "apart_on_track", "complete_rate",
     "on_track_rate", …group fields}]}: ``teachers`` … ``behind`` count the teachers the measure
     counts (``counted``), ``apart_*`` the 高职高专 teachers who owe something, ``not_due`` those who
-    owe nothing in the cycle yet. One query (plus two for the cycle)."""
+    owe nothing in the cycle yet. One query (plus two for the cycle). ``schools``: ids of the only
+    schools to count (the dashboard recounting the schools a write changed)."""
     cr = cycle_rules(on)
     if cr is None:
         return {"rules": None, "rows": []}
@@ -365,6 +366,8 @@ def completion_rates(scope: Scope, on: dt.date | None = None, *, by: str | None 
               "not_due": Count("pk", filter=~due)}
     qs = population(scope, cr.on).annotate(
         college=Case(When(college_q(), then=Value(True)), default=Value(False), output_field=BooleanField()))
+    if schools is not None:  # by the teachers' ids: the database finds them by the school's index
+        qs = qs.filter(pk__in=Teacher.objects.filter(school__in=list(schools)).values("pk"))
     keys = GROUPS[by] if by is not None else ()
     grouped = qs.values(*keys, "college").annotate(**counts).order_by(*(GROUP_ORDER[by] if by else ()), "college")
     merged: dict[tuple, dict] = {}
@@ -474,11 +477,12 @@ def training_measure(scope: Scope, on: dt.date) -> dict | None:
     return _measure_row(result["rules"], result["rows"][0])
 
 
-def training_by_group(scope: Scope, on: dt.date, by: str) -> dict[int, dict]:
+def training_by_group(scope: Scope, on: dt.date, by: str, schools=None) -> dict[int, dict]:
     """Registry ``by_group``: {district_id or school_id: the keys of ``training_measure``}, one
     query (plus two for the cycle). The counts add up to the scope's ``training_measure``, so the
-    dashboard takes its total from these rows instead of counting twice."""
-    result = completion_rates(scope, on, by=by)
+    dashboard takes its total from these rows instead of counting twice. ``schools``: ids of the
+    only schools to count."""
+    result = completion_rates(scope, on, by=by, schools=schools)
     if result["rules"] is None:
         return {}
     cr, key = result["rules"], GROUPS[by][0]

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 
 from django.apps import apps
 from django.core.cache import cache
@@ -73,6 +74,7 @@ def watched_tables() -> dict[str, str]:
             if model._meta.managed and not model._meta.proxy:
                 tables[model._meta.db_table] = label
     tables.pop(TABLE, None)
+    tables.pop(DIRTY_TABLE, None)
     return dict(sorted(tables.items()))
 
 
@@ -80,12 +82,19 @@ def _trigger_name(table: str, operation: str) -> str:
     return f"{TRIGGER_PREFIX}{table}_{operation.lower()}"
 
 
-def _sqlite_statements(table: str, label: str) -> list[str]:
-    return [
-        f'CREATE TRIGGER IF NOT EXISTS "{_trigger_name(table, op)}" AFTER {op} ON "{table}" '
-        f"BEGIN UPDATE {TABLE} SET value = random() WHERE app = '{label}'; END"
-        for op in ("INSERT", "UPDATE", "DELETE")
-    ]
+def _sqlite_statements(table: str, label: str, dirty: bool = True) -> list[str]:
+    """Per row: the new version, and (``dirty``: the table of changed schools exists) the schools
+    the row changes — for an update both the old row's and the new one's."""
+    out = []
+    for op, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
+        body = [f"UPDATE {TABLE} SET value = random() WHERE app = '{label}'"]
+        if dirty:
+            for row in rows:
+                body += _sqlite_dirty(table, label, row)
+        name = _trigger_name(table, op)
+        out.append(f'DROP TRIGGER IF EXISTS "{name}"')
+        out.append(f'CREATE TRIGGER "{name}" AFTER {op} ON "{table}" BEGIN {"; ".join(body)}; END')
+    return out
 
 
 PG_FUNCTION_SQL = f"""
@@ -132,9 +141,13 @@ def install_triggers(connection=None) -> int:
                 cursor.execute(f"INSERT INTO {TABLE} (app, value) VALUES (%s, 0) ON CONFLICT (app) DO NOTHING", [label])
         if connection.vendor == "postgresql":
             cursor.execute(PG_FUNCTION_SQL)
+        dirty = DIRTY_TABLE in existing
         for table, label in tables.items():
-            statements = _sqlite_statements if connection.vendor == "sqlite" else _pg_statements
-            for sql in statements(table, label):
+            if connection.vendor == "sqlite":
+                statements = _sqlite_statements(table, label, dirty)
+            else:
+                statements = _pg_statements(table, label) + (_pg_dirty_statements(table, label) if dirty else [])
+            for sql in statements:
                 cursor.execute(sql)
     _verified.clear()
     return len(tables)
@@ -157,10 +170,11 @@ def missing_triggers(connection=None) -> list[str]:
                            [f"{TRIGGER_PREFIX}%"])
             names = {row[0] for row in cursor.fetchall()}
             return [t for t in wanted if any(_trigger_name(t, op) not in names for op in ("INSERT", "UPDATE", "DELETE"))]
-        cursor.execute("SELECT c.relname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid WHERE g.tgname LIKE %s",
+        cursor.execute("SELECT c.relname, g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid WHERE g.tgname LIKE %s",
                        [f"{TRIGGER_PREFIX}%"])
-        names = {row[0] for row in cursor.fetchall()}
-        return [t for t in wanted if t not in names]
+        names = {(table, name) for table, name in cursor.fetchall()}
+        kinds = ["write"] + (list(PG_DIRTY_TRIGGERS) if DIRTY_TABLE in existing else [])
+        return [t for t in wanted if any((t, _trigger_name(t, kind)) not in names for kind in kinds)]
 
 
 def current(labels=("workforce",), using: str | None = None) -> tuple | None:
@@ -245,3 +259,272 @@ def peek(parts: tuple, labels=("workforce",)):
     """What ``cached(parts, …, labels)`` keeps for the data of now, or None (nothing is computed)."""
     version = current(labels)
     return None if version is None else cache.get(make_key(version, *parts))
+
+
+# ---------------------------------------------------------------- the schools a write changed
+# Besides the version, the triggers note which schools a write changed, so the dashboard recounts
+# only those (``kept_per_school``): a row of ``workforce_dirtyschool`` per app and school, 0 for
+# "every school" (a write to a table of no school: reference data, plan indicators, cycles, the
+# schools themselves, whose location or district moves other schools' figures). Which schools a row
+# changes comes from its foreign keys (``row_schools``): its school columns, the school of each
+# teacher it names (directly or through one record, e.g. a credit decision's record), and, for a
+# teacher, the schools its awards were given at (乡村 honours are counted at the school of the
+# award). A school that cannot be found (a teacher already gone) reads as 0: everything is
+# recounted, never too little.
+#
+# Which writes a kept count has seen:
+# - SQLite has one writer at a time, so commits come in the order of a sequence number: each
+#   (app, school) row holds the number of its school's last write (an upsert: the table never
+#   outgrows apps × schools); a count kept with the highest number it saw before counting has seen
+#   every write up to that number.
+# - PostgreSQL commits concurrent writers in any order, so a number would lie. A row holds the id
+#   of the writing transaction (``pg_current_xact_id``); a count keeps the snapshot read, in the
+#   same statement as the versions, before it counted (``pg_current_snapshot``), and the writes it
+#   may not have seen are exactly those whose transaction that snapshot does not show
+#   (``pg_visible_in_snapshot``). Rows are appended, one per transaction, app and school (writers
+#   never wait on each other), and read by the transaction id's index.
+DIRTY_TABLE = "workforce_dirtyschool"
+DIRTY_FUNCTION_PREFIX = "workforce_dirty_"
+EVERY_SCHOOL = 0
+SCHOOL_TABLE = "workforce_school"
+TEACHER_TABLE = "workforce_teacher"
+AWARD_TABLE = "workforce_award"
+# More changed schools than this share of the kept ones: one full recount is cheaper.
+RECOUNT_SHARE = 0.25
+
+
+def create_dirty_table(connection) -> None:
+    """The table of changed schools (the migration calls this; ``install_triggers`` fills it)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"CREATE TABLE IF NOT EXISTS {DIRTY_TABLE} (app varchar(100) NOT NULL, "
+                           "school_id bigint NOT NULL, seq bigint NOT NULL, PRIMARY KEY (app, school_id))")
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {DIRTY_TABLE}_seq ON {DIRTY_TABLE} (seq)")
+        elif connection.vendor == "postgresql":
+            cursor.execute(f"CREATE TABLE IF NOT EXISTS {DIRTY_TABLE} (xid xid8 NOT NULL, app varchar(100) NOT NULL, "
+                           "school_id bigint NOT NULL, PRIMARY KEY (xid, app, school_id))")
+
+
+def drop_dirty_table(connection) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT proname FROM pg_proc WHERE proname LIKE %s", [f"{DIRTY_FUNCTION_PREFIX}%"])
+            for (name,) in cursor.fetchall():
+                cursor.execute(f'DROP FUNCTION IF EXISTS "{name}"() CASCADE')
+        cursor.execute(f"DROP TABLE IF EXISTS {DIRTY_TABLE}")
+
+
+def row_schools(table: str, row: str) -> list[tuple[str, str, str]]:
+    """The schools a row of ``table`` (called ``row`` in SQL: ``NEW``, ``OLD`` or an alias)
+    changes, as SQL: ``[(school id, extra FROM or "", WHERE)]``, each giving one school id per
+    match (NULL, for a school that cannot be found, is read as 0: every school)."""
+    from django.db import models as dj
+
+    by_table = {model._meta.db_table: model for model in apps.get_models(include_auto_created=True)}
+    model = by_table.get(table)
+    if model is None or table == SCHOOL_TABLE:
+        return [("0", "", "1 = 1")]
+    parts: list[tuple[str, str, str]] = []
+    refs = []
+    for f in model._meta.concrete_fields:
+        if not isinstance(f, dj.ForeignKey):
+            continue
+        target = f.related_model._meta.db_table
+        col = f'{row}."{f.column}"'
+        if target == SCHOOL_TABLE:
+            parts.append((col, "", f"{col} IS NOT NULL"))
+        elif target == TEACHER_TABLE:
+            parts.append((f"(SELECT t.school_id FROM {TEACHER_TABLE} t WHERE t.id = {col})", "", f"{col} IS NOT NULL"))
+        else:
+            hop = by_table.get(target)
+            teacher_fk = None if hop is None else next(
+                (g for g in hop._meta.concrete_fields
+                 if isinstance(g, dj.ForeignKey) and g.related_model._meta.db_table == TEACHER_TABLE), None)
+            if teacher_fk is None:
+                continue
+            parts.append((f'(SELECT t.school_id FROM "{target}" x JOIN {TEACHER_TABLE} t ON t.id = x."{teacher_fk.column}" '
+                          f"WHERE x.id = {col})", "", f"{col} IS NOT NULL"))
+        refs.append(col)
+    if table == TEACHER_TABLE:
+        return [(f"{row}.school_id", "", "1 = 1"),
+                ("a.school_at_award_id", f"{AWARD_TABLE} a", f"a.teacher_id = {row}.id AND a.school_at_award_id IS NOT NULL")]
+    if not parts:
+        return [("0", "", "1 = 1")]
+    return parts + [("0", "", " AND ".join(f"{col} IS NULL" for col in refs))]  # a row of no school
+
+
+def _sqlite_dirty(table: str, label: str, row: str) -> list[str]:
+    """SQLite trigger statements noting the schools that ``row`` (NEW or OLD) changes."""
+    seq = f"(SELECT COALESCE(MAX(seq), 0) + 1 FROM {DIRTY_TABLE})"
+    return [f"INSERT INTO {DIRTY_TABLE} (app, school_id, seq) SELECT '{label}', COALESCE({value}, 0), {seq} "
+            f"{'FROM ' + source if source else ''} WHERE {where} "
+            "ON CONFLICT (app, school_id) DO UPDATE SET seq = excluded.seq"
+            for value, source, where in row_schools(table, row)]
+
+
+def _pg_dirty_select(table: str, rows: str) -> str:
+    return " UNION ".join(f"SELECT COALESCE({value}, 0) AS school FROM {rows} r{', ' + source if source else ''} WHERE {where}"
+                          for value, source, where in row_schools(table, "r"))
+
+
+def _pg_dirty_function(table: str, label: str) -> str:
+    name = _dirty_function(table)
+    insert = f"INSERT INTO {DIRTY_TABLE} (xid, app, school_id) SELECT DISTINCT pg_current_xact_id(), '{label}', school FROM "
+    return f"""
+CREATE OR REPLACE FUNCTION "{name}"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        INSERT INTO {DIRTY_TABLE} (xid, app, school_id) VALUES (pg_current_xact_id(), '{label}', 0) ON CONFLICT DO NOTHING;
+        RETURN NULL;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        {insert}({_pg_dirty_select(table, "new_rows")}) q ON CONFLICT DO NOTHING;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        {insert}({_pg_dirty_select(table, "old_rows")}) q ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+END;
+$$
+"""
+
+
+def _dirty_function(table: str) -> str:
+    return f"{DIRTY_FUNCTION_PREFIX}{table}"[:63]
+
+
+PG_DIRTY_TRIGGERS = {  # trigger suffix → its event and transition tables
+    "dirty_insert": "AFTER INSERT ON {t} REFERENCING NEW TABLE AS new_rows",
+    "dirty_update": "AFTER UPDATE ON {t} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
+    "dirty_delete": "AFTER DELETE ON {t} REFERENCING OLD TABLE AS old_rows",
+    "dirty_truncate": "AFTER TRUNCATE ON {t}",
+}
+
+
+def _pg_dirty_statements(table: str, label: str) -> list[str]:
+    out = [_pg_dirty_function(table, label)]
+    for suffix, event in PG_DIRTY_TRIGGERS.items():
+        name = _trigger_name(table, suffix)
+        out.append(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"')
+        out.append(f'CREATE TRIGGER "{name}" {event.format(t=chr(34) + table + chr(34))} '
+                   f'FOR EACH STATEMENT EXECUTE FUNCTION "{_dirty_function(table)}"()')
+    return out
+
+
+@dataclass(frozen=True)
+class State:
+    """The versions of some apps and, read in the same statement, the point of the writes they
+    include (SQLite: the last sequence number; PostgreSQL: the snapshot, as text)."""
+
+    versions: dict
+    marker: object
+
+
+def state(labels, connection) -> State | None:
+    labels = tuple(sorted(set(labels)))
+    marker = (f"(SELECT COALESCE(MAX(seq), 0) FROM {DIRTY_TABLE})" if connection.vendor == "sqlite"
+              else "pg_current_snapshot()::text")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT app, value, {marker} FROM {TABLE} WHERE app IN ({', '.join(['%s'] * len(labels))})",
+                       list(labels))
+        rows = cursor.fetchall()
+    if {row[0] for row in rows} != set(labels):
+        return None
+    return State({app: value for app, value, _m in rows}, rows[0][2])
+
+
+def changed_since(marker, labels, connection) -> dict[str, set[int]]:
+    """app → the schools written since ``marker`` (writes a count kept at ``marker`` may not have
+    seen); 0 among them: every school."""
+    labels = sorted(set(labels))
+    placeholders = ", ".join(["%s"] * len(labels))
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"SELECT app, school_id FROM {DIRTY_TABLE} WHERE seq > %s AND app IN ({placeholders})",
+                           [marker, *labels])
+        else:
+            cursor.execute(f"SELECT DISTINCT app, school_id FROM {DIRTY_TABLE} "
+                           "WHERE xid >= pg_snapshot_xmin(%s::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, %s::pg_snapshot) "
+                           f"AND app IN ({placeholders})", [marker, marker, *labels])
+        rows = cursor.fetchall()
+    out: dict[str, set[int]] = {label: set() for label in labels}
+    for app, school in rows:
+        out[app].add(school)
+    return out
+
+
+def incremental_connection():
+    """The connection whose kept counts per school may be brought up to date school by school, or
+    None: no trusted version (``current``), or inside a transaction (a count taken there may see
+    the transaction's own writes, which a rollback would take back unnoted)."""
+    from backend.routers import read_alias
+
+    connection = connections[read_alias()]
+    if connection.in_atomic_block or current(("workforce",), using=connection.alias) is None:
+        return None
+    if DIRTY_TABLE not in _tables_with_dirty(connection):
+        return None
+    return connection
+
+
+def _tables_with_dirty(connection) -> set[str]:
+    marker = ("dirty", connection.alias, str(connection.settings_dict.get("NAME")))
+    if marker not in _verified:
+        if DIRTY_TABLE not in connection.introspection.table_names():
+            return set()
+        _verified.add(marker)
+    return {DIRTY_TABLE}
+
+
+class NotKept(Exception):
+    """``kept_per_school(compute=False)``: some measure would have to be counted in full."""
+
+
+def kept_per_school(jobs: list[tuple[tuple, tuple, object, object]], connection, *, compute: bool = True) -> list:
+    """Counts per school ({school id: counts}), each kept under ``parts`` with the versions of its
+    apps ``labels`` and the point of the writes it has seen; ``jobs`` are ``(parts, labels,
+    full(), partial(school ids) or None)``. A kept count whose versions are those of now is used as
+    it is; else, when it can be (``partial``, no write to every school, few schools), only the
+    schools written since it was kept are recounted (``partial``) and the others kept; else
+    ``full()``. ``compute=False``: raises ``NotKept`` rather than count any job in full."""
+    labels = sorted({label for _parts, names, _full, _partial in jobs for label in names})
+    now = state(labels, connection)
+    if now is None:
+        raise NotKept
+    keys = [make_key("per-school", *parts) for parts, _names, _full, _partial in jobs]
+    kept = cache.get_many(keys)
+    changed: dict = {}  # marker → app → schools
+    plans = []
+    for key, (parts, names, full, partial) in zip(keys, jobs):
+        versions = tuple((label, now.versions[label]) for label in sorted(set(names)))
+        entry = kept.get(key)
+        if entry is not None and entry["versions"] == versions:
+            plans.append(("kept", entry, None))
+            continue
+        schools = None
+        if entry is not None and partial is not None:
+            if entry["marker"] not in changed:
+                changed[entry["marker"]] = changed_since(entry["marker"], labels, connection)
+            schools = set().union(*(changed[entry["marker"]].get(label, set()) for label in names))
+            if EVERY_SCHOOL in schools or len(schools) > max(1, RECOUNT_SHARE * len(entry["counts"])):
+                schools = None
+        if schools is None and not compute:
+            raise NotKept
+        plans.append(("partial" if schools is not None else "full", entry, schools))
+    values, fresh = [], {}
+    for key, (parts, names, full, partial), (how, entry, schools) in zip(keys, jobs, plans):
+        if how == "kept":
+            values.append(entry["counts"])
+            continue
+        if how == "partial":
+            counts = {pk: v for pk, v in entry["counts"].items() if pk not in schools}
+            if schools:
+                counts.update(partial(sorted(schools)))
+        else:
+            counts = dict(full())
+        versions = tuple((label, now.versions[label]) for label in sorted(set(names)))
+        fresh[key] = {"versions": versions, "marker": now.marker, "counts": counts}
+        values.append(counts)
+    if fresh:
+        cache.set_many(fresh, TIMEOUT)
+    return values

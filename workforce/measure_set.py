@@ -24,7 +24,11 @@ def _share_target(target) -> str:
 
 
 class Builtin(Measure):
-    """Workforce's own measures: each has its sheet in every export (empty when it does not apply)."""
+    """Workforce's own measures: each has its sheet in every export (empty when it does not apply).
+    Each counts only the schools of ``filters.schools_q`` (``restrictable``): every query of its
+    selector restricts its teachers, records, enrolments or schools by it."""
+
+    restrictable = True
 
     def in_export(self, total):
         return True

@@ -63,12 +63,16 @@ The contract of ``register`` (what each callable takes and returns):
     that add up over the groups to the scope's own result; every other value (the cycle's name, a
     requirement) is the same in each row. ``{}`` when there is nothing to count on ``on``.
     Without ``by_group`` the rows of the overviews show no figure (the scope total still does).
+    With a ``schools`` keyword (``by_group(scope, on, by, schools=ids)``: those schools only, the
+    same rows as without it) the dashboard recounts only the schools a write changed
+    (``dataversion.kept_per_school``); without it, the whole city after any write.
 
 When nothing is registered under a name the JSON has ``name: null`` and the pages show nothing.
 """
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -163,6 +167,9 @@ class Measure:
     apps: tuple[str, ...] = ("workforce",)  # whose data the counts read (data version)
     filtered: bool = True  # whether the counts depend on the dashboard's filters
     groupable: bool = True  # whether ``count`` can group by district / school
+    # whether ``count`` honours a restriction to some schools (``filters.school_ids``): then, after
+    # a write, only the schools it changed are recounted (``count_schools``), else the whole city
+    restrictable: bool = False
     template: str = ""  # a card of the pages ("" → the generic card)
     wide: bool = False  # the card takes the page's width
     sheet_name: str = ""  # "" → the label
@@ -174,6 +181,14 @@ class Measure:
     # ---- counting
     def count(self, scope, on: dt.date, year: int, filters, by: str | None, *, targets) -> dict:
         raise NotImplementedError
+
+    def count_schools(self, scope, on: dt.date, year: int, filters, schools, *, targets) -> dict:
+        """``count(…, by="school")`` of the schools ``schools`` (ids) only: {school id: counts},
+        as that count gives them. Only for a ``restrictable`` measure."""
+        import dataclasses
+
+        restricted = dataclasses.replace(filters, school_ids=tuple(sorted(schools)))
+        return self.count(scope, on, year, restricted, "school", targets=targets)
 
     def empty(self):
         """The counts of a group with nothing counted."""
@@ -295,6 +310,8 @@ class CallableMeasure(Measure):
         self.key, self.label, self.order = name, label or name, order
         self.codes = (code,) if code else ()
         self.groupable = by_group is not None
+        # ``by_group(scope, on, by, schools=ids)`` counts those schools only: recounted school by school
+        self.restrictable = by_group is not None and "schools" in inspect.signature(by_group).parameters
         # training, the measure this call was made for, keeps its card and sheet
         self.template = template or ("workforce/dashboard/_training.html" if name == "training" else "")
         self.sheet_name = "培训学分" if name == "training" else ""
@@ -327,6 +344,9 @@ class CallableMeasure(Measure):
         if by is None or self.spec.by_group is None:
             return {None: self.spec.func(scope, on)}
         return dict(self.spec.by_group(scope, on, by) or {})
+
+    def count_schools(self, scope, on, year, filters, schools, *, targets) -> dict:
+        return dict(self.spec.by_group(scope, on, "school", schools=tuple(sorted(schools))) or {})
 
     def empty(self):
         return None

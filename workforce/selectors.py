@@ -80,10 +80,15 @@ class Filters:
     stage: str = ""
     school_type: str = ""
     location: str = ""
+    # the dashboard's own, never from a request: only these schools (a recount of the schools a
+    # write changed, ``dataversion.kept_per_school``); None: every school
+    school_ids: tuple[int, ...] | None = None
 
     def schools_q(self, school_path: str) -> Q:
         prefix = f"{school_path}__" if school_path else ""
         q = Q()
+        if self.school_ids is not None:
+            q &= Q(**{f"{school_path}__in" if school_path else "pk__in": list(self.school_ids)})
         if self.school_type:
             q &= Q(**{f"{prefix}school_type": self.school_type})
         if self.location:
@@ -93,6 +98,9 @@ class Filters:
     def teachers(self, qs, teacher_path: str = ""):
         prefix = f"{teacher_path}__" if teacher_path else ""
         qs = qs.filter(self.schools_q(f"{prefix}school"))
+        if self.school_ids is not None:  # the same teachers, by id: the database then finds them by the school's index
+            ids = Teacher.objects.filter(school__in=list(self.school_ids)).values("pk")
+            qs = qs.filter(**{f"{teacher_path}__in" if teacher_path else "pk__in": ids})
         if self.stage:
             qs = qs.filter(**{f"{prefix}teaching_stage": self.stage})
         return qs
@@ -450,6 +458,8 @@ def honour_counts(scope, on, targets: Targets, filters=NO_FILTERS, by=None) -> d
     pop = population(scope, on, filters)
     # Awards are few, teachers many: test each active award's holder against the roll.
     active = Award.objects.active_on(on).filter(Exists(award_holders(scope, on, filters).filter(pk=OuterRef("teacher_id"))))
+    if filters.school_ids is not None:  # a recount of some schools: their awards found by index, not by a scan
+        active = active.filter(teacher__in=Teacher.objects.filter(school__in=list(filters.school_ids)).values("pk"))
     in_post = Q(teacher__status__in=targets.in_post_statuses)
     for row in _grouped(active, by, "teacher__school", "honour_type__code", n=Count("teacher", distinct=True),
                         in_post=Count("teacher", distinct=True, filter=in_post)):
@@ -461,7 +471,11 @@ def honour_counts(scope, on, targets: Targets, filters=NO_FILTERS, by=None) -> d
         awarded_on__gte=targets.plan_start, awarded_on__lte=period_end,
     ).exclude(revoked_on__lte=on).filter(
         (Q(teacher__isnull=False) & filters.schools_q("teacher__school")) | (Q(teacher__isnull=True) & filters.schools_q("school"))
-    ).annotate(
+    )
+    if filters.school_ids is not None:
+        in_period = in_period.filter(Q(teacher__in=Teacher.objects.filter(school__in=list(filters.school_ids)).values("pk"))
+                                     | Q(school__in=list(filters.school_ids)))
+    in_period = in_period.annotate(
         holder_district=Coalesce("teacher__school__district_id", "school__district_id"),
         holder_school=Coalesce("teacher__school_id", "school_id"),
     )
@@ -854,12 +868,26 @@ def _kept_counts(scope_parts: tuple, scope: Scope, on, year, targets, filters, *
         return dict(School.objects.for_scope(scope).values_list("pk", "district_id"))
 
     jobs = [(scope_parts + ("schools",), district_of, ("workforce",), "")]
+    partials = {}
     for measure in registry.measures():
         if measure.groupable:
             def run(measure=measure):
                 return measure.count(scope, on, year, filters, "school", targets=targets)
+
+            def partial(schools, measure=measure):
+                return measure.count_schools(scope, on, year, filters, schools, targets=targets)
             jobs.append((scope_parts + _measure_key(measure, on, year, targets, filters), run, measure.apps, measure.key))
-    kept = dataversion.cached_many([(parts, run, apps) for parts, run, apps, _key in jobs], compute=compute)
+            partials[measure.key] = partial if measure.restrictable else None
+    connection = dataversion.incremental_connection()
+    if connection is not None:
+        # after a write, only the schools it changed are counted again (``dataversion``)
+        try:  # the schools' districts: one light query, worth it even when only what is kept is asked for
+            kept = dataversion.cached_many([jobs[0][:3]]) + dataversion.kept_per_school(
+                [(parts, apps, run, partials[key]) for parts, run, apps, key in jobs[1:]], connection, compute=compute)
+        except dataversion.NotKept:
+            return None
+    else:
+        kept = dataversion.cached_many([(parts, run, apps) for parts, run, apps, _key in jobs], compute=compute)
     if kept is None:
         return None
     values = {key: value for (_parts, _run, _apps, key), value in zip(jobs, kept)}
