@@ -9,7 +9,9 @@ best and median wall time over ``--repeat`` runs and the number of queries. "Aft
 is a run with nothing kept (the cache cleared: what the first request after a data change costs);
 "again" is the next request, which reads the counts kept under the data version. The last lines
 (``--first-only``: only them) time the city and district dashboards right after a real write (one
-teacher saved) and then again.
+teacher saved) and then again: the write notes its teacher's school, whose counts alone are counted
+again (``workforce.dataversion.kept_per_school``); the other schools' are kept. Report the CPU
+time as well as the wall time when the machine is shared.
 """
 from __future__ import annotations
 
