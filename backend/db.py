@@ -70,6 +70,20 @@ def analyze(models_or_tables, *, using: str = DEFAULT_DB_ALIAS) -> None:
     transaction.on_commit(lambda: analyze_now(tables, using=using), using=using, robust=True)
 
 
+# Rows a write must have changed to be worth an ANALYZE of its apps' tables (a roster, a
+# district's records): below, autovacuum's own analyze (10% of a table) keeps the statistics.
+BULK_WRITE_ROWS = 1000
+
+
+def analyze_apps(*app_labels: str, using: str = DEFAULT_DB_ALIAS) -> None:
+    """``analyze`` every table of these apps (their models that own one): for a bulk writer
+    that writes many tables of them (the import), a second or so at a million teachers."""
+    from django.apps import apps
+
+    analyze([model for label in app_labels for model in apps.get_app_config(label).get_models()
+             if model._meta.managed and not model._meta.proxy], using=using)
+
+
 def analyze_now(models_or_tables, *, using: str = DEFAULT_DB_ALIAS) -> None:
     """``ANALYZE`` these tables at once (PostgreSQL; nothing elsewhere). Inside a transaction it
     counts the transaction's own new rows: a bulk writer that goes on to read what it wrote

@@ -13,8 +13,8 @@ current.
 Each page is asked through Django's test client as the city's leader (the server's whole work:
 middleware, view, queries, template; no network), ``--repeat`` times each way:
 
-- "after a write": the cache cleared before each request (the first request after any change
-  to the data: the data version moved, nothing kept);
+- "nothing kept": the cache cleared before each request (a server just started, or the first
+  request after a change to the data where nothing of before can be reused);
 - "again": the next request, the counts per school kept under the data version.
 
 It prints the best and median server time and the number of queries of one request. The pages:
@@ -129,7 +129,7 @@ def measure(args) -> list[tuple]:
                 figures.append((min(times), statistics.median(times), queries))
             rows.append((label, *figures))
             (b1, m1, q1), (b2, m2, q2) = figures
-            print(f"{label:<40} after a write {b1 * 1000:8.0f} ms (median {m1 * 1000:6.0f}) {q1:3d} q;"
+            print(f"{label:<40} nothing kept {b1 * 1000:8.0f} ms (median {m1 * 1000:6.0f}) {q1:3d} q;"
                   f"  again {b2 * 1000:7.0f} ms (median {m2 * 1000:6.0f}) {q2:3d} q", flush=True)
     finally:
         user.delete()

@@ -46,7 +46,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from backend import audit
-from backend.db import wide_statements
+from backend.db import BULK_WRITE_ROWS, analyze_apps, wide_statements
 from backend.i18n import in_data_language
 from backend.roles import is_hr
 from backend.scoping import Scope, scope_for
@@ -449,6 +449,8 @@ def _import_run(*, file, filename: str, kind: str | None, user, school, dry_run:
                 for name in KIND_ORDER:
                     if name in handlers:
                         handlers[name].write()
+                if report.new + report.changed >= BULK_WRITE_ROWS:  # once committed, pages are planned on them
+                    analyze_apps("workforce", "training")  # (PostgreSQL's ANALYZE; issue 18)
                 audit.record(audit.IMPORT, user=user, object_type="imports.importrun", object_id=str(run.pk),
                              object_repr=display_name, source="import", run_ref=str(run.pk), username=ctx.username,
                              message=f"导入“{display_name}”：{report.rows} 行，新增 {report.new}，修改 {report.changed}，"

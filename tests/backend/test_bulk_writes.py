@@ -100,3 +100,28 @@ def test_the_demo_city_is_planned_on_its_own_rows(django_capture_on_commit_callb
         demo.build_demo_city(teachers=300, schools=15)
     assert planner_rows("workforce_teacher") == m.Teacher.objects.count() == 300
     assert planner_rows("training_creditrecord") == tm.CreditRecord.objects.count() > 300
+
+
+def test_a_committed_roster_import_refreshes_the_statistics(world, tmp_path, monkeypatch,
+                                                            django_capture_on_commit_callbacks):
+    """The import's commit: a bulk load (BULK_WRITE_ROWS rows or more) has the planner's row
+    counts brought up to date once committed; a few rows are left to autovacuum."""
+    from imports import run
+    from imports.services import import_run
+    from tests.imports.helpers import roster, write_xlsx
+
+    monkeypatch.setattr(run, "BULK_WRITE_ROWS", 3)  # a roster of 3 is "bulk" here
+
+    def imported(count: int, name: str) -> list:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            report = import_run(file=write_xlsx(tmp_path / name, {"S": roster(world.s1, count)}), filename=name,
+                                user=world.users.city, dry_run=False)
+        assert report.committed
+        return callbacks
+
+    few, bulk = imported(2, "few.xlsx"), imported(3, "bulk.xlsx")
+    if connection.vendor != "postgresql":
+        assert few == bulk == []  # SQLite: nothing to do
+        return
+    assert few == [] and len(bulk) == 1
+    assert planner_rows("workforce_teacher") == m.Teacher.objects.count()
