@@ -14,8 +14,14 @@ class CareersConfig(AppConfig):
         from . import permissions, selectors
 
         # the 中高级 share against the post structure, on the dashboard (``workforce.registry``)
-        registry.register("post_structure", selectors.post_structure_measure, label="中高级岗位教师占比",
-                          by_group=selectors.post_structure_by_group)
+        from .dashboard import post_structure_measure
+
+        measure = post_structure_measure(registry)
+        if measure is not None:
+            registry.register_measure(measure)  # a card with the scope's own target (careers/dashboard.py)
+        else:
+            registry.register("post_structure", selectors.post_structure_measure, label="中高级岗位教师占比",
+                              by_group=selectors.post_structure_by_group)
         # the honours nomination shows the record and applies the 不合格 rule (``workforce.record_hooks``)
         record_hooks.register("careers", summary=selectors.record_summary,
                               nomination_problems=selectors.nomination_problems)

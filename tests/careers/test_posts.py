@@ -111,3 +111,17 @@ def test_a_promotion_moves_the_share(city):
     after = selectors.post_structure_measure(Scope("school", school_id=world.s1.pk), ON)
     assert after["complete"] == before["complete"] + 1 and after["teachers"] == before["teachers"]
     assert Decimal(str(after["ratio"])) > Decimal(str(before["ratio"]))
+
+
+def test_the_dashboard_shows_the_share_against_the_scopes_own_target(client, city):
+    world, s3 = city
+    client.force_login(world.users.city)
+    data = client.get("/workforce/dashboard/measures.json?scope=city&on=2025-12-31").json()
+    part = data["post_structure"]
+    expected = selectors.post_structure_measure(Scope("city"), ON)
+    assert (part["complete"], part["teachers"], part["target_posts"]) == (
+        expected["complete"], expected["teachers"], expected["target_posts"])
+    assert part["target"] == pytest.approx(expected["target_posts"] / expected["teachers"])
+    assert part["met"] == (expected["complete"] >= expected["target_posts"])
+    page = client.get("/workforce/dashboard/city/?on=2025-12-31").content.decode()
+    assert 'data-measure="post_structure"' in page and "中高级岗位教师占比" in page
