@@ -34,6 +34,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.base import ModelState
+from django.dispatch import Signal
 from django.utils import timezone
 
 from backend.db import analyze, analyze_now, copy_insert, wide_statements
@@ -292,6 +293,13 @@ class _Person:
             if appointed <= day:
                 current = title
         return current
+
+
+#: Sent by ``seed_demo`` once the city is built and committed, with ``as_of`` (the demo's "today")
+#: and ``counts`` (the build's counts, a dict). Apps above ``workforce`` (careers, personnel …) add
+#: their own demo data from a receiver connected in their ``AppConfig.ready()``, returning a dict of
+#: label → rows made, which the command prints with the rest: ``workforce`` imports none of them.
+demo_city_built = Signal()
 
 
 @dataclass

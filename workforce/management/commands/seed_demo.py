@@ -41,6 +41,9 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        for _receiver, made in demo.demo_city_built.send(sender=self.__class__, as_of=opts["as_of"],
+                                                          counts=result.counts):
+            result.counts.update(made or {})
         width = max(_width(k) for k in result.counts) + 2
         self.stdout.write(self.style.SUCCESS(f"演示城市已生成（种子 {opts['seed']}，用时 {result.seconds:.1f} 秒）："))
         for label, count in result.counts.items():
