@@ -9,32 +9,31 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
+from workforce import measures as ms
+from workforce import registry
 
-def post_structure_measure(registry):
-    """The measure object to register, or None when the registry has no measure objects."""
-    base = getattr(registry, "CallableMeasure", None)
-    if base is None:
-        return None
-    from workforce import measures as ms
+from . import selectors
 
-    from . import selectors
 
-    class PostStructureMeasure(base):
-        def columns(self, data):
-            return []
+class PostStructureMeasure(registry.CallableMeasure):
+    def columns(self, data):
+        return []
 
-        def result(self, counts, targets, ctx):
-            out = super().result(counts, targets, ctx)
-            teachers = (counts or {}).get("teachers") or 0
-            if not out.figures or not teachers:
-                return out
-            posts = counts.get("target_posts") or 0
-            judged = ms.ratio_with_target(counts.get("complete") or 0, teachers,
-                                          Decimal(posts) * 100 / Decimal(teachers) if posts else None)
-            figure = dataclasses.replace(out.figures[0], target=judged.target, met=judged.met, gap=judged.gap)
-            part = dict(out.json.get(self.key) or {})
-            part.update(target=judged.target, met=judged.met, gap=judged.gap)
-            return registry.Result([figure], {**out.json, self.key: part})
+    def result(self, counts, targets, ctx):
+        out = super().result(counts, targets, ctx)
+        teachers = (counts or {}).get("teachers") or 0
+        if not out.figures or not teachers:
+            return out
+        posts = counts.get("target_posts") or 0
+        judged = ms.ratio_with_target(counts.get("complete") or 0, teachers,
+                                      Decimal(posts) * 100 / Decimal(teachers) if posts else None)
+        figure = dataclasses.replace(out.figures[0], target=judged.target, met=judged.met, gap=judged.gap)
+        part = dict(out.json.get(self.key) or {})
+        part.update(target=judged.target, met=judged.met, gap=judged.gap)
+        return registry.Result([figure], {**out.json, self.key: part})
 
+
+def post_structure_measure() -> PostStructureMeasure:
+    """The 中高级 share as the dashboard's measure object (registered from ``CareersConfig.ready``)."""
     return PostStructureMeasure("post_structure", selectors.post_structure_measure, label="中高级岗位教师占比",
                                 by_group=selectors.post_structure_by_group)
