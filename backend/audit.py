@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from django.core.files import File
 from django.db import DatabaseError, connections, models
 
-from workforce.identity import mask_birth_date, mask_id_number
+from core.identity import mask_birth_date, mask_id_number
 
 from .i18n import in_data_language
 from .masking import ID_PATTERN, mask_text, mask_value  # noqa: F401  (re-exported)

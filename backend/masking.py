@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import Mapping
 
-from workforce.identity import mask_id_number
+from core.identity import mask_id_number
 
 # An 18-character resident ID inside any text: 17 digits and a digit or X, not part of a longer
 # run of digits (so longer numbers such as bank cards are left alone). Letters around it do not

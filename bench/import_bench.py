@@ -5,7 +5,7 @@
                                            [--file roster-as-saved-by-excel.xlsx] [--repeat N]
 
 Generates (once, cached in the system's temporary folder) a national 教职工基础信息 sheet with
-the roster columns 学校标识码 and 任教学段: valid IDs (``workforce.identity.make_id_number``),
+the roster columns 学校标识码 and 任教学段: valid IDs (``core.identity.make_id_number``),
 year-month dates as the national system writes them, codes in words. The roster is measured in
 two forms, each in a fresh process and database (``--texts``): texts inline in the cells, as
 openpyxl and many exports write them, and texts in a shared-strings table, as Excel and
@@ -143,7 +143,7 @@ def make_roster(path: Path, rows: int, schools, *, changed: bool = False) -> Non
     import openpyxl
 
     from workforce import choices as c
-    from workforce.identity import make_id_number
+    from core.identity import make_id_number
 
     rnd = random.Random(20251)
     wb = openpyxl.Workbook(write_only=True)

@@ -56,7 +56,7 @@ def main() -> None:
     from backend import audit
     from backend.models import AuditEntry, User
     from backend.roles import Role
-    from workforce.identity import make_id_number
+    from core.identity import make_id_number
 
     city = User.objects.filter(username="bench_city").first() or User.objects.create_user(
         "bench_city", password="Bench-pass-2025", role=Role.CITY_HR, is_staff=True)

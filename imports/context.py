@@ -16,7 +16,7 @@ from backend.i18n import data_language
 from backend.roles import can_see_identity
 from backend.scoping import Scope
 from workforce import rules
-from workforce.identity import IdNumberError, mask_birth_date, mask_id_number, parse_id_number
+from core.identity import IdNumberError, mask_birth_date, mask_id_number, parse_id_number
 from workforce.models import School, Teacher
 
 from . import values as v

@@ -23,7 +23,7 @@ from backend.middleware import not_activity
 from backend.models import AuditEntry
 from backend.roles import can_see_identity, is_hr
 from backend.scoping import scope_for
-from workforce.identity import mask_id_number
+from core.identity import mask_id_number
 from workforce.models import Teacher
 
 from . import tasks, workbooks

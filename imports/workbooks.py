@@ -27,7 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from backend.masking import mask_text
 from backend.spreadsheets import escape_cell
-from workforce.identity import mask_birth_date, mask_id_number
+from core.identity import mask_birth_date, mask_id_number
 
 from .kinds import KINDS
 from .readers import open_workbook

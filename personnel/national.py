@@ -26,7 +26,7 @@ from backend.i18n import in_data_language
 from backend.spreadsheets import escape_cell
 from imports.kinds import KINDS
 from training.models import CreditRecord
-from workforce.identity import mask_birth_date, mask_id_number
+from core.identity import mask_birth_date, mask_id_number
 from workforce.models import Award, EducationRecord, Exchange, Teacher, TitleAppointment
 
 from .xlsx_writer import Workbook

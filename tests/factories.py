@@ -11,7 +11,7 @@ from backend.models import User
 from backend.roles import Role
 from workforce import choices as c
 from workforce import models as m
-from workforce.identity import make_id_number
+from core.identity import make_id_number
 
 _seq = itertools.count(1)
 

@@ -22,7 +22,7 @@ from backend import audit
 from backend.redirects import safe_next
 
 from backend.scoping import get_in_scope_or_404, scope_for
-from workforce.identity import mask_id_number
+from core.identity import mask_id_number
 from workforce.models import School, Teacher
 
 from . import permissions, selectors, services

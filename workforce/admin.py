@@ -11,7 +11,7 @@ from backend.admin_base import CityOnlyAdmin, ScopedAdmin
 from backend.roles import Role, can_see_ethics, can_see_identity
 
 from . import models as m
-from .identity import IdNumberError, mask_birth_date, parse_id_number
+from core.identity import IdNumberError, mask_birth_date, parse_id_number
 from .resources import (EthicsSeverityResource, ExchangeTypeResource, HonourTypeResource, PlanIndicatorResource,
                         ReferenceImportExportMixin, StaffingStandardResource)
 
@@ -103,7 +103,7 @@ class TeacherAdminForm(forms.ModelForm):
     def _in_use(self, number: str, field: str) -> bool:
         """A number another teacher holds (anywhere in the city: the key is unique) is refused on
         ``field`` — a form message, not the database's IntegrityError — and the refusal audited."""
-        from .identity import normalise_id_number
+        from core.identity import normalise_id_number
 
         number = normalise_id_number(number)
         taken = m.Teacher._base_manager.filter(id_number=number).exclude(pk=self.instance.pk).exists()

@@ -29,7 +29,7 @@ from . import labels
 from . import measures as ms
 from . import registry
 from . import selectors as sel
-from .identity import mask_id_number
+from core.identity import mask_id_number
 from .models import District, School, school_year_label, school_year_of
 from .registry import Figure
 

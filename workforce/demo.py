@@ -42,7 +42,7 @@ from backend.roles import Role
 from training import models as tm
 from workforce import choices as c
 from workforce import models as m
-from workforce.identity import make_id_number
+from core.identity import make_id_number
 
 DEFAULT_SEED = 20251
 DEFAULT_TEACHERS = 50_000

@@ -21,7 +21,7 @@ from backend.scoping import scope_for
 
 from . import choices as c
 from . import rules
-from .identity import IdNumberError, mask_id_number, parse_id_number
+from core.identity import IdNumberError, mask_id_number, parse_id_number
 
 
 def school_year_label(start_year: int) -> str:

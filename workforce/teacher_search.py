@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 
 from backend.roles import can_see_identity
 
-from .identity import normalise_id_number
+from core.identity import normalise_id_number
 
 ID_TAIL = re.compile(r"^[0-9]{3}[0-9X]$")
 ID_CHARACTERS = re.compile(r"^[0-9X]+$")

@@ -140,7 +140,7 @@ def _searched(request, teachers):
     text = request.GET.get("q", "")
     found = search_teachers(teachers, text, request.user)
     if found.refused:
-        from .identity import mask_id_number
+        from core.identity import mask_id_number
 
         messages.warning(request, _("请按姓名、学校或身份证件号后4位查找：没有查看身份证件号权限的人员不能按完整号码或号码开头查找。"))
         audit.record_refusal(request, f"按身份证件号查找教师：无查看身份证件号权限（{mask_id_number(text.strip())}）",

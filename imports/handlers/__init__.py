@@ -25,7 +25,7 @@ import importlib
 import pkgutil
 from typing import Any, Iterable
 
-from workforce.identity import mask_birth_date, mask_id_number
+from core.identity import mask_birth_date, mask_id_number
 
 from ..context import EMPTY, SAMPLE_ROWS, Context, Row, Sheet, display, month_of
 from ..kinds import KINDS, Column, Kind, add_kind, remove_kind

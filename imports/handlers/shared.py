@@ -9,7 +9,7 @@ from typing import Any, Callable
 from backend import audit
 from backend.roles import is_hr
 from workforce import rules
-from workforce.identity import mask_id_number
+from core.identity import mask_id_number
 from workforce.models import School, Teacher
 
 from ..bulk import fast_update, write_history

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_noop
 from backend import audit
 from workforce import choices as c
 from workforce import rules
-from workforce.identity import IdNumberError, mask_id_number, parse_id_number
+from core.identity import IdNumberError, mask_id_number, parse_id_number
 from workforce.models import School, Teacher
 
 from ..bulk import fast_update, insert_history, key_in

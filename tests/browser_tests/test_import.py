@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from tests.browser import login, screenshot
-from workforce.identity import make_id_number
+from core.identity import make_id_number
 from workforce.models import Teacher
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

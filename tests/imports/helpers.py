@@ -12,7 +12,7 @@ from pathlib import Path
 
 import openpyxl
 
-from workforce.identity import make_id_number
+from core.identity import make_id_number
 
 _seq = itertools.count(1)
 

@@ -16,7 +16,7 @@ from tests.factories import SchoolFactory, TeacherFactory
 from tests.imports.helpers import ROSTER_HEADERS, new_id, roster, roster_row, write_csv, write_xls, write_xlsx
 from training.models import CreditRecord, Programme
 from workforce import choices as c
-from workforce.identity import make_id_number
+from core.identity import make_id_number
 from workforce.models import (
     Award, EducationRecord, Enrolment, EthicsCase, EthicsSeverity, Exchange, ExchangeType, HonourType, School, Teacher,
 )

@@ -8,7 +8,7 @@ from django.urls import reverse
 from personnel.completeness import completeness
 from personnel.models import ChangeRequest
 from tests.training.helpers import PDF, upload
-from workforce.identity import mask_id_number
+from core.identity import mask_id_number
 from workforce.models import EducationRecord, TitleAppointment
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 
 from backend import audit
 from backend.models import AuditEntry
-from workforce.identity import make_id_number
+from core.identity import make_id_number
 
 NUMBER = make_id_number("320706", dt.date(1985, 3, 9), 12, "1")
 CHANGES = {

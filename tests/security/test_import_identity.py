@@ -25,7 +25,7 @@ from backend.roles import Role
 from imports.models import ImportRun
 from tests.factories import UserFactory
 from tests.imports.helpers import ROSTER_HEADERS, new_id, roster, write_xlsx
-from workforce.identity import mask_id_number
+from core.identity import mask_id_number
 from workforce.models import Teacher
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from training import models as tm
 from workforce import choices as c
 from workforce import demo
 from workforce import models as m
-from workforce.identity import parse_id_number
+from core.identity import parse_id_number
 
 pytestmark = pytest.mark.django_db
 

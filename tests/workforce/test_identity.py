@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workforce.identity import (
+from core.identity import (
     IdNumberError, check_digit, make_id_number, mask_id_number, normalise_id_number, parse_id_number,
 )
 
@@ -114,7 +114,7 @@ def _outcome(parse, raw):
     make_id_number, st.sampled_from(["320706", "110105"]), birth_dates, st.integers(0, 499), st.sampled_from(["1", "2"]),
 )))
 def test_fast_and_slow_normalisation_agree(raw):
-    from workforce.identity import _normalise_slow, _parse_normalised
+    from core.identity import _normalise_slow, _parse_normalised
 
     assert normalise_id_number(raw) == _normalise_slow(raw)
     for variant in (raw, raw.lower()):
