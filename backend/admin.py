@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from . import audit
 from .admin_base import MaskedFieldsAdminMixin, ScopedAdmin
 from .models import AuditEntry, LoginThrottle, User
-from .roles import Role
+from core.roles import Role
 
 # A change to any of these is a permission change (issue 7: audited as ``role_change``).
 ROLE_FIELDS = frozenset({"role", "district", "school", "teacher", "can_view_identity", "can_view_ethics",
@@ -154,7 +154,7 @@ class AuditEntryAdmin(ScopedAdmin):
 
     def get_fields(self, request, obj=None):
         """An ethics case's recorded changes stay hidden without the ethics right."""
-        from .roles import can_see_ethics
+        from core.roles import can_see_ethics
         from .security_views import is_ethics_entry
 
         fields = list(super().get_fields(request, obj))

@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from . import audit
-from .roles import Role, can_see_identity, can_write, is_hr
+from core.roles import Role, can_see_identity, can_write, is_hr
 from .scoping import note_out_of_scope, scope_for
 
 # Fields shown masked to users without the identity right, wherever they are (a teacher's 身份证件号

@@ -11,7 +11,7 @@ class BackendConfig(AppConfig):
 
     def ready(self):
         from .navigation import NavItem, register
-        from .roles import Role
+        from core.roles import Role
 
         register(NavItem("admin:index", _("数据管理"), _("教师、学校及各类记录的维护（后台）"), order=90,
                          allowed=lambda u: u.is_superuser or u.role != Role.TEACHER))

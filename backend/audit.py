@@ -40,8 +40,8 @@ from django.db import DatabaseError, connections, models
 
 from core.identity import mask_birth_date, mask_id_number
 
-from .i18n import in_data_language
-from .masking import ID_PATTERN, mask_text, mask_value  # noqa: F401  (re-exported)
+from core.i18n import in_data_language
+from core.masking import ID_PATTERN, mask_text, mask_value  # noqa: F401  (re-exported)
 from .models import AuditEntry
 
 Action = AuditEntry.Action

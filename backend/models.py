@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
-from .roles import Role
+from core.roles import Role
 
 
 class User(AbstractUser):

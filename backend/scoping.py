@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .roles import Role
+from core.roles import Role
 
 
 @dataclass(frozen=True)

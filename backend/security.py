@@ -15,7 +15,7 @@
   characters (lower case, upper case, digits, others).
 - Audit of login success, failure, lockout and logout through the auth signals (no bulk path
   exists for these, so signals are the right hook).
-- The logging filter that masks IDs in log lines is ``backend.masking.MaskIdentityFilter``
+- The logging filter that masks IDs in log lines is ``core.masking.MaskIdentityFilter``
   (model-free: logging is configured before the apps load).
 """
 from __future__ import annotations

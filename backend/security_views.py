@@ -21,7 +21,7 @@ from workforce.models import Teacher
 
 from . import audit
 from .models import AuditEntry
-from .roles import Role, can_see_ethics, can_see_identity
+from core.roles import Role, can_see_ethics, can_see_identity
 from .scoping import get_in_scope_or_404
 
 

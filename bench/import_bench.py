@@ -297,7 +297,7 @@ def main():
     from django.conf import settings
 
     from backend.models import AuditEntry
-    from backend.roles import Role
+    from core.roles import Role
     from backend.models import User
     from workforce.models import Teacher
 

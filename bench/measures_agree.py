@@ -31,7 +31,7 @@ def main() -> int:
     from openpyxl import load_workbook
 
     from backend.models import User
-    from backend.roles import Role
+    from core.roles import Role
     from workforce import exports
     from workforce import measures as ms
     from workforce import selectors as sel

@@ -178,7 +178,7 @@ def first_and_repeat(on, district, repeat: int) -> None:
     from django.test import Client
 
     from backend.models import User
-    from backend.roles import Role
+    from core.roles import Role
 
     settings.ALLOWED_HOSTS = ["*"]
     user, _ = User.objects.get_or_create(username="measures_bench_leader", defaults={"role": Role.LEADER})
@@ -206,7 +206,7 @@ def page_timings(on, district, school, repeat: int) -> None:
     from django.conf import settings
 
     from backend.models import User
-    from backend.roles import Role
+    from core.roles import Role
 
     settings.ALLOWED_HOSTS = ["*"]  # the test client's host name
     user, _ = User.objects.get_or_create(username="measures_bench_leader", defaults={"role": Role.LEADER})

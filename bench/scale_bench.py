@@ -63,7 +63,7 @@ def seed_or_reuse(args) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from backend.db import analyze_now
+    from core.db import analyze_now
     from workforce import demo
     from workforce import models as m
 
@@ -91,7 +91,7 @@ def measure(args) -> list[tuple]:
     from django.test.utils import CaptureQueriesContext
 
     from backend.models import User
-    from backend.roles import Role
+    from core.roles import Role
     from workforce import models as m
 
     settings.ALLOWED_HOSTS = ["*"]  # the test client's host name

@@ -55,7 +55,7 @@ def main() -> None:
 
     from backend import audit
     from backend.models import AuditEntry, User
-    from backend.roles import Role
+    from core.roles import Role
     from core.identity import make_id_number
 
     city = User.objects.filter(username="bench_city").first() or User.objects.create_user(

@@ -1,5 +1,5 @@
 """Who reads careers pages: HR and leaders with a scope (teachers do not)."""
-from backend.roles import Role, is_hr
+from core.roles import Role, is_hr
 from backend.scoping import scope_for
 
 

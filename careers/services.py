@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend import audit
-from backend.roles import Role
+from core.roles import Role
 from backend.scoping import scope_for
 from workforce import choices as wc
 from workforce import services as ws

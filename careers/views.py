@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from backend import audit
-from backend.roles import can_see_ethics
+from core.roles import can_see_ethics
 from backend.scoping import get_in_scope_or_404, scope_for
 from workforce import choices as wc
 from workforce.models import District, School, Teacher

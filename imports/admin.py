@@ -11,9 +11,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from backend.admin_base import ScopedAdmin
-from backend.i18n import data_language
-from backend.masking import mask_value
-from backend.roles import HR_ROLES, Role, is_hr
+from core.i18n import data_language
+from core.masking import mask_value
+from core.roles import HR_ROLES, Role, is_hr
 from backend.scoping import scope_for
 from workforce.resources import ReferenceImportExportMixin
 

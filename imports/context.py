@@ -12,8 +12,8 @@ from typing import Any, Callable, Iterable
 from django.utils import timezone
 
 from backend import audit
-from backend.i18n import data_language
-from backend.roles import can_see_identity
+from core.i18n import data_language
+from core.roles import can_see_identity
 from backend.scoping import Scope
 from workforce import rules
 from core.identity import IdNumberError, mask_birth_date, mask_id_number, parse_id_number
@@ -49,7 +49,7 @@ _LABELS: dict = {}  # (choices, code) → label in the data language
 
 
 def label_of(choices, code) -> str:
-    """A code's label in the data language (``backend.i18n``: an import runs in it), each code
+    """A code's label in the data language (``core.i18n``: an import runs in it), each code
     worked out once: a lazy label's gettext — and even asking which language is active —
     costs more than the rest of a roster row's checks."""
     key = (choices, code)

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from import_export import fields
 from import_export.instance_loaders import ModelInstanceLoader
 
-from backend.spreadsheets import escape_cell
+from core.spreadsheets import escape_cell
 from workforce.models import District, School
 from workforce.resources import NaturalKeyWidget, ReferenceResource, TextWidget
 

@@ -46,9 +46,9 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from backend import audit
-from backend.db import BULK_WRITE_ROWS, analyze_apps, wide_statements
-from backend.i18n import in_data_language
-from backend.roles import is_hr
+from core.db import BULK_WRITE_ROWS, analyze_apps, wide_statements
+from core.i18n import in_data_language
+from core.roles import is_hr
 from backend.scoping import Scope, scope_for
 from workforce.models import School
 
@@ -69,7 +69,7 @@ SQLITE_CACHE_KB = 256 * 1024  # page cache while an import writes (SQLite only)
 
 @contextmanager
 def _wide_statements():
-    """Big statements (``backend.db.wide_statements``) and, on SQLite, a big page cache."""
+    """Big statements (``core.db.wide_statements``) and, on SQLite, a big page cache."""
     cache_size = None
     try:
         if connection.vendor == "sqlite":

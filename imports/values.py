@@ -16,7 +16,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping
 
-from backend.i18n import data_language
+from core.i18n import data_language
 
 __all__ = [
     "UnknownValue",

@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from backend import audit
-from backend.masking import mask_value
+from core.masking import mask_value
 from backend.middleware import not_activity
 from backend.models import AuditEntry
-from backend.roles import can_see_identity, is_hr
+from core.roles import can_see_identity, is_hr
 from backend.scoping import scope_for
 from core.identity import mask_id_number
 from workforce.models import Teacher

@@ -10,7 +10,7 @@
   the cells of the ID columns (found by their headers) whatever they hold, an ID typed as a
   number, and an ID inside any text — and the birth dates down to their year.
 
-Every text written goes through ``backend.spreadsheets.escape_cell`` (no formula injection).
+Every text written goes through ``core.spreadsheets.escape_cell`` (no formula injection).
 """
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from backend.masking import mask_text
-from backend.spreadsheets import escape_cell
+from core.masking import mask_text
+from core.spreadsheets import escape_cell
 from core.identity import mask_birth_date, mask_id_number
 
 from .kinds import KINDS

@@ -59,7 +59,7 @@ class TeacherSchoolSpellAdmin(ReadOnlyScoped):
 # requests (personnel pages), so in the admin those fields and inlines are read-only for school
 # HR; district and city HR keep editing directly (audited as before). The workforce admin is
 # extended here, not edited: workforce does not know personnel (apps depend one way).
-from backend.roles import Role  # noqa: E402
+from core.roles import Role  # noqa: E402
 from workforce.admin import TeacherAdmin  # noqa: E402
 from workforce.models import Teacher  # noqa: E402
 

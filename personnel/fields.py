@@ -7,7 +7,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from backend.i18n import in_data_language
+from core.i18n import in_data_language
 from workforce.models import Teacher
 
 # Fields of the 教职工基础信息 a school or a teacher may ask to change. The identity (身份证件号,

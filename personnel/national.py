@@ -8,7 +8,7 @@ The full 身份证件号 and birth date are written only for users with the iden
 is then ready for upload); for anyone else they are masked, and the file says so.
 Written by ``personnel.xlsx_writer`` (rows as XML text: a city's template in seconds, not minutes
 with openpyxl). No formula reaches Excel: every text is a text cell, and one that
-``backend.spreadsheets.escape_cell`` would escape (it starts with ``= + - @``) carries Excel's quote
+``core.spreadsheets.escape_cell`` would escape (it starts with ``= + - @``) carries Excel's quote
 prefix (the apostrophe Excel itself puts before such text) instead of an apostrophe in the value —
 Excel shows it as text and never evaluates it, and the value stays exactly the record's, so the
 file goes back into the national system, or our import, unchanged (``escape_cell``'s apostrophe
@@ -22,8 +22,8 @@ import operator
 from decimal import Decimal
 
 
-from backend.i18n import in_data_language
-from backend.spreadsheets import escape_cell
+from core.i18n import in_data_language
+from core.spreadsheets import escape_cell
 from imports.kinds import KINDS
 from training.models import CreditRecord
 from core.identity import mask_birth_date, mask_id_number

@@ -9,7 +9,7 @@ and the navigation ask them to show only what a user can use.
 """
 from __future__ import annotations
 
-from backend.roles import Role
+from core.roles import Role
 from backend.scoping import scope_for
 from workforce import choices as c
 

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend import audit
-from backend.i18n import in_data_language
+from core.i18n import in_data_language
 from training.evidence import check_evidence
 from workforce import choices as c
 from workforce import rules

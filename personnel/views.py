@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from backend import audit
 from backend.redirects import safe_next
-from backend.roles import can_see_identity
+from core.roles import can_see_identity
 from backend.scoping import get_in_scope_or_404
 from training.evidence import content_type_of
 from workforce.models import School, Teacher

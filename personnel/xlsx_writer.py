@@ -4,7 +4,7 @@ openpyxl builds an element tree for every cell (about 65 µs a cell here, withou
 city's template — 50,000 teachers, millions of cells — took minutes. This writes each row's XML
 as text into a temporary file per sheet and zips them at the end: texts as inline strings
 (``t="inlineStr"``, every cell with its reference), numbers as numbers, and a text that would start
-a formula (``backend.spreadsheets.FORMULA_PREFIXES``) as a text cell with Excel's quote prefix
+a formula (``core.spreadsheets.FORMULA_PREFIXES``) as a text cell with Excel's quote prefix
 (style 1), so no spreadsheet evaluates it and its value stays as it is. Nothing else: no
 formulas, dates (the callers write dates as text), merged cells or widths.
 """
@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 
 from openpyxl.utils import get_column_letter
 
-from backend.spreadsheets import FORMULA_PREFIXES
+from core.spreadsheets import FORMULA_PREFIXES
 
 # characters XML 1.0 does not allow (a stray control character in a typed-in text)
 _INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

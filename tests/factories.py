@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import factory
 
 from backend.models import User
-from backend.roles import Role
+from core.roles import Role
 from workforce import choices as c
 from workforce import models as m
 from core.identity import make_id_number

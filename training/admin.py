@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from backend.admin_base import CityOnlyAdmin, ScopedAdmin
-from backend.roles import Role
+from core.roles import Role
 
 from . import models as m
 from . import services

@@ -89,7 +89,7 @@ class ProgrammeForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from backend.roles import Role
+        from core.roles import Role
 
         if user is not None and user.role == Role.DISTRICT_HR and not user.is_superuser:
             del self.fields["district"]

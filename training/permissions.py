@@ -4,7 +4,7 @@ Services enforce these; views and the navigation ask them to show only what a us
 """
 from __future__ import annotations
 
-from backend.roles import Role
+from core.roles import Role
 from backend.scoping import scope_for
 from workforce.models import Teacher
 

@@ -25,7 +25,7 @@ from django.db.models.functions import Coalesce, Least
 from django.db.models.lookups import GreaterThanOrEqual, IsNull, LessThanOrEqual
 from django.utils import timezone
 
-from backend.roles import Role
+from core.roles import Role
 from backend.scoping import Scope, scope_for
 from workforce import choices as c
 from workforce.models import Teacher

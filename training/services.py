@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop  # stored reasons: Chinese in the database, any UI language
 
 from backend import audit
-from backend.roles import Role
+from core.roles import Role
 from backend.scoping import scope_for
 from workforce.models import School, Teacher
 

@@ -349,7 +349,7 @@ def behind(request):
 def _behind_xlsx(request, cr, teachers, on: dt.date) -> HttpResponse:
     from openpyxl import Workbook
 
-    from backend.spreadsheets import escape_cell
+    from core.spreadsheets import escape_cell
 
     full = False  # exports never carry full 身份证件号 (issue 7)
     workbook = Workbook(write_only=True)

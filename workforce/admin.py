@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from backend.admin_base import CityOnlyAdmin, ScopedAdmin
-from backend.roles import Role, can_see_ethics, can_see_identity
+from core.roles import Role, can_see_ethics, can_see_identity
 
 from . import models as m
 from core.identity import IdNumberError, mask_birth_date, parse_id_number

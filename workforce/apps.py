@@ -17,7 +17,7 @@ class WorkforceConfig(AppConfig):
 
         # ---- workflows (issue 6): rotation, honours and ethics, staffing quotas
         from backend.navigation import NavItem, register
-        from backend.roles import Role, is_hr
+        from core.roles import Role, is_hr
 
         def reads_workflows(user):
             return is_hr(user) or user.role == Role.LEADER

@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from backend.i18n import DATA_LANGUAGE
+from core.i18n import DATA_LANGUAGE
 
 
 def data_label(label) -> str:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from backend import audit
-from backend.roles import can_see_identity
+from core.roles import can_see_identity
 from backend.scoping import scope_for
 
 from . import choices as c

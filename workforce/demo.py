@@ -5,8 +5,8 @@ teachers and every sub-record — with one ``random.Random`` per part (seeded fr
 the part's name, so changing one part does not reshuffle the others), then writes it with
 ``bulk_create`` in a few batches per model inside one transaction. Nothing is written per
 teacher, so the number of statements does not grow with the size of the city. On PostgreSQL
-each table is written with one COPY (``backend.db.copy_insert``), and the tables are ANALYZEd
-once the transaction commits (``backend.db.analyze``): a page opened right after the build is
+each table is written with one COPY (``core.db.copy_insert``), and the tables are ANALYZEd
+once the transaction commits (``core.db.analyze``): a page opened right after the build is
 planned on the new rows.
 
 Each district gets, per measure, a "profile" value between -0.9 and +0.9 (evenly spread,
@@ -37,8 +37,8 @@ from django.db.models.base import ModelState
 from django.dispatch import Signal
 from django.utils import timezone
 
-from backend.db import analyze, analyze_now, copy_insert, wide_statements
-from backend.roles import Role
+from core.db import analyze, analyze_now, copy_insert, wide_statements
+from core.roles import Role
 from training import models as tm
 from workforce import choices as c
 from workforce import models as m

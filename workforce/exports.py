@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from backend.spreadsheets import escape_cell
+from core.spreadsheets import escape_cell
 
 MET_FILL = PatternFill("solid", fgColor="C6EFCE")
 UNMET_FILL = PatternFill("solid", fgColor="FFC7CE")

@@ -1,7 +1,7 @@
 """Names the data carry in Chinese, shown on pages in the page's language (issue 14, item 7).
 
 The measures JSON, the exports and the reference rows seeded from the plan name things in Chinese
-(a data contract: ``backend.i18n``). A page shows such a name through gettext: a name the system
+(a data contract: ``core.i18n``). A page shows such a name through gettext: a name the system
 seeded (a stage, a Table 2 measure, a plan indicator, an honour type, an ethics level, an exchange
 type, a training cycle) has its translation in the catalogue and reads in English on an English
 page; a name a city administrator typed in later has none and is shown as typed, like every other

@@ -7,7 +7,7 @@ classes take :class:`ReferenceImportExportMixin` next to ``backend.admin_base.Ci
 
 What a file looks like and how it is read:
 
-- Columns are headed by the fields' Chinese names whatever the page language (``backend.i18n``);
+- Columns are headed by the fields' Chinese names whatever the page language (``core.i18n``);
   a header is matched without its spaces, ``*`` and full-width forms.
 - Coded values are written as their Chinese labels and read as label or code (``省级`` or
   ``provincial``); yes/no as 是/否 (1/0, √/×, true/false read too).
@@ -18,7 +18,7 @@ What a file looks like and how it is read:
   a file with one invalid row writes nothing and the preview lists every invalid row.
 - Every row written is audited as an admin save is (``backend.audit``, source ``admin``), with
   one summary row for the file; an export is audited too.
-- Text cells are escaped against formulas on export (``backend.spreadsheets.escape_cell``) and
+- Text cells are escaped against formulas on export (``core.spreadsheets.escape_cell``) and
   read back without the escape.
 
 ``imports.resources`` builds on this module for the import spellings (``SavedMapping``).
@@ -51,8 +51,8 @@ from import_export.results import RowResult
 from import_export.tmp_storages import BaseStorage
 
 from backend import audit
-from backend.i18n import data_language
-from backend.spreadsheets import FORMULA_PREFIXES, escape_cell
+from core.i18n import data_language
+from core.spreadsheets import FORMULA_PREFIXES, escape_cell
 
 from . import models as m
 

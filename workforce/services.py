@@ -16,7 +16,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from backend import audit
-from backend.roles import Role, can_see_ethics, is_hr
+from core.roles import Role, can_see_ethics, is_hr
 from backend.scoping import scope_for
 
 from . import honours, record_hooks, rules

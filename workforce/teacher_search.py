@@ -3,7 +3,7 @@ school (part of its name, or its 学校标识码), or by the last four character
 what the masked number (``320702********1234``) shows everyone anyway.
 
 A longer run of ID characters is a key to the masked part of the number: only a user with the
-identity right (``backend.roles.can_see_identity``) finds a teacher by it, and only by the whole
+identity right (``core.roles.can_see_identity``) finds a teacher by it, and only by the whole
 number (as the admin's masked-field rules allow them, ``backend.admin_base``). For anyone else such
 a text finds nobody, and the page says why (and records the refusal, as a masked lookup in the
 admin is recorded): never by a full number, never by a prefix.
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from backend.roles import can_see_identity
+from core.roles import can_see_identity
 
 from core.identity import normalise_id_number
 

@@ -22,11 +22,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from backend import audit
-from backend.i18n import data_language
+from core.i18n import data_language
 from backend.redirects import safe_next
-from backend.roles import Role, can_see_ethics, is_hr
+from core.roles import Role, can_see_ethics, is_hr
 from backend.scoping import Scope, get_in_scope_or_404, scope_for
-from backend.spreadsheets import escape_cell
+from core.spreadsheets import escape_cell
 
 from . import choices as c
 from . import measures as ms
@@ -643,14 +643,14 @@ def _quota_context(request):
             "years": list(range(year - 4, year + 3))}
 
 
-# Lazy: the page shows them in the user's language, the .xlsx download in Chinese (backend.i18n).
+# Lazy: the page shows them in the user's language, the .xlsx download in Chinese (core.i18n).
 # The figures of a quota line (quota.QuotaRow), in the order of the page, the export and the JSON.
 QUOTA_FIELDS = ("standard", "approved", "actual", "shortage", "surplus", "vacancies", "overstaffed")
 QUOTA_HEADERS = [gettext_lazy("标准编制"), gettext_lazy("核定编制"), gettext_lazy("实有在编"),
                  gettext_lazy("编制缺口（标准−核定>0）"), gettext_lazy("编制富余（核定−标准>0）"),
                  gettext_lazy("空编（核定−在编）"), gettext_lazy("超编（在编−核定）")]
 QUOTA_SUM_HEADERS = [gettext_lazy("学校数"), gettext_lazy("未核定编制的学校"), *QUOTA_HEADERS]
-MISSING = "无数据"  # in the .xlsx, which stays Chinese (backend.i18n)
+MISSING = "无数据"  # in the .xlsx, which stays Chinese (core.i18n)
 
 
 def _quota_numbers(row) -> list:

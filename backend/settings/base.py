@@ -33,9 +33,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "backend.middleware.AuditRefusalMiddleware",  # every 403 (CSRF included) is audited
-    "backend.i18n.ChineseByDefaultMiddleware",  # Chinese unless chosen in the language menu
+    "core.i18n.ChineseByDefaultMiddleware",  # Chinese unless chosen in the language menu
     "django.middleware.locale.LocaleMiddleware",
-    "backend.i18n.DownloadLanguageMiddleware",  # spreadsheet downloads stay Chinese whatever the page language
+    "core.i18n.DownloadLanguageMiddleware",  # spreadsheet downloads stay Chinese whatever the page language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -145,7 +145,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # No full 身份证件号 in any log line (issue 7): every handler masks them.
-    "filters": {"mask_identity": {"()": "backend.masking.MaskIdentityFilter"}},
+    "filters": {"mask_identity": {"()": "core.masking.MaskIdentityFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_identity"]}},
     "root": {"handlers": ["console"], "level": env.LOG_LEVEL},
     # Django's own loggers keep their default handlers otherwise (unmasked): route them here.

@@ -7,7 +7,7 @@ from collections import defaultdict
 from typing import Any, Callable
 
 from backend import audit
-from backend.roles import is_hr
+from core.roles import is_hr
 from workforce import rules
 from core.identity import mask_id_number
 from workforce.models import School, Teacher

@@ -1,4 +1,4 @@
-"""The bulk writers' helpers (backend/db.py): rows written with PostgreSQL's COPY are the rows
+"""The bulk writers' helpers (core/db.py): rows written with PostgreSQL's COPY are the rows
 ``bulk_create`` writes, and the planner's statistics are refreshed once a bulk write commits."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from backend.db import analyze, copy_insert
+from core.db import analyze, copy_insert
 from tests import factories as f
 from training import models as tm
 from workforce import choices as c

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 DEMO = dict(teachers=400, schools=20)
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 # Where a crawl does not go: downloads and data files, signing out, the admin (Django's own
-# pages), the audit trail (its rows are records, written in Chinese on purpose: backend.i18n),
+# pages), the audit trail (its rows are records, written in Chinese on purpose: core.i18n),
 # revealing an ID number, uploaded files, a list's further pages and the language switch.
 SKIP = ("format=", ".xlsx", ".csv", ".json", "/export", "logout", "/admin/", "/accounts/audit", "/reveal",
         "/media/", "/evidence/", "template", "page=", "/i18n/", "/jsi18n/")

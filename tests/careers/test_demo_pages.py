@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from backend.models import User
-from backend.roles import can_see_identity
+from core.roles import can_see_identity
 from careers.demo import add_careers_demo
 from careers.models import PromotionRound
 from tests.security.test_crawl import crawl

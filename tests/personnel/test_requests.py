@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from backend.models import AuditEntry
-from backend.roles import Role
+from core.roles import Role
 from personnel import services
 from personnel.models import ChangeRequest, ReviewRule
 from tests.factories import SchoolFactory, TeacherFactory, UserFactory

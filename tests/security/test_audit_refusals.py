@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from backend.models import AuditEntry
-from backend.roles import Role
+from core.roles import Role
 from tests.factories import SchoolFactory, UserFactory
 from tests.training.helpers import log
 from training import services as training_services

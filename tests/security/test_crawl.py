@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
-from backend.roles import Role, can_see_identity, is_hr
+from core.roles import Role, can_see_identity, is_hr
 from imports.models import ImportRun
 from tests.factories import TeacherFactory, UserFactory
 from tests.security.html import links

@@ -18,7 +18,7 @@ from django.contrib import admin
 from django.test import Client
 
 from backend.models import User
-from backend.roles import can_see_identity
+from core.roles import can_see_identity
 from backend.scoping import scope_for
 from imports.models import ImportRun
 from tests.security.test_crawl import crawl

@@ -21,7 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from backend.models import AuditEntry
-from backend.roles import Role
+from core.roles import Role
 from imports.models import ImportRun
 from tests.factories import UserFactory
 from tests.imports.helpers import ROSTER_HEADERS, new_id, roster, write_xlsx

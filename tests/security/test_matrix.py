@@ -9,7 +9,7 @@ rather than records, answers 403). Backup and restore are command-line only (no 
 import pytest
 
 from backend.models import AuditEntry
-from backend.roles import Role
+from core.roles import Role
 from tests.factories import UserFactory
 from tests.security.html import form_fields
 

@@ -30,7 +30,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from backend.models import AuditEntry
-from backend.roles import Role
+from core.roles import Role
 from imports.models import ImportRun
 from tests.security.test_matrix import cells_of, user_for
 from tests.imports.helpers import ROSTER_HEADERS, roster, roster_row

@@ -15,7 +15,7 @@ import re
 import pytest
 
 from backend.models import AuditEntry
-from backend.roles import Role
+from core.roles import Role
 from tests.factories import TeacherFactory, UserFactory
 from tests.security.test_matrix import user_for
 

@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 
 from backend import audit
-from backend.masking import MaskIdentityFilter
+from core.masking import MaskIdentityFilter
 from backend.models import AuditEntry, User
-from backend.roles import Role
+from core.roles import Role
 from tests.factories import TeacherFactory, UserFactory
 from tests.security.html import form_fields
 

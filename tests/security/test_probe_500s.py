@@ -7,7 +7,7 @@ import re
 import pytest
 
 from backend.models import AuditEntry, User
-from backend.roles import Role
+from core.roles import Role
 from tests.factories import valid_id
 from tests.security.test_matrix import edit_data
 from tests.training.helpers import log

@@ -5,7 +5,7 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from backend.spreadsheets import escape_cell, escape_row
+from core.spreadsheets import escape_cell, escape_row
 
 
 @pytest.mark.parametrize("text", ["=1+2", "+SUM(A1:A9)", "-2+3", "@SUM(1)", "\t=1", "\r=1",

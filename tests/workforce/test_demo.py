@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from backend.models import User
-from backend.roles import Role
+from core.roles import Role
 from backend.scoping import scope_for
 from training import models as tm
 from workforce import choices as c

@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backend.models import AuditEntry
-from backend.roles import Role
+from core.roles import Role
 from tests.factories import SchoolFactory, TeacherFactory, UserFactory
 from tests.workforce.test_quota_definitions import YEAR, build_city
 from workforce import choices as c

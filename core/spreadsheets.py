@@ -14,7 +14,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 def escape_cell(value):
     """Return ``value`` safe to write into a spreadsheet cell (only strings are changed; a lazily
     translated label becomes its text in the active language — Chinese for downloads, see
-    ``backend.i18n``)."""
+    ``core.i18n``)."""
     if isinstance(value, Promise):
         value = str(value)
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
