@@ -70,7 +70,7 @@ def main():
         return qs.count(), list(qs.order_by("school__code", "name")[:100])
 
     measure(f"eligible list: count + first page, {biggest.name}", eligible_page, args.repeat)
-    table = measure("quota table, city (quota_table)", lambda: quota.quota_table(city, year), args.repeat)
+    table = measure("quota table, city (quota_table)", lambda: sel.quota_table(city, year), args.repeat)
     plan = measure("allocation of 200 posts (pure, allocate_pool)", lambda: quota.allocate_pool(table, 200), args.repeat)
     on = dt.date(year, 10, 1)
     measure("honour progress, city (honours_by_district)", lambda: sel.honours_by_district(city, on), args.repeat)

@@ -6,8 +6,9 @@ missing"; this module is their one implementation.
 The arithmetic is pure (no database): ``stage_standard``, ``round_half_up``,
 ``largest_remainder``, ``sum_rows`` and ``allocate``; every step comes back as a Chinese
 sentence a bureau officer can check by hand with integer division ("8000 ÷ 500 = 16 余 0").
-The rows come from the one loader, ``selectors.quota_rows``: the dashboard's 编制 figures, this
-module's table, its Excel export and its JSON are the same numbers.
+The rows come from the one loader, ``selectors.quota_rows``, and the table from
+``selectors.quota_table`` (this module imports no selector): the dashboard's 编制 figures, the
+quota page's table, its Excel export and its JSON are the same numbers.
 
 Per school:
 
@@ -249,26 +250,6 @@ def headcount_day(school_year: int, today: dt.date | None = None) -> dt.date:
     """The day the actual 在编 is counted: today, but not after the school year's last day."""
     today = today or dt.date.today()
     return min(today, dt.date(school_year + 1, 8, 31))
-
-
-def quota_table(scope, school_year: int, on: dt.date | None = None) -> QuotaTable:
-    """Standard / approved / actual and the gaps of every public school in ``scope``
-    (``selectors.quota_rows``, with the sentence of each standard), summed per district and for
-    the scope."""
-    from .selectors import quota_rows
-
-    on = on or headcount_day(school_year)
-    rows = quota_rows(scope, on, school_year, explain=True)
-    by_district: dict[int, list[QuotaRow]] = defaultdict(list)
-    for row in rows:
-        by_district[row.district_id].append(row)
-    districts = [
-        sum_rows(members[0].district_code, members[0].district_name, members, district_id=d,
-                 district_name=members[0].district_name, district_code=members[0].district_code)
-        for d, members in by_district.items()
-    ]
-    return QuotaTable(school_year=school_year, on=on, schools=rows, districts=districts,
-                      city=sum_rows("", "合计", rows))
 
 
 # ---------------------------------------------------------------- the allocation

@@ -584,6 +584,24 @@ def quota_rows(scope, on, year, filters=NO_FILTERS, *, explain: bool = False) ->
     return rows
 
 
+def quota_table(scope, school_year: int, on: dt.date | None = None) -> qa.QuotaTable:
+    """Standard / approved / actual and the gaps of every public school in ``scope``
+    (``quota_rows``, with the sentence of each standard), summed per district and for the scope
+    (``quota.sum_rows``). Here, not in ``quota``: the arithmetic imports no selector."""
+    on = on or qa.headcount_day(school_year)
+    rows = quota_rows(scope, on, school_year, explain=True)
+    by_district: dict[int, list[qa.QuotaRow]] = defaultdict(list)
+    for row in rows:
+        by_district[row.district_id].append(row)
+    districts = [
+        qa.sum_rows(members[0].district_code, members[0].district_name, members, district_id=d,
+                    district_name=members[0].district_name, district_code=members[0].district_code)
+        for d, members in by_district.items()
+    ]
+    return qa.QuotaTable(school_year=school_year, on=on, schools=rows, districts=districts,
+                         city=qa.sum_rows("", "合计", rows))
+
+
 # The 编制 counts of a scope: integers (sums over the schools that have them; ``schools_with_approved``
 # says whether the approved figures exist at all). ``quota_result`` turns them into the JSON object.
 QUOTA_FIGURES = ("standard", "approved", "actual", "shortage", "surplus", "vacancies", "overstaffed", "schools",

@@ -24,7 +24,8 @@ from .models import (
     Award, EthicsCase, EthicsSeverity, Exchange, ExchangeType, HonourType, Nomination, QuotaPool, QuotaProposal,
     QuotaProposalLine, QuotaProposalStep, School, SchoolQuota, Teacher, TitleAppointment,
 )
-from .quota import allocate, quota_table
+from .quota import allocate
+from .selectors import quota_table
 
 
 # ---------------------------------------------------------------- who may do what

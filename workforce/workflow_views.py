@@ -678,7 +678,7 @@ def quota_index(request):
     if request.GET.get("format") == "json":  # data: in the data language (Chinese) whatever the page's
         with data_language():
             ctx = _quota_context(request)
-            table = quota.quota_table(ctx["scope"], ctx["year"])
+            table = selectors.quota_table(ctx["scope"], ctx["year"])
             return JsonResponse({
                 "scope": ctx["scope_label"], "school_year": ctx["year_label"], "on": table.on.isoformat(),
                 "definitions": selectors.QUOTA_DEFINITIONS,
@@ -687,7 +687,7 @@ def quota_index(request):
                 "schools": [_quota_json(s, school=True) for s in table.schools],
             }, json_dumps_params={"ensure_ascii": False})
     ctx = _quota_context(request)
-    table = quota.quota_table(ctx["scope"], ctx["year"])
+    table = selectors.quota_table(ctx["scope"], ctx["year"])
     if request.GET.get("format") == "xlsx":
         title = f"{ctx['scope_label']} {ctx['year_label']} 学年编制（在编人数截至 {table.on:%Y-%m-%d}）"
         return xlsx_response(request, f"编制_{ctx['year_label']}.xlsx", title, [

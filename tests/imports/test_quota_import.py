@@ -30,7 +30,7 @@ def approval_sheet(path, rows, headers=("序号", "学校名称", "学校标识�
 
 
 def test_a_district_imports_its_approval_sheet_and_the_quota_figures_follow(world, tmp_path):
-    from workforce import quota as quota_module
+    from workforce import selectors
 
     rows = [[1, world.s1.name, world.s1.code, "2026-2027学年", 58, "连编〔2026〕12号"],
             [2, world.s1b.name, world.s1b.code, 2026, "41", ""]]
@@ -51,7 +51,7 @@ def test_a_district_imports_its_approval_sheet_and_the_quota_figures_follow(worl
     # the quota page's figures use the imported approved quota: 空编/超编 = approved − 在编 on the roll
     from backend.scoping import Scope
 
-    table = quota_module.quota_table(Scope("district", district_id=world.d1.pk), 2026)
+    table = selectors.quota_table(Scope("district", district_id=world.d1.pk), 2026)
     school = next(r for r in table.schools if r.code == world.s1.code)
     # counted here, not taken from the code under test: the school's 在编 teachers on the roll
     from workforce.models import Teacher

@@ -25,7 +25,7 @@ from core.roles import Role
 from tests.factories import SchoolFactory, TeacherFactory, UserFactory
 from tests.workforce.test_quota_definitions import YEAR, build_city
 from workforce import choices as c
-from workforce import quota, services
+from workforce import quota, selectors, services
 from workforce.models import Enrolment, QuotaPool, QuotaProposal, SchoolQuota
 
 
@@ -203,7 +203,7 @@ def test_accept_by_a_second_person_applies_transfers_and_pool(world):
     entry = AuditEntry.objects.get(object_type="workforce.quotaproposal", message__startswith="采纳")
     assert (entry.username, entry.changes["proposed_by"], entry.changes["accepted_by"]) == ("city2", "city", "city2")
     assert AuditEntry.objects.filter(object_type="workforce.schoolquota", username="city2").count() == 5
-    table = quota.quota_table(services.scope_for(world.users.city), YEAR, on=dt.date(2025, 10, 1))
+    table = selectors.quota_table(services.scope_for(world.users.city), YEAR, on=dt.date(2025, 10, 1))
     assert (table.city.shortage, table.city.surplus) == (11, 0)  # what the proposal said stays short
     with pytest.raises(ValidationError, match="不能再采纳"):
         services.proposal_accept(proposal=proposal, user=second)

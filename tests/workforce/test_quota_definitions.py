@@ -107,7 +107,7 @@ def test_sums_keep_the_parts_apart_and_skip_missing_figures():
 # ---------------------------------------------------------------- through the database
 def test_quota_table_per_school_district_and_city(world):
     city = build_city(world)
-    table = quota.quota_table(Scope("city"), YEAR, on=ON)
+    table = sel.quota_table(Scope("city"), YEAR, on=ON)
     rows = {r.school_id: r for r in table.schools}
     assert figures(rows[world.s1.pk]) == (100, 80, 1, 20, 0, 79, 0, 1, 0)
     assert figures(rows[world.s1b.pk]) == (50, 60, 1, 0, 10, 59, 0, 1, 0)

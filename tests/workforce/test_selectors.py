@@ -252,15 +252,13 @@ def test_quota_standard_approved_actual_surplus_and_shortage(db):
 
 def test_quota_gross_and_net_differ_when_a_district_has_both(world):
     """海州区: s1 short 4, s1b over 3 → 缺编合计 4, 超编合计 3, 净缺编 1 (dashboard = quota page)."""
-    from workforce import quota
-
     m.Enrolment.objects.create(school=world.s1, school_year=2025, stage=c.Stage.PRIMARY, pupils=190, classes=6)  # 10
     m.Enrolment.objects.create(school=world.s1b, school_year=2025, stage=c.Stage.PRIMARY, pupils=95, classes=3)  # 5
     m.SchoolQuota.objects.create(school=world.s1, school_year=2025, approved=6)
     m.SchoolQuota.objects.create(school=world.s1b, school_year=2025, approved=8)
     d1 = sel.measures_for(sel.district_ref(world.d1), on=ON, year=2025)["quota"]
     assert (d1["standard"], d1["approved"], d1["quota_gap"], d1["net_shortage"]) == (15, 14, {"shortage": 4, "surplus": 3}, 1)
-    table = quota.quota_table(Scope("city"), 2025, on=ON)
+    table = sel.quota_table(Scope("city"), 2025, on=ON)
     haizhou = next(d for d in table.districts if d.district_id == world.d1.pk)
     assert (haizhou.shortage, haizhou.surplus, haizhou.net_gap) == (4, 3, 1)
     total, rows = sel.measures_by(sel.CITY, "district", on=ON, year=2025)
