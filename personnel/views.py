@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from backend import audit
 from backend.redirects import safe_next
 from core.roles import can_see_identity
 from backend.scoping import get_in_scope_or_404
-from training.evidence import content_type_of
+from training.evidence import evidence_response
 from workforce.models import School, Teacher
 
 from . import annual as annual_services
@@ -177,15 +177,7 @@ def request_evidence(request, pk: int):
         raise Http404
     if not cr.evidence:
         raise Http404
-    try:
-        handle = cr.evidence.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type=content_type_of(cr.evidence.name),
-                            filename=cr.evidence_name or cr.evidence.name.rsplit("/", 1)[-1])
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return evidence_response(cr.evidence, cr.evidence_name)
 
 
 # ---------------------------------------------------------------- teachers (HR)

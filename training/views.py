@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from core.identity import mask_id_number
 from workforce.models import School, Teacher
 
 from . import permissions, selectors, services
-from .evidence import content_type_of
+from .evidence import evidence_response
 from .forms import CreditForm, ProgrammeForm, RejectForm
 from .models import CreditRecord, Programme
 
@@ -193,17 +193,7 @@ def evidence(request, pk: int):
         raise _not_theirs(request, record)
     if not record.evidence:
         raise Http404
-    try:
-        handle = record.evidence.open("rb")
-    except FileNotFoundError:
-        raise Http404
-    ctype = content_type_of(record.evidence.name)
-    # The content was checked to be PDF/JPEG/PNG on upload; the type is fixed and never sniffed.
-    response = FileResponse(handle, content_type=ctype,
-                            filename=record.evidence_name or record.evidence.name.rsplit("/", 1)[-1])
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return evidence_response(record.evidence, record.evidence_name)
 
 
 # ---------------------------------------------------------------- approval
