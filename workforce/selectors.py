@@ -18,7 +18,7 @@ from fractions import Fraction
 
 from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from backend.scoping import Scope
 
@@ -1005,9 +1005,32 @@ def measures_by(ref: ScopeRef, by: str, on: dt.date | None = None, year: int | N
     on, year, targets = _resolve(on, year, targets)
     grouped, total = scope_counts(ref, by, on, year, targets, filters)
     key = (lambda r: r.scope.district_id) if by == "district" else (lambda r: r.scope.school_id)  # noqa: E731
-    rows = [(member, finish(grouped.get(key(member), {}), targets, ref=member, on=on, year=year, filters=filters))
+    setting = (on, year, filters, _fingerprint(targets), get_language())
+    rows = [(member, _finished_row(grouped.get(key(member), {}), targets, member, setting))
             for member in _members(ref, by, filters)]
     return finish(total, targets, ref=ref, on=on, year=year, filters=filters), rows
+
+
+# A member's finished object (``finish``) kept in the process with the counts it was made from:
+# ``finish`` is pure in (counts, targets, ref, date, year, filters), so a row whose counts are equal
+# to those kept is the object kept — after a write only the changed schools' rows are built again.
+# Bounded: emptied when it holds more than ``_FINISHED_MAX`` rows.
+_FINISHED: dict = {}
+_FINISHED_MAX = 20000
+
+
+def _finished_row(counts: dict, targets: Targets, member: ScopeRef, setting: tuple) -> dict:
+    """A shallow copy (a page adds its own keys to the object; none changes the parts)."""
+    on, year, filters, _targets_print, _language = setting
+    key = (member, setting)
+    kept = _FINISHED.get(key)
+    if kept is not None and kept[0] == counts:
+        return dict(kept[1])
+    result = finish(counts, targets, ref=member, on=on, year=year, filters=filters)
+    if len(_FINISHED) >= _FINISHED_MAX:
+        _FINISHED.clear()
+    _FINISHED[key] = (counts, result)
+    return dict(result)
 
 
 # ---------------------------------------------------------------- drill-down: who makes the gap
@@ -1125,7 +1148,7 @@ def trend(ref: ScopeRef, targets: Targets, live: dict | None = None) -> dict:
     ``categories`` are the x axis in time order — baseline, snapshots by school year (their date
     where a year has several), the live date, the target year (the target-year school year's
     snapshot when there is one) — and each series has a value per category (None: no figure)."""
-    from django.utils.translation import gettext
+    from django.utils.translation import get_language, gettext
 
     kind, key = snapshot_key(ref)
     snaps = list(MeasureSnapshot.objects.filter(scope_kind=kind, scope_key=key).order_by("on")
