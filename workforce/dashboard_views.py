@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import html
 from dataclasses import asdict
 
 from django import forms
@@ -18,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import conditional_escape as escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -153,35 +155,73 @@ def _cells(data: dict, columns: list[dict]) -> list[dict]:
     return [{**_cell(figures.get(col["code"]), kind=col["kind"]), "key": col["key"]} for col in columns]
 
 
-def _applicable(columns, rows_cells):
-    """Drop the columns that apply to no row (e.g. 高中 on a page of primary schools)."""
-    keep = [i for i, _col in enumerate(columns) if any(cells[i]["text"] != "—" for cells in rows_cells)]
-    return [columns[i] for i in keep], [[cells[i] for i in keep] for cells in rows_cells]
+def _kept_indices(columns, rows_cells) -> list[int]:
+    """The columns that apply to some row (e.g. no 高中 on a page of primary schools)."""
+    return [i for i, _col in enumerate(columns) if any(cells[i]["text"] != "—" for cells in rows_cells)]
+
+
+# A row's cells (and their HTML) kept with the figures they show: a member's object is kept by
+# ``selectors.measures_by`` while its counts do not change, so its ``figures`` are the same object
+# and its cells need not be built again. Keyed by that object (held, so its id stays its own), the
+# page language and the columns. Bounded: emptied when it holds more than ``_ROW_CELLS_MAX`` rows.
+_ROW_CELLS: dict = {}
+_ROW_CELLS_MAX = 20000
+
+
+def _row_cells(data: dict, columns: list[dict], signature: tuple) -> tuple[list[dict], dict]:
+    """The cells of a row for every column, and its HTML per set of columns shown (a dict to fill)."""
+    raw = data.get("figures")
+    key = (id(raw), signature)
+    kept = _ROW_CELLS.get(key)
+    if kept is not None and kept[0] is raw:
+        data["_figures"] = kept[1]
+        return kept[2], kept[3]
+    cells = _cells(data, columns)
+    if raw:
+        if len(_ROW_CELLS) >= _ROW_CELLS_MAX:
+            _ROW_CELLS.clear()
+        _ROW_CELLS[key] = (raw, data["_figures"], cells, {})
+        return cells, _ROW_CELLS[key][3]
+    return cells, {}
 
 
 def _overview(total: dict, rows: list[tuple[sel.ScopeRef, dict]], link_of) -> dict:
     columns = _columns(total)
-    all_cells = [_cells(total, columns)] + [_cells(data, columns) for _ref, data in rows]
-    columns, all_cells = _applicable(columns, all_cells)
+    signature = (get_language(), tuple((col["code"], col["kind"], col["key"]) for col in columns))
+    total_cells = _cells(total, columns)
+    row_cells = [_row_cells(data, columns, signature) for _ref, data in rows]
+    keep = _kept_indices(columns, [total_cells] + [cells for cells, _html in row_cells])
+    columns = [columns[i] for i in keep]
     groups = []
     for col in columns:
         if groups and groups[-1]["label"] == col["group"]:
             groups[-1]["span"] += 1
         else:
             groups.append({"label": col["group"], "span": 1})
-    body = [{"name": ref.name, "link": link_of(ref), "cells": cells, "data": data, "cells_html": _cells_html(cells)}
-            for (ref, data), cells in zip(rows, all_cells[1:])]
-    return {"columns": columns, "groups": groups, "total": all_cells[0], "rows": body,
-            "total_html": _cells_html(all_cells[0])}
+    shown = tuple(keep)
+    body = []
+    for (ref, data), (cells, html_of) in zip(rows, row_cells):
+        cells = [cells[i] for i in keep]
+        if shown not in html_of:
+            html_of[shown] = _cells_html(cells)
+        body.append({"name": ref.name, "link": link_of(ref), "cells": cells, "data": data, "cells_html": html_of[shown]})
+    total_cells = [total_cells[i] for i in keep]
+    return {"columns": columns, "groups": groups, "total": total_cells, "rows": body,
+            "total_html": _cells_html(total_cells)}
+
+
+def _escape(value) -> str:
+    """What ``{{ value }}`` prints (autoescaped), faster for plain strings."""
+    return html.escape(value) if type(value) is str else escape(value)
 
 
 def _cells_html(cells: list[dict]) -> str:
     """A row's ``<td>`` cells as one escaped string: the overview prints ~140 rows of ~30 cells,
     which as template loops and tags cost more than the figures themselves."""
     return mark_safe("".join(
-        f'<td class="num {escape(cell["css"])}" title="{escape(cell["title"])}" data-key="{escape(cell["key"])}">'
-        f'{escape(cell["text"])}{"<sup>*</sup>" if cell["note"] else ""}'
-        f'{"<br><small>" + escape(cell["gap"]) + "</small>" if cell["gap"] else ""}</td>'
+        f'<td class="num {_escape(cell["css"])}" title="{_escape(cell["title"])}" data-key="{_escape(cell["key"])}">'
+        f'{_escape(cell["text"])}{"<sup>*</sup>" if cell["note"] else ""}'
+        f'{"<br><small>" + _escape(cell["gap"]) + "</small>" if cell["gap"] else ""}</td>'
         for cell in cells))
 
 

@@ -859,11 +859,24 @@ def _fingerprint(value):
     return value
 
 
+_PRINTS: list = []  # (targets, its fingerprint) of the last few targets objects (one per request)
+
+
+def _targets_print(targets: Targets) -> tuple:
+    """``_fingerprint(targets)``, made once per targets object (a page asks for it per measure)."""
+    for kept, printed in _PRINTS:
+        if kept is targets:
+            return printed
+    printed = _fingerprint(targets)
+    _PRINTS[:] = [(targets, printed)] + _PRINTS[:7]
+    return printed
+
+
 def _measure_key(measure, on: dt.date, year: int, targets: Targets, filters: Filters) -> tuple:
     """Everything a measure's counts depend on besides the data: the measure, the date, the school
     year, the filters (if it reads them), the targets and rules (a plan chosen)."""
     return ("counts", COUNTS_SCHEMA, measure.fingerprint(), on, year, filters if measure.filtered else None,
-            _fingerprint(targets))
+            _targets_print(targets))
 
 
 @dataclass(frozen=True)
@@ -1005,7 +1018,7 @@ def measures_by(ref: ScopeRef, by: str, on: dt.date | None = None, year: int | N
     on, year, targets = _resolve(on, year, targets)
     grouped, total = scope_counts(ref, by, on, year, targets, filters)
     key = (lambda r: r.scope.district_id) if by == "district" else (lambda r: r.scope.school_id)  # noqa: E731
-    setting = (on, year, filters, _fingerprint(targets), get_language())
+    setting = (on, year, filters, _targets_print(targets), get_language())
     rows = [(member, _finished_row(grouped.get(key(member), {}), targets, member, setting))
             for member in _members(ref, by, filters)]
     return finish(total, targets, ref=ref, on=on, year=year, filters=filters), rows
