@@ -165,7 +165,7 @@ def _kept_indices(columns, rows_cells) -> list[int]:
 # and its cells need not be built again. Keyed by that object (held, so its id stays its own), the
 # page language and the columns. Bounded: emptied when it holds more than ``_ROW_CELLS_MAX`` rows.
 _ROW_CELLS: dict = {}
-_ROW_CELLS_MAX = 20000
+_ROW_CELLS_MAX = 2000
 
 
 def _row_cells(data: dict, columns: list[dict], signature: tuple) -> tuple[list[dict], dict]:
@@ -180,8 +180,8 @@ def _row_cells(data: dict, columns: list[dict], signature: tuple) -> tuple[list[
     if raw:
         if len(_ROW_CELLS) >= _ROW_CELLS_MAX:
             _ROW_CELLS.clear()
-        _ROW_CELLS[key] = (raw, data["_figures"], cells, {})
-        return cells, _ROW_CELLS[key][3]
+        entry = _ROW_CELLS[key] = (raw, data["_figures"], cells, {})
+        return cells, entry[3]
     return cells, {}
 
 
