@@ -1018,15 +1018,17 @@ def measures_by(ref: ScopeRef, by: str, on: dt.date | None = None, year: int | N
     on, year, targets = _resolve(on, year, targets)
     grouped, total = scope_counts(ref, by, on, year, targets, filters)
     key = (lambda r: r.scope.district_id) if by == "district" else (lambda r: r.scope.school_id)  # noqa: E731
-    setting = (on, year, filters, _targets_print(targets), get_language())
+    setting = (on, year, filters, _targets_print(targets), get_language(),
+               tuple(measure.fingerprint() for measure in registry.measures()))
     rows = [(member, _finished_row(grouped.get(key(member), {}), targets, member, setting))
             for member in _members(ref, by, filters)]
     return finish(total, targets, ref=ref, on=on, year=year, filters=filters), rows
 
 
 # A member's finished object (``finish``) kept in the process with the counts it was made from:
-# ``finish`` is pure in (counts, targets, ref, date, year, filters), so a row whose counts are equal
-# to those kept is the object kept — after a write only the changed schools' rows are built again.
+# ``finish`` is pure in (counts, targets, ref, date, year, filters, language, the measures
+# registered), so a row whose counts equal those kept is the object kept — after a write only
+# the changed schools' rows are built again.
 # Bounded: emptied when it holds more than ``_FINISHED_MAX`` rows.
 _FINISHED: dict = {}
 _FINISHED_MAX = 2000  # the city's schools (~900 in the demo) for two dates, filters or languages
@@ -1034,7 +1036,7 @@ _FINISHED_MAX = 2000  # the city's schools (~900 in the demo) for two dates, fil
 
 def _finished_row(counts: dict, targets: Targets, member: ScopeRef, setting: tuple) -> dict:
     """A shallow copy (a page adds its own keys to the object; none changes the parts)."""
-    on, year, filters, _targets_print, _language = setting
+    on, year, filters = setting[:3]
     key = (member, setting)
     kept = _FINISHED.get(key)
     if kept is not None and kept[0] == counts:
