@@ -217,3 +217,32 @@ def test_a_write_that_commits_while_the_page_counts_is_not_lost(world, small_cit
     finally:
         other.close()
     assert pages() == counted_again()
+
+
+def _rows(html: str) -> dict[str, str]:
+    """Each school's row of the district page as the user sees it (its name → its cells)."""
+    import re
+    return {name: cells for name, cells in re.findall(r'<tr data-row="([^"]+)">(.*?)</tr>', html, re.S)}
+
+
+def test_after_a_write_the_district_page_shows_the_changed_schools_new_figures(world, small_city, client, monkeypatch):
+    """The rows and cells kept in the process are used only while their counts are unchanged: the
+    changed school's row shows its new figures (those of a page counted from nothing), the other
+    schools' rows stay as they were."""
+    from workforce import dashboard_views
+    cache.clear()
+    monkeypatch.setattr(dataversion, "RECOUNT_SHARE", 0.9)
+    client.force_login(world.users.leader)
+    url = f"/workforce/dashboard/district/{world.d1.code}/?on={ON}"
+    m.EducationRecord.objects.create(teacher=world.t1, education="associate", is_highest=True, end=dt.date(2005, 7, 1))
+    before = _rows(client.get(url).content.decode())
+    assert world.s1.name in before and len(before) > 1
+    m.EducationRecord.objects.filter(teacher=world.t1).update(education="bachelor", degree="bachelor")
+    after = _rows(client.get(url).content.decode())
+    monkeypatch.setattr(sel, "_FINISHED", {})  # nothing kept: the page counted from nothing
+    monkeypatch.setattr(dashboard_views, "_ROW_CELLS", {})
+    cache.clear()
+    fresh = _rows(client.get(url).content.decode())
+    assert after == fresh
+    assert after[world.s1.name] != before[world.s1.name]  # its 本科及以上 share went from 0 to 100%
+    assert {k: v for k, v in after.items() if k != world.s1.name} == {k: v for k, v in before.items() if k != world.s1.name}
