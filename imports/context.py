@@ -407,12 +407,3 @@ def choice_pairs(column: Column | None) -> list[tuple[str, str]]:
     if column.type == "bool":
         return [("是", "是"), ("否", "否")]
     return [(str(code), str(label)) for code, label in (column.choices.choices if column.choices else []) if code != ""]
-
-
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters

@@ -53,12 +53,12 @@ from backend.scoping import Scope, scope_for
 from workforce.models import School
 
 from .concurrency import collector_paused
-from .context import Context, Row, Sheet, choice_pairs, column_letter
+from .context import Context, Row, Sheet, choice_pairs
 from .handlers import Handler, handler_class
 from .kinds import KIND_ORDER, KINDS, Column, Kind, is_year_month, kind_for_sheet_kind, resolve_kind
 from .mappings import Vocabulary
 from .models import ImportRun
-from .readers import UnreadableFile, iter_sheets, open_workbook
+from .readers import UnreadableFile, column_letter, iter_sheets, open_workbook
 from .report import ImportRefused, ImportReport, RowError
 from .synonyms import HEADER_INDEXES, detect_sheet_kind, lookup_header, map_headers, says_month
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import pkgutil
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from core.identity import mask_birth_date, mask_id_number
 
@@ -49,6 +49,23 @@ def unregister(name: str) -> None:
     """Forget a kind and its handler (tests that register a kind of their own)."""
     HANDLERS.pop(name, None)
     remove_kind(name)
+
+
+def changed_fields(wanted: dict[str, Any], old_of: Callable[[str], Any], month_fields=()) -> dict[str, tuple[Any, Any]]:
+    """Fields that ``wanted`` changes → (old, new), ``old_of(field)`` giving the stored value:
+    an empty text and None are the same, ``month_fields`` compare at month precision."""
+    changed = {}
+    for name, new in wanted.items():
+        if name.endswith("_obj"):
+            continue
+        old = old_of(name)
+        if name in month_fields and isinstance(old, dt.date) and isinstance(new, dt.date):
+            if month_of(old) == month_of(new):
+                continue
+        elif old == new or (old in (None, "") and new in (None, "")):
+            continue
+        changed[name] = (old, new)
+    return changed
 
 
 def handler_class(name: str) -> type["Handler"]:
@@ -102,18 +119,7 @@ class Handler:
 
     def compare(self, row: Row, obj, wanted: dict[str, Any], month_fields=()) -> dict[str, tuple[Any, Any]]:
         """Fields of ``obj`` that ``wanted`` changes → (old, new)."""
-        changed = {}
-        for name, new in wanted.items():
-            if name.endswith("_obj"):
-                continue
-            old = getattr(obj, name)
-            if name in month_fields and isinstance(old, dt.date) and isinstance(new, dt.date):
-                if month_of(old) == month_of(new):
-                    continue
-            elif old == new or (old in (None, "") and new in (None, "")):
-                continue
-            changed[name] = (old, new)
-        return changed
+        return changed_fields(wanted, lambda name: getattr(obj, name), month_fields)
 
     def field_label(self, model, name: str) -> str:
         return str(model._meta.get_field(name).verbose_name)

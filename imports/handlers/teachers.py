@@ -1,7 +1,6 @@
 """教职工基础信息 and 花名册: teachers matched by 身份证件号, a chunk of rows at a time."""
 from __future__ import annotations
 
-import datetime as dt
 from operator import itemgetter
 from typing import Any, Callable
 
@@ -21,7 +20,7 @@ from ..kinds import Column, Kind
 from ..loading import column_readers, loader
 from ..models import ImportRun
 from ..new_teachers import NewTeachers
-from . import Handler, register
+from . import Handler, changed_fields, register
 from .roster_records import RosterRecords
 
 KIND = Kind(
@@ -482,16 +481,7 @@ class TeacherHandler(Handler):
     def compare_values(existing: dict, wanted: dict) -> dict[str, tuple[Any, Any]]:
         """Fields of an existing teacher that ``wanted`` changes → (old, new); year-month
         fields compare at month precision."""
-        changed = {}
-        for name, new in wanted.items():
-            old = existing[name]
-            if name in TEACHER_MONTH_FIELDS and isinstance(old, dt.date) and isinstance(new, dt.date):
-                if month_of(old) == month_of(new):
-                    continue
-            elif old == new or (old in (None, "") and new in (None, "")):
-                continue
-            changed[name] = (old, new)
-        return changed
+        return changed_fields(wanted, existing.__getitem__, TEACHER_MONTH_FIELDS)
 
     def write(self):
         new = self.new
