@@ -85,9 +85,7 @@ def school_checks(schools, period: ReportingPeriod, on: dt.date | None = None) -
     for row in teachers.order_by().values("school_id").annotate(**aggregates):
         out[row.pop("school_id")].counts.update(row)
     # the same person twice: same name and birth date anywhere in the city, counted at each school
-    twice = (Teacher.objects.on_roll(on).order_by().values("name", "birth_date").annotate(n=Count("pk"))
-             .filter(n__gt=1).values("name", "birth_date"))
-    duplicates = teachers.filter(Exists(twice.filter(name=OuterRef("name"), birth_date=OuterRef("birth_date"))))
+    duplicates = teachers.filter(_entered_twice(on))
     for row in duplicates.order_by().values("school_id").annotate(n=Count("pk")):
         out[row["school_id"]].counts["duplicates"] = row["n"]
     entered = set(Enrolment.objects.filter(school_id__in=ids, school_year=period.school_year)
@@ -100,12 +98,18 @@ def school_checks(schools, period: ReportingPeriod, on: dt.date | None = None) -
     return out
 
 
-def duplicate_teachers(schools, on: dt.date):
-    """The teachers of ``schools`` whose name and birth date another teacher on the roll shares."""
+def _entered_twice(on: dt.date) -> Exists:
+    """The one test of "the same person entered twice" (the check's count and its list use it):
+    another teacher on the city's roll on ``on`` has the same name and birth date. A missing birth
+    date matches nothing (missing is missing, not a shared value)."""
     twice = (Teacher.objects.on_roll(on).order_by().values("name", "birth_date").annotate(n=Count("pk"))
              .filter(n__gt=1).values("name", "birth_date"))
-    return (Teacher.objects.filter(school__in=schools).on_roll(on)
-            .filter(Exists(twice.filter(name=OuterRef("name"), birth_date=OuterRef("birth_date"))))
+    return Exists(twice.filter(name=OuterRef("name"), birth_date=OuterRef("birth_date")))
+
+
+def duplicate_teachers(schools, on: dt.date):
+    """The teachers of ``schools`` whose name and birth date another teacher on the roll shares."""
+    return (Teacher.objects.filter(school__in=schools).on_roll(on).filter(_entered_twice(on))
             .select_related("school").order_by("name", "birth_date", "pk"))
 
 
