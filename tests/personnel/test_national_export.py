@@ -112,3 +112,17 @@ def test_the_city_exports_the_city_with_full_ids(client, world, records):
     at = [c.value for c in sheet[1]].index("*身份证件号")
     ids = {r[at].value for r in sheet.iter_rows(min_row=2)}
     assert {world.t1.id_number, world.t2.id_number} <= {str(v) for v in ids}
+
+
+def test_every_value_the_record_holds_is_written_not_left_blank(world, records):
+    """Our import keeps what a blank cell leaves, so the round trip alone would pass an export that
+    wrote nothing: the teacher's row must carry the values the fixture gave the record."""
+    content, _count = national.workbook(Teacher.objects.filter(pk=records.pk), full_identity=True)
+    sheet = load_workbook(BytesIO(content))["教职工基础信息"]
+    header = [cell.value.lstrip("*") for cell in sheet[1]]
+    row = dict(zip(header, (cell.value for cell in sheet[2])))
+    assert (row["姓名"], row["曾用名"], row["教职工号"], row["籍贯"]) == (records.name, "张小三", "HZ0001", "江苏连云港")
+    assert (row["参加基层服务项目起始年月"], row["参加基层服务项目结束年月"]) == ("200809", "201008")
+    assert (row["是否参加基层服务项目"], row["是否全日制师范类专业毕业"]) == ("是", "是")
+    assert row["出生日期"] == records.birth_date.isoformat()
+    assert row["备注"] == "=SUM(A1)"
