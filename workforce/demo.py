@@ -42,6 +42,7 @@ from core.roles import Role
 from training import models as tm
 from workforce import choices as c
 from workforce import models as m
+from workforce.honours import add_months, ban_until
 from core.identity import make_id_number
 
 DEFAULT_SEED = 20251
@@ -222,15 +223,6 @@ def _largest_remainder(weights: list[float], total: int, minimum: int = 0) -> li
 
 def _month(day: dt.date) -> dt.date:
     return day.replace(day=1)
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    y, mth = divmod(day.month - 1 + months, 12)
-    year = day.year + y
-    mth += 1
-    last = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31,
-            30, 31][mth - 1]
-    return dt.date(year, mth, min(day.day, last))
 
 
 def _years_after(day: dt.date, years: int) -> dt.date:
@@ -647,7 +639,7 @@ class CityBuilder:
             if age < grad_age + (3 if level > first else 0):
                 continue
             birth = dt.date(self.as_of.year - age, 1, 1) + dt.timedelta(days=rng.randrange(365))
-            retire_on = _month(_add_months(_years_after(birth, retire_age), 1))
+            retire_on = _month(add_months(_years_after(birth, retire_age), 1))
             if retire_on <= self.as_of and retire_on < dt.date(2020, 1, 1):
                 continue  # retired before the records the system holds
             break
@@ -747,16 +739,16 @@ class CityBuilder:
                     steps.append(lvl)
             steps = steps[-2:]
         for lvl in steps:
-            start = _add_months(when, 12 * rng.randint(1, 4))
+            start = add_months(when, 12 * rng.randint(1, 4))
             years = 3 if lvl < PG else rng.choice([2, 3])
             stop = dt.date(start.year + years, rng.choice([1, 6, 7]), 1)
             if stop >= horizon:  # no time left: the step was full-time, before work
                 span = (horizon - when).days // 365
-                start = _add_months(when, 6)
-                stop = _add_months(start, 12 * max(1, min(years, span - 1)))
+                start = add_months(when, 6)
+                stop = add_months(start, 12 * max(1, min(years, span - 1)))
                 if stop >= horizon:
                     stop = _month(horizon - dt.timedelta(days=40))
-                    start = min(start, _add_months(stop, -12))
+                    start = min(start, add_months(stop, -12))
             kwargs = dict(study_mode=c.StudyMode.PART_TIME, institution=rng.choice(UNIVERSITIES["open"] + UNIVERSITIES[pool]),
                           is_normal_major=normal, start=start, end=stop)
             if lvl == AS:
@@ -803,7 +795,7 @@ class CityBuilder:
         titles: list[list] = []
         day = p.work_start
         if p.education and p.education[0]["education"] == c.Education.SECONDARY_SPECIALISED and not higher:
-            day = _add_months(day, 12)
+            day = add_months(day, 12)
             titles.append([ti.THIRD, day])
         for title, gap, chance in zip(ladder, gaps, chances):
             day = dt.date(day.year + gap + (rng.randint(0, 3) if gap > 1 else 0), rng.choice([9, 12]), 1)
@@ -828,11 +820,11 @@ class CityBuilder:
                 decided = self.as_of - dt.timedelta(days=rng.randint(20, 200))
             occurred = decided - dt.timedelta(days=rng.randint(10, 120))
             substantiated = rng.random() < 0.85
-            ban = _add_months(decided, severity.ban_months)
+            ban = ban_until(decided, severity.ban_months)
             if substantiated:
                 p.banned_until = ban
                 if severity.ban_months >= 600:
-                    p.left_on, p.left_reason = _month(_add_months(decided, 1)), c.LeftReason.DISMISSED
+                    p.left_on, p.left_reason = _month(add_months(decided, 1)), c.LeftReason.DISMISSED
                     if p.left_on <= p.school_entry:
                         p.left_on = None
                         p.left_reason = ""
@@ -1155,7 +1147,7 @@ class CityBuilder:
                                        (c.ItAbility.GENERAL, 9), (c.ItAbility.WEAK, 1)]),
                 free_normal=p.work_start.year >= 2011 and rng.random() < 0.03,
                 grassroots_service=grassroots, grassroots_start=gs,
-                grassroots_end=_add_months(gs, 24) if gs else None,
+                grassroots_end=add_months(gs, 24) if gs else None,
                 special_grade=p.special_grade, backbone=p.backbone,
                 mental_health=teaching and rng.random() < 0.02, status=status,
                 preschool_major=(rng.random() < 0.7) if preschool else None,
@@ -1380,7 +1372,7 @@ class CityBuilder:
         st = tm.CreditRecord.Status
         src = tm.CreditRecord.Source
         now = timezone.make_aware(dt.datetime.combine(self.as_of, dt.time(9)))
-        recent = _add_months(self.as_of, -3)
+        recent = add_months(self.as_of, -3)
         records, decided, enrolments = [], [], []
         yearly = [(lv.SCHOOL, md.BLENDED, "{year}年度{school}校本研修学时登记", "", 40),
                   (lv.COUNTY, md.BLENDED, "{year}年{district}中小学教师全员培训", "{district}教师发展中心", 40),
