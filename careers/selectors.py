@@ -58,6 +58,28 @@ def assessed_base(school_id: int, year: int) -> int:
     return max(roll, assessed)
 
 
+def cap_figures(touched: Iterable[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, int, Decimal]]:
+    """(school id, year) → (优秀 count, base, share) for every pair, a few queries for the lot
+    (one per year for the roll) instead of four per school; the base as ``assessed_base``."""
+    touched = set(touched)
+    schools, years = {s for s, _y in touched}, {y for _s, y in touched}
+    counts = {(r["school_id"], r["year"]): r for r in Assessment.objects
+              .filter(school_id__in=schools, year__in=years).values("school_id", "year")
+              .annotate(excellent=Count("pk", filter=Q(result=AssessmentResult.EXCELLENT)), assessed=Count("pk"))}
+    shares = dict(ExcellentQuota.objects.filter(Q(year__in=years) | Q(year__isnull=True)).values_list("year", "share"))
+    out = {}
+    for year in years:
+        on = min(dt.date(year, 12, 31), today())
+        rolls = dict(Teacher.objects.population(on).filter(school_id__in=schools).values("school_id")
+                     .annotate(n=Count("pk")).values_list("school_id", "n"))
+        share = shares.get(year, shares.get(None, DEFAULT_EXCELLENT_SHARE))
+        for school_id in schools:
+            if (school_id, year) in touched:
+                row = counts.get((school_id, year), {"excellent": 0, "assessed": 0})
+                out[(school_id, year)] = (row["excellent"], max(rolls.get(school_id, 0), row["assessed"]), share)
+    return out
+
+
 def results_by_teacher(teacher_ids: Iterable[int], years: Iterable[int] | None = None) -> dict[int, dict[int, str]]:
     """teacher id → {year: result}, one query."""
     qs = Assessment.objects.filter(teacher_id__in=list(teacher_ids))

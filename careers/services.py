@@ -125,11 +125,11 @@ def _write_assessments(rows, *, user, request, source, run_ref):
     # the cap of every school and year the change touched, on the result as a whole
     problems = {}
     names = dict(School.objects.filter(pk__in={sid for sid, _y in touched}).values_list("pk", "name"))
+    figures = selectors.cap_figures(touched)
     for school_id, year in sorted(touched):
-        excellent = Assessment.objects.filter(school_id=school_id, year=year, result=AssessmentResult.EXCELLENT).count()
+        excellent, base, share = figures[(school_id, year)]
         found = rules.excellent_within_cap(
-            excellent_after=excellent, teachers=selectors.assessed_base(school_id, year),
-            share=selectors.excellent_share(year), school_name=names[school_id], year=year)
+            excellent_after=excellent, teachers=base, share=share, school_name=names[school_id], year=year)
         if found:
             problems[(school_id, year)] = found
     return saved, entries, outcomes, problems

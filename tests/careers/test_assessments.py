@@ -116,3 +116,19 @@ def test_the_demo_adds_three_years_within_the_cap_and_an_open_round(world, schoo
         assert n == 10
         assert Assessment.objects.filter(school=world.s1, year=year, result="excellent").count() <= excellent_cap(n, Decimal("20"))
     assert add_careers_demo(as_of=dt.date(2026, 11, 1)) == {"assessments": 0, "rounds": 0}  # idempotent
+
+
+
+def test_the_cap_figures_of_many_schools_take_a_few_queries_not_some_per_school(world, django_assert_max_num_queries):
+    """A city list touching eight schools: each school's 优秀 count and base (its 专任教师, counted
+    independently here: five each) come from the same few queries."""
+    from careers import selectors
+    from tests.factories import SchoolFactory
+    schools = SchoolFactory.create_batch(8, district=world.s1.district)
+    teachers = [TeacherFactory(school=s) for s in schools for _ in range(5)]
+    for i, t in enumerate(teachers):
+        Assessment.objects.create(teacher=t, school=t.school, year=2024, result="excellent" if i % 5 == 0 else "pass")
+    with django_assert_max_num_queries(4):
+        figures = selectors.cap_figures({(s.pk, 2024) for s in schools})
+    assert {k: v[:2] for k, v in figures.items()} == {(s.pk, 2024): (1, 5) for s in schools}
+    assert all(share == Decimal("20") for _e, _b, share in figures.values())
