@@ -12,16 +12,11 @@ The package, by concern:
   and header matching; ``imports.mappings`` — the organisation's answers; ``imports.bulk`` —
   the writes.
 
-This module keeps the names others import from it.
+This module keeps the names others import from it: ``import_run`` and ``ImportRefused``.
 """
 from __future__ import annotations
 
-from .context import CHUNK, Context, Row, Sheet
-from .handlers import HANDLERS, Handler, register
-from .handlers.teachers import TeacherHandler
-from .new_teachers import NewTeachers
-from .report import ImportRefused, ImportReport, RowError, SheetReport
+from .report import ImportRefused
 from .run import import_run
 
-__all__ = ["import_run", "ImportReport", "SheetReport", "RowError", "ImportRefused", "CHUNK", "Context", "Row",
-           "Sheet", "Handler", "HANDLERS", "register", "TeacherHandler", "NewTeachers"]
+__all__ = ["import_run", "ImportRefused"]

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from backend.models import AuditEntry
 from imports import bulk
-from imports.services import TeacherHandler, import_run
+from imports.handlers.teachers import TeacherHandler
+from imports.services import import_run
 from tests.factories import TeacherFactory
 from tests.imports.helpers import helper_threads, roster, write_xlsx
 from workforce.models import School, Teacher
