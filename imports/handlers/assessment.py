@@ -82,8 +82,15 @@ class AssessmentHandler(SubRecordHandler):
             return
         result = assessment_import_rows(rows=self.service_rows(), user=self.ctx.user, run_ref=self.ctx.run_ref)
         if result["errors"]:
-            # the results changed between the check and now: nothing of this import is written
-            raise IntegrityError("assessments changed during the import")
+            # the results changed between the check and now (someone saved results meanwhile): each
+            # refused row is named with its column and why, and nothing of this import is written
+            rows = self.service_rows()
+            for index, field_name, message in result["errors"]:
+                row, _teacher = self.pairs[index]
+                key = self.COLUMNS.get(field_name, "result")
+                shown = {"year": rows[index][1], "result": rows[index][2]}.get(key)
+                self.ctx.error(row, key, shown, f"检查之后、写入之前，该校考核结果已被他人修改：{message}")
+            raise IntegrityError("年度考核结果在导入期间被修改")
 
 
 register(KIND, AssessmentHandler)

@@ -75,3 +75,26 @@ def test_template_and_kind_names():
     assert {"*身份证件号", "*年度", "*考核结果"} <= set(headers)
     offered = [cell.value for cell in wb["选项"]["A"] if cell.value]
     assert {"优秀", "合格", "基本合格", "不合格", "不定等次"} <= set(offered)
+
+
+def test_results_saved_by_someone_between_check_and_write_name_each_row_and_write_nothing(world, tmp_path, monkeypatch):
+    """The check passed; before the write another user filled the school's 优秀 places: each 优秀
+    row is refused naming its sheet, row and column and why, and nothing of the list is stored."""
+    colleagues = TeacherFactory.create_batch(9, school=world.s1)
+    rows = [["姓名", "身份证件号", "年度", "考核结果"], [world.t1.name, world.t1.id_number, 2024, "优秀"]]
+    path = write_xlsx(tmp_path / "late.xlsx", {"年度考核": rows})
+    real = services.assessment_import_rows
+
+    def meanwhile(**kwargs):
+        if not kwargs.get("dry_run"):  # the write: someone else has just given 2 优秀 at the school
+            Assessment.objects.bulk_create([Assessment(teacher=t, year=2024, result="excellent", school=world.s1)
+                                        for t in colleagues[:2]])
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "assessment_import_rows", meanwhile)
+    report = run(path, world.users.school)
+    assert not report.committed
+    late = [e for e in report.errors if e.row == 2]
+    assert late and late[0].sheet == "年度考核" and late[0].column == "考核结果"
+    assert "已被他人修改" in late[0].message and "至多 2 人" in late[0].message
+    assert not Assessment.objects.filter(teacher=world.t1).exists()
