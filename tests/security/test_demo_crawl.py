@@ -22,6 +22,8 @@ from core.roles import can_see_identity
 from backend.scoping import scope_for
 from imports.models import ImportRun
 from tests.security.test_crawl import crawl
+from careers.models import PromotionRound
+from personnel.models import ChangeRequest, ReportingPeriod
 from training.models import CreditRecord
 from workforce import demo
 from workforce.models import District, QuotaProposal, School, Teacher
@@ -66,6 +68,16 @@ def detail_urls(user) -> list[str]:
         urls.append(f"/workforce/quota/proposals/{proposal.pk}/")
     for run in ImportRun.objects.order_by("pk")[:1]:
         urls += [f"/imports/runs/{run.pk}/", f"/imports/runs/{run.pk}/progress.json"]
+    # careers' and personnel's own pages (reached from their lists too; queued so that every kind is
+    # opened, in and out of the user's scope, whatever the crawl's cap)
+    for rnd in PromotionRound.objects.order_by("pk")[:1]:
+        urls += [f"/careers/rounds/{rnd.pk}/", f"/careers/rounds/{rnd.pk}/candidates/"]
+    for cr in {_first_in_scope(ChangeRequest, user), ChangeRequest.objects.order_by("pk").first()} - {None}:
+        urls += [f"/personnel/requests/{cr.pk}/", f"/personnel/requests/{cr.pk}/evidence/"]
+    for teacher in {_first_in_scope(Teacher, user), Teacher.objects.order_by("pk").first()} - {None}:
+        urls += [f"/personnel/teachers/{teacher.pk}/edit/", f"/personnel/teachers/{teacher.pk}/event/"]
+    for period in ReportingPeriod.objects.order_by("pk")[:1]:
+        urls.append(f"/personnel/annual/{period.pk}/")
     for model, _model_admin in admin.site._registry.items():
         meta = model._meta
         for obj in {_first_in_scope(model, user), model._default_manager.order_by("pk").first()} - {None}:
@@ -91,6 +103,7 @@ def test_every_page_of_the_demo_opens_for_every_demo_login(demo_city, username):
     visited, problems = crawl(client, secrets() if not can_see_identity(user) else {}, extra=detail_urls(user),
                               marks=TRACEBACK_MARKS)
     shapes = {re.sub(r"/\d+/", "/<id>/", u.partition("?")[0]) for u in visited}
+    assert {"/careers/rounds/<id>/", "/personnel/requests/<id>/", "/personnel/teachers/<id>/edit/"} <= shapes
     print(f"\n{username}: {len(visited)} pages and downloads ({len(shapes)} kinds), {len(problems)} problems")
     assert len(visited) > 20, f"the crawl reached almost nothing: {sorted(visited)}"
     assert problems == [], "\n".join(problems)
