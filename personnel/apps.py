@@ -13,6 +13,17 @@ class PersonnelConfig(AppConfig):
 
         demo_city_built.connect(_add_demo, dispatch_uid="personnel-demo")
 
+        # an exchange recorded with 调动人事关系 makes its move once committed (workforce.hooks)
+        from django.db.models.signals import post_save
+
+        from workforce import hooks
+        from workforce.models import Exchange
+
+        from . import events
+
+        hooks.exchanges_recorded.connect(events.on_exchanges_recorded, dispatch_uid="personnel-exchange-moves")
+        post_save.connect(events.on_exchange_saved, sender=Exchange, dispatch_uid="personnel-exchange-saved")
+
         from . import permissions
 
         register(NavItem("personnel:mine", _("我的档案"), _("查看本人档案、完整度，提出更正和补充"), 38,

@@ -2,7 +2,7 @@
 concerned, and applied on their effective date (at once when the date has come; the command
 ``apply_personnel_events`` for the others). Applying moves the teacher's school or status and
 keeps the school history (``TeacherSchoolSpell``). An exchange recorded with 调动人事关系
-becomes a move (``sync_exchange_moves``).
+becomes a move as soon as it is committed (``exchange_moves``, told by ``workforce.hooks``).
 
 Every write is atomic and audited; refusals are ``PermissionDenied`` / ``ValidationError``.
 """
@@ -202,23 +202,79 @@ def apply_due(*, on: dt.date | None = None) -> list[PersonnelEvent]:
     return done
 
 
-def sync_exchange_moves(*, user=None, today: dt.date | None = None) -> list[PersonnelEvent]:
-    """An exchange recorded with 调动人事关系 moves the teacher: each such exchange without its
-    move gets one (a 调动 from its 原单位 to its 交流轮岗单位 on its start), confirmed on the
-    sides its recorder answers for. Exchanges are written in bulk (no signals), so this is asked
-    for where it matters: the events page and the daily command."""
+def _recorded_by(exchanges: list[Exchange]) -> dict[int, object]:
+    """Who recorded each exchange without a 登记人 (the admin saves none): the user of its
+    creation's history row (filed under the teacher, ``backend.audit``)."""
+    from backend.models import AuditEntry
+
+    if not exchanges:
+        return {}
+    rows = (AuditEntry.objects.filter(action=audit.CREATE, object_type="workforce.teacher",
+                                      object_id__in={str(ex.teacher_id) for ex in exchanges},
+                                      changes___record__type="workforce.exchange",
+                                      changes___record__id__in=[str(ex.pk) for ex in exchanges], user__isnull=False)
+            .order_by("at").values_list("changes___record__id", "user_id"))
+    users = {}
+    for pk, user_id in rows:
+        users.setdefault(int(pk), user_id)
+    from django.contrib.auth import get_user_model
+
+    by_pk = get_user_model().objects.in_bulk(set(users.values()))
+    return {pk: by_pk.get(user_id) for pk, user_id in users.items()}
+
+
+def exchange_moves(*, exchange_ids: list[int] | None = None, user=None, today: dt.date | None = None,
+                   source: str = "exchange") -> list[PersonnelEvent]:
+    """An exchange recorded with 调动人事关系 moves the teacher: each such exchange (of
+    ``exchange_ids``; None: all) without its move gets one — a 调动 from the teacher's school to
+    its 交流轮岗单位 on its start — confirmed on the sides its recorder answers for, and applied at
+    once when its date has come (else by the daily command on its date). Once: an exchange that
+    has its move, or whose teacher is at the exchange school already or has left, gets none. An
+    exchange whose move the rules refuse (another open event, a stage the school lacks …) stays
+    without one: the officer records the move on the events page."""
     pending = (Exchange.objects.filter(moves_personnel=True, to_school__isnull=False, personnel_event__isnull=True)
                .exclude(teacher__left_on__isnull=False).exclude(teacher__school=F("to_school"))  # moved already
                .select_related("teacher__school", "to_school__district", "created_by").order_by("start", "pk"))
+    if exchange_ids is not None:
+        pending = pending.filter(pk__in=exchange_ids)
+    pending = list(pending)
+    recorded_by = _recorded_by([ex for ex in pending if ex.created_by is None])
     made = []
     for ex in pending:
-        recorder = ex.created_by or user
+        recorder = ex.created_by or recorded_by.get(ex.pk) or user
         if recorder is None:
             continue
         try:
             made.append(event_record(teacher=ex.teacher, kind=Kind.TRANSFER, effective_on=ex.start, user=recorder,
                                      to_school=ex.to_school, exchange=ex, note=f"交流轮岗（调动人事关系）：{ex}",
-                                     source="exchange", today=today))
+                                     source=source, today=today))
         except (ValidationError, PermissionDenied):
-            continue  # shown on the exchange: the officer records the move by hand
+            continue
     return made
+
+
+def sync_exchange_moves(*, user=None, today: dt.date | None = None) -> list[PersonnelEvent]:
+    """The moves of every exchange recorded with 调动人事关系 that has none yet (the daily
+    command: exchanges written where no hook told personnel, e.g. the demo builder)."""
+    return exchange_moves(user=user, today=today)
+
+
+# ---------------------------------------------------------------- receivers (personnel/apps.py)
+def on_exchanges_recorded(sender, exchange_ids, user=None, source="", **kwargs) -> None:
+    """``workforce.hooks.exchanges_recorded``: the service or the import committed exchanges."""
+    exchange_moves(exchange_ids=exchange_ids, user=user, source="exchange")
+
+
+MOVE_FIELDS = frozenset({"moves_personnel", "to_school", "start", "teacher"})
+
+
+def on_exchange_saved(sender, instance, created=False, raw=False, update_fields=None, **kwargs) -> None:
+    """``post_save`` of an exchange (the admin and its inline save the model): once committed,
+    the same as ``on_exchanges_recorded``."""
+    if raw or not instance.moves_personnel or instance.to_school_id is None:
+        return
+    if update_fields is not None and not MOVE_FIELDS & set(update_fields):
+        return
+    from workforce import hooks
+
+    hooks.exchanges_recorded_after_commit([instance], source="admin")

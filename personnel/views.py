@@ -231,7 +231,6 @@ def teacher_edit(request, pk: int):
 def events(request):
     """人事变动: the events in scope (either side), searchable, filtered, paginated."""
     _require(perm.can_see_events(request.user))
-    ev.sync_exchange_moves(user=request.user)
     qs = selectors.events_for(request.user)
     filterset = EventFilter(request.GET or None, queryset=qs, user=request.user)
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else qs

@@ -64,7 +64,13 @@ class RotationHandler(SubRecordHandler):
                 ctx.error(row, "exchange_type", vals["exchange_type"],
                           "交流轮岗类型不存在，可选：" + "、".join(t.name for t in types.values()))
             start, end = vals.get("start"), vals.get("end")
+            found = {(month_of(e.start)): e for e in by_teacher.get(teacher.pk, [])} if teacher.pk else {}
+            same = found.get(month_of(start)) if start else None
+            # 原单位 left blank: the teacher's school — or, for an exchange already recorded, the one
+            # it was recorded with (a 调动人事关系 has moved the teacher to the exchange school since)
             home = ctx.school_of(teacher)
+            if same is not None and same.from_school_id is not None:
+                home = ctx.school_by_pk.get(same.from_school_id, home)
             from_school = home
             if vals.get("from_school"):
                 from_school = ctx.school_named(row, "from_school", vals["from_school"])
@@ -95,10 +101,17 @@ class RotationHandler(SubRecordHandler):
                       "to_name": to_school.name}
             if vals.get("moves_personnel") is not None:
                 wanted["moves_personnel"] = vals["moves_personnel"]
-            found = {(month_of(e.start)): e for e in by_teacher.get(teacher.pk, [])} if teacher.pk else {}
             user = ctx.user if ctx.user is not None and ctx.user.pk else None
             self.apply(row, teacher, month_of(start), found, wanted,
                        lambda: Exchange(teacher=teacher, start=start, created_by=user, **wanted))
+
+    def write(self):
+        super().write()
+        # an exchange with 调动人事关系 moves the teacher once the import commits (workforce.hooks)
+        from workforce import hooks
+
+        hooks.exchanges_recorded_after_commit([ex for ex in (*self.new, *self.updates) if ex.moves_personnel],
+                                              user=self.ctx.user, source="import")
 
     def shown_change(self, model, name, old, new):
         if name == "exchange_type_id":

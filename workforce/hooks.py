@@ -1,0 +1,113 @@
+"""Hooks workforce declares for the apps above it (apps depend one way, STYLE.md): workforce says
+what happened or what it needs, and the app that knows more registers from its ``ready()`` —
+workforce never imports it (``.importlinter``).
+
+**Exchanges recorded** (issue 15, item 3): an exchange recorded with 是否调动人事关系 moves the
+teacher's personnel record. The writers of exchanges (``services.exchange_record_many``, the
+import's 交流轮岗 sheet; the admin saves a model, so ``post_save``) call
+``exchanges_recorded_after_commit``; once their transaction has committed, ``exchanges_recorded``
+is sent with the ids of the exchanges written::
+
+    # personnel/apps.py
+    hooks.exchanges_recorded.connect(receiver, dispatch_uid="personnel-exchange-moves")
+    # receiver(sender, exchange_ids: list[int], user, source, **kwargs)
+
+**The school of a teacher on a date** (issue 15, item 3: "the measures for a past date use the
+school history where it exists"): workforce's teacher knows only their current school and
+进本校年月. An app that keeps the school history registers a provider::
+
+    hooks.register_school_history("personnel", SchoolHistory(...))
+
+and the measures of a past date count each teacher on the roll of the school they were at on that
+date (``at_schools_on``). With no provider, or when nobody has moved since the date, the current
+school is the answer and nothing is added to the measures' queries.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Expression, Q
+from django.dispatch import Signal
+
+# ---------------------------------------------------------------- exchanges recorded
+exchanges_recorded = Signal()  # sender: Exchange; exchange_ids, user (or None), source
+
+
+def exchanges_recorded_after_commit(exchanges: Iterable, *, user=None, source: str = "") -> None:
+    """Send ``exchanges_recorded`` for ``exchanges`` (saved, with their keys) once the current
+    transaction commits (at once outside one). Nothing is sent when the transaction rolls back."""
+    ids = [ex.pk for ex in exchanges if ex.pk is not None]
+    if not ids:
+        return
+    from .models import Exchange
+
+    actor = user if getattr(user, "pk", None) else None
+    transaction.on_commit(lambda: exchanges_recorded.send(sender=Exchange, exchange_ids=ids, user=actor,
+                                                          source=source), robust=True)
+
+
+# ---------------------------------------------------------------- the school on a date
+@dataclass(frozen=True)
+class SchoolHistory:
+    """What an app keeping the school history answers, for the teachers (``OuterRef("pk")`` of a
+    Teacher query):
+
+    ``moved_since(on) -> bool``: has any teacher changed school or left / come back after ``on``
+    by the history (else the current school is the answer for ``on``: one cheap query);
+    ``has_history() -> Q``: the teacher has a history (else the current school since 进本校年月);
+    ``school_on(on) -> Expression``: the id of the school the history places the teacher at on
+    ``on``, NULL where none (not on any roll of the city that day)."""
+
+    moved_since: Callable[[dt.date], bool]
+    has_history: Callable[[], Q]
+    school_on: Callable[[dt.date], Expression]
+
+
+_HISTORY: dict[str, SchoolHistory] = {}
+
+
+def register_school_history(name: str, history: SchoolHistory) -> None:
+    _HISTORY[name] = history
+
+
+def unregister_school_history(name: str) -> None:
+    _HISTORY.pop(name, None)
+
+
+def history_for(on: dt.date) -> SchoolHistory | None:
+    """The provider whose history differs from the current schools for ``on``; None when the
+    current school is the answer (no provider, or nobody moved since)."""
+    for history in _HISTORY.values():
+        if history.moved_since(on):
+            return history
+    return None
+
+
+def at_schools_on(teachers, on: dt.date, schools=None):
+    """``teachers`` (a Teacher queryset) on the roll of a school on ``on``, annotated
+    ``at_school`` (the school's id that day) and, given ``schools`` (a School queryset), only
+    those at one of them on ``on``.
+
+    A teacher with a history is where it places them (and on no roll where it places them
+    nowhere: before their first school, after leaving); one without is at their current school
+    from 进本校年月 until they left (``TeacherQuerySet.on_roll``, DOMAIN.md Population)."""
+    from django.db.models import F
+
+    from .models import Teacher
+
+    history = history_for(on)
+    if history is None:
+        qs = teachers.on_roll(on).annotate(at_school=F("school_id"))
+    else:
+        plain = Q(pk__in=Teacher.objects.on_roll(on).values("pk"))
+        qs = (teachers.annotate(at_school=history.school_on(on))
+              .filter((history.has_history() & Q(at_school__isnull=False)) | (~history.has_history() & plain)))
+        from django.db.models.functions import Coalesce
+
+        qs = qs.annotate(at_school=Coalesce(history.school_on(on), F("school_id")))
+    if schools is not None:
+        qs = qs.filter(at_school__in=schools.values("pk"))
+    return qs
