@@ -1,37 +1,48 @@
 """Pages of the workflows (issue 6): rotation, honours and ethics, staffing quotas.
 
-Thin: parse the request, call one selector (``rotation``, ``honours``, ``quota``) or one
-service (``services``), render. Everything is cut to the user's scope; objects outside it are
-404, actions a role may not take are 403.
+Thin: a form parses what was posted (``forms``: the errors in Chinese on the page), a FilterSet
+narrows a list (``filters``: the same rows on the page and in its download), one selector
+(``rotation``, ``honours``, ``quota``) or one service (``services``) does the work, and a list's
+columns are declared once (``columns``) for its table and its ``?format=xlsx`` download
+(``backend.downloads.xlsx_response``: the formula guard, the Chinese file name and the audit row).
+Everything is cut to the user's scope; objects outside it are 404, actions a role may not take 403.
 """
 from __future__ import annotations
 
 import datetime as dt
-from io import BytesIO
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
-from django.http import HttpResponse, JsonResponse
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from backend import audit
-from core.i18n import data_language
+from backend.downloads import xlsx_response
 from backend.redirects import safe_next
-from core.roles import Role, can_see_ethics, is_hr
 from backend.scoping import Scope, get_in_scope_or_404, scope_for
-from core.spreadsheets import escape_cell
+from core.i18n import data_language
+from core.identity import mask_id_number
+from core.roles import Role, can_see_ethics, is_hr
+from core.spreadsheets import Table, headers, page_rows
 
 from . import choices as c
+from . import columns as cols
 from . import measures as ms
 from . import honours, quota, record_hooks, rotation, selectors, services
-from .teacher_search import search_teachers
+from .filters import (
+    AwardFilter, CandidateFilter, ConflictFilter, EligibleFilter, EthicsCaseFilter, ExchangeFilter, PickFilter,
+    QuotaSchoolFilter,
+)
+from .forms import (
+    AwardActionForm, AwardForm, EthicsCaseForm, ExchangeEndForm, ExchangeForm, NominateForm, ProposalDecideForm,
+    QuotaAllocateForm, date_param, errors_of, record_number, year_param,
+)
 from .models import (
     Award, District, EthicsCase, EthicsSeverity, Exchange, ExchangeType, HonourType, Nomination, QuotaPool,
     QuotaProposal, School, Teacher, rotation_day, school_year_label,
@@ -39,6 +50,9 @@ from .models import (
 
 PAGE_SIZE = 100
 PICK_PAGE_SIZE = 20  # the award form's list of teachers to pick from
+CHUNK = 2000  # rows read at a time for a download
+# kept for importers of the quota headers (the quota columns are declared in ``columns``)
+QUOTA_FIELDS, QUOTA_HEADERS, QUOTA_SUM_HEADERS = cols.QUOTA_FIELDS, cols.QUOTA_HEADERS, cols.QUOTA_SUM_HEADERS
 
 
 # ---------------------------------------------------------------- helpers
@@ -52,26 +66,8 @@ def _gate(allowed: bool) -> None:
         raise PermissionDenied(_("您没有权限访问此页面。"))
 
 
-def _parse_year(value, default: int) -> int:
-    """"2025", "2025-2026" → 2025; anything else → ``default``."""
-    try:
-        year = int(str(value).split("-")[0])
-    except (TypeError, ValueError):
-        return default
-    return year if 2000 <= year <= 2100 else default
-
-
-def _number(value) -> int:
-    """A record number a form posts; 0 (no record) for anything else ("abc", "²", 40 digits)."""
-    value = str(value or "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0
-
-
-def _parse_date(value) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except (TypeError, ValueError):
-        return None
+def _wants_xlsx(request) -> bool:
+    return request.GET.get("format") == "xlsx"
 
 
 def _selected_scope(request) -> tuple[Scope, District | None, list[District]]:
@@ -107,8 +103,14 @@ def _query_string(request, **changes) -> str:
     return params.urlencode()
 
 
-def _page(request, qs):
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+def _page(request, qs, size: int | None = None, key: str = "page"):
+    return Paginator(qs, size or PAGE_SIZE).get_page(request.GET.get(key))
+
+
+def _listed(request, columns, page) -> dict:
+    """What a list's table needs: its columns' headers and each row of the page with its cells
+    (the same values its download writes)."""
+    return {"columns": headers(columns), "rows": page_rows(columns, page)}
 
 
 def _error_text(exc: ValidationError, user) -> list[str]:
@@ -134,63 +136,35 @@ def _refused(request, exc: ValidationError, obj=None, *, show: bool = True) -> l
     return texts
 
 
-def _searched(request, teachers):
-    """``teachers`` narrowed to ``?q=`` (``teacher_search``: name, school, last four of the ID).
-    An ID fragment the user may not search by finds nobody: the page says so, the trail records it."""
-    text = request.GET.get("q", "")
-    found = search_teachers(teachers, text, request.user)
+def _searched(request, found, text: str | None = None):
+    """After a FilterSet searched teachers (``teacher_search``): an ID fragment the user may not
+    search by finds nobody; the page says so and the trail records it."""
     if found.refused:
-        from core.identity import mask_id_number
-
+        text = request.GET.get(f"{found.form_prefix}-q" if found.form_prefix else "q", "") if text is None else text
         messages.warning(request, _("请按姓名、学校或身份证件号后4位查找：没有查看身份证件号权限的人员不能按完整号码或号码开头查找。"))
         audit.record_refusal(request, f"按身份证件号查找教师：无查看身份证件号权限（{mask_id_number(text.strip())}）",
                              object_type="workforce.teacher")
-    return found.teachers
+    return found
 
 
-def _picked_teacher(request, value):
-    """The teacher a form names by record number (picked from a list), in the user's scope, or None."""
-    number = _number(value)
-    return Teacher.objects.in_scope(request.user).select_related("school").filter(pk=number).first() if number else None
+def _picker(request, people):
+    """The teachers a form picks from: searched (``?q=``) and paginated (``?page=`` or ``?tpage=``)."""
+    found = PickFilter(request.GET, queryset=people, user=request.user)
+    qs = found.qs
+    _searched(request, found)
+    return qs
 
 
-def _id_display(teacher, user) -> str:
+def _id_display(teacher) -> str:
     """Masked for everyone on pages and exports (issue 7); revealing one is /accounts/reveal/, with a reason."""
     return teacher.masked_id_number
-
-
-def xlsx_response(request, filename: str, title: str, sheets: list[tuple[str, list[str], list[list]]]) -> HttpResponse:
-    """An .xlsx download: one sheet per (name, headers, rows); title in the first row; every text
-    cell through ``escape_cell``; an audit row records the export."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    count = 0
-    for name, headers, rows in sheets:
-        sheet = book.create_sheet(title=name[:31])
-        sheet.append([escape_cell(title)])
-        sheet.append([escape_cell(h) for h in headers])
-        for row in rows:
-            sheet.append([escape_cell(v) for v in row])
-            count += 1
-    buffer = BytesIO()
-    book.save(buffer)
-    audit.record(audit.EXPORT, request=request, object_type="workforce.export", object_repr=filename,
-                 message=f"导出 {title}（{count} 行）")
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    from urllib.parse import quote
-
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
 
 
 # ================================================================ rotation
 def _rotation_context(request):
     _gate(_may_read(request.user))
     scope, district, districts = _selected_scope(request)
-    year = _parse_year(request.GET.get("year"), rotation.default_year())
+    year = year_param(request.GET, rotation.default_year())
     return {
         "scope": scope, "district": district, "districts": districts, "year": year,
         "year_label": school_year_label(year), "scope_label": _scope_label(scope, district),
@@ -212,9 +186,9 @@ def rotation_plan(request):
         waiting=[(c.Location(loc).label, v["count"], v["backbone"]) for loc, v in figures.eligible_waiting.items()],
         schools=rotation.per_school(ctx["scope"], ctx["year"]),
     )
-    if request.GET.get("format") == "xlsx":
+    if _wants_xlsx(request):
         plan = figures.plan
-        rows = [
+        pairs = [
             ["应交流教师（在编，9月1日在本校满%d年）" % figures.min_years, figures.eligible],
             ["已交流（本学年开始的计入类型交流）", figures.rotated],
             ["交流比例（已交流 ÷ 应交流）", ctx["ratio"]],
@@ -223,88 +197,56 @@ def rotation_plan(request):
             ["已交流骨干", figures.rotated_backbone], ["骨干最低占比（%）", str(plan.backbone_pct)],
             ["新增交流中须为骨干", plan.backbone_more],
         ] + [[f"方向：{label}", n] for label, n in figures.directions] + [[line, ""] for line in ctx["explain"]]
-        school_rows = [[s["school__code"], s["school__name"], c.Location(s["school__location"]).label, s["all"],
-                        s["eligible"], s["rotated"], s["waiting"]] for s in ctx["schools"]]
         title = f"{ctx['scope_label']} {ctx['year_label']} 学年交流轮岗计划"
-        return xlsx_response(request, f"交流轮岗计划_{ctx['year_label']}.xlsx", title, [
-            ("计划", ["项目", "数值"], rows),
-            ("各校", ["学校标识码", "学校", "城乡", "义务教育专任教师", "应交流", "已交流", "未交流"], school_rows),
-        ])
+        return xlsx_response(request, f"交流轮岗计划_{ctx['year_label']}.xlsx", cols.PAIRS, pairs, title=title,
+                             sheet="计划", more=[Table("各校", cols.ROTATION_SCHOOLS, ctx["schools"], title)])
     return render(request, "workforce/rotation/plan.html", ctx)
 
 
-def _eligible_qs(ctx, request):
+def _eligible_qs(ctx):
     qs = rotation.annotate_rotation(rotation.eligible_queryset(ctx["scope"], ctx["year"]), ctx["year"])
-    state = request.GET.get("state", "waiting")
-    if state == "waiting":
-        qs = qs.filter(has_rotated=False)
-    elif state == "rotated":
-        qs = qs.filter(has_rotated=True)
-    if request.GET.get("school"):
-        qs = qs.filter(school__code=request.GET["school"])
     # 城区→乡村 first: urban schools' teachers first, 骨干 first within a school
     loc_order = {c.Location.URBAN: 0, c.Location.TOWN: 1, c.Location.RURAL: 2}
-    from django.db.models import Case, IntegerField, Value, When
-
     qs = qs.annotate(loc_rank=Case(*[When(school__location=k, then=Value(v)) for k, v in loc_order.items()],
                                    default=Value(3), output_field=IntegerField()))
-    return qs.select_related("school").order_by("loc_rank", "school__code", "-is_backbone", "school_entry", "name"), state
+    return qs.select_related("school").order_by("loc_rank", "school__code", "-is_backbone", "school_entry", "name")
 
 
 @login_required
 def rotation_eligible(request):
     ctx = _rotation_context(request)
-    qs, state = _eligible_qs(ctx, request)
-    if request.GET.get("format") == "xlsx":
-        rows = [[t.name, _id_display(t, request.user), t.school.code, t.school.name, t.school.get_location_display(),
-                 t.get_teaching_stage_display(), t.school_entry, "是" if t.is_backbone else "否",
-                 "是" if t.has_rotated else "否"] for t in qs.iterator(chunk_size=2000)]
+    chosen = EligibleFilter(request.GET, queryset=_eligible_qs(ctx), user=request.user)
+    qs = chosen.qs
+    _searched(request, chosen)
+    if _wants_xlsx(request):
         title = f"{ctx['scope_label']} {ctx['year_label']} 学年应交流教师名单"
-        return xlsx_response(request, f"应交流教师_{ctx['year_label']}.xlsx", title, [(
-            "应交流教师", ["姓名", "身份证件号", "学校标识码", "学校", "城乡", "任教学段", "进本校年月", "骨干", "本学年已交流"], rows)])
+        return xlsx_response(request, f"应交流教师_{ctx['year_label']}.xlsx", cols.ELIGIBLE, qs.iterator(chunk_size=CHUNK),
+                             title=title, sheet="应交流教师")
     page = _page(request, qs)
-    for t in page:
-        t.id_display = _id_display(t, request.user)
     ctx.update(
-        page=page, state=state, exchange_types=ExchangeType.objects.all(),
+        page=page, **_listed(request, cols.ELIGIBLE, page), filter=chosen,
+        state=chosen.form.cleaned_data.get("state") or EligibleFilter.WAITING, exchange_types=ExchangeType.objects.all(),
         target_schools=School.objects.filter(is_active=True).select_related("district").order_by(
             "district__order", "location", "code") if ctx["can_write"] else [],
-        page_qs=_query_string(request, page=None),
+        page_qs=_query_string(request, page=None), state_qs=_query_string(request, page=None, state=None),
     )
     return render(request, "workforce/rotation/eligible.html", ctx)
-
-
-def _exchange_form_values(request):
-    data = request.POST
-    errors = []
-    exchange_type = ExchangeType.objects.filter(pk=_number(data.get("exchange_type"))).first()
-    if exchange_type is None:
-        errors.append(_("请选择交流轮岗类型。"))
-    start = _parse_date(data.get("start"))
-    if start is None:
-        errors.append(_("请填写开始日期。"))
-    end = _parse_date(data.get("end")) if data.get("end") else None
-    if data.get("end") and end is None:
-        errors.append(_("结束日期格式不正确。"))
-    to_school = School.objects.filter(pk=_number(data.get("to_school"))).first()
-    if to_school is None:
-        errors.append(_("请选择交流轮岗单位。"))
-    return errors, dict(exchange_type=exchange_type, start=start, end=end, to_school=to_school,
-                        moves_personnel=bool(data.get("moves_personnel")))
 
 
 @login_required
 @require_POST
 def rotation_record_bulk(request):
     _gate(services.may_record_rotation(request.user))
-    ids = [int(i) for i in request.POST.getlist("teacher") if i.isascii() and i.isdigit() and len(i) <= 18]
+    ids = {record_number(i) for i in request.POST.getlist("teacher")} - {0}
     teachers = list(Teacher.objects.in_scope(request.user).filter(pk__in=ids))
-    if len(teachers) != len(set(ids)):
+    if len(teachers) != len(ids):
         raise PermissionDenied(_("所选教师不在您的管理范围内。"))
-    errors, values = _exchange_form_values(request)
+    form = ExchangeForm(request.POST)
+    errors = errors_of(form)
     if not errors:
         try:
-            created = services.exchange_record_many(teachers=teachers, user=request.user, request=request, **values)
+            created = services.exchange_record_many(teachers=teachers, user=request.user, request=request,
+                                                    **form.cleaned_data)
         except ValidationError as exc:
             errors = _refused(request, exc, show=False)
         else:
@@ -321,17 +263,18 @@ def rotation_record(request, teacher_id: int):
     teacher = get_in_scope_or_404(request, Teacher.objects.in_scope(request.user).select_related("school"), pk=teacher_id)
     errors = []
     if request.method == "POST":
-        errors, values = _exchange_form_values(request)
+        form = ExchangeForm(request.POST)
+        errors = errors_of(form)
         if not errors:
             try:
-                services.exchange_record(teacher=teacher, user=request.user, request=request, **values)
+                services.exchange_record(teacher=teacher, user=request.user, request=request, **form.cleaned_data)
             except ValidationError as exc:
                 errors = _refused(request, exc, teacher, show=False)
             else:
                 messages.success(request, _("已登记 %(name)s 的交流轮岗。") % {"name": teacher.name})
                 return redirect(reverse("workforce:rotation_exchanges") + f"?year={rotation.default_year()}")
     return render(request, "workforce/rotation/record.html", {
-        "teacher": teacher, "id_display": _id_display(teacher, request.user), "errors": errors,
+        "teacher": teacher, "id_display": _id_display(teacher), "errors": errors,
         "exchange_types": ExchangeType.objects.all(), "post": request.POST, "day": dt.date.today(),
         "target_schools": School.objects.filter(is_active=True).exclude(pk=teacher.school_id)
         .select_related("district").order_by("district__order", "location", "code"),
@@ -348,17 +291,17 @@ def rotation_exchanges(request):
                   | Q(start__lt=day, end__gte=day))
           .annotate(is_backbone=rotation.is_backbone_on(day))
           .select_related("teacher", "exchange_type", "from_school", "to_school").order_by("-start", "teacher__name"))
-    if request.GET.get("format") == "xlsx":
-        rows = [[e.teacher.name, _id_display(e.teacher, request.user), e.exchange_type.name,
-                 "是" if e.exchange_type.counts else "否", "是" if e.moves_personnel else "否", e.start, e.end,
-                 e.from_school.name if e.from_school else e.from_name, e.to_school.name if e.to_school else e.to_name,
-                 "是" if e.is_backbone else "否"] for e in qs.iterator(chunk_size=2000)]
+    chosen = ExchangeFilter(request.GET, queryset=qs, user=request.user)
+    qs = chosen.qs
+    _searched(request, chosen)
+    columns = cols.exchanges(day)
+    if _wants_xlsx(request):
         title = f"{ctx['scope_label']} {ctx['year_label']} 学年交流轮岗记录"
-        return xlsx_response(request, f"交流轮岗记录_{ctx['year_label']}.xlsx", title, [(
-            "交流轮岗", ["姓名", "身份证件号", "交流轮岗类型", "计入比例", "调动人事关系", "开始年月", "结束年月",
-                      "原单位", "交流轮岗单位", f"骨干（{day:%Y-%m-%d}，师德限制期内不计）"], rows)])
+        return xlsx_response(request, f"交流轮岗记录_{ctx['year_label']}.xlsx", columns, qs.iterator(chunk_size=CHUNK),
+                             title=title, sheet="交流轮岗")
     page = _page(request, qs)
-    ctx.update(page=page, today=dt.date.today(), page_qs=_query_string(request, page=None))
+    ctx.update(page=page, **_listed(request, columns, page), filter=chosen, today=dt.date.today(),
+               page_qs=_query_string(request, page=None))
     return render(request, "workforce/rotation/exchanges.html", ctx)
 
 
@@ -367,12 +310,13 @@ def rotation_exchanges(request):
 def exchange_end(request, pk: int):
     exchange = get_in_scope_or_404(request, Exchange.objects.in_scope(request.user), pk=pk)
     _gate(services.may_record_rotation(request.user))
-    end = _parse_date(request.POST.get("end"))
-    if end is None:
-        messages.error(request, _("请填写结束日期。"))
+    form = ExchangeEndForm(request.POST)
+    if not form.is_valid():
+        for e in errors_of(form):
+            messages.error(request, e)
     else:
         try:
-            services.exchange_end(exchange=exchange, end=end, user=request.user, request=request)
+            services.exchange_end(exchange=exchange, end=form.cleaned_data["end"], user=request.user, request=request)
         except ValidationError as exc:
             _refused(request, exc, exchange)
         else:
@@ -384,7 +328,7 @@ def exchange_end(request, pk: int):
 def _honours_context(request):
     _gate(_may_read(request.user))
     scope, district, districts = _selected_scope(request)
-    on = _parse_date(request.GET.get("on")) or dt.date.today()
+    on = date_param(request.GET, "on") or dt.date.today()
     return {"scope": scope, "district": district, "districts": districts, "on": on,
             "scope_label": _scope_label(scope, district), "can_write": services.may_award(request.user),
             "can_ethics": can_see_ethics(request.user), "qs": _query_string(request, page=None)}
@@ -399,18 +343,10 @@ def honours_index(request):
         active=Count("awards", filter=Q(awards__in=active)),
     ).order_by("level", "name")
     progress = selectors.honours_by_district(ctx["scope"], on)
-    if request.GET.get("format") == "xlsx":
-        names = [d.name for d in progress["districts"]]
-        rows = [[t["name"], t["kind_label"], "" if t["target"] is None else int(t["target"]), t["count"],
-                 "" if t["met"] is None else ("达成" if t["met"] else "未达成"),
-                 "" if t["target"] is None else t["gap"], *t["by_district"]] for t in progress["rows"]]
+    if _wants_xlsx(request):
         title = f"{ctx['scope_label']} 荣誉目标进展（截至 {on:%Y-%m-%d}）"
-        return xlsx_response(request, "荣誉目标进展.xlsx", title, [
-            ("目标进展", ["指标", "口径", "目标", "现有", "是否达成", "差距", *names], rows),
-            ("荣誉类型", ["代码", "称号", "级别", "视同骨干", "有效期（年）", "团队", "有效授予数"],
-             [[t.code, t.name, t.get_level_display(), "是" if t.makes_backbone else "否", t.validity_years or "长期",
-               "是" if t.is_team else "否", t.active] for t in types]),
-        ])
+        return xlsx_response(request, "荣誉目标进展.xlsx", cols.progress(progress["districts"]), progress["rows"],
+                             title=title, sheet="目标进展", more=[Table("荣誉类型", cols.HONOUR_TYPES, types, title)])
     ctx.update(types=types, progress=progress)
     return render(request, "workforce/honours/index.html", ctx)
 
@@ -418,24 +354,16 @@ def honours_index(request):
 @login_required
 def honours_awards(request):
     ctx = _honours_context(request)
-    qs = Award.objects.for_scope(ctx["scope"]).select_related("honour_type", "teacher", "teacher__school", "school")
-    honour_type = HonourType.objects.filter(code=request.GET.get("type", "")).first()
-    if honour_type:
-        qs = qs.filter(honour_type=honour_type)
-    state = request.GET.get("state", "active")
-    if state == "active":
-        qs = qs.filter(pk__in=Award.objects.active_on(ctx["on"]).values("pk"))
-    qs = qs.order_by("-awarded_on", "pk")
-    if request.GET.get("format") == "xlsx":
-        rows = [[a.honour_type.name, a.teacher.name if a.teacher else "", _id_display(a.teacher, request.user) if a.teacher else "",
-                 (a.teacher.school.name if a.teacher else (a.school.name if a.school else "")), a.team_name,
-                 a.awarded_on, a.expires_on, a.revoked_on, a.revoke_reason, a.awarding_body] for a in qs.iterator(chunk_size=2000)]
-        return xlsx_response(request, "荣誉授予.xlsx", f"{ctx['scope_label']} 荣誉授予", [(
-            "荣誉授予", ["称号", "姓名", "身份证件号", "学校", "团队/工作室", "授予日期", "到期日期", "撤销日期", "撤销原因", "授予单位"], rows)])
+    qs = (Award.objects.for_scope(ctx["scope"]).select_related("honour_type", "teacher", "teacher__school", "school")
+          .order_by("-awarded_on", "pk"))
+    chosen = AwardFilter(request.GET, queryset=qs, user=request.user, on=ctx["on"])
+    qs = chosen.qs
+    _searched(request, chosen)
+    if _wants_xlsx(request):
+        return xlsx_response(request, "荣誉授予.xlsx", cols.AWARDS, qs.iterator(chunk_size=CHUNK),
+                             title=f"{ctx['scope_label']} 荣誉授予", sheet="荣誉授予")
     page = _page(request, qs)
-    for a in page:
-        a.id_display = _id_display(a.teacher, request.user) if a.teacher else ""
-    ctx.update(page=page, types=HonourType.objects.all(), honour_type=honour_type, state=state,
+    ctx.update(page=page, **_listed(request, cols.AWARDS, page), filter=chosen,
                page_qs=_query_string(request, page=None), today=dt.date.today())
     return render(request, "workforce/honours/awards.html", ctx)
 
@@ -449,26 +377,14 @@ def award_new(request):
     _gate(services.may_award(request.user))
     errors = []
     data = request.POST if request.method == "POST" else request.GET
-    teacher = _picked_teacher(request, data.get("teacher"))
+    form = AwardForm(data, user=request.user)
+    form.is_valid()
+    teacher = form.cleaned_data.get("teacher")
     if request.method == "POST":
-        honour_type = HonourType.objects.filter(pk=_number(data.get("honour_type"))).first()
-        school = School.objects.in_scope(request.user).filter(pk=_number(data.get("school"))).first()
-        awarded_on = _parse_date(data.get("awarded_on"))
-        if honour_type is None:
-            errors.append(_("请选择荣誉类型。"))
-        if awarded_on is None:
-            errors.append(_("请填写授予日期。"))
-        if data.get("teacher") and teacher is None:
-            errors.append(_("请从名单中选择教师（所选教师不存在，或不在您的管理范围内）。"))
-        nomination = Nomination.objects.in_scope(request.user).filter(pk=_number(data.get("nomination"))).first()
+        errors = errors_of(form)
         if not errors:
             try:
-                award = services.award_grant(
-                    honour_type=honour_type, teacher=teacher, school=school, team_name=data.get("team_name", ""),
-                    awarded_on=awarded_on, awarding_body=data.get("awarding_body", ""),
-                    expires_on=_parse_date(data.get("expires_on")) if data.get("expires_on") else None,
-                    nomination=nomination, user=request.user, request=request,
-                )
+                award = services.award_grant(user=request.user, request=request, **form.cleaned_data)
             except ValidationError as exc:
                 errors = _refused(request, exc, teacher, show=False)
             else:
@@ -478,14 +394,14 @@ def award_new(request):
     if teacher is None:  # the list to pick from: the teachers on the roll in the user's scope
         today = dt.date.today()
         banned = EthicsCase.objects.banning_on(today).filter(teacher=OuterRef("pk"))
-        people = (_searched(request, Teacher.objects.in_scope(request.user).on_roll(today))
-                  .annotate(is_vetoed=Exists(banned)).select_related("school").order_by("school__code", "name", "pk"))
-        picker = Paginator(people, PICK_PAGE_SIZE).get_page(request.GET.get("page"))
+        people = (Teacher.objects.in_scope(request.user).on_roll(today).annotate(is_vetoed=Exists(banned))
+                  .select_related("school").order_by("school__code", "name", "pk"))
+        picker = _page(request, _picker(request, people), PICK_PAGE_SIZE)
         for t in picker:
-            t.id_display = _id_display(t, request.user)
+            t.id_display = _id_display(t)
     return render(request, "workforce/honours/award_form.html", {
         "errors": errors, "data": data, "types": HonourType.objects.all(), "teacher": teacher,
-        "teacher_id_display": _id_display(teacher, request.user) if teacher else "",
+        "teacher_id_display": _id_display(teacher) if teacher else "",
         "schools": School.objects.in_scope(request.user).order_by("code"), "today": dt.date.today(),
         "picker": picker, "q": request.GET.get("q", ""),
         "keep": [(k, v) for k, v in request.GET.items() if k in {"type", "nomination"}],
@@ -498,10 +414,15 @@ def award_new(request):
 def _award_action(request, pk: int, action: str):
     award = get_in_scope_or_404(request, Award.objects.in_scope(request.user), pk=pk)
     _gate(services.may_award(request.user))
-    on = _parse_date(request.POST.get("on")) or dt.date.today()
+    form = AwardActionForm(request.POST)
+    if not form.is_valid():
+        for e in errors_of(form):
+            messages.error(request, e)
+        return redirect(safe_next(request, "workforce:honours_awards"))
+    on = form.cleaned_data["on"] or dt.date.today()
     try:
         if action == "revoke":
-            services.award_revoke(award=award, on=on, reason=request.POST.get("reason", ""), user=request.user,
+            services.award_revoke(award=award, on=on, reason=form.cleaned_data["reason"], user=request.user,
                                   request=request)
             messages.success(request, _("已撤销该荣誉。"))
         else:
@@ -530,35 +451,35 @@ def honours_nominate(request, code: str):
     honour_type = get_object_or_404(HonourType, code=code, is_team=False)
     if request.method == "POST":
         _gate(services.may_award(request.user))
-        teacher = get_in_scope_or_404(request, Teacher.objects.in_scope(request.user),
-                                      pk=_number(request.POST.get("teacher")))
+        form = NominateForm(request.POST, user=request.user)
+        if not form.is_valid():  # a teacher outside the scope (or none): 404, the refusal recorded
+            get_in_scope_or_404(request, Teacher.objects.in_scope(request.user),
+                                pk=record_number(request.POST.get("teacher")))
+        teacher = form.cleaned_data["teacher"]
         try:
             services.nominate(honour_type=honour_type, teacher=teacher, on=dt.date.today(), user=request.user,
-                              note=request.POST.get("note", ""), request=request)
+                              note=form.cleaned_data["note"], request=request)
         except ValidationError as exc:
             _refused(request, exc, teacher)
         else:
             messages.success(request, _("已推荐 %(name)s。") % {"name": teacher.name})
         return redirect(request.get_full_path())
-    qs = honours.candidates(ctx["scope"], honour_type, ctx["on"])
-    if request.GET.get("school"):
-        qs = qs.filter(school__code=request.GET["school"])
-    qs = _searched(request, qs)
+    chosen = CandidateFilter(request.GET, queryset=honours.candidates(ctx["scope"], honour_type, ctx["on"]),
+                             user=request.user)
+    qs = chosen.qs
+    _searched(request, chosen)
     nominations = (Nomination.objects.for_scope(ctx["scope"]).filter(honour_type=honour_type, round_year=ctx["on"].year)
                    .select_related("teacher", "teacher__school", "award").order_by("teacher__school__code", "teacher__name"))
-    if request.GET.get("format") == "xlsx":
-        rows = [[t.name, _id_display(t, request.user), t.school.code, t.school.name, t.get_teaching_stage_display(),
-                 "否（一票否决）" if t.is_vetoed else "是"] for t in qs.iterator(chunk_size=2000)]
-        return xlsx_response(request, f"{honour_type.name}候选人.xlsx", f"{ctx['scope_label']} {honour_type.name} 候选人", [
-            ("候选人", ["姓名", "身份证件号", "学校标识码", "学校", "任教学段", "可推荐"], rows)])
+    if _wants_xlsx(request):
+        return xlsx_response(request, f"{honour_type.name}候选人.xlsx", cols.CANDIDATES, qs.iterator(chunk_size=CHUNK),
+                             title=f"{ctx['scope_label']} {honour_type.name} 候选人", sheet="候选人")
     page = _page(request, qs)
     # the candidates' record from other apps (年度考核, training: ``record_hooks``), a fixed number of queries
     lines, barred = (hook([t.pk for t in page], ctx["on"]) for hook in (record_hooks.summaries, record_hooks.nomination_problems))
     for t in page:
-        t.id_display = _id_display(t, request.user)
         t.record_lines, t.record_problems = lines.get(t.pk, []), [p.message for p in barred.get(t.pk, [])]
-    ctx.update(honour_type=honour_type, page=page, nominations=nominations[:500], q=request.GET.get("q", ""),
-               page_qs=_query_string(request, page=None),
+    ctx.update(honour_type=honour_type, page=page, **_listed(request, cols.CANDIDATES[:-1], page), filter=chosen,
+               nominations=nominations[:500], q=request.GET.get("q", ""), page_qs=_query_string(request, page=None),
                keep=[(k, v) for k, v in request.GET.items() if k in {"district", "on", "school"}])
     return render(request, "workforce/honours/nominate.html", ctx)
 
@@ -567,17 +488,15 @@ def honours_nominate(request, code: str):
 def honours_conflicts(request):
     ctx = _honours_context(request)
     _gate(ctx["can_ethics"])
-    qs = honours.conflicting_awards(ctx["scope"], ctx["on"])
-    if request.GET.get("format") == "xlsx":
-        rows = [[a.honour_type.name, a.teacher.name, _id_display(a.teacher, request.user), a.teacher.school.name,
-                 a.awarded_on, a.expires_on, "是" if a.banned_now else "否", "是" if a.granted_in_ban else "否"]
-                for a in qs.iterator(chunk_size=2000)]
-        return xlsx_response(request, "与师德限制冲突的荣誉.xlsx", f"{ctx['scope_label']} 与师德限制冲突的荣誉", [(
-            "冲突荣誉", ["称号", "姓名", "身份证件号", "学校", "授予日期", "到期日期", "当前处于限制期", "授予时处于限制期"], rows)])
+    chosen = ConflictFilter(request.GET, queryset=honours.conflicting_awards(ctx["scope"], ctx["on"]), user=request.user)
+    qs = chosen.qs
+    _searched(request, chosen)
+    if _wants_xlsx(request):
+        return xlsx_response(request, "与师德限制冲突的荣誉.xlsx", cols.CONFLICTS, qs.iterator(chunk_size=CHUNK),
+                             title=f"{ctx['scope_label']} 与师德限制冲突的荣誉", sheet="冲突荣誉")
     page = _page(request, qs)
-    for a in page:
-        a.id_display = _id_display(a.teacher, request.user)
-    ctx.update(page=page, page_qs=_query_string(request, page=None), today=dt.date.today())
+    ctx.update(page=page, **_listed(request, cols.CONFLICTS, page), filter=chosen,
+               page_qs=_query_string(request, page=None), today=dt.date.today())
     return render(request, "workforce/honours/conflicts.html", ctx)
 
 
@@ -585,77 +504,69 @@ def honours_conflicts(request):
 def honours_ethics(request):
     ctx = _honours_context(request)
     _gate(ctx["can_ethics"])
+    can_record = services.may_record_ethics(request.user)
     errors = []
     if request.method == "POST":
-        _gate(services.may_record_ethics(request.user))
-        severity = EthicsSeverity.objects.filter(pk=_number(request.POST.get("severity"))).first()
-        occurred, decided = _parse_date(request.POST.get("occurred_on")), _parse_date(request.POST.get("decided_on"))
-        if severity is None:
-            errors.append(_("请选择处理等级。"))
-        if occurred is None or decided is None:
-            errors.append(_("请填写发生日期和认定日期。"))
-        # the teacher picked from the list below the form: its record number, never a typed ID number
-        teacher = _picked_teacher(request, request.POST.get("teacher"))
-        if teacher is None:
-            errors.append(_("请从名单中选择教师（所选教师不存在，或不在您的管理范围内）。"))
+        _gate(can_record)
+        form = EthicsCaseForm(request.POST, user=request.user)
+        errors = errors_of(form)
         if not errors:
+            teacher = form.cleaned_data["teacher"]
             try:
-                case = services.ethics_case_record(
-                    teacher=teacher, severity=severity, occurred_on=occurred, decided_on=decided,
-                    substantiated=bool(request.POST.get("substantiated")), description=request.POST.get("description", ""),
-                    user=request.user, request=request,
-                )
+                case = services.ethics_case_record(user=request.user, request=request, **form.cleaned_data)
             except ValidationError as exc:
                 errors = _refused(request, exc, teacher, show=False)
             else:
                 messages.success(request, _("已登记，限制期至 %(d)s。") % {"d": f"{case.ban_until:%Y-%m-%d}"})
                 return redirect("workforce:honours_ethics")
-    qs = EthicsCase.objects.for_scope(ctx["scope"]).select_related("teacher", "teacher__school", "severity").order_by("-decided_on")
-    page = _page(request, qs)
+    cases = (EthicsCase.objects.for_scope(ctx["scope"]).select_related("teacher", "teacher__school", "severity")
+             .order_by("-decided_on", "pk"))
+    chosen = EthicsCaseFilter(request.GET, queryset=cases, user=request.user, prefix="case")
+    cases = chosen.qs
+    _searched(request, chosen)
+    if _wants_xlsx(request):
+        return xlsx_response(request, "师德失范案件.xlsx", cols.ETHICS_CASES, cases.iterator(chunk_size=CHUNK),
+                             title=f"{ctx['scope_label']} 师德失范案件", sheet="师德失范案件",
+                             object_type="workforce.ethicscase")
+    page = _page(request, cases)
     for case in page:
-        case.id_display = _id_display(case.teacher, request.user)
         case.banning = case.substantiated and case.decided_on <= ctx["on"] <= case.ban_until
-    picked, picker = _picked_teacher(request, request.POST.get("teacher") or request.GET.get("teacher")), None
-    if picked is None and services.may_record_ethics(request.user):  # as the award form picks (issue 15)
-        people = (_searched(request, Teacher.objects.in_scope(request.user)).select_related("school")
-                  .order_by("school__code", "name", "pk"))
-        picker = Paginator(people, PICK_PAGE_SIZE).get_page(request.GET.get("tpage"))
+    picked = PickedTeacher(request)
+    picker = None
+    if picked.teacher is None and can_record:  # as the award form picks (issue 15)
+        people = Teacher.objects.in_scope(request.user).select_related("school").order_by("school__code", "name", "pk")
+        picker = _page(request, _picker(request, people), PICK_PAGE_SIZE, key="tpage")
         for t in picker:
-            t.id_display = _id_display(t, request.user)
-    ctx.update(page=page, errors=errors, post=request.POST, severities=EthicsSeverity.objects.all(),
-               can_record=services.may_record_ethics(request.user), page_qs=_query_string(request, page=None),
-               picked=picked, picked_id_display=_id_display(picked, request.user) if picked else "", picker=picker,
-               q=request.GET.get("q", ""), pick_qs=_query_string(request, teacher=None, tpage=None),
+            t.id_display = _id_display(t)
+    ctx.update(page=page, **_listed(request, cols.ETHICS_CASES, page), filter=chosen, errors=errors, post=request.POST,
+               severities=EthicsSeverity.objects.all(), can_record=can_record,
+               page_qs=_query_string(request, page=None),
+               picked=picked.teacher, picked_id_display=_id_display(picked.teacher) if picked.teacher else "",
+               picker=picker, q=request.GET.get("q", ""), pick_qs=_query_string(request, teacher=None, tpage=None),
                picker_qs=_query_string(request, tpage=None), unpick_qs=_query_string(request, teacher=None))
     return render(request, "workforce/honours/ethics.html", ctx)
+
+
+class PickedTeacher:
+    """The teacher a form names by record number (posted, or picked by a link), in the user's scope, or None."""
+
+    def __init__(self, request):
+        number = record_number(request.POST.get("teacher") or request.GET.get("teacher"))
+        self.teacher = (Teacher.objects.in_scope(request.user).select_related("school").filter(pk=number).first()
+                        if number else None)
 
 
 # ================================================================ quota
 def _quota_context(request):
     _gate(_may_read(request.user))
     scope, district, districts = _selected_scope(request)
-    year = _parse_year(request.GET.get("year"), rotation.default_year())
+    year = year_param(request.GET, rotation.default_year())
     return {"scope": scope, "district": district, "districts": districts, "year": year,
             "year_label": school_year_label(year), "scope_label": _scope_label(scope, district),
             "can_allocate": services.may_allocate(request.user),
             "prev_qs": _query_string(request, year=year - 1, page=None),
             "next_qs": _query_string(request, year=year + 1, page=None), "qs": _query_string(request, page=None),
             "years": list(range(year - 4, year + 3))}
-
-
-# Lazy: the page shows them in the user's language, the .xlsx download in Chinese (core.i18n).
-# The figures of a quota line (quota.QuotaRow), in the order of the page, the export and the JSON.
-QUOTA_FIELDS = ("standard", "approved", "actual", "shortage", "surplus", "vacancies", "overstaffed")
-QUOTA_HEADERS = [gettext_lazy("标准编制"), gettext_lazy("核定编制"), gettext_lazy("实有在编"),
-                 gettext_lazy("编制缺口（标准−核定>0）"), gettext_lazy("编制富余（核定−标准>0）"),
-                 gettext_lazy("空编（核定−在编）"), gettext_lazy("超编（在编−核定）")]
-QUOTA_SUM_HEADERS = [gettext_lazy("学校数"), gettext_lazy("未核定编制的学校"), *QUOTA_HEADERS]
-MISSING = "无数据"  # in the .xlsx, which stays Chinese (core.i18n)
-
-
-def _quota_numbers(row) -> list:
-    """A line's figures for the .xlsx: a missing figure reads 无数据, never 0 or the headcount."""
-    return [MISSING if getattr(row, key) is None else getattr(row, key) for key in QUOTA_FIELDS]
 
 
 def _quota_json(row, *, school: bool) -> dict:
@@ -674,7 +585,8 @@ def quota_index(request):
     """The quota lines of the scope: per school, summed per district and city (DOMAIN.md
     "Staffing quota"); ``?format=xlsx`` and ``?format=json`` give the same lines. In the JSON a
     school's ``quota_gap`` is standard − approved; sums give its parts (``shortage``, ``surplus``)
-    summed separately, never netted, and ``quota_gap`` null."""
+    summed separately, never netted, and ``quota_gap`` null. ``?q=`` narrows the schools' lines
+    (page and download alike); the sums stay the scope's."""
     if request.GET.get("format") == "json":  # data: in the data language (Chinese) whatever the page's
         with data_language():
             ctx = _quota_context(request)
@@ -688,20 +600,17 @@ def quota_index(request):
             }, json_dumps_params={"ensure_ascii": False})
     ctx = _quota_context(request)
     table = selectors.quota_table(ctx["scope"], ctx["year"])
-    if request.GET.get("format") == "xlsx":
+    chosen = QuotaSchoolFilter(request.GET, queryset=School.objects.for_scope(ctx["scope"]))
+    schools = chosen.narrow(table.schools)
+    if _wants_xlsx(request):
         title = f"{ctx['scope_label']} {ctx['year_label']} 学年编制（在编人数截至 {table.on:%Y-%m-%d}）"
-        return xlsx_response(request, f"编制_{ctx['year_label']}.xlsx", title, [
-            ("区县", ["区划代码", "区县", *QUOTA_SUM_HEADERS],
-             [[d.code, d.name, d.schools, d.schools_without_approved, *_quota_numbers(d)] for d in table.districts]
-             + [["", "合计", table.city.schools, table.city.schools_without_approved, *_quota_numbers(table.city)]]),
-            ("学校", ["学校标识码", "学校", "区县", *QUOTA_HEADERS, "已核定编制", "标准编制计算"],
-             [[s.code, s.name, s.district_name, *_quota_numbers(s),
-               "是" if s.approved_recorded else "否（无核定编制，不计算缺口与空编）", s.basis] for s in table.schools]),
-        ])
-    page = Paginator(table.schools, 200).get_page(request.GET.get("page"))
+        return xlsx_response(request, f"编制_{ctx['year_label']}.xlsx", cols.QUOTA_DISTRICTS,
+                             [*table.districts, _Total(table.city)],
+                             title=title, sheet="区县", more=[Table("学校", cols.QUOTA_SCHOOLS, schools, title)])
+    page = Paginator(schools, 200).get_page(request.GET.get("page"))
     pool = QuotaPool.objects.filter(school_year=ctx["year"]).first()
     ctx.update(
-        table=table, page=page, pool=pool, available=services.pool_available(ctx["year"]),
+        table=table, page=page, pool=pool, available=services.pool_available(ctx["year"]), filter=chosen,
         proposals=QuotaProposal.objects.filter(school_year=ctx["year"]).select_related(
             "proposed_by", "accepted_by", "discarded_by")[:20]
         if scope_for(request.user).is_city else [],
@@ -710,21 +619,36 @@ def quota_index(request):
     return render(request, "workforce/quota/index.html", ctx)
 
 
+class _Total:
+    """The city's line as the districts sheet's last row: no code, named 合计."""
+
+    code, name = "", "合计"
+
+    def __init__(self, city):
+        self._city = city
+
+    def __getattr__(self, key):
+        return getattr(self._city, key)
+
+
 @login_required
 @require_POST
 def quota_allocate(request):
     _gate(services.may_allocate(request.user))
-    year = _parse_year(request.POST.get("year"), rotation.default_year())
+    form = QuotaAllocateForm(request.POST)
+    form.is_valid()
+    year = form.cleaned_data.get("year") or rotation.default_year()
+    back = reverse("workforce:quota_index") + f"?year={year}"
+    if form.errors:
+        for e in errors_of(form):
+            messages.error(request, e)
+        return redirect(back)
     try:
-        posts = int(request.POST.get("posts", ""))
-    except ValueError:
-        messages.error(request, _("请填写分配编制数（整数）。"))
-        return redirect(reverse("workforce:quota_index") + f"?year={year}")
-    try:
-        proposal = services.quota_allocate(school_year=year, posts=posts, user=request.user, request=request)
+        proposal = services.quota_allocate(school_year=year, posts=form.cleaned_data["posts"], user=request.user,
+                                           request=request)
     except ValidationError as exc:
         _refused(request, exc)
-        return redirect(reverse("workforce:quota_index") + f"?year={year}")
+        return redirect(back)
     return redirect("workforce:quota_proposal", pk=proposal.pk)
 
 
@@ -743,20 +667,12 @@ def quota_proposal(request, pk: int):
     for line in school_lines:
         line.approved_after = line.approved_before + line.transfer_in + line.allocated - line.transfer_out
         line.remaining = line.shortage - line.transfer_in - line.allocated
-    if request.GET.get("format") == "xlsx":
+    if _wants_xlsx(request):
         title = f"{school_year_label(proposal.school_year)} 学年编制调剂方案 #{proposal.pk}（{proposal.get_status_display()}）"
-        return xlsx_response(request, f"编制调剂方案_{proposal.pk}.xlsx", title, [
-            ("步骤", ["序号", "步骤", "调出方", "调入方", "编制数", "说明"],
-             [[st.order, quota.PHASE[st.kind], st.source, st.target, st.posts, st.explanation] for st in steps]),
-            ("学校", ["区县", "学校标识码", "学校", "标准编制", "测算时核定编制", "实有在编", "编制缺口", "编制富余",
-                    "区县内调入", "区县内调出", "周转编制", "调整后核定编制", "仍缺"],
-             [[ln.district.name, ln.school.code, ln.school.name, ln.standard, ln.approved_before, ln.actual, ln.shortage,
-               ln.surplus, ln.transfer_in, ln.transfer_out, ln.allocated, ln.approved_after, ln.remaining]
-              for ln in school_lines]),
-            ("区县", ["区县", "编制缺口", "编制富余", "区县内调剂", "周转编制"],
-             [[ln.district.name, ln.shortage, ln.surplus, ln.transfer_in, ln.allocated] for ln in district_lines]),
-            ("说明", ["说明"], [[line] for line in proposal.explanation.splitlines()]),
-        ])
+        return xlsx_response(request, f"编制调剂方案_{proposal.pk}.xlsx", cols.PROPOSAL_STEPS, steps, title=title,
+                             sheet="步骤", more=[Table("学校", cols.PROPOSAL_SCHOOLS, school_lines, title),
+                                               Table("区县", cols.PROPOSAL_DISTRICTS, district_lines, title),
+                                               Table("说明", cols.LINES, proposal.explanation.splitlines(), title)])
     return render(request, "workforce/quota/proposal.html", {
         "proposal": proposal, "steps": steps, "district_lines": district_lines, "school_lines": school_lines,
         "rules": proposal.explanation.splitlines(), "phases": quota.PHASE,
@@ -774,10 +690,12 @@ def quota_proposal_decide(request, pk: int, decision: str):
     """Accept (the author only with the confirmation box ticked) or discard a draft."""
     _gate(services.may_allocate(request.user))
     proposal = get_object_or_404(QuotaProposal, pk=pk)
+    form = ProposalDecideForm(request.POST)
+    form.is_valid()
     try:
         if decision == "accept":
             services.proposal_accept(proposal=proposal, user=request.user, request=request,
-                                     confirm_own=request.POST.get("confirm_own") == "1")
+                                     confirm_own=bool(form.cleaned_data.get("confirm_own")))
             messages.success(request, _("已采纳该方案，各校核定编制已更新。"))
         else:
             services.proposal_discard(proposal=proposal, user=request.user, request=request)
@@ -785,6 +703,3 @@ def quota_proposal_decide(request, pk: int, decision: str):
     except ValidationError as exc:
         _refused(request, exc, proposal)
     return redirect("workforce:quota_proposal", pk=pk)
-
-
-

@@ -6,7 +6,7 @@ from decimal import Decimal
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from personnel.xlsx_writer import Workbook
+from core.spreadsheets import Workbook
 
 ROWS = [["姓名", "备注", "学时"],
         ["张三", "=HYPERLINK(\"http://x\")", 24],

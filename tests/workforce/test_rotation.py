@@ -193,9 +193,13 @@ def test_eligible_export_masks_ids_and_escapes_text(client, world):
     TeacherFactory(school=world.s1, name="=HYPERLINK(1)", school_entry=D(2010, 9, 1))
     client.force_login(world.users.district)  # no right to full IDs
     response = client.get(reverse("workforce:rotation_eligible"), {"year": YEAR, "format": "xlsx", "state": "all"})
-    rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(min_row=3, values_only=True))
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
     names = {r[0] for r in rows}
-    assert "'=HYPERLINK(1)" in names
+    # text, never a formula: Excel's quote prefix on a text cell (the value is the record's, as in
+    # the national template), not an apostrophe inside the value that Excel would show
+    formula = next(cell for row in sheet.iter_rows(min_row=3) for cell in row if cell.value == "=HYPERLINK(1)")
+    assert "=HYPERLINK(1)" in names and (formula.data_type, formula.quotePrefix) == ("s", True)
     assert all("*" in r[1] for r in rows)
     assert world.t1.id_number not in response.content.decode("latin-1")
 
