@@ -35,6 +35,22 @@ def teachers_at(school: School, on: dt.date):
     )
 
 
+def school_history():
+    """The school history as workforce's measures read it (``workforce.hooks.SchoolHistory``,
+    registered in ``personnel/apps.py``): a past date's figure counts each teacher at the school
+    their spells place them at on that date."""
+    from django.db.models import Subquery
+
+    from workforce.hooks import SchoolHistory
+
+    return SchoolHistory(
+        moved_since=lambda on: TeacherSchoolSpell.objects.filter(start__gt=on).exists(),
+        has_history=lambda: Exists(TeacherSchoolSpell.objects.filter(teacher=OuterRef("pk"))),
+        school_on=lambda on: Subquery(TeacherSchoolSpell.objects.covering(on).filter(teacher=OuterRef("pk"))
+                                      .order_by("-start").values("school_id")[:1]),
+    )
+
+
 def teacher_record(teacher: Teacher) -> dict:
     """Everything the teacher's own page shows, in a fixed number of queries."""
     educations = list(EducationRecord.objects.filter(teacher=teacher).order_by("-end", "-pk"))

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Expression, Q
+from django.db.models import BigIntegerField, Case, Expression, F, OuterRef, Q, Subquery, When
 from django.dispatch import Signal
 
 # ---------------------------------------------------------------- exchanges recorded
@@ -52,17 +52,18 @@ def exchanges_recorded_after_commit(exchanges: Iterable, *, user=None, source: s
 # ---------------------------------------------------------------- the school on a date
 @dataclass(frozen=True)
 class SchoolHistory:
-    """What an app keeping the school history answers, for the teachers (``OuterRef("pk")`` of a
-    Teacher query):
+    """What an app keeping the school history answers, about a Teacher query's rows
+    (``OuterRef("pk")``):
 
-    ``moved_since(on) -> bool``: has any teacher changed school or left / come back after ``on``
-    by the history (else the current school is the answer for ``on``: one cheap query);
-    ``has_history() -> Q``: the teacher has a history (else the current school since 进本校年月);
+    ``moved_since(on) -> bool``: has anyone changed school (or come back) after ``on`` — else
+    every current school is the answer for ``on`` (one cheap query);
+    ``has_history() -> Expression``: a boolean, the teacher has a history (else they have been
+    at their current school since 进本校年月);
     ``school_on(on) -> Expression``: the id of the school the history places the teacher at on
-    ``on``, NULL where none (not on any roll of the city that day)."""
+    ``on``, NULL where it places them nowhere (before their first school, after leaving)."""
 
     moved_since: Callable[[dt.date], bool]
-    has_history: Callable[[], Q]
+    has_history: Callable[[], Expression]
     school_on: Callable[[dt.date], Expression]
 
 
@@ -78,7 +79,7 @@ def unregister_school_history(name: str) -> None:
 
 
 def history_for(on: dt.date) -> SchoolHistory | None:
-    """The provider whose history differs from the current schools for ``on``; None when the
+    """The provider whose history differs from the current schools on ``on``; None when the
     current school is the answer (no provider, or nobody moved since)."""
     for history in _HISTORY.values():
         if history.moved_since(on):
@@ -86,28 +87,33 @@ def history_for(on: dt.date) -> SchoolHistory | None:
     return None
 
 
-def at_schools_on(teachers, on: dt.date, schools=None):
-    """``teachers`` (a Teacher queryset) on the roll of a school on ``on``, annotated
-    ``at_school`` (the school's id that day) and, given ``schools`` (a School queryset), only
-    those at one of them on ``on``.
+def at_schools_on(teachers, on: dt.date, schools):
+    """``teachers`` (a Teacher queryset) on the roll on ``on`` of one of ``schools`` (a School
+    queryset), annotated ``at_school`` — the school they were at on ``on`` — or None when the
+    current school is the answer for ``on`` (the caller's own query, unchanged, is right).
 
-    A teacher with a history is where it places them (and on no roll where it places them
-    nowhere: before their first school, after leaving); one without is at their current school
-    from 进本校年月 until they left (``TeacherQuerySet.on_roll``, DOMAIN.md Population)."""
-    from django.db.models import F
-
-    from .models import Teacher
-
+    A teacher with a history is where it places them, on no roll where it places them nowhere;
+    one without is at their current school from 进本校年月 (``TeacherQuerySet.on_roll``, DOMAIN.md
+    Population). Either way not after their leaving date."""
     history = history_for(on)
     if history is None:
-        qs = teachers.on_roll(on).annotate(at_school=F("school_id"))
-    else:
-        plain = Q(pk__in=Teacher.objects.on_roll(on).values("pk"))
-        qs = (teachers.annotate(at_school=history.school_on(on))
-              .filter((history.has_history() & Q(at_school__isnull=False)) | (~history.has_history() & plain)))
-        from django.db.models.functions import Coalesce
+        return None
+    has = history.has_history()
+    return (teachers.annotate(_history=has, at_school=Case(When(_history=True, then=history.school_on(on)),
+                                                              default=F("school_id"), output_field=BigIntegerField()))
+            .filter(Q(left_on__isnull=True) | Q(left_on__gt=on))
+            .filter(Q(_history=True) | Q(school_entry__isnull=True) | Q(school_entry__lte=on))
+            .filter(at_school__in=schools.values("pk")))
 
-        qs = qs.annotate(at_school=Coalesce(history.school_on(on), F("school_id")))
-    if schools is not None:
-        qs = qs.filter(at_school__in=schools.values("pk"))
-    return qs
+
+def group_on_date(qs, by: str | None, field: str | None):
+    """``(qs, field)`` to group a population of ``at_schools_on`` by: the school of that date (or
+    its district) instead of the current one; any other query as it is."""
+    if field is None or "at_school" not in qs.query.annotations:
+        return qs, field
+    if by == "district":
+        from .models import School
+
+        district = School.objects.filter(pk=OuterRef("at_school")).values("district_id")[:1]
+        return qs.annotate(at_district=Subquery(district, output_field=BigIntegerField())), "at_district"
+    return qs, "at_school"
