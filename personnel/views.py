@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from backend import audit
+from backend.downloads import xlsx_response
 from backend.redirects import safe_next
 from core.roles import can_see_identity
 from backend.scoping import get_in_scope_or_404
@@ -303,13 +304,11 @@ def export(request):
         name = name or (request.user.school or request.user.district or "")
         full = can_see_identity(request.user)
         content, rows = national.workbook(teachers, full_identity=full)
-        audit.record(audit.EXPORT, request=request, object_type="workforce.teacher",
-                     object_repr=f"全国系统模板：{name}"[:200],
-                     message=f"导出全国教师管理信息系统模板（{name}）{rows} 名教师（{'完整证件号' if full else '证件号已遮蔽'}）")
-        response = HttpResponse(content, content_type=national.XLSX)
         stamp = timezone.localdate().strftime("%Y%m%d")
-        response["Content-Disposition"] = f'attachment; filename="national-template-{stamp}.xlsx"'
-        return response
+        return xlsx_response(
+            request, f"全国系统模板_{name}_{stamp}.xlsx", content=content, count=rows, object_type="workforce.teacher",
+            object_repr=f"全国系统模板：{name}"[:200],
+            message=f"导出全国教师管理信息系统模板（{name}）{rows} 名教师（{'完整证件号' if full else '证件号已遮蔽'}）")
     return render(request, "personnel/export.html", {"form": form, "full": can_see_identity(request.user)})
 
 
