@@ -19,7 +19,7 @@ from backend import audit
 from core.roles import Role, can_see_ethics, is_hr
 from backend.scoping import scope_for
 
-from . import honours, record_hooks, rules
+from . import honours, hooks, record_hooks, rules
 from .models import (
     Award, EthicsCase, EthicsSeverity, Exchange, ExchangeType, HonourType, Nomination, QuotaPool, QuotaProposal,
     QuotaProposalLine, QuotaProposalStep, School, SchoolQuota, Teacher, TitleAppointment,
@@ -191,6 +191,7 @@ def exchange_record_many(
         if errors:
             raise ValidationError(errors)
         created = Exchange.objects.bulk_create(rows)
+        hooks.exchanges_recorded_after_commit(created, user=user, source=source)
         audit.record_many(
             audit.entry(audit.CREATE, user=user, request=request, obj=ex, object_repr=f"{ex.teacher} {ex}",
                         changes=audit.snapshot(ex), source=source, message="登记交流轮岗")
