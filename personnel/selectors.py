@@ -44,10 +44,11 @@ def school_history():
     from workforce.hooks import SchoolHistory
 
     return SchoolHistory(
-        moved_since=lambda on: TeacherSchoolSpell.objects.filter(start__gt=on).exists(),
         has_history=lambda: Exists(TeacherSchoolSpell.objects.filter(teacher=OuterRef("pk"))),
         school_on=lambda on: Subquery(TeacherSchoolSpell.objects.covering(on).filter(teacher=OuterRef("pk"))
                                       .order_by("-start").values("school_id")[:1]),
+        ever_at=lambda schools: Q(pk__in=TeacherSchoolSpell.objects.filter(school__in=schools.values("pk"))
+                                  .values("teacher_id")),
     )
 
 

@@ -55,16 +55,17 @@ class SchoolHistory:
     """What an app keeping the school history answers, about a Teacher query's rows
     (``OuterRef("pk")``):
 
-    ``moved_since(on) -> bool``: has anyone changed school (or come back) after ``on`` — else
-    every current school is the answer for ``on`` (one cheap query);
     ``has_history() -> Expression``: a boolean, the teacher has a history (else they have been
     at their current school since 进本校年月);
     ``school_on(on) -> Expression``: the id of the school the history places the teacher at on
-    ``on``, NULL where it places them nowhere (before their first school, after leaving)."""
+    ``on``, NULL where it places them nowhere (before their first school, after leaving);
+    ``ever_at(schools) -> Q``: the teachers the history places at one of ``schools`` (a School
+    queryset) at some time — with those at one of them now, every teacher who can have been
+    there on any date (so the database finds them by index, not by reading every teacher)."""
 
-    moved_since: Callable[[dt.date], bool]
     has_history: Callable[[], Expression]
     school_on: Callable[[dt.date], Expression]
+    ever_at: Callable[[object], Q]
 
 
 _HISTORY: dict[str, SchoolHistory] = {}
@@ -79,12 +80,14 @@ def unregister_school_history(name: str) -> None:
 
 
 def history_for(on: dt.date) -> SchoolHistory | None:
-    """The provider whose history differs from the current schools on ``on``; None when the
-    current school is the answer (no provider, or nobody moved since)."""
-    for history in _HISTORY.values():
-        if history.moved_since(on):
-            return history
-    return None
+    """The history to read for ``on``: None for today or later — moves apply on their date, so
+    the current school is the answer and the measures' queries stay as they are — or when no
+    app keeps one."""
+    from django.utils import timezone
+
+    if on >= timezone.localdate():
+        return None
+    return next(iter(_HISTORY.values()), None)
 
 
 def at_schools_on(teachers, on: dt.date, schools):
@@ -99,8 +102,9 @@ def at_schools_on(teachers, on: dt.date, schools):
     if history is None:
         return None
     has = history.has_history()
-    return (teachers.annotate(_history=has, at_school=Case(When(_history=True, then=history.school_on(on)),
-                                                              default=F("school_id"), output_field=BigIntegerField()))
+    return (teachers.filter(Q(school__in=schools.values("pk")) | history.ever_at(schools))
+            .annotate(_history=has, at_school=Case(When(_history=True, then=history.school_on(on)),
+                                                   default=F("school_id"), output_field=BigIntegerField()))
             .filter(Q(left_on__isnull=True) | Q(left_on__gt=on))
             .filter(Q(_history=True) | Q(school_entry__isnull=True) | Q(school_entry__lte=on))
             .filter(at_school__in=schools.values("pk")))

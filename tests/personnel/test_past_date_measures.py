@@ -15,6 +15,14 @@ MOVED = dt.date(2026, 3, 1)
 BEFORE = dt.date(2026, 2, 1)
 
 
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):
+    """Today is TODAY: its figures are the current schools' (no history read), earlier dates' the history's."""
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
+
+
 def bachelors(data: dict) -> tuple[int, int]:
     """(小学 teachers with 本科及以上, 小学 teachers) in a measures object."""
     figure = data["figures"]["t2_primary_bachelor"]
@@ -55,7 +63,8 @@ def test_the_day_before_the_move_is_the_last_at_the_old_school(moved):
     assert bachelors(sel.measures_for(a, on=MOVED)) == (0, 0)
 
 
-def test_without_a_move_since_the_date_the_measures_query_is_unchanged(moved):
-    """Nobody moved after the date: the current schools answer, no history is read."""
+def test_todays_figures_read_no_history(moved):
+    """Moves apply on their date: today's figures are the current schools', and their query is
+    the one without history."""
     assert hooks.history_for(TODAY) is None
     assert hooks.history_for(BEFORE) is not None
