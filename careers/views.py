@@ -2,8 +2,6 @@
 cut to the user's scope; a record outside it is 404 (and audited), a page the role may not use 403."""
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,14 +11,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from backend import audit
+from core.identity import mask_id_number
 from core.roles import can_see_ethics
 from backend.scoping import get_in_scope_or_404, scope_for
 from workforce import choices as wc
+from workforce.filters import PickFilter
+from workforce.forms import errors_of, record_number, year_param
 from workforce.models import District, School, Teacher
 
 from . import permissions, rules, selectors, services
 from .choices import AssessmentResult, Series
 from .filters import AssessmentSheetFilter, PostStructureFilter
+from .forms import AssessmentResultsForm, CandidateForm, DecideForm, RoundOpenForm
 from .models import PromotionNomination, PromotionRound
 
 PAGE_SIZE = 50
@@ -29,19 +31,6 @@ PAGE_SIZE = 50
 def _gate(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied(_("您没有权限访问此页面。"))
-
-
-def _year(value, default: int) -> int:
-    try:
-        year = int(str(value))
-    except (TypeError, ValueError):
-        return default
-    return year if 2000 <= year <= 2100 else default
-
-
-def _number(value) -> int:
-    value = str(value or "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0
 
 
 VETO_HIDDEN = "师德一票否决：该教师处于师德失范处理限制期内（详情仅限有师德档案权限的人员查看）。"
@@ -67,6 +56,12 @@ def _refused(request, exc, obj=None) -> None:
     audit.record_refusal(request, "操作被拒绝：" + "；".join(_veto_hidden(t, None) for t in texts), obj=obj)
 
 
+def _show_errors(request, form) -> None:
+    """A form's errors, in Chinese, on the page the user is sent back to."""
+    for text in errors_of(form):
+        messages.error(request, text)
+
+
 def _qs(request, **changes) -> str:
     params = request.GET.copy()
     for key, value in changes.items():
@@ -85,17 +80,20 @@ def index(request):
 def assessments(request):
     _gate(permissions.can_read(request.user))
     scope = scope_for(request.user)
-    year = _year(request.GET.get("year"), selectors.today().year - 1)
+    year = year_param(request.GET, selectors.today().year - 1)
     can_write = services.may_assess(request.user)
     if request.method == "POST":
         _gate(can_write)
-        ids = [_number(k.removeprefix("result_")) for k in request.POST if k.startswith("result_")]
+        form = AssessmentResultsForm(request.POST)
+        if not form.is_valid():
+            _show_errors(request, form)
+            return redirect(request.get_full_path())
+        ids = set(form.numbers.values())
         teachers = {t.pk: t for t in Teacher.objects.in_scope(request.user).filter(pk__in=ids).select_related("school")}
-        if len(teachers) != len(set(ids)):
+        if len(teachers) != len(ids):
             audit.record_refusal(request, "超出管理范围：登记年度考核", object_type="workforce.teacher")
             raise PermissionDenied(_("该教师不在您的管理范围内。"))
-        rows = [(teachers[_number(k.removeprefix("result_"))], year, v) for k, v in request.POST.items()
-                if k.startswith("result_") and v]
+        rows = [(teachers[number], year, result) for number, result in form.results.items()]
         try:
             saved = services.assessment_record_many(rows=rows, user=request.user, request=request)
         except (ValidationError, PermissionDenied) as exc:
@@ -120,10 +118,14 @@ def rounds(request):
     can_open = services.may_open_round(request.user)
     if request.method == "POST":
         _gate(can_open)
+        form = RoundOpenForm(request.POST)
+        if not form.is_valid():
+            _show_errors(request, form)
+            return redirect("careers:rounds")
         try:
             rnd = services.round_open(
-                year=_year(request.POST.get("year"), selectors.today().year), series=request.POST.get("series", ""),
-                levels=request.POST.getlist("levels"), user=request.user, request=request,
+                year=form.cleaned_data["year"] or selectors.today().year, series=form.cleaned_data["series"],
+                levels=form.cleaned_data["levels"], user=request.user, request=request,
             )
         except ValidationError as exc:
             _refused(request, exc)
@@ -180,20 +182,30 @@ def round_candidates(request, pk: int):
             except PermissionDenied as exc:
                 _refused(request, exc)
             return redirect("careers:round", pk=rnd.pk)
-        teacher = get_in_scope_or_404(request, Teacher.objects.in_scope(request.user), pk=_number(request.POST.get("teacher")))
+        form = CandidateForm(request.POST, user=request.user)
+        if not form.is_valid():
+            if "teacher" in form.errors:  # a teacher outside the scope (or none): 404, the refusal recorded
+                get_in_scope_or_404(request, Teacher.objects.in_scope(request.user),
+                                    pk=record_number(request.POST.get("teacher")))
+            _show_errors(request, form)
+            return redirect(request.get_full_path())
+        teacher = form.cleaned_data["teacher"]
         try:
             row = services.nominate(rnd=rnd, teacher=teacher, user=request.user, request=request,
-                                    title=request.POST.get("title") or None)
+                                    title=form.cleaned_data["title"] or None)
         except (ValidationError, PermissionDenied) as exc:
             _refused(request, exc, teacher)
         else:
             messages.success(request, _("已推荐 %(name)s 申报%(title)s。") % {"name": teacher.name,
                                                                       "title": row.get_title_display()})
         return redirect(request.get_full_path())
-    qs = selectors.round_candidates(rnd, scope)
+    found = PickFilter(request.GET, queryset=selectors.round_candidates(rnd, scope), user=request.user)
+    qs = found.qs
+    if found.refused:
+        messages.warning(request, _("请按姓名、学校或身份证件号后4位查找：没有查看身份证件号权限的人员不能按完整号码或号码开头查找。"))
+        audit.record_refusal(request, f"按身份证件号查找教师：无查看身份证件号权限（{mask_id_number(request.GET.get('q', '').strip())}）",
+                             object_type="workforce.teacher")
     text = request.GET.get("q", "").strip()
-    if text:
-        qs = qs.filter(name__icontains=text)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     teachers = list(page)
     on = rnd.reference_date
@@ -218,9 +230,11 @@ def round_candidates(request, pk: int):
 def decide(request, pk: int):
     _gate(services.may_review_district(request.user))
     row = get_in_scope_or_404(request, PromotionNomination.objects.in_scope(request.user).select_related("teacher"), pk=pk)
+    form = DecideForm(request.POST)
+    form.is_valid()
     try:
-        if request.POST.get("decision") == "return":
-            services.nomination_return(nomination=row, reason=request.POST.get("reason", ""), user=request.user,
+        if form.cleaned_data.get("decision") == DecideForm.RETURN:
+            services.nomination_return(nomination=row, reason=form.cleaned_data.get("reason", ""), user=request.user,
                                        request=request)
             messages.success(request, _("已退回 %(name)s 的申报。") % {"name": row.teacher.name})
         else:

@@ -50,7 +50,7 @@ class RecordField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
-def _record(queryset, required_message, *, required=True, label=""):
+def record_field(queryset, required_message, *, required=True, label=""):
     return RecordField(queryset=queryset, required=required, label=label,
                        error_messages={"required": required_message, "invalid_choice": required_message})
 
@@ -93,10 +93,10 @@ def errors_of(form: forms.Form) -> list[str]:
 class ExchangeForm(forms.Form):
     """Record an exchange (交流轮岗) for a teacher, or for the teachers ticked in the list."""
 
-    exchange_type = _record(ExchangeType.objects.all(), _("请选择交流轮岗类型。"), label=_("交流轮岗类型"))
+    exchange_type = record_field(ExchangeType.objects.all(), _("请选择交流轮岗类型。"), label=_("交流轮岗类型"))
     start = _date(_("开始日期"), _("请填写开始日期。"))
     end = _date(_("结束日期（可空）"), required=False)
-    to_school = _record(School.objects.filter(is_active=True), _("请选择交流轮岗单位。"), label=_("交流轮岗单位"))
+    to_school = record_field(School.objects.filter(is_active=True), _("请选择交流轮岗单位。"), label=_("交流轮岗单位"))
     moves_personnel = forms.BooleanField(label=_("调动人事关系"), required=False)
 
 
@@ -109,14 +109,14 @@ class AwardForm(forms.Form):
     """Grant an honour: to a teacher picked from the list (their record number, never a typed ID
     number), or to a team of a school."""
 
-    honour_type = _record(HonourType.objects.all(), _("请选择荣誉类型。"), label=_("荣誉类型"))
-    teacher = _record(Teacher.objects.none(), PICK_ERROR, required=False)
-    school = _record(School.objects.none(), _("所选学校不在您的管理范围内。"), required=False)
+    honour_type = record_field(HonourType.objects.all(), _("请选择荣誉类型。"), label=_("荣誉类型"))
+    teacher = record_field(Teacher.objects.none(), PICK_ERROR, required=False)
+    school = record_field(School.objects.none(), _("所选学校不在您的管理范围内。"), required=False)
     team_name = forms.CharField(required=False, max_length=100)
     awarded_on = _date(_("授予日期"), _("请填写授予日期。"))
     expires_on = _date(_("到期日期"), required=False)
     awarding_body = forms.CharField(required=False, max_length=100)
-    nomination = _record(Nomination.objects.none(), _("所选推荐不在您的管理范围内。"), required=False)
+    nomination = record_field(Nomination.objects.none(), _("所选推荐不在您的管理范围内。"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -133,7 +133,7 @@ class AwardActionForm(forms.Form):
 
 
 class NominateForm(forms.Form):
-    teacher = _record(Teacher.objects.none(), PICK_ERROR)
+    teacher = record_field(Teacher.objects.none(), PICK_ERROR)
     note = forms.CharField(required=False, max_length=200)
 
     def __init__(self, *args, user, **kwargs):
@@ -142,11 +142,11 @@ class NominateForm(forms.Form):
 
 
 class EthicsCaseForm(forms.Form):
-    severity = _record(EthicsSeverity.objects.all(), _("请选择处理等级。"), label=_("处理等级"))
+    severity = record_field(EthicsSeverity.objects.all(), _("请选择处理等级。"), label=_("处理等级"))
     occurred_on = _date(_("发生日期"), _("请填写发生日期和认定日期。"))
     decided_on = _date(_("认定日期"), _("请填写发生日期和认定日期。"))
     # the teacher picked from the list below the form: its record number, never a typed ID number
-    teacher = _record(Teacher.objects.none(), PICK_ERROR)
+    teacher = record_field(Teacher.objects.none(), PICK_ERROR)
     substantiated = forms.BooleanField(required=False)
     description = forms.CharField(required=False, widget=forms.Textarea)
 
