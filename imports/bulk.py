@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from backend import audit
 from backend.models import AuditEntry
+from workforce.dataversion import BulkInsert
 
 from .concurrency import fast_switching, writer_thread_allowed
 
@@ -291,9 +292,10 @@ class _Writer:
     the statements run on the calling thread as they come, and errors still wait for
     ``finish()``."""
 
-    def __init__(self, db, ahead: int = 2):
+    def __init__(self, db, ahead: int = 2, noted: BulkInsert | None = None):
         db.ensure_connection()
         self.db = db
+        self.noted = noted  # the data version's notes of an INSERT, once a statement (SQLite)
         self.raw = db.connection
         self.lock = threading.Lock()  # held while a statement runs (see InsertStream.lock)
         self.error: BaseException | None = None
@@ -315,6 +317,8 @@ class _Writer:
                     with cursor.copy(sql) as copy:
                         for row in payload:
                             copy.write_row(row)
+                elif self.noted is not None:
+                    self.noted.insert(cursor, lambda: cursor.execute(sql, payload))
                 else:
                     cursor.execute(sql, payload)
         except BaseException as exc:  # raised by finish(), on the calling thread
@@ -399,7 +403,9 @@ class InsertStream:
         self.full = self._sql(self.per)
         self.batch: list = []
         self.count = 0
-        self.writer = _Writer(db, ahead)
+        # SQLite's triggers note the data version and the changed schools row by row: this
+        # stream's statements note theirs once a statement instead (``dataversion.BulkInsert``)
+        self.writer = _Writer(db, ahead, None if self.copy else BulkInsert.for_table(db, model._meta.db_table))
         self.lock = self.writer.lock
 
     def _columns(self, fields) -> str:
