@@ -11,15 +11,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from backend import audit
+from backend.downloads import xlsx_response
 from core.identity import mask_id_number
 from core.roles import can_see_ethics
+from core.spreadsheets import headers, page_rows
 from backend.scoping import get_in_scope_or_404, scope_for
 from workforce import choices as wc
 from workforce.filters import PickFilter
 from workforce.forms import errors_of, record_number, year_param
 from workforce.models import District, School, Teacher
 
-from . import permissions, rules, selectors, services
+from . import columns, permissions, rules, selectors, services
 from .choices import AssessmentResult, Series
 from .filters import AssessmentSheetFilter, PostStructureFilter
 from .forms import AssessmentResultsForm, CandidateForm, DecideForm, RoundOpenForm
@@ -102,10 +104,14 @@ def assessments(request):
             messages.success(request, _("已保存 %(n)d 条年度考核结果。") % {"n": len(saved)})
         return redirect(request.get_full_path())
     sheet = AssessmentSheetFilter(request.GET or None, queryset=selectors.assessment_sheet(scope, year), scope=scope)
+    if request.GET.get("format") == "xlsx":  # the rows the page lists, every page of them
+        return xlsx_response(request, f"年度考核_{year}.xlsx", columns.ASSESSMENT_SHEET, sheet.qs.iterator(chunk_size=2000),
+                             title=f"{year} 年度考核", sheet="年度考核", object_type="careers.assessment")
     page = Paginator(sheet.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "careers/assessments.html", {
         "year": year, "years": list(range(selectors.today().year, selectors.today().year - 6, -1)),
         "filter": sheet, "page": page, "page_qs": _qs(request, page=None), "can_write": can_write,
+        "columns": headers(columns.ASSESSMENT_SHEET[:-1]), "rows": page_rows(columns.ASSESSMENT_SHEET[:-1], page),
         "results": AssessmentResult.choices, "summary": selectors.excellent_summary(scope, year),
         "share": selectors.excellent_share(year),
     })
