@@ -41,7 +41,6 @@ from itertools import islice, repeat
 from operator import itemgetter
 from typing import Any, Callable
 
-from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -55,6 +54,7 @@ from workforce.models import School
 from .concurrency import collector_paused
 from .context import Context, Row, Sheet, choice_pairs
 from .handlers import Handler, handler_class
+from .limits import upload_limits
 from .kinds import KIND_ORDER, KINDS, Column, Kind, is_year_month, kind_for_sheet_kind, resolve_kind
 from .mappings import Vocabulary
 from .models import ImportRun
@@ -401,13 +401,14 @@ def _import_run(*, file, filename: str, kind: str | None, user, school, dry_run:
     ctx = Context(user=user, scope=scope, default_school=default_school, report=report, run_ref=str(run.pk),
                   source=source, progress=tick, vocabulary=Vocabulary.for_scope(scope, mapping), fills=fills)
     handlers: dict[str, Handler] = {}
-    max_size = getattr(settings, "IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+    limits = upload_limits()  # the settings' (the environment's)
+    max_size = limits["max_size"]
     try:
         size = _size(file)
         sha = _sha256(file) if size <= max_size else ""
         run.file_sha256 = sha
         tick(0, None, ImportRun.Phase.READING)
-        with open_workbook(file, display_name, max_size=max_size) as workbook:
+        with open_workbook(file, display_name, **limits) as workbook:
             _read_sheets(workbook, forced, ctx, handlers)
     except UnreadableFile as exc:
         report.outcome = ImportRun.Outcome.UNREADABLE

@@ -30,6 +30,7 @@ from core.spreadsheets import escape_cell
 from core.identity import mask_birth_date, mask_id_number
 
 from .kinds import KINDS
+from .limits import upload_limits
 from .readers import open_workbook
 from .synonyms import HEADER_INDEXES, lookup_header
 
@@ -116,7 +117,7 @@ def error_report(run, *, masked: bool = True) -> bytes:
         summary.append([escape_cell(e["sheet"]), e["row"], escape_cell(e["column"]), escape_cell(value),
                         escape_cell(mask_text(e["message"]) if masked else e["message"])])
     if run.upload:
-        with run.upload.open("rb") as fh, open_workbook(fh, run.file_name) as book:
+        with run.upload.open("rb") as fh, open_workbook(fh, run.file_name, **upload_limits()) as book:
             for name in book.sheet_names:
                 rows_with_errors = by_sheet.get(name)
                 if not rows_with_errors:

@@ -291,6 +291,38 @@ def test_size_limit(world, tmp_path, settings):
     assert report.unreadable and "太大" in report.message
 
 
+def test_the_inflated_size_and_the_cells_are_limited_by_the_settings(world, tmp_path, settings):
+    """A province's roster (500,000 teachers: 1.1 GB of XML, 22 million cells) is above the
+    defaults: the operator raises IMPORT_MAX_UNCOMPRESSED_BYTES and IMPORT_MAX_CELLS in the
+    environment; lowered here, a small roster meets them."""
+    path = write_xlsx(tmp_path / "r.xlsx", {"S": roster(world.s1, 30)})
+    settings.IMPORT_MAX_CELLS = 100  # 31 rows × 12 columns
+    report = run(path, world.users.city, dry_run=True)
+    assert report.unreadable and "超过上限 100 个单元格" in report.message
+    settings.IMPORT_MAX_CELLS = 10_000
+    settings.IMPORT_MAX_UNCOMPRESSED_BYTES = 2000
+    report = run(path, world.users.city, dry_run=True)
+    assert report.unreadable and "解压后" in report.message
+    settings.IMPORT_MAX_UNCOMPRESSED_BYTES = 10 << 20
+    assert run(path, world.users.city, dry_run=True).outcome == ImportRun.Outcome.PREVIEWED
+
+
+def test_the_import_limits_are_read_from_the_environment(monkeypatch):
+    import importlib
+
+    from backend.settings import env
+    monkeypatch.setenv("IMPORT_MAX_BYTES", str(200 << 20))
+    monkeypatch.setenv("IMPORT_MAX_UNCOMPRESSED_BYTES", str(2 << 30))
+    monkeypatch.setenv("IMPORT_MAX_CELLS", "30000000")
+    try:
+        reloaded = importlib.reload(env)
+        assert (reloaded.IMPORT_MAX_BYTES, reloaded.IMPORT_MAX_UNCOMPRESSED_BYTES, reloaded.IMPORT_MAX_CELLS) == (
+            200 << 20, 2 << 30, 30_000_000)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(env)
+
+
 # ------------------------------------------------------------------ query count
 def test_queries_do_not_grow_with_rows(world, tmp_path):
     small = write_xlsx(tmp_path / "small.xlsx", {"S": roster(world.s1, 50)})
