@@ -3,8 +3,8 @@ round's eligibility checks, and the careers pages.
 
     .venv/bin/python bench/careers_bench.py [--teachers 50000] [--repeat 5] [--keep]
 
-Builds the demo city (``workforce.demo.build_demo_city``, ``--teachers`` teachers) in a SQLite
-file of the temporary folder (reused with ``--keep``), then times ``careers.demo.add_careers_demo``
+Builds the demo city (``demo.builder.build_demo_city``, ``--teachers`` teachers) in a SQLite
+file of the temporary folder (reused with ``--keep``), then times ``demo.careers.add_careers_demo``
 once and, over ``--repeat`` runs: the 中高级 share of the city (one grouped query), its rows by
 school, the eligibility of 50 candidates of the round, and the pages as city HR.
 """
@@ -25,27 +25,27 @@ def main() -> None:
     path = bench_database(args, f"careers_bench_{args.teachers}.sqlite3")
     from django.core.management import call_command
 
-    from workforce import demo
+    from demo import builder
 
     fresh = not args.use_existing and not (args.keep and path and path.exists() and path.stat().st_size > 1_000_000)
     call_command("migrate", verbosity=0)
     if fresh:
         began = time.perf_counter()
-        demo.build_demo_city(teachers=args.teachers)
+        builder.build_demo_city(teachers=args.teachers)
         print(f"demo city of {args.teachers} teachers built in {time.perf_counter() - began:.1f} s")
     from django.test import Client
 
     from backend.models import User
     from backend.scoping import Scope
     from careers import selectors
-    from careers.demo import add_careers_demo
+    from demo.careers import add_careers_demo
     from careers.models import Assessment, PromotionRound
 
     began, cpu = time.perf_counter(), time.process_time()
     counts = add_careers_demo()
     print(f"add_careers_demo: {counts} in wall {time.perf_counter() - began:.2f} s, CPU {time.process_time() - cpu:.2f} s"
           f" ({Assessment.objects.count()} assessments in the database)")
-    on = demo.AS_OF
+    on = builder.AS_OF
     city = Scope("city")
     timed("中高级 share, city", lambda: selectors.post_structure_measure(city, on), args.repeat)
     timed("中高级 share by school", lambda: selectors.post_structure_by_group(city, on, "school"), args.repeat)

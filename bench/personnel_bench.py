@@ -3,9 +3,9 @@ and the personnel pages.
 
     .venv/bin/python bench/personnel_bench.py [--teachers 50000] [--repeat 5] [--keep]
 
-Builds the demo city (``workforce.demo.build_demo_city``, ``--teachers`` teachers) in a SQLite
+Builds the demo city (``demo.builder.build_demo_city``, ``--teachers`` teachers) in a SQLite
 file of the temporary folder (reused with ``--keep``), adds its personnel demo
-(``personnel.demo.add_personnel_demo``) and a reporting period, then times over ``--repeat``
+(``demo.personnel.add_personnel_demo``) and a reporting period, then times over ``--repeat``
 runs: the national template of the city (every teacher and sub-record) and of one school, the
 annual check of every school, and the requests, events, teachers and annual pages as city HR.
 """
@@ -26,19 +26,19 @@ def main() -> None:
     path = bench_database(args, f"personnel_bench_{args.teachers}.sqlite3")
     from django.core.management import call_command
 
-    from workforce import demo
+    from demo import builder
 
     fresh = not args.use_existing and not (args.keep and path and path.exists() and path.stat().st_size > 1_000_000)
     call_command("migrate", verbosity=0)
     if fresh:
         began = time.perf_counter()
-        demo.build_demo_city(teachers=args.teachers)
+        builder.build_demo_city(teachers=args.teachers)
         print(f"demo city of {args.teachers} teachers built in {time.perf_counter() - began:.1f} s")
     from django.test import Client
 
     from backend.models import User
     from personnel import annual, national
-    from personnel.demo import add_personnel_demo
+    from demo.personnel import add_personnel_demo
     from personnel.models import ReportingPeriod
     from workforce.models import School, Teacher
 

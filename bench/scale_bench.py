@@ -3,7 +3,7 @@
     .venv/bin/python bench/scale_bench.py --database-url postgres://postgres@127.0.0.1:5432/scale_200k \\
         --teachers 200000 [--schools 2800] [--repeat 3]
 
-Seeds the database with the demo city (``workforce.demo.build_demo_city``: COPY, then ANALYZE
+Seeds the database with the demo city (``demo.builder.build_demo_city``: COPY, then ANALYZE
 once committed) when it has no teachers, or reuses the city it has (``--teachers`` is then only
 checked against it); migrates first. Refuses SQLite: for the demo's 50,000 teachers on SQLite
 use ``bench/measures_bench.py``. Before measuring it runs ``ANALYZE`` on the demo's tables (what
@@ -13,9 +13,16 @@ current.
 Each page is asked through Django's test client as the city's leader (the server's whole work:
 middleware, view, queries, template; no network), ``--repeat`` times each way:
 
-- "nothing kept": the cache cleared before each request (a server just started, or the first
-  request after a change to the data where nothing of before can be reused);
+- "cold": everything the process keeps forgotten before each request — the cache, the finished
+  rows, the cells, the checked triggers (a server just started: a new process). The facts per
+  school (``workforce.facts``) are in the database, brought up to date before measuring (the
+  time it takes is printed: what a new day or a change to reference data costs once);
+- "after a write": cold, and one teacher of the largest school changed before each request (the
+  page first recounts that school's facts);
 - "again": the next request, the counts per school kept under the data version.
+
+``--no-facts`` measures the pages as they were before the facts (every count from the records,
+kept only in the process): the "before" of the facts, on the same database and load.
 
 It prints the best and median server time and the number of queries of one request. The pages:
 the city dashboard, the largest district's dashboard, the largest school's page, the rotation
@@ -44,6 +51,7 @@ def parse_args():
     parser.add_argument("--teachers", type=int, default=50_000, help="teachers to seed when the database has none")
     parser.add_argument("--schools", type=int, default=0, help="schools to seed (default 14 per 1,000 teachers)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-facts", action="store_true", help="count from the records, as before the facts per school")
     parser.add_argument("--only", default="", help="comma-separated page keys to measure (city,district,school,"
                                                    "rotation,training,export)")
     return parser.parse_args()
@@ -64,27 +72,26 @@ def seed_or_reuse(args) -> None:
     from django.db import connection
 
     from core.db import analyze_now
-    from workforce import demo
+    from demo import builder
     from workforce import models as m
 
     call_command("migrate", verbosity=0)
     have = m.Teacher.objects.count()
     if have == 0:
-        schools = args.schools or max(demo.DEFAULT_SCHOOLS, round(args.teachers * 14 / 1000))
+        schools = args.schools or max(builder.DEFAULT_SCHOOLS, round(args.teachers * 14 / 1000))
         print(f"seeding {args.teachers:,} teachers in {schools:,} schools (COPY, then ANALYZE) …", flush=True)
-        result = demo.build_demo_city(teachers=args.teachers, schools=schools, log=lambda line: print(line, flush=True))
+        result = builder.build_demo_city(teachers=args.teachers, schools=schools, log=lambda line: print(line, flush=True))
         print(f"seeded in {result.seconds:.0f} s (planning and writing {result.build_seconds:.0f} s, "
               f"commit and ANALYZE {result.seconds - result.build_seconds:.0f} s)")
     elif have != args.teachers:
         print(f"note: the database has {have:,} teachers (not {args.teachers:,}): measuring what it has")
     began = time.perf_counter()
-    analyze_now(demo.demo_models(), using=connection.alias)
+    analyze_now(builder.demo_models(), using=connection.alias)
     print(f"ANALYZE of the demo's tables: {time.perf_counter() - began:.1f} s")
 
 
 def measure(args) -> list[tuple]:
     from django.conf import settings
-    from django.core.cache import cache
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
@@ -111,15 +118,18 @@ def measure(args) -> list[tuple]:
     user, _ = User.objects.get_or_create(username="scale_bench_leader", defaults={"role": Role.LEADER})
     client = Client()
     client.force_login(user)
+    written = m.Teacher.objects.filter(school=school).order_by("pk").first()
     rows = []
     try:
         for _key, label, url in pages:
             figures = []
-            for fresh in (True, False):
+            for mode in ("cold", "write", "again"):
                 times, queries = [], 0
-                for _ in range(args.repeat):
-                    if fresh:
-                        cache.clear()
+                for i in range(args.repeat):
+                    if mode != "again":
+                        forget_process()
+                    if mode == "write":  # a teacher's record changed: the school is marked by the triggers
+                        m.Teacher.objects.filter(pk=written.pk).update(subject=written.subject if i % 2 else "基准")
                     with CaptureQueriesContext(connection) as captured:
                         began = time.perf_counter()
                         response = client.get(url)
@@ -128,12 +138,45 @@ def measure(args) -> list[tuple]:
                     queries = len(captured.captured_queries)
                 figures.append((min(times), statistics.median(times), queries))
             rows.append((label, *figures))
-            (b1, m1, q1), (b2, m2, q2) = figures
-            print(f"{label:<40} nothing kept {b1 * 1000:8.0f} ms (median {m1 * 1000:6.0f}) {q1:3d} q;"
-                  f"  again {b2 * 1000:7.0f} ms (median {m2 * 1000:6.0f}) {q2:3d} q", flush=True)
+            (b1, m1, q1), (b2, m2, q2), (b3, m3, q3) = figures
+            print(f"{label:<40} cold {b1 * 1000:8.0f} ms (median {m1 * 1000:6.0f}) {q1:3d} q;"
+                  f"  after a write {b2 * 1000:7.0f} ms (median {m2 * 1000:6.0f}) {q2:3d} q;"
+                  f"  again {b3 * 1000:7.0f} ms (median {m3 * 1000:6.0f}) {q3:3d} q", flush=True)
     finally:
+        m.Teacher.objects.filter(pk=written.pk).update(subject=written.subject)
         user.delete()
     return rows
+
+
+def forget_process() -> None:
+    """What a new process has not: the cache (Django's default is per process), the finished rows
+    and cells kept in the process, the targets' fingerprints, the triggers found complete."""
+    from django.core.cache import cache
+
+    from workforce import dashboard_views, dataversion
+    from workforce import selectors as sel
+
+    cache.clear()
+    sel._FINISHED.clear()
+    sel._PRINTS.clear()
+    dashboard_views._ROW_CELLS.clear()
+    dataversion._verified.clear()
+
+
+def facts_ready(args) -> None:
+    """Bring the facts per school up to date before measuring (``--no-facts``: never read them)."""
+    from workforce import facts
+
+    if args.no_facts:
+        facts.school_counts = lambda *a, **k: None
+        print("facts per school: not used (--no-facts)")
+        return
+    began = time.perf_counter()
+    done = facts.refresh()
+    seconds = time.perf_counter() - began
+    what = "nothing to do" if not done.recounted else (
+        "every school" if all(v is None for v in done.recounted.values()) else "the schools written")
+    print(f"facts per school brought up to date in {seconds:.1f} s ({what})", flush=True)
 
 
 def main() -> None:
@@ -144,6 +187,7 @@ def main() -> None:
     from workforce import models as m
 
     seed_or_reuse(args)
+    facts_ready(args)
     print(f"PostgreSQL {connection.cursor().connection.info.server_version}; teachers {m.Teacher.objects.count():,}, "
           f"schools {m.School.objects.count():,}; load average {os.getloadavg()[0]:.1f}; repeat {args.repeat}")
     measure(args)

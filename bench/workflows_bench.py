@@ -3,7 +3,7 @@ allocation, honour progress, conflicting awards) on the demo city (50,000 teache
 
     .venv/bin/python bench/workflows_bench.py [--teachers 50000] [--repeat 5] [--keep] [--use-existing]
 
-Builds the demo city (``workforce.demo.build_demo_city``) in a SQLite file of the system's
+Builds the demo city (``demo.builder.build_demo_city``) in a SQLite file of the system's
 temporary folder (reused with ``--keep``), or measures the ``DATABASE_URL`` database as it is
 with ``--use-existing``. Prints best and median wall time over ``--repeat`` runs and the number
 of queries of each computation.
@@ -32,7 +32,7 @@ def setup(args):
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from workforce.demo import build_demo_city, demo_city_exists
+    from demo.builder import build_demo_city, demo_city_exists
 
     if not demo_city_exists():
         began = time.perf_counter()

@@ -10,14 +10,12 @@ class CareersConfig(AppConfig):
     def ready(self):
         from backend.navigation import NavItem, register
         from workforce import record_hooks, registry
-        from workforce.demo import demo_city_built
 
         from . import permissions, selectors
         from .dashboard import post_structure_measure
 
         # the 中高级 share against the post structure: a card with the scope's own target (careers/dashboard.py)
         registry.register_measure(post_structure_measure())
-        demo_city_built.connect(_add_demo, dispatch_uid="careers-demo")
         # the honours nomination shows the record and applies the 不合格 rule (``workforce.record_hooks``)
         record_hooks.register("careers", summary=selectors.record_summary,
                               nomination_problems=selectors.nomination_problems)
@@ -27,11 +25,3 @@ class CareersConfig(AppConfig):
                          allowed=permissions.can_read))
         register(NavItem("careers:posts", _("岗位结构"), _("各校高级、一级岗位核定与实有，中高级教师占比"), 35,
                          allowed=permissions.can_read))
-
-
-def _add_demo(sender, *, as_of, **kwargs):
-    """``seed_demo`` built a city: add its 年度考核 and an open 职称评审 round (``careers.demo``)."""
-    from .demo import add_careers_demo
-
-    made = add_careers_demo(as_of=as_of)
-    return {"年度考核": made["assessments"], "职称评审（进行中）": made["rounds"]}

@@ -9,9 +9,6 @@ class PersonnelConfig(AppConfig):
 
     def ready(self):
         from backend.navigation import NavItem, register
-        from workforce.demo import demo_city_built
-
-        demo_city_built.connect(_add_demo, dispatch_uid="personnel-demo")
 
         # an exchange recorded with 调动人事关系 makes its move once committed (workforce.hooks)
         from django.db.models.signals import post_save
@@ -36,10 +33,3 @@ class PersonnelConfig(AppConfig):
                          allowed=permissions.can_see_requests))
         register(NavItem("personnel:export", _("全国系统报送"), _("按全国教师管理信息系统模板导出"), 47,
                          allowed=permissions.can_export))
-
-
-def _add_demo(sender, **kwargs):
-    """``seed_demo`` built a city: add the personnel work of its demo (``personnel.demo``)."""
-    from .demo import add_personnel_demo
-
-    return add_personnel_demo()

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "careers",
     "imports",
     "personnel",
+    "demo",
 ]
 
 MIDDLEWARE = [

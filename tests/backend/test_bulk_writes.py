@@ -94,10 +94,10 @@ def test_the_demo_city_is_planned_on_its_own_rows(django_capture_on_commit_callb
     """seed_demo on PostgreSQL: the planner's row counts are the city's once it is built."""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's statistics")
-    from workforce import demo
+    from demo import builder
 
     with django_capture_on_commit_callbacks(execute=True):
-        demo.build_demo_city(teachers=300, schools=15)
+        builder.build_demo_city(teachers=300, schools=15)
     assert planner_rows("workforce_teacher") == m.Teacher.objects.count() == 300
     assert planner_rows("training_creditrecord") == tm.CreditRecord.objects.count() > 300
 

@@ -16,7 +16,8 @@ from django.utils import translation
 from backend.models import User
 from imports.models import ImportRun
 from training import models as tm
-from workforce import demo, labels, reference_data
+from demo import builder
+from workforce import labels, reference_data
 from workforce import models as m
 from workforce import selectors as sel
 
@@ -47,7 +48,7 @@ DATA_FIELDS = [
 
 @pytest.fixture
 def demo_city():
-    return demo.build_demo_city(**DEMO)
+    return builder.build_demo_city(**DEMO)
 
 
 def data_words() -> set[str]:

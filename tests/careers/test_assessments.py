@@ -103,7 +103,7 @@ def test_history_on_the_teachers_page(client, world):
 def test_the_demo_adds_three_years_within_the_cap_and_an_open_round(world, school_of_ten):
     import datetime as dt
 
-    from careers.demo import add_careers_demo
+    from demo.careers import add_careers_demo
     from careers.models import PromotionRound
     from careers.rules import excellent_cap
 

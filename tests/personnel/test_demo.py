@@ -2,15 +2,15 @@
 import pytest
 from django.test import Client
 
-from personnel.demo import add_personnel_demo
+from demo.personnel import add_personnel_demo
 from personnel.models import ChangeRequest, PersonnelEvent
-from workforce import demo
+from demo import builder
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_city_gets_requests_and_events_its_logins_see(client):
-    demo.build_demo_city(teachers=300, schools=12)
+    builder.build_demo_city(teachers=300, schools=12)
     made = add_personnel_demo()
     assert made["变更申请"] >= 4 and made["人事变动"] >= 1
     statuses = set(ChangeRequest.objects.values_list("status", flat=True))

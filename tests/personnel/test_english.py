@@ -7,10 +7,10 @@ from django.test import Client
 
 from backend.models import User
 from personnel import annual
-from personnel.demo import add_personnel_demo
+from demo.personnel import add_personnel_demo
 from personnel.models import ChangeRequest
 from tests.backend.test_i18n_pages import HAN, data_words, is_data, shown_text
-from workforce import demo
+from demo import builder
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ PAGES = {
 
 
 def test_personnel_pages_read_in_english():
-    demo.build_demo_city(teachers=300, schools=12)
+    builder.build_demo_city(teachers=300, schools=12)
     add_personnel_demo()
     city = User.objects.get(username="city_hr")
     period = annual.period_open(school_year=2026, name="2026-2027", deadline=None, user=city)

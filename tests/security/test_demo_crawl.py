@@ -25,7 +25,7 @@ from tests.security.test_crawl import crawl
 from careers.models import PromotionRound
 from personnel.models import ChangeRequest, ReportingPeriod
 from training.models import CreditRecord
-from workforce import demo
+from demo import builder
 from workforce.models import District, QuotaProposal, School, Teacher
 
 pytestmark = pytest.mark.django_db
@@ -36,11 +36,10 @@ TRACEBACK_MARKS = ("Traceback (most recent call last)", "DJANGO_SETTINGS_MODULE"
 
 @pytest.fixture
 def demo_city():
-    """The demo city as ``seed_demo`` makes it: workforce's build, then what each app above it adds
-    on ``demo_city_built`` (careers' 年度考核 and round, personnel's requests and events)."""
-    result = demo.build_demo_city(**DEMO)
-    for _receiver, made in demo.demo_city_built.send(sender=None, as_of=demo.AS_OF, counts=result.counts):
-        result.counts.update(made or {})
+    """The demo city as ``seed_demo`` makes it: the build, then what the apps above workforce add
+    (``add_apps_demo``: careers' 年度考核 and round, personnel's requests and events)."""
+    result = builder.build_demo_city(**DEMO)
+    result.counts.update(builder.add_apps_demo(as_of=builder.AS_OF))
     return result
 
 
@@ -95,11 +94,11 @@ def secrets() -> dict[str, str]:
     return out
 
 
-@pytest.mark.parametrize("username", demo.DEMO_USERNAMES)
+@pytest.mark.parametrize("username", builder.DEMO_USERNAMES)
 def test_every_page_of_the_demo_opens_for_every_demo_login(demo_city, username):
     user = User.objects.get(username=username)
     client = Client(raise_request_exception=False)
-    assert client.login(username=username, password=demo.DEMO_PASSWORD), "the demo login does not log in"
+    assert client.login(username=username, password=builder.DEMO_PASSWORD), "the demo login does not log in"
     visited, problems = crawl(client, secrets() if not can_see_identity(user) else {}, extra=detail_urls(user),
                               marks=TRACEBACK_MARKS)
     shapes = {re.sub(r"/\d+/", "/<id>/", u.partition("?")[0]) for u in visited}

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.utils import translation
 
 from tests.factories import SchoolFactory, TeacherFactory
-from workforce import demo
+from demo import builder
 from workforce import models as m
 from workforce import selectors as sel
 from workforce import snapshots
@@ -123,14 +123,14 @@ def test_the_dashboard_chart_draws_today_unless_filtered(client, history):
 
 
 def test_the_demo_stores_a_snapshot_of_every_school_year_for_the_city_districts_and_schools():
-    demo.build_demo_city(teachers=300, schools=15)
+    builder.build_demo_city(teachers=300, schools=15)
     scopes = 1 + m.District.objects.count() + m.School.objects.count()
     ends = [snapshots.school_year_end(year) for year in range(2020, 2026)]
     assert list(m.MeasureSnapshot.objects.order_by("on").values_list("on", flat=True).distinct()) == ends
     assert m.MeasureSnapshot.objects.count() == 6 * scopes
     assert all(s.data["plan"]["code"] == "14th" for s in m.MeasureSnapshot.objects.filter(scope_kind="city"))
-    targets = sel.load_targets(on=demo.AS_OF)
-    city = sel.trend(sel.CITY, targets, live=sel.measures_for(sel.CITY, on=demo.AS_OF, targets=targets))
+    targets = sel.load_targets(on=builder.AS_OF)
+    city = sel.trend(sel.CITY, targets, live=sel.measures_for(sel.CITY, on=builder.AS_OF, targets=targets))
     assert [c["kind"] for c in city["categories"]] == ["baseline"] + ["snapshot"] * 6 + ["live"]
     primary = series(city)
     assert all(v is not None for v in primary["values"])

@@ -2,6 +2,7 @@
 has its logins, and is written in a number of statements that does not grow with its size."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections import Counter
 
@@ -16,9 +17,11 @@ from core.roles import Role
 from backend.scoping import scope_for
 from training import models as tm
 from workforce import choices as c
-from workforce import demo
+from workforce import rules
+from demo import builder
 from workforce import models as m
 from core.identity import parse_id_number
+from demo.base import Person, PlannedSchool
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +33,7 @@ def ids_of_city() -> list[str]:
 
 
 def test_small_city_is_complete_and_valid():
-    result = demo.build_demo_city(**SMALL)
+    result = builder.build_demo_city(**SMALL)
 
     # every district has schools and teachers; every type of school exists
     assert result.counts["学校"] == 40 and m.Teacher.objects.count() == 1500
@@ -86,19 +89,42 @@ def test_small_city_is_complete_and_valid():
         assert m.Teacher.objects.rotation_population(year).rotated_in(year).exists()
 
 
+def test_no_honour_is_granted_inside_an_ethics_ban_but_those_planted_for_the_conflicts_page():
+    """The builder chooses whom to honour by the veto itself (``workforce.rules.banning``): of the
+    honours it plans for a 20,000-teacher city, none falls inside its holder's ban (认定日期 … 限制期至)
+    but those it plants for the honours page's conflicts (区县教育局（待核查）)."""
+    plan = builder.CityBuilder(seed=builder.DEFAULT_SEED, teachers=20_000, schools=280, as_of=builder.AS_OF)
+    for step in (plan.load_reference, plan.plan_schools, plan.plan_teachers, plan.plan_ethics, plan.plan_honours):
+        step()
+    banned = {id(p) for p, *_rest in plan.ethics if p.bans}
+    assert banned
+    in_ban = [a for a in plan.awards if a["person"] is not None and id(a["person"]) in banned
+              and rules.banning(a["person"].bans, a["awarded_on"])]
+    assert in_ban and {a["awarding_body"] for a in in_ban} == {"区县教育局（待核查）"}
+
+
+def test_a_planned_teacher_is_banned_from_the_decision_to_the_last_day_of_the_ban():
+    school = PlannedSchool(obj=m.School(), d=0, stages=["primary"])
+    person = Person(school=school, stage="primary", category=c.StaffCategory.FULL_TIME_TEACHER, sex=c.Sex.FEMALE,
+                    birth=dt.date(1980, 1, 1), level=3, work_start=dt.date(2002, 9, 1), school_entry=dt.date(2002, 9, 1),
+                    bans=[rules.Ban("严重", dt.date(2023, 5, 10), dt.date(2025, 5, 10))])
+    assert [person.banned_on(day) for day in (dt.date(2023, 5, 9), dt.date(2023, 5, 10), dt.date(2025, 5, 10),
+                                              dt.date(2025, 5, 11))] == [False, True, True, False]
+
+
 def test_same_seed_gives_the_same_city_and_another_seed_another():
-    demo.build_demo_city(seed=5, teachers=300, schools=20)
+    builder.build_demo_city(seed=5, teachers=300, schools=20)
     first = ids_of_city()
     names = list(m.School.objects.order_by("code").values_list("code", "name"))
-    demo.flush_demo_data()
+    builder.flush_demo_data()
     assert not m.Teacher.objects.exists() and not m.School.objects.exists()
 
-    demo.build_demo_city(seed=5, teachers=300, schools=20)
+    builder.build_demo_city(seed=5, teachers=300, schools=20)
     assert ids_of_city() == first
     assert list(m.School.objects.order_by("code").values_list("code", "name")) == names
-    demo.flush_demo_data()
+    builder.flush_demo_data()
 
-    demo.build_demo_city(seed=6, teachers=300, schools=20)
+    builder.build_demo_city(seed=6, teachers=300, schools=20)
     assert ids_of_city() != first
 
 
@@ -106,11 +132,11 @@ def test_command_prints_counts_and_creates_one_login_per_role():
     out = io.StringIO()
     call_command("seed_demo", teachers=600, schools=20, stdout=out)
     text = out.getvalue()
-    assert "教师（教职工）" in text and demo.DEMO_PASSWORD in text
+    assert "教师（教职工）" in text and builder.DEMO_PASSWORD in text
 
-    users = {u.username: u for u in User.objects.filter(username__in=demo.DEMO_USERNAMES)}
-    assert set(users) == set(demo.DEMO_USERNAMES)
-    assert all(u.is_staff and u.check_password(demo.DEMO_PASSWORD) for u in users.values())
+    users = {u.username: u for u in User.objects.filter(username__in=builder.DEMO_USERNAMES)}
+    assert set(users) == set(builder.DEMO_USERNAMES)
+    assert all(u.is_staff and u.check_password(builder.DEMO_PASSWORD) for u in users.values())
     haizhou = m.District.objects.get(name="海州区")
 
     city = users["city_hr"]
@@ -144,7 +170,7 @@ def test_second_build_needs_flush_and_flush_rebuilds():
         call_command("seed_demo", teachers=300, schools=20, stdout=io.StringIO())
     call_command("seed_demo", "--flush", teachers=400, schools=20, seed=2, stdout=io.StringIO())
     assert m.Teacher.objects.count() == 400
-    assert User.objects.filter(username__in=demo.DEMO_USERNAMES).count() == len(demo.DEMO_USERNAMES)
+    assert User.objects.filter(username__in=builder.DEMO_USERNAMES).count() == len(builder.DEMO_USERNAMES)
 
 
 def test_too_small_a_city_is_refused():
@@ -156,8 +182,8 @@ def test_too_small_a_city_is_refused():
 def test_query_count_does_not_grow_with_the_city():
     def queries(teachers: int) -> int:
         with CaptureQueriesContext(connection) as ctx:
-            demo.build_demo_city(teachers=teachers, schools=15)
-        demo.flush_demo_data()
+            builder.build_demo_city(teachers=teachers, schools=15)
+        builder.flush_demo_data()
         return len(ctx.captured_queries)
 
     small, large = queries(200), queries(400)
@@ -166,6 +192,6 @@ def test_query_count_does_not_grow_with_the_city():
     # number: one computation grouped by school, one delete and one insert
     from workforce import snapshots
 
-    years = len(snapshots.past_school_years(demo.FIRST_SCHOOL_YEAR, demo.AS_OF))
+    years = len(snapshots.past_school_years(builder.FIRST_SCHOOL_YEAR, builder.AS_OF))
     assert years == 6
     assert large < 80 + 30 * years

@@ -1,5 +1,5 @@
 """Personnel work in the demo city (issue 15): ``add_personnel_demo()`` adds a few change
-requests and personnel events to a demo city already built by ``workforce.demo`` (``seed_demo``),
+requests and personnel events to a demo city already built by ``demo.builder`` (``seed_demo``),
 through the services, so that every page of personnel work has something to show:
 
 - the demo teacher's proposal of a new degree, waiting for the school (待学校报送);
@@ -7,8 +7,7 @@ through the services, so that every page of personnel work has something to show
 - a move within 海州区 asked by the school (待确认), a move to another district confirmed by
   海州区 and waiting for the receiving district, a retirement confirmed for next month.
 
-Run after ``seed_demo``: ``python manage.py shell -c "from personnel.demo import add_personnel_demo;
-add_personnel_demo()"``. Idempotent in effect: a second run adds nothing the rules refuse (one
+``seed_demo`` runs it once the city is built (``demo.builder.add_apps_demo``). Idempotent in effect: a second run adds nothing the rules refuse (one
 open request a field, one open event a teacher)."""
 from __future__ import annotations
 
@@ -18,10 +17,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from personnel import events, services
 from workforce import choices as c
 from workforce.models import School, Teacher
-
-from . import events, services
 
 USERNAMES = ("city_hr", "haizhou_hr", "school_hr", "teacher")
 

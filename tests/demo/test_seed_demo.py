@@ -1,6 +1,6 @@
 """``seed_demo`` gives the demo city the work of the apps above workforce — personnel's requests
 and events, careers' 年度考核 and an open 职称评审 round — so a user trying the demo finds those
-pages with something on them. workforce's builder imports neither: it sends ``demo_city_built``."""
+pages with something on them, through their own rules and services (``demo.builder.add_apps_demo``)."""
 import io
 
 import pytest

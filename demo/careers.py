@@ -1,9 +1,9 @@
-"""Careers data for a demo city already built (``workforce.demo.build_demo_city``): the 年度考核
+"""Careers data for a demo city already built (``demo.builder.build_demo_city``): the 年度考核
 of the last three years for every 专任教师 on the roll, each school within its 优秀 cap, and one
 open 职称评审 round. Bulk and fast (one read of the teachers, ``bulk_create`` in batches)::
 
-    from careers.demo import add_careers_demo
-    add_careers_demo()            # as of the demo's "today" (workforce.demo.AS_OF)
+    from demo.careers import add_careers_demo
+    add_careers_demo()            # as of the demo's "today" (demo.base.AS_OF)
 """
 from __future__ import annotations
 
@@ -15,22 +15,21 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 
+from careers import rules, selectors
+from careers.choices import AssessmentResult as R
+from careers.models import Assessment, PromotionRound
 from workforce import choices as wc
 from workforce.models import Teacher
 
-from . import rules, selectors
-from .choices import AssessmentResult as R
-from .models import Assessment, PromotionRound
+from .base import AS_OF, DEFAULT_SEED
 
 BATCH = 2000
 
 
-def add_careers_demo(*, as_of: dt.date | None = None, years: int = 3, seed: int = 20251) -> dict[str, int]:
+def add_careers_demo(*, as_of: dt.date = AS_OF, years: int = 3, seed: int = DEFAULT_SEED) -> dict[str, int]:
     """Add the assessments of the ``years`` years before ``as_of``'s year (teachers who have none
-    that year) and an open 中小学 round of ``as_of``'s year (if there is none); returns counts."""
-    from workforce.demo import AS_OF
-
-    as_of = as_of or AS_OF
+    that year) and an open 中小学 round of ``as_of``'s year (if there is none); returns counts.
+    Each school's 优秀 stay within its cap (``careers.rules.excellent_cap`` of the year's share)."""
     rng = Random(f"{seed}:careers")
     first = as_of.year - years
     rows = list(Teacher.objects.full_time().filter(Q(school_entry__isnull=True) | Q(school_entry__lte=dt.date(as_of.year - 1, 12, 31)))

@@ -1,0 +1,168 @@
+"""What the builder's parts share: the plan of a school and of a person (before anything is
+written), drawing by weight, splitting a total by weight, and the builder's common state (the
+seed, the size, the reference tables, each district's profile).
+
+Each district gets, per measure, a "profile" value between -0.9 and +0.9 (evenly spread,
+shuffled by the seed), and the shares that decide the measures follow it: so for every target
+of DOMAIN.md some districts land above it and some below."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from random import Random
+
+from training import models as tm
+from workforce import choices as c
+from workforce import models as m
+from workforce import rules
+from workforce.quota import Share, largest_remainder
+
+DEFAULT_SEED = 20251
+DEFAULT_TEACHERS = 50_000  # also the size the scale (``Builder.scaled``) is 1 at
+DEFAULT_SCHOOLS = 700
+AS_OF = dt.date(2026, 11, 1)  # the demo's "today": school year 2026-2027, second credit cycle
+FIRST_SCHOOL_YEAR = 2020
+
+PROFILE_KEYS = [
+    "pre_assoc", "pre_bach", "pri_assoc", "pri_bach", "jun_bach", "jun_pg", "sen_pg", "voc_pg", "hig_pg",
+    "ptr_primary", "ptr_junior", "ptr_senior", "ptr_other", "rot_2024", "rot_2025", "rot_other", "rot_backbone",
+    "dual", "credit_1", "credit_2", "honours", "quota", "entry",
+]
+
+
+def pick(rng: Random, weighted: list[tuple]) -> object:
+    """One value of ``[(value, weight), …]``, with chances in proportion to the weights."""
+    total = sum(w for _v, w in weighted)
+    x = rng.random() * total
+    for value, w in weighted:
+        x -= w
+        if x < 0:
+            return value
+    return weighted[-1][0]
+
+
+def apportion(weights: list[float], total: int, minimum: int = 0) -> list[int]:
+    """Split ``total`` in proportion to ``weights``, each part at least ``minimum``, exactly: the
+    largest-remainder rule of the quota pool (``workforce.quota.largest_remainder``), the weights
+    taken as exact whole shares (a float is a fraction of a power of two: all are brought to the
+    largest denominator, and scaled so that their sum exceeds the total, which the rule then
+    shares out in full). Ties go to the earlier weight."""
+    n = len(weights)
+    base = [minimum] * n
+    rest = total - minimum * n
+    if rest <= 0 or not n:
+        return base
+    ratios = [float(w).as_integer_ratio() for w in weights]
+    denominator = max(d for _n, d in ratios)
+    whole = [num * (denominator // d) for num, d in ratios]
+    if not any(whole):  # no weight at all: an equal share each
+        whole = [1] * n
+    whole = [w * (rest // sum(whole) + 1) for w in whole]
+    width = len(str(n))
+    out = largest_remainder(rest, [Share(code=f"{i:0{width}d}", label="", shortage=w) for i, w in enumerate(whole)])
+    return [b + out.allocated.get(f"{i:0{width}d}", 0) for i, b in enumerate(base)]
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+# ---------------------------------------------------------------- planned rows
+@dataclass(eq=False)
+class PlannedSchool:
+    obj: m.School
+    d: int  # district index
+    stages: list[str]
+    weight: float = 1.0
+    staff: int = 0
+    people: list = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Person:
+    """A teacher as planned: the ``Teacher`` kwargs plus what the sub-records need."""
+
+    school: PlannedSchool
+    stage: str
+    category: str
+    sex: str
+    birth: dt.date
+    level: int
+    work_start: dt.date
+    school_entry: dt.date
+    left_on: dt.date | None = None
+    left_reason: str = ""
+    on_est: bool = True
+    backbone: bool = False
+    special_grade: bool = False
+    status: str = c.PersonnelStatus.IN_POST
+    education: list = field(default_factory=list)  # EducationRecord kwargs
+    titles: list = field(default_factory=list)  # [title, appointed_on]
+    obj: m.Teacher | None = None
+    bans: list = field(default_factory=list)  # rules.Ban of the substantiated ethics cases
+    rotated_until: int = 0  # last school year covered by a rotation
+    came_from: PlannedSchool | None = None  # the school a teacher transferred in (调动) from, on school_entry
+
+    @property
+    def d(self) -> int:
+        return self.school.d
+
+    def on_roll(self, day: dt.date) -> bool:
+        return self.school_entry <= day and (self.left_on is None or self.left_on > day)
+
+    @property
+    def teaching(self) -> bool:
+        return self.category == c.StaffCategory.FULL_TIME_TEACHER
+
+    def title_on(self, day: dt.date) -> str | None:
+        current = None
+        for title, appointed in self.titles:
+            if appointed <= day:
+                current = title
+        return current
+
+    def banned_on(self, day: dt.date) -> bool:
+        """Inside an ethics ban on ``day``: the veto (``workforce.rules.banning``, DOMAIN.md Ethics)."""
+        return bool(self.bans) and rules.banning(self.bans, day) is not None
+
+
+class Builder:
+    """The state every part reads: ``seed`` (one ``Random`` a part, ``rng(name)``, so changing one
+    part does not reshuffle the others), the size, ``as_of`` (the demo's "today"), the reference
+    tables the migrations put in (``load_reference``) and the districts' profiles (``q``)."""
+
+    def __init__(self, *, seed: int, teachers: int, schools: int, as_of: dt.date, log=None):
+        self.seed = seed
+        self.n_teachers = teachers
+        self.n_schools = schools
+        self.as_of = as_of
+        self.scale = teachers / DEFAULT_TEACHERS
+        self.log = log or (lambda msg: None)
+        self.counts: dict[str, int] = {}
+
+    def rng(self, part: str) -> Random:
+        return Random(f"{self.seed}:{part}")
+
+    def scaled(self, n: float, minimum: int = 1) -> int:
+        return max(minimum, round(n * self.scale))
+
+    def load_reference(self) -> None:
+        self.districts = list(m.District.objects.order_by("order", "code"))
+        if not self.districts:
+            raise RuntimeError("没有区县数据：请先运行 migrate。")
+        self.exchange_types = {e.name: e for e in m.ExchangeType.objects.all()}
+        self.honour_types = {h.code: h for h in m.HonourType.objects.all()}
+        self.severities = list(m.EthicsSeverity.objects.order_by("order"))
+        self.standards = {s.stage: s for s in m.StaffingStandard.objects.all()}
+        self.cycles = list(tm.TrainingCycle.objects.order_by("start"))
+        rng = self.rng("profile")
+        n = len(self.districts)
+        spread = [-0.9 + 1.8 * (i + 0.5) / n for i in range(n)] if n > 1 else [0.0]
+        self.profile: dict[str, list[float]] = {}
+        for key in PROFILE_KEYS:
+            values = spread[:]
+            rng.shuffle(values)
+            self.profile[key] = values
+
+    def q(self, key: str, d: int) -> float:
+        return self.profile[key][d]

@@ -1,0 +1,147 @@
+"""The demo city (issue 2, point 5): a synthetic 连云港 built from a seed, in bulk — the entry
+points of ``manage.py seed_demo``.
+
+``build_demo_city(seed=…, teachers=…, schools=…)`` plans the whole city in Python — schools,
+teachers and every sub-record — with one ``random.Random`` per part (seeded from the seed and
+the part's name, so changing one part does not reshuffle the others), then writes it with
+``bulk_create`` in a few batches per model inside one transaction. Nothing is written per
+teacher, so the number of statements does not grow with the size of the city. On PostgreSQL
+each table is written with one COPY (``core.db.copy_insert``), and the tables are ANALYZEd
+once the transaction commits (``core.db.analyze``): a page opened right after the build is
+planned on the new rows. ``add_apps_demo`` then adds careers' and personnel's work through
+their own rules and services.
+
+The parts, in the order they run: ``schools`` (schools, enrolment, quotas), ``teachers`` (people,
+学习经历, titles), ``workflows`` (ethics, honours, rotations, transfers), ``training``, ``logins``;
+then the yearly snapshots, taken by ``workforce.snapshots`` itself. ``careers`` and ``personnel``
+add their apps' demo once the city is committed.
+
+The reference date (``AS_OF``) is fixed, not today, so that a seed always gives the same city.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+
+from core.db import analyze, analyze_now
+from training import models as tm
+from workforce import models as m
+from workforce import snapshots
+
+from .base import AS_OF, DEFAULT_SCHOOLS, DEFAULT_SEED, DEFAULT_TEACHERS, FIRST_SCHOOL_YEAR
+from .careers import add_careers_demo
+from .logins import DEMO_PASSWORD, DEMO_USERNAMES, LoginsPart
+from .personnel import add_personnel_demo
+from .schools import SchoolsPart
+from .teachers import TeachersPart
+from .training import TrainingPart
+from .workflows import WorkflowsPart
+from .writing import bulk_loading
+
+__all__ = ["AS_OF", "DEFAULT_SCHOOLS", "DEFAULT_SEED", "DEFAULT_TEACHERS", "DEMO_PASSWORD", "DEMO_USERNAMES",
+           "DemoResult", "add_apps_demo", "build_demo_city", "demo_city_exists", "demo_models", "flush_demo_data"]
+
+
+@dataclass
+class DemoResult:
+    counts: dict[str, int]
+    logins: list[dict[str, str]]
+    seconds: float = 0.0  # the whole build, its commit and ANALYZE
+    build_seconds: float = 0.0  # planning and writing (before the commit)
+
+
+class CityBuilder(SchoolsPart, TeachersPart, WorkflowsPart, TrainingPart, LoginsPart):
+    """The parts together, run in ``build``'s order (each plans from what the earlier ones planned)."""
+
+    def analyze_written(self) -> None:
+        """PostgreSQL: statistics on the rows just written (this transaction's own), so that the
+        snapshots' queries that follow are planned on a city, not on empty tables."""
+        analyze_now(demo_models())
+
+    def write_snapshots(self) -> None:
+        """The snapshot of every school year from 2020-2021 that has ended by the demo's "today",
+        each on its 31 August, for the city, the districts and every school: what the city would
+        have stored running ``snapshot_measures --schools`` each year, computed by the same code
+        from the demo's own history (joining and leaving dates, degrees, titles, exchanges,
+        awards, enrolment of each year)."""
+        years = snapshots.past_school_years(FIRST_SCHOOL_YEAR, self.as_of)
+        self.counts["指标快照（学年×范围）"] = sum(
+            snapshots.snapshot_take(snapshots.school_year_end(year), year, schools=True) for year in years)
+
+    def build(self) -> DemoResult:
+        started = time.perf_counter()
+        steps = [self.load_reference, self.plan_schools, self.write_schools, self.plan_teachers, self.plan_ethics,
+                 self.plan_honours, self.plan_rotations, self.write_teachers, self.write_records,
+                 self.write_workflows, self.write_enrolment_and_quotas, self.write_training, self.write_users,
+                 self.analyze_written, self.write_snapshots]
+        for step in steps:
+            began, cpu = time.perf_counter(), time.process_time()
+            self.logins = step() or getattr(self, "logins", None)
+            self.log(f"  {step.__name__:<28}{time.perf_counter() - began:7.1f} s（CPU {time.process_time() - cpu:.1f} s）")
+        return DemoResult(counts=self.counts, logins=self.logins, build_seconds=time.perf_counter() - started)
+
+
+# ---------------------------------------------------------------- entry points
+def demo_models() -> list:
+    """The tables the demo writes (and the flush empties): their statistics are refreshed afterwards."""
+    return [m.School, m.Teacher, m.EducationRecord, m.TitleAppointment, m.Exchange, m.Award, m.EthicsCase,
+            m.Enrolment, m.SchoolQuota, m.QuotaPool, m.QuotaProposal, m.MeasureSnapshot, tm.Programme,
+            tm.CreditRecord, tm.CreditDecision, tm.ProgrammeEnrolment, get_user_model()]
+
+
+def demo_city_exists() -> bool:
+    return m.Teacher.objects.exists()
+
+
+def build_demo_city(*, seed: int = DEFAULT_SEED, teachers: int = DEFAULT_TEACHERS, schools: int = DEFAULT_SCHOOLS,
+                    as_of: dt.date = AS_OF, log=None) -> DemoResult:
+    """Build the whole demo city in one transaction; returns the counts and the logins."""
+    began = time.perf_counter()
+    with bulk_loading(), transaction.atomic():
+        result = CityBuilder(seed=seed, teachers=teachers, schools=schools, as_of=as_of, log=log).build()
+        analyze(demo_models())  # once committed: the pages are planned on the new rows at once
+    result.seconds = time.perf_counter() - began
+    if log:
+        log(f"  {'commit + ANALYZE':<28}{result.seconds - result.build_seconds:7.1f} s")
+    return result
+
+
+def add_apps_demo(*, as_of: dt.date = AS_OF, seed: int = DEFAULT_SEED) -> dict[str, int]:
+    """On a built city: careers' 年度考核 and open 职称评审 round (``demo.careers``), then
+    personnel's requests and events (``demo.personnel``); label → rows made, as the command
+    prints them."""
+    careers = add_careers_demo(as_of=as_of, seed=seed)
+    personnel = add_personnel_demo()
+    return {"年度考核": careers["assessments"], "职称评审（进行中）": careers["rounds"], **personnel}
+
+
+def flush_demo_data() -> dict[str, int]:
+    """Delete the city's schools and teachers and everything hanging on them, and the demo logins.
+
+    Users other than the demo logins that point at a school or teacher stop the flush (they
+    are someone's accounts): the caller gets an error naming them.
+    """
+    User = get_user_model()
+    others = list(
+        User.objects.exclude(username__in=DEMO_USERNAMES)
+        .filter(Q(school__isnull=False) | Q(teacher__isnull=False))
+        .values_list("username", flat=True)[:20]
+    )
+    if others:
+        raise RuntimeError("以下账号关联了学校或教师，请先处理后再清空：" + "、".join(others))
+    deleted: dict[str, int] = {}
+    with bulk_loading(), transaction.atomic():
+        User.objects.filter(username__in=DEMO_USERNAMES).delete()
+        for model in (tm.CreditDecision, tm.ProgrammeEnrolment, tm.CreditRecord, tm.Programme, m.EthicsCase, m.Award,
+                      m.Exchange, m.TitleAppointment, m.EducationRecord, m.QuotaProposal, m.QuotaPool, m.SchoolQuota,
+                      m.Enrolment, m.MeasureSnapshot, m.Teacher, m.School):
+            _count, per_model = model.objects.all().delete()
+            for label, k in per_model.items():
+                deleted[label] = deleted.get(label, 0) + k
+        analyze(demo_models())
+    return deleted
