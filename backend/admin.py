@@ -6,7 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from . import audit
 from .admin_base import MaskedFieldsAdminMixin, ScopedAdmin
-from .models import AuditEntry, LoginThrottle, User
+from .models import AuditEntry, LoginThrottle, RoleCapability, User
+from .rights import can
+from core.capabilities import Capability
 from core.roles import Role
 
 # A change to any of these is a permission change (issue 7: audited as ``role_change``).
@@ -70,18 +72,18 @@ class UserAdmin(MaskedFieldsAdminMixin, BaseUserAdmin):
     add_form = UserAddForm
 
     def has_module_permission(self, request):
-        # getattr: the admin login page asks this for an anonymous user too.
-        return request.user.is_superuser or getattr(request.user, "role", None) == Role.CITY_HR
+        # can(): the admin login page asks this for an anonymous user too.
+        return can(request.user, Capability.ACCOUNTS_MANAGE)
 
     has_view_permission = has_add_permission = (
-        lambda self, request, obj=None: request.user.is_superuser or getattr(request.user, "role", None) == Role.CITY_HR
+        lambda self, request, obj=None: can(request.user, Capability.ACCOUNTS_MANAGE)
     )
 
     def has_change_permission(self, request, obj=None):
         """City HR manages accounts, but not a superuser's (that would be a way to become one)."""
         if request.user.is_superuser:
             return True
-        if getattr(request.user, "role", None) != Role.CITY_HR:
+        if not can(request.user, Capability.ACCOUNTS_MANAGE):
             return False
         return obj is None or not obj.is_superuser
 
@@ -140,8 +142,8 @@ class AuditEntryAdmin(ScopedAdmin):
     list_filter = ["action", "source", "object_type"]
     search_fields = ["username", "object_repr", "object_id", "run_ref"]
     date_hierarchy = "at"
-    view_roles = frozenset({Role.CITY_HR})
-    write_roles = frozenset()
+    view_capability = Capability.AUDIT_VIEW
+    write_capability = None
 
     def has_add_permission(self, request):
         return False
@@ -170,8 +172,7 @@ class LoginThrottleAdmin(ScopedAdmin):
 
     list_display = ["username", "address", "failures", "last_failure_at", "locked_until"]
     search_fields = ["username", "address"]
-    view_roles = frozenset({Role.CITY_HR})
-    write_roles = frozenset({Role.CITY_HR})
+    view_capability = write_capability = Capability.ACCOUNTS_MANAGE
     actions = ["delete_selected"]
 
     def has_add_permission(self, request):
@@ -179,3 +180,26 @@ class LoginThrottleAdmin(ScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(RoleCapability)
+class RoleCapabilityAdmin(ScopedAdmin):
+    """The rights table: which role may do what (issue 17). City HR (``rights.manage``) adds and
+    removes rows; each change is audited and takes effect at once in this process, within a
+    minute in the others (``backend.rights``)."""
+
+    list_display = ["role", "capability", "capability_name"]
+    list_filter = ["role", "capability"]
+    search_fields = ["capability"]
+    view_capability = write_capability = Capability.RIGHTS_MANAGE
+    actions = ["delete_selected"]
+
+    @admin.display(description=_("权限代码"), ordering="capability")
+    def capability_name(self, obj):
+        return obj.capability
+
+    def get_queryset(self, request):
+        return admin.ModelAdmin.get_queryset(self, request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.may_write(request)

@@ -1,5 +1,5 @@
-"""Admin behaviour shared by every app: scope, role-based rights, no deletes of teacher data,
-and an audit row for every write.
+"""Admin behaviour shared by every app: scope, rights from the rights table, no deletes of
+teacher data, and an audit row for every write.
 
 The admin asks ``Model.objects.in_scope(user)`` like every other page, so a district officer's
 admin lists their district's rows and no other's; a row outside the scope answers 404, exactly
@@ -17,7 +17,9 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from . import audit
-from core.roles import Role, can_see_identity, can_write, is_hr
+from core.capabilities import Capability
+from core.roles import can_see_identity
+from .rights import can
 from .scoping import note_out_of_scope, scope_for
 
 # Fields shown masked to users without the identity right, wherever they are (a teacher's 身份证件号
@@ -202,10 +204,17 @@ class AuditedAdminMixin:
 
 
 class ScopedAdmin(MaskedFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
-    """Rows cut to the user's scope. Writers: HR roles in ``write_roles``; readers: ``view_roles``."""
+    """Rows cut to the user's scope. Rights are capabilities (``backend.rights.can``): readers
+    hold ``view_capability`` (or the write one), writers ``write_capability`` (``None``: nobody
+    adds or changes here), deleters also ``records.delete``.
 
-    write_roles = frozenset({Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR})
-    view_roles = frozenset({Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR, Role.LEADER})
+    ``view_roles``/``write_roles`` (sets of roles) are still honoured where an admin sets them,
+    until every admin names its capability instead."""
+
+    view_capability: str | None = Capability.RECORDS_VIEW
+    write_capability: str | None = Capability.RECORDS_EDIT
+    view_roles = None
+    write_roles = None
     list_per_page = 50
     show_full_result_count = False
 
@@ -253,22 +262,30 @@ class ScopedAdmin(MaskedFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
         user = request.user
         return user.is_active and (user.is_superuser or user.role in roles)
 
+    def may_write(self, request) -> bool:
+        if self.write_roles is not None:  # an admin that still names roles
+            return can(request.user, Capability.RECORDS_EDIT) and self._role_in(request, self.write_roles)
+        return self.write_capability is not None and can(request.user, self.write_capability)
+
+    def may_view(self, request) -> bool:
+        if self.view_roles is not None:  # an admin that still names roles
+            return self._role_in(request, self.view_roles) or self.may_write(request)
+        return (self.view_capability is not None and can(request.user, self.view_capability)) or self.may_write(request)
+
     def has_module_permission(self, request):
-        return self._role_in(request, self.view_roles | self.write_roles)
+        return self.may_view(request)
 
     def has_view_permission(self, request, obj=None):
-        return self._role_in(request, self.view_roles | self.write_roles)
+        return self.may_view(request)
 
     def has_add_permission(self, request):
-        return can_write(request.user) and self._role_in(request, self.write_roles)
+        return self.may_write(request)
 
     def has_change_permission(self, request, obj=None):
-        return can_write(request.user) and self._role_in(request, self.write_roles)
+        return self.may_write(request)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser or (
-            is_hr(request.user) and request.user.role == Role.CITY_HR and self._role_in(request, self.write_roles)
-        )
+        return can(request.user, Capability.RECORDS_DELETE) and self.may_write(request)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         """Choices of schools and teachers are cut to the scope too."""
@@ -289,9 +306,10 @@ def _follow_parent(inline, parent) -> None:
 
 
 class CityOnlyAdmin(ScopedAdmin):
-    """Reference data (districts, standards, targets): everyone in an HR role reads, city HR writes."""
+    """Reference data (districts, standards, targets): everyone who reads records reads these,
+    city HR writes (``reference.edit``)."""
 
-    write_roles = frozenset({Role.CITY_HR})
+    write_capability = Capability.REFERENCE_EDIT
 
     def get_queryset(self, request):
         return admin.ModelAdmin.get_queryset(self, request)

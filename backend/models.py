@@ -1,4 +1,5 @@
-"""Users with a role and a scope, and the append-only audit trail."""
+"""Users with a role and a scope, what each role may do (the rights table), and the append-only
+audit trail."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -6,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
+from core.capabilities import Capability
 from core.roles import Role
 
 
@@ -45,6 +47,25 @@ class User(AbstractUser):
         from .scoping import scope_for
 
         return scope_for(self)
+
+
+class RoleCapability(models.Model):
+    """One right of one role (issue 17, "Rights as data"): the role → capability table every
+    check reads through ``backend.rights.can``. Seeded by a migration with the rights of
+    ``core.roles.DEFAULT_RIGHTS``; city HR edits it in the admin (each change audited). Read once
+    per process and kept (``backend.rights``); a save or delete here clears that copy."""
+
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    capability = models.CharField(_("权限"), max_length=40, choices=Capability.choices)
+
+    class Meta:
+        verbose_name = _("角色权限")
+        verbose_name_plural = pgettext_lazy("plural", "角色权限")
+        ordering = ["role", "capability"]
+        constraints = [models.UniqueConstraint(fields=["role", "capability"], name="role_capability_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}：{self.get_capability_display()}"
 
 
 class AuditQuerySet(models.QuerySet):
@@ -137,3 +158,8 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username or '*'}@{self.address or '-'}: {self.failures}"
+
+
+# The rights table is core's source of rights (``core.capabilities.use_table``), and its cache is
+# cleared when a row changes: connected here, where the model is defined.
+from . import rights  # noqa: E402,F401

@@ -1,13 +1,16 @@
 """A user's scope (city / district / school / self) as a value object.
 
 Every QuerySet that holds teacher data has ``in_scope(user)``, and each of them starts here,
-so "what can this user see" is decided in one place.
+so "what can this user see" is decided in one place. The levels a role works at are rows of the
+rights table (``scope.*`` in ``core.capabilities``): a user's scope is the narrowest level their
+role holds that their account is assigned to — their own teacher record, their school, their
+district — or the city, which needs no assignment. A superuser's scope is the city.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.roles import Role
+from core.capabilities import Capability, of_role
 
 
 @dataclass(frozen=True)
@@ -28,17 +31,35 @@ NOTHING = Scope("none")
 def scope_for(user) -> Scope:
     if user is None or not user.is_authenticated or not user.is_active:
         return NOTHING
-    if user.is_superuser or user.role == Role.CITY_HR:
+    if user.is_superuser:
         return Scope("city")
-    if user.role == Role.TEACHER:
-        return Scope("self", teacher_id=user.teacher_id) if user.teacher_id else NOTHING
-    if user.role == Role.SCHOOL_HR or (user.role == Role.LEADER and user.school_id):
-        return Scope("school", school_id=user.school_id) if user.school_id else NOTHING
-    if user.role == Role.DISTRICT_HR or (user.role == Role.LEADER and user.district_id):
-        return Scope("district", district_id=user.district_id) if user.district_id else NOTHING
-    if user.role == Role.LEADER:
+    held = of_role(user.role)
+    if Capability.SCOPE_SELF in held and user.teacher_id:
+        return Scope("self", teacher_id=user.teacher_id)
+    if Capability.SCOPE_SCHOOL in held and user.school_id:
+        return Scope("school", school_id=user.school_id)
+    if Capability.SCOPE_DISTRICT in held and user.district_id:
+        return Scope("district", district_id=user.district_id)
+    if Capability.SCOPE_CITY in held:
         return Scope("city")
     return NOTHING
+
+
+def in_scope(user, obj) -> bool:
+    """Whether ``obj`` lies within ``user``'s scope, as its model's ``for_scope`` says (teachers,
+    schools and every teacher's record have one); a district is within a district scope that is
+    its own. Anything else is only within the city's scope."""
+    scope = scope_for(user)
+    if scope.kind == "none":
+        return False
+    if scope.is_city:
+        return True
+    queryset = type(obj)._default_manager.get_queryset()
+    if hasattr(queryset, "for_scope"):
+        return queryset.for_scope(scope).filter(pk=obj.pk).exists()
+    if obj._meta.label_lower == "workforce.district":
+        return scope.kind == "district" and obj.pk == scope.district_id
+    return False
 
 
 def note_out_of_scope(request, model, **lookup) -> bool:

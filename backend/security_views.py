@@ -21,7 +21,9 @@ from workforce.models import Teacher
 
 from . import audit
 from .models import AuditEntry
-from core.roles import Role, can_see_ethics, can_see_identity
+from .rights import can
+from core.capabilities import Capability
+from core.roles import can_see_ethics, can_see_identity
 from .scoping import get_in_scope_or_404
 
 
@@ -145,7 +147,7 @@ def is_ethics_entry(entry) -> bool:
 
 
 def can_search_audit(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.role == Role.CITY_HR))
+    return can(user, Capability.AUDIT_VIEW)
 
 
 @login_required

@@ -1,12 +1,21 @@
-"""Roles of DOMAIN.md ("Who uses it") and what each may do.
+"""Roles of DOMAIN.md ("Who uses it") and the rights each starts with.
 
-A role is stored on the user; the scope (district or school) beside it. What a role may do
-is decided here, once, and the admin, pages, exports and imports ask these functions.
+A role is stored on the user; the scope (district or school) beside it. What a role may do is
+data: rows of ``backend.RoleCapability`` (role → capability, the names in
+``core.capabilities``), which city HR edits in the admin, and ``backend.rights.can`` is the one
+question every page, service, admin class and permission module asks.
+
+``DEFAULT_RIGHTS`` is what the migrations seed (``backend/migrations/0006_role_capability``)
+and what a database with an empty table gets back after ``migrate``/``flush``; a test checks the
+two agree. A new role is a choice here, its row of ``DEFAULT_RIGHTS``, and a migration adding its
+rows — no page, service or admin class changes.
 """
 from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from .capabilities import Capability as C, granted
 
 
 class Role(models.TextChoices):
@@ -17,29 +26,50 @@ class Role(models.TextChoices):
     LEADER = "leader", _("领导（只读）")
 
 
-HR_ROLES = frozenset({Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR})
+# What every HR office may do in its scope.
+_HR = frozenset({
+    C.RECORDS_VIEW, C.PROFILE_VIEW, C.RECORDS_EDIT, C.IDENTITY_REVEAL, C.ETHICS_VIEW, C.WORKFLOWS_VIEW,
+    C.TITLES_APPOINT, C.TRAINING_LOG, C.TRAINING_APPROVE, C.TRAINING_REPORT, C.TRAINING_IMPORT, C.IMPORTS_RUN,
+    C.CAREERS_VIEW, C.ASSESSMENT_RECORD, C.PROMOTION_NOMINATE, C.PERSONNEL_VIEW, C.PERSONNEL_PROPOSE,
+})
+# What district and city HR add: the district's decisions.
+_DISTRICT = frozenset({
+    C.SCHOOLS_EDIT, C.ROTATION_RECORD, C.HONOURS_AWARD, C.ETHICS_RECORD, C.QUOTA_EDIT, C.TRAINING_PUBLISH,
+    C.PROMOTION_REVIEW_DISTRICT, C.PERSONNEL_EDIT_DIRECTLY, C.PERSONNEL_REVIEW,
+})
+# What only the city's HR office does.
+_CITY = frozenset({
+    C.RECORDS_DELETE, C.REFERENCE_EDIT, C.ACCOUNTS_MANAGE, C.RIGHTS_MANAGE, C.AUDIT_VIEW, C.QUOTA_ALLOCATE,
+    C.MAPPINGS_EDIT, C.PROMOTION_OPEN, C.PROMOTION_REVIEW_CITY, C.REPORTING_OPEN,
+})
+
+DEFAULT_RIGHTS: dict[str, frozenset[str]] = {
+    Role.CITY_HR: frozenset({C.SCOPE_CITY}) | _HR | _DISTRICT | _CITY,
+    Role.DISTRICT_HR: frozenset({C.SCOPE_DISTRICT}) | _HR | _DISTRICT,
+    Role.SCHOOL_HR: frozenset({C.SCOPE_SCHOOL}) | _HR,
+    Role.TEACHER: frozenset({C.SCOPE_SELF, C.PROFILE_VIEW, C.TRAINING_LOG, C.PERSONNEL_PROPOSE}),
+    # A leader reads at the level of their account: a school, a district, or (neither) the city.
+    Role.LEADER: frozenset({C.SCOPE_SCHOOL, C.SCOPE_DISTRICT, C.SCOPE_CITY, C.RECORDS_VIEW, C.PROFILE_VIEW,
+                            C.WORKFLOWS_VIEW, C.TRAINING_REPORT, C.CAREERS_VIEW}),
+}
 
 
+# ---------------------------------------------------------------- shorthands core-level callers use
 def is_hr(user) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or user.role in HR_ROLES))
+    """Changes records in their scope (``records.edit``: the HR offices)."""
+    return granted(user, C.RECORDS_EDIT)
 
 
 def can_write(user) -> bool:
     """HR roles change records in their scope; leaders and teachers change no master data."""
-    return is_hr(user)
+    return granted(user, C.RECORDS_EDIT)
 
 
 def can_see_identity(user) -> bool:
     """Full 身份证件号 and birth dates: HR with the explicit right (DOMAIN.md: masked otherwise)."""
-    if not (user and user.is_authenticated):
-        return False
-    if user.is_superuser:
-        return True
-    return user.role in HR_ROLES and user.can_view_identity
+    return granted(user, C.IDENTITY_REVEAL)
 
 
 def can_see_ethics(user) -> bool:
     """Ethics cases are visible only to HR roles with that right (issue 6)."""
-    if not (user and user.is_authenticated):
-        return False
-    return user.is_superuser or (user.role in HR_ROLES and user.can_view_ethics)
+    return granted(user, C.ETHICS_VIEW)

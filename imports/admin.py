@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from backend.admin_base import ScopedAdmin
 from core.i18n import data_language
 from core.masking import mask_value
-from core.roles import HR_ROLES, Role, is_hr
+from backend.rights import can
+from core.capabilities import Capability
 from backend.scoping import scope_for
 from workforce.resources import ReferenceImportExportMixin
 
@@ -228,8 +229,8 @@ class SavedMappingAdmin(ReferenceImportExportMixin, ScopedAdmin):
     resource_classes = [SavedMappingResource]
     shown_fields = ["text", "sheet_kind_name", "column_name", "target_label", "organisation_name", "created_by",
                     "created_at"]
-    write_roles = frozenset({Role.CITY_HR})
-    view_roles = HR_ROLES
+    write_capability = Capability.MAPPINGS_EDIT
+    view_capability = Capability.IMPORTS_RUN
 
     def get_queryset(self, request):
         """Every mapping an import by the user uses (``mappings.applying_to``): a school's HR sees
@@ -241,9 +242,9 @@ class SavedMappingAdmin(ReferenceImportExportMixin, ScopedAdmin):
         """City HR: any mapping. District and school HR: their own organisation's answers only
         (``obj=None`` asks whether the list offers deleting; each chosen row is asked again)."""
         user = request.user
-        if not (user.is_active and is_hr(user)):
+        if not can(user, Capability.IMPORTS_RUN):
             return False
-        if user.is_superuser or user.role == Role.CITY_HR:
+        if can(user, Capability.MAPPINGS_EDIT):
             return True
         scope = scope_for(user)
         if scope.kind not in ("district", "school"):
