@@ -21,6 +21,18 @@ class PersonnelConfig(AppConfig):
         hooks.exchanges_recorded.connect(events.on_exchanges_recorded, dispatch_uid="personnel-exchange-moves")
         post_save.connect(events.on_exchange_saved, sender=Exchange, dispatch_uid="personnel-exchange-saved")
 
+        # a past date's figures count each teacher at the school they were at on that date
+        from .selectors import school_history
+
+        hooks.register_school_history("personnel", school_history())
+
+        # school HR's imports can be set to wait for review as one batch (imports.hooks)
+        from imports import hooks as import_hooks
+
+        from . import batches
+
+        import_hooks.register_review("personnel", import_hooks.Review(wanted=batches.wanted, submit=batches.submit))
+
         from . import permissions
 
         register(NavItem("personnel:mine", _("我的档案"), _("查看本人档案、完整度，提出更正和补充"), 38,

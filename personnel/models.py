@@ -377,3 +377,82 @@ class DistrictReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} {self.district}"
+
+
+# ---------------------------------------------------------------- school HR's imports under review
+BULK_IMPORT_KEY = "bulk_import"  # the ReviewRule that sends school HR's imports to review as one batch
+
+
+def batch_path(instance, filename: str) -> str:
+    ext = Path(filename).suffix.lower().lstrip(".") or "xlsx"
+    return f"imports/batches/{uuid.uuid4().hex}.{ext[:5]}"
+
+
+class ImportBatch(models.Model):
+    """A school HR's import kept for review as one batch (``ReviewRule`` ``bulk_import``): the
+    file, the answers it was checked with and the rows it changes. District HR (city HR for 市直
+    schools) approves the whole batch — the file is then written in one transaction with its
+    history — or returns it with a reason; nothing is written before."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("已通过")
+        RETURNED = "returned", _("已退回")
+
+    school = models.ForeignKey(School, verbose_name=_("学校"), on_delete=models.PROTECT, related_name="+")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提交人"), null=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    file = models.FileField(_("导入文件"), upload_to=batch_path, storage=private_storage)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    kind = models.CharField(_("导入类别"), max_length=60, blank=True)
+    answers = models.JSONField(_("导入时的映射和补充值"), default=dict, blank=True)
+    submitted_run = models.ForeignKey("imports.ImportRun", verbose_name=_("提交时的校验"), null=True, blank=True,
+                                      on_delete=models.SET_NULL, related_name="+")
+    applied_run = models.ForeignKey("imports.ImportRun", verbose_name=_("通过后的导入"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    rows_total = models.PositiveIntegerField(_("行数"), default=0)
+    new = models.PositiveIntegerField(_("新增"), default=0)
+    changed = models.PositiveIntegerField(_("修改"), default=0)
+    unchanged = models.PositiveIntegerField(_("未变"), default=0)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    return_reason = models.CharField(_("退回原因"), max_length=300, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("批量导入审核")
+        verbose_name_plural = pgettext_lazy("plural", "批量导入审核")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="import_batch_returned_has_reason",
+                condition=~Q(status="returned") | ~Q(return_reason=""),
+                violation_error_message=_("退回须填写原因。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name}（{self.get_status_display()}）"
+
+
+class ImportBatchRow(models.Model):
+    """One row of a batch as the check found it: a new record, or a record's fields old → new."""
+
+    batch = models.ForeignKey(ImportBatch, verbose_name=_("批次"), on_delete=models.CASCADE, related_name="rows")
+    sheet = models.CharField(_("工作表"), max_length=100)
+    row = models.PositiveIntegerField(_("行号"))
+    outcome = models.CharField(_("结果"), max_length=10, choices=[("new", _("新增")), ("changed", _("修改"))])
+    record = models.CharField(_("记录"), max_length=300)
+    fields = models.JSONField(_("字段"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("批量导入行")
+        verbose_name_plural = pgettext_lazy("plural", "批量导入行")
+        ordering = ["batch", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.sheet} 第{self.row}行"

@@ -28,7 +28,7 @@ from . import national, permissions as perm, selectors, services
 from .filters import AnnualSchoolFilter, ChangeRequestFilter, EventFilter, TeacherFilter
 from .forms import (CancelForm, EducationProposalForm, EventForm, ExportForm, FieldProposalForm, HonourProposalForm,
                     PeriodForm, ReturnForm, TeacherEditForm, TitleProposalForm)
-from .models import ChangeRequest, DistrictReport, PersonnelEvent, ReportingPeriod, SchoolReport
+from .models import ChangeRequest, DistrictReport, ImportBatch, PersonnelEvent, ReportingPeriod, SchoolReport
 
 PER_PAGE = 50
 
@@ -396,3 +396,49 @@ def annual_action(request, pk: int, action: str):
     except (ValidationError, PermissionDenied) as error:
         _refused(request, error)
     return redirect(safe_next(request, reverse("personnel:annual_period", args=[period.pk])))
+
+
+# ---------------------------------------------------------------- school HR's imports under review
+@login_required
+def batches(request):
+    """批量导入审核: the batches in scope, newest first, by status; paginated."""
+    from . import batches as batch_services
+
+    _require(perm.can_see_requests(request.user))
+    qs = batch_services.batches_for(request.user)
+    status = request.GET.get("status", "")
+    if status in ImportBatch.Status.values:
+        qs = qs.filter(status=status)
+    page, page_qs = _page(request, qs.order_by("-created_at", "-pk"))
+    return render(request, "personnel/batches.html", {"page": page, "page_qs": page_qs, "status": status,
+                                                      "statuses": ImportBatch.Status.choices})
+
+
+@login_required
+def batch(request, pk: int):
+    """One batch: its counts and rows; the reviewer approves the whole batch or returns it."""
+    from . import batches as batch_services
+
+    _require(perm.can_see_requests(request.user))
+    item = get_in_scope_or_404(request, batch_services.batches_for(request.user), pk=pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "approve":
+                batch_services.batch_approve(batch=item, user=request.user, request=request)
+                messages.success(request, _("已通过，整批写入：%(b)s") % {"b": item.file_name})
+            elif action == "return":
+                batch_services.batch_return(batch=item, reason=request.POST.get("reason", ""), user=request.user,
+                                            request=request)
+                messages.success(request, _("已退回：%(b)s") % {"b": item.file_name})
+            else:
+                messages.error(request, _("未知操作。"))
+        except (ValidationError, PermissionDenied) as error:
+            _refused(request, error, obj=item)
+        return redirect("personnel:batch", pk=item.pk)
+    rows = Paginator(item.rows.all(), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "personnel/batch.html", {
+        "batch": item, "rows": rows, "page": rows, "page_qs": "",
+        "can_decide": item.status == ImportBatch.Status.PENDING and perm.reviews_school(request.user, item.school)
+        and item.requester_id != request.user.pk,
+    })
