@@ -21,6 +21,9 @@ EDITABLE_FIELDS = (
     "grassroots_end", "special_grade", "backbone", "mental_health", "status", "remarks", "preschool_major",
     "preschool_trained", "dual_qualified", "vocational_cert", "enterprise_months",
 )
+# Fields only a personnel event changes (调动, 离校, 返聘: effective-dated, confirmed by the
+# district, kept in the school history): school HR cannot change them in the admin.
+EVENT_FIELDS = ("school", "left_on", "left_reason")
 MONTH_FIELDS = frozenset({"work_start", "school_entry", "grassroots_start", "grassroots_end"})
 RECORD_KEYS = {"education": "educationrecord", "title": "titleappointment", "honour": "award"}
 

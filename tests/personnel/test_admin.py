@@ -34,3 +34,18 @@ def test_city_hr_changes_the_review_rules(client, world):
     rule.refresh_from_db()
     response = client.post(f"/admin/personnel/reviewrule/{rule.pk}/change/", {"label": rule.label})
     assert response.status_code == 403 and ReviewRule.objects.get(key="subject").needs_review
+
+
+def test_school_hr_moves_a_teacher_only_by_a_personnel_event_not_in_the_admin(client, world):
+    """The school and the leaving date change by an event (confirmed by the district, kept in the
+    school history): in the admin they are read-only for school HR, and the page says where to go."""
+    from django.urls import reverse
+
+    url = f"/admin/workforce/teacher/{world.t1.pk}/change/"
+    client.force_login(world.users.school)
+    page = client.get(url).content.decode()
+    for name in ("school", "left_on", "left_reason"):
+        assert f'name="{name}"' not in page
+    assert reverse("personnel:event_new", args=[world.t1.pk]) in page and "人事变动" in page
+    client.force_login(world.users.district)
+    assert 'name="school"' in client.get(url).content.decode()
