@@ -3,6 +3,7 @@ writer thread inserts them while the rest of the file is checked."""
 from __future__ import annotations
 
 from contextlib import nullcontext
+from operator import itemgetter
 from typing import Any
 
 from django.db.models import Max
@@ -28,6 +29,8 @@ class NewTeachers:
         self.fields = [f for f in Teacher._meta.concrete_fields if not f.primary_key]
         self.index = {f.attname: i for i, f in enumerate(self.fields)}
         self.defaults = [f.get_default() for f in self.fields]
+        self.tail = tuple(self.defaults)  # after a row's data: where its fields without a cell take theirs
+        self.build = None
         self.rows: list[list] = []
         self.schools: list[School] = []
         self.position: dict[str, int] = {}
@@ -58,6 +61,7 @@ class NewTeachers:
         self.touch(fields)
         self.pairs = [(i, index[name]) for i, name in fields if name in index]
         self.at = (index["id_number"], index["school_id"], index["teaching_stage"], index["birth_date"], index["sex"])
+        self.build = None  # made on the sheet's first row (``_plan``), when the width of its data is known
 
     def fix(self, alike: dict[str, Any]) -> None:
         """Fields (attnames) that every row of every sheet sets to the same value (a roster's
@@ -79,11 +83,15 @@ class NewTeachers:
     def add(self, data: tuple, number: str, school: School, stage: str, parsed) -> None:
         """A new teacher from a checked row: the defaults, the row's filled cells, then what
         the checks decided (the ID's birth date and sex, the school, the stage)."""
-        values = self.defaults.copy()
-        for i, at in self.pairs:
-            value = data[i]
-            if value is not None:
-                values[at] = value
+        if self.build is None:
+            self._plan(len(data))
+        # every field in one C call: the row's cell where the sheet has one, else the default;
+        # then the blank cells of fields whose default is not None (few rows have any) get it
+        values = list(self.build(data + self.tail))
+        if self.fixes and None in self.pick_fixed(data):
+            for i, at, default in self.fixes:
+                if data[i] is None:
+                    values[at] = default
         id_at, school_at, stage_at, birth_at, sex_at = self.at
         values[id_at] = number
         values[school_at] = school.pk
@@ -94,6 +102,17 @@ class NewTeachers:
         self.position[number] = len(self.rows)
         self.rows.append(values)
         self.schools.append(school)
+
+    def _plan(self, width: int) -> None:
+        """``build``: a row's values from ``data + tail`` (the row's ``width`` cells, then the
+        defaults) in one ``itemgetter``; ``fixes``: the fields whose blank cell takes a default
+        that is not None (a blank cell never writes None over a default)."""
+        sources = {at: i for i, at in self.pairs}
+        positions = [sources.get(at, width + at) for at in range(len(self.fields))]
+        self.build = itemgetter(*positions)
+        self.fixes = [(i, at, self.defaults[at]) for i, at in self.pairs if self.defaults[at] is not None]
+        picks = [i for i, _at, _d in self.fixes]
+        self.pick_fixed = itemgetter(*picks) if len(picks) > 1 else (lambda data, _at=picks[:1]: tuple(data[i] for i in _at))
 
     def send(self) -> None:
         """INSERT the rows added since the last call (the first call starts the writer: the
@@ -110,6 +129,7 @@ class NewTeachers:
                 self.defaults[at] = now
                 for values in self.rows:
                     values[at] = now
+            self.tail = tuple(self.defaults)
             for values, school in zip(self.rows, self.schools):
                 if values[school_at] is None:  # a school this file created: it has its key now
                     values[school_at] = school.pk

@@ -109,7 +109,6 @@ class RosterRecords:
         self.left = {EducationRecord: 0, TitleAppointment: 0}  # teachers left to the file's own sheet
         self.lower = 0  # teachers whose roster 学历 is below a finished record's
         self.undated: list[Row] = []  # rows whose 职称 has no 聘任年月 and matches nothing
-        self.memos: dict = {}  # (rule, its arguments) → its verdict (``memo``)
 
     def handler(self, model) -> KeyedRecordHandler:
         return self.education if model is EducationRecord else self.titles
@@ -119,7 +118,7 @@ class RosterRecords:
         """A roster row just checked: its 学历 and 职称 cells checked, then the records kept for
         ``resolve`` (a teacher in the system) or created (a new teacher)."""
         vals = row.values
-        education = self.education_of(row, vals)
+        education = self.education_of(row, vals)  # shared by the rows of equal cells: copied before any change
         title = self.title_of(row, vals)
         if row.bad or not row.outcome or (education is None and title is None):
             return
@@ -135,64 +134,75 @@ class RosterRecords:
         teacher = _TeacherRef(existing["id"] if existing else None, vals.get("name") or (existing or {}).get("name", ""),
                               number)
         if existing is not None:
-            self.waiting.append((row, teacher, education, title))
+            self.waiting.append((row, teacher, None if education is None else dict(education),
+                                 None if title is None else dict(title)))
             return
         self.refs[number] = teacher
+        # a new teacher's records: equal cells, the same values and listing (nothing changes them)
         if education is not None:
-            self.create(row, teacher, EducationRecord, {**education, "is_highest": True})
+            self.create_new(teacher, EducationRecord, education, highest=True)
         if title is not None:
             if title["appointed_on"] is None:
                 self.undated.append(row)
             else:
-                self.create(row, teacher, TitleAppointment, title)
+                self.create_new(teacher, TitleAppointment, title)
 
     def education_of(self, row: Row, vals: dict) -> dict | None:
-        """The 学习经历 fields a row fills (None without a 最高学历), its cells checked."""
-        ctx = self.ctx
-        education, degree, end = vals.get("highest_education"), vals.get("highest_degree"), vals.get("graduated_on")
+        """The 学习经历 fields a row fills (None without a 最高学历), its cells checked. Worked
+        out once a run for equal cells (``verdict``): the same dict for each, not to be changed."""
+        key = (row.sheet, *map(vals.get, ROSTER_EDUCATION_KEYS))
+        return self.verdict(row, key, self._education_of)
+
+    def _education_of(self, sheet, education, degree, institution, major, end) -> tuple[dict | None, list]:
+        found = []  # (key, shown, message) of an error, or a list of problems
         if education is None:
-            given = [key for key in ROSTER_EDUCATION_KEYS[1:] if vals.get(key) is not None]
+            given = [key for key, value in zip(ROSTER_EDUCATION_KEYS[1:], (degree, institution, major, end))
+                     if value is not None]
             if given:
-                shown = "、".join(row.sheet.colmap[key][1].strip() for key in given)
-                ctx.error(row, "highest_education", "", f"已填写{shown}，请同时填写最高学历")
-            return None
-        message = self.memo(degree_mismatch, education, degree)
+                shown = "、".join(sheet.colmap[key][1].strip() for key in given)
+                found.append(("highest_education", "", f"已填写{shown}，请同时填写最高学历"))
+            return None, found
+        message = degree_mismatch(education, degree)
         if message:
-            ctx.error(row, "highest_degree", label_of(c.Degree, degree), message)
+            found.append(("highest_degree", label_of(c.Degree, degree), message))
         if end is not None:
-            problems = self.memo(self.future, "graduated_on", end)
+            problems = self.future("graduated_on", end)
             if problems:
-                ctx.problems(row, problems)
-        fields = {"education": education, "degree": degree, "institution": vals.get("graduated_from"),
-                  "major": vals.get("graduated_major"), "end": end}
-        return {name: value for name, value in fields.items() if value is not None}
+                found.append(problems)
+        fields = {"education": education, "degree": degree, "institution": institution, "major": major, "end": end}
+        return {name: value for name, value in fields.items() if value is not None}, found
 
     def title_of(self, row: Row, vals: dict) -> dict | None:
-        """The 专业技术职务 a row gives (None without one), its cells checked."""
-        ctx = self.ctx
-        title, on = vals.get("current_title"), vals.get("title_appointed_on")
+        """The 专业技术职务 a row gives (None without one), its cells checked; as ``education_of``,
+        once a run for equal cells."""
+        return self.verdict(row, (row.sheet, vals.get("current_title"), vals.get("title_appointed_on")), self._title_of)
+
+    def _title_of(self, _sheet, title, on) -> tuple[dict | None, list]:
         if title is None:
-            if on is not None:
-                ctx.error(row, "current_title", "", "已填写聘任年月，请同时填写专业技术职务")
-            return None
-        if on is not None:
-            problems = self.memo(self.future, "title_appointed_on", on)
-            if problems:
-                ctx.problems(row, problems)
-        return {"title": title, "appointed_on": on}
+            return None, ([("current_title", "", "已填写聘任年月，请同时填写专业技术职务")] if on is not None else [])
+        problems = self.future("title_appointed_on", on) if on is not None else []
+        return {"title": title, "appointed_on": on}, ([problems] if problems else [])
+
+    def verdict(self, row: Row, key: tuple, work) -> dict | None:
+        """``work(*key)`` — (the fields, the row's errors and problems) — once a run for each
+        distinct ``key`` (a roster repeats its 学历, 学位, 院校 and months thousands of times); the
+        errors are given to each row that has them."""
+        verdicts = self.__dict__.setdefault("verdicts", {})
+        try:
+            fields, found = verdicts[key]
+        except KeyError:
+            fields, found = verdicts[key] = work(*key)
+        except TypeError:  # an unhashable cell (never from the readers)
+            fields, found = work(*key)
+        for item in found:
+            if item.__class__ is tuple:
+                self.ctx.error(row, *item)
+            else:
+                self.ctx.problems(row, item)
+        return fields
 
     def future(self, field: str, month) -> list:
         return rules.not_in_future(field, month, self.ctx.today, month=True)
-
-    def memo(self, rule, *args):
-        """``rule(*args)``, worked out once a run for each distinct ``args`` (a roster repeats its
-        学历, 学位 and months thousands of times)."""
-        key = (rule, *args)
-        try:
-            return self.memos[key]
-        except KeyError:
-            found = self.memos[key] = rule(*args)
-            return found
 
     # ---- matching the records of teachers in the system
     def resolve(self) -> None:
@@ -273,6 +283,19 @@ class RosterRecords:
         self.create(row, teacher, TitleAppointment, wanted)
 
     # ---- outcomes
+    def create_new(self, teacher: _TeacherRef, model, values: dict, *, highest: bool = False) -> None:
+        """``create`` for a new teacher's record from a row's shared ``values`` (``education_of``,
+        ``title_of``; ``highest``: with the 最高学历 flag): the values as stored and their listing
+        in the teacher's creation are made once for equal values."""
+        made = self.__dict__.setdefault("made", {})
+        found = made.get((id(values), highest))
+        if found is None:
+            stored = {**values, "is_highest": True} if highest else values
+            found = made[(id(values), highest)] = (values, stored, self.listing(model, stored))
+        self.created[model].append((teacher, found[1]))
+        self.counts[model]["new"] += 1
+        self.of_new.setdefault(teacher.id_number, []).append(found[2])
+
     def create(self, row: Row, teacher: _TeacherRef, model, values: dict) -> None:
         """A record to create with ``values`` (fields; the teacher's key is set when written)."""
         self.created[model].append((teacher, values))
