@@ -67,7 +67,11 @@ def run_or_submit(run_import: Callable, **kwargs):
         file.seek(0)
     report.message = review.submit(report=report, run_id=report.run_id, **kwargs)
     report.warnings.append(report.message)
-    ImportRun.objects.filter(pk=report.run_id).update(report={
-        **(ImportRun.objects.filter(pk=report.run_id).values_list("report", flat=True).first() or {}),
-        "message": report.message, "warnings": report.warnings})
+    stored = ImportRun.objects.filter(pk=report.run_id).values_list("report", flat=True).first() or {}
+    ImportRun.objects.filter(pk=report.run_id).update(
+        report={**stored, "message": report.message, "warnings": report.warnings, "submitted": True})
+    run = kwargs.get("run")
+    if run is not None and run.upload:  # kept by the batch now: this run cannot be confirmed a second time
+        run.upload.delete(save=False)
+        ImportRun.objects.filter(pk=run.pk).update(upload="")
     return report

@@ -113,6 +113,8 @@ def batch_approve(*, batch: ImportBatch, user, request=None, source: str = "web"
     with transaction.atomic():
         locked = _locked(batch)
         _may_decide(user, locked)
+        if locked.requester is None or not locked.requester.is_active:
+            _refuse("提交人的账号已停用：该批次不能按其学校的范围导入，请退回。")
         answers = locked.answers or {}
         report = import_run(file=locked.file.path, filename=locked.file_name, kind=locked.kind or None,
                             user=locked.requester, school=locked.school, dry_run=False, source=REVIEW_SOURCE,

@@ -121,6 +121,19 @@ def test_nobody_approves_their_own_batch(world, tmp_path):
         batches.batch_approve(batch=batch, user=city_school_hr)
 
 
+def test_a_batch_whose_requester_has_left_is_not_imported_city_wide(world, tmp_path):
+    """Approval imports as the requester (their school's scope): never as nobody (the city)."""
+    reviewed()
+    school_import(world, roster_file(world, tmp_path))
+    batch = ImportBatch.objects.get()
+    before = Teacher.objects.count()
+    world.users.school.is_active = False
+    world.users.school.save(update_fields=["is_active"])
+    with pytest.raises(ValidationError, match="账号已停用"):
+        batches.batch_approve(batch=batch, user=world.users.district)
+    assert Teacher.objects.count() == before
+
+
 def test_district_and_city_hr_imports_are_not_held(world, tmp_path):
     reviewed()
     path = roster_file(world, tmp_path)
@@ -145,3 +158,25 @@ def test_the_batches_page_lists_and_decides(client, world, tmp_path):
     assert response.status_code == 302
     batch.refresh_from_db()
     assert batch.status == Status.APPROVED and Teacher.objects.filter(name="赵六").exists()
+
+
+def test_the_upload_page_submits_the_batch_once_and_says_so(client, world, tmp_path):
+    """School HR uploads, previews and confirms: the batch waits for review, nothing is written,
+    the run says it was submitted and cannot be confirmed a second time."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    reviewed()
+    before = Teacher.objects.count()
+    client.force_login(world.users.school)
+    path = roster_file(world, tmp_path)
+    with open(path, "rb") as fh:
+        client.post(reverse("imports:index"), {"file": SimpleUploadedFile(path.name, fh.read())})
+    run = ImportRun.objects.get(user=world.users.school)
+    assert run.outcome == "previewed" and run.can_commit
+    client.post(reverse("imports:run_confirm", args=[run.pk]))
+    run.refresh_from_db()
+    assert Teacher.objects.count() == before and ImportBatch.objects.count() == 1
+    assert run.report["submitted"] and not run.can_commit
+    assert "已提交区县审核" in client.get(reverse("imports:run", args=[run.pk])).content.decode()
+    client.post(reverse("imports:run_confirm", args=[run.pk]))
+    assert ImportBatch.objects.count() == 1
