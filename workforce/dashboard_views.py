@@ -18,6 +18,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import conditional_escape as escape
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from backend.scoping import scope_for
 
 from . import choices as c
 from . import exports
+from . import facts
 from . import labels
 from . import measures as ms
 from . import registry
@@ -321,10 +323,24 @@ def _cards(data: dict) -> list[dict]:
     return blocks
 
 
+def facts_as_of() -> dict | None:
+    """"数据截至 …" when the page's figures were summed from the facts per school (``workforce.facts``):
+    the moment they were known to hold every committed write, and (its title) when the oldest
+    school's counts among them were taken from the records. None when counted live."""
+    used = facts.last_used()
+    if used is None:
+        return None
+    shown = timezone.localtime(used.current_at).strftime("%Y-%m-%d %H:%M:%S")
+    oldest = "" if used.oldest is None else timezone.localtime(used.oldest).strftime("%Y-%m-%d %H:%M:%S")
+    return {"text": _("数据截至 %(time)s") % {"time": shown}, "time": shown,
+            "title": _("各校计数汇总而成，最早一条计算于 %(time)s") % {"time": oldest} if oldest else ""}
+
+
 def _context(request, ref, form, on, year, filters, total, rows, link_of, targets):
     # the live point of the trend: the page's figures, unless filtered (snapshots are unfiltered)
     live = None if filters.as_query() else total
     return {
+        "facts_as_of": facts_as_of(),
         "ref": ref, "form": form, "on": on, "year_label": school_year_label(year), "data": _decorate(total),
         **_plan_context(form, ref, on, targets),
         "overview": _overview(total, rows, link_of) if rows is not None else None,
@@ -355,6 +371,7 @@ def _overview_page(request, ref: sel.ScopeRef, by: str, row_url: str, row_kind: 
     form = DashboardFilterForm(request.GET or None)
     on, year, filters = form.params()
     targets = form.targets(on)
+    facts.forget_used()
     total, rows = sel.measures_by(ref, by, on=on, year=year, filters=filters, targets=targets)
     query = request.GET.urlencode()
 
@@ -397,6 +414,7 @@ def school(request, code):
     form = DashboardFilterForm(request.GET or None)
     on, year, filters = form.params()
     targets = form.targets(on)
+    facts.forget_used()
     data = sel.measures_for(ref, on=on, year=year, filters=filters, targets=targets)
     below = sel.teachers_below_level(ref.scope, on, targets, filters)
     by_code = {line["code"]: line for line in data["table2"]}

@@ -23,10 +23,12 @@ from django.utils.translation import get_language, gettext
 from backend.scoping import Scope
 
 from . import choices as c
+from . import hooks
 from . import labels
 from . import measures as ms
 from . import quota as qa
 from . import registry
+from . import facts  # noqa: F401  (imported with the app: its models, ``fact_models``, registered with the others)
 from .models import (
     Award, District, EducationRecord, Enrolment, Exchange, MeasureSnapshot, Plan, PlanIndicator, RuleSetting, School,
     SchoolQuota, StaffingStandard, Teacher, TitleAppointment, rotation_day, school_year_label, school_year_of,
@@ -294,6 +296,8 @@ def _grouped(qs, by: str | None, school_path: str, *fields, **aggregates) -> lis
     """``qs.values(group, *fields).annotate(**aggregates)`` as rows with a ``g`` key (the
     district or school id, or None for the whole scope)."""
     field = _group_field(by, school_path)
+    if school_path == "school":  # a past date's population: the school of that date (hooks.at_schools_on)
+        qs, field = hooks.group_on_date(qs, by, field)
     if field is None:
         if not fields:
             return [{"g": None, **qs.aggregate(**aggregates)}]
@@ -302,7 +306,11 @@ def _grouped(qs, by: str | None, school_path: str, *fields, **aggregates) -> lis
 
 
 def population(scope: Scope, on: dt.date, filters: Filters = NO_FILTERS):
-    """专任教师 on the roll on ``on`` in the scope (DOMAIN.md Population), filtered."""
+    """专任教师 on the roll on ``on`` in the scope (DOMAIN.md Population), filtered — each at the
+    school they were at on ``on`` where a school history says otherwise (``hooks.at_schools_on``)."""
+    dated = hooks.at_schools_on(Teacher.objects.full_time(), on, School.objects.for_scope(scope).filter(filters.schools_q("")))
+    if dated is not None:
+        return dated.filter(teaching_stage=filters.stage) if filters.stage else dated
     return filters.teachers(Teacher.objects.for_scope(scope).population(on))
 
 
@@ -933,10 +941,16 @@ def school_counts(on: dt.date, year: int, targets: Targets, filters: Filters = N
     return _kept_counts((), CITY.scope, on, year, targets, filters, compute=compute)
 
 
-def _scope_school_counts(ref: ScopeRef, on: dt.date, year: int, targets: Targets, filters: Filters) -> SchoolCounts:
-    """The counts per school that ``ref``'s figures are summed from: the city's when they are kept
-    (or ``ref`` is the city); else those of ``ref``'s own schools, counted alone and kept under
-    the scope — a district or a school page opened first costs what counting it alone costs."""
+def _scope_school_counts(ref: ScopeRef, on: dt.date, year: int, targets: Targets, filters: Filters,
+                         by: str | None = None) -> SchoolCounts:
+    """The counts per school that ``ref``'s figures are summed from: for the dashboard's default
+    setting (today, the plan in force, no stage filter) the facts of ``ref``'s schools, brought up
+    to date with every write (``workforce.facts``); else the city's when they are kept in the
+    process (or ``ref`` is the city); else those of ``ref``'s own schools, counted alone and kept
+    under the scope — a district or a school page opened first costs what counting it alone costs."""
+    kept = facts.school_counts(ref, on, year, targets, filters, by)  # today's default: the facts per school
+    if kept is not None:
+        return kept
     kept = school_counts(on, year, targets, filters, compute=ref.kind == "city")
     if kept is not None:
         return kept
@@ -951,7 +965,7 @@ def scope_counts(ref: ScopeRef, by: str | None, on: dt.date, year: int, targets:
     measure's ``add``: what counting the scope grouped by ``by`` gives. The city's total also
     holds what belongs to no school. A measure that cannot group is counted for the scope alone
     (its rows show nothing)."""
-    kept = _scope_school_counts(ref, on, year, targets, filters)
+    kept = _scope_school_counts(ref, on, year, targets, filters, by)
     if ref.kind == "city":
         def within_ref(pk):
             return pk is not None
