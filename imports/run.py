@@ -51,6 +51,7 @@ from core.roles import is_hr
 from backend.scoping import Scope, scope_for
 from workforce.models import School
 
+from . import hooks
 from .concurrency import collector_paused
 from .context import Context, Row, Sheet, choice_pairs
 from .handlers import Handler, handler_class
@@ -362,8 +363,8 @@ def import_run(*, file, filename: str, kind: str | None = None, user=None, schoo
     for a measure column the file lacks (the mapping step's answer, kept with the run).
     """
     with collector_paused():  # millions of cells: see imports.concurrency
-        return _import_run(file=file, filename=filename, kind=kind, user=user, school=school, dry_run=dry_run,
-                           source=source, progress=progress, run=run, mapping=mapping, fills=fills)
+        return hooks.run_or_submit(_import_run, file=file, filename=filename, kind=kind, user=user, school=school,
+                                   dry_run=dry_run, source=source, progress=progress, run=run, mapping=mapping, fills=fills)
 
 
 def _import_run(*, file, filename: str, kind: str | None, user, school, dry_run: bool, source: str,
