@@ -85,6 +85,9 @@ def parse_args():
     parser.add_argument("--repeat", type=int, default=1, metavar="N",
                         help="run each form N times, each in a fresh process and database, and print the best, "
                              "median and worst ratio (wall figures move with whatever else the machine runs)")
+    parser.add_argument("--first-only", action="store_true",
+                        help="measure the first import only (2.), not the same file again (3.) nor every teacher "
+                             "changed (4.): what --repeat summarises")
     parser.add_argument("--postgres", metavar="URL",
                         help="run on PostgreSQL: a server URL such as postgres://postgres@127.0.0.1:5432/postgres; "
                              "a database import_bench is created there afresh (and dropped after)")
@@ -330,7 +333,8 @@ def main():
     where = "fresh PostgreSQL database import_bench" if args.postgres else f"fresh SQLite in {folder}"
     print(f"file: {args.rows:,} rows × {len(HEADERS)} columns, {size_mb:.1f} MB; database: {where}")
 
-    print("wall = elapsed time; cpu = this process's CPU time (steadier on a shared machine)")
+    print("wall = elapsed time; cpu = this process's CPU time (steadier on a shared machine); "
+          f"load average {os.getloadavg()[0]:.1f}")
     read_s, read_cpu, _n = bare_read(cache)
     print(f"1. bare read (python-calamine)        wall {read_s:6.2f} s  cpu {read_cpu:6.2f} s  "
           f"{args.rows / read_s:8,.0f} rows/s (wall) {args.rows / read_cpu:8,.0f} rows/s (cpu)")
@@ -355,6 +359,8 @@ def main():
     print(f"   written: {teachers:,} teachers, {entries:,} history rows; peak RSS "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
           f"(before the import, after the bare read: {rss_before:.0f} MB)")
+    if args.first_only:
+        return
     again_s, again_cpu, again, _ = our_import(cache, user)
     print(f"3. same file again (all unchanged)    wall {again_s:6.2f} s  cpu {again_cpu:6.2f} s  "
           f"{args.rows / again_s:8,.0f} rows/s (wall)  (new {again.new}, changed {again.changed}, "
@@ -399,8 +405,8 @@ def repeated(forms: list[str | None], times: int) -> None:
         cpus = sorted(r[1] for r in results)
         summary.append(f"{form or 'file'}: wall ratio best {walls[0]:.2f}×, median {walls[len(walls) // 2]:.2f}×, "
                        f"worst {walls[-1]:.2f}× (met in {sum(w <= 3 for w in walls)} of {len(walls)} runs); "
-                       f"cpu ratio median {cpus[len(cpus) // 2]:.2f}×")
-    print(f"== summary of {times} runs each ==")
+                       f"cpu ratio best {cpus[0]:.2f}×, median {cpus[len(cpus) // 2]:.2f}×")
+    print(f"== summary of {times} runs each (load average now {os.getloadavg()[0]:.1f}) ==")
     for line in summary:
         print(line)
 

@@ -400,6 +400,11 @@ class InsertStream:
                 self.per = max(1, min(ROWS_PER_VALUES, limit // len(fields)))
                 self.head, self.tail = f"INSERT INTO {self.table} ({self._columns(fields)}) VALUES ", ""
                 self.one = f"({', '.join([mark] * len(fields))})"
+        if not self.copy:
+            # where each field's value sits in a row's parameters (``_params`` adapts them there)
+            self.order = self.order if self.pick is not None else list(range(len(fields)))
+            place = {field: n for n, field in enumerate(self.order)}
+            self.strided = [(place[i], adapt) for i, adapt in self.adapters]
         self.full = self._sql(self.per)
         self.batch: list = []
         self.count = 0
@@ -420,6 +425,7 @@ class InsertStream:
                              else constants[i] for i in fixed]
         self.adapters = [(i, adapt) for i, adapt in self.adapters if i not in constants]
         self.pick = itemgetter(*varying) if len(varying) > 1 else (lambda row, _i=varying[0]: (row[_i],))
+        self.order = varying
         width = len(varying)
         self.per = max(1, min(ROWS_PER_VALUES, (limit - len(fixed)) // width))
         select = ", ".join([f"column{n + 1}" for n in range(width)] + [mark] * len(fixed))
@@ -435,12 +441,19 @@ class InsertStream:
     def _params(self, batch: list) -> list:
         if self.copy:
             return list(batch)
+        fixed = len(self.fixed_values)
         params = list(self.fixed_values)
         params.extend(chain.from_iterable(map(self.pick, batch) if self.pick is not None else batch))
+        # the values to adapt, a column at a time over the flat parameters (a slice with a step:
+        # one C call a column, not a Python loop a row); a row is never changed
+        width = len(self.order)
+        for at, adapt in self.strided:
+            column = params[fixed + at::width]
+            params[fixed + at::width] = [None if value is None else adapt(value) for value in column]
         return params
 
     def extend(self, rows: Iterable[Sequence]) -> None:
-        adapters, batch, per = self.adapters, self.batch, self.per
+        adapters, batch, per = (self.adapters if self.copy else ()), self.batch, self.per
         for values in rows:
             if adapters:
                 values = _adapted(values, adapters)
