@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from . import audit
 from .admin_base import MaskedFieldsAdminMixin, ScopedAdmin
 from .models import AuditEntry, LoginThrottle, RoleCapability, User
-from .rights import can
-from core.capabilities import Capability
+from .rights import can, capabilities_of
+from core.capabilities import SCOPE_LEVELS, Capability
 from core.roles import Role
 
 # A change to any of these is a permission change (issue 7: audited as ``role_change``).
@@ -23,6 +23,27 @@ ROLE_NEEDS = {
     Role.SCHOOL_HR: ("school", _("学校人事须指定所属学校。")),
     Role.TEACHER: ("teacher", _("教师账号须关联教师档案。")),
 }
+# Any other role that works at one level of scope only (the rights table's ``scope.*`` rows)
+# needs that level's assignment: without it the account would see nothing.
+LEVEL_NEEDS = {
+    Capability.SCOPE_DISTRICT: ("district", _("%(role)s须指定所属区县。")),
+    Capability.SCOPE_SCHOOL: ("school", _("%(role)s须指定所属学校。")),
+    Capability.SCOPE_SELF: ("teacher", _("%(role)s须关联教师档案。")),
+}
+
+
+def role_needs(role):
+    """(field, message) the account of ``role`` must fill in, or None."""
+    if role in ROLE_NEEDS:
+        return ROLE_NEEDS[role]
+    if not role:
+        return None
+    levels = [level for level in SCOPE_LEVELS if level in capabilities_of(role)]
+    if len(levels) != 1 or levels[0] not in LEVEL_NEEDS:
+        return None
+    field, message = LEVEL_NEEDS[levels[0]]
+    label = dict(User._meta.get_field("role").flatchoices).get(role, role)
+    return field, message % {"role": label}
 
 
 class RoleScopeFormMixin:
@@ -36,7 +57,7 @@ class RoleScopeFormMixin:
         def value(name):
             return cleaned.get(name) if name in self.fields else getattr(self.instance, name, None)
 
-        need = ROLE_NEEDS.get(value("role"))
+        need = role_needs(value("role"))
         if need is not None:
             field, message = need
             if value(field) is None and field not in self.errors:

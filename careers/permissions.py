@@ -1,8 +1,8 @@
-"""Who reads careers pages: HR and leaders with a scope (teachers do not)."""
-from core.roles import Role, is_hr
+"""Who reads careers pages: HR and leaders with a scope (teachers do not): ``careers.view``."""
+from backend.rights import can
 from backend.scoping import scope_for
+from core.capabilities import Capability
 
 
 def can_read(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and (is_hr(user) or user.role == Role.LEADER)
-                and scope_for(user).kind != "none")
+    return can(user, Capability.CAREERS_VIEW) and scope_for(user).kind != "none"

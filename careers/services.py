@@ -16,8 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend import audit
-from core.roles import Role
+from backend.rights import can
 from backend.scoping import scope_for
+from core.capabilities import Capability as C
 from workforce import choices as wc
 from workforce import services as ws
 from workforce.models import School, Teacher
@@ -30,31 +31,27 @@ from .models import Assessment, PromotionNomination, PromotionRound
 S = PromotionNomination.Status
 
 
-# ---------------------------------------------------------------- who may do what
-def _role(user, *roles) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and (user.is_superuser or user.role in roles))
-
-
+# ---------------------------------------------------------------- who may do what (the rights table)
 def may_assess(user) -> bool:
     """HR enters 年度考核 results of teachers in their scope."""
-    return _role(user, Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR)
+    return can(user, C.ASSESSMENT_RECORD)
 
 
 def may_open_round(user) -> bool:
-    return _role(user, Role.CITY_HR)
+    return can(user, C.PROMOTION_OPEN)
 
 
 def may_nominate(user) -> bool:
     """Schools put their teachers forward (city and district HR may for a school in scope too)."""
-    return _role(user, Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR)
+    return can(user, C.PROMOTION_NOMINATE)
 
 
 def may_review_district(user) -> bool:
-    return _role(user, Role.CITY_HR, Role.DISTRICT_HR)
+    return can(user, C.PROMOTION_REVIEW_DISTRICT)
 
 
 def may_review_city(user) -> bool:
-    return _role(user, Role.CITY_HR)
+    return can(user, C.PROMOTION_REVIEW_CITY)
 
 
 def _require(allowed: bool, message: str) -> None:

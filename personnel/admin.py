@@ -59,18 +59,20 @@ class TeacherSchoolSpellAdmin(ReadOnlyScoped):
 # requests (personnel pages), so in the admin those fields and inlines are read-only for school
 # HR; district and city HR keep editing directly (audited as before). The workforce admin is
 # extended here, not edited: workforce does not know personnel (apps depend one way).
-from core.roles import Role  # noqa: E402
+from backend.rights import can  # noqa: E402
+from core.capabilities import Capability  # noqa: E402
 from workforce.admin import TeacherAdmin  # noqa: E402
 from workforce.models import Teacher  # noqa: E402
 
-from .fields import EDITABLE_FIELDS  # noqa: E402
+from .fields import EDITABLE_FIELDS, EVENT_FIELDS  # noqa: E402
 
 INLINE_KEYS = {"educationrecord": "educationrecord", "titleappointment": "titleappointment", "award": "award"}
 
 
 def _under_review(request) -> bool:
+    """Edits records but not the reviewed fields directly (school HR): those wait for review."""
     user = request.user
-    return bool(user and user.is_authenticated and not user.is_superuser and user.role == Role.SCHOOL_HR)
+    return can(user, Capability.RECORDS_EDIT) and not can(user, Capability.PERSONNEL_EDIT_DIRECTLY)
 
 
 class ReviewedTeacherAdmin(TeacherAdmin):
@@ -79,6 +81,7 @@ class ReviewedTeacherAdmin(TeacherAdmin):
         if obj is not None and _under_review(request):
             table = ReviewRule.table()
             readonly += [name for name in EDITABLE_FIELDS if table.get(name, True) and name not in readonly]
+            readonly += [name for name in EVENT_FIELDS if name not in readonly]
         return readonly
 
     def get_inline_instances(self, request, obj=None):
@@ -103,6 +106,8 @@ class ReviewedTeacherAdmin(TeacherAdmin):
 
             messages.info(request, _("只读的项目和学历、职称、荣誉记录须经区县审核：请在“教师档案”页面修改（%(url)s），"
                                      "修改将生成变更申请。") % {"url": reverse("personnel:teacher_edit", args=[obj.pk])})
+            messages.info(request, _("学校、离校日期和离校原因只能通过“人事变动”办理（调动、离校须经区县确认，并记入任职学校经历）：%(url)s")
+                          % {"url": reverse("personnel:event_new", args=[obj.pk])})
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
 

@@ -6,27 +6,24 @@ and the navigation ask them to show only what a user can use.
 - District HR reviews its district's requests; city HR those of 市直 schools (and any other).
 - Nobody approves a request they made, or one about themself.
 - A move between schools is confirmed by the district of each side (city HR for 市直).
+
+Which role holds which right is the rights table (``backend.rights.can``); the scope rules are here.
 """
 from __future__ import annotations
 
-from core.roles import Role
+from backend.rights import can
 from backend.scoping import scope_for
+from core.capabilities import Capability as C
 from workforce import choices as c
-
-HR = frozenset({Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR})
-REVIEWERS = frozenset({Role.CITY_HR, Role.DISTRICT_HR})
 
 
 def _active(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
 
 
-def _is(user, roles) -> bool:
-    return _active(user) and (user.is_superuser or user.role in roles)
-
-
 def is_city(user) -> bool:
-    return _active(user) and (user.is_superuser or user.role == Role.CITY_HR)
+    """Opens the year's reporting (``reporting.open``: city HR)."""
+    return can(user, C.REPORTING_OPEN)
 
 
 def has_own_record(user) -> bool:
@@ -34,7 +31,7 @@ def has_own_record(user) -> bool:
 
 
 def can_see_requests(user) -> bool:
-    return _is(user, HR) and scope_for(user).kind != "none"
+    return can(user, C.PERSONNEL_VIEW) and scope_for(user).kind != "none"
 
 
 def can_see_events(user) -> bool:
@@ -59,37 +56,37 @@ def in_scope(user, school) -> bool:
 
 def may_edit(user, teacher) -> bool:
     """HR in scope edit a teacher's record (school HR through review for reviewed fields)."""
-    return _is(user, HR) and in_scope(user, teacher.school)
+    return can(user, C.RECORDS_EDIT) and in_scope(user, teacher.school)
 
 
 def edits_directly(user) -> bool:
     """District and city HR change records directly; school HR only fields the rules allow."""
-    return _is(user, REVIEWERS)
+    return can(user, C.PERSONNEL_EDIT_DIRECTLY)
 
 
 def may_propose(user, teacher) -> bool:
-    if not _active(user):
-        return False
-    if user.role == Role.TEACHER and not user.is_superuser:
+    """A teacher proposes changes to their own record (their scope); HR to records they edit."""
+    if can(user, C.PERSONNEL_PROPOSE) and scope_for(user).kind == "self":
         return user.teacher_id == teacher.pk
     return may_edit(user, teacher)
 
 
 def may_forward(user, request) -> bool:
     """School HR of the teacher's school (or any reviewer in scope) forwards a teacher's proposal."""
-    return _is(user, HR) and in_scope(user, request.teacher.school)
+    return can(user, C.RECORDS_EDIT) and in_scope(user, request.teacher.school)
 
 
 def reviews_school(user, school) -> bool:
     """District HR for its district's schools, except 市直 schools: city HR reviews those (and may
     review any school: the level above)."""
-    if not _active(user):
+    if not can(user, C.PERSONNEL_REVIEW):
         return False
-    if is_city(user):
+    scope = scope_for(user)
+    if scope.is_city:
         return True
-    if user.role != Role.DISTRICT_HR or user.district_id is None:
+    if scope.kind != "district":
         return False
-    return school.district_id == user.district_id and school.district.kind != c.DistrictKind.CITY
+    return school.district_id == scope.district_id and school.district.kind != c.DistrictKind.CITY
 
 
 def own_request(user, request) -> bool:
@@ -103,7 +100,7 @@ def may_review(user, request) -> bool:
 
 def may_record_event(user, event) -> bool:
     """HR with either side of the event in scope."""
-    if not _is(user, HR):
+    if not can(user, C.RECORDS_EDIT):
         return False
     schools = [s for s in (event.from_school, event.to_school) if s is not None]
     return any(in_scope(user, s) for s in schools)

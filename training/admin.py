@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from backend.admin_base import CityOnlyAdmin, ScopedAdmin
-from core.roles import Role
+from core.capabilities import Capability
 
 from . import models as m
 from . import services
@@ -28,7 +28,7 @@ class ProgrammeAdmin(CityOnlyAdmin):
     list_filter = ["level", "mode", "district", "published"]
     search_fields = ["name", "provider"]
     list_select_related = ["district"]
-    write_roles = frozenset({Role.CITY_HR, Role.DISTRICT_HR})
+    write_capability = Capability.TRAINING_PUBLISH
 
 
 class DecisionInline(admin.TabularInline):
@@ -59,7 +59,7 @@ class CreditRecordAdmin(ScopedAdmin):
     readonly_fields = ["status", "source", "evidence_link", "decided_by", "decided_at", "decision_reason", "created_by"]
     inlines = [DecisionInline]
     actions = ["approve_selected"]
-    view_roles = frozenset({Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR, Role.LEADER, Role.TEACHER})
+    view_capability = Capability.PROFILE_VIEW  # a teacher reads their own
 
     def has_add_permission(self, request):
         return False

@@ -89,7 +89,7 @@ class ProgrammeForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from core.roles import Role
+        from .permissions import publishes_for_own_district
 
-        if user is not None and user.role == Role.DISTRICT_HR and not user.is_superuser:
+        if user is not None and publishes_for_own_district(user):
             del self.fields["district"]

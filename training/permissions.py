@@ -1,15 +1,15 @@
 """Who may do what with training credits (issue 5, "Scope and roles"), decided once.
 
 Services enforce these; views and the navigation ask them to show only what a user can use.
+Which role holds which right is the rights table (``backend.rights.can``); what is decided here
+is where the right reaches — the scope rules of training.
 """
 from __future__ import annotations
 
-from core.roles import Role
+from backend.rights import can
 from backend.scoping import scope_for
+from core.capabilities import Capability as C
 from workforce.models import Teacher
-
-APPROVER_ROLES = frozenset({Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR})
-REPORT_ROLES = frozenset({Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR, Role.LEADER})
 
 
 def _active(user) -> bool:
@@ -22,11 +22,11 @@ def has_own_training(user) -> bool:
 
 
 def can_approve(user) -> bool:
-    return _active(user) and (user.is_superuser or user.role in APPROVER_ROLES)
+    return can(user, C.TRAINING_APPROVE)
 
 
 def can_read_reports(user) -> bool:
-    return _active(user) and (user.is_superuser or user.role in REPORT_ROLES) and scope_for(user).kind != "none"
+    return can(user, C.TRAINING_REPORT) and scope_for(user).kind != "none"
 
 
 def can_browse_catalogue(user) -> bool:
@@ -34,52 +34,69 @@ def can_browse_catalogue(user) -> bool:
 
 
 def can_log_for(user, teacher: Teacher) -> bool:
-    """A teacher logs for themself; HR for teachers in their scope; leaders never."""
-    if not _active(user):
+    """A teacher logs for themself; HR for teachers in their scope; leaders never
+    (``training.log`` within the scope: a teacher's scope is their own record)."""
+    if not can(user, C.TRAINING_LOG):
         return False
-    if user.role == Role.LEADER and not user.is_superuser:
-        return False
-    if user.role == Role.TEACHER and not user.is_superuser:
-        return user.teacher_id == teacher.pk
-    return Teacher.objects.for_scope(scope_for(user)).filter(pk=teacher.pk).exists()
+    scope = scope_for(user)
+    if scope.kind == "self":
+        return scope.teacher_id == teacher.pk
+    return Teacher.objects.for_scope(scope).filter(pk=teacher.pk).exists()
 
 
 def can_change(user, record) -> bool:
     """Edit or delete an unapproved record: its teacher, or HR with the teacher in scope."""
-    if _active(user) and user.role == Role.TEACHER and not user.is_superuser:
+    if can(user, C.TRAINING_LOG) and scope_for(user).kind == "self":
         return user.teacher_id == record.teacher_id
     return can_log_for(user, record.teacher)
 
 
 def can_decide(user, record) -> bool:
-    """City HR: any record; district HR: its district's; school HR: its school's, except records
-    of a district programme (the district approves those). Nobody decides their own record."""
-    if not _active(user):
+    """``training.approve`` within the scope: the city any record; a district its district's; a
+    school its school's, except records of a district programme (the district approves those).
+    Nobody decides their own record."""
+    if not can(user, C.TRAINING_APPROVE):
         return False
     if user.teacher_id and user.teacher_id == record.teacher_id:
         return False
-    if user.is_superuser or user.role == Role.CITY_HR:
+    scope = scope_for(user)
+    if scope.is_city:
         return True
     teacher = record.teacher
-    if user.role == Role.DISTRICT_HR:
-        return teacher.school.district_id == user.district_id
-    if user.role == Role.SCHOOL_HR:
-        return teacher.school_id == user.school_id and not record.needs_district
+    if scope.kind == "district":
+        return teacher.school.district_id == scope.district_id
+    if scope.kind == "school":
+        return teacher.school_id == scope.school_id and not record.needs_district
     return False
 
 
 def can_publish(user, district_id: int | None) -> bool:
-    """City HR publishes city programmes (and any district's); district HR its own district's."""
-    if not _active(user):
+    """``training.publish`` within the scope: the city publishes city programmes (and any
+    district's); a district its own district's."""
+    if not can(user, C.TRAINING_PUBLISH):
         return False
-    if user.is_superuser or user.role == Role.CITY_HR:
+    scope = scope_for(user)
+    if scope.is_city:
         return True
-    return user.role == Role.DISTRICT_HR and district_id is not None and district_id == user.district_id
+    return scope.kind == "district" and district_id is not None and district_id == scope.district_id
+
+
+def publishes_for_own_district(user) -> bool:
+    """A district-scoped publisher publishes its own district's programmes only: the form offers
+    no choice of district and the service sets it."""
+    return scope_for(user).kind == "district"
+
+
+def district_of_programme(user, district):
+    """The district a programme ``user`` publishes belongs to: their own for a district-scoped
+    publisher, else the one chosen (None: a city programme)."""
+    return user.district if publishes_for_own_district(user) else district
 
 
 def can_credit_provider_list(user, programme) -> bool:
-    if not _active(user):
+    """Credit a provider's list of participants (``training.publish``): the city any programme's;
+    a district its own and the city's."""
+    if not can(user, C.TRAINING_PUBLISH):
         return False
-    return user.is_superuser or user.role == Role.CITY_HR or (
-        user.role == Role.DISTRICT_HR and programme.district_id in (None, user.district_id)
-    )
+    scope = scope_for(user)
+    return scope.is_city or (scope.kind == "district" and programme.district_id in (None, scope.district_id))

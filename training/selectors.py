@@ -25,7 +25,8 @@ from django.db.models.functions import Coalesce, Least
 from django.db.models.lookups import GreaterThanOrEqual, IsNull, LessThanOrEqual
 from django.utils import timezone
 
-from core.roles import Role
+from backend.rights import can
+from core.capabilities import Capability
 from backend.scoping import Scope, scope_for
 from workforce import choices as c
 from workforce.models import Teacher
@@ -303,15 +304,18 @@ def teacher_records(teacher: Teacher) -> QuerySet:
 
 # ---------------------------------------------------------------- approval
 def approval_queue(user, *, school_id: int | None = None) -> QuerySet:
-    """Pending records the user decides: school HR its school's (not district programmes),
-    district HR its district's programmes, city HR all. Empty for other roles."""
+    """Pending records the user decides (``training.approve``, ``permissions.can_decide``): a
+    school its school's (not district programmes), a district its district's programmes, the city
+    all. Empty for a user without the right."""
+    if not can(user, Capability.TRAINING_APPROVE):
+        return CreditRecord.objects.none()
     scope = scope_for(user)
     qs = CreditRecord.objects.pending().for_scope(scope)
-    if user.is_superuser or user.role == Role.CITY_HR:
+    if scope.is_city:
         pass
-    elif user.role == Role.DISTRICT_HR:
+    elif scope.kind == "district":
         qs = qs.for_district_approval()
-    elif user.role == Role.SCHOOL_HR:
+    elif scope.kind == "school":
         qs = qs.for_school_approval()
     else:
         return CreditRecord.objects.none()

@@ -22,14 +22,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop  # stored reasons: Chinese in the database, any UI language
 
 from backend import audit
-from core.roles import Role
+from backend.rights import can
 from backend.scoping import scope_for
+from core.capabilities import Capability
 from workforce.models import School, Teacher
 
 from . import rules
 from .evidence import check_evidence
 from .models import CreditDecision, CreditRecord, Programme, ProgrammeEnrolment
-from .permissions import can_change, can_credit_provider_list, can_decide, can_log_for, can_publish
+from .permissions import (
+    can_change, can_credit_provider_list, can_decide, can_log_for, can_publish, district_of_programme,
+)
 
 Status = CreditRecord.Status
 Source = CreditRecord.Source
@@ -92,7 +95,7 @@ def credit_log(*, teacher: Teacher, user, title: str = "", level: str = "", mode
     imports from the national 国内培训 sheet (``source=import``) count as approved."""
     if not can_log_for(user, teacher):
         raise PermissionDenied(_("您不能为该教师登记培训。"))
-    if source == Source.IMPORT and not (user.is_superuser or user.role in {Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR}):
+    if source == Source.IMPORT and not can(user, Capability.TRAINING_IMPORT):
         raise PermissionDenied(_("只有人事部门可以导入已认定的培训记录。"))
     data = _fill_from_programme(
         {"title": title, "provider": provider, "level": level, "mode": mode, "hours": hours, "start": start,
@@ -269,8 +272,7 @@ def programme_publish(*, user, name: str, level: str, mode: str, hours: Decimal,
                       start: dt.date | None = None, end: dt.date | None = None, capacity: int | None = None,
                       district=None, request=None) -> Programme:
     """City HR publishes a city programme (or any district's); district HR its own district's."""
-    if user.role == Role.DISTRICT_HR and not user.is_superuser:
-        district = user.district
+    district = district_of_programme(user, district)
     if not can_publish(user, district.pk if district else None):
         raise PermissionDenied(_("您不能发布培训项目。"))
     programme = Programme(name=name, level=level, mode=mode, hours=hours, provider=provider, start=start, end=end,
@@ -387,7 +389,7 @@ def credit_import_rows(*, rows: list[dict], user, run_ref: str = "", dry_run: bo
     "error_fields": {index: field}, "duplicates": [(index, message)], "duplicate_of": {index: the
     earlier index of a duplicate within the rows}}.
     """
-    if user is not None and not (user.is_superuser or user.role in {Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR}):
+    if user is not None and not can(user, Capability.TRAINING_IMPORT):
         raise PermissionDenied(_("只有人事部门可以导入培训记录。"))
     scope = scope_for(user) if user is not None else None
     saved = {row["teacher"].pk for row in rows if row.get("teacher") is not None and row["teacher"].pk}

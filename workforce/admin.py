@@ -8,7 +8,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from backend.admin_base import CityOnlyAdmin, ScopedAdmin
-from core.roles import Role, can_see_ethics, can_see_identity
+from core.capabilities import Capability
+from core.roles import can_see_ethics, can_see_identity
 
 from . import models as m
 from core.identity import IdNumberError, mask_birth_date, parse_id_number
@@ -28,7 +29,7 @@ class SchoolAdmin(ScopedAdmin):
     list_filter = ["district", "school_type", "ownership", "location", "rural_kind", "is_active"]
     search_fields = ["code", "name"]
     list_select_related = ["district"]
-    write_roles = frozenset({Role.CITY_HR, Role.DISTRICT_HR})
+    write_capability = Capability.SCHOOLS_EDIT
 
 
 class EducationInline(admin.TabularInline):
@@ -134,7 +135,7 @@ class TeacherAdmin(ScopedAdmin):
     list_select_related = ["school"]
     raw_id_fields = ["school"]
     inlines = [EducationInline, TitleInline, ExchangeInline, AwardInline]
-    view_roles = frozenset({Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR, Role.LEADER, Role.TEACHER})
+    view_capability = Capability.PROFILE_VIEW  # a teacher reads their own record
     fieldsets = [
         (_("基本信息"), {"fields": ["name", "former_name", "sex", "staff_no", "nationality", "id_type", "id_number",
                              "birth_date", "native_place", "birthplace", "ethnicity", "political_status",
@@ -272,7 +273,7 @@ class EthicsCaseAdmin(ScopedAdmin):
     list_display = ["teacher", "severity", "occurred_on", "decided_on", "ban_until", "substantiated"]
     list_select_related = ["teacher", "severity"]
     raw_id_fields = ["teacher"]
-    view_roles = frozenset({Role.CITY_HR, Role.DISTRICT_HR, Role.SCHOOL_HR})
+    view_capability = Capability.ETHICS_VIEW  # with the account's right (NEEDS_FLAG)
 
     def has_module_permission(self, request):
         return can_see_ethics(request.user)
@@ -300,7 +301,7 @@ class SchoolQuotaAdmin(ScopedAdmin):
     search_fields = ["school__name", "school__code"]
     list_select_related = ["school"]
     raw_id_fields = ["school"]
-    write_roles = frozenset({Role.CITY_HR, Role.DISTRICT_HR})
+    write_capability = Capability.QUOTA_EDIT
 
 
 @admin.register(m.QuotaPool)
@@ -539,7 +540,7 @@ class NominationAdmin(ScopedAdmin):
     list_select_related = ["teacher", "honour_type", "award"]
     raw_id_fields = ["teacher", "award"]
     search_fields = ["teacher__name"]
-    write_roles = frozenset({Role.CITY_HR, Role.DISTRICT_HR})
+    write_capability = Capability.HONOURS_AWARD
 
 
 TeacherAdmin.form = TeacherAdminForm

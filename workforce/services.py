@@ -16,8 +16,9 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from backend import audit
-from core.roles import Role, can_see_ethics, is_hr
+from backend.rights import can
 from backend.scoping import scope_for
+from core.capabilities import Capability as C
 
 from . import honours, hooks, record_hooks, rules
 from .models import (
@@ -28,32 +29,29 @@ from .quota import allocate
 from .selectors import quota_table
 
 
-# ---------------------------------------------------------------- who may do what
-def _role(user, *roles) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and (user.is_superuser or user.role in roles))
-
-
+# ---------------------------------------------------------------- who may do what (the rights table)
 def may_record_rotation(user) -> bool:
     """City and district HR record exchanges (DOMAIN.md: district HR records rotations)."""
-    return _role(user, Role.CITY_HR, Role.DISTRICT_HR)
+    return can(user, C.ROTATION_RECORD)
 
 
 def may_award(user) -> bool:
     """City and district HR award, expire, revoke and nominate."""
-    return _role(user, Role.CITY_HR, Role.DISTRICT_HR)
+    return can(user, C.HONOURS_AWARD)
 
 
 def may_record_ethics(user) -> bool:
-    return may_award(user) and can_see_ethics(user)
+    """Record an ethics case: the right to, and to see ethics cases (the account's right too)."""
+    return can(user, C.ETHICS_RECORD) and can(user, C.ETHICS_VIEW)
 
 
 def may_promote(user) -> bool:
-    return is_hr(user)
+    return can(user, C.TITLES_APPOINT)
 
 
 def may_allocate(user) -> bool:
     """Only city HR runs, accepts or discards an allocation of the city pool."""
-    return _role(user, Role.CITY_HR)
+    return can(user, C.QUOTA_ALLOCATE)
 
 
 def _require(allowed: bool, message: str = "您没有权限执行此操作。") -> None:

@@ -5,10 +5,17 @@ leader, district leader. Actions: list, view, edit, history (admin teacher pages
 dashboard workbook), audit (the audit search), reveal (a full 身份证件号). Own = a teacher or
 scope the user holds; other = one outside it (for city-wide users: another district, still theirs).
 Out of scope answers 404 like a record that does not exist (the dashboard, which names scopes
-rather than records, answers 403). Backup and restore are command-line only (no URL)."""
+rather than records, answers 403). Backup and restore are command-line only (no URL).
+
+The rows are also read from the rights table (issue 17): ``expected_from_table`` gives a role's row
+from its rows of ``RoleCapability`` and its scope; for today's roles it must give the row written
+here, and every role in the table — one added by a migration too — is checked cell by cell
+(``test_every_role_of_the_rights_table``) without new test code."""
 import pytest
 
-from backend.models import AuditEntry
+from backend.models import AuditEntry, RoleCapability
+from backend.scoping import scope_for
+from core.capabilities import Capability as C
 from core.roles import Role
 from tests.factories import UserFactory
 from tests.security.html import form_fields
@@ -90,7 +97,13 @@ def test_access_cell(client, world, role, action, side):
     user = user_for(world, role)
     client.force_login(user)
     expected, teacher, cell_scope = cell(world, EXPECTED, SUBJECTS, role, action, side)
+    visible = {"city": "张三 李四 王五", "district": "张三 李四", "district_id": "张三 李四", "school": "张三",
+               "teacher": "张三", "leader": "张三 李四 王五", "district_leader": "张三 李四"}[role].split()
+    assert_cell(client, world, user, action, expected, teacher, cell_scope, visible)
 
+
+def assert_cell(client, world, user, action, expected, teacher, cell_scope, visible):
+    """Ask the one cell as ``user`` (logged in) and check the answer and what it left behind."""
     if action == "list":
         response = client.get("/admin/workforce/teacher/")
     elif action == "view":
@@ -116,21 +129,112 @@ def test_access_cell(client, world, role, action, side):
     if action == "edit":
         assert (teacher.remarks == "矩阵测试修改") == (expected == 302)
         if expected == 302:
-            row = AuditEntry.objects.get(action="update", object_type="workforce.teacher", object_id=str(teacher.pk))
+            row = AuditEntry.objects.get(action="update", object_type="workforce.teacher", object_id=str(teacher.pk),
+                                         username=user.username)
             assert row.username == user.username and row.ip == "127.0.0.1"
             assert row.changes["remarks"]["new"] == "矩阵测试修改"
     if action == "reveal":
         body = response.content.decode()
         assert (teacher.id_number in body) == (expected == 200)
-        assert AuditEntry.objects.filter(action="reveal").exists() == (expected == 200)
+        assert AuditEntry.objects.filter(action="reveal", username=user.username).exists() == (expected == 200)
     if action == "list" and expected == 200:
         body = response.content.decode()
-        visible = {"city": "张三 李四 王五", "district": "张三 李四", "district_id": "张三 李四", "school": "张三",
-                   "teacher": "张三", "leader": "张三 李四 王五", "district_leader": "张三 李四"}[role].split()
         for name in ("张三", "李四", "王五"):
             assert (name in body) == (name in visible), name
     if expected == 403:
         assert AuditEntry.objects.filter(action="denied", username=user.username).exists()
+
+
+# ---------------------------------------------------------------- the rows, read from the rights table
+# own and other by the scope a user works at (as SUBJECTS), and who the teacher list shows
+SUBJECTS_BY_SCOPE = {
+    "city": SUBJECTS["city"], "district": SUBJECTS["district"], "school": SUBJECTS["school"],
+    "self": SUBJECTS["teacher"], "none": SUBJECTS["school"],
+}
+VISIBLE_BY_SCOPE = {"city": ["张三", "李四", "王五"], "district": ["张三", "李四"], "school": ["张三"],
+                    "self": ["张三"], "none": []}
+DASHBOARD_SCOPES = {"city", "district", "school"}  # a teacher has no dashboard
+
+
+def table_rights(role: str) -> set[str]:
+    return set(RoleCapability.objects.filter(role=role).values_list("capability", flat=True))
+
+
+def expected_from_table(user) -> dict:
+    """The row of the matrix for ``user``, from their role's rows in the rights table, the
+    account's identity right and their scope: the teacher pages of the admin follow
+    ``profile.view`` (reading) and ``records.edit`` (changing), the audit search ``audit.view``,
+    the reveal ``identity.reveal`` with the account's right; the dashboard workbook follows the
+    scope alone. Out of scope: 404 (the dashboard: 403)."""
+    rights = table_rights(user.role)
+    kind = scope_for(user).kind
+    city = kind == "city"
+    writes = C.RECORDS_EDIT in rights
+    reads = C.PROFILE_VIEW in rights or writes
+
+    def record(allowed: int) -> tuple[int, int]:
+        """(own, other): ``allowed`` where the record is in scope, 404 where it is not."""
+        return (allowed if kind != "none" else 404), (allowed if city else 404)
+
+    reveals = C.IDENTITY_REVEAL in rights and user.can_view_identity
+    export = 200 if kind in DASHBOARD_SCOPES else 403
+    return {
+        "list": 200 if reads else 403,
+        "view": record(200 if reads else 403),
+        "edit": record(302 if writes else 403),
+        "history": record(200 if reads else 403),
+        "export": (export, 200 if city else 403),
+        "audit": 200 if C.AUDIT_VIEW in rights else 403,
+        "reveal": record(200) if reveals else (403, 403),
+    }
+
+
+def table_user(world, role: str):
+    """An account of ``role`` assigned where its narrowest level of scope asks (own school s1,
+    own district 海州区, own record 张三; none: the city), with the identity right (so the role's
+    rows decide)."""
+    rights = table_rights(role)
+    if C.SCOPE_SELF in rights:
+        user = world.users.teacher  # 张三's account, given the role
+        user.role, user.can_view_identity = role, True
+        user.save()
+        return user
+    fields = ({"school": world.s1} if C.SCOPE_SCHOOL in rights else
+              {"district": world.d1} if C.SCOPE_DISTRICT in rights else {})
+    return UserFactory(username=f"table_{role}", role=role, can_view_identity=True, **fields)
+
+
+def roles_in_table() -> list[str]:
+    return sorted(set(RoleCapability.objects.values_list("role", flat=True)))
+
+
+def assert_row_of_the_table(client, world, role: str, action: str, side: str) -> None:
+    """One cell of ``role``'s row, expected as the rights table says."""
+    user = table_user(world, role)
+    kind = scope_for(user).kind
+    expected, teacher, cell_scope = cell(world, {role: expected_from_table(user)},
+                                         {role: SUBJECTS_BY_SCOPE[kind]}, role, action, side)
+    teacher.__class__.objects.filter(pk=teacher.pk).update(remarks="")
+    client.force_login(user)
+    assert_cell(client, world, user, action, expected, teacher, cell_scope, VISIBLE_BY_SCOPE[kind])
+
+
+TABLE_CELLS = sorted({(action, side) for _role, action, side in CELLS})
+
+
+def test_the_rights_table_gives_the_written_matrix(world):
+    """Today's roles: the row the table gives is the row written above, cell for cell."""
+    for key in EXPECTED:
+        assert expected_from_table(user_for(world, key)) == EXPECTED[key], key
+
+
+@pytest.mark.parametrize("action, side", TABLE_CELLS, ids=[f"{a}-{s}" for a, s in TABLE_CELLS])
+def test_every_role_of_the_rights_table(client, world, action, side):
+    """Every role with rows in the table (a new one too), in this cell: as the table says."""
+    roles = roles_in_table()
+    assert set(Role.values) <= set(roles)
+    for role in roles:
+        assert_row_of_the_table(client, world, role, action, side)
 
 
 def test_a_teacher_moved_to_another_school_changes_who_sees_them(client, world):
