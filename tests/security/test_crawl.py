@@ -153,15 +153,19 @@ def body_text(response) -> str:
 def workbook_text(raw: bytes) -> str:
     from openpyxl import load_workbook
 
-    book = load_workbook(io.BytesIO(raw), read_only=True)
+    book = load_workbook(io.BytesIO(raw))
     cells = []
     for sheet in book.worksheets:
         cells.append(sheet.title)
-        for row in sheet.iter_rows(values_only=True):
-            for value in row:
+        for row in sheet.iter_rows():
+            for cell in row:
+                value = cell.value
                 if value is None:
                     continue
-                if isinstance(value, str) and value.startswith((FORMULA, "+SUM(")):
+                # escaped: an apostrophe in the value (escape_cell), or a text cell with Excel's quote
+                # prefix (core.spreadsheets' writer: Excel shows it as text and never evaluates it)
+                if isinstance(value, str) and value.startswith((FORMULA, "+SUM(")) and not (
+                        cell.data_type == "s" and cell.quotePrefix):
                     cells.append("UNESCAPED-FORMULA:" + value)
                 cells.append(str(value))
     return "\n".join(cells)
