@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
 
 from core import capabilities
@@ -55,6 +56,13 @@ def clear(**_kwargs) -> None:
     _cache = None
 
 
+def _changed(using="default", **_kwargs) -> None:
+    """A row saved or deleted: forget the table now, and again when the change commits (a check
+    in between would have kept what the transaction had not yet committed)."""
+    clear()
+    transaction.on_commit(clear, using=using)
+
+
 def can(user, capability: str, obj=None) -> bool:
     """Whether ``user`` may do ``capability`` — on ``obj`` when given (then ``obj`` must be within
     the user's scope too)."""
@@ -92,8 +100,8 @@ def _connect() -> None:
     from .models import RoleCapability
 
     capabilities.use_table(capabilities_of)
-    post_save.connect(clear, sender=RoleCapability, dispatch_uid="backend.rights.clear_on_save")
-    post_delete.connect(clear, sender=RoleCapability, dispatch_uid="backend.rights.clear_on_delete")
+    post_save.connect(_changed, sender=RoleCapability, dispatch_uid="backend.rights.clear_on_save")
+    post_delete.connect(_changed, sender=RoleCapability, dispatch_uid="backend.rights.clear_on_delete")
     post_migrate.connect(seed_when_empty, dispatch_uid="backend.rights.seed_when_empty")
 
 

@@ -120,6 +120,8 @@ def assert_cell(client, world, user, action, expected, teacher, cell_scope, visi
         response = client.get("/accounts/audit/")
     elif action == "reveal":
         response = client.post(f"/accounts/reveal/{teacher.pk}/", {"reason": "核对社保登记信息"})
+    elif action in PAGES:  # pages of the other apps (their full matrix: test_matrix_apps)
+        response = client.get(PAGES[action])
     else:  # pragma: no cover
         raise AssertionError(action)
 
@@ -154,6 +156,9 @@ SUBJECTS_BY_SCOPE = {
 VISIBLE_BY_SCOPE = {"city": ["张三", "李四", "王五"], "district": ["张三", "李四"], "school": ["张三"],
                     "self": ["张三"], "none": []}
 DASHBOARD_SCOPES = {"city", "district", "school"}  # a teacher has no dashboard
+# Pages of the other apps in the rows read from the table (as test_matrix_apps' training_queue and
+# training_report): the approval queue and the training report.
+PAGES = {"approve": "/training/queue/", "training_report": "/training/report/"}
 
 
 def table_rights(role: str) -> set[str]:
@@ -186,6 +191,8 @@ def expected_from_table(user) -> dict:
         "export": (export, 200 if city else 403),
         "audit": 200 if C.AUDIT_VIEW in rights else 403,
         "reveal": record(200) if reveals else (403, 403),
+        "approve": 200 if C.TRAINING_APPROVE in rights else 403,
+        "training_report": 200 if C.TRAINING_REPORT in rights and kind != "none" else 403,
     }
 
 
@@ -219,13 +226,14 @@ def assert_row_of_the_table(client, world, role: str, action: str, side: str) ->
     assert_cell(client, world, user, action, expected, teacher, cell_scope, VISIBLE_BY_SCOPE[kind])
 
 
-TABLE_CELLS = sorted({(action, side) for _role, action, side in CELLS})
+TABLE_CELLS = sorted({(action, side) for _role, action, side in CELLS} | {(page, "-") for page in PAGES})
 
 
 def test_the_rights_table_gives_the_written_matrix(world):
     """Today's roles: the row the table gives is the row written above, cell for cell."""
     for key in EXPECTED:
-        assert expected_from_table(user_for(world, key)) == EXPECTED[key], key
+        row = expected_from_table(user_for(world, key))
+        assert {action: row[action] for action in EXPECTED[key]} == EXPECTED[key], key
 
 
 @pytest.mark.parametrize("action, side", TABLE_CELLS, ids=[f"{a}-{s}" for a, s in TABLE_CELLS])

@@ -17,8 +17,9 @@ from backend.scoping import scope_for
 from core.capabilities import Capability as C
 from core.roles import DEFAULT_RIGHTS, Role
 from tests.factories import UserFactory
+from tests.security import test_matrix_apps
 from tests.security.test_matrix import (
-    TABLE_CELLS, assert_row_of_the_table, expected_from_table, roles_in_table, table_user,
+    EXPECTED, TABLE_CELLS, assert_row_of_the_table, expected_from_table, roles_in_table, table_user, user_for,
 )
 from tests.training.helpers import log
 from training import selectors as training_selectors
@@ -58,6 +59,14 @@ def table_as_sets() -> dict[str, set[str]]:
 def test_the_migrated_table_holds_the_default_rights():
     assert table_as_sets() == {role: {str(c) for c in caps} for role, caps in DEFAULT_RIGHTS.items()}
     assert set(DEFAULT_RIGHTS) == set(Role.values)
+
+
+def test_the_table_gives_the_pages_matrix_of_the_approval_queue_and_the_report(world):
+    """The two pages of the other apps the table-read rows cover agree with test_matrix_apps."""
+    for key in EXPECTED:
+        row = expected_from_table(user_for(world, key))
+        written = test_matrix_apps.EXPECTED[key]
+        assert (row["approve"], row["training_report"]) == (written["training_queue"], written["training_report"]), key
 
 
 def test_a_misspelt_capability_fails_loudly(world):
@@ -124,7 +133,7 @@ def test_a_principal_added_as_rows_is_in_the_matrix(world, principal_role):
     # read-only in its school: reads its teachers, changes none, no audit search, no full numbers
     assert expected_from_table(user) == {
         "list": 200, "view": (200, 404), "edit": (403, 404), "history": (200, 404),
-        "export": (200, 403), "audit": 403, "reveal": (403, 403),
+        "export": (200, 403), "audit": 403, "reveal": (403, 403), "approve": 200, "training_report": 200,
     }
 
 
