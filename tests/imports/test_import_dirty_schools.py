@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 
 from imports.bulk import fast_insert
 from imports.services import import_run
@@ -44,7 +44,7 @@ def records(world, schools):
              m.Award(honour_type=honour, awarded_on=dt.date(2022, 9, 1), team_name="名师工作室", school=schools[4])])
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # what a page sees once the writes are committed
 def test_rows_inserted_in_bulk_note_the_schools_the_per_row_triggers_note(world, small_city):
     educations, awards = records(world, small_city)
     # the per-row triggers (the ORM, one row at a time)
@@ -55,14 +55,15 @@ def test_rows_inserted_in_bulk_note_the_schools_the_per_row_triggers_note(world,
     assert version() != before
     assert by_trigger == {world.s1.pk, world.s2.pk, small_city[3].pk, small_city[4].pk}
     # the same rows in bulk (inside a transaction: the import's path), one statement a model
-    assert connection.in_atomic_block
     since, before = marker(), version()
     educations, awards = records(world, small_city)
-    assert fast_insert(m.EducationRecord, educations) == 2
+    with transaction.atomic():
+        assert fast_insert(m.EducationRecord, educations) == 2
     assert changed(since) == {world.s1.pk, world.s2.pk} and changed(since, "training") == set()
     assert version() != before
     since = marker()
-    assert fast_insert(m.Award, awards) == 2
+    with transaction.atomic():
+        assert fast_insert(m.Award, awards) == 2
     assert changed(since) == {world.s1.pk, small_city[3].pk, small_city[4].pk}
     assert changed(since) | {world.s2.pk} == by_trigger
     # the triggers are on again after the statement: a write of one row is noted by its own
