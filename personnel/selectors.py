@@ -47,6 +47,8 @@ def school_history():
         has_history=lambda: Exists(TeacherSchoolSpell.objects.filter(teacher=OuterRef("pk"))),
         school_on=lambda on: Subquery(TeacherSchoolSpell.objects.covering(on).filter(teacher=OuterRef("pk"))
                                       .order_by("-start").values("school_id")[:1]),
+        entry_on=lambda on: Subquery(TeacherSchoolSpell.objects.covering(on).filter(teacher=OuterRef("pk"))
+                                     .order_by("-start").values("start")[:1]),
         ever_at=lambda schools: Q(pk__in=TeacherSchoolSpell.objects.filter(school__in=schools.values("pk"))
                                   .values("teacher_id")),
     )

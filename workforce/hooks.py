@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import BigIntegerField, Case, Expression, F, OuterRef, Q, Subquery, When
+from django.db.models import BigIntegerField, Case, DateField, Expression, F, OuterRef, Q, Subquery, When
 from django.dispatch import Signal
 
 # ---------------------------------------------------------------- exchanges recorded
@@ -61,11 +61,14 @@ class SchoolHistory:
     ``on``, NULL where it places them nowhere (before their first school, after leaving);
     ``ever_at(schools) -> Q``: the teachers the history places at one of ``schools`` (a School
     queryset) at some time — with those at one of them now, every teacher who can have been
-    there on any date (so the database finds them by index, not by reading every teacher)."""
+    there on any date (so the database finds them by index, not by reading every teacher);
+    ``entry_on(on) -> Expression``: when the teacher came to the school of ``on`` (its 进本校年月
+    that day: the start of the history's entry, NULL where unknown)."""
 
     has_history: Callable[[], Expression]
     school_on: Callable[[dt.date], Expression]
     ever_at: Callable[[object], Q]
+    entry_on: Callable[[dt.date], Expression]
 
 
 _HISTORY: dict[str, SchoolHistory] = {}
@@ -92,8 +95,9 @@ def history_for(on: dt.date) -> SchoolHistory | None:
 
 def at_schools_on(teachers, on: dt.date, schools):
     """``teachers`` (a Teacher queryset) on the roll on ``on`` of one of ``schools`` (a School
-    queryset), annotated ``at_school`` — the school they were at on ``on`` — or None when the
-    current school is the answer for ``on`` (the caller's own query, unchanged, is right).
+    queryset), annotated ``at_school`` — the school they were at on ``on`` — and ``at_entry``
+    (their 进本校年月 at that school: what rotation's years at the school count from), or None
+    when the current school is the answer for ``on`` (the caller's own query, unchanged, is right).
 
     A teacher with a history is where it places them, on no roll where it places them nowhere;
     one without is at their current school from 进本校年月 (``TeacherQuerySet.on_roll``, DOMAIN.md
@@ -104,7 +108,9 @@ def at_schools_on(teachers, on: dt.date, schools):
     has = history.has_history()
     return (teachers.filter(Q(school__in=schools.values("pk")) | history.ever_at(schools))
             .annotate(_history=has, at_school=Case(When(_history=True, then=history.school_on(on)),
-                                                   default=F("school_id"), output_field=BigIntegerField()))
+                                                   default=F("school_id"), output_field=BigIntegerField()),
+                      at_entry=Case(When(_history=True, then=history.entry_on(on)), default=F("school_entry"),
+                                    output_field=DateField()))
             .filter(Q(left_on__isnull=True) | Q(left_on__gt=on))
             .filter(Q(_history=True) | Q(school_entry__isnull=True) | Q(school_entry__lte=on))
             .filter(at_school__in=schools.values("pk")))

@@ -68,3 +68,23 @@ def test_todays_figures_read_no_history(moved):
     the one without history."""
     assert hooks.history_for(TODAY) is None
     assert hooks.history_for(BEFORE) is not None
+
+
+def rotation(data: dict) -> tuple[int, int]:
+    """(teachers in the rotation population, of them eligible) in a measures object."""
+    return data["rotation"]["all"], data["rotation"]["eligible"]
+
+
+def test_a_move_in_the_school_year_keeps_the_teacher_in_the_rotation_population_of_the_old_school(moved):
+    """Rotation counts the teachers of 1 September: 张三 (在编, at 海州实验小学 since 2012) was there on
+    1 September 2025 — eligible there for 2025-2026 though he moved in March; for 2026-2027 he is at
+    海州第二小学, not yet eligible (six years at the school)."""
+    from workforce.models import Teacher
+
+    Teacher.objects.filter(pk__in=[moved.t1.pk, moved.t1b.pk]).update(on_establishment=True)
+    a, b = sel.school_ref(moved.s1), sel.school_ref(moved.s1b)
+    assert rotation(sel.measures_for(a, on=BEFORE)) == (1, 1)
+    assert rotation(sel.measures_for(a, on=TODAY, year=2025)) == (1, 1)  # the year's figure, read today
+    assert rotation(sel.measures_for(b, on=TODAY, year=2025)) == (1, 1)  # 李四 only
+    assert rotation(sel.measures_for(a, on=TODAY)) == (0, 0)
+    assert rotation(sel.measures_for(b, on=TODAY)) == (2, 1)
