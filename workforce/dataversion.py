@@ -63,7 +63,7 @@ def measure_apps(name: str) -> tuple[str, ...]:
 
 def watched_tables() -> dict[str, str]:
     """table → app label, for the tables of the watched apps (their models, with the
-    many-to-many tables), never the version's own."""
+    many-to-many tables), never the version's own nor the facts counted from them."""
     tables = {}
     for label in watched_apps():
         try:
@@ -75,7 +75,18 @@ def watched_tables() -> dict[str, str]:
                 tables[model._meta.db_table] = label
     tables.pop(TABLE, None)
     tables.pop(DIRTY_TABLE, None)
+    for table in derived_tables():
+        tables.pop(table, None)
     return dict(sorted(tables.items()))
+
+
+def derived_tables() -> set[str]:
+    """Tables counted from the watched ones, no data of theirs: the facts per school
+    (``workforce.facts``). A write of facts marks no school (else every refresh would mark what
+    it wrote) and changes no version."""
+    from .fact_models import FactState, SchoolFact
+
+    return {SchoolFact._meta.db_table, FactState._meta.db_table}
 
 
 def _trigger_name(table: str, operation: str) -> str:

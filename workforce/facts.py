@@ -54,20 +54,6 @@ from .models import School, school_year_of
 ALIAS = DEFAULT_DB_ALIAS
 STATE_KEY = "facts"
 SCHEMA = 1  # bump when what a fact holds changes: every school is then counted again
-FACT_TABLES = frozenset({SchoolFact._meta.db_table, FactState._meta.db_table})
-
-def _unwatched(watched):
-    """The facts are counted from the watched tables and are no data of theirs: a write of facts
-    marks no school (else every refresh would mark what it wrote)."""
-    def watched_tables() -> dict[str, str]:
-        return {t: label for t, label in watched().items() if t not in FACT_TABLES}
-    watched_tables.__doc__ = watched.__doc__
-    watched_tables.facts_excluded = True
-    return watched_tables
-
-
-if not getattr(dataversion.watched_tables, "facts_excluded", False):  # until dataversion leaves them out itself
-    dataversion.watched_tables = _unwatched(dataversion.watched_tables)
 
 # More changed schools than this share of the city: one full count of the measure is cheaper.
 RECOUNT_SHARE = dataversion.RECOUNT_SHARE

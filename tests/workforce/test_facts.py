@@ -17,7 +17,7 @@ from tests.factories import TeacherFactory
 from tests.imports.helpers import roster, write_xlsx
 from tests.workforce.test_dashboard_cache import small_city  # noqa: F401  (a fixture)
 from workforce import choices as c
-from workforce import facts, registry, services
+from workforce import dataversion, facts, registry, services
 from workforce import models as m
 from workforce import selectors as sel
 from workforce.fact_models import FactState, SchoolFact
@@ -71,6 +71,8 @@ def test_every_scope_is_the_sum_of_its_schools_facts(world, small_city):
         school=world.s1, teaching_stage=c.Stage.PRIMARY).count() > 0
     keys = {measure.key for measure in registry.measures() if measure.groupable}
     assert set(SchoolFact.objects.values_list("measure", flat=True)) <= keys
+    # counted from the records, no data of theirs: writing them marks no school
+    assert not {SchoolFact._meta.db_table, FactState._meta.db_table} & set(dataversion.watched_tables())
     # the overview rows too
     total, rows = sel.measures_by(sel.CITY, "district")
     assert facts.last_used() is not None and total == live(sel.CITY)
