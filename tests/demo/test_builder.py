@@ -13,15 +13,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from backend.models import User
-from core.roles import Role
 from backend.scoping import scope_for
+from core.identity import parse_id_number
+from core.roles import Role
+from demo import builder
+from demo.base import Person, PlannedSchool
 from training import models as tm
 from workforce import choices as c
-from workforce import rules
-from demo import builder
 from workforce import models as m
-from core.identity import parse_id_number
-from demo.base import Person, PlannedSchool
+from workforce import rules
 
 pytestmark = pytest.mark.django_db
 
