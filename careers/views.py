@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 from backend import audit
 from backend.downloads import xlsx_response
 from core.identity import mask_id_number
-from core.roles import can_see_ethics
+from backend.rights import can
+from core.capabilities import Capability
 from core.spreadsheets import headers, page_rows
 from backend.scoping import get_in_scope_or_404, scope_for
 from workforce import choices as wc
@@ -40,7 +41,7 @@ VETO_HIDDEN = "师德一票否决：该教师处于师德失范处理限制期�
 
 def _veto_hidden(text: str, user) -> str:
     """A veto's details (severity, dates) only for users who may see ethics records (as honours)."""
-    if "师德一票否决" in text and not can_see_ethics(user):
+    if "师德一票否决" in text and not (user is not None and can(user, Capability.ETHICS_VIEW)):
         head, _sep, _rest = text.partition("师德一票否决")
         return head + _(VETO_HIDDEN)
     return text

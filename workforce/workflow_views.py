@@ -25,10 +25,11 @@ from django.views.decorators.http import require_POST
 from backend import audit
 from backend.downloads import xlsx_response
 from backend.redirects import safe_next
+from backend.rights import can
 from backend.scoping import Scope, get_in_scope_or_404, scope_for
 from core.i18n import data_language
 from core.identity import mask_id_number
-from core.roles import Role, can_see_ethics, is_hr
+from core.capabilities import Capability as C
 from core.spreadsheets import Table, headers, page_rows
 
 from . import choices as c
@@ -57,8 +58,13 @@ QUOTA_FIELDS, QUOTA_HEADERS, QUOTA_SUM_HEADERS = cols.QUOTA_FIELDS, cols.QUOTA_H
 
 # ---------------------------------------------------------------- helpers
 def _may_read(user) -> bool:
-    """HR and leadership read the workflows of their scope; teachers do not."""
-    return bool(user.is_authenticated and (is_hr(user) or user.role == Role.LEADER) and scope_for(user).kind != "none")
+    """``workflows.view`` (HR and leadership, not teachers) and a scope to read."""
+    return can(user, C.WORKFLOWS_VIEW) and scope_for(user).kind != "none"
+
+
+def _may_see_ethics(user) -> bool:
+    """``ethics.view``: the role's right and the account's (DOMAIN.md)."""
+    return can(user, C.ETHICS_VIEW)
 
 
 def _gate(allowed: bool) -> None:
@@ -117,7 +123,7 @@ def _error_text(exc: ValidationError, user) -> list[str]:
     """Messages of a refusal; veto details only for users who may see ethics records."""
     out = []
     for message in exc.messages:
-        if message.startswith("师德一票否决") and (user is None or not can_see_ethics(user)):
+        if message.startswith("师德一票否决") and (user is None or not _may_see_ethics(user)):
             message = _("师德一票否决：该教师处于师德失范处理限制期内，不得办理此项（详情仅限有师德档案权限的人员查看）。")
         out.append(message)
     return out
@@ -331,7 +337,7 @@ def _honours_context(request):
     on = date_param(request.GET, "on") or dt.date.today()
     return {"scope": scope, "district": district, "districts": districts, "on": on,
             "scope_label": _scope_label(scope, district), "can_write": services.may_award(request.user),
-            "can_ethics": can_see_ethics(request.user), "qs": _query_string(request, page=None)}
+            "can_ethics": _may_see_ethics(request.user), "qs": _query_string(request, page=None)}
 
 
 @login_required
