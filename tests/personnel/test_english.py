@@ -17,10 +17,10 @@ pytestmark = pytest.mark.django_db
 PAGES = {
     "teacher": ["/personnel/mine/"],
     "school_hr": ["/personnel/requests/", "/personnel/teachers/", "/personnel/events/", "/personnel/annual/",
-                  "/personnel/annual/{period}/", "/personnel/export/"],
+                  "/personnel/annual/{period}/", "/personnel/export/", "/personnel/batches/"],
     "haizhou_hr": ["/personnel/requests/", "/personnel/requests/{request}/", "/personnel/events/",
                    "/personnel/annual/{period}/", "/personnel/teachers/{teacher}/edit/",
-                   "/personnel/teachers/{teacher}/event/"],
+                   "/personnel/teachers/{teacher}/event/", "/personnel/batches/?status=pending"],
     "city_hr": ["/personnel/annual/", "/personnel/annual/{period}/", "/personnel/events/"],
 }
 
