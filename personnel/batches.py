@@ -19,7 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend import audit
-from core.roles import Role
+from backend.rights import can
+from core.capabilities import Capability
 
 from . import permissions as perm
 from .models import BULK_IMPORT_KEY, ImportBatch, ImportBatchRow, ReviewRule
@@ -32,10 +33,13 @@ def _refuse(message: str, field: str | None = None):
 
 
 def wanted(user, source: str) -> bool:
-    """School HR's import waits for review when city HR has set the rule (``imports.hooks.Review``)."""
-    if user is None or not getattr(user, "is_authenticated", False) or user.is_superuser:
+    """School HR's import waits for review when city HR has set the rule (``imports.hooks.Review``):
+    who edits records but not the reviewed fields directly — as in the admin (``personnel.admin``)."""
+    if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return user.role == Role.SCHOOL_HR and ReviewRule.table().get(BULK_IMPORT_KEY, True)
+    if not can(user, Capability.RECORDS_EDIT) or can(user, Capability.PERSONNEL_EDIT_DIRECTLY):
+        return False
+    return ReviewRule.table().get(BULK_IMPORT_KEY, True)
 
 
 def _rows(batch: ImportBatch, report) -> list[ImportBatchRow]:
