@@ -9,7 +9,7 @@ from . import models as m
 
 
 class ReadOnlyScopedAdmin(ScopedAdmin):
-    write_roles = frozenset()
+    write_capability = None
 
 
 @admin.register(m.ExcellentQuota)
