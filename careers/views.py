@@ -18,7 +18,7 @@ from core.capabilities import Capability
 from core.spreadsheets import headers, page_rows
 from backend.scoping import get_in_scope_or_404, scope_for
 from workforce import choices as wc
-from workforce.filters import PickFilter
+from workforce.filters import PickFilter, TeacherSearchFilterSet
 from workforce.forms import errors_of, record_number, year_param
 from workforce.models import District, School, Teacher
 
@@ -158,7 +158,9 @@ def round_detail(request, pk: int):
     _gate(permissions.can_read(request.user))
     rnd = get_object_or_404(PromotionRound, pk=pk)
     scope = scope_for(request.user)
-    rows = list(selectors.round_nominations(rnd, scope)[:500])
+    found = TeacherSearchFilterSet(request.GET, queryset=selectors.round_nominations(rnd, scope), user=request.user)
+    page = Paginator(found.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page)
     open_rows = [n for n in rows if n.status in (PromotionNomination.Status.SUBMITTED,
                                                  PromotionNomination.Status.DISTRICT_APPROVED)]
     checks = selectors.eligibility(rnd, [n.teacher for n in open_rows], {n.teacher_id: n.title for n in open_rows})
@@ -173,6 +175,7 @@ def round_detail(request, pk: int):
         n.own = own
     return render(request, "careers/round.html", {
         "round": rnd, "nominations": rows, "can_nominate": services.may_nominate(user) and rnd.status == "open",
+        "page": page, "page_qs": _qs(request, page=None), "q": request.GET.get("q", ""),
         "can_close": services.may_open_round(user) and rnd.status == "open",
     })
 

@@ -485,7 +485,8 @@ def honours_nominate(request, code: str):
     for t in page:
         t.record_lines, t.record_problems = lines.get(t.pk, []), [p.message for p in barred.get(t.pk, [])]
     ctx.update(honour_type=honour_type, page=page, **_listed(request, cols.CANDIDATES[:-1], page), filter=chosen,
-               nominations=nominations[:500], q=request.GET.get("q", ""), page_qs=_query_string(request, page=None),
+               nominations=_page(request, nominations, key="npage"), q=request.GET.get("q", ""),
+               page_qs=_query_string(request, page=None), npage_qs=_query_string(request, npage=None),
                keep=[(k, v) for k, v in request.GET.items() if k in {"district", "on", "school"}])
     return render(request, "workforce/honours/nominate.html", ctx)
 
