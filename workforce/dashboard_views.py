@@ -10,11 +10,12 @@ import copy
 import datetime as dt
 import html
 from dataclasses import asdict
+from urllib.parse import unquote
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import conditional_escape as escape
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from backend import audit
+from backend.downloads import xlsx_response
 from core.roles import can_see_identity
 from backend.scoping import scope_for
 
@@ -474,11 +476,10 @@ def export(request):
         total, rows = sel.measures_by(ref, "district" if ref.kind == "city" else "school", on=on, year=year,
                                       filters=filters, targets=targets)
     content = exports.measures_workbook(total, rows, sheet_per_row=per)
-    exports.audit_export(request, ref, len(rows))
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    filename = exports.filename(total)
-    response["Content-Disposition"] = f"attachment; filename=\"measures.xlsx\"; filename*=UTF-8''{filename}"
-    return response
+    # exports are attributable (issue 7): one audit row per download
+    return xlsx_response(request, unquote(exports.filename(total)), content=content, count=len(rows),
+                         object_type="workforce.measures", object_repr=ref.name,
+                         message=f"导出指标报表：{ref.name}（{len(rows)} 行明细）")
 
 
 # ---------------------------------------------------------------- a plan's final account (终期核算)
@@ -544,9 +545,6 @@ def _final_cells(row: dict) -> dict:
 def final_account_export(request):
     ref, _form, _targets, account = _final_account(request)
     content = exports.final_account_workbook(account)
-    audit.record(audit.EXPORT, request=request, object_type="workforce.final_account", object_repr=ref.name,
-                 message=f"导出规划终期核算：{ref.name}，{(account['plan'] or {}).get('name', '')}")
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    filename = exports.final_account_filename(account)
-    response["Content-Disposition"] = f"attachment; filename=\"final_account.xlsx\"; filename*=UTF-8''{filename}"
-    return response
+    return xlsx_response(request, unquote(exports.final_account_filename(account)), content=content,
+                         count=len(account["rows"]), object_type="workforce.final_account", object_repr=ref.name,
+                         message=f"导出规划终期核算：{ref.name}，{(account['plan'] or {}).get('name', '')}")

@@ -34,7 +34,11 @@ taken from the records.
 **Checked.** ``check_facts`` recounts every school from the records and reports every difference
 (school, measure, stored, live), exit code 1 if any; ``--fix`` rewrites them.
 
-The facts live on the primary database (``ALIAS``): reading them may write them.
+The facts live on the primary database (``ALIAS``): reading them may write them, and their marks
+and counts must come from the same database. A dashboard request routed to a read replica
+(``backend.routers``) therefore counts on the replica as before and leaves the facts alone: the
+replica is there to keep the scans of every teacher off the primary, which a refresh would put
+back.
 """
 from __future__ import annotations
 
@@ -299,13 +303,15 @@ def setting_for(on: dt.date, year: int, targets, filters) -> Setting | None:
 def school_counts(ref, on: dt.date, year: int, targets, filters, by: str | None = None):
     """The counts per school of ``ref``'s schools (``selectors.SchoolCounts``) from the facts,
     brought up to date first (``refresh``); None when the page's setting is not the facts' (it is
-    counted live). The city grouped by district (or not grouped), unfiltered, reads the districts'
+    counted live; also when the request reads from a read replica). The city grouped by district (or not grouped), unfiltered, reads the districts'
     sums instead of every school: ``counts`` are then keyed ``("district", id)``, which
     ``district_of`` maps to the district (what ``selectors.scope_counts`` groups by)."""
+    from backend.routers import read_alias
+
     from . import selectors as sel
 
     setting = setting_for(on, year, targets, filters)
-    if setting is None:
+    if setting is None or read_alias() != ALIAS:
         return None
     state = FactState.objects.using(ALIAS).filter(pk=STATE_KEY).only("setting").first()
     if state is None or state.setting != setting.key:
