@@ -52,8 +52,6 @@ from .models import (
 PAGE_SIZE = 100
 PICK_PAGE_SIZE = 20  # the award form's list of teachers to pick from
 CHUNK = 2000  # rows read at a time for a download
-# kept for importers of the quota headers (the quota columns are declared in ``columns``)
-QUOTA_FIELDS, QUOTA_HEADERS, QUOTA_SUM_HEADERS = cols.QUOTA_FIELDS, cols.QUOTA_HEADERS, cols.QUOTA_SUM_HEADERS
 
 
 # ---------------------------------------------------------------- helpers
@@ -159,6 +157,12 @@ def _picker(request, people):
     qs = found.qs
     _searched(request, found)
     return qs
+
+
+def _picked_teacher(request):
+    """The teacher a form names by record number (posted, or picked by a link), in the user's scope, or None."""
+    number = record_number(request.POST.get("teacher") or request.GET.get("teacher"))
+    return Teacher.objects.in_scope(request.user).select_related("school").filter(pk=number).first() if number else None
 
 
 def _id_display(teacher) -> str:
@@ -538,9 +542,9 @@ def honours_ethics(request):
     page = _page(request, cases)
     for case in page:
         case.banning = case.substantiated and case.decided_on <= ctx["on"] <= case.ban_until
-    picked = PickedTeacher(request)
+    picked = _picked_teacher(request)
     picker = None
-    if picked.teacher is None and can_record:  # as the award form picks (issue 15)
+    if picked is None and can_record:  # as the award form picks (issue 15)
         people = Teacher.objects.in_scope(request.user).select_related("school").order_by("school__code", "name", "pk")
         picker = _page(request, _picker(request, people), PICK_PAGE_SIZE, key="tpage")
         for t in picker:
@@ -548,19 +552,11 @@ def honours_ethics(request):
     ctx.update(page=page, **_listed(request, cols.ETHICS_CASES, page), filter=chosen, errors=errors, post=request.POST,
                severities=EthicsSeverity.objects.all(), can_record=can_record,
                page_qs=_query_string(request, page=None),
-               picked=picked.teacher, picked_id_display=_id_display(picked.teacher) if picked.teacher else "",
+               picked=picked, picked_id_display=_id_display(picked) if picked else "",
                picker=picker, q=request.GET.get("q", ""), pick_qs=_query_string(request, teacher=None, tpage=None),
                picker_qs=_query_string(request, tpage=None), unpick_qs=_query_string(request, teacher=None))
     return render(request, "workforce/honours/ethics.html", ctx)
 
-
-class PickedTeacher:
-    """The teacher a form names by record number (posted, or picked by a link), in the user's scope, or None."""
-
-    def __init__(self, request):
-        number = record_number(request.POST.get("teacher") or request.GET.get("teacher"))
-        self.teacher = (Teacher.objects.in_scope(request.user).select_related("school").filter(pk=number).first()
-                        if number else None)
 
 
 # ================================================================ quota
@@ -578,7 +574,7 @@ def _quota_context(request):
 
 def _quota_json(row, *, school: bool) -> dict:
     """One quota line of the page's JSON (``?format=json``): null where a figure is missing."""
-    data = {"code": row.code, "name": row.name, **{key: getattr(row, key) for key in QUOTA_FIELDS},
+    data = {"code": row.code, "name": row.name, **{key: getattr(row, key) for key in cols.QUOTA_FIELDS},
             "quota_gap": row.net_gap if school else None}
     if school:
         data.update(district=row.district_name, approved_recorded=row.approved_recorded, basis=row.basis)
@@ -621,7 +617,7 @@ def quota_index(request):
         proposals=QuotaProposal.objects.filter(school_year=ctx["year"]).select_related(
             "proposed_by", "accepted_by", "discarded_by")[:20]
         if scope_for(request.user).is_city else [],
-        page_qs=_query_string(request, page=None), headers=QUOTA_HEADERS, sum_headers=QUOTA_SUM_HEADERS,
+        page_qs=_query_string(request, page=None), headers=cols.QUOTA_HEADERS, sum_headers=cols.QUOTA_SUM_HEADERS,
     )
     return render(request, "workforce/quota/index.html", ctx)
 
