@@ -153,8 +153,8 @@ class EthicsCaseFilter(TeacherSearchFilterSet):
 
 
 
-class QuotaSchoolFilter(django_filters.FilterSet):
-    """The quota page's schools: by name or 学校标识码 (the lines are the quota table's, matched by code)."""
+class SchoolLineFilter(django_filters.FilterSet):
+    """A page's lines of schools (the quota table, the rotation plan's schools): by name or 学校标识码."""
 
     q = django_filters.CharFilter(label=_("学校"), method="filter_q", help_text=_("学校名称或标识码"))
 
@@ -162,9 +162,13 @@ class QuotaSchoolFilter(django_filters.FilterSet):
         value = value.strip()
         return qs.filter(Q(name__icontains=value) | Q(code=value)) if value else qs
 
-    def narrow(self, lines):
-        """The quota table's school lines kept by the filter (all of them when it is not used)."""
+    def narrow(self, lines, code=lambda line: line.code):
+        """The lines of schools (quota lines, the rotation plan's rows …) kept by the filter, each
+        matched by its school's code (``code``); all of them when the filter is not used."""
         if not (self.is_bound and self.form.is_valid() and self.form.cleaned_data.get("q", "").strip()):
             return list(lines)
         codes = set(self.qs.values_list("code", flat=True))
-        return [line for line in lines if line.code in codes]
+        return [line for line in lines if code(line) in codes]
+
+
+QuotaSchoolFilter = SchoolLineFilter

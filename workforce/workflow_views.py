@@ -38,7 +38,7 @@ from . import measures as ms
 from . import honours, quota, record_hooks, rotation, selectors, services
 from .filters import (
     AwardFilter, CandidateFilter, ConflictFilter, EligibleFilter, EthicsCaseFilter, ExchangeFilter, PickFilter,
-    QuotaSchoolFilter,
+    QuotaSchoolFilter, SchoolLineFilter,
 )
 from .forms import (
     AwardActionForm, AwardForm, EthicsCaseForm, ExchangeEndForm, ExchangeForm, NominateForm, ProposalDecideForm,
@@ -196,6 +196,8 @@ def rotation_plan(request):
         waiting=[(c.Location(loc).label, v["count"], v["backbone"]) for loc, v in figures.eligible_waiting.items()],
         schools=rotation.per_school(ctx["scope"], ctx["year"]),
     )
+    chosen = SchoolLineFilter(request.GET, queryset=School.objects.for_scope(ctx["scope"]))
+    ctx["schools"] = chosen.narrow(ctx["schools"], code=lambda s: s["school__code"])
     if _wants_xlsx(request):
         plan = figures.plan
         pairs = [
@@ -210,6 +212,9 @@ def rotation_plan(request):
         title = f"{ctx['scope_label']} {ctx['year_label']} 学年交流轮岗计划"
         return xlsx_response(request, f"交流轮岗计划_{ctx['year_label']}.xlsx", cols.PAIRS, pairs, title=title,
                              sheet="计划", more=[Table("各校", cols.ROTATION_SCHOOLS, ctx["schools"], title)])
+    page = _page(request, ctx["schools"])
+    ctx.update(filter=chosen, page=page, **_listed(request, cols.ROTATION_SCHOOLS, page),
+               page_qs=_query_string(request, page=None))
     return render(request, "workforce/rotation/plan.html", ctx)
 
 

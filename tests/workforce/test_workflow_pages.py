@@ -274,3 +274,20 @@ def test_a_list_page_costs_the_same_queries_for_many_rows(client, world, officer
     assert response.status_code == 200
     if "rows" in response.context:
         assert len(response.context["rows"]) > 25
+
+
+def test_the_rotation_plans_schools_are_searched_and_paginated_on_the_page_and_in_the_download(client, world,
+                                                                                               monkeypatch):
+    from workforce import workflow_views
+
+    eligible_teachers(world, 4)
+    client.force_login(world.users.district)
+    url = reverse("workforce:rotation_plan")
+    everyone = client.get(url, {"year": YEAR})
+    assert {cells[0] for _s, cells in everyone.context["rows"]} == {world.s1.code, world.s1b.code}
+    page = client.get(url, {"year": YEAR, "q": world.s1b.name})
+    assert [cells[0] for _s, cells in page.context["rows"]] == [world.s1b.code]
+    sheet = book_of(client.get(url, {"year": YEAR, "q": world.s1b.name, "format": "xlsx"}))["各校"]
+    assert first_column(sheet) == [world.s1b.code]
+    monkeypatch.setattr(workflow_views, "PAGE_SIZE", 1)
+    assert "第 1 / 2 页" in client.get(url, {"year": YEAR}).content.decode()
