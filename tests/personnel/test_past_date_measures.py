@@ -75,7 +75,6 @@ def rotation(data: dict) -> tuple[int, int]:
     return data["rotation"]["all"], data["rotation"]["eligible"]
 
 
-@pytest.mark.xfail(strict=True, reason="waits for rotation_counts' call site in workforce/selectors.py (notes/requests.md)")
 def test_a_move_in_the_school_year_keeps_the_teacher_in_the_rotation_population_of_the_old_school(moved):
     """Rotation counts the teachers of 1 September: 张三 (在编, at 海州实验小学 since 2012) was there on
     1 September 2025 — eligible there for 2025-2026 though he moved in March; for 2026-2027 he is at
