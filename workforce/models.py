@@ -204,10 +204,11 @@ class TeacherQuerySet(ScopedQuerySet):
     # Each set is also given as a condition (``*_q``) so a grouped count can test several sets in
     # one pass (``Count("pk", filter=...)``); the QuerySet methods filter by the same conditions.
     @staticmethod
-    def eligible_q(year: int, min_years: int = 6) -> Q:
+    def eligible_q(year: int, min_years: int = 6, entry: str = "school_entry") -> Q:
         """在编, and on 1 September of ``year`` at least ``min_years`` at the current school
-        (进本校年月 on or before 1 September of ``year - min_years``)."""
-        return Q(on_establishment=True, school_entry__lte=rotation_day(year).replace(year=year - min_years))
+        (进本校年月 on or before 1 September of ``year - min_years``). ``entry``: the field or
+        annotation holding 进本校年月 (``at_entry``: at the school of that day, ``hooks.at_schools_on``)."""
+        return Q(on_establishment=True, **{f"{entry}__lte": rotation_day(year).replace(year=year - min_years)})
 
     @staticmethod
     def rotated_q(year: int, on: dt.date | None = None) -> Q:

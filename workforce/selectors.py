@@ -414,12 +414,21 @@ def rotation_counts(scope, year: int, targets: Targets, filters=NO_FILTERS, by=N
     out = defaultdict(Counter)
     if filters.stage and filters.stage not in c.COMPULSORY_STAGES:
         return out
-    base = filters.teachers(Teacher.objects.for_scope(scope).rotation_population(year))
+    # 1 September of the year, at the school of that day where a history says otherwise (a teacher
+    # who moved since is in the population of the school they were at: ``hooks.at_schools_on``)
+    dated = hooks.at_schools_on(Teacher.objects.full_time().filter(teaching_stage__in=c.COMPULSORY_STAGES),
+                                rotation_day(year), School.objects.for_scope(scope).filter(
+                                    filters.schools_q(""), ownership=c.Ownership.PUBLIC))
+    if dated is None:
+        base = filters.teachers(Teacher.objects.for_scope(scope).rotation_population(year))
+    else:
+        base = dated.filter(teaching_stage=filters.stage) if filters.stage else dated
     # Only teachers with some exchange starting in the year can have rotated: a cheap pre-filter
     # (by primary key, evaluated once) before ``rotated_q`` decides. Every set is a condition of
     # TeacherQuerySet, so all of them are counted in one pass over the population.
     starting = Exchange.objects.filter(start__gte=rotation_day(year), start__lt=rotation_day(year + 1)).values("teacher_id")
-    eligible = Teacher.objects.eligible_q(year, targets.rotation_min_years)
+    eligible = Teacher.objects.eligible_q(year, targets.rotation_min_years,
+                                          "school_entry" if dated is None else "at_entry")
     rotated = Q(pk__in=starting) & Teacher.objects.rotated_q(year, on)
     sets = {
         "all": Count("pk"),
