@@ -93,19 +93,24 @@ def parse_args():
                              "import's alone (the bare read's is printed beside it)")
     parser.add_argument("--postgres", metavar="URL",
                         help="run on PostgreSQL: a server URL such as postgres://postgres@127.0.0.1:5432/postgres; "
-                             "a database import_bench is created there afresh (and dropped after)")
+                             "a database <name>_import_bench (import_bench for postgres) is created there afresh (and dropped after)")
     return parser.parse_args()
 
 
 def fresh_postgres(url: str) -> str:
-    """Create the database ``import_bench`` afresh on the server of ``url``; return its URL."""
+    """Create the bench database (``_bench_name``) afresh on the server of ``url``; return its URL."""
     import psycopg
 
-    base, _, _name = url.rstrip("/").rpartition("/")
+    base, _, name = url.rstrip("/").rpartition("/")
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS import_bench")
-        conn.execute("CREATE DATABASE import_bench")
-    return f"{base}/import_bench"
+        conn.execute(f'DROP DATABASE IF EXISTS "{_bench_name(name)}"')
+        conn.execute(f'CREATE DATABASE "{_bench_name(name)}"')
+    return f"{base}/{_bench_name(name)}"
+
+
+def _bench_name(name: str) -> str:
+    """The bench's own database beside the one of the URL (``test_speed`` → ``test_speed_import_bench``)."""
+    return "import_bench" if name in ("", "postgres") else f"{name}_import_bench"
 
 
 def drop_postgres(url: str) -> None:
@@ -114,7 +119,7 @@ def drop_postgres(url: str) -> None:
 
     connections.close_all()
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS import_bench")
+        conn.execute(f'DROP DATABASE IF EXISTS "{_bench_name(url.rstrip("/").rpartition("/")[2])}"')
 
 
 def setup_django(postgres: str | None = None) -> Path:
@@ -322,12 +327,12 @@ def main():
             make_roster(cache, args.rows, schools)
             print(f"generated {cache.name} ({cache.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
         changed = cache.with_name(cache.stem + "_changed.xlsx")
-        if args.regenerate or not changed.exists():
+        if not args.first_only and (args.regenerate or not changed.exists()):
             make_roster(changed, args.rows, schools, changed=True)
         if args.texts == "shared":
             from tests.imports.helpers import to_shared_strings
 
-            for name in ("cache", "changed"):
+            for name in ("cache",) if args.first_only else ("cache", "changed"):
                 source = cache if name == "cache" else changed
                 shared = source.with_name(source.stem + "_shared.xlsx")
                 if args.regenerate or not shared.exists() or shared.stat().st_mtime < source.stat().st_mtime:
@@ -338,7 +343,7 @@ def main():
                     changed = shared
         print(f"== texts {'in a shared-strings table (as Excel saves)' if args.texts == 'shared' else 'inline'} ==")
     size_mb = cache.stat().st_size / 1e6
-    where = "fresh PostgreSQL database import_bench" if args.postgres else f"fresh SQLite in {folder}"
+    where = "fresh PostgreSQL database of its own" if args.postgres else f"fresh SQLite in {folder}"
     print(f"file: {args.rows:,} rows × {len(HEADERS)} columns, {size_mb:.1f} MB; database: {where}")
 
     print("wall = elapsed time; cpu = this process's CPU time (steadier on a shared machine); "
