@@ -47,7 +47,8 @@ from django.utils import timezone
 from backend import audit
 from core.db import BULK_WRITE_ROWS, analyze_apps, wide_statements
 from core.i18n import in_data_language
-from core.roles import is_hr
+from backend.rights import can
+from core.capabilities import Capability
 from backend.scoping import Scope, scope_for
 from workforce.models import School
 
@@ -372,7 +373,7 @@ def _import_run(*, file, filename: str, kind: str | None, user, school, dry_run:
                 mapping: dict | None = None, fills: dict[str, str] | None = None) -> ImportReport:
     if isinstance(file, (str, os.PathLike)) and not os.path.exists(file):
         raise FileNotFoundError(file)
-    if user is not None and not is_hr(user):
+    if user is not None and not can(user, Capability.IMPORTS_RUN):
         raise ImportRefused("只有人事部门可以导入数据。")
     scope = scope_for(user) if user is not None else Scope("city")
     if user is not None and scope.kind == "none":

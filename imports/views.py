@@ -21,7 +21,9 @@ from backend import audit
 from core.masking import mask_value
 from backend.middleware import not_activity
 from backend.models import AuditEntry
-from core.roles import can_see_identity, is_hr
+from backend.rights import can
+from core.capabilities import Capability
+from core.roles import can_see_identity
 from backend.scoping import scope_for
 from core.identity import mask_id_number
 from workforce.models import Teacher
@@ -39,7 +41,7 @@ TEACHERS_LISTED = 200
 
 
 def may_import(user) -> bool:
-    return is_hr(user) and scope_for(user).kind != "none"
+    return can(user, Capability.IMPORTS_RUN) and scope_for(user).kind != "none"
 
 
 def _require_importer(request) -> None:
@@ -162,6 +164,8 @@ def run_confirm(request, pk: int):
     run.refresh_from_db()
     if run.outcome == ImportRun.Outcome.COMMITTED:
         messages.success(request, _("已导入：新增 %(new)s 条，修改 %(changed)s 条。") % {"new": run.new, "changed": run.changed})
+    elif (run.report or {}).get("submitted"):  # school HR's import waits for review as one batch (imports.hooks)
+        messages.success(request, run.report["message"])
     elif run.is_finished:
         messages.error(request, _("导入未完成：数据在预览后发生了变化，发现错误，未写入任何数据。"))
     return redirect("imports:run", pk=run.pk)

@@ -22,6 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _
 
 from backend import audit
+from backend.rights import can
+from backend.scoping import scope_for
+from core.capabilities import Capability
 from workforce import choices as c
 from workforce.models import EducationRecord, Enrolment, School, SchoolQuota, Teacher, TitleAppointment, rotation_day
 
@@ -190,7 +193,8 @@ def school_review(*, report: SchoolReport, approve: bool, user, reason: str = ""
 def district_submit(*, period: ReportingPeriod, district, user, request=None) -> DistrictReport:
     """The district submits to the city once every submitted school is reviewed; schools that have
     not submitted and the problems left are recorded with it."""
-    if not (perm.is_city(user) or (user.role == "district_hr" and user.district_id == district.pk)):
+    if not (perm.is_city(user) or (can(user, Capability.PERSONNEL_REVIEW) and scope_for(user).kind == "district"
+                                  and scope_for(user).district_id == district.pk)):
         raise PermissionDenied("只有本区县教育局人事可以报送本区县。")
     with transaction.atomic():
         if DistrictReport.objects.filter(period=period, district=district).exists():

@@ -18,6 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend import audit
+from backend.rights import can
+from core.capabilities import Capability
 from core.i18n import in_data_language
 from training.evidence import check_evidence
 from workforce import choices as c
@@ -55,7 +57,7 @@ def _attach(cr: ChangeRequest, evidence) -> None:
 
 def _first_status(user) -> str:
     """A teacher's proposal waits for the school to forward it; HR's goes to review."""
-    if user.role == "teacher" and not user.is_superuser:
+    if not can(user, Capability.RECORDS_EDIT):  # a proposer who edits no records: the school forwards it
         return Status.AT_SCHOOL
     return Status.PENDING
 

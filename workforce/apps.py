@@ -17,10 +17,11 @@ class WorkforceConfig(AppConfig):
 
         # ---- workflows (issue 6): rotation, honours and ethics, staffing quotas
         from backend.navigation import NavItem, register
-        from core.roles import Role, is_hr
+        from backend.rights import can
+        from core.capabilities import Capability
 
         def reads_workflows(user):
-            return is_hr(user) or user.role == Role.LEADER
+            return can(user, Capability.WORKFLOWS_VIEW)
 
         register(NavItem("workforce:rotation_plan", _("交流轮岗"), _("应交流名单、已交流教师、达到15%还须交流多少人"), order=30,
                          allowed=reads_workflows))

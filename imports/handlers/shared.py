@@ -7,7 +7,8 @@ from collections import defaultdict
 from typing import Any, Callable
 
 from backend import audit
-from core.roles import is_hr
+from backend.rights import can
+from core.capabilities import Capability
 from workforce import rules
 from core.identity import mask_id_number
 from workforce.models import School, Teacher
@@ -76,7 +77,7 @@ class SubRecordHandler(Handler):
     month_fields: tuple[str, ...] = ()
 
     def allowed(self):
-        if self.ctx.user is None or is_hr(self.ctx.user):
+        if self.ctx.user is None or can(self.ctx.user, Capability.IMPORTS_RUN):
             return None
         return "您没有导入该类数据的权限。"
 
