@@ -206,15 +206,10 @@ class AuditedAdminMixin:
 class ScopedAdmin(MaskedFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     """Rows cut to the user's scope. Rights are capabilities (``backend.rights.can``): readers
     hold ``view_capability`` (or the write one), writers ``write_capability`` (``None``: nobody
-    adds or changes here), deleters also ``records.delete``.
-
-    ``view_roles``/``write_roles`` (sets of roles) are still honoured where an admin sets them,
-    until every admin names its capability instead."""
+    adds or changes here), deleters also ``records.delete``."""
 
     view_capability: str | None = Capability.RECORDS_VIEW
     write_capability: str | None = Capability.RECORDS_EDIT
-    view_roles = None
-    write_roles = None
     list_per_page = 50
     show_full_result_count = False
 
@@ -258,18 +253,10 @@ class ScopedAdmin(MaskedFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
             raise Http404(_("记录不存在，或不在您的管理范围内。"))
         return obj
 
-    def _role_in(self, request, roles) -> bool:
-        user = request.user
-        return user.is_active and (user.is_superuser or user.role in roles)
-
     def may_write(self, request) -> bool:
-        if self.write_roles is not None:  # an admin that still names roles
-            return can(request.user, Capability.RECORDS_EDIT) and self._role_in(request, self.write_roles)
         return self.write_capability is not None and can(request.user, self.write_capability)
 
     def may_view(self, request) -> bool:
-        if self.view_roles is not None:  # an admin that still names roles
-            return self._role_in(request, self.view_roles) or self.may_write(request)
         return (self.view_capability is not None and can(request.user, self.view_capability)) or self.may_write(request)
 
     def has_module_permission(self, request):
