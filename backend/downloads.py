@@ -18,21 +18,22 @@ from . import audit
 
 def xlsx_response(request, filename: str, columns: Sequence[Column] | None = None, rows: Iterable = (), *,
                   title: str = "", sheet: str = "", more: Sequence[Table] = (), content: bytes | None = None,
-                  count: int | None = None, audit_action=audit.EXPORT, object_type: str = "workforce.export",
+                  count: int | None = None, audit_action=audit.EXPORT, obj=None, object_type: str = "workforce.export",
                   object_repr: str = "", message: str = "") -> HttpResponse:
     """An .xlsx attachment named ``filename``.
 
     The first sheet (``sheet``, else the file's name) is ``columns`` over ``rows`` under an
     optional ``title`` row; ``more`` adds sheets. A workbook written elsewhere (the national
-    template) passes its ``content`` and ``count`` instead. One audit row (``audit_action``,
-    ``object_type``, ``object_repr`` — the file's name unless given — and ``message``, by default
-    "导出 <title>（N 行）")."""
+    template, an import's error report) passes its ``content`` and ``count`` instead. One audit row
+    (``audit_action``; the record it is about: ``obj``, else ``object_type``; ``object_repr`` — the
+    file's name unless given — and ``message``, by default "导出 <title>（N 行）")."""
     if content is None:
         book = Workbook()
         tables = ([Table(sheet or filename.rsplit(".", 1)[0], columns, rows, title)] if columns is not None else [])
         count = sum(book.add_table(table) for table in [*tables, *more])
         content = book.content()
-    audit.record(audit_action, request=request, object_type=object_type, object_repr=object_repr or filename,
+    about = {"obj": obj} if obj is not None else {"object_type": object_type}
+    audit.record(audit_action, request=request, **about, object_repr=object_repr or filename,
                  message=message or f"导出 {title or filename}（{count or 0} 行）")
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition(filename)

@@ -17,12 +17,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from backend import audit
 from core.masking import mask_value
+from backend.downloads import xlsx_response
 from backend.middleware import not_activity
 from backend.models import AuditEntry
 from backend.rights import can
 from core.capabilities import Capability
+from core.spreadsheets import content_disposition
 from core.roles import can_see_identity
 from backend.scoping import scope_for
 from core.identity import mask_id_number
@@ -220,13 +221,10 @@ def run_errors(request, pk: int):
         raise Http404
     full = can_see_identity(request.user)
     content = workbooks.error_report(run, masked=not full)
-    audit.record(audit.EXPORT, request=request, obj=run, object_repr=run.file_name,
-                 message=f"下载导入批次 {run.pk}（{run.file_name}）的错误报告："
-                         f"{run.report.get('error_count', len(run.report['errors']))} 处错误，"
-                         f"{'含完整证件号' if full else '证件号已遮蔽'}")
-    response = HttpResponse(content, content_type=workbooks.XLSX)
-    response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-errors.xlsx"'
-    return response
+    return xlsx_response(request, f"导入批次{run.pk}_错误报告.xlsx", content=content, obj=run, object_repr=run.file_name,
+                         message=f"下载导入批次 {run.pk}（{run.file_name}）的错误报告："
+                                 f"{run.report.get('error_count', len(run.report['errors']))} 处错误，"
+                                 f"{'含完整证件号' if full else '证件号已遮蔽'}")
 
 
 @login_required
@@ -235,5 +233,5 @@ def template_download(request, kind: str):
     if kind not in KINDS:
         raise Http404
     response = HttpResponse(workbooks.template(kind), content_type=workbooks.XLSX)
-    response["Content-Disposition"] = f'attachment; filename="template-{kind}.xlsx"'
+    response["Content-Disposition"] = content_disposition(f"导入模板_{KINDS[kind].label}.xlsx")  # not records: no audit row
     return response

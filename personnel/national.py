@@ -6,7 +6,7 @@ written by their national names, 是/否, and year-months as ``198001``.
 
 The full 身份证件号 and birth date are written only for users with the identity right (the file
 is then ready for upload); for anyone else they are masked, and the file says so.
-Written by ``personnel.xlsx_writer`` (rows as XML text: a city's template in seconds, not minutes
+Written by ``core.spreadsheets.Workbook`` (rows as XML text: a city's template in seconds, not minutes
 with openpyxl). No formula reaches Excel: every text is a text cell, and one that
 ``core.spreadsheets.escape_cell`` would escape (it starts with ``= + - @``) carries Excel's quote
 prefix (the apostrophe Excel itself puts before such text) instead of an apostrophe in the value —
@@ -23,13 +23,11 @@ from decimal import Decimal
 
 
 from core.i18n import in_data_language
-from core.spreadsheets import escape_cell
+from core.spreadsheets import Workbook, escape_cell
 from imports.kinds import KINDS
 from training.models import CreditRecord
 from core.identity import mask_birth_date, mask_id_number
 from workforce.models import Award, EducationRecord, Exchange, Teacher, TitleAppointment
-
-from .xlsx_writer import Workbook
 
 SCHOOL_KEYS = ("school_code", "school_name")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -134,16 +132,16 @@ def workbook(teachers, *, full_identity: bool) -> tuple[bytes, int]:
     """The workbook for ``teachers`` (a queryset already cut to the user's scope and choice);
     returns (bytes, number of teachers). Queries: one a sheet a chunk of teachers, read as plain
     rows (``values_list``: no model instances for a city's millions of values)."""
-    wb = Workbook()
+    book = Workbook()
     ids = list(teachers.order_by("school__code", "pk").values_list("pk", flat=True))
     sheets = {}
     for kind, title in SHEETS:
-        ws = wb.create_sheet(title)
+        ws = book.create_sheet(title)
         cols = columns(kind)
         ws.append([escape_cell(("*" if col.required else "") + col.label) for col in cols])
         sheets[kind] = (ws, *_plan(kind, cols, full_identity))
     if not full_identity:
-        note = wb.create_sheet("说明")
+        note = book.create_sheet("说明")
         note.append([escape_cell("身份证件号与出生日期已遮蔽：本文件不能直接上传全国系统。请由有完整证件号权限的人员导出。")])
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
@@ -152,6 +150,6 @@ def workbook(teachers, *, full_identity: bool) -> tuple[bytes, int]:
             for row in _records(kind, chunk).values_list(*paths):
                 ws.append([convert(get(row)) for get, convert in getters])
     out = io.BytesIO()
-    wb.save(out)
+    book.save(out)
     return out.getvalue(), len(ids)
 

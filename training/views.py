@@ -6,7 +6,6 @@ or another school's record is a 404, never a 403 that confirms it exists.
 from __future__ import annotations
 
 import datetime as dt
-from io import BytesIO
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,10 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from backend import audit
+from backend.downloads import xlsx_response
 from backend.redirects import safe_next
 
 from backend.scoping import get_in_scope_or_404, scope_for
 from core.identity import mask_id_number
+from core.spreadsheets import Column
 from workforce.models import School, Teacher
 
 from . import permissions, selectors, services
@@ -306,16 +307,16 @@ def report(request):
     return render(request, "training/report.html", context)
 
 
-BEHIND_COLUMNS = [
-    ("区县", lambda t, m: t.school.district.name),
-    ("学校", lambda t, m: t.school.name),
-    ("姓名", lambda t, m: t.name),
-    ("身份证件号", lambda t, m: t.id_number if m else mask_id_number(t.id_number)),
-    ("任教学段", lambda t, m: t.get_teaching_stage_display()),
+BEHIND_COLUMNS = [  # the download's columns (the page shows the same, masked, in its template)
+    Column("区县", "school.district.name"),
+    Column("学校", "school.name"),
+    Column("姓名", "name"),
+    Column("身份证件号", "id_number", mask=mask_id_number),  # exports never carry a full number (issue 7)
+    Column("任教学段", "get_teaching_stage_display"),
     # hours are kept to 0.1; SQLite computes the differences in floating point (0.19999…)
-    ("已认定学时", lambda t, m: round(float(t.countable), 1)),
-    ("落后学时", lambda t, m: round(float(t.behind), 1)),
-    ("尚缺学时", lambda t, m: round(float(t.shortfall), 1)),
+    Column("已认定学时", lambda t: round(float(t.countable), 1)),
+    Column("落后学时", lambda t: round(float(t.behind), 1)),
+    Column("尚缺学时", lambda t: round(float(t.shortfall), 1)),
 ]
 
 
@@ -337,25 +338,8 @@ def behind(request):
 
 
 def _behind_xlsx(request, cr, teachers, on: dt.date) -> HttpResponse:
-    from openpyxl import Workbook
-
-    from core.spreadsheets import escape_cell
-
-    full = False  # exports never carry full 身份证件号 (issue 7)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("落后教师")
-    if cr is not None:
-        sheet.append([escape_cell(f"{cr.cycle.name}：要求 {cr.required} 学时；截至 {on:%Y-%m-%d} 应达 {cr.threshold} 学时")])
-    sheet.append([escape_cell(label) for label, _getter in BEHIND_COLUMNS])
-    rows = 0
-    for teacher in teachers.iterator(chunk_size=2000):
-        sheet.append([escape_cell(getter(teacher, full)) for _label, getter in BEHIND_COLUMNS])
-        rows += 1
-    buffer = BytesIO()
-    workbook.save(buffer)
-    audit.record(audit.EXPORT, request=request, object_type="workforce.teacher", object_repr=_("培训落后教师名单"),
-                 message=_("导出培训落后教师名单 %(n)s 行（%(id)s）") % {"n": rows, "id": _("完整证件号") if full else _("证件号已遮蔽")})
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="training-behind-{on:%Y%m%d}.xlsx"'
-    return response
+    title = f"{cr.cycle.name}：要求 {cr.required} 学时；截至 {on:%Y-%m-%d} 应达 {cr.threshold} 学时" if cr is not None else ""
+    rows = teachers.count()
+    return xlsx_response(request, f"培训落后教师_{on:%Y%m%d}.xlsx", BEHIND_COLUMNS, teachers.iterator(chunk_size=2000),
+                         title=title, sheet="落后教师", object_type="workforce.teacher", object_repr=_("培训落后教师名单"),
+                         message=_("导出培训落后教师名单 %(n)s 行（%(id)s）") % {"n": rows, "id": _("证件号已遮蔽")})

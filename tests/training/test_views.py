@@ -213,7 +213,9 @@ def test_behind_list_exports_to_xlsx_escaped_and_masked(client, world):
     body = rows[2:]
     assert len(body) == 1  # district2 sees its own district only
     row = dict(zip(header, body[0]))
-    assert row["姓名"].startswith("'=")
+    # the name as it is, in a text cell with Excel's quote prefix: shown as typed, never evaluated
+    name_cell = sheet.cell(row=3, column=header.index("姓名") + 1)
+    assert (row["姓名"], name_cell.data_type, name_cell.quotePrefix) == (world.t2.name, "s", True)
     assert "*" in row["身份证件号"] and row["身份证件号"] != world.t2.id_number
     assert (row["已认定学时"], row["尚缺学时"]) == (0, 360)
     assert AuditEntry.objects.filter(action=AuditEntry.Action.EXPORT, user=world.users.district2).exists()
