@@ -15,21 +15,9 @@ from tests.factories import SchoolFactory, TeacherFactory
 from workforce import services as wf
 from workforce.models import ExchangeType
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 Status = PersonnelEvent.Status
 TODAY = dt.date(2026, 12, 2)
-
-
-@pytest.fixture(autouse=True)
-def clock(monkeypatch):
-    """Today is TODAY for the rules (dates that have happened) and the events alike."""
-    from django.utils import timezone
-
-    class Clock:
-        day = TODAY
-
-    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: Clock.day)
-    return Clock
 
 
 def test_a_move_within_a_district_is_confirmed_once_by_the_district_and_applied(world):

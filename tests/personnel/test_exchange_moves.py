@@ -12,20 +12,9 @@ from tests.imports.helpers import write_xlsx
 from workforce import services as wf
 from workforce.models import Exchange, ExchangeType
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 Status = PersonnelEvent.Status
 TODAY = dt.date(2026, 12, 2)
-
-
-@pytest.fixture(autouse=True)
-def clock(monkeypatch):
-    from django.utils import timezone
-
-    class Clock:
-        day = TODAY
-
-    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: Clock.day)
-    return Clock
 
 
 @pytest.fixture
