@@ -25,14 +25,14 @@ RATIO = "0.00"
 BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
-class P:
+class Percent:
     """A ratio cell (a fraction shown as a percentage)."""
 
     def __init__(self, value):
         self.value = value
 
 
-class R:
+class Ratio:
     """A pupil–teacher ratio cell (N:1)."""
 
     def __init__(self, value):
@@ -61,7 +61,7 @@ def _met(result: dict):
 
 
 def _title(data: dict, what: str) -> str:
-    filters = "，".join(f"{k}={v}" for k, v in data.get("filters", {}).items())
+    filters = "，".join(f"{name}={value}" for name, value in data.get("filters", {}).items())
     extra = f"（筛选：{filters}）" if filters else ""
     return (f"连云港市教师队伍建设指标 · {what} · 范围：{data['scope_name']} · 统计日期：{data['on']}"
             f" · 学年：{data['school_year']}{extra}")
@@ -73,7 +73,7 @@ def _write(ws, title: str, header: list[str], rows: list[list], met_cols: dict[i
     met_cols = met_cols or {}
     ws.append([escape_cell(title)])
     ws.cell(row=1, column=1).font = Font(bold=True, size=13)
-    ws.append([escape_cell(h) for h in header])
+    ws.append([escape_cell(heading) for heading in header])
     for cell in ws[2]:
         cell.font = Font(bold=True)
         cell.fill = HEAD_FILL
@@ -81,30 +81,30 @@ def _write(ws, title: str, header: list[str], rows: list[list], met_cols: dict[i
     flag_cols = set(met_cols.values())
     for values in rows:
         out = []
-        for i, v in enumerate(values):
-            if isinstance(v, (P, R)):
-                out.append(v.value)
+        for i, value in enumerate(values):
+            if isinstance(value, (Percent, Ratio)):
+                out.append(value.value)
             elif i in flag_cols:
-                out.append(_met_text(v))
+                out.append(_met_text(value))
             else:
-                out.append(escape_cell(v))
+                out.append(escape_cell(value))
         ws.append(out)
-        r = ws.max_row
-        for i, v in enumerate(values):
-            cell = ws.cell(row=r, column=i + 1)
-            if isinstance(v, P) and v.value is not None:
+        row_number = ws.max_row
+        for i, value in enumerate(values):
+            cell = ws.cell(row=row_number, column=i + 1)
+            if isinstance(value, Percent) and value.value is not None:
                 cell.number_format = PERCENT
-            elif isinstance(v, R) and v.value is not None:
+            elif isinstance(value, Ratio) and value.value is not None:
                 cell.number_format = RATIO
             if i in met_cols:
                 flag = values[met_cols[i]]
                 if isinstance(flag, bool):
                     cell.fill = MET_FILL if flag else UNMET_FILL
-            if i in flag_cols and isinstance(v, bool):
-                cell.fill = MET_FILL if v else UNMET_FILL
+            if i in flag_cols and isinstance(value, bool):
+                cell.fill = MET_FILL if value else UNMET_FILL
     ws.freeze_panes = "B3"
-    for i, h in enumerate(header, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = max(10, min(28, len(h) * 2 + 2))
+    for i, heading in enumerate(header, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = max(10, min(28, len(heading) * 2 + 2))
     ws.column_dimensions["A"].width = 22
 
 
@@ -118,8 +118,8 @@ def table2_sheet(ws, total, rows):
         for line in data["table2"]:
             edu = line["education_only"]
             out.append([data["scope_name"], line["stage"], line["measure"], line["numerator"], line["denominator"],
-                        P(line["ratio"]), P(line["target"]), _met(line), line["gap"],
-                        edu["numerator"], P(edu["ratio"]), _met(edu), edu["gap"]])
+                        Percent(line["ratio"]), Percent(line["target"]), _met(line), line["gap"],
+                        edu["numerator"], Percent(edu["ratio"]), _met(edu), edu["gap"]])
     _write(ws, _title(total, "表2 学历（学位）指标"),
            ["范围", "学段", "口径", "达到人数", "专任教师", "比例", "目标", "是否达标", "差额（人）",
             "仅按学历：人数", "仅按学历：比例", "仅按学历：是否达标", "仅按学历：差额"],
@@ -130,8 +130,8 @@ def ptr_sheet(ws, total, rows):
     out = []
     for data in _scopes(total, rows):
         for line in data["pupil_teacher"]:
-            out.append([data["scope_name"], line["stage"], line["pupils"], line["teachers"], R(line["ratio"]),
-                        R(line["target"]), _met(line), line["gap"], line.get("teachers_all"),
+            out.append([data["scope_name"], line["stage"], line["pupils"], line["teachers"], Ratio(line["ratio"]),
+                        Ratio(line["target"]), _met(line), line["gap"], line.get("teachers_all"),
                         line.get("schools_without_enrolment"), line.get("coverage", "")])
     _write(ws, _title(total, "表1 生师比"),
            ["范围", "学段", "在校生（未填报为空）", "专任教师（已填报在校生的学校）", "生师比（:1）", "目标（≤）", "是否达标",
@@ -144,11 +144,13 @@ def rotation_sheet(ws, total, rows):
         rot = data["rotation"]
         if rot is None:
             continue
-        directions = "；".join(f"{d['from']}→{d['to']} {d['teachers']}人" for d in rot["directions"])
-        out.append([data["scope_name"], rot["year"], rot["eligible"], rot["rotated"], P(rot["ratio"]), P(rot["target"]),
-                    _met(rot), rot["gap"], rot["all"], P(rot["ratio_all"]), rot["backbone"], P(rot["backbone_share"]),
-                    P(rot["backbone_target"]), rot["backbone_met"], directions, rot.get("rotated_any"),
-                    P(rot.get("ratio_any")), rot.get("planned"), rot.get("still_away")])
+        directions = "；".join(f"{direction['from']}→{direction['to']} {direction['teachers']}人"
+                              for direction in rot["directions"])
+        out.append([data["scope_name"], rot["year"], rot["eligible"], rot["rotated"], Percent(rot["ratio"]),
+                    Percent(rot["target"]), _met(rot), rot["gap"], rot["all"], Percent(rot["ratio_all"]), rot["backbone"],
+                    Percent(rot["backbone_share"]),
+                    Percent(rot["backbone_target"]), rot["backbone_met"], directions, rot.get("rotated_any"),
+                    Percent(rot.get("ratio_any")), rot.get("planned"), rot.get("still_away")])
     _write(ws, _title(total, "义务教育教师交流轮岗"),
            ["范围", "学年", "应交流（满年限在编）", "已交流（应交流教师中已开始交流）", "交流比例", "目标", "是否达标", "差额（人）",
             "全部义务教育专任教师", "全部已交流占全部教师比例", "其中骨干", "骨干占比", "骨干目标", "骨干是否达标", "交流方向",
@@ -160,9 +162,10 @@ def rotation_sheet(ws, total, rows):
 def honours_sheet(ws, total, rows):
     out = []
     for data in _scopes(total, rows):
-        for h in data["honours"]:
-            out.append([data["scope_name"], h["name"], h["count"],
-                        None if h["target"] is None else int(h["target"]), h["met"], h["gap"] if h["target"] is not None else None])
+        for honour in data["honours"]:
+            out.append([data["scope_name"], honour["name"], honour["count"],
+                        None if honour["target"] is None else int(honour["target"]), honour["met"],
+                        honour["gap"] if honour["target"] is not None else None])
     _write(ws, _title(total, "荣誉与人才项目"), ["范围", "项目", "人数/个数", "目标", "是否达标", "差额"], out, {2: 4})
 
 
@@ -171,7 +174,8 @@ def workforce_sheet(ws, total, rows):
     for data in _scopes(total, rows):
         new, dual = data["new_teachers"], data["dual_qualified"]
         out.append([data["scope_name"], new["year"], new["count"], None if new["target"] is None else int(new["target"]),
-                    new["met"], dual["dual"], dual["teachers"], P(dual["ratio"]), P(dual["target"]), _met(dual), dual["gap"]])
+                    new["met"], dual["dual"], dual["teachers"], Percent(dual["ratio"]), Percent(dual["target"]), _met(dual),
+                    dual["gap"]])
     _write(ws, _title(total, "新教师补充与中职双师型"),
            ["范围", "学年", "新补充专任教师", "目标", "是否达标", "双师型教师", "中职专任教师", "双师型比例", "目标",
             "是否达标", "差额（人）"], out, {2: 4, 7: 9})
@@ -180,13 +184,15 @@ def workforce_sheet(ws, total, rows):
 def training_sheet(ws, total, rows):
     out = []
     for data in _scopes(total, rows):
-        t = data["training"]
-        if t is None:
+        training = data["training"]
+        if training is None:
             continue
-        out.append([data["scope_name"], t.get("cycle", ""), t.get("teachers"), t.get("on_track"),
-                    MISSING if t.get("missing") else P(t.get("on_track_ratio")), t.get("complete"),
-                    MISSING if t.get("missing") else P(t.get("ratio")), t.get("not_due"), t.get("apart_teachers"),
-                    P(t.get("apart_on_track_ratio")), P(t.get("apart_ratio"))])
+        missing = training.get("missing")
+        out.append([data["scope_name"], training.get("cycle", ""), training.get("teachers"), training.get("on_track"),
+                    MISSING if missing else Percent(training.get("on_track_ratio")), training.get("complete"),
+                    MISSING if missing else Percent(training.get("ratio")), training.get("not_due"),
+                    training.get("apart_teachers"), Percent(training.get("apart_on_track_ratio")),
+                    Percent(training.get("apart_ratio"))])
     # No target columns: the plan sets no completion-rate target (DOMAIN.md, Training credits).
     _write(ws, _title(total, "培训学分（规划未设达标率目标；周期前期以进度正常率为主要指标）"),
            ["范围", "周期", "计入的专任教师", "进度正常人数", "进度正常率（主要指标）", "已完成应修学时人数", "完成率",
@@ -197,15 +203,18 @@ def training_sheet(ws, total, rows):
 def quota_sheet(ws, total, rows):
     out = []
     for data in _scopes(total, rows):
-        q = data["quota"]
-        out.append([data["scope_name"], q["school_year"], *(_quota_value(q, key) for key in QUOTA_KEYS), q["schools"],
-                    q["schools_without_approved"]])
+        quota = data["quota"]
+        out.append([data["scope_name"], quota["school_year"], *(_quota_value(quota, key) for key in QUOTA_KEYS),
+                    quota["schools"], quota["schools_without_approved"]])
     _write(ws, _title(total, "编制"), ["范围", "学年", *QUOTA_HEADERS, "学校数", "未核定编制的学校"], out)
 
 
-def _quota_value(q: dict, key: str):
+def _quota_value(quota: dict, key: str):
     """A figure of the JSON ``quota`` object for a cell: 无数据 where it is null (missing, not 0)."""
-    value = q["quota_gap"][key.split(".")[1]] if key.startswith("quota_gap.") and q["quota_gap"] else q.get(key)
+    if key.startswith("quota_gap.") and quota["quota_gap"]:
+        value = quota["quota_gap"][key.split(".")[1]]
+    else:
+        value = quota.get(key)
     return "无数据" if value is None else value
 
 
@@ -218,10 +227,10 @@ QUOTA_HEADERS = ["标准编制", "核定编制（已核定的学校）", "实有
 
 def _sheet_name(name: str, used: set) -> str:
     base = BAD_SHEET_CHARS.sub("_", name)[:31] or "Sheet"
-    candidate, n = base, 2
+    candidate, suffix = base, 2
     while candidate in used:
-        candidate = f"{base[:28]}_{n}"
-        n += 1
+        candidate = f"{base[:28]}_{suffix}"
+        suffix += 1
     used.add(candidate)
     return candidate
 
@@ -259,11 +268,11 @@ def _one_scope_sheet(ws, data: dict, measures) -> None:
 
 def table2_scope_rows(data: dict) -> list[list]:
     return [[f"{line['stage']}{line['measure']}（学历（学位））", line["numerator"], line["denominator"],
-             P(line["ratio"]), P(line["target"]), line["met"], line["gap"]] for line in data["table2"]]
+             Percent(line["ratio"]), Percent(line["target"]), line["met"], line["gap"]] for line in data["table2"]]
 
 
 def ptr_scope_rows(data: dict) -> list[list]:
-    return [[f"生师比（{line['stage']}）", line["pupils"], line["teachers"], R(line["ratio"]), R(line["target"]),
+    return [[f"生师比（{line['stage']}）", line["pupils"], line["teachers"], Ratio(line["ratio"]), Ratio(line["target"]),
              _met(line), line["gap"]] for line in data["pupil_teacher"]]
 
 
@@ -271,71 +280,74 @@ def rotation_scope_rows(data: dict) -> list[list]:
     rot = data["rotation"]
     if rot is None:
         return []
-    return [[f"交流轮岗 {rot['year']}", rot["rotated"], rot["eligible"], P(rot["ratio"]), P(rot["target"]),
+    return [[f"交流轮岗 {rot['year']}", rot["rotated"], rot["eligible"], Percent(rot["ratio"]), Percent(rot["target"]),
              _met(rot), rot["gap"]],
             ["交流轮岗：全部已交流 / 应交流（政策字面口径）", rot.get("rotated_any"), rot["eligible"],
-             P(rot.get("ratio_any")), None, None, None],
-            ["交流轮岗中骨干占比", rot["backbone"], rot["rotated"], P(rot["backbone_share"]),
-             P(rot["backbone_target"]), rot["backbone_met"], rot["backbone_gap"]]]
+             Percent(rot.get("ratio_any")), None, None, None],
+            ["交流轮岗中骨干占比", rot["backbone"], rot["rotated"], Percent(rot["backbone_share"]),
+             Percent(rot["backbone_target"]), rot["backbone_met"], rot["backbone_gap"]]]
 
 
 def workforce_scope_rows(data: dict) -> list[list]:
     dual = data["dual_qualified"]
-    return [["中职双师型比例", dual["dual"], dual["teachers"], P(dual["ratio"]), P(dual["target"]), _met(dual), dual["gap"]]]
+    return [["中职双师型比例", dual["dual"], dual["teachers"], Percent(dual["ratio"]), Percent(dual["target"]), _met(dual),
+             dual["gap"]]]
 
 
 def training_scope_rows(data: dict) -> list[list]:
-    t = data["training"]
-    return [["培训进度正常率（主要指标；规划未设目标）", t.get("on_track"), t.get("teachers"),
-             P(t.get("on_track_ratio")), None, MISSING if t.get("missing") else None, None],
-            ["培训完成率（规划未设目标）", t.get("complete"), t.get("teachers"), P(t.get("ratio")), None,
-             MISSING if t.get("missing") else None, None]]
+    training = data["training"]
+    return [["培训进度正常率（主要指标；规划未设目标）", training.get("on_track"), training.get("teachers"),
+             Percent(training.get("on_track_ratio")), None, MISSING if training.get("missing") else None, None],
+            ["培训完成率（规划未设目标）", training.get("complete"), training.get("teachers"), Percent(training.get("ratio")), None,
+             MISSING if training.get("missing") else None, None]]
 
 
 def honours_scope_rows(data: dict) -> list[list]:
-    return [[h["name"], h["count"], None, None, None, h["met"], h["gap"] if h["target"] is not None else None]
-            for h in data["honours"]]
+    return [[honour["name"], honour["count"], None, None, None, honour["met"],
+             honour["gap"] if honour["target"] is not None else None]
+            for honour in data["honours"]]
 
 
 def quota_scope_rows(data: dict) -> list[list]:
-    q = data["quota"]
-    return [["编制：标准/核定（已核定的学校）", q["standard"], _quota_value(q, "approved"), None, None, None, None],
-            ["编制：编制缺口/编制富余（各校之和）", _quota_value(q, "quota_gap.shortage"),
-             _quota_value(q, "quota_gap.surplus"), None, None, None, None],
-            ["编制：空编/超编（各校之和）", _quota_value(q, "vacancies"), _quota_value(q, "overstaffed"),
+    quota = data["quota"]
+    return [["编制：标准/核定（已核定的学校）", quota["standard"], _quota_value(quota, "approved"), None, None, None, None],
+            ["编制：编制缺口/编制富余（各校之和）", _quota_value(quota, "quota_gap.shortage"),
+             _quota_value(quota, "quota_gap.surplus"), None, None, None, None],
+            ["编制：空编/超编（各校之和）", _quota_value(quota, "vacancies"), _quota_value(quota, "overstaffed"),
              None, None, None, None]]
 
 
 # ---------------------------------------------------------------- any measure, from its typed figures
-def _figure_cell(f, value):
+def _figure_cell(figure, value):
     """A figure's value (or target) as a cell: shares as percentages, N:1 ratios, counts."""
     if value is None:
         return None
-    return P(value) if f.unit == "%" else (R(value) if f.unit == "比" else value)
+    return Percent(value) if figure.unit == "%" else (Ratio(value) if figure.unit == "比" else value)
 
 
-def _figure_met(f):
-    if f.missing:
+def _figure_met(figure):
+    if figure.missing:
         return MISSING
-    if f.note and f.met is None:
+    if figure.note and figure.met is None:
         return "部分数据，不判断"
-    return f.met
+    return figure.met
 
 
 def figure_rows(figures) -> list[list]:
     """The rows of a scope's sheet (``SCOPE_HEADER``) of a measure's typed figures."""
-    return [[f.label, f.numerator, f.denominator, MISSING if f.missing else _figure_cell(f, f.value),
-             _figure_cell(f, f.target), _figure_met(f), f.gap] for f in figures]
+    return [[figure.label, figure.numerator, figure.denominator,
+             MISSING if figure.missing else _figure_cell(figure, figure.value),
+             _figure_cell(figure, figure.target), _figure_met(figure), figure.gap] for figure in figures]
 
 
 def figures_sheet(ws, measure, total: dict, rows: list) -> None:
     """A measure's sheet from its typed figures: the scope's, then each district's or school's."""
     out = []
     for data in _scopes(total, rows):
-        for f in measure.figures_of(data):
-            out.append([data["scope_name"], f.label, f.code, f.numerator, f.denominator,
-                        MISSING if f.missing else _figure_cell(f, f.value), _figure_cell(f, f.target),
-                        _figure_met(f), f.gap, f.note])
+        for figure in measure.figures_of(data):
+            out.append([data["scope_name"], figure.label, figure.code, figure.numerator, figure.denominator,
+                        MISSING if figure.missing else _figure_cell(figure, figure.value),
+                        _figure_cell(figure, figure.target), _figure_met(figure), figure.gap, figure.note])
     _write(ws, _title(total, measure.label), ["范围", "指标", "代码", "分子/人数", "分母", "比例/数值", "目标", "是否达标",
                                               "差额", "说明"], out, {5: 7})
 
@@ -359,9 +371,9 @@ def _final_value(row: dict, value):
     if value is None:
         return None
     if row["percent"]:
-        return P(value)
+        return Percent(value)
     if row["table"] == "table1":
-        return R(value)
+        return Ratio(value)
     return value
 
 
@@ -377,7 +389,8 @@ def _final_rows(account: dict, *, with_scope: bool) -> list[list]:
     tables, kinds = data_labels(IndicatorTable), data_labels(IndicatorKind)
     out = []
     for row in account["rows"]:
-        as_share = (lambda v: None if v is None else v / 100) if row["percent"] else (lambda v: v)
+        as_share = ((lambda number: None if number is None else number / 100) if row["percent"]
+                    else (lambda number: number))
         value = row["value"]
         cells = [tables.get(row["table"], row["table"]), row["name"], row["code"], kinds.get(row["kind"], row["kind"]),
                  _final_value(row, as_share(row["baseline"])), _final_value(row, as_share(row["interim"])),

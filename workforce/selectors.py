@@ -22,7 +22,7 @@ from django.utils.translation import get_language, gettext
 
 from backend.scoping import Scope
 
-from . import choices as c
+from . import choices
 from . import hooks
 from . import labels
 from . import measures as ms
@@ -35,8 +35,8 @@ from .models import (
 )
 
 # Chinese whatever the page language: these labels go into the measures JSON (a data contract).
-STAGE_LABEL = c.data_labels(c.Stage)
-LOCATION_LABEL = c.data_labels(c.Location)
+STAGE_LABEL = choices.data_labels(choices.Stage)
+LOCATION_LABEL = choices.data_labels(choices.Location)
 PTR_CODES = ("t1_ptr_primary", "t1_ptr_junior", "t1_ptr_senior", "t1_ptr_higher")
 
 # Honour targets of DOMAIN.md: indicator code → how it is counted and which honour type (or, for
@@ -54,8 +54,8 @@ HONOUR_MEASURES = [
     ("rural_gangcheng_mingshi", "培养乡村港城名师", "period_rural", "gangcheng_mingshi"),
     ("rural_special_grade", "培养乡村特级教师", "period_rural", "tejijiaoshi"),
     ("zhenggao_appointed", "培养中小学正高级教师", "title", "school"),
-    ("zhenggao_appointed_preschool", "正高级教师（幼儿园，单列）", "title_apart", c.Stage.PRESCHOOL.value),
-    ("zhenggao_appointed_vocational", "正高级教师（中职，单列）", "title_apart", c.Stage.VOCATIONAL.value),
+    ("zhenggao_appointed_preschool", "正高级教师（幼儿园，单列）", "title_apart", choices.Stage.PRESCHOOL.value),
+    ("zhenggao_appointed_vocational", "正高级教师（中职，单列）", "title_apart", choices.Stage.VOCATIONAL.value),
     ("city_master_studio", "市级名师工作室", "teams", "shi_mingshi_gongzuoshi"),
     ("educator_community", "市教育家型教师培养对象共同体", "teams", "jiaoyujia_gongtongti"),
     ("city_four_haves_team", "市级“四有”好教师团队", "teams", "shi_siyou_tuandui"),
@@ -68,8 +68,9 @@ HONOUR_MEASURES = [
 HONOUR_COUNT_KEY = {"active": "hon_active", "active_in_post": "hon_in_post", "period_rural": "hon_rural",
                     "teams": "hon_awards", "title": "hon_title", "title_apart": "hon_title"}
 # The 正高级 counts by teaching stage: 中小学 together, kindergarten and 中职 apart.
-TITLE_GROUPS = {**{str(s): "school" for s in c.SCHOOL_STAGES},
-                c.Stage.PRESCHOOL.value: c.Stage.PRESCHOOL.value, c.Stage.VOCATIONAL.value: c.Stage.VOCATIONAL.value}
+TITLE_GROUPS = {**{str(stage): "school" for stage in choices.SCHOOL_STAGES},
+                choices.Stage.PRESCHOOL.value: choices.Stage.PRESCHOOL.value,
+                choices.Stage.VOCATIONAL.value: choices.Stage.VOCATIONAL.value}
 # Targets of the whole city: a district or a school shows its count without one.
 CITY_ONLY_TARGETS = {code for code, *_ in HONOUR_MEASURES} | {"new_teachers_per_year"}
 
@@ -88,14 +89,14 @@ class Filters:
 
     def schools_q(self, school_path: str) -> Q:
         prefix = f"{school_path}__" if school_path else ""
-        q = Q()
+        condition = Q()
         if self.school_ids is not None:
-            q &= Q(**{f"{school_path}__in" if school_path else "pk__in": list(self.school_ids)})
+            condition &= Q(**{f"{school_path}__in" if school_path else "pk__in": list(self.school_ids)})
         if self.school_type:
-            q &= Q(**{f"{prefix}school_type": self.school_type})
+            condition &= Q(**{f"{prefix}school_type": self.school_type})
         if self.location:
-            q &= Q(**{f"{prefix}location": self.location})
-        return q
+            condition &= Q(**{f"{prefix}location": self.location})
+        return condition
 
     def teachers(self, qs, teacher_path: str = ""):
         prefix = f"{teacher_path}__" if teacher_path else ""
@@ -108,11 +109,11 @@ class Filters:
         return qs
 
     def stages(self, stages):
-        return [s for s in stages if not self.stage or s == self.stage]
+        return [stage for stage in stages if not self.stage or stage == self.stage]
 
     def as_query(self) -> dict:
-        return {k: v for k, v in (("stage", self.stage), ("school_type", self.school_type),
-                                  ("location", self.location)) if v}
+        return {name: value for name, value in (("stage", self.stage), ("school_type", self.school_type),
+                                                ("location", self.location)) if value}
 
 
 NO_FILTERS = Filters()
@@ -148,24 +149,25 @@ def resolve_scope(text: str) -> ScopeRef:
     kind, _, key = text.partition(":")
     key = key.strip()
     if kind == "district":
-        d = District.objects.filter(Q(name=key) | Q(code=key)).first()
-        if d is None:
+        district = District.objects.filter(Q(name=key) | Q(code=key)).first()
+        if district is None:
             raise ScopeNotFound(f"没有名为“{key}”的区县")
-        return district_ref(d)
+        return district_ref(district)
     if kind == "school":
-        s = School.objects.filter(code=key).first()
-        if s is None:
+        school = School.objects.filter(code=key).first()
+        if school is None:
             raise ScopeNotFound(f"没有学校标识码为“{key}”的学校")
-        return school_ref(s)
+        return school_ref(school)
     raise ScopeNotFound(f"范围应写作 city、district:区县名 或 school:学校标识码（收到“{text}”）")
 
 
-def district_ref(d: District) -> ScopeRef:
-    return ScopeRef(Scope("district", district_id=d.pk), "district", d.name, d.name, d.code)
+def district_ref(district: District) -> ScopeRef:
+    return ScopeRef(Scope("district", district_id=district.pk), "district", district.name, district.name, district.code)
 
 
-def school_ref(s: School) -> ScopeRef:
-    return ScopeRef(Scope("school", district_id=s.district_id, school_id=s.pk), "school", s.code, s.name, s.code)
+def school_ref(school: School) -> ScopeRef:
+    return ScopeRef(Scope("school", district_id=school.district_id, school_id=school.pk), "school", school.code,
+                    school.name, school.code)
 
 
 def within(outer: Scope, inner: ScopeRef) -> bool:
@@ -241,7 +243,8 @@ class Targets:
         return None if ind is None else ind.target
 
     def table2(self):
-        return [i for i in self.indicators.values() if i.table == c.IndicatorTable.TABLE2 and i.measure in ms.MEASURE_LEVEL]
+        return [ind for ind in self.indicators.values()
+                if ind.table == choices.IndicatorTable.TABLE2 and ind.measure in ms.MEASURE_LEVEL]
 
 
 def load_targets(plan: str | None = None, on: dt.date | None = None) -> Targets:
@@ -253,14 +256,16 @@ def load_targets(plan: str | None = None, on: dt.date | None = None) -> Targets:
     for ind in PlanIndicator.objects.select_related("plan"):
         ind.clean()  # what the code decides (table, stage, level, unit, direction), whoever wrote the row
         by_plan[ind.plan_id].append(ind)
-    plans = sorted({rows[0].plan.pk: rows[0].plan for rows in by_plan.values()}.values(), key=lambda p: p.start_year)
+    plans = sorted({rows[0].plan.pk: rows[0].plan for rows in by_plan.values()}.values(),
+                   key=lambda entered: entered.start_year)
     if plan:
-        chosen = next((p for p in plans if p.code == plan), None) or Plan.objects.filter(code=plan).first()
+        chosen = (next((entered for entered in plans if entered.code == plan), None)
+                  or Plan.objects.filter(code=plan).first())
         if chosen is None:
             raise PlanNotFound(f"没有代码为“{plan}”的规划")
     else:
         chosen = Plan.in_force_of(plans, on or dt.date.today())
-    ordered = sorted(by_plan.get(chosen.pk, []), key=lambda i: (i.table, i.order, i.pk)) if chosen else []
+    ordered = sorted(by_plan.get(chosen.pk, []), key=lambda ind: (ind.table, ind.order, ind.pk)) if chosen else []
     indicators = {ind.code: ind for ind in ordered}
     rows = RuleSetting.objects.filter(
         key__in=["rotation_min_years", "rotation_backbone_min_share", "in_post_statuses"]
@@ -281,7 +286,7 @@ def load_targets(plan: str | None = None, on: dt.date | None = None) -> Targets:
 
 def plan_choices() -> list[PlanInfo]:
     """The plans the city has entered targets for, oldest first (the dashboard's plan switch)."""
-    return [PlanInfo.of(p) for p in Plan.objects.with_indicators().order_by("start_year")]
+    return [PlanInfo.of(plan) for plan in Plan.objects.with_indicators().order_by("start_year")]
 
 
 # ---------------------------------------------------------------- helpers
@@ -362,13 +367,13 @@ def table2_counts(scope, on, filters=NO_FILTERS, by=None) -> dict:
     """Histogram of levels per teaching stage: one query, grouped by stage and both levels."""
     qs = population(scope, on, filters).annotate(levels=levels_code_expr(on))
     out = defaultdict(Counter)
-    for row in _grouped(qs, by, "school", "teaching_stage", "levels", n=Count("pk")):
+    for row in _grouped(qs, by, "school", "teaching_stage", "levels", count=Count("pk")):
         counter = out[row["g"]]
         stage = row["teaching_stage"]
         effective, education_only = divmod(row["levels"], LEVEL_CODE_BASE)
-        counter[("t2", stage, "teachers")] += row["n"]
-        counter[("t2", stage, "eff", effective)] += row["n"]
-        counter[("t2", stage, "edu", education_only)] += row["n"]
+        counter[("t2", stage, "teachers")] += row["count"]
+        counter[("t2", stage, "eff", effective)] += row["count"]
+        counter[("t2", stage, "edu", education_only)] += row["count"]
     return out
 
 
@@ -390,11 +395,11 @@ def ptr_counts(scope, on, year, targets: Targets, filters=NO_FILTERS, by=None) -
         out[row["g"]][("ptr", row["stage"], "pupils")] += row["pupils"] or 0
         out[row["g"]][("ptr", row["stage"], "entered")] += 1
     teachers = population(scope, on, filters).filter(teaching_stage__in=stages)
-    for row in _grouped(teachers, by, "school", "school_id", "teaching_stage", n=Count("pk")):
+    for row in _grouped(teachers, by, "school", "school_id", "teaching_stage", count=Count("pk")):
         stage = row["teaching_stage"]
-        out[row["g"]][("ptr", stage, "teachers_all")] += row["n"]
+        out[row["g"]][("ptr", stage, "teachers_all")] += row["count"]
         if (row["school_id"], stage) in entered:
-            out[row["g"]][("ptr", stage, "teachers")] += row["n"]
+            out[row["g"]][("ptr", stage, "teachers")] += row["count"]
         else:
             out[row["g"]][("ptr", stage, "schools_missing")] += 1
     return out
@@ -412,13 +417,13 @@ def rotation_counts(scope, year: int, targets: Targets, filters=NO_FILTERS, by=N
     on an earlier multi-year exchange; ``backbone`` = 骨干 among ``rotated``. Directions: of
     ``rotated``."""
     out = defaultdict(Counter)
-    if filters.stage and filters.stage not in c.COMPULSORY_STAGES:
+    if filters.stage and filters.stage not in choices.COMPULSORY_STAGES:
         return out
     # 1 September of the year, at the school of that day where a history says otherwise (a teacher
     # who moved since is in the population of the school they were at: ``hooks.at_schools_on``)
-    dated = hooks.at_schools_on(Teacher.objects.full_time().filter(teaching_stage__in=c.COMPULSORY_STAGES),
+    dated = hooks.at_schools_on(Teacher.objects.full_time().filter(teaching_stage__in=choices.COMPULSORY_STAGES),
                                 rotation_day(year), School.objects.for_scope(scope).filter(
-                                    filters.schools_q(""), ownership=c.Ownership.PUBLIC))
+                                    filters.schools_q(""), ownership=choices.Ownership.PUBLIC))
     if dated is None:
         base = filters.teachers(Teacher.objects.for_scope(scope).rotation_population(year))
     else:
@@ -449,8 +454,8 @@ def rotation_counts(scope, year: int, targets: Targets, filters=NO_FILTERS, by=N
         from_loc=Coalesce("from_school__location", "teacher__school__location"),
         to_loc=Coalesce("to_school__location", Value("")),
     )
-    for row in _grouped(exchanges, by, "teacher__school", "from_loc", "to_loc", n=Count("teacher", distinct=True)):
-        out[row["g"]][("dir", row["from_loc"], row["to_loc"])] += row["n"]
+    for row in _grouped(exchanges, by, "teacher__school", "from_loc", "to_loc", count=Count("teacher", distinct=True)):
+        out[row["g"]][("dir", row["from_loc"], row["to_loc"])] += row["count"]
     return out
 
 
@@ -478,9 +483,9 @@ def honour_counts(scope, on, targets: Targets, filters=NO_FILTERS, by=None) -> d
     if filters.school_ids is not None:  # a recount of some schools: their awards found by index, not by a scan
         active = active.filter(teacher__in=Teacher.objects.filter(school__in=list(filters.school_ids)).values("pk"))
     in_post = Q(teacher__status__in=targets.in_post_statuses)
-    for row in _grouped(active, by, "teacher__school", "honour_type__code", n=Count("teacher", distinct=True),
+    for row in _grouped(active, by, "teacher__school", "honour_type__code", count=Count("teacher", distinct=True),
                         in_post=Count("teacher", distinct=True, filter=in_post)):
-        out[row["g"]][("hon_active", row["honour_type__code"])] += row["n"]
+        out[row["g"]][("hon_active", row["honour_type__code"])] += row["count"]
         out[row["g"]][("hon_in_post", row["honour_type__code"])] += row["in_post"]
 
     period_end = min(on, targets.plan_end)
@@ -509,24 +514,24 @@ def honour_counts(scope, on, targets: Targets, filters=NO_FILTERS, by=None) -> d
         teacher__isnull=False, honour_type__code__in=rural_codes,
         awarded_on__gte=targets.plan_start, awarded_on__lte=period_end,
         at_school_id__in=School.objects.for_scope(scope).filter(filters.schools_q("")).values("pk"),
-        at_location=c.Location.RURAL, at_stage__in=c.SCHOOL_STAGES,
+        at_location=choices.Location.RURAL, at_stage__in=choices.SCHOOL_STAGES,
     ).exclude(revoked_on__lte=on)
     if filters.stage:
         at_award = at_award.filter(at_stage=filters.stage)
     group = {"district": "at_district_id", "school": "at_school_id"}.get(by)
     at_award = at_award.annotate(g=F(group)) if group else at_award.annotate(g=Value(None, output_field=IntegerField()))
-    for row in at_award.values("g", "honour_type__code").annotate(n=Count("teacher", distinct=True)).order_by():
-        out[row["g"]][("hon_rural", row["honour_type__code"])] += row["n"]
+    for row in at_award.values("g", "honour_type__code").annotate(count=Count("teacher", distinct=True)).order_by():
+        out[row["g"]][("hon_rural", row["honour_type__code"])] += row["count"]
 
     titles = filters.teachers(TitleAppointment.objects.for_scope(scope), "teacher").filter(
-        title=c.Title.SENIOR_PROFESSOR, appointed_on__gte=targets.plan_start, appointed_on__lte=period_end,
+        title=choices.Title.SENIOR_PROFESSOR, appointed_on__gte=targets.plan_start, appointed_on__lte=period_end,
         teacher__teaching_stage__in=list(TITLE_GROUPS),
     )
-    for row in _grouped(titles, by, "teacher__school", "teacher__teaching_stage", n=Count("teacher", distinct=True)):
-        out[row["g"]][("hon_title", TITLE_GROUPS[row["teacher__teaching_stage"]])] += row["n"] or 0
+    for row in _grouped(titles, by, "teacher__school", "teacher__teaching_stage", count=Count("teacher", distinct=True)):
+        out[row["g"]][("hon_title", TITLE_GROUPS[row["teacher__teaching_stage"]])] += row["count"] or 0
 
-    for row in _grouped(pop.backbone_on(on), by, "school", n=Count("pk")):
-        out[row["g"]][("hon_backbone",)] += row["n"] or 0
+    for row in _grouped(pop.backbone_on(on), by, "school", count=Count("pk")):
+        out[row["g"]][("hon_backbone",)] += row["count"] or 0
     return out
 
 
@@ -538,13 +543,13 @@ def workforce_counts(scope, on, year, filters=NO_FILTERS, by=None) -> dict:
     out = defaultdict(Counter)
     new = filters.teachers(Teacher.objects.for_scope(scope).full_time()).filter(
         school_entry__gte=rotation_day(year), school_entry__lt=rotation_day(year + 1),
-    ).exclude(source=c.StaffSource.TRANSFER_IN)
-    for row in _grouped(new, by, "school", n=Count("pk")):
-        out[row["g"]][("new",)] += row["n"] or 0
-    if not filters.stage or filters.stage == c.Stage.VOCATIONAL:
-        voc = population(scope, on, filters).filter(teaching_stage=c.Stage.VOCATIONAL)
-        for row in _grouped(voc, by, "school", n=Count("pk"), dual=Count("pk", filter=Q(dual_qualified=True))):
-            out[row["g"]][("dual", "teachers")] += row["n"] or 0
+    ).exclude(source=choices.StaffSource.TRANSFER_IN)
+    for row in _grouped(new, by, "school", count=Count("pk")):
+        out[row["g"]][("new",)] += row["count"] or 0
+    if not filters.stage or filters.stage == choices.Stage.VOCATIONAL:
+        voc = population(scope, on, filters).filter(teaching_stage=choices.Stage.VOCATIONAL)
+        for row in _grouped(voc, by, "school", count=Count("pk"), dual=Count("pk", filter=Q(dual_qualified=True))):
+            out[row["g"]][("dual", "teachers")] += row["count"] or 0
             out[row["g"]][("dual", "dual")] += row["dual"] or 0
     return out
 
@@ -558,35 +563,36 @@ def quota_rows(scope, on, year, filters=NO_FILTERS, *, explain: bool = False) ->
     rounded half up (``explain``: with the sentence of each stage, ``quota.stage_standard``);
     approved: the SchoolQuota of the school year, else None (no quota figures: never the headcount);
     actual: 教职工 of every category, 在编, on the roll on ``on``. 民办 schools have no 编制."""
-    schools = School.objects.for_scope(scope).filter(filters.schools_q(""), ownership=c.Ownership.PUBLIC, is_active=True)
-    standards = {s.stage: s for s in StaffingStandard.objects.all()}
+    schools = School.objects.for_scope(scope).filter(filters.schools_q(""), ownership=choices.Ownership.PUBLIC, is_active=True)
+    standards = {rule.stage: rule for rule in StaffingStandard.objects.all()}
     posts: dict[int, Fraction] = defaultdict(Fraction)
     parts: dict[int, list[str]] = defaultdict(list)
     enrolments = Enrolment.objects.filter(school__in=schools, school_year=year)
     if filters.stage:
         enrolments = enrolments.filter(stage=filters.stage)
-    for e in enrolments.values("school_id", "school__rural_kind", "stage", "pupils", "classes").order_by("school_id", "stage"):
-        std = standards.get(e["stage"])
+    for enrolment in enrolments.values("school_id", "school__rural_kind", "stage", "pupils", "classes").order_by(
+            "school_id", "stage"):
+        std = standards.get(enrolment["stage"])
         if std is None:
-            parts[e["school_id"]].append(gettext("%(stage)s：无编制标准") % {"stage": labels.shown(STAGE_LABEL[e["stage"]])})
+            parts[enrolment["school_id"]].append(gettext("%(stage)s：无编制标准") % {"stage": labels.shown(STAGE_LABEL[enrolment["stage"]])})
             continue
         args = dict(pupils_per_post=std.pupils_per_post, posts_per_class=std.posts_per_class,
                     small_school_posts_per_class=std.small_school_posts_per_class,
-                    small_school=bool(e["school__rural_kind"]))
+                    small_school=bool(enrolment["school__rural_kind"]))
         if explain:
-            value, text = qa.stage_standard(pupils=e["pupils"], classes=e["classes"], **args)
-            parts[e["school_id"]].append(gettext("%(stage)s：%(text)s") % {"stage": labels.shown(STAGE_LABEL[e["stage"]]), "text": text})
+            value, text = qa.stage_standard(pupils=enrolment["pupils"], classes=enrolment["classes"], **args)
+            parts[enrolment["school_id"]].append(gettext("%(stage)s：%(text)s") % {"stage": labels.shown(STAGE_LABEL[enrolment["stage"]]), "text": text})
         else:
-            value = ms.standard_posts(e["pupils"], e["classes"], **args)
-        posts[e["school_id"]] += value
+            value = ms.standard_posts(enrolment["pupils"], enrolment["classes"], **args)
+        posts[enrolment["school_id"]] += value
     approved = dict(SchoolQuota.objects.filter(school__in=schools, school_year=year).values_list("school_id", "approved"))
     staff = filters.teachers(Teacher.objects.filter(school__in=schools).on_roll(on).filter(on_establishment=True))
-    actual = dict(staff.values("school_id").annotate(n=Count("pk")).order_by().values_list("school_id", "n"))
+    actual = dict(staff.values("school_id").annotate(count=Count("pk")).order_by().values_list("school_id", "count"))
     rows = []
-    for s in schools.order_by("district__order", "district__code", "code").values(
+    for school in schools.order_by("district__order", "district__code", "code").values(
         "pk", "code", "name", "district_id", "district__name", "district__code",
     ):
-        pk = s["pk"]
+        pk = school["pk"]
         standard = ms.round_posts(posts[pk])
         basis = ""
         if explain:
@@ -594,8 +600,8 @@ def quota_rows(scope, on, year, filters=NO_FILTERS, *, explain: bool = False) ->
                 "parts": gettext("；").join(parts[pk]), "total": float(posts[pk]), "standard": standard}
                 if parts[pk] else gettext("本学年无在校生数据，标准编制为 0"))
         rows.append(qa.QuotaRow.for_school(
-            code=s["code"], name=s["name"], district_id=s["district_id"], district_name=s["district__name"],
-            district_code=s["district__code"], school_id=pk, standard=standard, approved=approved.get(pk),
+            code=school["code"], name=school["name"], district_id=school["district_id"],
+            district_name=school["district__name"], district_code=school["district__code"], school_id=pk, standard=standard, approved=approved.get(pk),
             actual=actual.get(pk, 0), basis=basis,
         ))
     return rows
@@ -611,9 +617,9 @@ def quota_table(scope, school_year: int, on: dt.date | None = None) -> qa.QuotaT
     for row in rows:
         by_district[row.district_id].append(row)
     districts = [
-        qa.sum_rows(members[0].district_code, members[0].district_name, members, district_id=d,
+        qa.sum_rows(members[0].district_code, members[0].district_name, members, district_id=district_id,
                     district_name=members[0].district_name, district_code=members[0].district_code)
-        for d, members in by_district.items()
+        for district_id, members in by_district.items()
     ]
     return qa.QuotaTable(school_year=school_year, on=on, schools=rows, districts=districts,
                          city=qa.sum_rows("", "合计", rows))
@@ -646,9 +652,9 @@ def quota_counts(scope, on, year, filters=NO_FILTERS, by=None) -> dict:
     for row in quota_rows(scope, on, year, filters):
         groups[None if by is None else (row.district_id if by == "district" else row.school_id)].append(row)
     out = defaultdict(Counter)
-    for g, rows in groups.items():
+    for group, rows in groups.items():
         total = qa.sum_rows("", "", rows)
-        out[g].update({("quota", key): getattr(total, key) or 0 for key in QUOTA_FIGURES})
+        out[group].update({("quota", key): getattr(total, key) or 0 for key in QUOTA_FIGURES})
     return out
 
 
@@ -660,18 +666,18 @@ def quota_result(counts: Counter, year: int) -> dict:
     ``schools_with_approved`` added; ``approved`` no longer counts the headcount of schools without
     an approved quota; ``shortage_total`` / ``surplus_total`` / ``net_shortage`` kept, over the
     schools with an approved quota (null when there is none)."""
-    n = {key: counts[("quota", key)] for key in QUOTA_FIGURES}
-    with_approved = n["schools"] - n["schools_without_approved"]
+    totals = {key: counts[("quota", key)] for key in QUOTA_FIGURES}
+    with_approved = totals["schools"] - totals["schools_without_approved"]
     known = (lambda value: value) if with_approved else (lambda value: None)
     return {
-        "school_year": school_year_label(year), "standard": n["standard"], "approved": known(n["approved"]),
-        "actual": n["actual"],
-        "quota_gap": {"shortage": n["shortage"], "surplus": n["surplus"]} if with_approved else None,
-        "vacancies": known(n["vacancies"]), "overstaffed": known(n["overstaffed"]),
-        "shortage_total": known(n["shortage"]), "surplus_total": known(n["surplus"]),
-        "net_shortage": known(n["shortage"] - n["surplus"]),
-        "schools": n["schools"], "schools_with_approved": with_approved,
-        "schools_without_approved": n["schools_without_approved"], "definitions": QUOTA_DEFINITIONS,
+        "school_year": school_year_label(year), "standard": totals["standard"], "approved": known(totals["approved"]),
+        "actual": totals["actual"],
+        "quota_gap": {"shortage": totals["shortage"], "surplus": totals["surplus"]} if with_approved else None,
+        "vacancies": known(totals["vacancies"]), "overstaffed": known(totals["overstaffed"]),
+        "shortage_total": known(totals["shortage"]), "surplus_total": known(totals["surplus"]),
+        "net_shortage": known(totals["shortage"] - totals["surplus"]),
+        "schools": totals["schools"], "schools_with_approved": with_approved,
+        "schools_without_approved": totals["schools_without_approved"], "definitions": QUOTA_DEFINITIONS,
     }
 
 
@@ -681,8 +687,8 @@ def all_counts(scope, on, year, targets, filters=NO_FILTERS, by=None) -> dict:
     out: dict = defaultdict(dict)
     for measure in registry.measures():
         if measure.groupable or by is None:
-            for g, counts in measure.count(scope, on, year, filters, by, targets=targets).items():
-                out[g][measure.key] = counts
+            for group, counts in measure.count(scope, on, year, filters, by, targets=targets).items():
+                out[group][measure.key] = counts
     return out
 
 
@@ -699,9 +705,9 @@ def _percent_of(ind) -> float | None:
 def table2_result(counts: Counter, targets: Targets, filters: Filters = NO_FILTERS) -> list[dict]:
     """The Table 2 lines of one scope from ``table2_counts`` (pure)."""
     hist = defaultdict(lambda: {"eff": {}, "edu": {}})
-    for key, n in counts.items():
+    for key, count in counts.items():
         if key[0] == "t2" and len(key) == 4:
-            hist[key[1]][key[2]][key[3]] = n
+            hist[key[1]][key[2]][key[3]] = count
     table2 = []
     for ind in targets.table2():
         if filters.stage and ind.stage != filters.stage:
@@ -714,7 +720,7 @@ def table2_result(counts: Counter, targets: Targets, filters: Filters = NO_FILTE
         table2.append(missing_when(not teachers, {
             "code": ind.code, "stage": STAGE_LABEL[ind.stage], "measure": ind.measure, **result.as_dict(),
             "education_only": missing_when(not teachers, {
-                k: v for k, v in edu_result.as_dict().items() if k in {"numerator", "ratio", "met", "gap"}}),
+                key: value for key, value in edu_result.as_dict().items() if key in {"numerator", "ratio", "met", "gap"}}),
             "baseline": _percent_of(ind),
         }))
     return table2
@@ -723,22 +729,23 @@ def table2_result(counts: Counter, targets: Targets, filters: Filters = NO_FILTE
 def rotation_result(counts: Counter, targets: Targets, year: int, filters: Filters = NO_FILTERS) -> dict | None:
     """The rotation object of one scope from ``rotation_counts`` (pure); None when the stage
     filtered is not a compulsory-education one."""
-    if filters.stage and filters.stage not in c.COMPULSORY_STAGES:
+    if filters.stage and filters.stage not in choices.COMPULSORY_STAGES:
         return None
-    rot = {k: counts[("rot", k)] for k in ("all", "eligible", "rotated", "rotated_any", "backbone", "still_away",
+    rot = {key: counts[("rot", key)] for key in ("all", "eligible", "rotated", "rotated_any", "backbone", "still_away",
                                               "planned")}
     rot["eligible_rotated"] = rot["rotated"]  # kept for readers of the JSON: the rotated are the eligible rotated
-    r = ms.ratio_with_target(rot["rotated"], rot["eligible"], targets.target("rotation_ratio"))
+    result = ms.ratio_with_target(rot["rotated"], rot["eligible"], targets.target("rotation_ratio"))
     bb = ms.backbone_share(rot["backbone"], rot["rotated"], targets.backbone_min_share)
     directions = sorted(
-        ({"from": LOCATION_LABEL.get(key[1], "未知"), "to": LOCATION_LABEL.get(key[2], "未知"), "teachers": n}
-         for key, n in counts.items() if key[0] == "dir" and n),
-        key=lambda d: (d["from"], d["to"]),
+        ({"from": LOCATION_LABEL.get(key[1], "未知"), "to": LOCATION_LABEL.get(key[2], "未知"), "teachers": count}
+         for key, count in counts.items() if key[0] == "dir" and count),
+        key=lambda direction: (direction["from"], direction["to"]),
     )
-    same = sum(d["teachers"] for d in directions if d["from"] == d["to"] and d["from"] != "未知")
+    same = sum(direction["teachers"] for direction in directions
+               if direction["from"] == direction["to"] and direction["from"] != "未知")
     return missing_when(not rot["eligible"], {
-        "year": school_year_label(year), **rot, "ratio": r.ratio, "target": r.target, "met": r.met, "gap": r.gap,
-        "ratio_any": ms.ratio_with_target(rot["rotated_any"], rot["eligible"], None).ratio,
+        "year": school_year_label(year), **rot, "ratio": result.ratio, "target": result.target, "met": result.met,
+        "gap": result.gap, "ratio_any": ms.ratio_with_target(rot["rotated_any"], rot["eligible"], None).ratio,
         "ratio_all": ms.ratio_with_target(rot["rotated_any"], rot["all"], None).ratio,
         "backbone_share": bb.ratio, "backbone_target": bb.target, "backbone_met": bb.met,
         "backbone_gap": None if bb.met is None else bb.gap,
@@ -775,7 +782,7 @@ def missing_when(missing: bool, result: dict) -> dict:
     """Missing is missing (DOMAIN.md): a figure whose inputs are absent for the scope and year is
     marked ``"missing": true`` with its ratio, met and gap null — "无数据" on pages, never met."""
     if missing:
-        result.update({k: None for k in ("ratio", "met", "gap") if k in result})
+        result.update({key: None for key in ("ratio", "met", "gap") if key in result})
     result["missing"] = bool(missing)
     return result
 
@@ -793,9 +800,10 @@ def ptr_result(code: str, counts: Counter, targets: Targets) -> dict:
     entered, pupils = counts[("ptr", stage, "entered")], counts[("ptr", stage, "pupils")]
     teachers, teachers_all = counts[("ptr", stage, "teachers")], counts[("ptr", stage, "teachers_all")]
     schools_missing = counts[("ptr", stage, "schools_missing")]
-    r = ms.pupil_teacher_ratio(pupils, teachers, ind.target)
+    result = ms.pupil_teacher_ratio(pupils, teachers, ind.target)
     out = {"code": code, "stage": STAGE_LABEL[stage], "pupils": pupils if entered else None, "teachers": teachers,
-           "teachers_all": teachers_all, "ratio": r.ratio, "target": r.target, "met": r.met, "gap": r.gap,
+           "teachers_all": teachers_all, "ratio": result.ratio, "target": result.target, "met": result.met,
+           "gap": result.gap,
            "partial": bool(entered and schools_missing), "schools_without_enrolment": schools_missing,
            "coverage": ind.coverage, "baseline": _num(ind.baseline)}
     if out["partial"] or ind.coverage:
@@ -808,11 +816,11 @@ def honour_results(counts: Counter, targets: Targets, *, with_targets: bool) -> 
     city's: a district or a school shows its count without one (``with_targets=False``)."""
     out = []
     for code, label, kind, honour in HONOUR_MEASURES:
-        n = counts[(HONOUR_COUNT_KEY[kind], honour)] if kind != "backbone" else counts[("hon_backbone",)]
+        count = counts[(HONOUR_COUNT_KEY[kind], honour)] if kind != "backbone" else counts[("hon_backbone",)]
         ind = targets.indicators.get(code)
-        r = ms.count_with_target(n, ind.target if ind is not None and with_targets else None)
-        out.append({"code": code, "name": ind.name if ind is not None else label, "kind": kind, "count": n,
-                    "target": r.target, "met": r.met, "gap": r.gap, "ratio": r.ratio})
+        result = ms.count_with_target(count, ind.target if ind is not None and with_targets else None)
+        out.append({"code": code, "name": ind.name if ind is not None else label, "kind": kind, "count": count,
+                    "target": result.target, "met": result.met, "gap": result.gap, "ratio": result.ratio})
     return out
 
 
@@ -844,7 +852,8 @@ def honours_by_district(scope: Scope, on: dt.date, targets: Targets | None = Non
     for counter in grouped.values():
         total.update(counter)
     districts = list(District.objects.all() if scope.kind == "city" else District.objects.filter(pk=scope.district_id))
-    per_district = [honour_results(grouped.get(d.pk, Counter()), targets, with_targets=False) for d in districts]
+    per_district = [honour_results(grouped.get(district.pk, Counter()), targets, with_targets=False)
+                    for district in districts]
     rows = honour_results(total, targets, with_targets=scope.kind == "city")
     for i, row in enumerate(rows):
         row["kind_label"] = honour_kind_label(row["kind"], targets)
@@ -866,13 +875,14 @@ def _fingerprint(value):
     from django.db.models import Model
 
     if isinstance(value, Model):
-        return (value._meta.label, tuple((f.attname, getattr(value, f.attname)) for f in value._meta.concrete_fields))
+        return (value._meta.label, tuple((field.attname, getattr(value, field.attname)) for field in value._meta.concrete_fields))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return (type(value).__name__, tuple((f.name, _fingerprint(getattr(value, f.name))) for f in dataclasses.fields(value)))
+        return (type(value).__name__, tuple((field.name, _fingerprint(getattr(value, field.name)))
+                                         for field in dataclasses.fields(value)))
     if isinstance(value, dict):
-        return tuple((k, _fingerprint(v)) for k, v in value.items())
+        return tuple((key, _fingerprint(item)) for key, item in value.items())
     if isinstance(value, (list, tuple)):
-        return tuple(_fingerprint(v) for v in value)
+        return tuple(_fingerprint(item) for item in value)
     return value
 
 
@@ -997,9 +1007,9 @@ def scope_counts(ref: ScopeRef, by: str | None, on: dt.date, year: int, targets:
         for pk, counts in per_school.items():
             if within_ref(pk):
                 parts[group_of(pk)].append(counts)
-        for g, group_parts in parts.items():
-            grouped[g][measure.key] = measure.add(group_parts)
-        everything = [grouped[g][measure.key] for g in parts]
+        for group, group_parts in parts.items():
+            grouped[group][measure.key] = measure.add(group_parts)
+        everything = [grouped[group][measure.key] for group in parts]
         if ref.kind == "city" and None in per_school:
             everything.append(per_school[None])
         if everything:
@@ -1028,10 +1038,12 @@ def measures_for(ref: ScopeRef, on: dt.date | None = None, year: int | None = No
 def _members(ref: ScopeRef, by: str, filters: Filters) -> list[ScopeRef]:
     if by == "district":
         if ref.kind == "city":
-            return [district_ref(d) for d in District.objects.all()]
-        return [district_ref(d) for d in District.objects.filter(pk=ref.scope.district_id)] if ref.kind == "district" else []
+            return [district_ref(district) for district in District.objects.all()]
+        if ref.kind != "district":
+            return []
+        return [district_ref(district) for district in District.objects.filter(pk=ref.scope.district_id)]
     schools = School.objects.for_scope(ref.scope).filter(filters.schools_q("")).select_related("district")
-    return [school_ref(s) for s in schools]
+    return [school_ref(school) for school in schools]
 
 
 def measures_by(ref: ScopeRef, by: str, on: dt.date | None = None, year: int | None = None,
@@ -1040,7 +1052,8 @@ def measures_by(ref: ScopeRef, by: str, on: dt.date | None = None, year: int | N
     from the same grouped counts; the total is the sum of the groups."""
     on, year, targets = _resolve(on, year, targets)
     grouped, total = scope_counts(ref, by, on, year, targets, filters)
-    key = (lambda r: r.scope.district_id) if by == "district" else (lambda r: r.scope.school_id)  # noqa: E731
+    key = ((lambda member: member.scope.district_id) if by == "district"  # noqa: E731
+           else (lambda member: member.scope.school_id))
     setting = (on, year, filters, _targets_print(targets), get_language(),
                tuple(measure.fingerprint() for measure in registry.measures()))
     rows = [(member, _finished_row(grouped.get(key(member), {}), targets, member, setting))
@@ -1074,7 +1087,7 @@ def _finished_row(counts: dict, targets: Targets, member: ScopeRef, setting: tup
 # ---------------------------------------------------------------- drill-down: who makes the gap
 def teachers_below_level(scope: Scope, on: dt.date, targets: Targets, filters: Filters = NO_FILTERS) -> list[dict]:
     """Per Table 2 line, the teachers of the scope not yet at its level (one query)."""
-    lines = [i for i in targets.table2() if not filters.stage or i.stage == filters.stage]
+    lines = [ind for ind in targets.table2() if not filters.stage or ind.stage == filters.stage]
     worst = defaultdict(int)
     for ind in lines:
         worst[ind.stage] = max(worst[ind.stage], ms.MEASURE_LEVEL[ind.measure])
@@ -1091,7 +1104,8 @@ def teachers_below_level(scope: Scope, on: dt.date, targets: Targets, filters: F
     for ind in lines:
         need = ms.MEASURE_LEVEL[ind.measure]
         out.append({"code": ind.code, "stage": STAGE_LABEL[ind.stage], "measure": ind.measure,
-                    "teachers": [t for t in teachers if t.teaching_stage == ind.stage and t.level < need]})
+                    "teachers": [teacher for teacher in teachers
+                                 if teacher.teaching_stage == ind.stage and teacher.level < need]})
     return out
 
 
@@ -1132,7 +1146,7 @@ def snapshot_results(on: dt.date, year: int, targets: Targets, *, schools: bool 
             if not measure.groupable:
                 out[measure.key] = measure.count(ref.scope, on, year, NO_FILTERS, None, targets=targets).get(None)
                 continue
-            parts = [grouped[g][measure.key] for g in groups if measure.key in grouped.get(g, {})]
+            parts = [grouped[group][measure.key] for group in groups if measure.key in grouped.get(group, {})]
             if parts:
                 out[measure.key] = measure.add(parts)
             elif isinstance(measure, registry.CallableMeasure) and ref.kind == "city":
@@ -1143,9 +1157,9 @@ def snapshot_results(on: dt.date, year: int, targets: Targets, *, schools: bool 
         return ref, finish(summed(ref, groups), targets, ref=ref, on=on, year=year)
 
     out = [done(CITY, list(grouped))]
-    out += [done(district_ref(d), in_district.get(d.pk, [])) for d in District.objects.all()]
+    out += [done(district_ref(district), in_district.get(district.pk, [])) for district in District.objects.all()]
     if schools:
-        out += [done(school_ref(s), [s.pk]) for s in school_list]
+        out += [done(school_ref(school), [school.pk]) for school in school_list]
     return out
 
 
@@ -1193,7 +1207,7 @@ def trend(ref: ScopeRef, targets: Targets, live: dict | None = None) -> dict:
                  .values("on", "school_year", "data"))
     plan = targets.plan
     city = ref.kind == "city"
-    per_year = Counter(s["school_year"] for s in snaps)
+    per_year = Counter(snap["school_year"] for snap in snaps)
     points = []  # (sort key, category, data or None, baseline?)
     if city and plan is not None:
         points.append(((plan.baseline_year, 0, dt.date.min),
@@ -1210,7 +1224,7 @@ def trend(ref: ScopeRef, targets: Targets, live: dict | None = None) -> dict:
                        {"label": gettext("%(on)s（当前）") % {"on": live["on"]}, "kind": "live", "on": live["on"],
                         "school_year": live["school_year"]}, live))
     if plan is not None:
-        in_target_year = [p for p in points if p[1]["kind"] == "snapshot" and p[0][0] == plan.target_year]
+        in_target_year = [point for point in points if point[1]["kind"] == "snapshot" and point[0][0] == plan.target_year]
         if in_target_year:
             in_target_year[-1][1]["label"] += gettext("（目标年）")
             in_target_year[-1][1]["target_year"] = True
@@ -1218,7 +1232,7 @@ def trend(ref: ScopeRef, targets: Targets, live: dict | None = None) -> dict:
             points.append(((plan.target_year, 3, dt.date.max),
                            {"label": gettext("%(year)s（目标）") % {"year": plan.target_year}, "kind": "target",
                             "on": None, "target_year": True}, None))
-    points.sort(key=lambda p: p[0])
+    points.sort(key=lambda point: point[0])
     categories = [category for _key, category, _data in points]
 
     series = []
@@ -1264,26 +1278,27 @@ def final_account(ref: ScopeRef, targets: Targets, members: list[ScopeRef] | tup
     found: dict = {}
     if plan is not None:
         wanted = Q()
-        for r in refs:
-            kind, key = snapshot_key(r)
+        for scope_ref in refs:
+            kind, key = snapshot_key(scope_ref)
             wanted |= Q(scope_kind=kind, scope_key=key)
         for snap in (MeasureSnapshot.objects.filter(wanted, school_year=plan.target_year).order_by("on")
                      .values("scope_kind", "scope_key", "on", "data")):
             found[(snap["scope_kind"], snap["scope_key"])] = snap  # the latest of the year wins
 
-    def account(r: ScopeRef) -> dict:
-        snap = found.get(snapshot_key(r))
+    def account(scope_ref: ScopeRef) -> dict:
+        snap = found.get(snapshot_key(scope_ref))
         data = snap["data"] if snap else None
         same_plan = bool(data) and (data.get("plan") or {}).get("code") == plan.code
-        return {"scope": r.text, "scope_name": r.name, "snapshot_on": snap["on"].isoformat() if snap else None,
-                "rows": [_final_row(ind, data, city=r.kind == "city", same_plan=same_plan)
+        return {"scope": scope_ref.text, "scope_name": scope_ref.name,
+                "snapshot_on": snap["on"].isoformat() if snap else None,
+                "rows": [_final_row(ind, data, city=scope_ref.kind == "city", same_plan=same_plan)
                          for ind in targets.indicators.values()]}
 
     if plan is None:
         return {"plan": None, "school_year": None, "scope": ref.text, "scope_name": ref.name, "snapshot_on": None,
                 "rows": [], "members": []}
     return {"plan": plan.as_dict(), "school_year": school_year_label(plan.target_year), **account(ref),
-            "members": [account(m) for m in members]}
+            "members": [account(member) for member in members]}
 
 
 PERIOD_KINDS = {"period_rural", "teams", "title", "title_apart"}
@@ -1301,13 +1316,14 @@ def _final_row(ind: PlanIndicator, data: dict | None, *, city: bool, same_plan: 
         row["note"] = gettext("无该学年快照")
         return row
     result, note, applies = None, "", True
-    line = next((x for key in ("table2", "pupil_teacher") for x in data.get(key) or [] if x.get("code") == ind.code), None)
+    line = next((item for key in ("table2", "pupil_teacher") for item in data.get(key) or []
+                 if item.get("code") == ind.code), None)
     rot = data.get("rotation") or {}
-    if ind.table == c.IndicatorTable.TABLE2:
+    if ind.table == choices.IndicatorTable.TABLE2:
         if line is not None:  # missing only without teachers of the stage: the line does not apply ("—")
             applies = not line.get("missing")
             result = ms.ratio_with_target(line["numerator"], line["denominator"], ind.target) if applies else None
-    elif ind.table == c.IndicatorTable.TABLE1:
+    elif ind.table == choices.IndicatorTable.TABLE1:
         if line is not None and not line.get("missing"):
             result = ms.pupil_teacher_ratio(line["pupils"] or 0, line["teachers"], ind.target)
             if line.get("partial"):
@@ -1331,7 +1347,7 @@ def _final_row(ind: PlanIndicator, data: dict | None, *, city: bool, same_plan: 
         if new:
             result = ms.count_with_target(new["count"], ind.target if city else None)
     elif ind.code in HONOUR_KIND:
-        honour = next((h for h in data.get("honours") or [] if h.get("code") == ind.code), None)
+        honour = next((item for item in data.get("honours") or [] if item.get("code") == ind.code), None)
         if honour is not None and (same_plan or HONOUR_KIND[ind.code] not in PERIOD_KINDS):
             result = ms.count_with_target(honour["count"], ind.target if city else None)
         elif honour is not None:
@@ -1348,13 +1364,13 @@ def _final_row(ind: PlanIndicator, data: dict | None, *, city: bool, same_plan: 
         row["missing"] = False  # nothing to count in this scope (no teachers of the stage): "—", not 无数据
         return row
     if result is None:
-        row["note"] = note or (gettext("快照中无此项") if line is None and ind.table != c.IndicatorTable.TEACHERS
+        row["note"] = note or (gettext("快照中无此项") if line is None and ind.table != choices.IndicatorTable.TEACHERS
                                else gettext("无数据"))
         return row
     judged = not note
-    row.update(value=result.ratio if ind.table != c.IndicatorTable.TEACHERS or percent else result.numerator,
+    row.update(value=result.ratio if ind.table != choices.IndicatorTable.TEACHERS or percent else result.numerator,
                numerator=result.numerator, denominator=result.denominator, missing=False, note=note,
                met=result.met if judged else None, gap=result.gap if judged and result.met is not None else None)
-    if not percent and ind.table == c.IndicatorTable.TABLE1:
+    if not percent and ind.table == choices.IndicatorTable.TABLE1:
         row["value"] = result.ratio
     return row
