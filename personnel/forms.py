@@ -157,6 +157,22 @@ class TeacherEditForm(EvidenceMixin, forms.ModelForm):
         return {name: self.cleaned_data.get(name) for name in self.changed_data if name in f.EDITABLE_FIELDS}
 
 
+class DecisionForm(forms.Form):
+    """A decision posted from a list or a record page: which ``action`` (one of ``actions``) and
+    the reason a return or a cancellation carries (the service says when one is missing)."""
+
+    action = forms.ChoiceField(label=_("操作"), error_messages={"required": _("未知操作。"),
+                                                               "invalid_choice": _("未知操作。")})
+    reason = forms.CharField(label=_("原因"), max_length=300, required=False, strip=True)
+
+    def __init__(self, data, *, actions: tuple[str, ...]):
+        super().__init__(data)
+        self.fields["action"].choices = [(action, action) for action in actions]
+
+    def error_text(self) -> str:
+        return " ".join(message for messages in self.errors.values() for message in messages)
+
+
 class ReturnForm(forms.Form):
     reason = forms.CharField(label=_("退回原因"), max_length=300)
 

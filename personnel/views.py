@@ -26,8 +26,8 @@ from . import annual as annual_services
 from . import events as ev
 from . import national, permissions as perm, selectors, services
 from .filters import AnnualSchoolFilter, ChangeRequestFilter, EventFilter, TeacherFilter
-from .forms import (CancelForm, EducationProposalForm, EventForm, ExportForm, FieldProposalForm, HonourProposalForm,
-                    PeriodForm, ReturnForm, TeacherEditForm, TitleProposalForm)
+from .forms import (CancelForm, DecisionForm, EducationProposalForm, EventForm, ExportForm, FieldProposalForm,
+                    HonourProposalForm, PeriodForm, ReturnForm, TeacherEditForm, TitleProposalForm)
 from .models import ChangeRequest, DistrictReport, ImportBatch, PersonnelEvent, ReportingPeriod, SchoolReport
 
 PER_PAGE = 50
@@ -150,7 +150,11 @@ def request_detail(request, pk: int):
 @require_POST
 def request_decide(request, pk: int):
     cr = _request_in_scope(request, pk)
-    action = request.POST.get("action")
+    form = DecisionForm(request.POST, actions=("forward", "approve", "return"))
+    if not form.is_valid():
+        messages.error(request, form.error_text())
+        return redirect(safe_next(request, "personnel:requests"))
+    action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
     try:
         if action == "forward":
             services.request_forward(change_request=cr, user=request.user, request=request)
@@ -159,11 +163,8 @@ def request_decide(request, pk: int):
             services.request_approve(change_request=cr, user=request.user, request=request)
             messages.success(request, _("已通过并写入档案：%(r)s") % {"r": cr.shown_label})
         elif action == "return":
-            services.request_return(change_request=cr, reason=request.POST.get("reason", ""), user=request.user,
-                                    request=request)
+            services.request_return(change_request=cr, reason=reason, user=request.user, request=request)
             messages.success(request, _("已退回：%(r)s") % {"r": cr.shown_label})
-        else:
-            messages.error(request, _("未知操作。"))
     except (ValidationError, PermissionDenied) as error:
         _refused(request, error, obj=cr)
     return redirect(safe_next(request, "personnel:requests"))
@@ -271,16 +272,18 @@ def event_new(request, teacher_id: int):
 @require_POST
 def event_decide(request, pk: int):
     event = get_in_scope_or_404(request, selectors.events_for(request.user), pk=pk)
-    action = request.POST.get("action")
+    form = DecisionForm(request.POST, actions=("confirm", "cancel"))
+    if not form.is_valid():
+        messages.error(request, form.error_text())
+        return redirect(safe_next(request, "personnel:events"))
+    action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
     try:
         if action == "confirm":
             ev.event_confirm(event=event, user=request.user, request=request)
             messages.success(request, _("已确认：%(e)s") % {"e": event})
         elif action == "cancel":
-            ev.event_cancel(event=event, user=request.user, reason=request.POST.get("reason", ""), request=request)
+            ev.event_cancel(event=event, user=request.user, reason=reason, request=request)
             messages.success(request, _("已撤销：%(e)s") % {"e": event})
-        else:
-            messages.error(request, _("未知操作。"))
     except (ValidationError, PermissionDenied) as error:
         _refused(request, error, obj=event)
     return redirect(safe_next(request, "personnel:events"))
@@ -422,17 +425,18 @@ def batch(request, pk: int):
     _require(perm.can_see_requests(request.user))
     item = get_in_scope_or_404(request, batch_services.batches_for(request.user), pk=pk)
     if request.method == "POST":
-        action = request.POST.get("action")
+        form = DecisionForm(request.POST, actions=("approve", "return"))
+        if not form.is_valid():
+            messages.error(request, form.error_text())
+            return redirect("personnel:batch", pk=item.pk)
+        action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
         try:
             if action == "approve":
                 batch_services.batch_approve(batch=item, user=request.user, request=request)
                 messages.success(request, _("已通过，整批写入：%(b)s") % {"b": item.file_name})
             elif action == "return":
-                batch_services.batch_return(batch=item, reason=request.POST.get("reason", ""), user=request.user,
-                                            request=request)
+                batch_services.batch_return(batch=item, reason=reason, user=request.user, request=request)
                 messages.success(request, _("已退回：%(b)s") % {"b": item.file_name})
-            else:
-                messages.error(request, _("未知操作。"))
         except (ValidationError, PermissionDenied) as error:
             _refused(request, error, obj=item)
         return redirect("personnel:batch", pk=item.pk)

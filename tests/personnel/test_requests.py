@@ -209,6 +209,19 @@ def test_pages_cut_to_scope_and_refusals_audited(client, world):
     assert AuditEntry.objects.filter(action="denied", message__contains="不能再审核").exists()
 
 
+def test_a_decision_the_form_refuses_is_answered_in_chinese_and_changes_nothing(client, world):
+    """An unknown action or an overlong reason posted to the decide page: the reviewer reads why,
+    and the request still waits for review."""
+    cr = degree_request(world, user=world.users.school)
+    client.force_login(world.users.district)
+    url = reverse("personnel:request_decide", args=[cr.pk])
+    page = client.post(url, {"action": "delete"}, follow=True).content.decode()
+    assert "未知操作" in page
+    page = client.post(url, {"action": "return", "reason": "原" * 301}, follow=True).content.decode()
+    assert "300" in page  # Django's own message: at most 300 characters
+    assert ChangeRequest.objects.get(pk=cr.pk).status == Status.PENDING
+
+
 def test_evidence_only_to_the_teacher_and_hr_in_scope(client, world):
     cr = degree_request(world)
     url = reverse("personnel:request_evidence", args=[cr.pk])
