@@ -18,7 +18,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/reveal/<int:teacher_id>/", security_views.reveal_identity, name="reveal_identity"),
+    path("accounts/", include("workforce.identity_urls")),  # reveal_identity: a teacher's page
     path("accounts/audit/", security_views.audit_search, name="audit_search"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),  # gettext() for static JS
