@@ -19,6 +19,7 @@ class PersonnelConfig(AppConfig):
         from . import events
 
         hooks.exchanges_recorded.connect(events.on_exchanges_recorded, dispatch_uid="personnel-exchange-moves")
+        hooks.teachers_moved.connect(events.on_teachers_moved, dispatch_uid="personnel-roster-moves")
         post_save.connect(events.on_exchange_saved, sender=Exchange, dispatch_uid="personnel-exchange-saved")
 
         # a past date's figures count each teacher at the school they were at on that date

@@ -13,7 +13,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from backend import audit
@@ -278,3 +278,28 @@ def on_exchange_saved(sender, instance, created=False, raw=False, update_fields=
     from workforce import hooks
 
     hooks.exchanges_recorded_after_commit([instance], source="admin")
+
+
+def on_teachers_moved(sender, moves, user=None, source="", **kwargs) -> None:
+    """A roster import moved teachers between schools (district or city HR, in their scope: the
+    import is their confirmation): their school history gets the move in the import's own
+    transaction — the spell at the school left (from 进本校年月, opened first if the teacher had
+    no history) ends the day before ``on``, and one at the new school starts on ``on`` — so "who
+    was at this school on a date" stays a query. Two statements for the moves, and one more for each
+    teacher who had a history already (their open spell is closed)."""
+    if not moves:
+        return
+    ids = [move.teacher_id for move in moves]
+    with_history = set(TeacherSchoolSpell.objects.filter(teacher_id__in=ids).values_list("teacher_id", flat=True))
+    spells = []
+    for move in moves:
+        last_day = move.on - dt.timedelta(days=1)
+        if move.teacher_id not in with_history:
+            start = move.from_entry if move.from_entry is None or move.from_entry <= last_day else last_day
+            spells.append(TeacherSchoolSpell(teacher_id=move.teacher_id, school_id=move.from_school_id, start=start,
+                                             end=last_day))
+        else:
+            (TeacherSchoolSpell.objects.filter(teacher_id=move.teacher_id, end__isnull=True)
+             .filter(Q(start__isnull=True) | Q(start__lte=last_day)).update(end=last_day))
+        spells.append(TeacherSchoolSpell(teacher_id=move.teacher_id, school_id=move.to_school_id, start=move.on))
+    TeacherSchoolSpell.objects.bulk_create(spells)

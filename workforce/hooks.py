@@ -49,6 +49,31 @@ def exchanges_recorded_after_commit(exchanges: Iterable, *, user=None, source: s
                                                           source=source), robust=True)
 
 
+# ---------------------------------------------------------------- teachers moved by a roster
+teachers_moved = Signal()  # sender: None; moves: list[TeacherMove], user (or None), source
+
+
+@dataclass(frozen=True)
+class TeacherMove:
+    """A teacher a roster import moved between schools (district or city HR, in their scope):
+    from ``from_school_id``, where they had been since ``from_entry`` (进本校年月), to
+    ``to_school_id`` from ``on`` (the new 进本校年月, else the day of the import)."""
+
+    teacher_id: int
+    from_school_id: int
+    from_entry: dt.date | None
+    to_school_id: int
+    on: dt.date
+
+
+def teachers_moved_now(moves: list[TeacherMove], *, user=None, source: str = "") -> None:
+    """Send ``teachers_moved`` inside the writer's transaction: what the receiver keeps (the school
+    history) is written with the move or not at all."""
+    if moves:
+        teachers_moved.send(sender=None, moves=moves, user=user if getattr(user, "pk", None) else None,
+                            source=source)
+
+
 # ---------------------------------------------------------------- the school on a date
 @dataclass(frozen=True)
 class SchoolHistory:

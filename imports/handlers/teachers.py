@@ -10,6 +10,7 @@ from django.utils.translation import gettext_noop
 
 from backend import audit
 from workforce import choices as c
+from workforce import hooks
 from workforce import rules
 from core.identity import IdNumberError, mask_id_number, parse_id_number
 from workforce.models import School, Teacher
@@ -510,8 +511,25 @@ class TeacherHandler(Handler):
             fast_update(Teacher, self.updates, names)
             insert_history(self.history_entry(audit.UPDATE),
                            ((str(t.pk), str(t), self.update_changes(ch)) for t, ch in zip(self.updates, self.changes)))
+            hooks.teachers_moved_now(self.moves(), user=self.ctx.user, source="import")
         if self.roster is not None:
             self.roster.write(pks)
+
+    def moves(self) -> list[hooks.TeacherMove]:
+        """The changed teachers whose school this file changed: for the school history
+        (``workforce.hooks.teachers_moved``), from the new 进本校年月 or, without one, today."""
+        today = timezone.localdate()
+        out = []
+        for teacher, change in zip(self.updates, self.changes):
+            moved = change["changed"].get("school_id")
+            if moved is None or moved[0] is None:
+                continue
+            entry = change["changed"].get("school_entry")
+            out.append(hooks.TeacherMove(teacher_id=teacher.pk, from_school_id=moved[0],
+                                         from_entry=entry[0] if entry else teacher.school_entry,
+                                         to_school_id=teacher.school.pk,
+                                         on=teacher.school_entry if entry and teacher.school_entry else today))
+        return out
 
     def history_entry(self, action):
         """What every history row of this run's teachers shares (``bulk.insert_history``)."""
