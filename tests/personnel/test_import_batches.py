@@ -45,6 +45,15 @@ def test_off_by_default_school_hr_imports_are_written_at_once(world, tmp_path):
     assert Teacher.objects.filter(name__in=["赵六", "钱七"]).count() == 2 and not ImportBatch.objects.exists()
 
 
+def test_without_its_rule_row_school_hr_imports_are_written_at_once(world, tmp_path):
+    """A database whose rule row is gone (flushed, or deleted in the admin) keeps the default:
+    imports are written at once, not held for a review nobody asked for."""
+    ReviewRule.objects.filter(key="bulk_import").delete()
+    report = school_import(world, roster_file(world, tmp_path))
+    assert report.committed, report.errors
+    assert not ImportBatch.objects.exists()
+
+
 def test_a_reviewed_import_waits_as_one_batch_and_the_district_approves_it(world, tmp_path):
     reviewed()
     before = Teacher.objects.count()
