@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -286,12 +287,13 @@ def on_teachers_moved(sender, moves, user=None, source="", **kwargs) -> None:
     transaction — the spell at the school left (from 进本校年月, opened first if the teacher had
     no history) ends the day before ``on``, and one at the new school starts on ``on`` — so "who
     was at this school on a date" stays a query. Two statements for the moves, and one more for each
-    teacher who had a history already (their open spell is closed)."""
+    day on which teachers who had a history already leave (their open spells are closed)."""
     if not moves:
         return
     ids = [move.teacher_id for move in moves]
     with_history = set(TeacherSchoolSpell.objects.filter(teacher_id__in=ids).values_list("teacher_id", flat=True))
     spells = []
+    to_close: dict[dt.date, list[int]] = defaultdict(list)  # the open spells to end, by their last day
     for move in moves:
         last_day = move.on - dt.timedelta(days=1)
         if move.teacher_id not in with_history:
@@ -299,7 +301,9 @@ def on_teachers_moved(sender, moves, user=None, source="", **kwargs) -> None:
             spells.append(TeacherSchoolSpell(teacher_id=move.teacher_id, school_id=move.from_school_id, start=start,
                                              end=last_day))
         else:
-            (TeacherSchoolSpell.objects.filter(teacher_id=move.teacher_id, end__isnull=True)
-             .filter(Q(start__isnull=True) | Q(start__lte=last_day)).update(end=last_day))
+            to_close[last_day].append(move.teacher_id)
         spells.append(TeacherSchoolSpell(teacher_id=move.teacher_id, school_id=move.to_school_id, start=move.on))
+    for last_day, teacher_ids in to_close.items():  # a statement a day, not a teacher
+        (TeacherSchoolSpell.objects.filter(teacher_id__in=teacher_ids, end__isnull=True)
+         .filter(Q(start__isnull=True) | Q(start__lte=last_day)).update(end=last_day))
     TeacherSchoolSpell.objects.bulk_create(spells)

@@ -43,3 +43,20 @@ def test_a_preview_or_a_refused_roster_keeps_no_history(tmp_path, world):
     path = moved_roster(tmp_path, world, entry="202603")
     import_run(file=path, filename=path.name, user=world.users.district, dry_run=True, source="web")
     assert not TeacherSchoolSpell.objects.filter(teacher=world.t1).exists()
+
+
+def test_a_second_move_closes_the_open_spell(tmp_path, world):
+    """A teacher with a history moved again by a later roster: the open spell ends the day before."""
+    first = moved_roster(tmp_path, world, entry="202603")
+    import_run(file=first, filename=first.name, user=world.users.district, dry_run=False, source="web")
+    row = roster_row(world.s1, name=world.t1.name, sex="男" if world.t1.sex == "1" else "女",
+                     birth=world.t1.birth_date, id_number=world.t1.id_number, entry="202609", stage="primary")
+    back = write_xlsx(tmp_path / "花名册2.xlsx", {"花名册": [ROSTER_HEADERS, row]})
+    report = import_run(file=back, filename=back.name, user=world.users.district, dry_run=False, source="web")
+    assert report.committed and report.changed == 1, report.errors
+    spells = list(TeacherSchoolSpell.objects.filter(teacher=world.t1).order_by("start")
+                  .values_list("school_id", "start", "end"))
+    assert spells == [(world.s1.pk, dt.date(2012, 9, 1), dt.date(2026, 2, 28)),
+                      (world.s1b.pk, dt.date(2026, 3, 1), dt.date(2026, 8, 31)),
+                      (world.s1.pk, dt.date(2026, 9, 1), None)]
+    assert world.t1 in teachers_at(world.s1b, dt.date(2026, 6, 1))
