@@ -126,8 +126,10 @@ def batch_approve(*, batch: ImportBatch, user, request=None, source: str = "web"
                             user=locked.requester, school=locked.school, dry_run=False, source=REVIEW_SOURCE,
                             mapping=answers.get("mapping") or None, fills=answers.get("fills") or None)
         if not report.committed:
-            first = "；".join(f"{e.sheet} 第{e.row}行：{e.message}" for e in report.errors[:3]) or report.message
-            _refuse(f"该批次现在不能导入（{first}），请退回后由学校修改重新提交。")
+            first = "；".join(f"“{e.sheet}”第{e.row}行" + (f"“{e.column}”列" if e.column else "") + f"：{e.message}"
+                             for e in report.errors[:3]) or report.message
+            more = f"等 {len(report.errors)} 处" if len(report.errors) > 3 else ""
+            _refuse(f"该批次的文件“{locked.file_name}”现在不能导入（{first}{more}），请退回后由学校修改重新提交。")
         if (report.new, report.changed) != (locked.new, locked.changed):
             _refuse(f"提交后数据已有变化（现为新增 {report.new}、修改 {report.changed}，审核的是新增 {locked.new}、"
                     f"修改 {locked.changed}），请退回后由学校重新提交。")

@@ -120,6 +120,21 @@ def test_a_batch_that_no_longer_imports_as_reviewed_is_refused_whole(world, tmp_
     assert batch.status == Status.PENDING and Teacher.objects.count() == before
 
 
+def test_a_batch_whose_rows_now_fail_is_refused_naming_the_file_sheet_and_row(world, tmp_path):
+    """张三 moved to another district after the school submitted: the reviewer is told which file,
+    sheet and row no longer import, and nothing is written."""
+    reviewed()
+    school_import(world, roster_file(world, tmp_path))
+    batch = ImportBatch.objects.get()
+    Teacher.objects.filter(pk=world.t1.pk).update(school=world.s2)
+    before = Teacher.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        batches.batch_approve(batch=batch, user=world.users.district)
+    text = " ".join(refused.value.messages)
+    assert "花名册.xlsx" in text and "“教职工基础信息”第4行" in text, text
+    assert Teacher.objects.count() == before and ImportBatch.objects.get().status == Status.PENDING
+
+
 def test_nobody_approves_their_own_batch(world, tmp_path):
     reviewed()
     city_school_hr = UserFactory(username="city_school", role=Role.CITY_HR)
