@@ -7,27 +7,16 @@ import datetime as dt
 
 import pytest
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 
 from imports.bulk import fast_insert
 from imports.services import import_run
 from tests.imports.helpers import new_id, write_xlsx
 from tests.workforce.test_dashboard_cache import ON, small_city  # noqa: F401  (a fixture)
-from tests.workforce.test_dashboard_dirty_schools import counted_again, pages
+from tests.workforce.test_dashboard_dirty_schools import EVERY, changed, counted_again, marker, pages
 from workforce import choices as c
 from workforce import dataversion, registry
 from workforce import models as m
-
-EVERY = dataversion.EVERY_SCHOOL
-
-
-def marker():
-    return dataversion.state(("training", "workforce"), connection).marker
-
-
-def changed(since, app="workforce"):
-    return dataversion.changed_since(since, (app,), connection)[app]
-
 
 def version():
     return dataversion.current(("training", "workforce"))
