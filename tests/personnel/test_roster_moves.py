@@ -21,8 +21,11 @@ def moved_roster(tmp_path, world, entry: str):
     return write_xlsx(tmp_path / "花名册.xlsx", {"花名册": [ROSTER_HEADERS, row]})
 
 
-def test_a_roster_that_moves_a_teacher_keeps_the_school_history(tmp_path, world):
-    path = moved_roster(tmp_path, world, entry="202603")
+# 进本校年月 as offices type it: a month code, a month typed into Excel (stored as a date, its day
+# not always the 1st), a written month
+@pytest.mark.parametrize("entry", ["202603", dt.datetime(2026, 3, 15), "2026年3月"])
+def test_a_roster_that_moves_a_teacher_keeps_the_school_history(tmp_path, world, entry):
+    path = moved_roster(tmp_path, world, entry=entry)
     report = import_run(file=path, filename=path.name, user=world.users.district, dry_run=False, source="web")
     assert report.committed and report.changed == 1, report.errors
     world.t1.refresh_from_db()
