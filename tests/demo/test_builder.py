@@ -195,3 +195,15 @@ def test_query_count_does_not_grow_with_the_city():
     years = len(snapshots.past_school_years(builder.FIRST_SCHOOL_YEAR, builder.AS_OF))
     assert years == 6
     assert large < 80 + 30 * years
+
+
+def test_seed_demo_on_a_database_not_migrated_says_to_run_migrate_and_writes_nothing():
+    """An unmigrated database (here: workforce's migrations not recorded as applied) is answered
+    in Chinese, naming migrate, instead of the database's error on a missing table."""
+    from django.db.migrations.recorder import MigrationRecorder
+
+    MigrationRecorder.Migration.objects.filter(app="workforce").delete()
+    with pytest.raises(CommandError, match="请先运行 python manage.py migrate") as failed:
+        call_command("seed_demo", teachers=300, schools=20, stdout=io.StringIO())
+    assert "workforce.0001_initial" in str(failed.value)
+    assert not m.School.objects.exists() and not m.Teacher.objects.exists()

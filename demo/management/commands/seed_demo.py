@@ -24,6 +24,10 @@ class Command(BaseCommand):
                             help="先删除全部学校、教师及其记录和演示账号，再重新生成")
 
     def handle(self, *args, **opts):
+        pending = unapplied_migrations()
+        if pending:
+            raise CommandError(f"数据库尚未完成迁移（{len(pending)} 项未应用，如 {pending[0]}）："
+                               "请先运行 python manage.py migrate，再生成演示数据。")
         if opts["if_empty"] and builder.demo_city_exists():
             self.stdout.write("已有教师数据，跳过演示城市生成（--if-empty）。")
             return
@@ -50,6 +54,18 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"演示账号（密码均为 {builder.DEMO_PASSWORD}，均可登录管理后台）："))
         for login in result.logins:
             self.stdout.write(f"  {login['username']:<16}{login['password']:<12}{_pad(login['role'], 16)}{login['scope']}")
+
+
+def unapplied_migrations() -> list[str]:
+    """The migrations the default database has not applied (``showmigrations``' empty boxes), as
+    ``app.name``. An unmigrated database has no tables for the demo to write: the seed would stop
+    on the database's own error (relation "workforce_teacher" does not exist)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return [f"{migration.app_label}.{migration.name}"
+            for migration, _backwards in executor.migration_plan(executor.loader.graph.leaf_nodes())]
 
 
 def _width(text: str) -> int:
