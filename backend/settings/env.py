@@ -68,6 +68,13 @@ def database(url: str, environ=os.environ) -> dict:
     # Transaction pooling (pgbouncer) hands each transaction to any server connection: a cursor
     # kept open across transactions (``QuerySet.iterator()``) would not be there.
     settings["DISABLE_SERVER_SIDE_CURSORS"] = flag("DB_DISABLE_SERVER_SIDE_CURSORS", pgbouncer)
+    # PostgreSQL's JIT compiles a query whose estimated cost is high: the measures' counts (a FILTER
+    # and an EXISTS per figure) look costly to the planner and paid 9.7 s of LLVM compilation for
+    # 0.6 s of work (the rotation plan of a 50,000-teacher city). Off for the app's connections,
+    # sent as a startup option; pgbouncer refuses startup options, so behind it set
+    # ``ALTER DATABASE … SET jit = off`` on the server instead (README, "Configuration").
+    if not pgbouncer:
+        settings.setdefault("OPTIONS", {})["options"] = "-c jit=" + ("on" if flag("DB_JIT", False) else "off")
     pool_max = number("DB_POOL_MAX", 0)
     if pool_max:
         if pgbouncer:

@@ -4,6 +4,7 @@ save waits for the import instead of failing."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.db.utils import ConnectionHandler
 
 from backend.settings import env
@@ -125,3 +126,21 @@ def test_the_pool_keeps_a_connection_for_the_next_request(django_db_blocker):
         finally:
             connection.close()
             connection.close_pool()
+
+
+def test_postgres_jit_is_off_for_the_apps_connections_unless_asked_for():
+    """The measures' counting queries look costly to the planner, and JIT compiled them for
+    seconds to save milliseconds: the app's connections turn it off; behind pgbouncer (which
+    refuses startup options) the server's own setting is left alone."""
+    assert env.database(POSTGRES, {})["OPTIONS"]["options"] == "-c jit=off"
+    assert env.database(POSTGRES, {"DB_JIT": "true"})["OPTIONS"]["options"] == "-c jit=on"
+    assert "options" not in env.database(POSTGRES, {"DB_PGBOUNCER": "true"}).get("OPTIONS", {})
+    assert "options" not in env.database("sqlite:///x.sqlite3", {})["OPTIONS"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+@pytest.mark.django_db
+def test_the_running_connection_has_jit_off():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
