@@ -41,7 +41,10 @@ Data rows are produced one at a time as Python lists. calamine builds the cell g
 one sheet in native memory when the sheet is opened (about 32 bytes a cell plus the text:
 some 150 MB for 60,000 rows × 34 columns), bounded by ``max_cells``. A worksheet whose XML
 is over ``xlsx_parts.SPLIT_MIN_BYTES`` is instead kept as XML once checked and parsed in
-parts of about 4 MB by background threads (``imports.xlsx_parts``), a few parts at a time.
+parts of about 4 MB by background threads (``imports.xlsx_parts``), a few parts at a time; one
+too large to keep (over ``RETAIN_MAX_BYTES``: a province's roster, 1 GB of XML) is not kept at
+all — where its rows can be cut is noted during the check, and it is inflated again from the zip
+a part at a time as it is read, each run of rows checked against the CRC noted then.
 openpyxl and the CSV reader stream the file; xlrd holds the file in memory (bounded by
 ``max_size``).
 
@@ -79,6 +82,7 @@ import os
 import posixpath
 import re
 import struct
+import threading
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -86,7 +90,8 @@ from itertools import chain, islice
 from typing import Any, Callable, Collection, Iterator
 
 from . import xlsx_parts
-from .xlsx_parts import EMPTY_SHEET, LAST_COLUMN, PartedSheet, SheetPieces, merge_parts, sheet_paths, split_pieces
+from .xlsx_parts import (EMPTY_SHEET, LAST_COLUMN, PartedSheet, SheetCuts, SheetPieces, StreamedCut, merge_parts,
+                          sheet_paths, split_pieces)
 
 __all__ = [
     "UnreadableFile",
@@ -424,11 +429,13 @@ def _only_first_references(piece: bytes) -> bool:
 
 
 def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio: float,
-                  max_cells: int | None) -> dict[str, list[bytes]]:
+                  max_cells: int | None) -> dict[str, "list[bytes] | StreamedCut"]:
     """Refuse zip bombs, lying size fields, XML with DOCTYPE/ENTITY declarations and
     parts whose cell grid is too large. Return the checked XML parts of at least
     ``xlsx_parts.SPLIT_MIN_BYTES`` (name → the inflated XML as ``xlsx_parts.SheetPieces``),
-    for reading them in parts.
+    for reading them in parts; for a worksheet too large to keep (over ``RETAIN_MAX_BYTES`` with
+    what is kept already), where it can be cut (``xlsx_parts.SheetCuts``): it is inflated again
+    part by part as it is read, so that a province's roster is never in memory whole.
 
     The grid is measured on every part of the zip, by its content, whatever its name: a
     worksheet is whatever the workbook's relationships point to (``sheet1.dat``, no extension,
@@ -468,7 +475,11 @@ def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio:
         # unless they are too large to keep; every other part is measured as it streams by.
         collect = named_xml and kept + info.file_size <= RETAIN_MAX_BYTES and (
             max_cells is not None or info.file_size >= xlsx_parts.SPLIT_MIN_BYTES)
-        sink = SheetPieces() if collect else (_GridExtent() if max_cells is not None else None)
+        # a worksheet too large to keep: where its rows can be cut is noted, and it is inflated
+        # again part by part as it is read (xlsx_parts.SheetCuts)
+        cuts = SheetCuts() if sheet is not None and not collect and info.file_size >= xlsx_parts.SPLIT_MIN_BYTES else None
+        extent = _GridExtent() if max_cells is not None and not collect else None
+        sink = SheetPieces() if collect else _Both(extent, cuts) if extent and cuts else extent or cuts
         head, size = _inflate_entry(src.file, info, filename, max_uncompressed - produced, _XML_HEAD_BYTES, sink)
         produced += size
         if (named_xml or (_looks_like_xml(head) and not lower.endswith(_IMAGE_SUFFIXES))) \
@@ -479,12 +490,16 @@ def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio:
         pieces = sink.finish() if collect else None
         grid = None
         if max_cells is not None:
-            grid = _grid_size(pieces, max_cells) if collect else sink.finish()
+            grid = _grid_size(pieces, max_cells) if collect else extent.finish()
         if grid is not None and grid[0] * grid[1] > max_cells:
             raise UnreadableFile(_grid_message(filename, info.filename, sheet, grid, max_cells), info.filename)
         if collect and size >= xlsx_parts.SPLIT_MIN_BYTES:
             retained[info.filename] = pieces
             kept += size
+        elif cuts is not None:
+            cut = cuts.finish()
+            if cut is not None:
+                retained[info.filename] = cut
     src.file.seek(0)
     return retained
 
@@ -548,6 +563,46 @@ def _sheet_parts(src: _Source, infos: list[zipfile.ZipInfo], filename: str, budg
             for name in xlsx_parts.target_names(folder, target):
                 out.setdefault(name, sheet)
     return out
+
+
+class _Both:
+    """Feeds two sinks (the grid check and the cuts of a worksheet too large to keep)."""
+
+    def __init__(self, first, second):
+        self.first, self.second = first, second
+
+    def feed(self, data) -> None:
+        self.first.feed(data)
+        self.second.feed(data)
+
+
+def _inflated(fh, info: zipfile.ZipInfo, lock) -> Iterator[bytes]:
+    """The bytes of a zip entry already checked by ``_inspect_xlsx``, inflated again a chunk at a
+    time (what is read is checked against the CRC-32 noted then: ``xlsx_parts.StreamedRuns``).
+    ``fh`` may be shared: each read seeks first, holding ``lock``."""
+    with lock:
+        fh.seek(info.header_offset)
+        local = fh.read(30)
+        name_len, extra_len = struct.unpack("<HH", local[26:30])
+    position = info.header_offset + 30 + name_len + extra_len
+    decomp = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    remaining = info.compress_size
+    while remaining > 0 and not (decomp is not None and decomp.eof):
+        with lock:
+            fh.seek(position)
+            data = fh.read(min(1 << 20, remaining))
+        if not data:
+            return
+        position += len(data)
+        remaining -= len(data)
+        if decomp is None:
+            yield data
+            continue
+        while data and not decomp.eof:
+            out = decomp.decompress(data, 4 << 20)
+            data = decomp.unconsumed_tail
+            if out:
+                yield out
 
 
 class _Collect:
@@ -885,6 +940,7 @@ class _CalamineEngine(_Engine):
         self.parted: list[PartedSheet] = []
         self._paths: dict[str, str] | None = None
         self._entries: dict[str, bytes] | None = None
+        self._file_lock = threading.Lock()
 
     def sheets(self) -> list[SheetInfo]:
         sheet_type, visibility = self._types
@@ -897,6 +953,9 @@ class _CalamineEngine(_Engine):
         if parted is not None:
             try:
                 merged = parted.begin()
+            except xlsx_parts.ChangedSheet:  # never read what was not checked (refused by Workbook._open)
+                parted.close()
+                raise
             except Exception:  # the first part would not parse on its own: read the sheet whole
                 parted.close()
                 self.parted.remove(parted)
@@ -919,25 +978,46 @@ class _CalamineEngine(_Engine):
                 self._paths = sheet_paths(self._read_entry)
             path = self._paths.get(name)
             pieces = self.retained.pop(path, None) if path else None  # read once: let it go after
-            cut = split_pieces(pieces) if pieces is not None else None
+            streamed = pieces if isinstance(pieces, StreamedCut) else None
+            cut = split_pieces(pieces) if pieces is not None and streamed is None else None
             del pieces
-            if cut is None:
+            if cut is None and streamed is None:
                 return None
             if self._entries is None:
                 self._entries = self._other_entries()
             # every part's workbook carries the shared strings, and calamine reads them for each
             # part: with many of them (a roster of unique names and IDs), fewer, larger parts
             shared = max((len(data) for name, data in self._entries.items() if name != path), default=0)
-            cut = merge_parts(cut, xlsx_parts.SHARED_STRINGS_SHARE * shared)
+            if streamed is not None:
+                cut = streamed.cut(self._chunks(path), xlsx_parts.SHARED_STRINGS_SHARE * shared)
+            else:
+                cut = merge_parts(cut, xlsx_parts.SHARED_STRINGS_SHARE * shared)
         except Exception:  # anything unexpected: read the sheet whole
             return None
         parted = PartedSheet(name, path, cut, self._entries)
         self.parted.append(parted)
         return parted
 
+    def _chunks(self, name: str):
+        """A function giving the bytes of the zip entry ``name`` inflated again, a chunk at a
+        time (a worksheet too large to keep: ``xlsx_parts.StreamedRuns``), from a handle of its
+        own when the upload is a file on disk."""
+        src = self.src
+        with zipfile.ZipFile(src.file) as archive:
+            info = archive.getinfo(name)
+        src.file.seek(0)
+
+        def chunks():
+            if src.path is not None:
+                with open(src.path, "rb") as fh:
+                    yield from _inflated(fh, info, threading.Lock())
+            else:
+                yield from _inflated(src.file, info, self._file_lock)
+        return chunks
+
     def _read_entry(self, name: str) -> bytes:
         pieces = self.retained.get(name)
-        if pieces is not None:
+        if pieces is not None and not isinstance(pieces, StreamedCut):
             return b"".join(pieces)
         self.src.file.seek(0)
         with zipfile.ZipFile(self.src.file) as archive:
@@ -953,7 +1033,7 @@ class _CalamineEngine(_Engine):
                 name = info.filename
                 if info.is_dir() or not name.lower().endswith(_XML_SUFFIXES):
                     continue
-                if name in sheets:
+                if name in sheets or isinstance(self.retained.get(name), StreamedCut):
                     out[name] = EMPTY_SHEET
                 elif name in self.retained:
                     out[name] = b"".join(self.retained[name])

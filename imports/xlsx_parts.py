@@ -24,13 +24,14 @@ import posixpath
 import re
 import threading
 import zipfile
+import zlib
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
 
 from .concurrency import fast_switching
 
-__all__ = ["SPLIT_MIN_BYTES", "PART_BYTES", "SheetPieces", "split_pieces", "merge_parts", "split_sheet", "sheet_paths",
+__all__ = ["SPLIT_MIN_BYTES", "PART_BYTES", "SheetPieces", "SheetCuts", "StreamedCut", "StreamedRuns", "ChangedSheet", "split_pieces", "merge_parts", "split_sheet", "sheet_paths",
            "workbook_path", "sheet_targets", "target_names", "PartedSheet", "EMPTY_SHEET"]
 
 SPLIT_MIN_BYTES = 8 << 20
@@ -76,8 +77,13 @@ class SheetPieces:
     def __init__(self, part_bytes: int | None = None):
         self.part_bytes = part_bytes or PART_BYTES
         self.pieces: list[bytes] = []
+        self.cuts = 0  # pieces cut so far (the ramp of FIRST_PART_BYTES counts them)
         self.current = bytearray()
         self.state = "head"  # → "rows" after <sheetData>, or "whole"
+
+    def _cut(self, current: bytearray, end: int) -> None:
+        """The piece ``current[:end]`` cut from the stream (the head, then each run of rows)."""
+        self.pieces.append(bytes(current[:end]))
 
     def feed(self, data) -> None:
         current = self.current
@@ -86,20 +92,22 @@ class SheetPieces:
             at = current.find(_OPEN)
             if at >= 0:
                 at += len(_OPEN)
-                self.pieces.append(bytes(current[:at]))
+                self._cut(current, at)
+                self.cuts += 1
                 del current[:at]
                 self.state = "rows"
             elif len(current) > self.HEAD_LIMIT:
                 self.state = "whole"
         while self.state == "rows":
-            size = min(self.part_bytes, FIRST_PART_BYTES << (len(self.pieces) - 1))
+            size = min(self.part_bytes, FIRST_PART_BYTES << (self.cuts - 1))
             if len(current) < size:
                 break
             cut = current.find(b"</row>", size - len(b"</row>"))
             if cut < 0:
                 break
             cut += len(b"</row>")
-            self.pieces.append(bytes(current[:cut]))
+            self._cut(current, cut)
+            self.cuts += 1
             del current[:cut]
 
     def finish(self) -> list[bytes]:
@@ -140,6 +148,154 @@ def split_pieces(pieces: list[bytes]):
                 return None
             previous = number
     return pieces[0], parts, pieces[-1], previous
+
+
+class SheetCuts(SheetPieces):
+    """``SheetPieces`` for a worksheet too large to keep in memory (``readers.RETAIN_MAX_BYTES``,
+    a province's roster): the same cuts, checked as ``split_pieces`` checks them (each run starts
+    with a row, every row numbered, in strictly rising order), but each run of rows is let go
+    once its length and CRC-32 are noted. ``finish`` returns a ``StreamedCut``, or None when the
+    sheet cannot be read in parts exactly. The reader then inflates the sheet again from the zip
+    while it reads (``StreamedRuns``), and gets the same runs, checked against their CRC."""
+
+    TAIL_LIMIT = 1 << 20  # what follows </sheetData> (merged areas, print settings), kept
+
+    def __init__(self, part_bytes: int | None = None):
+        super().__init__(part_bytes)
+        self.prefix: bytes | None = None
+        self.runs: list[list[int]] = []  # [length, CRC-32] of each run of rows, in order
+        self.previous = 0
+        self.orderly = True
+
+    def _cut(self, current: bytearray, end: int) -> None:
+        if self.prefix is None:
+            self.prefix = bytes(current[:end])
+            return
+        with memoryview(current) as view:
+            run = view[:end]
+            try:
+                self._note(run)
+            finally:
+                run.release()
+
+    def _note(self, run) -> None:
+        self.runs.append([len(run), zlib.crc32(run)])
+        if not self.orderly:
+            return
+        if not bytes(run[:4096]).lstrip(b" \t\r\n").startswith(_ROW):
+            self.orderly = False
+            return
+        for number in _ROW_NUMBERS.findall(run):
+            if not number or int(number) <= self.previous:
+                self.orderly = False
+                return
+            self.previous = int(number)
+
+    def finish(self) -> "StreamedCut | None":
+        current = self.current
+        self.current = bytearray()
+        at = current.rfind(_CLOSE) if self.state == "rows" else -1
+        if at < 0 or self.prefix is None or len(current) - at > self.TAIL_LIMIT:
+            return None
+        with memoryview(current) as view:
+            rest = view[:at]
+            if self.runs and not bytes(rest).strip():  # a line break before </sheetData>
+                last = self.runs[-1]
+                last[0] += len(rest)
+                last[1] = zlib.crc32(rest, last[1])
+            elif len(rest):
+                self._note(rest)
+            rest.release()
+        if len(self.runs) < 2 or not self.orderly:
+            return None
+        return StreamedCut(self.prefix, [tuple(run) for run in self.runs], bytes(current[at:]), self.previous)
+
+
+class StreamedCut:
+    """A worksheet's cut noted by ``SheetCuts``: its head, the (length, CRC-32) of each run of
+    rows, its tail and the Excel number of its last row."""
+
+    def __init__(self, prefix: bytes, runs: list[tuple[int, int]], suffix: bytes, last_row: int):
+        self.prefix, self.runs, self.suffix, self.last_row = prefix, runs, suffix, last_row
+
+    def cut(self, chunks, at_least: int = 0, keep: int = RAMP_PARTS):
+        """``(prefix, parts, suffix, last_row)`` as ``split_pieces`` gives, ``parts`` a
+        ``StreamedRuns`` over the XML inflated again by ``chunks()`` (an iterator of its bytes),
+        neighbouring runs joined into parts of at least ``at_least`` bytes as ``merge_parts``
+        joins them."""
+        keep = max(1, keep)
+        groups = [[run] for run in self.runs[:keep]]
+        group, size = [], 0
+        for run in self.runs[keep:]:
+            group.append(run)
+            size += run[0]
+            if size >= at_least:
+                groups.append(group)
+                group, size = [], 0
+        if group:
+            groups.append(group)
+        return self.prefix, StreamedRuns(chunks, len(self.prefix), groups), self.suffix, self.last_row
+
+
+class ChangedSheet(ValueError):
+    """A part inflated again differs from what was checked (``StreamedRuns``)."""
+
+
+class StreamedRuns:
+    """The parts of a worksheet inflated again from the zip as they are asked for, in order
+    (``take``, from the parse workers: a part asked for early waits in ``ready``), each run
+    checked against the length and CRC-32 noted when the sheet was checked: the XML parsed is
+    the XML checked. Only the parts in flight are in memory."""
+
+    def __init__(self, chunks, skip: int, groups: list[list[tuple[int, int]]]):
+        self.chunks = chunks
+        self.skip = skip
+        self.groups = groups
+        self.lock = threading.Lock()
+        self.ready: dict[int, bytes] = {}
+        self.made = 0
+        self.stream = None
+        self.buffer = bytearray()
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+    def take(self, index: int) -> bytes:
+        with self.lock:
+            while self.made <= index:
+                self.ready[self.made] = self._part(self.groups[self.made])
+                self.made += 1
+            return self.ready.pop(index)
+
+    def _read(self, n: int) -> bytes:
+        buffer = self.buffer
+        while len(buffer) < n:
+            data = next(self.stream, None)
+            if data is None:
+                break
+            buffer += data
+        out = bytes(buffer[:n])
+        del buffer[:n]
+        return out
+
+    def _part(self, runs) -> bytes:
+        if self.stream is None:
+            self.stream = iter(self.chunks())
+            self._read(self.skip)
+        out = []
+        for length, crc in runs:
+            data = self._read(length)
+            if len(data) != length or zlib.crc32(data) != crc:
+                raise ChangedSheet("the worksheet is not the one checked")
+            out.append(data)
+        return b"".join(out) if len(out) > 1 else out[0]
+
+    def close(self) -> None:
+        with self.lock:
+            close = getattr(self.stream, "close", None)
+            if close is not None:
+                close()
+            self.stream, self.ready, self.buffer = None, {}, bytearray()
 
 
 def merge_parts(cut, at_least: int, keep: int = RAMP_PARTS):
@@ -241,8 +397,9 @@ class PartedSheet:
                  workers: int = WORKERS, ahead: int = AHEAD):
         self.name = name
         self.path = path
-        self.prefix, self.parts, self.suffix, last = cut
-        self.parts = list(self.parts)  # each let go once parsed
+        self.prefix, parts, self.suffix, last = cut
+        # each let go once parsed; or inflated again from the zip as they are parsed
+        self.parts = parts if isinstance(parts, StreamedRuns) else list(parts)
         self.part_count = len(self.parts)
         self.last_row = last - 1
         self.entries = entries
@@ -296,9 +453,13 @@ class PartedSheet:
         """Part ``index`` → (origin (row, column) or None, rows, merged areas of part 0)."""
         import python_calamine
 
-        rows_xml = self.parts[index]
+        parts = self.parts
+        if isinstance(parts, StreamedRuns):
+            rows_xml = parts.take(index)
+        else:
+            rows_xml = parts[index]
+            parts[index] = None
         part = b"".join((self.prefix, rows_xml, self.suffix))
-        self.parts[index] = None
         shared = self._shared_strings_for(rows_xml)
         del rows_xml
         try:
@@ -372,6 +533,8 @@ class PartedSheet:
         self._closed = True
         self._pending.clear()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if isinstance(self.parts, StreamedRuns):
+            self.parts.close()
         self.parts = []
         self.entries = None
         fast_switching(False)

@@ -8,14 +8,16 @@ from __future__ import annotations
 import pytest
 
 from backend.models import AuditEntry
-from imports import xlsx_parts
+from imports import readers, xlsx_parts
 from imports.services import import_run
 from tests.imports.helpers import helper_threads, roster, write_xlsx
 from workforce.models import Teacher
 
 
-@pytest.fixture
-def in_parts(monkeypatch):
+@pytest.fixture(params=["kept", "inflated again"])
+def in_parts(monkeypatch, request):
+    if request.param == "inflated again":  # a sheet too large to keep (a province's roster)
+        monkeypatch.setattr(readers, "RETAIN_MAX_BYTES", 0)
     monkeypatch.setattr(xlsx_parts, "SPLIT_MIN_BYTES", 1)
     monkeypatch.setattr(xlsx_parts, "PART_BYTES", 3_000)  # a dozen rows a part
     monkeypatch.setattr(xlsx_parts, "SHARED_STRINGS_SHARE", 0)  # however many shared strings

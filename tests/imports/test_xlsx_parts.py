@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 import python_calamine
 
-from imports import xlsx_parts
+from imports import readers, xlsx_parts
 from imports.readers import _OUTSIDE_FAST_GRID, UnreadableFile, iter_sheets, open_workbook
 from imports.synonyms import header_matcher
 from imports.xlsx_parts import split_sheet
@@ -114,6 +114,50 @@ def test_parted_read_equals_whole_read(tmp_path, monkeypatch, texts):
     assert notes[0] == "填表说明" and notes[1] is None
 
     assert parted == whole
+
+
+@pytest.mark.parametrize("texts", ["inline", "shared"])
+def test_a_sheet_too_large_to_keep_is_inflated_again_part_by_part_and_reads_the_same(tmp_path, monkeypatch, texts):
+    """A province's roster (1 GB of XML) is not kept after the check: where its rows can be cut is
+    noted, and it is inflated again from the zip a part at a time as it is read — the same rows,
+    no part held longer than its parse."""
+    path = build_big_roster(tmp_path / "全省花名册.xlsx")
+    if texts == "shared":
+        to_shared_strings(path)
+    whole, _ = read_sheets(path, monkeypatch, parted=False)
+    monkeypatch.setattr(readers, "RETAIN_MAX_BYTES", 0)  # nothing kept
+    inflated = []
+    take = xlsx_parts.StreamedRuns.take
+
+    def counted(self, index):
+        inflated.append(index)
+        return take(self, index)
+    monkeypatch.setattr(xlsx_parts.StreamedRuns, "take", counted)
+    streamed, parts = read_sheets(path, monkeypatch, parted=True)
+    assert len(parts) == 1 and parts[0] >= 20 and sorted(inflated) == list(range(parts[0]))
+    assert streamed == whole
+
+
+def test_a_sheet_changed_after_its_check_is_not_read(tmp_path, monkeypatch):
+    """The parts inflated again are checked against what the check saw (length and CRC of each
+    run of rows): a sheet that differs is refused, not parsed unchecked."""
+    path = build_big_roster(tmp_path / "全省花名册.xlsx")
+    monkeypatch.setattr(readers, "RETAIN_MAX_BYTES", 0)
+    monkeypatch.setattr(xlsx_parts, "SPLIT_MIN_BYTES", 1)
+    monkeypatch.setattr(xlsx_parts, "PART_BYTES", PART_BYTES)
+    monkeypatch.setattr(xlsx_parts, "SHARED_STRINGS_SHARE", 0)
+    chunks = readers._CalamineEngine._chunks
+
+    for cell in (b"<v>1</v>", b"<v>2400</v>"):  # the first part, a part far down
+        def altered(self, name, cell=cell):
+            original = chunks(self, name)
+            return lambda: (data.replace(cell, b"<v>7</v>") for data in original())
+        monkeypatch.setattr(readers._CalamineEngine, "_chunks", altered)
+        with pytest.raises(UnreadableFile, match="全省花名册.xlsx"):
+            with open_workbook(path, path.name) as workbook:
+                for sheet in iter_sheets(workbook, TEACHER_HEADERS):
+                    list(sheet.rows)
+        assert helper_threads("xlsx-parts") == []
 
 
 # --------------------------------------------------------------------------- split_sheet
