@@ -8,15 +8,16 @@ from . import audit
 from .admin_base import MaskedFieldsAdminMixin, ScopedAdmin
 from .models import AuditEntry, LoginThrottle, RoleCapability, User
 from .rights import can, capabilities_of
+from .scoping import single_city
 from core.capabilities import SCOPE_LEVELS, Capability
 from core.roles import Role
 
 # A change to any of these is a permission change (issue 7: audited as ``role_change``).
-ROLE_FIELDS = frozenset({"role", "district", "school", "teacher", "can_view_identity", "can_view_ethics",
+ROLE_FIELDS = frozenset({"role", "city", "district", "school", "teacher", "can_view_identity", "can_view_ethics",
                          "is_active", "is_staff", "is_superuser"})
 
 
-SCOPE_FIELDS = ["role", "district", "school", "teacher", "can_view_identity", "can_view_ethics"]
+SCOPE_FIELDS = ["role", "city", "district", "school", "teacher", "can_view_identity", "can_view_ethics"]
 # What each role needs beside it (the database's ``user_scope_matches_role`` says the same).
 ROLE_NEEDS = {
     Role.DISTRICT_HR: ("district", _("区县人事须指定所属区县。")),
@@ -26,6 +27,7 @@ ROLE_NEEDS = {
 # Any other role that works at one level of scope only (the rights table's ``scope.*`` rows)
 # needs that level's assignment: without it the account would see nothing.
 LEVEL_NEEDS = {
+    Capability.SCOPE_CITY: ("city", _("%(role)s须指定所属城市。")),
     Capability.SCOPE_DISTRICT: ("district", _("%(role)s须指定所属区县。")),
     Capability.SCOPE_SCHOOL: ("school", _("%(role)s须指定所属学校。")),
     Capability.SCOPE_SELF: ("teacher", _("%(role)s须关联教师档案。")),
@@ -33,13 +35,17 @@ LEVEL_NEEDS = {
 
 
 def role_needs(role):
-    """(field, message) the account of ``role`` must fill in, or None."""
+    """(field, message) the account of ``role`` must fill in, or None. A city-level role needs its
+    city only in a province of several cities (issue 18: in a single-city installation the city is
+    everything and needs no assignment)."""
     if role in ROLE_NEEDS:
         return ROLE_NEEDS[role]
     if not role:
         return None
     levels = [level for level in SCOPE_LEVELS if level in capabilities_of(role)]
     if len(levels) != 1 or levels[0] not in LEVEL_NEEDS:
+        return None
+    if levels[0] == Capability.SCOPE_CITY and single_city():
         return None
     field, message = LEVEL_NEEDS[levels[0]]
     label = dict(User._meta.get_field("role").flatchoices).get(role, role)
@@ -87,7 +93,8 @@ class UserAdmin(MaskedFieldsAdminMixin, BaseUserAdmin):
     )
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         (_("角色与范围"), {"classes": ["wide"], "fields": SCOPE_FIELDS,
-                      "description": _("区县人事须指定区县，学校人事须指定学校，教师须关联教师档案；领导可指定区县或学校（不指定为全市）。")}),
+                      "description": _("区县人事须指定区县，学校人事须指定学校，教师须关联教师档案；系统有多个城市时市级人事须指定城市；"
+                                       "领导可指定城市、区县或学校（都不指定为全省）。")}),
     )
     form = UserEditForm
     add_form = UserAddForm

@@ -13,6 +13,11 @@ from core.roles import Role
 
 class User(AbstractUser):
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.TEACHER)
+    city = models.ForeignKey(
+        "workforce.City", verbose_name=_("所属城市"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="users",
+        help_text=_("市级账号所属的城市；系统有多个城市时必填，只有一个城市时可不填"),
+    )
     district = models.ForeignKey(
         "workforce.District", verbose_name=_("所属区县"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="users",
@@ -47,6 +52,17 @@ class User(AbstractUser):
         from .scoping import scope_for
 
         return scope_for(self)
+
+    def clean(self):
+        """In a province of several cities a city HR account names its city (issue 18); in a
+        single-city installation it may leave it empty (the one city is everything)."""
+        super().clean()
+        from django.core.exceptions import ValidationError
+
+        from .scoping import single_city
+
+        if self.role == Role.CITY_HR and not self.city_id and not single_city():
+            raise ValidationError({"city": _("系统有多个城市：市教育局人事科账号须指定所属城市。")})
 
 
 class RoleCapability(models.Model):

@@ -1,38 +1,110 @@
-"""A user's scope (city / district / school / self) as a value object.
+"""A user's scope (province / city / district / school / self) as a value object.
 
 Every QuerySet that holds teacher data has ``in_scope(user)``, and each of them starts here,
 so "what can this user see" is decided in one place. The levels a role works at are rows of the
 rights table (``scope.*`` in ``core.capabilities``): a user's scope is the narrowest level their
 role holds that their account is assigned to — their own teacher record, their school, their
-district — or the city, which needs no assignment. A superuser's scope is the city.
+district, their city — or the province, which needs no assignment. A superuser's scope is the
+province.
+
+A province of several cities (issue 18): ``Scope("province")`` is everything and
+``Scope("city", city_id=…)`` one city's districts, schools, teachers and records. A single-city
+installation is what it always was: every scope above the district is ``Scope("city")`` with no
+city — the whole installation, no filter and no join (``covers_all``) — so its pages, counts and
+query plans do not change. How many cities there are is asked once per process and kept for
+``CITY_COUNT_CACHE_SECONDS`` (60 by default); saving or deleting a city forgets it at once in
+that process (``forget_cities``, connected by workforce).
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+
+from django.conf import settings
 
 from core.capabilities import Capability, of_role
 
 
 @dataclass(frozen=True)
 class Scope:
-    kind: str  # "city", "district", "school", "self" or "none"
+    kind: str  # "province", "city", "district", "school", "self" or "none"
     district_id: int | None = None
     school_id: int | None = None
     teacher_id: int | None = None
+    city_id: int | None = None  # kind "city" of a multi-city installation; None: the whole installation
+
+    @property
+    def covers_all(self) -> bool:
+        """Everything in the installation: the province, or the city of a single-city installation
+        (``Scope("city")`` without a city). Callers test this before filtering, so the whole
+        installation is read with no filter at all."""
+        return self.kind == "province" or (self.kind == "city" and self.city_id is None)
 
     @property
     def is_city(self) -> bool:
-        return self.kind == "city"
+        """The whole installation (what "the city" meant before there were provinces): kept for the
+        callers that ask it; a city of a multi-city installation is not the whole installation."""
+        return self.covers_all
+
+    @property
+    def above_district(self) -> bool:
+        """A city's or the province's office: it works over districts (per-district tables, the
+        city's decisions), whether or not it covers the whole installation."""
+        return self.kind in ("province", "city")
 
 
 NOTHING = Scope("none")
+WHOLE = Scope("city")  # the whole installation as single-city code has always named it
+PROVINCE = Scope("province")
+
+_cities: tuple[int, ...] | None = None
+_cities_at = 0.0
+
+
+def _max_age() -> float:
+    return float(getattr(settings, "CITY_COUNT_CACHE_SECONDS", 60))
+
+
+def city_ids() -> tuple[int, ...]:
+    """The installation's cities (their keys), asked once per process and kept a short while."""
+    global _cities, _cities_at
+    if _cities is None or time.monotonic() - _cities_at > _max_age():
+        from django.contrib.auth import get_user_model
+
+        City = get_user_model()._meta.get_field("city").related_model
+        _cities = tuple(City._base_manager.order_by("pk").values_list("pk", flat=True))
+        _cities_at = time.monotonic()
+    return _cities
+
+
+_forgotten = 0  # how many times the cities were forgotten (a test that rolls back a city asks it)
+
+
+def forget_cities(**_kwargs) -> None:
+    """A city saved or deleted: ask again at the next scope."""
+    global _cities, _forgotten
+    _cities = None
+    _forgotten += 1
+
+
+def single_city() -> bool:
+    """One city (or none yet): a city-level account then covers the whole installation."""
+    return len(city_ids()) <= 1
+
+
+def city_scope(city_id: int | None) -> Scope:
+    """The scope of city ``city_id`` as a caller (a dashboard, a command) names it: in a single-city
+    installation the whole installation (``Scope("city")``, no filter); ``None`` is the province."""
+    if city_id is None:
+        return PROVINCE if not single_city() else WHOLE
+    return WHOLE if single_city() else Scope("city", city_id=city_id)
 
 
 def scope_for(user) -> Scope:
     if user is None or not user.is_authenticated or not user.is_active:
         return NOTHING
     if user.is_superuser:
-        return Scope("city")
+        return WHOLE if single_city() else PROVINCE
     held = of_role(user.role)
     if Capability.SCOPE_SELF in held and user.teacher_id:
         return Scope("self", teacher_id=user.teacher_id)
@@ -41,24 +113,27 @@ def scope_for(user) -> Scope:
     if Capability.SCOPE_DISTRICT in held and user.district_id:
         return Scope("district", district_id=user.district_id)
     if Capability.SCOPE_CITY in held:
-        return Scope("city")
+        if single_city():
+            return WHOLE
+        if user.city_id:
+            return Scope("city", city_id=user.city_id)
+    if Capability.SCOPE_PROVINCE in held:
+        return WHOLE if single_city() else PROVINCE
     return NOTHING
 
 
 def in_scope(user, obj) -> bool:
     """Whether ``obj`` lies within ``user``'s scope, as its model's ``for_scope`` says (teachers,
-    schools and every teacher's record have one); a district is within a district scope that is
-    its own. Anything else is only within the city's scope."""
+    schools, districts, cities and every teacher's record have one). Anything else is only within
+    the scope of the whole installation."""
     scope = scope_for(user)
     if scope.kind == "none":
         return False
-    if scope.is_city:
+    if scope.covers_all:
         return True
     queryset = type(obj)._default_manager.get_queryset()
     if hasattr(queryset, "for_scope"):
         return queryset.for_scope(scope).filter(pk=obj.pk).exists()
-    if obj._meta.label_lower == "workforce.district":
-        return scope.kind == "district" and obj.pk == scope.district_id
     return False
 
 

@@ -7,8 +7,10 @@ from .scoping import scope_for
 
 def scope_label(user) -> str:
     scope = scope_for(user)
+    if scope.kind == "province":
+        return _("全省")
     if scope.kind == "city":
-        return _("全市")
+        return str(user.city) if scope.city_id and user.city_id == scope.city_id else _("全市")
     if scope.kind == "district":
         return str(user.district)
     if scope.kind == "school":

@@ -13,7 +13,8 @@ Two kinds of capability:
 - rights to act or read (``training.approve``, ``rotation.record`` …);
 - the levels of scope a role works at (``scope.*``): a user's scope is the narrowest level their
   role holds that their account is assigned to (``backend.scoping.scope_for``) — a teacher's own
-  record, a school, a district, or the city (which needs no assignment).
+  record, a school, a district, a city, or the province (which needs no assignment). In a
+  single-city installation the city needs no assignment either and is everything (issue 18).
 
 Two rights need, besides the role, the per-account right city HR grants (DOMAIN.md: full
 身份证件号 and ethics cases only for HR with that right): ``NEEDS_FLAG``. A superuser holds
@@ -32,13 +33,15 @@ class Capability(models.TextChoices):
     SCOPE_SELF = "scope.self", _("管理范围：本人档案")
     SCOPE_SCHOOL = "scope.school", _("管理范围：所属学校")
     SCOPE_DISTRICT = "scope.district", _("管理范围：所属区县")
-    SCOPE_CITY = "scope.city", _("管理范围：全市（未指定学校、区县时）")
+    SCOPE_CITY = "scope.city", _("管理范围：所属城市（系统只有一个城市时即全部）")
+    SCOPE_PROVINCE = "scope.province", _("管理范围：全省（未指定城市、区县、学校时）")
     # ---- records and reference data (the admin)
     RECORDS_VIEW = "records.view", _("查看管理范围内的记录（数据管理）")
     PROFILE_VIEW = "profile.view", _("查看教师档案与培训记录（教师仅本人）")
     RECORDS_EDIT = "records.edit", _("新增、修改管理范围内的记录")
     RECORDS_DELETE = "records.delete", _("删除记录")
     REFERENCE_EDIT = "reference.edit", _("维护基础数据（区县、标准、目标、类别）")
+    CITIES_MANAGE = "cities.manage", _("维护城市（设区市）")
     SCHOOLS_EDIT = "schools.edit", _("维护学校信息")
     IDENTITY_REVEAL = "identity.reveal", _("查看完整身份证件号（另须账号授权）")
     # ---- accounts and the audit trail
@@ -79,8 +82,9 @@ class Capability(models.TextChoices):
 
 
 # The levels of scope, narrowest first: a user works at the first their role holds and their
-# account is assigned to (the city needs no assignment).
-SCOPE_LEVELS = (Capability.SCOPE_SELF, Capability.SCOPE_SCHOOL, Capability.SCOPE_DISTRICT, Capability.SCOPE_CITY)
+# account is assigned to (the province needs no assignment; nor the city of a single-city install).
+SCOPE_LEVELS = (Capability.SCOPE_SELF, Capability.SCOPE_SCHOOL, Capability.SCOPE_DISTRICT, Capability.SCOPE_CITY,
+                Capability.SCOPE_PROVINCE)
 
 # Rights that need, besides the role, the right city HR grants on the account.
 NEEDS_FLAG = {

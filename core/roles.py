@@ -5,8 +5,8 @@ data: rows of ``backend.RoleCapability`` (role → capability, the names in
 ``core.capabilities``), which city HR edits in the admin, and ``backend.rights.can`` is the one
 question every page, service, admin class and permission module asks.
 
-``DEFAULT_RIGHTS`` is what the migrations seed (``backend/migrations/0006_role_capability``)
-and what a database with an empty table gets back after ``migrate``/``flush``; a test checks the
+``DEFAULT_RIGHTS`` is what the migrations seed (``backend/migrations/0006_role_capability``, the
+province's rows ``0007_province``) and what a database with an empty table gets back after ``migrate``/``flush``; a test checks the
 two agree. A new role is a choice here, its row of ``DEFAULT_RIGHTS``, and a migration adding its
 rows — no page, service or admin class changes.
 """
@@ -19,6 +19,7 @@ from .capabilities import Capability as C, granted
 
 
 class Role(models.TextChoices):
+    PROVINCE_HR = "province_hr", _("省教育厅人事处")
     CITY_HR = "city_hr", _("市教育局人事科")
     DISTRICT_HR = "district_hr", _("区县教育局人事")
     SCHOOL_HR = "school_hr", _("学校人事")
@@ -40,17 +41,30 @@ _DISTRICT = frozenset({
 # What only the city's HR office does.
 _CITY = frozenset({
     C.RECORDS_DELETE, C.REFERENCE_EDIT, C.ACCOUNTS_MANAGE, C.RIGHTS_MANAGE, C.AUDIT_VIEW, C.QUOTA_ALLOCATE,
-    C.MAPPINGS_EDIT, C.PROMOTION_OPEN, C.PROMOTION_REVIEW_CITY, C.REPORTING_OPEN,
+    C.MAPPINGS_EDIT, C.CITIES_MANAGE, C.PROMOTION_OPEN, C.PROMOTION_REVIEW_CITY, C.REPORTING_OPEN,
+})
+
+# What the province's HR office does (issue 18): it reads everything city HR reads, in every city,
+# and keeps what is the province's — the cities, the accounts, the rights table, the audit trail,
+# the reference data and import mappings every city shares. The decisions on records stay with the
+# cities and districts (no records.edit, no quota, promotion review, personnel review or
+# reporting): the province looks, the city decides.
+_PROVINCE = frozenset({
+    C.SCOPE_PROVINCE, C.RECORDS_VIEW, C.PROFILE_VIEW, C.IDENTITY_REVEAL, C.ETHICS_VIEW, C.WORKFLOWS_VIEW,
+    C.TRAINING_REPORT, C.CAREERS_VIEW, C.PERSONNEL_VIEW, C.AUDIT_VIEW, C.ACCOUNTS_MANAGE, C.RIGHTS_MANAGE,
+    C.CITIES_MANAGE, C.REFERENCE_EDIT, C.MAPPINGS_EDIT,
 })
 
 DEFAULT_RIGHTS: dict[str, frozenset[str]] = {
+    Role.PROVINCE_HR: _PROVINCE,
     Role.CITY_HR: frozenset({C.SCOPE_CITY}) | _HR | _DISTRICT | _CITY,
     Role.DISTRICT_HR: frozenset({C.SCOPE_DISTRICT}) | _HR | _DISTRICT,
     Role.SCHOOL_HR: frozenset({C.SCOPE_SCHOOL}) | _HR,
     Role.TEACHER: frozenset({C.SCOPE_SELF, C.PROFILE_VIEW, C.TRAINING_LOG, C.PERSONNEL_PROPOSE}),
-    # A leader reads at the level of their account: a school, a district, or (neither) the city.
-    Role.LEADER: frozenset({C.SCOPE_SCHOOL, C.SCOPE_DISTRICT, C.SCOPE_CITY, C.RECORDS_VIEW, C.PROFILE_VIEW,
-                            C.WORKFLOWS_VIEW, C.TRAINING_REPORT, C.CAREERS_VIEW}),
+    # A leader reads at the level of their account: a school, a district, a city, or (none) the
+    # province — in a single-city installation the city is the province.
+    Role.LEADER: frozenset({C.SCOPE_SCHOOL, C.SCOPE_DISTRICT, C.SCOPE_CITY, C.SCOPE_PROVINCE, C.RECORDS_VIEW,
+                            C.PROFILE_VIEW, C.WORKFLOWS_VIEW, C.TRAINING_REPORT, C.CAREERS_VIEW}),
 }
 
 

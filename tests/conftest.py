@@ -11,4 +11,16 @@ def world(db):
     return f.build_world()
 
 
+@pytest.fixture(autouse=True)
+def _cities_rolled_back():
+    """A test that adds or removes a city has it rolled back at its end: the scopes ask again how
+    many cities there are (``backend.scoping`` keeps the answer per process)."""
+    from backend import scoping
+
+    before = scoping._forgotten
+    yield
+    if scoping._forgotten != before:
+        scoping.forget_cities()
+
+
 from tests.browser import browser, page, phone_page  # noqa: E402,F401  (fixtures)

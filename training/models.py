@@ -70,8 +70,10 @@ class ProgrammeQuerySet(models.QuerySet):
     def visible_to(self, user):
         """City programmes for everyone; a district's programmes for its own users."""
         scope = user.scope
-        if scope.kind == "city":
+        if scope.covers_all:
             return self.all()
+        if scope.kind == "city":
+            return self.filter(Q(district__isnull=True) | Q(district__city_id=scope.city_id))
         district_id = scope.district_id
         if scope.kind == "school":
             district_id = user.school.district_id if user.school_id else None

@@ -8,6 +8,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from backend.admin_base import CityOnlyAdmin, ScopedAdmin
+from backend.rights import can
+from backend.scoping import scope_for
 from core.capabilities import Capability
 from core.roles import can_see_ethics, can_see_identity
 
@@ -17,10 +19,42 @@ from .resources import (EthicsSeverityResource, ExchangeTypeResource, HonourType
                         ReferenceImportExportMixin, StaffingStandardResource)
 
 
+@admin.register(m.City)
+class CityAdmin(CityOnlyAdmin):
+    """The province's cities (issue 18): the province adds and removes them (``cities.manage`` with
+    a scope over the whole installation); a city's HR reads and names its own city."""
+
+    list_display = ["code", "name", "order"]
+    search_fields = ["name", "code"]
+    write_capability = Capability.CITIES_MANAGE
+
+    def get_queryset(self, request):
+        return admin.ModelAdmin.get_queryset(self, request).for_scope(scope_for(request.user))
+
+    def has_add_permission(self, request):
+        return self.may_write(request) and scope_for(request.user).covers_all
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_add_permission(request) and can(request.user, Capability.RECORDS_DELETE)
+
+
 @admin.register(m.District)
 class DistrictAdmin(CityOnlyAdmin):
-    list_display = ["code", "name", "kind", "order"]
+    list_display = ["code", "name", "city", "kind", "order"]
+    list_select_related = ["city"]
     search_fields = ["name", "code"]
+
+    def get_list_filter(self, request):
+        return ["city", "kind"] if scope_for(request.user).kind == "province" else ["kind"]
+
+    def get_queryset(self, request):
+        """The districts of the user's city (all of them in a single-city installation)."""
+        return m.District.objects.of_own_city(scope_for(request.user))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "city":
+            kwargs["queryset"] = m.City.objects.for_scope(scope_for(request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(m.School)

@@ -15,6 +15,17 @@ class WorkforceConfig(AppConfig):
 
         post_migrate.connect(dataversion.on_post_migrate, sender=self, dispatch_uid="workforce.dataversion")
 
+        # ---- the province's cities (issue 18): a city saved or deleted, the scopes ask again how many
+        from django.db.models.signals import post_delete, post_save
+
+        from backend.scoping import forget_cities
+
+        from .models import City
+
+        post_save.connect(forget_cities, sender=City, dispatch_uid="workforce.city_saved")
+        post_delete.connect(forget_cities, sender=City, dispatch_uid="workforce.city_deleted")
+        post_migrate.connect(forget_cities, sender=self, dispatch_uid="workforce.cities_migrated")
+
         # ---- workflows (issue 6): rotation, honours and ethics, staffing quotas
         from backend.navigation import NavItem, register
         from backend.rights import can

@@ -57,8 +57,10 @@ class ScopedQuerySet(models.QuerySet):
         return self.for_scope(scope_for(user))
 
     def for_scope(self, scope):
-        if scope.kind == "city":
+        if scope.covers_all:
             return self.all()
+        if scope.kind == "city":
+            return self.filter(**{f"{self.school_path}__district__city_id": scope.city_id})
         if scope.kind == "district":
             return self.filter(**{f"{self.school_path}__district_id": scope.district_id})
         if scope.kind == "school":
@@ -70,16 +72,101 @@ class ScopedQuerySet(models.QuerySet):
 
 
 # ---------------------------------------------------------------- organisation
+def installation_city() -> tuple[str, str]:
+    """The city a single-city installation serves (``CITY_CODE``, ``CITY_NAME``): the one the
+    migration gives the existing districts and the one a district made without a city joins."""
+    return (getattr(settings, "CITY_CODE", "") or "320700", getattr(settings, "CITY_NAME", "") or "连云港市")
+
+
+def sole_city_id() -> int | None:
+    """The default city of a new district: the only city of a single-city installation (made from
+    ``installation_city`` when there is none yet). With several cities there is no default: a
+    district must name its city (the form and the NOT NULL column say so)."""
+    ids = list(City.objects.values_list("pk", flat=True)[:2])
+    if len(ids) == 1:
+        return ids[0]
+    if ids:
+        return None
+    code, name = installation_city()
+    return City.objects.get_or_create(code=code, defaults={"name": name})[0].pk
+
+
+class CityQuerySet(models.QuerySet):
+    def for_scope(self, scope):
+        if scope.covers_all:
+            return self.all()
+        if scope.kind == "city":
+            return self.filter(pk=scope.city_id)
+        if scope.kind == "district":
+            return self.filter(districts=scope.district_id)
+        return self.none()
+
+
+class City(models.Model):
+    """A city (设区市) of the province (issue 18): the level above the districts. A single-city
+    installation has exactly one, and then a city-level account covers everything
+    (``backend.scoping``); with several, a city-level account sees its own city only."""
+
+    code = models.CharField(
+        _("区划代码"), max_length=6, unique=True,
+        validators=[RegexValidator(r"^\d{6}$", _("区划代码应为6位数字"))],
+    )
+    name = models.CharField(_("名称"), max_length=40, unique=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    objects = CityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("城市")
+        verbose_name_plural = pgettext_lazy("plural", "城市")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DistrictQuerySet(models.QuerySet):
+    def for_scope(self, scope):
+        if scope.covers_all:
+            return self.all()
+        if scope.kind == "city":
+            return self.filter(city_id=scope.city_id)
+        if scope.kind == "district":
+            return self.filter(pk=scope.district_id)
+        return self.none()
+
+    def of_own_city(self, scope):
+        """Every district of the city the scope lies in (a district's or a school's users read the
+        names of their city's districts): all of them in a single-city installation."""
+        from backend.scoping import single_city
+
+        if scope.kind == "none":
+            return self.none()
+        if scope.covers_all or single_city():
+            return self.all()
+        if scope.kind == "city":
+            return self.filter(city_id=scope.city_id)
+        key = {"district": ("city__districts", scope.district_id), "school": ("city__districts__schools", scope.school_id),
+               "self": ("city__districts__schools__teachers", scope.teacher_id)}.get(scope.kind)
+        return self.filter(**{key[0]: key[1]}).distinct() if key else self.none()
+
+
 class District(models.Model):
     code = models.CharField(_("区划代码"), max_length=12, unique=True)
-    name = models.CharField(_("名称"), max_length=40, unique=True)
+    # unique within its city: every city has its 市直, and two cities may have a 鼓楼区
+    name = models.CharField(_("名称"), max_length=40)
     kind = models.CharField(_("类别"), max_length=10, choices=c.DistrictKind.choices)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    city = models.ForeignKey(City, verbose_name=_("所属城市"), on_delete=models.PROTECT, related_name="districts",
+                             default=sole_city_id)
+
+    objects = DistrictQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("区县")
         verbose_name_plural = pgettext_lazy("plural", "区县")
         ordering = ["order", "code"]
+        constraints = [models.UniqueConstraint(fields=["city", "name"], name="district_name_unique_in_city")]
 
     def __str__(self) -> str:
         return self.name
@@ -89,8 +176,10 @@ class SchoolQuerySet(ScopedQuerySet):
     school_path = ""
 
     def for_scope(self, scope):
-        if scope.kind == "city":
+        if scope.covers_all:
             return self.all()
+        if scope.kind == "city":
+            return self.filter(district__city_id=scope.city_id)
         if scope.kind == "district":
             return self.filter(district_id=scope.district_id)
         if scope.kind == "school":
@@ -552,9 +641,9 @@ class HonourType(models.Model):
 
 class AwardQuerySet(TeacherChildQuerySet):
     def for_scope(self, scope):
-        if scope.kind in {"district", "school"}:
-            field = "district_id" if scope.kind == "district" else "id"
-            value = scope.district_id if scope.kind == "district" else scope.school_id
+        if scope.kind in {"city", "district", "school"} and not scope.covers_all:
+            field, value = {"city": ("district__city_id", scope.city_id), "district": ("district_id", scope.district_id),
+                            "school": ("id", scope.school_id)}[scope.kind]
             return self.filter(
                 Q(**{f"teacher__school__{field}": value}) | Q(teacher__isnull=True, **{f"school__{field}": value})
             )

@@ -64,7 +64,7 @@ def _require_schools_in_scope(user, school_ids: Iterable[int]) -> None:
     if not ids:
         return
     scope = scope_for(user)
-    if scope.is_city:
+    if scope.covers_all:
         return
     found = set(School.objects.for_scope(scope).filter(pk__in=ids).values_list("pk", flat=True))
     if found != ids:

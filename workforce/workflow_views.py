@@ -45,7 +45,7 @@ from .forms import (
     QuotaAllocateForm, date_param, errors_of, record_number, year_param,
 )
 from .models import (
-    Award, District, EthicsCase, EthicsSeverity, Exchange, ExchangeType, HonourType, Nomination, QuotaPool,
+    Award, City, District, EthicsCase, EthicsSeverity, Exchange, ExchangeType, HonourType, Nomination, QuotaPool,
     QuotaProposal, School, Teacher, rotation_day, school_year_label,
 )
 
@@ -75,10 +75,11 @@ def _wants_xlsx(request) -> bool:
 
 
 def _selected_scope(request) -> tuple[Scope, District | None, list[District]]:
-    """The user's scope, narrowed to ``?district=`` for city-wide users."""
+    """The user's scope, narrowed to ``?district=`` for city-wide users (a city's or the province's
+    office chooses among the districts of its scope)."""
     scope = scope_for(request.user)
-    if scope.is_city:
-        districts = list(District.objects.all())
+    if scope.above_district:
+        districts = list(District.objects.for_scope(scope))
         chosen = next((d for d in districts if str(d.pk) == request.GET.get("district", "")), None)
         if chosen is not None:
             return Scope("district", district_id=chosen.pk), chosen, districts
@@ -88,8 +89,10 @@ def _selected_scope(request) -> tuple[Scope, District | None, list[District]]:
 
 
 def _scope_label(scope: Scope, district) -> str:
+    if scope.kind == "province":
+        return _("全省")
     if scope.kind == "city":
-        return _("全市")
+        return str(City.objects.filter(pk=scope.city_id).first() or "") if scope.city_id else _("全市")
     if scope.kind == "district" and district is not None:
         return district.name
     if scope.kind == "school":
