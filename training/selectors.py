@@ -29,7 +29,7 @@ from backend.rights import can
 from core.capabilities import Capability
 from backend.scoping import Scope, scope_for
 from workforce import choices as c
-from workforce.models import Teacher
+from workforce.models import School, Teacher, school_year_of
 
 from . import rules
 from .models import CreditRecord, Programme, ProgrammeEnrolment, TrainingCycle, in_cycle_q
@@ -409,13 +409,54 @@ def _pct(part: int, whole: int) -> float | None:
     return None if rate is None else rate * 100
 
 
+def kept_school_rows(scope: Scope, on: dt.date) -> dict | None:
+    """{school id: the training measure's counts of that school on ``on``} from the facts per school
+    (``workforce.facts``: the dashboard's ``training_by_group`` rows of every school, brought up to
+    date first from the schools each write marks), for the whole city, a district or a school on
+    the facts' day (today); None when they do not apply — another day, another scope, a database
+    whose marks cannot be trusted — and the caller counts live."""
+    from workforce import facts
+    from workforce import selectors as workforce_selectors
+
+    if scope.kind not in ("city", "district", "school") or getattr(scope, "city_id", None) is not None:
+        return None
+    if on != dt.date.today():  # the facts are today's: skip the targets' two queries
+        return None
+    ref = workforce_selectors.ref_for_scope(scope)
+    if ref is None:
+        return None
+    year = school_year_of(on)
+    kept = facts.school_counts(ref, on, year, workforce_selectors.load_targets(None, on),
+                               workforce_selectors.NO_FILTERS, by="school")
+    if kept is None:
+        return None
+    return {pk: row for pk, row in kept.counts.get("training", {}).items() if row}
+
+
+def _rows_of_schools(scope: Scope, counts: dict) -> list[dict]:
+    """Report rows (``completion_rates(…, by="school")``'s keys and order) of the schools of
+    ``counts`` ({school id: counts}), named from one query."""
+    schools = (School.objects.for_scope(scope).order_by(*(f[len("school__"):] for f in GROUP_ORDER["school"]))
+               .values_list("pk", "name", "district_id", "district__name"))
+    return [_add_rates({"school_id": pk, "school__name": name, "school__district_id": district,
+                        "school__district__name": district_name, **{k: counts[pk][k] for k in COUNTS}})
+            for pk, name, district, district_name in schools if pk in counts]
+
+
 def completion_report(scope: Scope, on: dt.date | None = None) -> dict:
-    """The report page: the scope's figures, a row per district and a row per school, from ONE
-    grouped query (the per-school rows; counts add up, so a district's row and the total are their
-    sums — the standing subquery runs once per teacher, not three times).
+    """The report page: the scope's figures, a row per district and a row per school. The rows per
+    school are the facts' (``kept_school_rows``) when they apply — the figures of counting now,
+    read instead of counted — else ONE grouped query (the standing subquery runs once per teacher,
+    not three times); counts add up, so a district's row and the total are their sums.
 
     Returns {"rules", "total", "districts", "schools"}; ``total`` None when no cycle holds ``on``."""
-    result = completion_rates(scope, on, by="school")
+    on = on or today()
+    kept = kept_school_rows(scope, on)
+    if kept is None:
+        result = completion_rates(scope, on, by="school")
+    else:
+        cr = cycle_rules(on)
+        result = {"rules": cr, "rows": _rows_of_schools(scope, kept) if cr is not None else []}
     schools = result["rows"]
     districts: dict[int, dict] = {}
     total = dict.fromkeys(COUNTS, 0)

@@ -1,0 +1,83 @@
+"""The training report (培训达标) of today reads the facts per school (issue 18): the same rows, rates
+and totals as counting the records now — for the city, a district and a school, and right after
+a credit is approved — and another day is counted live."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from backend.scoping import Scope
+from tests.workforce.test_dashboard_cache import small_city  # noqa: F401  (a fixture)
+from training import selectors, services
+from training.models import CreditRecord
+from workforce import facts
+
+pytestmark = pytest.mark.django_db
+CITY = Scope("city")
+
+
+def live(scope, on=None):
+    """The report counted from the records (one grouped query), as before the facts."""
+    kept = selectors.kept_school_rows
+    selectors.kept_school_rows = lambda scope, on: None
+    try:
+        return selectors.completion_report(scope, on)
+    finally:
+        selectors.kept_school_rows = kept
+
+
+def scopes(world):
+    return [CITY, Scope("district", district_id=world.d1.pk), Scope("district", district_id=world.d2.pk),
+            Scope("school", district_id=world.d1.pk, school_id=world.s1.pk)]
+
+
+def assert_report_is_the_live_one(world):
+    for scope in scopes(world):
+        assert selectors.kept_school_rows(scope, dt.date.today()) is not None, scope
+        fast = selectors.completion_report(scope)
+        assert fast == live(scope), scope
+    return selectors.completion_report(CITY)
+
+
+def row_of(report, school):
+    return next(row for row in report["schools"] if row["school_id"] == school.pk)
+
+
+def test_the_report_of_today_is_the_facts_and_the_figures_of_counting(world, small_city):
+    report = assert_report_is_the_live_one(world)
+    assert report["total"]["teachers"] > 0 and report["schools"] and len(report["districts"]) == 2
+    assert [row["school_id"] for row in report["schools"]] == [row["school_id"] for row in live(CITY)["schools"]]
+
+
+def test_right_after_a_credit_is_approved_the_report_moves(world, small_city):
+    before = assert_report_is_the_live_one(world)
+    teacher = world.t2  # no approved 学时: behind
+    assert row_of(before, world.s2)["on_track"] == row_of(before, world.s2)["teachers"] - row_of(before, world.s2)["behind"]
+    record = CreditRecord.objects.create(teacher=teacher, title="年度集中培训", level="city", mode="online",
+                                         year=dt.date.today().year, hours=Decimal("120"))
+    services.credit_approve(record=record, user=world.users.city)
+    after = assert_report_is_the_live_one(world)
+    assert row_of(after, world.s2)["on_track"] == row_of(before, world.s2)["on_track"] + 1
+    assert after["total"]["behind"] == before["total"]["behind"] - 1
+
+
+def test_another_day_is_counted_live(world, small_city):
+    day = dt.date.today() - dt.timedelta(days=30)
+    assert selectors.kept_school_rows(CITY, day) is None
+    facts.forget_used()
+    assert selectors.completion_report(CITY, day) == live(CITY, day)
+    assert facts.last_used() is None
+
+
+def test_the_page_shows_the_facts(client, world, small_city):
+    client.force_login(world.users.leader)
+    facts.forget_used()
+    response = client.get(reverse("training:report"))
+    assert response.status_code == 200 and facts.last_used() is not None
+    expected = live(CITY)
+    assert response.context["total"] == expected["total"]
+    assert response.context["schools"] == expected["schools"]
+    assert response.context["districts"] == expected["districts"]
