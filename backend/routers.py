@@ -15,7 +15,9 @@ primary (``default``):
 The replica lags the primary by what replication has not yet applied (usually well under a
 second): a figure on a dashboard may be that much older. The figures kept under the data
 version stay right: the version is read from the same database as the data
-(``workforce.dataversion.current``, via ``read_alias``).
+(``workforce.dataversion.current``, via ``read_alias``). The facts per school
+(``workforce.facts``) are read from the primary even in such a request, and brought up to date
+there: a few rows per page, with their marks in the same database as their counts.
 """
 from __future__ import annotations
 

@@ -516,7 +516,8 @@ def state(labels, connection) -> State | None:
 
 def changed_since(marker, labels, connection) -> dict[str, set[int]]:
     """app → the schools written since ``marker`` (writes a count kept at ``marker`` may not have
-    seen); 0 among them: every school."""
+    seen); 0 among them: every school — also when the marks it would need were pruned
+    (``prune``: its snapshot is older than the pruning's)."""
     labels = sorted(set(labels))
     placeholders = ", ".join(["%s"] * len(labels))
     with connection.cursor() as cursor:
@@ -526,12 +527,48 @@ def changed_since(marker, labels, connection) -> dict[str, set[int]]:
         else:
             cursor.execute(f"SELECT DISTINCT app, school_id FROM {DIRTY_TABLE} "
                            "WHERE xid >= pg_snapshot_xmin(%s::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, %s::pg_snapshot) "
-                           f"AND app IN ({placeholders})", [marker, marker, *labels])
+                           f"AND app IN ({placeholders}) "
+                           f"UNION ALL SELECT app, {EVERY_SCHOOL} FROM {TABLE} WHERE app IN ({placeholders}) AND EXISTS ("
+                           f"SELECT 1 FROM {TABLE} WHERE app = %s AND value > pg_snapshot_xmin(%s::pg_snapshot)::text::bigint)",
+                           [marker, marker, *labels, *labels, PRUNED_MARK, marker])
         rows = cursor.fetchall()
     out: dict[str, set[int]] = {label: set() for label in labels}
     for app, school in rows:
         out[app].add(school)
     return out
+
+
+# PostgreSQL's marks are appended, one row per writing transaction, app and school (SQLite's are
+# upserted: at most apps × schools rows). ``prune`` deletes those every reader has seen once the
+# table holds more than ``PRUNE_ABOVE`` rows: the marks of transactions older than the oldest one
+# running when the facts per school were last brought up to date (``workforce.facts``: the
+# ``pg_snapshot_xmin`` of their marker), which are therefore in the facts. The version table's
+# ``PRUNED_MARK`` row keeps that horizon, so a count kept elsewhere at an older point (a process's
+# counts for another date or a filter, ``kept_per_school``) is told every school changed
+# (``changed_since``) and is counted again in full — never too little.
+PRUNED_MARK = "~pruned"
+PRUNE_ABOVE = 20_000
+
+
+def prune(marker, connection) -> int:
+    """Delete the marks of the transactions ``marker`` (a snapshot every reader's counts include)
+    has seen finish before it began, when the table holds more than ``PRUNE_ABOVE`` rows; the
+    number deleted. PostgreSQL only (SQLite's table does not grow)."""
+    from django.db import transaction
+
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {DIRTY_TABLE} LIMIT %s) t", [PRUNE_ABOVE + 1])
+        if cursor.fetchone()[0] <= PRUNE_ABOVE:
+            return 0
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        # the horizon first (a reader's statement sees both or neither: one transaction)
+        cursor.execute(f"INSERT INTO {TABLE} (app, value) VALUES (%s, pg_snapshot_xmin(%s::pg_snapshot)::text::bigint) "
+                       f"ON CONFLICT (app) DO UPDATE SET value = GREATEST({TABLE}.value, EXCLUDED.value)",
+                       [PRUNED_MARK, marker])
+        cursor.execute(f"DELETE FROM {DIRTY_TABLE} WHERE xid < pg_snapshot_xmin(%s::pg_snapshot)", [marker])
+        return cursor.rowcount
 
 
 def incremental_connection():

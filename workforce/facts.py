@@ -36,9 +36,11 @@ taken from the records.
 
 The facts live on the primary database (``ALIAS``): reading them may write them, and their marks
 and counts must come from the same database. A dashboard request routed to a read replica
-(``backend.routers``) therefore counts on the replica as before and leaves the facts alone: the
-replica is there to keep the scans of every teacher off the primary, which a refresh would put
-back.
+(``backend.routers``) reads them there too — a few rows per district or school, the same figures
+and freshness as on the primary — and a refresh it makes recounts on the primary (inside its
+transaction, where every read goes to the primary): the replica lags, and counts taken there
+could miss writes the primary's marks say they include. What such a request still counts live
+(a stage filter, another day, the drill-down lists) it counts on the replica.
 """
 from __future__ import annotations
 
@@ -256,6 +258,8 @@ def refresh(setting: Setting | None = None, *, full: bool = False) -> Refreshed 
             state.setting, state.on, state.school_year, state.built_at = setting.key, setting.on, setting.year, now
         state.marker, state.refreshed_at = str(now_state.marker), now
         state.save(using=ALIAS)
+    # the marks the facts now include, once too many (PostgreSQL appends them): ``dataversion.prune``
+    dataversion.prune(state.marker, connection)
     return Refreshed(state, recounted, state.refreshed_at)
 
 
@@ -303,15 +307,13 @@ def setting_for(on: dt.date, year: int, targets, filters) -> Setting | None:
 def school_counts(ref, on: dt.date, year: int, targets, filters, by: str | None = None):
     """The counts per school of ``ref``'s schools (``selectors.SchoolCounts``) from the facts,
     brought up to date first (``refresh``); None when the page's setting is not the facts' (it is
-    counted live; also when the request reads from a read replica). The city grouped by district (or not grouped), unfiltered, reads the districts'
+    counted live; a request on a read replica reads them from the primary too). The city grouped by district (or not grouped), unfiltered, reads the districts'
     sums instead of every school: ``counts`` are then keyed ``("district", id)``, which
     ``district_of`` maps to the district (what ``selectors.scope_counts`` groups by)."""
-    from backend.routers import read_alias
-
     from . import selectors as sel
 
     setting = setting_for(on, year, targets, filters)
-    if setting is None or read_alias() != ALIAS:
+    if setting is None:
         return None
     state = FactState.objects.using(ALIAS).filter(pk=STATE_KEY).only("setting").first()
     if state is None or state.setting != setting.key:

@@ -17,7 +17,12 @@ from django.urls import reverse
 
 from backend.models import User
 from backend.routers import replica_reads
+from tests.factories import TeacherFactory
+from workforce import choices as c
+from workforce import facts
 from workforce import models as m
+from workforce import registry
+from workforce import selectors as sel
 
 
 @pytest.fixture
@@ -68,8 +73,9 @@ def test_a_dashboard_reads_through_the_replica_and_a_write_page_does_not(replica
     client.force_login(world.users.city)
     replica, default = connections["replica"], connections["default"]
 
+    facts.refresh()  # the facts per school up to date: what such a request reads is counted live
     with CaptureQueriesContext(replica) as on_replica, CaptureQueriesContext(default) as on_default:
-        response = client.get(reverse("workforce:dashboard_city"))
+        response = client.get(reverse("workforce:dashboard_city") + "?stage=primary")  # a stage: counted live
     assert response.status_code == 200
     assert "workforce_teacher" in _tables(on_replica)  # the measures counted on the replica
     assert "workforce_teacher" not in _tables(on_default)
@@ -77,7 +83,7 @@ def test_a_dashboard_reads_through_the_replica_and_a_write_page_does_not(replica
 
     cache.clear()  # the counts are kept under the data version: count them again
     with CaptureQueriesContext(replica) as on_replica, CaptureQueriesContext(default) as on_default:
-        response = client.get(reverse("workforce:dashboard_export"))
+        response = client.get(reverse("workforce:dashboard_export") + "?stage=primary")
     assert response.status_code == 200
     assert "workforce_teacher" in _tables(on_replica)
     assert any("backend_auditentry" in q["sql"] for q in on_default.captured_queries)  # the export's audit row
@@ -102,3 +108,42 @@ def test_inside_a_transaction_a_dashboard_request_reads_from_the_primary(replica
         with transaction.atomic():
             assert m.Teacher.objects.all().db == "default"
         assert m.Teacher.objects.all().db == "replica"
+
+
+def _live(ref):
+    """``ref``'s measures counted from the records alone, on the primary (no facts, no request)."""
+    import datetime as dt
+
+    on = dt.date.today()
+    year, targets = sel.school_year_of(on), sel.load_targets(None, on)
+    counts = {measure.key: measure.count(ref.scope, on, year, sel.NO_FILTERS, None, targets=targets).get(None, measure.empty())
+              for measure in registry.measures()}
+    return sel.finish(counts, targets, ref=ref, on=on, year=year)
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+def test_a_dashboard_on_the_replica_reads_the_facts_from_the_primary(replica_configured, world, client):
+    """The facts per school live on the primary: a dashboard request routed to the replica sums
+    them from there (no teacher counted anywhere), and after a write the written school is
+    recounted on the primary, whose marks say what the facts include."""
+    client.force_login(world.users.city)
+    facts.refresh()
+    replica, default = connections["replica"], connections["default"]
+    with CaptureQueriesContext(replica) as on_replica, CaptureQueriesContext(default) as on_default:
+        response = client.get(reverse("workforce:dashboard_city"))
+    assert response.status_code == 200
+    assert response.context["facts_as_of"] is not None  # "数据截至 …": summed from the facts
+    assert "workforce_schoolfact" in _tables(on_default)
+    assert "workforce_schoolfact" not in _tables(on_replica)
+    assert "workforce_teacher" not in _tables(on_replica) | _tables(on_default)
+
+    TeacherFactory(school=world.s1, teaching_stage=c.Stage.PRIMARY)  # committed: a transactional test
+    ref = sel.district_ref(world.s1.district)
+    with CaptureQueriesContext(replica) as on_replica, CaptureQueriesContext(default) as on_default:
+        response = client.get(reverse("workforce:dashboard_json") + f"?scope={ref.text}")
+    assert response.status_code == 200
+    assert "workforce_teacher" in _tables(on_default)  # the written school recounted on the primary
+    assert "workforce_teacher" not in _tables(on_replica)
+    shown = response.json()
+    assert shown == _live(ref)
+    assert [line["denominator"] for line in shown["table2"]] == [line["denominator"] for line in _live(ref)["table2"]]
