@@ -157,6 +157,9 @@ class Context:
         # the run commits if no error turns up: the checks run inside its transaction and may
         # write as they go (NewTeachers.send)
         self.committing = False
+        # a run that may commit (not a preview) sets this: opens its transaction before the
+        # reading is done, for a roster checked and written as it is read (TeacherHandler.stream)
+        self.begin_commit: Callable[[], None] | None = None
 
     def settle(self) -> None:
         """Wait for writes in flight (the teachers sent while checking) before another handler

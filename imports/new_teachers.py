@@ -145,6 +145,13 @@ class NewTeachers:
         if stream is not None:
             stream.finish()
 
+    def let_go(self) -> None:
+        """Forget the rows written (after ``flush`` and ``keys``): a streamed roster's next
+        group of new teachers starts afresh (``TeacherHandler.write_new``)."""
+        self.flush()
+        self.rows, self.schools, self.position, self.built = [], [], {}, {}
+        self.sent, self.opened = 0, False
+
     def discard(self) -> None:
         """Stop the writer when what it wrote is to be rolled back (its errors do not matter then)."""
         try:

@@ -95,10 +95,28 @@ def _any_header(normalised: str) -> bool:
     return any(lookup_header(normalised, index) is not None for index in HEADER_INDEXES.values())
 
 
+# A roster at least this long, the file's only sheet to import, is checked and written as it is
+# read (TeacherHandler.stream), so that a province's is never held whole.
+STREAM_MIN_ROWS = 100_000
+
+
+def _streams(data, sheet: Sheet, ctx: Context, handlers: dict[str, Handler], last_visible: str | None) -> bool:
+    """Whether ``sheet`` is checked and written as it is read: a run that may commit, no error
+    so far, a long sheet of a kind that can (``stream``), the last visible sheet of the file and
+    the only one to import — no other sheet's rows wait for it (a 学习经历 sheet naming its
+    teachers, a 学校 sheet creating its schools)."""
+    handler = handlers[sheet.kind.name]
+    return (ctx.begin_commit is not None and not ctx.report.errors and not sheet.refused
+            and hasattr(handler, "stream") and len(handlers) == 1 and data.name == last_visible
+            and data.last_row is not None and data.header_row is not None
+            and data.last_row - data.header_row >= STREAM_MIN_ROWS)
+
+
 def _read_sheets(workbook, forced: Kind | None, ctx: Context, handlers: dict[str, Handler]) -> None:
     report = ctx.report
     matcher = (lambda n: lookup_header(n, HEADER_INDEXES[forced.sheet_kind]) is not None) if forced else _any_header
     done = 0
+    last_visible = next((info.name for info in reversed(workbook.sheets()) if info.visible), None)
     for data in iter_sheets(workbook, matcher, include_hidden=False):
         if data.header_row is None:
             continue
@@ -119,8 +137,11 @@ def _read_sheets(workbook, forced: Kind | None, ctx: Context, handlers: dict[str
         for column in handler.required(sheet):
             if column.key not in colmap:
                 ctx.sheet_error(sheet, column.label, f"缺少必填列“{column.label}”")
+        if _streams(data, sheet, ctx, handlers, last_visible):
+            handler.stream(sheet)
+        before = done
         done = _read_rows(sheet, data, ctx, done, handler)
-        sheet.report.rows = len(sheet.rows)
+        sheet.report.rows = done - before
         report.sheets.append(sheet.report)
 
 
@@ -245,6 +266,7 @@ def _read_rows(sheet: Sheet, data, ctx: Context, done: int, handler: Handler | N
     # rows are skipped)
     total = done + data.last_row - data.header_row if data.last_row and data.header_row else None
     rows = sheet.rows
+    streamed = handler is not None and getattr(handler, "streaming", None) is sheet
     for batch in _batched(data.rows, BATCH):
         if pick is not None:
             columns = list(zip(*map(pick, [cells for _n, cells in batch])))
@@ -291,7 +313,8 @@ def _read_rows(sheet: Sheet, data, ctx: Context, done: int, handler: Handler | N
                     ctx.unknown_value(batch_rows[i], key, raw, message)
                 else:
                     ctx.error(batch_rows[i], key, raw, message)
-        rows.extend(batch_rows)
+        if not streamed:  # else checked, written and let go by the handler (TeacherHandler.stream)
+            rows.extend(batch_rows)
         if handler is not None and not sheet.refused:
             handler.read(sheet, batch_rows)
         done += len(batch)
@@ -405,65 +428,85 @@ def _import_run(*, file, filename: str, kind: str | None, user, school, dry_run:
     handlers: dict[str, Handler] = {}
     limits = upload_limits()  # the settings' (the environment's)
     max_size = limits["max_size"]
+    unreadable = None
     try:
-        size = _size(file)
-        sha = _sha256(file) if size <= max_size else ""
-        run.file_sha256 = sha
-        tick(0, None, ImportRun.Phase.READING)
-        with open_workbook(file, display_name, **limits) as workbook:
-            _read_sheets(workbook, forced, ctx, handlers)
-    except UnreadableFile as exc:
+        with ExitStack() as stack:
+            def begin_commit():
+                """Open the run's transaction (a run that will commit unless an error turns up):
+                after reading, or before a roster checked and written as it is read."""
+                if ctx.committing:
+                    return
+                ctx.committing = True
+                # The progress callback may itself write to the database (the web page's progress
+                # bar), so it is not called inside the transaction: the run says "writing" from here on.
+                tick(report.rows, report.rows, ImportRun.Phase.WRITING)
+                ctx.progress = None
+                stack.enter_context(_wide_statements())
+                stack.enter_context(transaction.atomic())
+                stack.callback(ctx.new_teachers.flush)  # the writer thread stops before commit or rollback
+            if not dry_run:
+                ctx.begin_commit = begin_commit
+            try:
+                size = _size(file)
+                sha = _sha256(file) if size <= max_size else ""
+                run.file_sha256 = sha
+                tick(0, None, ImportRun.Phase.READING)
+                with open_workbook(file, display_name, **limits) as workbook:
+                    _read_sheets(workbook, forced, ctx, handlers)
+            except UnreadableFile as exc:
+                unreadable = exc
+                if ctx.committing:  # what a streamed roster wrote is rolled back
+                    ctx.new_teachers.discard()
+                    transaction.set_rollback(True)
+            if unreadable is None:
+                _check_and_write(ctx, handlers, report, dry_run, user, run, display_name)
+    except (IntegrityError, DatabaseError) as exc:
+        report.errors.append(RowError(display_name, 1, "", "",
+                                      f"写入数据库失败，未写入任何数据（可能有人同时导入或修改了相同的记录），请重新导入。（{type(exc).__name__}）"))
+        report.outcome = ImportRun.Outcome.REJECTED
+    if unreadable is not None:
         report.outcome = ImportRun.Outcome.UNREADABLE
-        report.message = exc.message
-        return _finish(run, report, started)
+        report.message = unreadable.message
+    return _finish(run, report, started)
+
+
+def _check_and_write(ctx: Context, handlers: dict[str, Handler], report: ImportReport, dry_run: bool, user,
+                     run: ImportRun, display_name: str) -> None:
+    """Steps 2–4 (see the module's docstring), inside the run's transaction when it will commit
+    unless an error turns up (``ctx.begin_commit``: already open for a streamed roster)."""
     if not report.sheets:
         report.errors.append(RowError(display_name, 1, "", "", "文件中没有可导入的工作表：未找到包含姓名、身份证件号等表头的行"))
     report.kind = report.kind or ",".join(k for k in KIND_ORDER if k in handlers)
     report.applied_mappings = ctx.vocabulary.applied_list()
     # A run that will commit unless an error turns up checks inside its transaction, and writes
     # the new teachers while it checks (NewTeachers); an error found then rolls everything back.
-    # The progress callback may itself write to the database (the web page's progress bar), so
-    # it is not called inside the transaction: the run says "writing" from here on.
-    ctx.committing = not dry_run and not report.errors
-    if ctx.committing:
-        tick(report.rows, report.rows, ImportRun.Phase.WRITING)
-        ctx.progress = None
-    try:
-        with ExitStack() as stack:
-            if ctx.committing:
-                stack.enter_context(_wide_statements())
-                stack.enter_context(transaction.atomic())
-                stack.callback(ctx.new_teachers.flush)  # the writer thread stops before commit or rollback
-            for name in KIND_ORDER:
-                if name in handlers:
-                    ctx.settle()
-                    handlers[name].check()
-            _count(report, handlers)
-            _ask_for_missing_measure_columns(ctx, handlers)
-            # in file order: sheet, then row (a row's own errors as they were found)
-            sheet_order = {sheet.name: i for i, sheet in enumerate(report.sheets)}
-            report.errors.sort(key=lambda e: (sheet_order.get(e.sheet, -1), e.row))
-            if report.errors or dry_run:
-                report.outcome = ImportRun.Outcome.REJECTED if report.errors else ImportRun.Outcome.PREVIEWED
-                if ctx.committing:  # what was sent is rolled back
-                    ctx.new_teachers.discard()
-                    transaction.set_rollback(True)
-            else:
-                for name in KIND_ORDER:
-                    if name in handlers:
-                        handlers[name].write()
-                if report.new + report.changed >= BULK_WRITE_ROWS:  # once committed, pages are planned on them
-                    analyze_apps("workforce", "training")  # (PostgreSQL's ANALYZE; issue 18)
-                audit.record(audit.IMPORT, user=user, object_type="imports.importrun", object_id=str(run.pk),
-                             object_repr=display_name, source="import", run_ref=str(run.pk), username=ctx.username,
-                             message=f"导入“{display_name}”：{report.rows} 行，新增 {report.new}，修改 {report.changed}，"
-                                     f"未变 {report.unchanged}")
-                report.outcome = ImportRun.Outcome.COMMITTED
-    except (IntegrityError, DatabaseError) as exc:
-        report.errors.append(RowError(display_name, 1, "", "",
-                                      f"写入数据库失败，未写入任何数据（可能有人同时导入或修改了相同的记录），请重新导入。（{type(exc).__name__}）"))
-        report.outcome = ImportRun.Outcome.REJECTED
-    return _finish(run, report, started)
+    if not dry_run and not report.errors:
+        ctx.begin_commit()
+    for name in KIND_ORDER:
+        if name in handlers:
+            ctx.settle()
+            handlers[name].check()
+    _count(report, handlers)
+    _ask_for_missing_measure_columns(ctx, handlers)
+    # in file order: sheet, then row (a row's own errors as they were found)
+    sheet_order = {sheet.name: i for i, sheet in enumerate(report.sheets)}
+    report.errors.sort(key=lambda e: (sheet_order.get(e.sheet, -1), e.row))
+    if report.errors or dry_run:
+        report.outcome = ImportRun.Outcome.REJECTED if report.errors else ImportRun.Outcome.PREVIEWED
+        if ctx.committing:  # what was sent is rolled back
+            ctx.new_teachers.discard()
+            transaction.set_rollback(True)
+        return
+    for name in KIND_ORDER:
+        if name in handlers:
+            handlers[name].write()
+    if report.new + report.changed >= BULK_WRITE_ROWS:  # once committed, pages are planned on them
+        analyze_apps("workforce", "training")  # (PostgreSQL's ANALYZE; issue 18)
+    audit.record(audit.IMPORT, user=user, object_type="imports.importrun", object_id=str(run.pk),
+                 object_repr=display_name, source="import", run_ref=str(run.pk), username=ctx.username,
+                 message=f"导入“{display_name}”：{report.rows} 行，新增 {report.new}，修改 {report.changed}，"
+                         f"未变 {report.unchanged}")
+    report.outcome = ImportRun.Outcome.COMMITTED
 
 
 def _count(report: ImportReport, handlers: dict[str, Handler]) -> None:

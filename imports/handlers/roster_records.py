@@ -108,7 +108,8 @@ class RosterRecords:
         self.counts = {model: {"new": 0, "changed": 0, "unchanged": 0} for model in self.created}
         self.left = {EducationRecord: 0, TitleAppointment: 0}  # teachers left to the file's own sheet
         self.lower = 0  # teachers whose roster 学历 is below a finished record's
-        self.undated: list[Row] = []  # rows whose 职称 has no 聘任年月 and matches nothing
+        self.undated: list[Row] = []  # the first rows whose 职称 has no 聘任年月 and matches nothing
+        self.undated_count = 0
 
     def handler(self, model) -> KeyedRecordHandler:
         return self.education if model is EducationRecord else self.titles
@@ -143,9 +144,16 @@ class RosterRecords:
             self.create_new(teacher, EducationRecord, education, highest=True)
         if title is not None:
             if title["appointed_on"] is None:
-                self.undated.append(row)
+                self.note_undated(row)
             else:
                 self.create_new(teacher, TitleAppointment, title)
+
+    def note_undated(self, row: Row) -> None:
+        """A row whose 职称 cannot be recorded without its 聘任年月: counted, the first ten kept
+        for the 提示 (``report``)."""
+        self.undated_count += 1
+        if len(self.undated) < 10:
+            self.undated.append(row)
 
     def education_of(self, row: Row, vals: dict) -> dict | None:
         """The 学习经历 fields a row fills (None without a 最高学历), its cells checked. Worked
@@ -268,7 +276,7 @@ class RosterRecords:
             self.counts[TitleAppointment]["unchanged"] += 1  # nothing more in a roster to change
             return
         if on is None:
-            self.undated.append(row)
+            self.note_undated(row)
             return
         vetoed = rules.ethics_veto(self.bans.get(teacher.pk, ()), on, "promote", field="current_title")
         if vetoed:
@@ -413,7 +421,7 @@ class RosterRecords:
                                    "最高学历标识仍在较高的学历上")
         if self.undated:
             rows = "、".join(f"{row.sheet.name}第 {row.number} 行" for row in self.undated[:10])
-            more = f"等 {len(self.undated)} 行" if len(self.undated) > 10 else ""
+            more = f"等 {self.undated_count} 行" if self.undated_count > 10 else ""
             report.warnings.append(f"{rows}{more}的专业技术职务没有任职（聘任）时间，未能记录：请补充聘任年月，"
                                    "或导入专业技术职务表")
         for model, n in self.left.items():
@@ -428,6 +436,12 @@ class RosterRecords:
         filed under the teacher: a row a record of a teacher in the system (``bulk.insert_history``
         for the new ones); a new teacher's records are listed in its creation's row
         (``with_records``, written by ``TeacherHandler.write``)."""
+        self.write_created(pks)
+        self.write_updated()
+
+    def write_created(self, pks: dict[str, int]) -> None:
+        """The new records (``write``), then let go: a streamed roster writes them a group of
+        new teachers at a time (``TeacherHandler.write_new``)."""
         ctx = self.ctx
         for number, teacher in self.refs.items():
             teacher.pk = pks[number]
@@ -458,6 +472,12 @@ class RosterRecords:
                                        run_ref=ctx.run_ref, username=ctx.username),
                            ((str(teacher.pk), str(teacher), self.history(model, values)) for teacher, values in created
                             if refs.get(teacher.id_number) is not teacher))
+        self.created = {model: [] for model in self.created}
+        self.refs, self.of_new = {}, {}
+
+    def write_updated(self) -> None:
+        """The changed records (``write``)."""
+        ctx = self.ctx
         entries = []
         for model, updated in self.updated.items():
             if not updated:

@@ -21,6 +21,10 @@ from ..kinds import Column, Kind
 from ..loading import column_readers, loader
 from ..models import ImportRun
 from ..new_teachers import NewTeachers
+
+# A streamed roster's new teachers are written this many at a time with their history and
+# records, then let go (``TeacherHandler.stream``).
+STREAM_GROUP = 50_000
 from . import Handler, changed_fields, register
 from .roster_records import RosterRecords
 
@@ -169,11 +173,13 @@ class TeacherHandler(Handler):
         # sheet name → (row, 身份证件号, parsed ID) of the first row of each ID, as read
         self.identified: dict[str, list[tuple[Row, str, Any]]] = {}
         self.seen: dict[str, Row] = {}  # 身份证件号 → its first row in the file
+        self.streaming: Sheet | None = None  # the sheet checked and written as it is read (``stream``)
+        self.stream_fields = None
 
     def allowed(self):
         return None
 
-    def check(self):
+    def _begin(self) -> None:
         ctx = self.ctx
         ctx.load_schools()
         self.new = ctx.new_teachers
@@ -181,6 +187,77 @@ class TeacherHandler(Handler):
         self.changes: list[dict] = []
         self.created_fields: set[str] = {"school_id", "teaching_stage"}
         self.attnames = [f.attname for f in Teacher._meta.concrete_fields]
+
+    @staticmethod
+    def fields(sheet: Sheet) -> list[tuple[int, str]]:
+        """(position in a row's data, field) of the sheet's columns that fill a field, but the ID."""
+        by_key = sheet.kind.by_key
+        return [(i, by_key[key].field) for i, key in enumerate(sheet.keys)
+                if key in by_key and by_key[key].field and key != "id_number"]
+
+    # ---- a roster checked and written as it is read (a province's: bounded memory)
+    def stream(self, sheet: Sheet) -> None:
+        """Check ``sheet`` a batch at a time as it is read (``read``) and write it as it goes,
+        inside the run's one transaction (``ctx.begin_commit``), letting each batch go: a
+        roster of 500,000 teachers is never held whole. The run chooses this for a long roster
+        that is the file's only sheet to import (``imports.run``); an error turns up → nothing
+        more is written and the transaction is rolled back, as for any run. The new teachers
+        are written ``STREAM_GROUP`` at a time with their history and records (``write_new``)."""
+        self._begin()
+        self.streaming = sheet
+        self.ctx.begin_commit()
+
+    def _stream_rows(self, sheet: Sheet, rows: list[Row]) -> None:
+        ctx = self.ctx
+        if self.stream_fields is None:  # the sheet's data is complete once its first batch is read
+            self.stream_fields = self.fields(sheet)
+            self.new.touch(self.stream_fields)
+            self.new.prepare(self.stream_fields)
+            self.roster = RosterRecords(ctx) if RosterRecords.KEYS & set(sheet.keys) else None
+        self.check_chunk(self.identify(sheet, rows, self.seen), self.stream_fields, None,
+                         stream=all(school.pk is not None for school in ctx.school_by_code.values()))
+        tally = sheet.report
+        for row in rows:  # counted now (the rows are let go): as ``run._count`` counts them
+            if row.bad:
+                tally.errors += 1
+            elif row.outcome == "new":
+                tally.new += 1
+            elif row.outcome == "changed":
+                tally.changed += 1
+            elif row.outcome == "unchanged":
+                tally.unchanged += 1
+            row.release()
+        if not ctx.report.errors and len(self.new) >= STREAM_GROUP:
+            self.write_new()
+
+    def check_chunk(self, chunk: list[tuple[Row, str, Any]], fields, known: set[str] | None, stream: bool) -> None:
+        """Check a chunk of identified rows (the teachers of ``known`` loaded, one query; all of
+        them when None), then send its new teachers to the writer (``stream``) unless an error
+        has turned up."""
+        ctx = self.ctx
+        numbers = [number for _row, number, _parsed in chunk if known is None or number in known]
+        existing = {}
+        if numbers:
+            with self.new.lock():
+                existing = self.load_existing(numbers)
+        for row, number, parsed in chunk:
+            self.check_row(row, number, parsed, existing.get(number), fields)
+            if self.roster is not None:
+                self.roster.take(row, number, existing.get(number))
+            row.release()
+        if self.roster is not None and self.roster.waiting:
+            with self.new.lock():  # the records of the chunk's teachers already in the system: a query a kind
+                self.roster.resolve()
+        if stream and not ctx.report.errors:  # after an error, nothing will be committed
+            self.new.send()
+
+    def check(self):
+        ctx = self.ctx
+        if self.streaming is not None:  # checked as it was read
+            if self.roster is not None:
+                self.roster.report()
+            return
+        self._begin()
         total = sum(len(s.rows) for s in self.sheets)
         done = 0
         ctx.tick(0, total, ImportRun.Phase.CHECKING)
@@ -188,8 +265,7 @@ class TeacherHandler(Handler):
         for sheet in self.sheets:
             if sheet.refused:
                 continue
-            fields = [(i, sheet.kind.by_key[key].field) for i, key in enumerate(sheet.keys)
-                      if key in sheet.kind.by_key and sheet.kind.by_key[key].field and key != "id_number"]
+            fields = self.fields(sheet)
             self.new.touch(fields)
             plans.append((sheet, fields))
         # which IDs are in the system, before any row is sent: a new roster then needs the
@@ -206,21 +282,7 @@ class TeacherHandler(Handler):
             firsts = self.identified.get(sheet.name, [])
             for start in range(0, len(firsts), CHUNK):
                 chunk = firsts[start:start + CHUNK]
-                numbers = [number for _row, number, _parsed in chunk if number in known]
-                existing = {}
-                if numbers:
-                    with self.new.lock():
-                        existing = self.load_existing(numbers)
-                for row, number, parsed in chunk:
-                    self.check_row(row, number, parsed, existing.get(number), fields)
-                    if self.roster is not None:
-                        self.roster.take(row, number, existing.get(number))
-                    row.release()
-                if self.roster is not None and self.roster.waiting:
-                    with self.new.lock():  # the records of the chunk's teachers already in the system: a query a kind
-                        self.roster.resolve()
-                if stream and not ctx.report.errors:  # after an error, nothing will be committed
-                    self.new.send()
+                self.check_chunk(chunk, fields, known, stream)
                 done += len(chunk)
                 ctx.tick(done, total, ImportRun.Phase.CHECKING)
             for sheet_row in sheet.rows:
@@ -252,7 +314,11 @@ class TeacherHandler(Handler):
         return out
 
     def read(self, sheet: Sheet, rows: list[Row]) -> None:
-        """Identify the rows as they are read (see ``Handler.read``)."""
+        """Identify the rows as they are read (see ``Handler.read``); a sheet streamed
+        (``stream``): check and write them."""
+        if sheet is self.streaming:
+            self._stream_rows(sheet, rows)
+            return
         self.identified.setdefault(sheet.name, []).extend(self.identify(sheet, rows, self.seen))
 
     def identify(self, sheet: Sheet, chunk: list[Row], seen: dict) -> list[tuple[Row, str, Any]]:
@@ -484,25 +550,37 @@ class TeacherHandler(Handler):
         fields compare at month precision."""
         return changed_fields(wanted, existing.__getitem__, TEACHER_MONTH_FIELDS)
 
+    def write_new(self) -> dict[str, int]:
+        """The new teachers not written yet: INSERTed (what ``check`` has not sent yet), their
+        keys read back, their creation's history written; for a streamed roster (``stream``) the
+        records they were created with too, then they are let go. Returns 身份证件号 → key."""
+        new = self.new
+        try:  # while the writer thread inserts (what check() has not sent yet): each creation's history, all but its key
+            new.send()
+            history = self.creation_history(new)
+        finally:
+            new.flush()
+        pks = new.keys()
+        for number, teacher in new.built.items():
+            teacher.pk = pks[number]
+            teacher.school_id = teacher.school.pk
+            teacher._state.adding = False
+        if self.roster is not None:  # the 学历 and 职称 each new teacher was created with
+            history = self.roster.with_records(history)
+        # by the id as text: the audit's object-id indexes then grow at their end
+        history = sorted((str(pks[number]), shown, changes) for number, shown, changes in history)
+        insert_history(self.history_entry(audit.CREATE), history)
+        if self.streaming is not None:
+            if self.roster is not None:
+                self.roster.write_created(pks)
+            new.let_go()
+        return pks
+
     def write(self):
         new = self.new
         pks: dict[str, int] = {}
         if len(new):
-            try:  # while the writer thread inserts (what check() has not sent yet): each creation's history, all but its key
-                new.send()
-                history = self.creation_history(new)
-            finally:
-                new.flush()
-            pks = new.keys()
-            for number, teacher in new.built.items():
-                teacher.pk = pks[number]
-                teacher.school_id = teacher.school.pk
-                teacher._state.adding = False
-            if self.roster is not None:  # the 学历 and 职称 each new teacher was created with
-                history = self.roster.with_records(history)
-            # by the id as text: the audit's object-id indexes then grow at their end
-            history = sorted((str(pks[number]), shown, changes) for number, shown, changes in history)
-            insert_history(self.history_entry(audit.CREATE), history)
+            pks = self.write_new()
         if self.updates:
             names = sorted({n for ch in self.changes for n in ch["changed"]} | {"updated_at"})
             now = timezone.now()

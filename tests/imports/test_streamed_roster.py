@@ -1,0 +1,99 @@
+"""A long roster, the file's only sheet, is checked and written as it is read (issue 18: a
+province's 500,000 rows in bounded memory): the same teachers, history and 学历/职称 records as a
+roster held whole, at most a group of new teachers held at a time; a bad row far down leaves
+nothing written, as for any import; a preview, or a file with another sheet to import, is read
+whole as before. The thresholds are lowered so that a few hundred rows make several groups."""
+from __future__ import annotations
+
+import pytest
+
+from backend.models import AuditEntry
+from imports import run as run_module
+from imports.handlers import teachers as teachers_module
+from imports.new_teachers import NewTeachers
+from imports.services import import_run
+from tests.imports.helpers import ROSTER_HEADERS, roster, write_xlsx
+from workforce.models import EducationRecord, Teacher, TitleAppointment
+
+pytestmark = pytest.mark.django_db
+
+RECORD_HEADERS = ["最高学历", "最高学位", "毕业院校", "专业技术职务", "聘任时间"]
+ROWS = 150
+
+
+@pytest.fixture
+def held(monkeypatch):
+    """Streaming from 50 rows, new teachers written 40 at a time, rows read 25 a batch; returns
+    the number of new teachers held after each one is added."""
+    monkeypatch.setattr(run_module, "STREAM_MIN_ROWS", 50)
+    monkeypatch.setattr(run_module, "BATCH", 25)
+    monkeypatch.setattr(teachers_module, "STREAM_GROUP", 40)
+    sizes = []
+    add = NewTeachers.add
+
+    def counted(self, *args, **kwargs):
+        add(self, *args, **kwargs)
+        sizes.append(len(self))
+    monkeypatch.setattr(NewTeachers, "add", counted)
+    return sizes
+
+
+def long_roster(school, rows=ROWS):
+    table = roster(school, rows)
+    table[0] = ROSTER_HEADERS + RECORD_HEADERS
+    for n, row in enumerate(table[1:]):
+        row += ["本科", "学士", "南京师范大学", "一级教师", f"20{10 + n % 10}09"] if n % 3 else ["大专", "", "", "", ""]
+    return table
+
+
+def test_a_long_roster_is_written_as_it_is_read_and_imports_as_a_whole_one(world, tmp_path, held):
+    path = write_xlsx(tmp_path / "全省花名册.xlsx", {"花名册": long_roster(world.s1)}, title="2026年教职工花名册")
+    teachers_before, audit_before = Teacher.objects.count(), AuditEntry.objects.count()
+    report = import_run(file=path, filename=path.name, user=world.users.city, dry_run=False, source="cli")
+    assert report.committed and (report.rows, report.new, report.errors) == (ROWS, ROWS, [])
+    assert held and max(held) <= 40 + 25  # a group and a batch at most: the rest was written and let go
+    assert Teacher.objects.count() == teachers_before + ROWS
+    assert AuditEntry.objects.filter(run_ref=str(report.run_id), action="create").count() == ROWS  # one a teacher
+    assert EducationRecord.objects.filter(teacher__school=world.s1, is_highest=True).count() >= ROWS
+    assert TitleAppointment.objects.filter(teacher__school=world.s1).count() == ROWS - ROWS // 3
+    assert report.records["学习经历"]["new"] == ROWS and report.records["专业技术职务"]["new"] == ROWS - ROWS // 3
+    # the file imported again (held whole: nothing new) finds every teacher and record as written
+    held.clear()
+    again = import_run(file=path, filename=path.name, user=world.users.city, dry_run=False, source="cli")
+    assert again.committed and (again.new, again.changed, again.unchanged) == (0, 0, ROWS)
+    assert again.records["学习经历"] == {"new": 0, "changed": 0, "unchanged": ROWS}
+
+
+def test_a_bad_row_after_groups_were_written_leaves_nothing_written(world, tmp_path, held):
+    table = long_roster(world.s1)
+    table[140][4] = table[140][4][:-1] + ("0" if table[140][4][-1] != "0" else "1")  # wrong check digit
+    path = write_xlsx(tmp_path / "全省花名册.xlsx", {"花名册": table}, title="2026年教职工花名册")
+    before = (Teacher.objects.count(), EducationRecord.objects.count(), TitleAppointment.objects.count(),
+              AuditEntry.objects.exclude(action="import").count())
+    report = import_run(file=path, filename=path.name, user=world.users.city, dry_run=False, source="cli")
+    assert len(held) >= 80  # two groups were written before the bad row was read
+    assert not report.committed and report.outcome == "rejected"
+    # title row 1, header row 2: data row 140 is Excel row 142
+    assert [(e.sheet, e.row, e.column) for e in report.errors] == [("花名册", 142, "*身份证件号")]
+    assert "校验位" in report.errors[0].message
+    assert (report.rows, report.error_rows) == (ROWS, 1)
+    assert (Teacher.objects.count(), EducationRecord.objects.count(), TitleAppointment.objects.count(),
+            AuditEntry.objects.exclude(action="import").count()) == before
+
+
+def test_a_preview_or_a_file_with_another_sheet_is_read_whole(world, tmp_path, held, monkeypatch):
+    streamed = []
+    stream = teachers_module.TeacherHandler.stream
+
+    def spied(self, sheet):
+        streamed.append(sheet.name)
+        return stream(self, sheet)
+    monkeypatch.setattr(teachers_module.TeacherHandler, "stream", spied)
+    path = write_xlsx(tmp_path / "全省花名册.xlsx", {"花名册": long_roster(world.s1)}, title="2026年教职工花名册")
+    preview = import_run(file=path, filename=path.name, user=world.users.city, dry_run=True, source="cli")
+    assert preview.outcome == "previewed" and preview.new == ROWS and streamed == []
+    table = long_roster(world.s2)
+    two = write_xlsx(tmp_path / "两表.xlsx", {"花名册": table, "学习经历": [["身份证件号", "姓名", "学历"],
+                                                                       [table[1][4], table[1][2], "硕士研究生"]]})
+    report = import_run(file=two, filename=two.name, user=world.users.city, dry_run=False, source="cli")
+    assert streamed == [] and report.committed and report.new == ROWS + 1  # the 学习经历 row too
