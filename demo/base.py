@@ -68,7 +68,14 @@ def month_start(day: dt.date) -> dt.date:
 
 
 # ---------------------------------------------------------------- planned rows
-@dataclass(eq=False)
+# A planned 学习经历: a tuple of these EducationRecord fields (a tuple, not a dict: 1,000,000
+# teachers plan 1.5 million of them before the first is written).
+EDUCATION_FIELDS = ("education", "degree", "study_mode", "institution", "is_normal_major", "start", "end", "is_first",
+                    "is_highest", "degree_name", "major")
+EDU_LEVEL, EDU_MODE, EDU_NORMAL = 0, 2, 4  # positions read before the records are written
+
+
+@dataclass(eq=False, slots=True)
 class PlannedSchool:
     obj: m.School
     d: int  # district index
@@ -78,9 +85,11 @@ class PlannedSchool:
     people: list = field(default_factory=list)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Person:
-    """A teacher as planned: the ``Teacher`` kwargs plus what the sub-records need."""
+    """A teacher as planned: the ``Teacher`` kwargs plus what the sub-records need; once written,
+    its key and name (the records and the team honours' names refer to them), and its 学习经历
+    and titles are let go."""
 
     school: PlannedSchool
     stage: str
@@ -96,9 +105,10 @@ class Person:
     backbone: bool = False
     special_grade: bool = False
     status: str = c.PersonnelStatus.IN_POST
-    education: list = field(default_factory=list)  # EducationRecord kwargs
+    education: list = field(default_factory=list)  # EducationRecord values (EDUCATION_FIELDS)
     titles: list = field(default_factory=list)  # [title, appointed_on]
-    obj: m.Teacher | None = None
+    pk: int | None = None  # the teacher's key, once written
+    name: str = ""
     bans: list = field(default_factory=list)  # rules.Ban of the substantiated ethics cases
     rotated_until: int = 0  # last school year covered by a rotation
     came_from: PlannedSchool | None = None  # the school a teacher transferred in (调动) from, on school_entry

@@ -37,9 +37,9 @@ class LoginsPart(Builder):
              haizhou.name),
             ("school_hr", f"{school.obj.name}人事（演示）", dict(role=Role.SCHOOL_HR, school=school.obj,
                                                              district=school.obj.district), school.obj.name),
-            ("teacher", f"{teacher.obj.name}（演示教师）", dict(role=Role.TEACHER, teacher=teacher.obj, school=school.obj,
-                                                         district=school.obj.district),
-             f"{school.obj.name} {teacher.obj.name}"),
+            ("teacher", f"{teacher.name}（演示教师）", dict(role=Role.TEACHER, teacher_id=teacher.pk, school=school.obj,
+                                                     district=school.obj.district),
+             f"{school.obj.name} {teacher.name}"),
             ("leader", "市教育局领导（演示）", dict(role=Role.LEADER), "全市（只读）"),
             ("leader_haizhou", "海州区教育局领导（演示）", dict(role=Role.LEADER, district=haizhou), f"{haizhou.name}（只读）"),
         ]

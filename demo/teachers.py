@@ -22,16 +22,18 @@ from workforce.measures import BACHELOR as BA
 from workforce.measures import BELOW as LO
 from workforce.measures import POSTGRADUATE as PG
 
-from .base import Builder, Person, PlannedSchool, apportion, month_start, pick
+from .base import (EDU_LEVEL, EDU_MODE, EDU_NORMAL, EDUCATION_FIELDS, Builder, Person, PlannedSchool, apportion,
+                   month_start, pick)
 from .names import (CITY_REGIONS, DEGREE_NAMES, FEMALE_CHARS, HOME_REGIONS, MALE_CHARS, OTHER_REGIONS, REGION_NAMES,
                     SUBJECTS, SURNAMES, UNIVERSITIES)
-from .writing import bulk, new
+from .writing import Rows
 
 S = c.Stage
 T = c.SchoolType
 
 STAGE_SPLIT = {T.NINE_YEAR: {S.PRIMARY: 60, S.JUNIOR: 40}, T.COMPLETE_SECONDARY: {S.JUNIOR: 40, S.SENIOR: 60},
                T.TWELVE_YEAR: {S.PRIMARY: 35, S.JUNIOR: 30, S.SENIOR: 35}}
+TEACHER_CHUNK = 20_000  # teachers (and their records) written, then let go, this many at a time
 FEMALE_SHARE = {S.PRESCHOOL: 0.97, S.PRIMARY: 0.78, S.JUNIOR: 0.6, S.SENIOR: 0.5, S.VOCATIONAL: 0.5,
                 S.HIGHER_VOCATIONAL: 0.55, S.SPECIAL: 0.75}
 
@@ -194,8 +196,9 @@ class TeachersPart(Builder):
             return LO if x < 0.08 else AS if x < 0.38 else BA
         return BA if x < 0.93 else AS
 
-    def _education(self, rng: Random, p: Person, first: int) -> list[dict]:
-        """1–3 学习经历 from the first (full-time) to the effective level, with flags."""
+    def _education(self, rng: Random, p: Person, first: int) -> list[tuple]:
+        """1–3 学习经历 from the first (full-time) to the effective level, with flags (tuples of
+        ``EDUCATION_FIELDS``)."""
         edu = c.Education
         deg = c.Degree
         normal = rng.random() < 0.75
@@ -271,7 +274,7 @@ class TeachersPart(Builder):
             if r["degree"] != deg.NONE:
                 r["degree_name"] = rng.choice(DEGREE_NAMES[r["degree"]])
             r["major"] = rng.choice(SUBJECTS[p.stage])[0]
-        return records
+        return [tuple(r.get(name, "") for name in EDUCATION_FIELDS) for r in records]
 
     def _titles(self, rng: Random, p: Person) -> list[list]:
         """Title history: 二级 → 一级 → 高级 (or 助教 → 讲师 → 副教授 → 教授)."""
@@ -284,7 +287,7 @@ class TeachersPart(Builder):
         chances = [1.0, 0.9, 0.5, 0.3] if higher else [1.0, 0.85, 0.45 + 0.1 * self.q("honours", p.d)]
         titles: list[list] = []
         day = p.work_start
-        if p.education and p.education[0]["education"] == c.Education.SECONDARY_SPECIALISED and not higher:
+        if p.education and p.education[0][EDU_LEVEL] == c.Education.SECONDARY_SPECIALISED and not higher:
             day = add_months(day, 12)
             titles.append([ti.THIRD, day])
         for title, gap, chance in zip(ladder, gaps, chances):
@@ -297,12 +300,34 @@ class TeachersPart(Builder):
         return titles
 
     def write_teachers(self) -> None:
+        """The teachers with their 学习经历 and 专业技术职务, ``TEACHER_CHUNK`` teachers at a time:
+        a chunk's rows are written (its keys set on the people), then its records, and all of
+        them let go, with the people's planned records."""
         rng = self.rng("identity")
         self._id_seq: Counter = Counter()
         surnames = list(SURNAMES)
         surname_w = [1 / (i + 4) for i in range(len(surnames))]
         surname_cum = list(itertools.accumulate(surname_w))
-        objs = []
+        teachers, edu, titles = Rows(m.Teacher), Rows(m.EducationRecord), Rows(m.TitleAppointment)
+        edu_row = edu.filler("teacher_id", *EDUCATION_FIELDS)
+        title_row = titles.filler("teacher_id", "title", "appointed_on", "ended_on")
+        chunk: list[tuple[Person, list]] = []
+
+        def write_chunk():
+            teachers.write([row for _p, row in chunk])
+            records, appointments = [], []
+            for p, row in chunk:
+                p.pk = pk = row[teachers.key]
+                for r in p.education:
+                    records.append(edu_row(pk, *r))
+                for i, (title, day) in enumerate(p.titles):
+                    ended = p.titles[i + 1][1] if i + 1 < len(p.titles) else None
+                    appointments.append(title_row(pk, title, day, ended))
+                p.education = p.titles = ()
+            edu.write(records)
+            titles.write(appointments)
+            chunk.clear()
+
         staff_no: Counter = Counter()
         for p in self.people:
             s = p.school
@@ -348,8 +373,9 @@ class TeachersPart(Builder):
             dual = None
             if vocational:
                 dual = teaching and rng.random() < 0.5 + 0.11 * self.q("dual", s.d)
-            obj = new(m.Teacher,
-                name=surname + given, sex=p.sex, staff_no=f"{s.obj.code[-6:]}{staff_no[id(s)]:04d}",
+            p.name = surname + given
+            row = teachers.row(
+                name=p.name, sex=p.sex, staff_no=f"{s.obj.code[-6:]}{staff_no[id(s)]:04d}",
                 id_number=id_number, birth_date=p.birth, native_place=REGION_NAMES.get(region, "江苏"),
                 birthplace=REGION_NAMES.get(region, ""),
                 ethnicity=pick(rng, [("汉族", 995), ("回族", 4), ("满族", 1)]),
@@ -363,8 +389,8 @@ class TeachersPart(Builder):
                 work_start=p.work_start, school_entry=p.school_entry, source=source, staff_category=p.category,
                 on_establishment=p.on_est, employment_form=employment,
                 contract=c.Contract.EMPLOYMENT if p.on_est else c.Contract.LABOUR,
-                normal_graduate=bool(p.education and p.education[0]["is_normal_major"]
-                                     and p.education[0]["study_mode"] == c.StudyMode.FULL_TIME),
+                normal_graduate=bool(p.education and p.education[0][EDU_NORMAL]
+                                     and p.education[0][EDU_MODE] == c.StudyMode.FULL_TIME),
                 special_ed_trained=p.stage == S.SPECIAL or rng.random() < 0.03,
                 special_ed_cert=p.stage == S.SPECIAL and rng.random() < 0.6,
                 it_ability=pick(rng, [(c.ItAbility.PROFICIENT, 10), (c.ItAbility.GOOD, 45), (c.ItAbility.BASIC, 35),
@@ -381,12 +407,15 @@ class TeachersPart(Builder):
                 enterprise_months=(rng.randint(1, 24) if dual else rng.randint(0, 3)) if vocational else None,
                 left_on=p.left_on, left_reason=p.left_reason,
             )
-            p.obj = obj
-            objs.append(obj)
-        bulk(m.Teacher, objs)
-        self.counts["教师（教职工）"] = len(objs)
+            chunk.append((p, row))
+            if len(chunk) >= TEACHER_CHUNK:
+                write_chunk()
+        write_chunk()
+        self.counts["教师（教职工）"] = teachers.written
         self.counts["  其中专任教师"] = sum(1 for p in self.people if p.teaching)
         self.counts["  其中已离开本校"] = sum(1 for p in self.people if p.left_on)
+        self.counts["学习经历"] = edu.written
+        self.counts["专业技术职务"] = titles.written
 
     def _region(self, rng: Random, district_code: str) -> str:
         x = rng.random()
@@ -395,17 +424,3 @@ class TeachersPart(Builder):
         if x < 0.17:
             return rng.choice(CITY_REGIONS)
         return pick(rng, HOME_REGIONS.get(district_code, [(district_code, 1)]))
-
-    def write_records(self) -> None:
-        edu, titles = [], []
-        for p in self.people:
-            t = p.obj
-            for r in p.education:
-                edu.append(new(m.EducationRecord, teacher=t, **r))
-            for i, (title, day) in enumerate(p.titles):
-                ended = p.titles[i + 1][1] if i + 1 < len(p.titles) else None
-                titles.append(new(m.TitleAppointment, teacher=t, title=title, appointed_on=day, ended_on=ended))
-        bulk(m.EducationRecord, edu)
-        bulk(m.TitleAppointment, titles)
-        self.counts["学习经历"] = len(edu)
-        self.counts["专业技术职务"] = len(titles)

@@ -2,7 +2,8 @@
 and, for every 专任教师, the credit records of each cycle — yearly 校本研修, 全员培训 and 网络研修
 records and now and then a programme — so that completing the cycle (or, in the running
 cycle, being on track) follows the district's profile; pending, rejected and HR-decided
-records, and sign-ups for programmes still to come. Written a chunk of teachers at a time."""
+records, and sign-ups for programmes still to come. Written a chunk of teachers at a time
+(``writing.Rows``), each chunk let go once written."""
 from __future__ import annotations
 
 import datetime as dt
@@ -18,7 +19,7 @@ from workforce import choices as c
 from workforce.honours import add_months
 
 from .base import Builder, Person, pick
-from .writing import bulk, new
+from .writing import Rows, bulk
 
 TEACHER_CHUNK = 10_000  # credit records are planned and written this many teachers at a time
 
@@ -55,20 +56,19 @@ class TrainingPart(Builder):
         self.programmes_by_year: dict[tuple[int, int | None], list[tm.Programme]] = defaultdict(list)
         for pr in programmes:
             self.programmes_by_year[(pr.start.year, pr.district_id)].append(pr)
-        total_records = total_decisions = total_enrol = 0
+        self.credit_rows = Rows(tm.CreditRecord)
+        decision_rows, enrolment_rows = Rows(tm.CreditDecision), Rows(tm.ProgrammeEnrolment)
+        key = self.credit_rows.key
         for start in range(0, len(self.people), TEACHER_CHUNK):
             chunk = self.people[start: start + TEACHER_CHUNK]
             records, decisions_for, enrolments = self._credits(rng, chunk)
-            bulk(tm.CreditRecord, records)
-            decisions = [new(tm.CreditDecision, record=r, status=r.status, reason=r.decision_reason) for r in decisions_for]
-            bulk(tm.CreditDecision, decisions)
-            bulk(tm.ProgrammeEnrolment, enrolments)
-            total_records += len(records)
-            total_decisions += len(decisions)
-            total_enrol += len(enrolments)
-        self.counts["培训记录"] = total_records
-        self.counts["审核记录"] = total_decisions
-        self.counts["选学报名"] = total_enrol
+            self.credit_rows.write(records)
+            decision_rows.write([decision_rows.row(record_id=row[key], status=status, reason=reason)
+                                 for row, status, reason in decisions_for])
+            enrolment_rows.write(enrolments)
+        self.counts["培训记录"] = self.credit_rows.written
+        self.counts["审核记录"] = decision_rows.written
+        self.counts["选学报名"] = enrolment_rows.written
 
     def _programme(self, rng, name, level, year, district) -> tm.Programme:
         mode = pick(rng, [(c.TrainingMode.SHORT_FACE, 40), (c.TrainingMode.ONLINE, 25), (c.TrainingMode.BLENDED, 25),
@@ -100,19 +100,22 @@ class TrainingPart(Builder):
         cycles = [(cycle, float(cycle.required_hours), float(rules.elapsed_share(cycle.start, cycle.end, self.as_of)))
                   for cycle in self.cycles]
 
+        new_record = self.credit_rows.row
+
         def record(p, year, hours, status, **kw):
             # imported and providers' records arrive approved; a teacher's own claim is decided by HR
             decided_by_hr = status != st.PENDING and kw["source"] == src.SELF
-            rec = new(tm.CreditRecord, teacher=p.obj, year=year, hours=Decimal(hours), status=status,
-                                  credits=Decimal(hours) / 10 if kw.get("programme") else None,
-                                  decided_at=now if decided_by_hr else None,
-                                  decision_reason="证明材料不清晰，请补充" if status == st.REJECTED else "", **kw)
+            reason = "证明材料不清晰，请补充" if status == st.REJECTED else ""
+            rec = new_record(teacher_id=p.pk, year=year, hours=Decimal(hours), status=status,
+                             credits=Decimal(hours) / 10 if kw.get("programme") else None,
+                             decided_at=now if decided_by_hr else None, decision_reason=reason, **kw)
             records.append(rec)
             if decided_by_hr:
-                decided.append(rec)
+                decided.append((rec, status, reason))
             return rec
 
         yearly_weighted = [(y, y[4]) for y in yearly]
+        new_enrolment = Rows(tm.ProgrammeEnrolment).row
 
         for p in people:
             if not p.teaching:
@@ -171,5 +174,5 @@ class TrainingPart(Builder):
                            mode=md.OTHER, start=day, end=day, source=src.SELF)
             upcoming = [pr for pr in self.programmes_by_year.get((self.as_of.year, None), []) if pr.start > self.as_of]
             if upcoming and p.left_on is None and rng.random() < 0.08:
-                enrolments.append(new(tm.ProgrammeEnrolment, programme=rng.choice(upcoming), teacher=p.obj))
+                enrolments.append(new_enrolment(programme=rng.choice(upcoming), teacher_id=p.pk))
         return records, decided, enrolments

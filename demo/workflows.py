@@ -288,7 +288,7 @@ class WorkflowsPart(Builder):
 
     def write_workflows(self) -> None:
         exchanges = [
-            new(m.Exchange, teacher=r["person"].obj, exchange_type=r["exchange_type"], moves_personnel=r["moves_personnel"],
+            new(m.Exchange, teacher_id=r["person"].pk, exchange_type=r["exchange_type"], moves_personnel=r["moves_personnel"],
                        start=r["start"], end=r["end"], from_school=r["from_school"].obj if r["from_school"] else None,
                        to_school=r["to_school"].obj if r["to_school"] else None, from_name=r["from_name"],
                        to_name=r["to_name"])
@@ -303,7 +303,7 @@ class WorkflowsPart(Builder):
             team_name = ""
             if a["team_name"]:
                 pattern, leader, subject = a["team_name"]
-                team_name = pattern.format(name=leader.obj.name, subject=subject, school=leader.school.obj.name,
+                team_name = pattern.format(name=leader.name, subject=subject, school=leader.school.obj.name,
                                            district=leader.school.obj.district.name)[:100]
             person = a["person"]
             at_school = None
@@ -311,7 +311,7 @@ class WorkflowsPart(Builder):
                 moved = person.came_from is not None and a["awarded_on"] < person.school_entry
                 at_school = (person.came_from if moved else person.school).obj
             awards.append(new(m.Award,
-                honour_type=a["honour_type"], teacher=person.obj if person else None,
+                honour_type=a["honour_type"], teacher_id=person.pk if person else None,
                 school=a["school"].obj if a["school"] else None,
                 school_at_award=at_school, stage_at_award=person.stage if person else "",
                 team_name=team_name, awarded_on=a["awarded_on"],
@@ -321,7 +321,7 @@ class WorkflowsPart(Builder):
         bulk(m.Award, awards)
         self.counts["荣誉（个人）"] = sum(1 for a in awards if a.teacher_id)
         self.counts["荣誉（团队/工作室）"] = sum(1 for a in awards if not a.teacher_id)
-        cases = [new(m.EthicsCase, teacher=p.obj, severity=sev, occurred_on=occ, decided_on=dec, substantiated=sub,
+        cases = [new(m.EthicsCase, teacher_id=p.pk, severity=sev, occurred_on=occ, decided_on=dec, substantiated=sub,
                               ban_until=ban, description=text if sub else f"{text}（经调查不属实）")
                  for p, sev, occ, dec, ban, sub, text in self.ethics]
         bulk(m.EthicsCase, cases)
