@@ -8,7 +8,7 @@ from . import audit
 from .admin_base import MaskedFieldsAdminMixin, ScopedAdmin
 from .models import AuditEntry, LoginThrottle, RoleCapability, User
 from .rights import can, capabilities_of
-from .scoping import single_city
+from .scoping import scope_for, single_city, users_within, within
 from core.capabilities import SCOPE_LEVELS, Capability
 from core.roles import Role
 
@@ -57,11 +57,20 @@ class RoleScopeFormMixin:
     school or teacher record is a message beside the field — never the database constraint
     ``user_scope_matches_role`` failing as a 500."""
 
+    editor = None  # the user filling in the form (set by the admin): the account stays within their scope
+
     def clean(self):
         cleaned = super().clean()
 
         def value(name):
             return cleaned.get(name) if name in self.fields else getattr(self.instance, name, None)
+
+        if self.editor is not None and not self.errors:
+            account = User(role=value("role") or "", city=value("city"), district=value("district"),
+                           school=value("school"), teacher=value("teacher"), is_active=True)
+            if not within(scope_for(account), scope_for(self.editor)):
+                raise forms.ValidationError(
+                    _("账号的管理范围须在您的管理范围之内：请指定您所属城市（区县、学校）内的范围。"), code="scope_outside")
 
         need = role_needs(value("role"))
         if need is not None:
@@ -98,6 +107,29 @@ class UserAdmin(MaskedFieldsAdminMixin, BaseUserAdmin):
     )
     form = UserEditForm
     add_form = UserAddForm
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"editor": request.user})
+
+    def get_queryset(self, request):
+        """In a province of several cities (issue 18) a city's HR manages its city's accounts only."""
+        qs = super().get_queryset(request)
+        return qs if single_city() else users_within(qs, scope_for(request.user))
+
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        if single_city():
+            return filters
+        if scope_for(request.user).kind == "province":
+            return ["role", "city", *filters[1:]]
+        return [(f, admin.RelatedOnlyFieldListFilter) if f == "district" else f for f in filters]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """Cities and districts to choose from: those of the user's scope."""
+        if db_field.name in ("city", "district"):
+            kwargs["queryset"] = db_field.related_model.objects.for_scope(scope_for(request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request):
         # can(): the admin login page asks this for an anonymous user too.
@@ -172,6 +204,11 @@ class AuditEntryAdmin(ScopedAdmin):
     date_hierarchy = "at"
     view_capability = Capability.AUDIT_VIEW
     write_capability = None
+
+    def get_queryset(self, request):
+        from .security_views import audit_rows
+
+        return admin.ModelAdmin.get_queryset(self, request) & audit_rows(request.user)
 
     def has_add_permission(self, request):
         return False

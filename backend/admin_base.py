@@ -220,6 +220,19 @@ class ScopedAdmin(MaskedFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
             return qs.for_scope(scope_for(request.user)) if hasattr(qs, "for_scope") else qs
         return qs if scope_for(request.user).is_city else qs.none()
 
+    def get_list_filter(self, request):
+        """In a province of several cities (issue 18) a filter by a related record (a district, a
+        school) offers only the records the user's rows point to, not every city's: Django's
+        ``RelatedOnlyFieldListFilter`` on the scoped rows. A single-city installation keeps the
+        filters as declared."""
+        from .scoping import single_city
+
+        filters = list(super().get_list_filter(request))
+        if single_city() or scope_for(request.user).covers_all:
+            return filters
+        return [(f, admin.RelatedOnlyFieldListFilter) if isinstance(f, str) and _is_relation(self.model, f) else f
+                for f in filters]
+
     def get_inline_instances(self, request, obj=None):
         """Inline rows (a teacher's education, titles, exchanges, awards) follow this admin's
         role-based rights; Django's default asks model permissions, which our roles do not use,
@@ -283,6 +296,16 @@ class ScopedAdmin(MaskedFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+def _is_relation(model, path: str) -> bool:
+    """Whether ``path`` (``school__district``) ends on a foreign key."""
+    from django.contrib.admin.utils import get_fields_from_path
+
+    try:
+        return bool(get_fields_from_path(model, path)[-1].is_relation)
+    except Exception:
+        return False
+
+
 def _follow_parent(inline, parent) -> None:
     """Give ``inline`` the rights of ``parent`` on the parent object: view = view, add and change
     = change, delete = delete."""
@@ -294,9 +317,26 @@ def _follow_parent(inline, parent) -> None:
 
 class CityOnlyAdmin(ScopedAdmin):
     """Reference data (districts, standards, targets): everyone who reads records reads these,
-    city HR writes (``reference.edit``)."""
+    city HR writes (``reference.edit``).
+
+    In a province of several cities (issue 18) this data is the whole installation's, shared by its
+    cities: it is written from a scope over the whole installation (the province's HR), and the
+    figures of the whole installation (``whole_installation_figures``: snapshots, quota proposals)
+    are read only from there. In a single-city installation nothing changes: city HR's scope is
+    the whole installation."""
 
     write_capability = Capability.REFERENCE_EDIT
+    whole_installation_figures = False
+
+    @staticmethod
+    def over_the_installation(request) -> bool:
+        from .scoping import single_city
+
+        return scope_for(request.user).covers_all or single_city()
 
     def get_queryset(self, request):
-        return admin.ModelAdmin.get_queryset(self, request)
+        qs = admin.ModelAdmin.get_queryset(self, request)
+        return qs if not self.whole_installation_figures or self.over_the_installation(request) else qs.none()
+
+    def may_write(self, request) -> bool:
+        return super().may_write(request) and self.over_the_installation(request)

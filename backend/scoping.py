@@ -122,6 +122,57 @@ def scope_for(user) -> Scope:
     return NOTHING
 
 
+def _model(field: str):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()._meta.get_field(field).related_model
+
+
+def within(inner: Scope, outer: Scope) -> bool:
+    """Whether everything ``inner`` covers lies within ``outer`` (an account a user creates or
+    changes may not see more than they do: issue 18, a city's HR makes no province accounts)."""
+    if outer.covers_all or inner.kind == "none":
+        return True
+    if inner.covers_all or inner.kind == "province" or outer.kind not in ("city", "district", "school"):
+        return False
+    prefix = {"city": "district__city_id", "district": "district_id", "school": "pk"}[outer.kind]
+    key = {"city": outer.city_id, "district": outer.district_id, "school": outer.school_id}[outer.kind]
+    if inner.kind == "city":
+        return outer.kind == "city" and inner.city_id == outer.city_id
+    if inner.kind == "district":
+        if outer.kind == "district":
+            return inner.district_id == outer.district_id
+        return outer.kind == "city" and _model("district").objects.filter(
+            pk=inner.district_id, city_id=outer.city_id).exists()
+    if inner.kind == "school":
+        if outer.kind == "school":
+            return inner.school_id == outer.school_id
+        return _model("school").objects.filter(pk=inner.school_id, **{prefix: key}).exists()
+    if inner.kind == "self":
+        path = "school" if prefix == "pk" else f"school__{prefix}"
+        return _model("teacher").objects.filter(pk=inner.teacher_id, **{path: key}).exists()
+    return False
+
+
+def users_within(queryset, scope: Scope):
+    """The accounts of ``queryset`` whose city, district, school or teacher record lies within
+    ``scope`` (the accounts a city's HR manages in a province of several cities)."""
+    from django.db.models import Q
+
+    if scope.covers_all:
+        return queryset
+    if scope.kind == "city":
+        x = scope.city_id
+        return queryset.filter(Q(city_id=x) | Q(district__city_id=x) | Q(school__district__city_id=x)
+                               | Q(teacher__school__district__city_id=x))
+    if scope.kind == "district":
+        x = scope.district_id
+        return queryset.filter(Q(district_id=x) | Q(school__district_id=x) | Q(teacher__school__district_id=x))
+    if scope.kind == "school":
+        return queryset.filter(Q(school_id=scope.school_id) | Q(teacher__school_id=scope.school_id))
+    return queryset.none()
+
+
 def in_scope(user, obj) -> bool:
     """Whether ``obj`` lies within ``user``'s scope, as its model's ``for_scope`` says (teachers,
     schools, districts, cities and every teacher's record have one). Anything else is only within

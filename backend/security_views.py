@@ -102,13 +102,27 @@ def can_search_audit(user) -> bool:
     return can(user, Capability.AUDIT_VIEW)
 
 
+def audit_rows(user):
+    """The trail ``user`` searches: all of it, or in a province of several cities (issue 18) what
+    the accounts of their city did (a city's HR reads its own city's trail)."""
+    from .models import User
+    from .scoping import scope_for, single_city, users_within
+
+    rows = AuditEntry.objects.all()
+    scope = scope_for(user)
+    if single_city() or scope.covers_all:
+        return rows
+    return rows.filter(user_id__in=users_within(User._base_manager.all(), scope).values("pk"))
+
+
 @login_required
 def audit_search(request):
     """City HR searches the trail; every other role gets 403 (and that refusal is audited too)."""
     if not can_search_audit(request.user):
         raise PermissionDenied(_("只有市教育局人事科可以查询审计日志。"))
-    flt = AuditFilter(request.GET or None, queryset=AuditEntry.objects.order_by("-at", "-id"))
-    qs = flt.qs if flt.is_bound and flt.is_valid() else AuditEntry.objects.order_by("-at", "-id")
+    rows = audit_rows(request.user).order_by("-at", "-id")
+    flt = AuditFilter(request.GET or None, queryset=rows)
+    qs = flt.qs if flt.is_bound and flt.is_valid() else rows
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     ethics = can_see_ethics(request.user)
     rows = [(e, change_lines(e.changes) if ethics or not is_ethics_entry(e) else [_("（师德档案内容，需查看师德档案的权限）")])

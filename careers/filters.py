@@ -43,6 +43,11 @@ class PostStructureFilter(django_filters.FilterSet):
         model = School
         fields = ["district", "school_type", "location"]
 
+    def __init__(self, *args, scope=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if scope is not None:  # the districts of the user's city (all of them in a single-city installation)
+            self.filters["district"].queryset = District.objects.of_own_city(scope)
+
     def by_name(self, qs, name, value):
         value = value.strip()
         return qs.filter(Q(name__icontains=value) | Q(code=value)) if value else qs

@@ -263,7 +263,7 @@ def posts(request):
     scope = scope_for(request.user)
     on = selectors.today()
     schools = School.objects.for_scope(scope).select_related("district").order_by("district__order", "code")
-    chosen = PostStructureFilter(request.GET or None, queryset=schools)
+    chosen = PostStructureFilter(request.GET or None, queryset=schools, scope=scope)
     page = Paginator(chosen.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     everyone = selectors.post_rows(scope, on)
     for school in page:

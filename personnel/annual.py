@@ -26,7 +26,7 @@ from backend.rights import can
 from backend.scoping import scope_for
 from core.capabilities import Capability
 from workforce import choices as c
-from workforce.models import EducationRecord, Enrolment, School, SchoolQuota, Teacher, TitleAppointment, rotation_day
+from workforce.models import District, EducationRecord, Enrolment, School, SchoolQuota, Teacher, TitleAppointment, rotation_day
 
 from . import permissions as perm
 from .models import DistrictReport, ReportingPeriod, SchoolReport
@@ -193,8 +193,9 @@ def school_review(*, report: SchoolReport, approve: bool, user, reason: str = ""
 def district_submit(*, period: ReportingPeriod, district, user, request=None) -> DistrictReport:
     """The district submits to the city once every submitted school is reviewed; schools that have
     not submitted and the problems left are recorded with it."""
-    if not (perm.is_city(user) or (can(user, Capability.PERSONNEL_REVIEW) and scope_for(user).kind == "district"
-                                  and scope_for(user).district_id == district.pk)):
+    if not ((perm.is_city(user) and District.objects.for_scope(scope_for(user)).filter(pk=district.pk).exists())
+            or (can(user, Capability.PERSONNEL_REVIEW) and scope_for(user).kind == "district"
+                and scope_for(user).district_id == district.pk)):
         raise PermissionDenied("只有本区县教育局人事可以报送本区县。")
     with transaction.atomic():
         if DistrictReport.objects.filter(period=period, district=district).exists():

@@ -30,9 +30,12 @@ class ScopedFilterSet(django_filters.FilterSet):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        if scope_for(user).kind != "city":
+        if not scope_for(user).above_district:
             self.filters.pop("district", None)
             self.form.fields.pop("district", None)
+        else:  # the districts of the user's city (all of them in a single-city installation)
+            self.filters["district"].queryset = District.objects.for_scope(scope_for(user))
+            self.form.fields["district"].queryset = self.filters["district"].queryset
 
     def filter_q(self, qs, name, value):
         found = search_teachers(Teacher.objects.in_scope(self.user) if self.user else Teacher.objects.all(), value,
@@ -117,9 +120,12 @@ class AnnualSchoolFilter(django_filters.FilterSet):
     def __init__(self, *args, user=None, period=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.period = period
-        if scope_for(user).kind != "city":
+        if not scope_for(user).above_district:
             self.filters.pop("district", None)
             self.form.fields.pop("district", None)
+        else:
+            self.filters["district"].queryset = District.objects.for_scope(scope_for(user))
+            self.form.fields["district"].queryset = self.filters["district"].queryset
 
     def filter_q(self, qs, name, value):
         value = value.strip()

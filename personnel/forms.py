@@ -216,8 +216,8 @@ class ExportForm(forms.Form):
         super().__init__(*args, **kwargs)
         scope = scope_for(user)
         self.fields["school"].queryset = School.objects.for_scope(scope).select_related("district").order_by("code")
-        if scope.kind == "city":
-            self.fields["district"].queryset = District.objects.all()
+        if scope.above_district:
+            self.fields["district"].queryset = District.objects.for_scope(scope)
         else:
             del self.fields["district"]
 

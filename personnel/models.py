@@ -165,8 +165,11 @@ class ChangeRequest(models.Model):
 class EventQuerySet(ScopedQuerySet):
     def for_scope(self, scope):
         """An event is in scope on either side: the sending and the receiving school."""
-        if scope.kind == "city":
+        if scope.covers_all:
             return self.all()
+        if scope.kind == "city":
+            return self.filter(Q(from_school__district__city_id=scope.city_id)
+                               | Q(to_school__district__city_id=scope.city_id))
         if scope.kind == "district":
             return self.filter(Q(from_school__district_id=scope.district_id) | Q(to_school__district_id=scope.district_id))
         if scope.kind == "school":

@@ -45,8 +45,10 @@ def can_export(user) -> bool:
 def in_scope(user, school) -> bool:
     """``school`` (a School) within the user's scope."""
     scope = scope_for(user)
-    if scope.kind == "city":
+    if scope.covers_all:
         return True
+    if scope.kind == "city":
+        return school.district.city_id == scope.city_id
     if scope.kind == "district":
         return school.district_id == scope.district_id
     if scope.kind == "school":
@@ -78,12 +80,12 @@ def may_forward(user, request) -> bool:
 
 def reviews_school(user, school) -> bool:
     """District HR for its district's schools, except 市直 schools: city HR reviews those (and may
-    review any school: the level above)."""
+    review any school of its city: the level above)."""
     if not can(user, C.PERSONNEL_REVIEW):
         return False
     scope = scope_for(user)
-    if scope.is_city:
-        return True
+    if scope.above_district:
+        return in_scope(user, school)
     if scope.kind != "district":
         return False
     return school.district_id == scope.district_id and school.district.kind != c.DistrictKind.CITY

@@ -299,7 +299,9 @@ def export(request):
         school = form.cleaned_data.get("school")
         district = form.cleaned_data.get("district")
         teachers = Teacher.objects.in_scope(request.user)
-        name = _("全市") if request.user.scope.is_city else ""
+        scope = request.user.scope
+        name = (_("全省") if scope.kind == "province" else _("全市") if scope.covers_all
+                else str(request.user.city or "") if scope.kind == "city" else "")
         if district is not None:
             teachers, name = teachers.filter(school__district=district), district.name
         if school is not None:

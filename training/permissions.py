@@ -60,9 +60,11 @@ def can_decide(user, record) -> bool:
     if user.teacher_id and user.teacher_id == record.teacher_id:
         return False
     scope = scope_for(user)
-    if scope.is_city:
+    if scope.covers_all:
         return True
     teacher = record.teacher
+    if scope.kind == "city":
+        return teacher.school.district.city_id == scope.city_id
     if scope.kind == "district":
         return teacher.school.district_id == scope.district_id
     if scope.kind == "school":
@@ -72,12 +74,16 @@ def can_decide(user, record) -> bool:
 
 def can_publish(user, district_id: int | None) -> bool:
     """``training.publish`` within the scope: the city publishes city programmes (and any
-    district's); a district its own district's."""
+    district's); a district its own district's. A city of a province of several cities publishes
+    its districts' programmes: a programme without a district is the whole installation's, which
+    only a scope over the whole installation publishes (issue 18)."""
     if not can(user, C.TRAINING_PUBLISH):
         return False
     scope = scope_for(user)
-    if scope.is_city:
+    if scope.covers_all:
         return True
+    if scope.kind == "city":
+        return district_id is not None and _district_in_city(district_id, scope.city_id)
     return scope.kind == "district" and district_id is not None and district_id == scope.district_id
 
 
@@ -99,4 +105,12 @@ def can_credit_provider_list(user, programme) -> bool:
     if not can(user, C.TRAINING_PUBLISH):
         return False
     scope = scope_for(user)
-    return scope.is_city or (scope.kind == "district" and programme.district_id in (None, scope.district_id))
+    if scope.kind == "city" and not scope.covers_all:
+        return programme.district_id is not None and _district_in_city(programme.district_id, scope.city_id)
+    return scope.covers_all or (scope.kind == "district" and programme.district_id in (None, scope.district_id))
+
+
+def _district_in_city(district_id: int, city_id: int) -> bool:
+    from workforce.models import District
+
+    return District.objects.filter(pk=district_id, city_id=city_id).exists()

@@ -51,6 +51,10 @@ class DistrictAdmin(CityOnlyAdmin):
         """The districts of the user's city (all of them in a single-city installation)."""
         return m.District.objects.of_own_city(scope_for(request.user))
 
+    def may_write(self, request) -> bool:
+        """A city's HR keeps its own districts (``reference.edit``), the province every city's."""
+        return ScopedAdmin.may_write(self, request) and scope_for(request.user).above_district
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "city":
             kwargs["queryset"] = m.City.objects.for_scope(scope_for(request.user))
@@ -205,9 +209,12 @@ class TeacherAdmin(ScopedAdmin):
         return fields + ["reveal_link"] if can_see_identity(request.user) else fields
 
     def get_list_filter(self, request):
-        """The district filter only means something to city-wide users."""
+        """The district filter only means something to city-wide users; a city of a province of
+        several cities is offered the districts its teachers are in, not every city's."""
         filters = list(super().get_list_filter(request))
-        return filters if request.user.scope.is_city else [f for f in filters if f != "school__district"]
+        if request.user.scope.above_district:
+            return filters
+        return [f for f in filters if (f[0] if isinstance(f, tuple) else f) != "school__district"]
 
     def get_fieldsets(self, request, obj=None):
         """On an existing record the ID and birth date are shown masked to everyone (revealing
@@ -385,6 +392,7 @@ class RuleSettingAdmin(CityOnlyAdmin):
 
 @admin.register(m.MeasureSnapshot)
 class MeasureSnapshotAdmin(CityOnlyAdmin):
+    whole_installation_figures = True
     list_display = ["scope_kind", "scope_key", "on", "school_year", "created_at"]
     list_filter = ["scope_kind"]
 
@@ -394,6 +402,7 @@ class MeasureSnapshotAdmin(CityOnlyAdmin):
 
 @admin.register(m.QuotaProposal)
 class QuotaProposalAdmin(CityOnlyAdmin):
+    whole_installation_figures = True
     list_display = ["school_year", "posts", "leftover", "status", "proposed_by", "created_at", "accepted_by", "accepted_at",
                     "self_accepted", "discarded_by"]
     list_select_related = ["proposed_by", "accepted_by", "discarded_by"]

@@ -50,8 +50,12 @@ def may_promote(user) -> bool:
 
 
 def may_allocate(user) -> bool:
-    """Only city HR runs, accepts or discards an allocation of the city pool."""
-    return can(user, C.QUOTA_ALLOCATE)
+    """Only city HR runs, accepts or discards an allocation of the city pool. The pool is the whole
+    installation's: in a province of several cities only a scope over all of it allocates (issue
+    18; a pool per city is not modelled yet)."""
+    from backend.scoping import single_city
+
+    return can(user, C.QUOTA_ALLOCATE) and (single_city() or scope_for(user).covers_all)
 
 
 def _require(allowed: bool, message: str = "您没有权限执行此操作。") -> None:

@@ -191,16 +191,17 @@ def _rotation_context(request):
 @login_required
 def rotation_plan(request):
     ctx = _rotation_context(request)
-    figures = rotation.rotation_figures(ctx["scope"], ctx["year"])
+    counts = rotation.school_counts(ctx["scope"], ctx["year"])  # the figures and the rows per school, from one count
+    figures = rotation.rotation_figures(ctx["scope"], ctx["year"], counts=counts)
+    chosen = SchoolLineFilter(request.GET, queryset=School.objects.for_scope(ctx["scope"]))
     ctx.update(
         figures=figures, plan=figures.plan, explain=figures.plan.explain(),
         ratio=ms.percent(figures.plan.ratio), ratio_all=ms.percent(figures.rotated / figures.all if figures.all else None),
         backbone_share=ms.percent(figures.plan.backbone_share),
         waiting=[(c.Location(loc).label, v["count"], v["backbone"]) for loc, v in figures.eligible_waiting.items()],
-        schools=rotation.per_school(ctx["scope"], ctx["year"]),
+        schools=rotation.per_school(ctx["scope"], ctx["year"], counts=counts,
+                                    schools=chosen.qs if chosen.is_bound and chosen.form.is_valid() else None),
     )
-    chosen = SchoolLineFilter(request.GET, queryset=School.objects.for_scope(ctx["scope"]))
-    ctx["schools"] = chosen.narrow(ctx["schools"], code=lambda s: s["school__code"])
     if _wants_xlsx(request):
         plan = figures.plan
         pairs = [

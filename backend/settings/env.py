@@ -110,6 +110,10 @@ SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
 PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 8)
 PASSWORD_MIN_CLASSES = _int("PASSWORD_MIN_CLASSES", 3)
 AUDIT_RETENTION_DAYS = _int("AUDIT_RETENTION_DAYS", 183)
+# The city of a single-city installation (issue 18): the one existing districts join.
+CITY_CODE = os.environ.get("CITY_CODE", "320700")
+CITY_NAME = os.environ.get("CITY_NAME", "连云港市")
+CITY_COUNT_CACHE_SECONDS = _int("CITY_COUNT_CACHE_SECONDS", 60)
 IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 # what an uploaded workbook may hold once inflated, and the cells of a sheet's grid (a roster of
 # 500,000 teachers: about 1.1 GB of XML and 22 million cells)
