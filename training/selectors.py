@@ -29,7 +29,7 @@ from backend.rights import can
 from core.capabilities import Capability
 from backend.scoping import Scope, scope_for
 from workforce import choices as c
-from workforce.models import School, Teacher, school_year_of
+from workforce.models import School, Teacher
 
 from . import rules
 from .models import CreditRecord, Programme, ProgrammeEnrolment, TrainingCycle, in_cycle_q
@@ -411,26 +411,14 @@ def _pct(part: int, whole: int) -> float | None:
 
 def kept_school_rows(scope: Scope, on: dt.date) -> dict | None:
     """{school id: the training measure's counts of that school on ``on``} from the facts per school
-    (``workforce.facts``: the dashboard's ``training_by_group`` rows of every school, brought up to
-    date first from the schools each write marks), for the whole city, a district or a school on
+    (``workforce.fact_rows``: the dashboard's ``training_by_group`` rows of every school, brought up
+    to date first from the schools each write marks), for the whole city, a district or a school on
     the facts' day (today); None when they do not apply — another day, another scope, a database
     whose marks cannot be trusted — and the caller counts live."""
-    from workforce import facts
-    from workforce import selectors as workforce_selectors
+    from workforce import fact_rows
 
-    if scope.kind not in ("city", "district", "school") or getattr(scope, "city_id", None) is not None:
-        return None
-    if on != dt.date.today():  # the facts are today's: skip the targets' two queries
-        return None
-    ref = workforce_selectors.ref_for_scope(scope)
-    if ref is None:
-        return None
-    year = school_year_of(on)
-    kept = facts.school_counts(ref, on, year, workforce_selectors.load_targets(None, on),
-                               workforce_selectors.NO_FILTERS, by="school")
-    if kept is None:
-        return None
-    return {pk: row for pk, row in kept.counts.get("training", {}).items() if row}
+    kept = fact_rows.school_rows(scope, "training", on)
+    return None if kept is None else {pk: row for pk, row in kept.items() if row}
 
 
 def _rows_of_schools(scope: Scope, counts: dict) -> list[dict]:

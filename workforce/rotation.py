@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 from django.utils.translation import gettext, gettext_lazy
 
 from . import choices as c
+from . import fact_rows
 from . import measures as ms
 from . import rules
 from .models import School, Teacher, rotation_day
@@ -181,59 +183,86 @@ class RotationFigures:
         return ms.percent(ms.ratio_with_target(self.rotated_any, self.all, None).ratio)
 
 
-def rotation_figures(scope, year: int, on: dt.date | None = None) -> RotationFigures:
+def school_counts(scope, year: int, on: dt.date | None = None, targets=None) -> dict:
+    """{school id: the dashboard's rotation counts of that school} for school year ``year`` as of
+    ``on`` (default today): ``selectors.rotation_counts(scope, …, by="school")``, read from the
+    facts per school (``fact_rows``) for today's school year, counted live otherwise. Summed over
+    every row they give the scope's own counts (a teacher is counted at the school of 1 September;
+    an exchange's direction at the teacher's school)."""
+    on = on or dt.date.today()
+    kept = fact_rows.school_rows(scope, "rotation", on, year)
+    if kept is not None:
+        return kept
+    return rotation_counts(scope, year, targets or load_targets(), by="school", on=on)
+
+
+def _sum(counts: dict) -> Counter:
+    total = Counter()
+    for part in counts.values():
+        total.update(part or {})
+    return total
+
+
+def rotation_figures(scope, year: int, on: dt.date | None = None, counts: dict | None = None) -> RotationFigures:
     """The rotation figures of ``scope`` for school year ``year`` as of ``on`` (default today).
 
     The counts (all, eligible, rotated, rotated 骨干, planned, still away, directions) are the
     dashboard's ``selectors.rotation_counts`` — one definition for dashboard and plan (骨干 =
-    ``backbone_on`` on 1 September, without teachers under an ethics ban). On top: the eligible
-    still waiting (not rotated by ``on``), per location class, and how many of them are 骨干.
+    ``backbone_on`` on 1 September, without teachers under an ethics ban) — summed from its rows
+    per school (``school_counts``, or ``counts`` when the caller has them). On top: the eligible
+    still waiting (not rotated by ``on``) per location class of the school of 1 September, and how
+    many of them are 骨干.
     """
     on = on or dt.date.today()
     targets = load_targets()
     years = targets.rotation_min_years
-    counts = rotation_counts(scope, year, targets, on=on).get(None) or {}
+    counts = school_counts(scope, year, on, targets) if counts is None else counts
+    total = _sum(counts)
     day = rotation_day(year)
-    population = Teacher.objects.rotation_population(year).for_scope(scope)
-    # the sets of the definitions, cut to the scope's population (uncorrelated IN subqueries)
-    rotated_ids = population.rotated_in(year, on).values("pk")
-    waiting_qs = population.eligible_for_rotation(year, years).exclude(pk__in=rotated_ids)
-    backbone_ids = waiting_qs.backbone_on(day).values("pk")
     waiting = {loc: {"count": 0, "backbone": 0} for loc in c.Location.values}
-    for row in (
-        waiting_qs.values("school__location")
-        .annotate(n=Count("pk"), b=Count("pk", filter=Q(pk__in=backbone_ids))).order_by()
-    ):
-        waiting[row["school__location"]] = {"count": row["n"], "backbone": row["b"]}
+    located = dict(School.objects.for_scope(scope).values_list("pk", "location"))
+    for pk, n in counts.items():
+        if pk in located and n:
+            waiting[located[pk]]["count"] += n[("rot", "eligible")] - n[("rot", "rotated")]
+    # 骨干 among them: the eligible not rotated by ``on`` who count as 骨干 on 1 September
+    population = Teacher.objects.rotation_population(year).for_scope(scope)
+    rotated_ids = population.rotated_in(year, on).values("pk")
+    waiting_qs = population.eligible_for_rotation(year, years).exclude(pk__in=rotated_ids).backbone_on(day)
+    for row in waiting_qs.values("school__location").annotate(b=Count("pk")).order_by():
+        waiting[row["school__location"]]["backbone"] = row["b"]
     directions = {key: 0 for key, _ in DIRECTIONS}
-    for key, n in counts.items():
+    for key, n in total.items():
         if key[0] == "dir":
             directions[direction_key(key[1], key[2])] += n
-    rotated = counts.get(("rot", "rotated"), 0)
-    rotated_backbone = counts.get(("rot", "backbone"), 0)
-    eligible = counts.get(("rot", "eligible"), 0)
+    rotated = total[("rot", "rotated")]
+    rotated_backbone = total[("rot", "backbone")]
+    eligible = total[("rot", "eligible")]
     target = targets.target("rotation_ratio")
     plan = rotation_plan(
         eligible=eligible, rotated=rotated, rotated_backbone=rotated_backbone,
         target_pct=Decimal(15) if target is None else target, backbone_pct=targets.backbone_min_share,
     )
     return RotationFigures(
-        year=year, all=counts.get(("rot", "all"), 0), eligible=eligible, rotated=rotated,
+        year=year, all=total[("rot", "all")], eligible=eligible, rotated=rotated,
         rotated_backbone=rotated_backbone, eligible_waiting=waiting,
         directions=[(label, directions[key]) for key, label in DIRECTIONS if directions[key] or key == "urban>rural"],
-        plan=plan, min_years=years, rotated_any=counts.get(("rot", "rotated_any"), 0),
-        planned=counts.get(("rot", "planned"), 0), still_away=counts.get(("rot", "still_away"), 0), on=on,
+        plan=plan, min_years=years, rotated_any=total[("rot", "rotated_any")],
+        planned=total[("rot", "planned")], still_away=total[("rot", "still_away")], on=on,
     )
 
 
-def per_school(scope, year: int, on: dt.date | None = None) -> list[dict]:
+def per_school(scope, year: int, on: dt.date | None = None, counts: dict | None = None, schools=None) -> list[dict]:
     """All, eligible, rotated (eligible, started by ``on``, default today) and waiting (eligible,
-    not rotated) per school of the scope: the dashboard's ``rotation_counts`` grouped by school
-    (two queries) and the schools' names."""
-    counts = rotation_counts(scope, year, load_targets(), by="school", on=on or dt.date.today())
+    not rotated) per school of the scope with teachers in the rotation population, by code: the
+    dashboard's rotation counts per school (``school_counts``, or ``counts``) and the schools'
+    names. ``schools``: a School queryset narrowing the scope's (a page's search)."""
+    counts = school_counts(scope, year, on) if counts is None else counts
+    schools = School.objects.for_scope(scope) if schools is None else schools
     out = []
-    for school in School.objects.filter(pk__in=list(counts)).order_by("code").values("pk", "code", "name", "location"):
-        n = counts[school["pk"]]
+    for school in schools.order_by("code").values("pk", "code", "name", "location"):
+        n = counts.get(school["pk"])
+        if not n or not n[("rot", "all")]:
+            continue
         out.append({"school_id": school["pk"], "school__code": school["code"], "school__name": school["name"],
                     "school__location": school["location"], "all": n[("rot", "all")],
                     "eligible": n[("rot", "eligible")], "rotated": n[("rot", "rotated")],
