@@ -291,7 +291,9 @@ class ScopedAdmin(MaskedFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
         """Choices of schools and teachers are cut to the scope too."""
         related = db_field.related_model
         manager = related._default_manager
-        if hasattr(manager.get_queryset(), "for_scope"):
+        if hasattr(manager.get_queryset(), "of_own_city"):  # districts: those of the user's city (issue 18)
+            kwargs.setdefault("queryset", manager.get_queryset().of_own_city(scope_for(request.user)))
+        elif hasattr(manager.get_queryset(), "for_scope"):
             kwargs.setdefault("queryset", manager.get_queryset().for_scope(scope_for(request.user)))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

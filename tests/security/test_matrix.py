@@ -1,6 +1,6 @@
 """Access as a matrix: role × action × own / other scope, every cell asserted.
 
-Rows: city HR, district HR (without and with the identity right), school HR, teacher, city
+Rows: the province's HR, city HR, district HR (without and with the identity right), school HR, teacher, city
 leader, district leader. Actions: list, view, edit, history (admin teacher pages), export (the
 dashboard workbook), audit (the audit search), reveal (a full 身份证件号). Own = a teacher or
 scope the user holds; other = one outside it (for city-wide users: another district, still theirs).
@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 # role → (own teacher, other teacher, own dashboard scope, other dashboard scope)
 SUBJECTS = {
     "city": ("t1", "t2", "district:海州区", "district:灌南县"),
+    "province": ("t1", "t2", "district:海州区", "district:灌南县"),
     "district": ("t1b", "t2", "district:海州区", "district:灌南县"),
     "district_id": ("t1b", "t2", "district:海州区", "district:灌南县"),
     "school": ("t1", "t1b", "school:s1", "school:s1b"),
@@ -37,6 +38,9 @@ HR_SCOPE = {"list": 200, "view": (200, 404), "edit": (302, 404), "history": (200
 EXPECTED = {
     "city": {"list": 200, "view": (200, 200), "edit": (302, 302), "history": (200, 200),
              "export": (200, 200), "audit": 200, "reveal": (200, 200)},
+    # the province's HR (issue 18) in a single-city installation: reads everything, changes no record
+    "province": {"list": 200, "view": (200, 200), "edit": (403, 403), "history": (200, 200),
+                 "export": (200, 200), "audit": 200, "reveal": (200, 200)},
     "district": HR_SCOPE,
     "district_id": {**HR_SCOPE, "reveal": (200, 404)},
     "school": HR_SCOPE,
@@ -69,6 +73,8 @@ CELLS = cells_of(EXPECTED)
 def user_for(world, role):
     if role == "district_id":
         return UserFactory(username="district_id", role=Role.DISTRICT_HR, district=world.d1, can_view_identity=True)
+    if role == "province":
+        return UserFactory(username="province", role=Role.PROVINCE_HR, can_view_identity=True)
     return getattr(world.users, role)
 
 
@@ -97,7 +103,7 @@ def test_access_cell(client, world, role, action, side):
     user = user_for(world, role)
     client.force_login(user)
     expected, teacher, cell_scope = cell(world, EXPECTED, SUBJECTS, role, action, side)
-    visible = {"city": "张三 李四 王五", "district": "张三 李四", "district_id": "张三 李四", "school": "张三",
+    visible = {"city": "张三 李四 王五", "province": "张三 李四 王五", "district": "张三 李四", "district_id": "张三 李四", "school": "张三",
                "teacher": "张三", "leader": "张三 李四 王五", "district_leader": "张三 李四"}[role].split()
     assert_cell(client, world, user, action, expected, teacher, cell_scope, visible)
 

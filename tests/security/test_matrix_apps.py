@@ -57,6 +57,8 @@ EXPECTED = {
         "dashboard_json": (403, 403)},
     "leader": {**LEADER, **CITY_WIDE},
     "district_leader": LEADER,
+    # the province's HR (issue 18) reads as a city-wide leader does and decides nothing here
+    "province": {**LEADER, **CITY_WIDE},
 }
 CELLS = cells_of(EXPECTED)
 
