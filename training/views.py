@@ -292,6 +292,9 @@ def enrol(request, pk: int):
 
 
 # ---------------------------------------------------------------- reports
+REPORT_SCHOOLS_PER_PAGE = 100
+
+
 @login_required
 def report(request):
     """培训达标: completion and on-track rates for the scope, per district and per school."""
@@ -302,8 +305,9 @@ def report(request):
     context = {"total": report["total"], "rules": report["rules"], "on": on, "scope": scope}
     if scope.kind == "city":
         context["districts"] = report["districts"]
-    if scope.kind in ("city", "district"):
-        context["schools"] = report["schools"]
+    if scope.kind in ("city", "district"):  # a page of schools: a province's city has thousands
+        page = Paginator(report["schools"], REPORT_SCHOOLS_PER_PAGE).get_page(request.GET.get("page"))
+        context.update(schools=page.object_list, schools_page=page)
     return render(request, "training/report.html", context)
 
 

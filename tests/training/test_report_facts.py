@@ -81,3 +81,16 @@ def test_the_page_shows_the_facts(client, world, small_city):
     assert response.context["total"] == expected["total"]
     assert response.context["schools"] == expected["schools"]
     assert response.context["districts"] == expected["districts"]
+
+
+def test_the_schools_are_shown_a_page_at_a_time(client, world, small_city, monkeypatch):
+    from training import views
+
+    monkeypatch.setattr(views, "REPORT_SCHOOLS_PER_PAGE", 2)
+    client.force_login(world.users.leader)
+    expected = live(CITY)["schools"]
+    first = client.get(reverse("training:report"))
+    second = client.get(reverse("training:report"), {"page": 2})
+    assert list(first.context["schools"]) == expected[:2] and list(second.context["schools"]) == expected[2:4]
+    assert first.context["districts"] == second.context["districts"] == live(CITY)["districts"]
+    assert "?page=2&amp;on=" in first.content.decode()
