@@ -93,9 +93,9 @@ class UserEditForm(RoleScopeFormMixin, UserChangeForm):
 
 @admin.register(User)
 class UserAdmin(MaskedFieldsAdminMixin, BaseUserAdmin):
-    list_display = ["username", "get_full_name", "role", "district", "school", "is_active", "last_login"]
+    list_display = ["username", "get_full_name", "role", "city", "district", "school", "is_active", "last_login"]
     list_filter = ["role", "district", "is_active"]
-    list_select_related = ["district", "school"]
+    list_select_related = ["city", "district", "school"]
     raw_id_fields = ["school", "teacher"]
     fieldsets = BaseUserAdmin.fieldsets + (
         (_("角色与范围"), {"fields": SCOPE_FIELDS}),
@@ -265,6 +265,11 @@ class RoleCapabilityAdmin(ScopedAdmin):
 
     def get_queryset(self, request):
         return admin.ModelAdmin.get_queryset(self, request)
+
+    def may_write(self, request) -> bool:
+        """The table is the whole installation's: in a province of several cities it is changed from
+        a scope over all of it (the province's HR), a city's HR reads it (issue 18)."""
+        return super().may_write(request) and (single_city() or scope_for(request.user).covers_all)
 
     def has_delete_permission(self, request, obj=None):
         return self.may_write(request)

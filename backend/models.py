@@ -53,17 +53,6 @@ class User(AbstractUser):
 
         return scope_for(self)
 
-    def clean(self):
-        """In a province of several cities a city HR account names its city (issue 18); in a
-        single-city installation it may leave it empty (the one city is everything)."""
-        super().clean()
-        from django.core.exceptions import ValidationError
-
-        from .scoping import single_city
-
-        if self.role == Role.CITY_HR and not self.city_id and not single_city():
-            raise ValidationError({"city": _("系统有多个城市：市教育局人事科账号须指定所属城市。")})
-
 
 class RoleCapability(models.Model):
     """One right of one role (issue 17, "Rights as data"): the role → capability table every

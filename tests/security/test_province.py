@@ -170,3 +170,10 @@ def test_the_province_adds_a_city_and_a_city_does_not(province):
     client = login(province.users.province)
     assert client.get("/admin/workforce/city/add/").status_code == 200
     assert_names(login(province.users.city).get("/admin/workforce/city/").content.decode(), ["连云港市"], ["徐州市"])
+
+
+def test_the_rights_table_is_changed_from_the_province(province):
+    city = login(province.users.city)
+    assert city.get("/admin/backend/rolecapability/").status_code == 200
+    assert city.get("/admin/backend/rolecapability/add/").status_code == 403
+    assert login(province.users.province).get("/admin/backend/rolecapability/add/").status_code == 200
