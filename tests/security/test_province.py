@@ -177,3 +177,9 @@ def test_the_rights_table_is_changed_from_the_province(province):
     assert city.get("/admin/backend/rolecapability/").status_code == 200
     assert city.get("/admin/backend/rolecapability/add/").status_code == 403
     assert login(province.users.province).get("/admin/backend/rolecapability/add/").status_code == 200
+
+
+def test_the_post_structure_page_sums_the_city_or_the_province(province):
+    assert 'data-scope="city"' in login(province.users.city).get("/careers/posts/").content.decode()
+    page = login(province.users.province).get("/careers/posts/").content.decode()
+    assert 'data-scope="province"' in page and "鼓楼实验小学" in page and "海州实验小学" in page
