@@ -303,9 +303,9 @@ def report(request):
     on = _on(request)
     report = selectors.completion_report(scope, on)
     context = {"total": report["total"], "rules": report["rules"], "on": on, "scope": scope}
-    if scope.kind == "city":
+    if scope.above_district:  # the province's or a city's office
         context["districts"] = report["districts"]
-    if scope.kind in ("city", "district"):  # a page of schools: a province's city has thousands
+    if scope.above_district or scope.kind == "district":  # a page of schools: a province's city has thousands
         page = Paginator(report["schools"], REPORT_SCHOOLS_PER_PAGE).get_page(request.GET.get("page"))
         context.update(schools=page.object_list, schools_page=page)
     return render(request, "training/report.html", context)

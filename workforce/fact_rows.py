@@ -16,15 +16,17 @@ from .models import school_year_of
 
 
 def applies(scope) -> bool:
-    """The scopes the facts are summed for: the whole city (no city of several), a district, a school."""
-    return scope.kind in ("city", "district", "school") and getattr(scope, "city_id", None) is None
+    """The scopes whose schools' facts a page reads: the whole installation (the province, or the
+    city of a single-city one), a city of several, a district, a school."""
+    return scope.kind in ("province", "city", "district", "school")
 
 
 def school_rows(scope, measure: str, on: dt.date, year: int | None = None) -> dict | None:
-    """{school id: ``measure``'s counts of that school} of the schools of ``scope`` (the city's row of
-    no school too, keyed None), as ``Measure.count(city, on, year, …, by="school")`` gives them now;
-    None when the facts do not hold them — another day than today, another school year than its
-    own, a scope they are not summed for, marks that cannot be trusted — and the caller counts live.
+    """{school id: ``measure``'s counts of that school} of the schools of ``scope`` (the whole
+    installation's row of no school too, keyed None), as ``Measure.count(city, on, year, …,
+    by="school")`` gives them now; None when the facts do not hold them — another day than today,
+    another school year than its own, a scope they are not summed for, marks that cannot be
+    trusted — and the caller counts live.
     Each row is the facts' (``facts.load``): a counter for workforce's measures, a dict for a
     registered one."""
     from . import selectors as sel
@@ -35,7 +37,11 @@ def school_rows(scope, measure: str, on: dt.date, year: int | None = None) -> di
     if facts.school_counts(sel.CITY, on, year, sel.load_targets(None, on), sel.NO_FILTERS) is None:
         return None
     rows = SchoolFact.objects.using(facts.ALIAS).filter(measure=measure, district__isnull=True)
-    if scope.kind == "district":
+    if scope.covers_all:
+        pass
+    elif scope.kind == "city":  # one city of several: its schools' rows (what belongs to no school is no city's)
+        rows = rows.filter(school__district__city_id=scope.city_id)
+    elif scope.kind == "district":
         rows = rows.filter(school__district_id=scope.district_id)
     elif scope.kind == "school":
         rows = rows.filter(school_id=scope.school_id)

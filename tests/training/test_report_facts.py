@@ -30,7 +30,8 @@ def live(scope, on=None):
 
 
 def scopes(world):
-    return [CITY, Scope("district", district_id=world.d1.pk), Scope("district", district_id=world.d2.pk),
+    return [CITY, Scope("province"), Scope("city", city_id=world.d1.city_id),
+            Scope("district", district_id=world.d1.pk), Scope("district", district_id=world.d2.pk),
             Scope("school", district_id=world.d1.pk, school_id=world.s1.pk)]
 
 
@@ -55,7 +56,8 @@ def test_the_report_of_today_is_the_facts_and_the_figures_of_counting(world, sma
 def test_right_after_a_credit_is_approved_the_report_moves(world, small_city):
     before = assert_report_is_the_live_one(world)
     teacher = world.t2  # no approved 学时: behind
-    assert row_of(before, world.s2)["on_track"] == row_of(before, world.s2)["teachers"] - row_of(before, world.s2)["behind"]
+    school = row_of(before, world.s2)
+    assert school["on_track"] == school["teachers"] - school["behind"]
     record = CreditRecord.objects.create(teacher=teacher, title="年度集中培训", level="city", mode="online",
                                          year=dt.date.today().year, hours=Decimal("120"))
     services.credit_approve(record=record, user=world.users.city)
