@@ -63,6 +63,32 @@ def apportion(weights: list[float], total: int, minimum: int = 0) -> list[int]:
     return [b + out.allocated.get(f"{i:0{width}d}", 0) for i, b in enumerate(base)]
 
 
+class Without:
+    """``[x for x in items if x is not left_out]`` as ``random.choice`` reads it — its length and
+    one item — without copying ``items`` (``positions``: ``{id(x): index}`` of ``items``, each
+    item there once). The same draw as from the copy, for the same ``Random``; the rotations and
+    transfers draw a school from a province's thousands some hundred thousand times."""
+
+    __slots__ = ("items", "skip", "n")
+
+    def __init__(self, items: list, positions: dict[int, int], left_out: object):
+        self.items = items
+        self.skip = positions.get(id(left_out))
+        self.n = len(items) - (self.skip is not None)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int):
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return self.items[i if self.skip is None or i < self.skip else i + 1]
+
+
+def positions(items: list) -> dict[int, int]:
+    return {id(x): i for i, x in enumerate(items)}
+
+
 def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
@@ -141,14 +167,23 @@ class Builder:
     part does not reshuffle the others), the size, ``as_of`` (the demo's "today"), the reference
     tables the migrations put in (``load_reference``) and the districts' profiles (``q``)."""
 
-    def __init__(self, *, seed: int, teachers: int, schools: int, as_of: dt.date, log=None):
+    def __init__(self, *, seed: int, teachers: int, schools: int, as_of: dt.date, cities: int = 1, log=None):
         self.seed = seed
         self.n_teachers = teachers
         self.n_schools = schools
+        self.n_cities = cities
         self.as_of = as_of
         self.scale = teachers / DEFAULT_TEACHERS
         self.log = log or (lambda msg: None)
         self.counts: dict[str, int] = {}
+
+    def in_demo_city(self, district: m.District) -> bool:
+        """In the first city (连云港, the demo as it always was), not one ``--cities`` added."""
+        return self.city_of[district.pk] is self.cities[0]
+
+    def is_city_level(self, district: m.District) -> bool:
+        """A city's 市直 (its code is the city's: 连云港's 320700)."""
+        return district.code == self.city_of[district.pk].code
 
     def rng(self, part: str) -> Random:
         return Random(f"{self.seed}:{part}")
@@ -157,9 +192,21 @@ class Builder:
         return max(minimum, round(n * self.scale))
 
     def load_reference(self) -> None:
-        self.districts = list(m.District.objects.order_by("order", "code"))
+        """The reference tables; the cities (``demo.cities``: the demo city, and with ``cities``
+        more, the others of the province, made if missing) and their districts, the demo city's
+        first in their own order."""
+        from .cities import ensure_cities
+
+        self.cities = ensure_cities(self.n_cities)
+        rank = {city.pk: i for i, city in enumerate(self.cities)}
+        self.districts = sorted(m.District.objects.filter(city__in=self.cities),
+                                key=lambda d: (rank[d.city_id], d.order, d.code))
         if not self.districts:
             raise RuntimeError("没有区县数据：请先运行 migrate。")
+        self.city_of = {d.pk: self.cities[rank[d.city_id]] for d in self.districts}
+        if len(self.cities) > 1:
+            self.counts["城市"] = len(self.cities)
+            self.counts["区县"] = len(self.districts)
         self.exchange_types = {e.name: e for e in m.ExchangeType.objects.all()}
         self.honour_types = {h.code: h for h in m.HonourType.objects.all()}
         self.severities = list(m.EthicsSeverity.objects.order_by("order"))

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 
 from core.db import analyze, analyze_now
 from training import models as tm
@@ -36,7 +36,8 @@ from workforce import snapshots
 
 from .base import AS_OF, DEFAULT_SCHOOLS, DEFAULT_SEED, DEFAULT_TEACHERS, FIRST_SCHOOL_YEAR
 from .careers import add_careers_demo
-from .logins import DEMO_PASSWORD, DEMO_USERNAMES, LoginsPart
+from .cities import generated_codes
+from .logins import DEMO_PASSWORD, DEMO_USERNAMES, PROVINCE_USERNAMES, LoginsPart
 from .personnel import add_personnel_demo
 from .schools import SchoolsPart
 from .teachers import TeachersPart
@@ -45,6 +46,7 @@ from .workflows import WorkflowsPart
 from .writing import IndexesAside, bulk_loading
 
 __all__ = ["AS_OF", "DEFAULT_SCHOOLS", "DEFAULT_SEED", "DEFAULT_TEACHERS", "DEMO_PASSWORD", "DEMO_USERNAMES",
+           "PROVINCE_USERNAMES",
            "DemoResult", "add_apps_demo", "build_demo_city", "demo_city_exists", "demo_models", "flush_demo_data"]
 
 
@@ -128,11 +130,13 @@ def demo_city_exists() -> bool:
 
 
 def build_demo_city(*, seed: int = DEFAULT_SEED, teachers: int = DEFAULT_TEACHERS, schools: int = DEFAULT_SCHOOLS,
-                    as_of: dt.date = AS_OF, log=None) -> DemoResult:
-    """Build the whole demo city in one transaction; returns the counts and the logins."""
+                    as_of: dt.date = AS_OF, cities: int = 1, log=None) -> DemoResult:
+    """Build the whole demo city in one transaction; returns the counts and the logins. With
+    ``cities`` > 1 a province: the demo city and ``cities`` − 1 more (``demo.cities``), the
+    schools and teachers spread over all their districts."""
     began = time.perf_counter()
     with bulk_loading(), transaction.atomic():
-        result = CityBuilder(seed=seed, teachers=teachers, schools=schools, as_of=as_of, log=log).build()
+        result = CityBuilder(seed=seed, teachers=teachers, schools=schools, as_of=as_of, cities=cities, log=log).build()
         analyze(demo_models())  # once committed: the pages are planned on the new rows at once
         facts.refresh_after_write()  # once committed: the facts per school counted once, not by the first page
     result.seconds = time.perf_counter() - began
@@ -158,7 +162,7 @@ def flush_demo_data() -> dict[str, int]:
     """
     User = get_user_model()
     others = list(
-        User.objects.exclude(username__in=DEMO_USERNAMES)
+        User.objects.exclude(username__in=DEMO_USERNAMES + PROVINCE_USERNAMES)
         .filter(Q(school__isnull=False) | Q(teacher__isnull=False))
         .values_list("username", flat=True)[:20]
     )
@@ -166,12 +170,23 @@ def flush_demo_data() -> dict[str, int]:
         raise RuntimeError("以下账号关联了学校或教师，请先处理后再清空：" + "、".join(others))
     deleted: dict[str, int] = {}
     with bulk_loading(), transaction.atomic():
-        User.objects.filter(username__in=DEMO_USERNAMES).delete()
+        User.objects.filter(username__in=DEMO_USERNAMES + PROVINCE_USERNAMES).delete()
         for model in (tm.CreditDecision, tm.ProgrammeEnrolment, tm.CreditRecord, tm.Programme, m.EthicsCase, m.Award,
                       m.Exchange, m.TitleAppointment, m.EducationRecord, m.QuotaProposal, m.QuotaPool, m.SchoolQuota,
                       m.Enrolment, m.MeasureSnapshot, m.Teacher, m.School):
             _count, per_model = model.objects.all().delete()
             for label, k in per_model.items():
                 deleted[label] = deleted.get(label, 0) + k
+        # the cities ``--cities`` added, with their districts (the demo city and its districts stay)
+        made = m.City.objects.filter(code__in=generated_codes()).exclude(code=m.installation_city()[0])
+        if made.exists():
+            try:
+                for model, rows in ((m.District, m.District.objects.filter(city__in=made)), (m.City, made)):
+                    _count, per_model = rows.delete()
+                    for label, k in per_model.items():
+                        deleted[label] = deleted.get(label, 0) + k
+            except ProtectedError as exc:
+                raise RuntimeError("以下记录仍引用演示生成的城市或区县，请先处理后再清空："
+                                   + "、".join(sorted({str(o) for o in exc.protected_objects})[:20])) from exc
         analyze(demo_models())
     return deleted

@@ -1,5 +1,7 @@
 """The demo logins: one a role (city HR, 海州区 HR, the HR of 海州区's largest public primary
-school, a teacher of it, the city's leader and 海州区's), all with ``DEMO_PASSWORD``."""
+school, a teacher of it, the city's leader and 海州区's), all with ``DEMO_PASSWORD``; in a
+province (``seed_demo --cities N``, N > 1) city HR and the city's leader name the demo city, and
+the province's HR (省教育厅人事处) and leader come with them."""
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
@@ -16,6 +18,7 @@ T = c.SchoolType
 
 DEMO_PASSWORD = "Demo@2025"
 DEMO_USERNAMES = ["city_hr", "haizhou_hr", "school_hr", "teacher", "leader", "leader_haizhou"]
+PROVINCE_USERNAMES = ["province_hr", "leader_province"]  # with --cities N > 1 only
 
 
 class LoginsPart(Builder):
@@ -43,6 +46,16 @@ class LoginsPart(Builder):
             ("leader", "市教育局领导（演示）", dict(role=Role.LEADER), "全市（只读）"),
             ("leader_haizhou", "海州区教育局领导（演示）", dict(role=Role.LEADER, district=haizhou), f"{haizhou.name}（只读）"),
         ]
+        if len(self.cities) > 1:  # a province: the city's logins name their city, and the province's own
+            city = self.cities[0]
+            specs[0] = ("city_hr", f"{city.name}教育局人事科（演示）",
+                        dict(role=Role.CITY_HR, city=city, can_view_identity=True, can_view_ethics=True), city.name)
+            specs[4] = ("leader", f"{city.name}教育局领导（演示）", dict(role=Role.LEADER, city=city), f"{city.name}（只读）")
+            specs += [
+                ("province_hr", "省教育厅人事处（演示）",
+                 dict(role=Role.PROVINCE_HR, can_view_identity=True, can_view_ethics=True), f"全省（{len(self.cities)} 个城市）"),
+                ("leader_province", "省教育厅领导（演示）", dict(role=Role.LEADER), "全省（只读）"),
+            ]
         User.objects.filter(username__in=[s[0] for s in specs]).delete()
         users = [User(username=u, first_name=label[:150], is_staff=True, **kw) for u, label, kw, _scope in specs]
         for user in users:

@@ -15,6 +15,7 @@ from workforce import choices as c
 from workforce import measures as ms
 from workforce import models as m
 
+from . import cities
 from .base import FIRST_SCHOOL_YEAR, Builder, PlannedSchool, apportion, pick
 from .names import CITY_HIGHER_VOCATIONAL, PLACES, VILLAGE_HEADS, VILLAGE_TAILS
 from .writing import bulk, new
@@ -64,6 +65,19 @@ LOCATION_WEIGHTS = {
 class SchoolsPart(Builder):
     """Plans and writes the schools (``self.schools``), their enrolment and quotas."""
 
+    def district_weight(self, district) -> float:
+        if district.code in DISTRICT_WEIGHT:
+            return DISTRICT_WEIGHT[district.code]
+        if self.in_demo_city(district):
+            return 3
+        return cities.CITY_LEVEL_WEIGHT if self.is_city_level(district) else cities.DISTRICT_WEIGHT
+
+    def places_of(self, district) -> tuple[list[str], list[str]]:
+        cache = self.__dict__.setdefault("_places", {})
+        if district.pk not in cache:
+            cache[district.pk] = cities.places(self.seed, district, self.city_of[district.pk])
+        return cache[district.pk]
+
     def plan_schools(self) -> None:
         rng = self.rng("schools")
         n = self.n_schools
@@ -73,18 +87,18 @@ class SchoolsPart(Builder):
         if sum(per_type) != n:  # tiny cities: everyday types only
             per_type = apportion([k for _t, k in SCHOOL_TYPE_PLAN], n)
         codes = [d.code for d in self.districts]
-        city_index = codes.index("320700") if "320700" in codes else None
-        everyday = [DISTRICT_WEIGHT.get(code, 3) for code in codes]
+        city_level = [i for i, d in enumerate(self.districts) if self.is_city_level(d)]  # 市直 (连云港: 320700)
+        everyday = [self.district_weight(d) for d in self.districts]
         plans: list[tuple[str, int]] = []  # (type, district index)
         for (stype, _k), count in zip(SCHOOL_TYPE_PLAN, per_type):
             if count == 0:
                 continue
-            if stype == T.HIGHER_VOCATIONAL and city_index is not None:
-                weights = [1 if i == city_index else 0 for i in range(len(codes))]
+            if stype == T.HIGHER_VOCATIONAL and city_level:
+                weights = [1 if i in city_level else 0 for i in range(len(codes))]
             elif stype in (T.VOCATIONAL, T.SENIOR, T.COMPLETE_SECONDARY, T.SPECIAL, T.TWELVE_YEAR):
                 weights = [w if codes[i] not in ("320772", "320773") else 0 for i, w in enumerate(everyday)]
-                if city_index is not None:
-                    weights[city_index] = {T.VOCATIONAL: 12, T.SENIOR: 14, T.SPECIAL: 6}.get(stype, 8)
+                for i in city_level:
+                    weights[i] = {T.VOCATIONAL: 12, T.SENIOR: 14, T.SPECIAL: 6}.get(stype, 8)
             else:
                 weights = everyday
             for i, k in enumerate(apportion(weights, count)):
@@ -118,7 +132,10 @@ class SchoolsPart(Builder):
             digit = {T.HIGHER_VOCATIONAL: "4", T.VOCATIONAL: "3", T.KINDERGARTEN: "2"}.get(stype, "1")
             key = (digit, district.code)
             code_seq[key] += 1
-            code = f"{digit}132{district.code[-2:]}{code_seq[key]:04d}"
+            if self.in_demo_city(district):
+                code = f"{digit}132{district.code[-2:]}{code_seq[key]:04d}"
+            else:  # another city's: the district's code after its first digit (distinct across the province)
+                code = f"{digit}{district.code[1:]}{code_seq[key]:04d}"
             stages = [str(s) for s in c.STAGES_OF_SCHOOL_TYPE[stype]]
             obj = m.School(code=code, name=name, district=district, school_type=stype, stages=stages,
                            ownership=c.Ownership.PRIVATE if private else c.Ownership.PUBLIC,
@@ -145,10 +162,17 @@ class SchoolsPart(Builder):
 
     def _school_name(self, rng, stype, district, location, rural_kind, taken, village_pool) -> str:
         code = district.code
-        urban_areas, towns = PLACES.get(code, ([district.name[:2]], [district.name[:2] + "镇"]))
-        prefix = "连云港市" if code == "320700" else district.name
+        if self.in_demo_city(district):
+            urban_areas, towns = PLACES.get(code, ([district.name[:2]], [district.name[:2] + "镇"]))
+            prefix = "连云港市" if code == "320700" else district.name
+            colleges = CITY_HIGHER_VOCATIONAL
+        else:
+            city = self.city_of[district.pk]
+            urban_areas, towns = self.places_of(district)
+            prefix = city.name if self.is_city_level(district) else district.name
+            colleges = cities.colleges(city)
         if stype == T.HIGHER_VOCATIONAL:
-            for name in CITY_HIGHER_VOCATIONAL:
+            for name in colleges:
                 if name not in taken:
                     return name
         suffix = {

@@ -26,6 +26,7 @@ from .base import (EDU_LEVEL, EDU_MODE, EDU_NORMAL, EDUCATION_FIELDS, Builder, P
                    month_start, pick)
 from .names import (CITY_REGIONS, DEGREE_NAMES, FEMALE_CHARS, HOME_REGIONS, MALE_CHARS, OTHER_REGIONS, REGION_NAMES,
                     SUBJECTS, SURNAMES, UNIVERSITIES)
+from .cities import short
 from .writing import Rows
 
 S = c.Stage
@@ -305,6 +306,11 @@ class TeachersPart(Builder):
         them let go, with the people's planned records."""
         rng = self.rng("identity")
         self._id_seq: Counter = Counter()
+        self.region_names = dict(REGION_NAMES)  # and the other cities' districts (江苏徐州鼓楼区)
+        for d in self.districts:
+            if not self.in_demo_city(d):
+                self.region_names.setdefault(d.code, f"江苏{short(self.city_of[d.pk].name)}"
+                                                     f"{'' if self.is_city_level(d) else d.name}")
         surnames = list(SURNAMES)
         surname_w = [1 / (i + 4) for i in range(len(surnames))]
         surname_cum = list(itertools.accumulate(surname_w))
@@ -333,7 +339,7 @@ class TeachersPart(Builder):
             s = p.school
             staff_no[id(s)] += 1
             district = s.obj.district
-            region = self._region(rng, district.code)
+            region = self._region(rng, district)
             key = (region, p.birth, p.sex)
             while self._id_seq[key] >= 500:
                 p.birth += dt.timedelta(days=1)
@@ -376,8 +382,8 @@ class TeachersPart(Builder):
             p.name = surname + given
             row = teachers.row(
                 name=p.name, sex=p.sex, staff_no=f"{s.obj.code[-6:]}{staff_no[id(s)]:04d}",
-                id_number=id_number, birth_date=p.birth, native_place=REGION_NAMES.get(region, "江苏"),
-                birthplace=REGION_NAMES.get(region, ""),
+                id_number=id_number, birth_date=p.birth, native_place=self.region_names.get(region, "江苏"),
+                birthplace=self.region_names.get(region, ""),
                 ethnicity=pick(rng, [("汉族", 995), ("回族", 4), ("满族", 1)]),
                 political_status=("中国共产主义青年团团员" if age < 28 and rng.random() < 0.5 else
                                   pick(rng, [("中国共产党党员", 38), ("群众", 56), ("中国共产党预备党员", 2),
@@ -417,10 +423,19 @@ class TeachersPart(Builder):
         self.counts["学习经历"] = edu.written
         self.counts["专业技术职务"] = titles.written
 
-    def _region(self, rng: Random, district_code: str) -> str:
+    def _region(self, rng: Random, district) -> str:
+        """Where a teacher of ``district`` was born (the region of the ID number): mostly the
+        district itself, some elsewhere in its city, a few outside it."""
         x = rng.random()
         if x < 0.06:
             return rng.choice(OTHER_REGIONS)
         if x < 0.17:
-            return rng.choice(CITY_REGIONS)
-        return pick(rng, HOME_REGIONS.get(district_code, [(district_code, 1)]))
+            return rng.choice(CITY_REGIONS if self.in_demo_city(district) else self._regions_of_city(district))
+        return pick(rng, HOME_REGIONS.get(district.code, [(district.code, 1)]))
+
+    def _regions_of_city(self, district) -> list[str]:
+        city = self.city_of[district.pk]
+        cache = self.__dict__.setdefault("_city_regions", {})
+        if city.pk not in cache:
+            cache[city.pk] = [d.code for d in self.districts if self.city_of[d.pk] is city and not self.is_city_level(d)]
+        return cache[city.pk]

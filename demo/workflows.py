@@ -16,7 +16,7 @@ from workforce import models as m
 from workforce import rules
 from workforce.honours import add_months, award_expiry, ban_until
 
-from .base import FIRST_SCHOOL_YEAR, Builder, Person, PlannedSchool, month_start, pick
+from .base import FIRST_SCHOOL_YEAR, Builder, Person, PlannedSchool, Without, month_start, pick, positions
 from .names import SUBJECTS
 from .writing import bulk, new
 
@@ -265,6 +265,23 @@ class WorkflowsPart(Builder):
             chosen += rng.sample(left, min(len(left), k - len(chosen)))
         return chosen
 
+    def _pool(self, schools: list[PlannedSchool]) -> dict:
+        """A list of candidate schools with its positions and its parts (rural or not; by
+        district), made once a list: the draws below take "the list but the teacher's own school"
+        without copying it (``base.Without``)."""
+        pools = self.__dict__.setdefault("_pools", {})
+        pool = pools.get(id(schools))
+        if pool is None:
+            rural = [s for s in schools if s.obj.location == L.RURAL]
+            other = [s for s in schools if s.obj.location != L.RURAL]
+            by_d: dict[int, list] = defaultdict(list)
+            for s in schools:
+                by_d[s.d].append(s)
+            pool = pools[id(schools)] = dict(
+                all=(schools, positions(schools)), rural=(rural, positions(rural)), other=(other, positions(other)),
+                by_d={d: (items, positions(items)) for d, items in by_d.items()}, keep=schools)
+        return pool
+
     def _rotation_target(self, rng, p, public_by_stage, public_any, cross_district: bool) -> PlannedSchool | None:
         if rng.random() < 0.02:
             return None  # 援疆/援藏支教 outside the city
@@ -272,19 +289,21 @@ class WorkflowsPart(Builder):
             cands = public_any[p.stage]
         else:
             cands = public_by_stage[(p.d, p.stage)] or public_any[p.stage]
-        cands = [s for s in cands if s is not p.school]
-        if not cands:
+        pool = self._pool(cands)
+        cands = Without(*pool["all"], p.school)
+        if not len(cands):
             return None
         home_rural = p.school.obj.location == L.RURAL
         want_rural = rng.random() < (0.3 if home_rural else 0.7)
-        preferred = [s for s in cands if (s.obj.location == L.RURAL) == want_rural]
-        return rng.choice(preferred or cands)
+        preferred = Without(*pool["rural" if want_rural else "other"], p.school)
+        return rng.choice(preferred if len(preferred) else cands)
 
     def _other_school(self, rng, p, public_any) -> PlannedSchool | None:
-        cands = [s for s in public_any.get(p.stage, []) if s is not p.school]
-        same = [s for s in cands if s.d == p.d]
-        pool = same if same and rng.random() < 0.8 else cands
-        return rng.choice(pool) if pool else None
+        pool = self._pool(public_any.get(p.stage, []))
+        cands = Without(*pool["all"], p.school)
+        same = Without(*pool["by_d"].get(p.d, ([], {})), p.school)
+        chosen = same if len(same) and rng.random() < 0.8 else cands
+        return rng.choice(chosen) if len(chosen) else None
 
     def write_workflows(self) -> None:
         exchanges = [

@@ -207,3 +207,42 @@ def test_seed_demo_on_a_database_not_migrated_says_to_run_migrate_and_writes_not
         call_command("seed_demo", teachers=300, schools=20, stdout=io.StringIO())
     assert "workforce.0001_initial" in str(failed.value)
     assert not m.School.objects.exists() and not m.Teacher.objects.exists()
+
+
+def test_a_province_of_three_cities_spreads_the_city_over_them_with_the_province_logins():
+    """``seed_demo --cities 3``: the demo city (连云港, its districts from the migrations) and two
+    more cities of 江苏 with their districts (6-digit codes, none twice, each with its 市直), every
+    city with schools and teachers, school codes distinct; city HR and the city leader read 连云港,
+    the province's HR and leader the province. The flush removes the cities it added."""
+    out = io.StringIO()
+    call_command("seed_demo", teachers=1500, schools=60, cities=3, stdout=out)
+    cities = list(m.City.objects.order_by("order", "code"))
+    assert [city.name for city in cities] == ["连云港市", "徐州市", "淮安市"]
+    codes = list(m.District.objects.values_list("code", flat=True))
+    assert len(codes) == len(set(codes)) and all(len(code) == 6 and code.isdigit() for code in codes)
+    for city in cities:
+        assert m.District.objects.get(city=city, kind=c.DistrictKind.CITY).code == city.code
+        assert m.Teacher.objects.filter(school__district__city=city).count() > 100, city.name
+    school_codes = list(m.School.objects.values_list("code", flat=True))
+    assert len(school_codes) == len(set(school_codes)) == 60
+    assert all(len(code) == 10 and code.isdigit() for code in school_codes)
+    xuzhou = m.School.objects.filter(district__city=cities[1])
+    assert all(school.name.startswith((school.district.name, "徐州")) for school in xuzhou.select_related("district"))
+    for obj in list(xuzhou.order_by("?")[:10]) + list(m.Teacher.objects.filter(school__in=xuzhou).order_by("?")[:30]):
+        obj.full_clean()
+    text = out.getvalue()
+    assert "城市" in text and "province_hr" in text and "全省" in text
+
+    names = builder.DEMO_USERNAMES + builder.PROVINCE_USERNAMES
+    users = {u.username: u for u in User.objects.filter(username__in=names)}
+    assert set(users) == set(names)
+    assert (users["city_hr"].city, scope_for(users["city_hr"]).city_id) == (cities[0], cities[0].pk)
+    assert scope_for(users["leader"]).city_id == cities[0].pk
+    assert users["province_hr"].role == Role.PROVINCE_HR
+    assert scope_for(users["province_hr"]).kind == scope_for(users["leader_province"]).kind == "province"
+    assert m.Teacher.objects.in_scope(users["city_hr"]).count() == \
+        m.Teacher.objects.filter(school__district__city=cities[0]).count() < m.Teacher.objects.count()
+
+    builder.flush_demo_data()
+    assert list(m.City.objects.values_list("name", flat=True)) == ["连云港市"]
+    assert not m.District.objects.exclude(city=cities[0]).exists()

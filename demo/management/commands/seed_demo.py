@@ -17,6 +17,8 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=builder.DEFAULT_SEED, help="随机种子（相同种子生成相同数据）")
         parser.add_argument("--teachers", type=int, default=builder.DEFAULT_TEACHERS, help="教职工人数（默认 50000）")
         parser.add_argument("--schools", type=int, default=builder.DEFAULT_SCHOOLS, help="学校数（默认 700）")
+        parser.add_argument("--cities", type=int, default=1,
+                            help="城市数（默认 1：连云港；大于 1 时再生成江苏其他设区市及其区县，学校和教师分布到全省）")
         parser.add_argument("--as-of", type=dt.date.fromisoformat, default=builder.AS_OF,
                             help=f"演示数据的“今天”（默认 {builder.AS_OF}）")
         parser.add_argument("--if-empty", action="store_true", help="已有教师数据时什么也不做")
@@ -42,6 +44,7 @@ class Command(BaseCommand):
         try:
             result = builder.build_demo_city(
                 seed=opts["seed"], teachers=opts["teachers"], schools=opts["schools"], as_of=opts["as_of"],
+                cities=opts["cities"],
                 log=lambda msg: self.stdout.write(msg) if opts["verbosity"] > 1 else None,
             )
         except ValueError as exc:
