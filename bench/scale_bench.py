@@ -30,8 +30,9 @@ the load, printed too) and the number of queries of one request. The pages:
 the city dashboard, the largest district's dashboard, the largest school's page, the rotation
 plan, the training report (培训达标) and the city's Excel export (``dashboard/export.xlsx``).
 
-One city, however large: a province of several cities (``seed_demo --cities``) is a later
-step of issue 18. Figures and the commands that gave them: bench/README.md.
+``--cities N`` seeds a province (``seed_demo --cities``): the leader measuring is then the
+province's (a leader with no city), and the province's page and the largest city's are measured
+first, once the dashboards have them. Figures and the commands that gave them: bench/README.md.
 """
 from __future__ import annotations
 
@@ -52,10 +53,11 @@ def parse_args():
                         help="a PostgreSQL database of its own (created empty with createdb); default DATABASE_URL")
     parser.add_argument("--teachers", type=int, default=50_000, help="teachers to seed when the database has none")
     parser.add_argument("--schools", type=int, default=0, help="schools to seed (default 14 per 1,000 teachers)")
+    parser.add_argument("--cities", type=int, default=1, help="cities to seed (seed_demo --cities): a province when > 1")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-facts", action="store_true", help="count from the records, as before the facts per school")
-    parser.add_argument("--only", default="", help="comma-separated page keys to measure (city,district,school,"
-                                                   "rotation,training,export)")
+    parser.add_argument("--only", default="", help="comma-separated page keys to measure (province,city_of,city,"
+                                                   "district,school,rotation,training,export)")
     return parser.parse_args()
 
 
@@ -81,8 +83,10 @@ def seed_or_reuse(args) -> None:
     have = m.Teacher.objects.count()
     if have == 0:
         schools = args.schools or max(builder.DEFAULT_SCHOOLS, round(args.teachers * 14 / 1000))
-        print(f"seeding {args.teachers:,} teachers in {schools:,} schools (COPY, then ANALYZE) …", flush=True)
-        result = builder.build_demo_city(teachers=args.teachers, schools=schools, log=lambda line: print(line, flush=True))
+        print(f"seeding {args.teachers:,} teachers in {schools:,} schools, {args.cities} cities (COPY, then ANALYZE) …",
+              flush=True)
+        result = builder.build_demo_city(teachers=args.teachers, schools=schools, cities=args.cities,
+                                         log=lambda line: print(line, flush=True))
         print(f"seeded in {result.seconds:.0f} s (planning and writing {result.build_seconds:.0f} s, "
               f"commit and ANALYZE {result.seconds - result.build_seconds:.0f} s)")
     elif have != args.teachers:
@@ -114,6 +118,7 @@ def measure(args) -> list[tuple]:
         ("training", "training report (city)", "/training/report/"),
         ("export", "city Excel export", "/workforce/dashboard/export.xlsx?scope=city"),
     ]
+    pages = province_pages() + pages
     if args.only:
         wanted = set(args.only.split(","))
         pages = [p for p in pages if p[0] in wanted]
@@ -148,6 +153,27 @@ def measure(args) -> list[tuple]:
         m.Teacher.objects.filter(pk=written.pk).update(subject=written.subject)
         user.delete()
     return rows
+
+
+def province_pages() -> list[tuple[str, str, str]]:
+    """The province's page and the largest city's, in a province of several cities (``--cities``)
+    and once the dashboards have them (their URL names resolve); none in a single city."""
+    from django.db.models import Count
+    from django.urls import NoReverseMatch, reverse
+
+    from workforce import models as m
+
+    if m.City.objects.count() < 2:
+        return []
+    city = m.City.objects.annotate(n=Count("districts__schools__teachers")).order_by("-n").first()
+    out = []
+    for key, label, name, args in (("province", "province dashboard", "workforce:dashboard_province", []),
+                                   ("city_of", f"city dashboard ({city.name})", "workforce:dashboard_city_of", [city.code])):
+        try:
+            out.append((key, label, reverse(name, args=args)))
+        except NoReverseMatch:
+            print(f"{label}: no page yet ({name})")
+    return out
 
 
 def forget_process() -> None:
