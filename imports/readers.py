@@ -391,12 +391,17 @@ _PREFIXED_CELL_OR_ROW = re.compile(rb':(?:c|row|dimension)[\s>/]')
 RETAIN_MAX_BYTES = 512 * 1024 * 1024
 
 
+def _inside_fast_grid(piece: bytes) -> bool:
+    """The fast check of one piece of an XML part cut between elements: every cell, row and
+    dimension within AZ99999, written as ``_OUTSIDE_FAST_GRID`` says."""
+    return not (_OUTSIDE_FAST_GRID.search(piece) or _PREFIXED_CELL_OR_ROW.search(piece)
+                or not _only_first_references(piece))
+
+
 def _grid_size(pieces: list[bytes], max_cells: int) -> tuple[int, int] | None:
     """None when the fast check shows the grid fits ``max_cells``; else its exact (rows, cols).
     ``pieces`` are an XML part cut between elements (``xlsx_parts.SheetPieces``)."""
-    if _FAST_GRID_CELLS <= max_cells and not any(
-            _OUTSIDE_FAST_GRID.search(p) or _PREFIXED_CELL_OR_ROW.search(p) or not _only_first_references(p)
-            for p in pieces):
+    if _FAST_GRID_CELLS <= max_cells and all(_inside_fast_grid(p) for p in pieces):
         return None
     extent = _GridExtent()
     for piece in pieces:
@@ -477,8 +482,12 @@ def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio:
             max_cells is not None or info.file_size >= xlsx_parts.SPLIT_MIN_BYTES)
         # a worksheet too large to keep: where its rows can be cut is noted, and it is inflated
         # again part by part as it is read (xlsx_parts.SheetCuts)
-        cuts = SheetCuts() if sheet is not None and not collect and info.file_size >= xlsx_parts.SPLIT_MIN_BYTES else None
-        extent = _GridExtent() if max_cells is not None and not collect else None
+        # (the fast grid check runs on each piece as it is cut; a piece it cannot vouch for, and
+        # the part is inflated once more for the exact scan)
+        fast = max_cells is not None and _FAST_GRID_CELLS <= max_cells
+        cuts = (SheetCuts(check=_inside_fast_grid if fast else None)
+                if sheet is not None and not collect and info.file_size >= xlsx_parts.SPLIT_MIN_BYTES else None)
+        extent = _GridExtent() if max_cells is not None and not collect and not (cuts and fast) else None
         sink = SheetPieces() if collect else _Both(extent, cuts) if extent and cuts else extent or cuts
         head, size = _inflate_entry(src.file, info, filename, max_uncompressed - produced, _XML_HEAD_BYTES, sink)
         produced += size
@@ -488,18 +497,24 @@ def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio:
                 f"文件“{filename}”的部件“{info.filename}”含有 DOCTYPE/ENTITY 声明"
                 f"（可用于实体膨胀攻击），Excel 不会生成这种内容，已拒绝。")
         pieces = sink.finish() if collect else None
+        cut = cuts.finish() if cuts is not None else None
         grid = None
         if max_cells is not None:
-            grid = _grid_size(pieces, max_cells) if collect else extent.finish()
+            if collect:
+                grid = _grid_size(pieces, max_cells)
+            elif extent is not None:
+                grid = extent.finish()
+            elif not cuts.passed:  # the fast check could not vouch for it: the exact scan
+                extent = _GridExtent()
+                _inflate_entry(src.file, info, filename, size, 0, extent)
+                grid = extent.finish()
         if grid is not None and grid[0] * grid[1] > max_cells:
             raise UnreadableFile(_grid_message(filename, info.filename, sheet, grid, max_cells), info.filename)
         if collect and size >= xlsx_parts.SPLIT_MIN_BYTES:
             retained[info.filename] = pieces
             kept += size
-        elif cuts is not None:
-            cut = cuts.finish()
-            if cut is not None:
-                retained[info.filename] = cut
+        elif cut is not None:
+            retained[info.filename] = cut
     src.file.seek(0)
     return retained
 

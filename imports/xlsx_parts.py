@@ -160,26 +160,31 @@ class SheetCuts(SheetPieces):
 
     TAIL_LIMIT = 1 << 20  # what follows </sheetData> (merged areas, print settings), kept
 
-    def __init__(self, part_bytes: int | None = None):
+    def __init__(self, part_bytes: int | None = None, check=None):
         super().__init__(part_bytes)
         self.prefix: bytes | None = None
         self.runs: list[list[int]] = []  # [length, CRC-32] of each run of rows, in order
         self.previous = 0
         self.orderly = True
+        # ``check(piece)``: the reader's fast grid check of each piece (head, runs, tail); ``passed``
+        # stays True while every piece passes it
+        self.check = check
+        self.passed = check is not None
+
+    def _checked(self, piece: bytes) -> None:
+        if self.passed and not self.check(piece):
+            self.passed = False
 
     def _cut(self, current: bytearray, end: int) -> None:
         if self.prefix is None:
             self.prefix = bytes(current[:end])
+            self._checked(self.prefix)
             return
-        with memoryview(current) as view:
-            run = view[:end]
-            try:
-                self._note(run)
-            finally:
-                run.release()
+        self._note(bytes(current[:end]))
 
-    def _note(self, run) -> None:
+    def _note(self, run: bytes) -> None:
         self.runs.append([len(run), zlib.crc32(run)])
+        self._checked(run)
         if not self.orderly:
             return
         if not bytes(run[:4096]).lstrip(b" \t\r\n").startswith(_ROW):
@@ -196,19 +201,20 @@ class SheetCuts(SheetPieces):
         self.current = bytearray()
         at = current.rfind(_CLOSE) if self.state == "rows" else -1
         if at < 0 or self.prefix is None or len(current) - at > self.TAIL_LIMIT:
+            self.passed = False  # not cut as a worksheet: no verdict of the fast check
             return None
-        with memoryview(current) as view:
-            rest = view[:at]
-            if self.runs and not bytes(rest).strip():  # a line break before </sheetData>
-                last = self.runs[-1]
-                last[0] += len(rest)
-                last[1] = zlib.crc32(rest, last[1])
-            elif len(rest):
-                self._note(rest)
-            rest.release()
+        rest = bytes(current[:at])
+        if self.runs and not rest.strip():  # a line break before </sheetData>
+            last = self.runs[-1]
+            last[0] += len(rest)
+            last[1] = zlib.crc32(rest, last[1])
+        elif rest:
+            self._note(rest)
+        suffix = bytes(current[at:])
+        self._checked(suffix)
         if len(self.runs) < 2 or not self.orderly:
             return None
-        return StreamedCut(self.prefix, [tuple(run) for run in self.runs], bytes(current[at:]), self.previous)
+        return StreamedCut(self.prefix, [tuple(run) for run in self.runs], suffix, self.previous)
 
 
 class StreamedCut:
