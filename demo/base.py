@@ -85,6 +85,25 @@ class Without:
         return self.items[i if self.skip is None or i < self.skip else i + 1]
 
 
+class Joined:
+    """``first + second`` as ``random.choice`` reads it, without the copy (a teacher's training
+    draws from the city's and the district's programmes of a year: thousands at 1,000,000)."""
+
+    __slots__ = ("first", "second")
+
+    def __init__(self, first: list, second: list):
+        self.first, self.second = first, second
+
+    def __len__(self) -> int:
+        return len(self.first) + len(self.second)
+
+    def __getitem__(self, i: int):
+        n = len(self.first)
+        if not 0 <= i < n + len(self.second):
+            raise IndexError(i)
+        return self.first[i] if i < n else self.second[i - n]
+
+
 def positions(items: list) -> dict[int, int]:
     return {id(x): i for i, x in enumerate(items)}
 

@@ -18,7 +18,7 @@ from training import rules
 from workforce import choices as c
 from workforce.honours import add_months
 
-from .base import Builder, Person, pick
+from .base import Builder, Joined, Person, pick
 from .writing import Rows, bulk
 
 TEACHER_CHUNK = 10_000  # credit records are planned and written this many teachers at a time
@@ -117,6 +117,7 @@ class TrainingPart(Builder):
         yearly_weighted = [(y, y[4]) for y in yearly]
         new_enrolment = Rows(tm.ProgrammeEnrolment).row
 
+        upcoming = [pr for pr in self.programmes_by_year.get((self.as_of.year, None), []) if pr.start > self.as_of]
         for p in people:
             if not p.teaching:
                 continue
@@ -142,8 +143,8 @@ class TrainingPart(Builder):
                     years = sorted(rng.sample(years, k))
                 left = total
                 for year in years:
-                    pool = self.programmes_by_year.get((year, None), []) + self.programmes_by_year.get(
-                        (year, district.pk), [])
+                    pool = Joined(self.programmes_by_year.get((year, None), []),
+                                  self.programmes_by_year.get((year, district.pk), []))
                     if pool and rng.random() < 0.12:
                         pr = rng.choice(pool)
                         if pr.pk not in used and pr.end <= last_day and float(pr.hours) < left:
@@ -172,7 +173,6 @@ class TrainingPart(Builder):
                     day = min(dt.date(year, 6, 1), last_day)
                     record(p, year, 24, st.REJECTED, title=f"{year}年度外出学习（自行申报）", provider="", level=lv.OTHER,
                            mode=md.OTHER, start=day, end=day, source=src.SELF)
-            upcoming = [pr for pr in self.programmes_by_year.get((self.as_of.year, None), []) if pr.start > self.as_of]
             if upcoming and p.left_on is None and rng.random() < 0.08:
                 enrolments.append(new_enrolment(programme=rng.choice(upcoming), teacher_id=p.pk))
         return records, decided, enrolments
