@@ -484,6 +484,34 @@ def teachers_behind(scope: Scope, on: dt.date | None = None, *, school_id: int |
     return cr, qs
 
 
+def behind_count(scope: Scope, on: dt.date, *, school_id: int | None = None) -> int | None:
+    """How many teachers ``teachers_behind`` lists — the counted teachers not on track, each school's
+    ``teachers − on_track`` — from the facts per school (``kept_school_rows``) when they apply, so a
+    page of the list does not count them all first; None when they do not (count the list)."""
+    kept = kept_school_rows(scope, on)
+    if kept is None:
+        return None
+    rows = [kept.get(school_id)] if school_id else kept.values()
+    return sum(row["teachers"] - row["on_track"] for row in rows if row)
+
+
+class Counted:
+    """A queryset whose length is known (``behind_count``): what a Paginator needs, without its COUNT."""
+
+    def __init__(self, queryset: QuerySet, count: int):
+        self.queryset, self._count = queryset, count
+        self.ordered = queryset.ordered
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        return self.queryset[index]
+
+
 def _measure_row(cr: CycleRules, row: dict) -> dict:
     """One scope's (or group's) ``"training"`` object: counts (they add up over groups) and the
     cycle's rules (the same in every group)."""

@@ -335,7 +335,9 @@ def behind(request):
     cr, teachers = selectors.teachers_behind(scope, on, school_id=school_id)
     if request.GET.get("format") == "xlsx":
         return _behind_xlsx(request, cr, teachers, on)
-    page = Paginator(teachers, 100).get_page(request.GET.get("page"))
+    known = selectors.behind_count(scope, on, school_id=school_id) if cr is not None else None
+    page = Paginator(teachers if known is None else selectors.Counted(teachers, known), 100).get_page(
+        request.GET.get("page"))
     for teacher in page.object_list:  # masked for everyone; reveal one with a reason (issue 7)
         teacher.shown_id = mask_id_number(teacher.id_number)
     return render(request, "training/behind.html", {"rules": cr, "page": page, "on": on, "school_id": school_id})

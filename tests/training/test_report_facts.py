@@ -96,3 +96,22 @@ def test_the_schools_are_shown_a_page_at_a_time(client, world, small_city, monke
     assert list(first.context["schools"]) == expected[:2] and list(second.context["schools"]) == expected[2:4]
     assert first.context["districts"] == second.context["districts"] == live(CITY)["districts"]
     assert "?page=2&amp;on=" in first.content.decode()
+
+
+def test_the_behind_list_is_counted_from_the_facts(client, world, small_city):
+    for scope in scopes(world):
+        listed = selectors.teachers_behind(scope)[1]
+        assert selectors.behind_count(scope, dt.date.today()) == listed.count() > 0, scope
+        assert selectors.behind_count(scope, dt.date.today(), school_id=world.s2.pk) == listed.filter(
+            school=world.s2).count(), scope
+    client.force_login(world.users.leader)
+    response = client.get(reverse("training:behind"))
+    everyone = list(selectors.teachers_behind(CITY)[1])
+    assert response.context["page"].paginator.count == len(everyone)
+    assert list(response.context["page"].object_list) == everyone[:100]
+    record = CreditRecord.objects.create(teacher=world.t2, title="年度集中培训", level="city", mode="online",
+                                         year=dt.date.today().year, hours=Decimal("120"))
+    services.credit_approve(record=record, user=world.users.city)
+    assert (selectors.behind_count(CITY, dt.date.today()) == len(everyone) - 1
+            == selectors.teachers_behind(CITY)[1].count())
+    assert selectors.behind_count(CITY, dt.date.today() - dt.timedelta(days=1)) is None
