@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from workforce import choices as c
-from workforce.models import District, ScopedQuerySet, Teacher
+from workforce.models import City, District, ScopedQuerySet, Teacher
 
 from . import rules
 from .evidence import evidence_path, private_storage
@@ -68,18 +68,26 @@ class TrainingCap(models.Model):
 
 class ProgrammeQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """City programmes for everyone; a district's programmes for its own users."""
+        """City programmes for everyone; a district's programmes for its own users. In a province
+        of several cities (issue 18) a city's programmes (``city``) for that city's users, and the
+        programmes of neither a city nor a district for everyone."""
+        from backend.scoping import single_city
+
         scope = user.scope
         if scope.covers_all:
             return self.all()
         if scope.kind == "city":
-            return self.filter(Q(district__isnull=True) | Q(district__city_id=scope.city_id))
+            return self.filter(Q(district__isnull=True, city__isnull=True)
+                               | Q(district__isnull=True, city_id=scope.city_id) | Q(district__city_id=scope.city_id))
         district_id = scope.district_id
         if scope.kind == "school":
             district_id = user.school.district_id if user.school_id else None
         if scope.kind == "self":
             district_id = user.teacher.school.district_id if user.teacher_id else None
-        return self.filter(Q(district__isnull=True) | Q(district_id=district_id))
+        if single_city():
+            return self.filter(Q(district__isnull=True) | Q(district_id=district_id))
+        return self.filter(Q(district__isnull=True, city__isnull=True)
+                           | Q(district__isnull=True, city__districts=district_id) | Q(district_id=district_id))
 
 
 class Programme(models.Model):
@@ -96,6 +104,10 @@ class Programme(models.Model):
     district = models.ForeignKey(
         District, verbose_name=_("发布区县"), null=True, blank=True, on_delete=models.PROTECT,
         help_text=_("为空表示市级项目"),
+    )
+    city = models.ForeignKey(
+        City, verbose_name=_("发布城市"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text=_("有多个城市时：市级项目所属的城市；区县和城市都为空为全省项目"),
     )
     published = models.BooleanField(_("已发布"), default=True)
 

@@ -75,15 +75,14 @@ def can_decide(user, record) -> bool:
 def can_publish(user, district_id: int | None) -> bool:
     """``training.publish`` within the scope: the city publishes city programmes (and any
     district's); a district its own district's. A city of a province of several cities publishes
-    its districts' programmes: a programme without a district is the whole installation's, which
-    only a scope over the whole installation publishes (issue 18)."""
+    its own programmes (``Programme.city``) and its districts' (issue 18)."""
     if not can(user, C.TRAINING_PUBLISH):
         return False
     scope = scope_for(user)
     if scope.covers_all:
         return True
     if scope.kind == "city":
-        return district_id is not None and _district_in_city(district_id, scope.city_id)
+        return district_id is None or _district_in_city(district_id, scope.city_id)
     return scope.kind == "district" and district_id is not None and district_id == scope.district_id
 
 
@@ -91,6 +90,13 @@ def publishes_for_own_district(user) -> bool:
     """A district-scoped publisher publishes its own district's programmes only: the form offers
     no choice of district and the service sets it."""
     return scope_for(user).kind == "district"
+
+
+def city_of_programme(user, district):
+    """The city of a city programme ``user`` publishes in a province of several cities (no district:
+    their city's; the province's HR publishes the province's, no city)."""
+    scope = scope_for(user)
+    return scope.city_id if district is None and scope.kind == "city" else None
 
 
 def district_of_programme(user, district):
@@ -106,7 +112,9 @@ def can_credit_provider_list(user, programme) -> bool:
         return False
     scope = scope_for(user)
     if scope.kind == "city" and not scope.covers_all:
-        return programme.district_id is not None and _district_in_city(programme.district_id, scope.city_id)
+        if programme.district_id is None:
+            return programme.city_id == scope.city_id
+        return _district_in_city(programme.district_id, scope.city_id)
     return scope.covers_all or (scope.kind == "district" and programme.district_id in (None, scope.district_id))
 
 

@@ -31,7 +31,8 @@ from . import rules
 from .evidence import check_evidence
 from .models import CreditDecision, CreditRecord, Programme, ProgrammeEnrolment
 from .permissions import (
-    can_change, can_credit_provider_list, can_decide, can_log_for, can_publish, district_of_programme,
+    can_change, can_credit_provider_list, can_decide, can_log_for, can_publish, city_of_programme,
+    district_of_programme,
 )
 
 Status = CreditRecord.Status
@@ -276,7 +277,8 @@ def programme_publish(*, user, name: str, level: str, mode: str, hours: Decimal,
     if not can_publish(user, district.pk if district else None):
         raise PermissionDenied(_("您不能发布培训项目。"))
     programme = Programme(name=name, level=level, mode=mode, hours=hours, provider=provider, start=start, end=end,
-                          capacity=capacity, district=district, published=True)
+                          capacity=capacity, district=district, city_id=city_of_programme(user, district),
+                          published=True)
     programme.full_clean()
     programme.save()
     audit.record(audit.CREATE, user=user, request=request, obj=programme, changes=audit.snapshot(programme),
@@ -295,6 +297,8 @@ def programme_enrol(*, programme: Programme, teacher: Teacher, user, request=Non
         raise ValidationError(_("该项目未发布。"), code="unpublished")
     if programme.district_id and programme.district_id != teacher.school.district_id:
         raise ValidationError(_("该项目只面向%(d)s的教师。") % {"d": programme.district}, code="programme_scope")
+    if programme.city_id and not programme.district_id and programme.city_id != teacher.school.district.city_id:
+        raise ValidationError(_("该项目只面向%(d)s的教师。") % {"d": programme.city}, code="programme_scope")
     if ProgrammeEnrolment.objects.filter(programme=programme, teacher=teacher).exists():
         raise ValidationError(_("您已报名该项目。"), code="duplicate")
     if programme.capacity is not None:

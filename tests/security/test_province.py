@@ -137,7 +137,7 @@ def test_city_programmes_and_training_decisions_stay_in_their_city(province):
     record = log(province.t_b, province.users.city_b, hours=10)
     assert not can_decide(province.users.city, record) and can_decide(province.users.city_b, record)
     assert not can_publish(province.users.city, province.gulou.pk) and can_publish(province.users.city_b, province.gulou.pk)
-    assert not can_publish(province.users.city_b, None)  # a programme without a district is the province's
+    assert can_publish(province.users.city_b, None)  # its own city's programme (Programme.city)
 
 
 # ---------------------------------------------------------------- accounts and the audit trail
@@ -183,3 +183,19 @@ def test_the_post_structure_page_sums_the_city_or_the_province(province):
     assert 'data-scope="city"' in login(province.users.city).get("/careers/posts/").content.decode()
     page = login(province.users.province).get("/careers/posts/").content.decode()
     assert 'data-scope="province"' in page and "鼓楼实验小学" in page and "海州实验小学" in page
+
+
+def test_a_city_s_programme_is_its_own_city_s(province):
+    from decimal import Decimal
+
+    from training import services
+    from training.models import Programme
+
+    programme = services.programme_publish(user=province.users.city_b, name="鼓楼区班主任研修", level="city",
+                                           mode="online", hours=Decimal("12"))
+    assert programme.city == province.b and programme.district is None
+    assert programme in Programme.objects.visible_to(province.users.city_b)
+    assert programme not in Programme.objects.visible_to(province.users.city)
+    assert programme not in Programme.objects.visible_to(province.users.district)  # 海州区, in the other city
+    assert programme in Programme.objects.visible_to(province.users.province)
+    assert "鼓楼区班主任研修" not in login(province.users.city).get("/training/programmes/").content.decode()
