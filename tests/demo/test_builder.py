@@ -246,3 +246,31 @@ def test_a_province_of_three_cities_spreads_the_city_over_them_with_the_province
     builder.flush_demo_data()
     assert list(m.City.objects.values_list("name", flat=True)) == ["连云港市"]
     assert not m.District.objects.exclude(city=cities[0]).exists()
+
+
+def test_on_postgresql_the_loaded_tables_get_every_index_and_foreign_key_back():
+    """The build loads its large tables without their indexes and foreign keys (PostgreSQL) and
+    makes them again from their definitions: afterwards each table has the same ones as before,
+    and a foreign key still refuses a record of no teacher."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's indexes and constraints")
+    from django.db import IntegrityError, transaction
+
+    tables = [model._meta.db_table for model in builder.LOADED_MODELS]
+
+    def definitions() -> set:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [tables])
+            indexes = {row[0] for row in cursor.fetchall()}
+            cursor.execute("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                           "WHERE conrelid = ANY(%s::regclass[])", [tables])
+            return indexes | set(cursor.fetchall())
+
+    before = definitions()
+    assert len(before) > 40
+    builder.build_demo_city(teachers=300, schools=15)
+    assert definitions() == before
+    with pytest.raises(IntegrityError), transaction.atomic():
+        m.EducationRecord.objects.filter(pk=m.EducationRecord.objects.first().pk).update(teacher_id=10**9)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
