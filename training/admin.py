@@ -30,6 +30,13 @@ class ProgrammeAdmin(CityOnlyAdmin):
     list_select_related = ["district"]
     write_capability = Capability.TRAINING_PUBLISH
 
+    def get_queryset(self, request):
+        """In a province of several cities (issue 18) the programmes a user's city sees, not every city's."""
+        from backend.scoping import single_city
+
+        qs = super().get_queryset(request)
+        return qs if single_city() else qs.filter(pk__in=m.Programme.objects.visible_to(request.user).values("pk"))
+
 
 class DecisionInline(admin.TabularInline):
     model = m.CreditDecision

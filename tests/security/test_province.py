@@ -199,3 +199,11 @@ def test_a_city_s_programme_is_its_own_city_s(province):
     assert programme not in Programme.objects.visible_to(province.users.district)  # 海州区, in the other city
     assert programme in Programme.objects.visible_to(province.users.province)
     assert "鼓楼区班主任研修" not in login(province.users.city).get("/training/programmes/").content.decode()
+
+
+def test_the_admin_lists_a_city_s_programmes_to_that_city_only(province):
+    from training.models import Programme
+
+    Programme.objects.create(name="徐州市骨干研修", level="city", mode="online", hours=10, city=province.b)
+    assert "徐州市骨干研修" not in login(province.users.city).get("/admin/training/programme/").content.decode()
+    assert "徐州市骨干研修" in login(province.users.city_b).get("/admin/training/programme/").content.decode()
