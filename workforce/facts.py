@@ -55,7 +55,7 @@ from django.utils import timezone
 
 from . import dataversion, registry
 from .fact_models import FactState, SchoolFact
-from .models import School, school_year_of
+from .models import District, School, school_year_of
 
 ALIAS = DEFAULT_DB_ALIAS
 STATE_KEY = "facts"
@@ -304,12 +304,19 @@ def setting_for(on: dt.date, year: int, targets, filters) -> Setting | None:
     return setting_of(on, year, targets)
 
 
-def school_counts(ref, on: dt.date, year: int, targets, filters, by: str | None = None):
+def school_counts(ref, on: dt.date, year: int, targets, filters, by: str | None = None, *,
+                  schools=None, measures=None):
     """The counts per school of ``ref``'s schools (``selectors.SchoolCounts``) from the facts,
     brought up to date first (``refresh``); None when the page's setting is not the facts' (it is
-    counted live; a request on a read replica reads them from the primary too). The city grouped by district (or not grouped), unfiltered, reads the districts'
-    sums instead of every school: ``counts`` are then keyed ``("district", id)``, which
-    ``district_of`` maps to the district (what ``selectors.scope_counts`` groups by)."""
+    counted live; a request on a read replica reads them from the primary too).
+
+    Unfiltered (no school type or location), a scope reads the sums kept with the schools' rows
+    rather than every school: the city (or the province) not grouped by school reads its
+    districts' sums — ``counts`` keyed ``("district", id)``, which ``district_of`` maps to the
+    district and ``city_of`` to its city (what ``selectors.scope_counts`` groups by); a district
+    reads its own sum as ``totals`` and, grouped by school, only the rows of ``schools`` (the
+    school ids a page shows; None: every school of the district). ``measures``: only these
+    measures' rows (keys)."""
     from . import selectors as sel
 
     setting = setting_for(on, year, targets, filters)
@@ -324,40 +331,67 @@ def school_counts(ref, on: dt.date, year: int, targets, filters, by: str | None 
     if done is None:
         return None
     facts = SchoolFact.objects.using(ALIAS)
-    schools = School.objects.using(ALIAS)
-    if ref.kind == "city" and by != "school" and not (filters.school_type or filters.location):
-        counts: dict = defaultdict(dict)
-        oldest = None
-        district_of = {}
-        for district, measure, data, computed_at in facts.filter(school__isnull=True).values_list(
-                "district_id", "measure", "counts", "computed_at"):
-            key = None if district is None else ("district", district)
-            counts[measure][key] = load(data)
-            if key is not None:
-                district_of[key] = district
+    if measures is not None:
+        facts = facts.filter(measure__in=list(measures))
+    school_rows = School.objects.using(ALIAS)
+    city_id = getattr(ref.scope, "city_id", None)
+    plain = not (filters.school_type or filters.location)
+    oldest = None
+
+    def read(rows, key_of):
+        nonlocal oldest
+        out: dict = defaultdict(dict)
+        for place, measure, data, computed_at in rows.values_list(*key_of, "measure", "counts", "computed_at"):
+            out[measure][place] = load(data)
             oldest = computed_at if oldest is None or computed_at < oldest else oldest
+        return out
+
+    if ref.kind in ("city", "province") and by != "school" and plain:
+        rows = facts.filter(school__isnull=True)
+        if city_id is not None:  # one city of several: its districts' sums (what belongs to no school is no city's)
+            rows = rows.filter(district__city_id=city_id)
+        counts: dict = defaultdict(dict)
+        for measure, by_district in read(rows, ("district_id",)).items():
+            for district, data in by_district.items():
+                counts[measure][None if district is None else ("district", district)] = data
+        district_of = {key: key[1] for rows in counts.values() for key in rows if key is not None}
         _USED.set(Used(done.current_at, oldest))
-        return sel.SchoolCounts(counts=dict(counts), district_of=district_of)
+        return sel.SchoolCounts(counts=dict(counts), district_of=district_of, city_of=_city_of(by))
+    if ref.kind == "district" and plain and (by is None or schools is not None):
+        totals = read(facts.filter(district_id=ref.scope.district_id), ("district_id",))
+        totals = {measure: rows[ref.scope.district_id] for measure, rows in totals.items()}
+        wanted = [] if by is None else list(schools)
+        counts = read(facts.filter(school_id__in=wanted, school__district_id=ref.scope.district_id), ("school_id",)) \
+            if wanted else {}
+        _USED.set(Used(done.current_at, oldest))
+        return sel.SchoolCounts(counts=dict(counts), district_of={pk: ref.scope.district_id for pk in wanted},
+                                totals=totals)
     facts = facts.filter(district__isnull=True)
     if ref.kind == "district":
         facts = facts.filter(school__district_id=ref.scope.district_id)
-        schools = schools.filter(district_id=ref.scope.district_id)
+        school_rows = school_rows.filter(district_id=ref.scope.district_id)
     elif ref.kind == "school":
         facts = facts.filter(school_id=ref.scope.school_id)
-        schools = schools.filter(pk=ref.scope.school_id)
+        school_rows = school_rows.filter(pk=ref.scope.school_id)
+    elif city_id is not None:
+        facts = facts.filter(school__district__city_id=city_id)
+        school_rows = school_rows.filter(district__city_id=city_id)
     kept_schools = None
-    if filters.school_type or filters.location:
-        kept_schools = set(schools.filter(filters.schools_q("")).values_list("pk", flat=True))
+    if not plain:
+        kept_schools = set(school_rows.filter(filters.schools_q("")).values_list("pk", flat=True))
     filtered = {m.key for m in counted_measures() if m.filtered}
-    counts: dict = defaultdict(dict)
-    oldest = None
-    for school, measure, data, computed_at in facts.values_list("school_id", "measure", "counts", "computed_at"):
-        if kept_schools is not None and measure in filtered and school not in kept_schools:
-            continue
-        counts[measure][school] = load(data)
-        oldest = computed_at if oldest is None or computed_at < oldest else oldest
+    counts = read(facts, ("school_id",))
+    if kept_schools is not None:
+        counts = {measure: {pk: data for pk, data in rows.items() if measure not in filtered or pk in kept_schools}
+                  for measure, rows in counts.items()}
     _USED.set(Used(done.current_at, oldest))
-    return sel.SchoolCounts(counts=dict(counts), district_of=dict(schools.values_list("pk", "district_id")))
+    return sel.SchoolCounts(counts=dict(counts), district_of=dict(school_rows.values_list("pk", "district_id")),
+                            city_of=_city_of(by))
+
+
+def _city_of(by: str | None) -> dict | None:
+    """{district id: city id} when the counts are grouped by city (the province's page), else None."""
+    return dict(District.objects.using(ALIAS).values_list("pk", "city_id")) if by == "city" else None
 
 
 # ---------------------------------------------------------------- checking

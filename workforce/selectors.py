@@ -442,13 +442,18 @@ def rotation_counts(scope, year: int, targets: Targets, filters=NO_FILTERS, by=N
         "rotated_any": Count("pk", filter=rotated),
         "backbone": Count("pk", filter=eligible & rotated & Teacher.objects.backbone_q(rotation_day(year))),
         "still_away": Count("pk", filter=eligible & Teacher.objects.still_away_q(year)),
+        # the 骨干 among the eligible (less ``backbone``: those not yet rotated, the rotation plan's "waiting")
+        "eligible_backbone": Count("pk", filter=eligible & Teacher.objects.backbone_q(rotation_day(year))),
     }
     if on is not None:
         sets["planned"] = Count("pk", filter=eligible & Q(pk__in=starting) & ~Teacher.objects.rotated_q(year, on)
                                 & Teacher.objects.planned_q(year, on))
-    for row in _grouped(base, by, "school", **sets):
+    # the aggregates named apart from the fields: a count named "backbone" would be what a later
+    # filter's ``backbone=True`` (``backbone_q``) reads instead of the teacher's field
+    for row in _grouped(base, by, "school", **{f"n_{key}": count for key, count in sets.items()}):
         for key in sets:
-            out[row["g"]][("rot", key)] += row[key] or 0
+            out[row["g"]][("rot", key)] += row[f"n_{key}"] or 0
+        out[row["g"]][("rot", "waiting_backbone")] += (row["n_eligible_backbone"] or 0) - (row["n_backbone"] or 0)
     rotated = base.filter(eligible & rotated)
     exchanges = Exchange.objects.counted_in(year, on).filter(teacher__in=rotated.values("pk")).annotate(
         from_loc=Coalesce("from_school__location", "teacher__school__location"),
@@ -867,7 +872,7 @@ def honours_by_district(scope: Scope, on: dt.date, targets: Targets | None = Non
 # district page (its schools) and the school pages: the same numbers as counting each scope on its
 # own, from one computation per measure kept under the data version of the apps it reads
 # (``dataversion``: changed by the database on every write, so nothing kept is ever stale).
-COUNTS_SCHEMA = 2  # bump when the counts' keys change, so no result of older code is read
+COUNTS_SCHEMA = 3  # bump when the counts' keys change, so no result of older code is read
 
 
 def _fingerprint(value):
@@ -914,6 +919,10 @@ class SchoolCounts:
 
     counts: dict
     district_of: dict
+    # measure key → the counts of the whole scope, when kept apart (a district's sum kept with the
+    # facts: ``counts`` then holds only the schools a page shows); None: the sum of ``counts``
+    totals: dict | None = None
+    city_of: dict | None = None  # district id → city id, when grouped by city (the province's page)
 
 
 def _kept_counts(scope_parts: tuple, scope: Scope, on, year, targets, filters, *, compute: bool) -> SchoolCounts | None:
@@ -960,32 +969,43 @@ def school_counts(on: dt.date, year: int, targets: Targets, filters: Filters = N
     return _kept_counts((), CITY.scope, on, year, targets, filters, compute=compute)
 
 
+def _whole(ref: ScopeRef) -> bool:
+    """Whether ``ref`` is the whole installation: the province, or the city of a single-city one
+    (what belongs to no school is counted there only)."""
+    return ref.kind == "province" or (ref.kind == "city" and getattr(ref.scope, "city_id", None) is None)
+
+
 def _scope_school_counts(ref: ScopeRef, on: dt.date, year: int, targets: Targets, filters: Filters,
-                         by: str | None = None) -> SchoolCounts:
+                         by: str | None = None, schools=None) -> SchoolCounts:
     """The counts per school that ``ref``'s figures are summed from: for the dashboard's default
     setting (today, the plan in force, no stage filter) the facts of ``ref``'s schools, brought up
-    to date with every write (``workforce.facts``); else the city's when they are kept in the
-    process (or ``ref`` is the city); else those of ``ref``'s own schools, counted alone and kept
+    to date with every write (``workforce.facts``; ``schools``: the school ids whose rows a page
+    shows, when it shows only some); else the installation's when they are kept in the process (or
+    ``ref`` is the whole installation); else those of ``ref``'s own schools, counted alone and kept
     under the scope — a district or a school page opened first costs what counting it alone costs."""
-    kept = facts.school_counts(ref, on, year, targets, filters, by)  # today's default: the facts per school
-    if kept is not None:
-        return kept
-    kept = school_counts(on, year, targets, filters, compute=ref.kind == "city")
-    if kept is not None:
-        return kept
-    scope = (ref.kind, ref.scope.district_id, ref.scope.school_id)
-    return _kept_counts(scope, ref.scope, on, year, targets, filters, compute=True)
+    kept = facts.school_counts(ref, on, year, targets, filters, by, schools=schools)  # today's default: the facts
+    if kept is None:
+        whole = _whole(ref)
+        if whole or ref.kind in ("district", "school"):
+            kept = school_counts(on, year, targets, filters, compute=whole)
+        if kept is None:
+            scope = (ref.kind, getattr(ref.scope, "city_id", None), ref.scope.district_id, ref.scope.school_id)
+            kept = _kept_counts(scope, ref.scope, on, year, targets, filters, compute=True)
+    if by == "city" and kept.city_of is None:
+        kept = dataclasses.replace(kept, city_of=dict(District.objects.values_list("pk", "city_id")))
+    return kept
 
 
 def scope_counts(ref: ScopeRef, by: str | None, on: dt.date, year: int, targets: Targets,
-                 filters: Filters = NO_FILTERS) -> tuple[dict, dict]:
-    """The counts of ``ref`` per ``by`` group (district or school id) and its total, each
+                 filters: Filters = NO_FILTERS, schools=None) -> tuple[dict, dict]:
+    """The counts of ``ref`` per ``by`` group (city, district or school id) and its total, each
     ``{measure key: counts}``, summed from the counts per school (``_scope_school_counts``) by each
-    measure's ``add``: what counting the scope grouped by ``by`` gives. The city's total also
-    holds what belongs to no school. A measure that cannot group is counted for the scope alone
-    (its rows show nothing)."""
-    kept = _scope_school_counts(ref, on, year, targets, filters, by)
-    if ref.kind == "city":
+    measure's ``add``: what counting the scope grouped by ``by`` gives (``schools``: the groups of
+    only these schools are needed; the total is the whole scope's). The whole installation's total
+    also holds what belongs to no school. A measure that cannot group is counted for the scope
+    alone (its rows show nothing)."""
+    kept = _scope_school_counts(ref, on, year, targets, filters, by, schools)
+    if ref.kind in ("city", "province"):  # the counts read are the scope's own (the whole installation's or one city's)
         def within_ref(pk):
             return pk is not None
     elif ref.kind == "district":
@@ -994,8 +1014,18 @@ def scope_counts(ref: ScopeRef, by: str | None, on: dt.date, year: int, targets:
     else:
         def within_ref(pk):
             return pk is not None and pk == ref.scope.school_id
-    group_of = (lambda pk: None) if by is None else (  # noqa: E731
-        (lambda pk: kept.district_of.get(pk)) if by == "district" else (lambda pk: pk))
+    if by is None:
+        def group_of(pk):
+            return None
+    elif by == "district":
+        group_of = kept.district_of.get
+    elif by == "city":
+        def group_of(pk):
+            return kept.city_of.get(kept.district_of.get(pk))
+    else:
+        def group_of(pk):
+            return pk
+    wanted = None if schools is None else set(schools)
     grouped: dict = defaultdict(dict)
     total: dict = {}
     for measure in registry.measures():
@@ -1008,10 +1038,15 @@ def scope_counts(ref: ScopeRef, by: str | None, on: dt.date, year: int, targets:
             if within_ref(pk):
                 parts[group_of(pk)].append(counts)
         for group, group_parts in parts.items():
-            grouped[group][measure.key] = measure.add(group_parts)
-        everything = [grouped[group][measure.key] for group in parts]
-        if ref.kind == "city" and None in per_school:
-            everything.append(per_school[None])
+            if wanted is None or group in wanted:
+                grouped[group][measure.key] = measure.add(group_parts)
+        if kept.totals is not None:  # the scope's own sum, kept apart
+            everything = [kept.totals[measure.key]] if measure.key in kept.totals else []
+        else:
+            everything = [grouped[group][measure.key] if group in grouped and measure.key in grouped[group]
+                          else measure.add(group_parts) for group, group_parts in parts.items()]
+            if _whole(ref) and None in per_school:
+                everything.append(per_school[None])
         if everything:
             total[measure.key] = measure.add(everything)
         elif isinstance(measure, registry.CallableMeasure):
@@ -1037,27 +1072,39 @@ def measures_for(ref: ScopeRef, on: dt.date | None = None, year: int | None = No
 
 def _members(ref: ScopeRef, by: str, filters: Filters) -> list[ScopeRef]:
     if by == "district":
-        if ref.kind == "city":
-            return [district_ref(district) for district in District.objects.all()]
+        if ref.kind in ("city", "province"):
+            return [district_ref(district) for district in District.objects.for_scope(ref.scope)]
         if ref.kind != "district":
             return []
         return [district_ref(district) for district in District.objects.filter(pk=ref.scope.district_id)]
-    schools = School.objects.for_scope(ref.scope).filter(filters.schools_q("")).select_related("district")
-    return [school_ref(school) for school in schools]
+    return [school_ref(school) for school in member_schools(ref, filters)]
+
+
+def member_schools(ref: ScopeRef, filters: Filters = NO_FILTERS, search: str = ""):
+    """The schools of ``ref`` a page lists, in the page's order (district, code): those the school
+    type and location filters keep, and whose name or 学校标识码 holds ``search``."""
+    schools = School.objects.for_scope(ref.scope).filter(filters.schools_q(""))
+    if search:
+        schools = schools.filter(Q(name__icontains=search) | Q(code__icontains=search))
+    return schools.order_by("district__order", "code")
 
 
 def measures_by(ref: ScopeRef, by: str, on: dt.date | None = None, year: int | None = None,
-                filters: Filters = NO_FILTERS, targets: Targets | None = None) -> tuple[dict, list[tuple[ScopeRef, dict]]]:
+                filters: Filters = NO_FILTERS, targets: Targets | None = None,
+                members: list[ScopeRef] | None = None) -> tuple[dict, list[tuple[ScopeRef, dict]]]:
     """The scope's object and one per district (``by="district"``) or school (``"school"``),
-    from the same grouped counts; the total is the sum of the groups."""
+    from the same grouped counts; the total is the sum of the groups — the whole scope's even when
+    ``members`` (the schools or districts a page shows, e.g. one page of a district's schools)
+    asks for only some rows."""
     on, year, targets = _resolve(on, year, targets)
-    grouped, total = scope_counts(ref, by, on, year, targets, filters)
+    schools = [member.scope.school_id for member in members] if members is not None and by == "school" else None
+    grouped, total = scope_counts(ref, by, on, year, targets, filters, schools)
     key = ((lambda member: member.scope.district_id) if by == "district"  # noqa: E731
            else (lambda member: member.scope.school_id))
     setting = (on, year, filters, _targets_print(targets), get_language(),
                tuple(measure.fingerprint() for measure in registry.measures()))
     rows = [(member, _finished_row(grouped.get(key(member), {}), targets, member, setting))
-            for member in _members(ref, by, filters)]
+            for member in (_members(ref, by, filters) if members is None else members)]
     return finish(total, targets, ref=ref, on=on, year=year, filters=filters), rows
 
 

@@ -184,8 +184,9 @@ def test_the_check_finds_a_planted_difference_and_fixes_it(world, small_city, ca
     planted = facts.load(row.counts)
     planted[("t2", c.Stage.PRIMARY, "teachers")] += 7
     SchoolFact.objects.filter(pk=row.pk).update(counts=facts.dump(planted))  # the facts alone: no school is marked
-    district = sel.district_ref(world.s2.district)
-    assert from_facts(district) != live(district)  # the district page sums what is stored
+    school, district = sel.school_ref(world.s2), sel.district_ref(world.s2.district)
+    assert from_facts(school) != live(school)  # the school page reads what is stored
+    assert from_facts(district) == live(district)  # the district reads its own sum, kept apart (not planted)
     with pytest.raises(CommandError) as failed:
         call_command("check_facts")
     assert failed.value.returncode == 1
@@ -194,6 +195,7 @@ def test_the_check_finds_a_planted_difference_and_fixes_it(world, small_city, ca
     call_command("check_facts", "--fix")
     assert "已改正" in capsys.readouterr().out
     call_command("check_facts")
+    assert from_facts(school) == live(school)
     assert from_facts(district) == live(district)
 
 
