@@ -22,3 +22,6 @@ DATABASE_ROUTERS = ["backend.routers.ReplicaRouter"]
 
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# The number of cities is kept for the whole run: a query count a test asserts never meets a re-read
+# (a test adding a city has it forgotten at once and again after it: tests/conftest.py).
+CITY_COUNT_CACHE_SECONDS = 10**9
