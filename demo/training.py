@@ -44,6 +44,8 @@ class TrainingPart(Builder):
             subject = rng.choice(["语文", "数学", "英语", "科学", "体育", "美术", "音乐", "物理", "化学", "学前教育", "职业教育"])
             programmes.append(self._programme(rng, f"{prefix.format(y=year)}{subject}{rng.choice(topics)}", level, year,
                                               None))
+            if level == lv.CITY and len(self.cities) > 1:
+                programmes[-1].city = self.cities[0]  # in a province, 连云港's own programmes (its teachers only)
         for d, district in enumerate(self.districts):
             for i in range(n_district):
                 year = years[i % len(years)]

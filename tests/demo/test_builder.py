@@ -274,3 +274,19 @@ def test_on_postgresql_the_loaded_tables_get_every_index_and_foreign_key_back():
         m.EducationRecord.objects.filter(pk=m.EducationRecord.objects.first().pk).update(teacher_id=10**9)
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_in_a_province_the_demo_citys_own_programmes_are_its_city_s():
+    """The city-level programmes (2025年连云港市…) belong to 连云港 in a province, so another city's
+    teachers do not see them; national and provincial ones are everyone's; a single city's stay
+    as they were (no city)."""
+    builder.build_demo_city(teachers=600, schools=30, cities=2)
+    lyg = m.City.objects.get(code="320700")
+    city_level = tm.Programme.objects.filter(level=c.TrainingLevel.CITY, district__isnull=True)
+    assert city_level.exists() and set(city_level.values_list("city", flat=True)) == {lyg.pk}
+    assert all(p.name.startswith(tuple(f"{y}年连云港市" for y in range(2020, 2027))) for p in city_level)
+    assert not tm.Programme.objects.filter(level__in=[c.TrainingLevel.NATIONAL, c.TrainingLevel.PROVINCIAL],
+                                           city__isnull=False).exists()
+    builder.flush_demo_data()
+    builder.build_demo_city(teachers=600, schools=30)
+    assert not tm.Programme.objects.filter(city__isnull=False).exists()
