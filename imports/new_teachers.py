@@ -152,6 +152,13 @@ class NewTeachers:
         self.rows, self.schools, self.position, self.built = [], [], {}, {}
         self.sent, self.opened = 0, False
 
+    def drop(self) -> None:
+        """A run that will not commit (an error turned up): the writer stopped (``discard``) and
+        the rows forgotten — a streamed roster reads on only for its errors."""
+        self.discard()
+        self.rows, self.schools, self.position, self.built = [], [], {}, {}
+        self.sent, self.opened = 0, False
+
     def discard(self) -> None:
         """Stop the writer when what it wrote is to be rolled back (its errors do not matter then)."""
         try:

@@ -472,6 +472,10 @@ class RosterRecords:
                                        run_ref=ctx.run_ref, username=ctx.username),
                            ((str(teacher.pk), str(teacher), self.history(model, values)) for teacher, values in created
                             if refs.get(teacher.id_number) is not teacher))
+        self.drop_created()
+
+    def drop_created(self) -> None:
+        """Forget the records to create (a streamed roster that will not commit: counted, not kept)."""
         self.created = {model: [] for model in self.created}
         self.refs, self.of_new = {}, {}
 

@@ -227,7 +227,11 @@ class TeacherHandler(Handler):
             elif row.outcome == "unchanged":
                 tally.unchanged += 1
             row.release()
-        if not ctx.report.errors and len(self.new) >= STREAM_GROUP:
+        if ctx.report.errors:  # nothing will be written: the new teachers read so far are let go
+            self.new.drop()
+            if self.roster is not None:
+                self.roster.drop_created()
+        elif len(self.new) >= STREAM_GROUP:
             self.write_new()
 
     def check_chunk(self, chunk: list[tuple[Row, str, Any]], fields, known: set[str] | None, stream: bool) -> None:

@@ -81,6 +81,21 @@ def test_a_bad_row_after_groups_were_written_leaves_nothing_written(world, tmp_p
             AuditEntry.objects.exclude(action="import").count()) == before
 
 
+def test_after_an_error_the_rest_of_a_long_roster_is_read_for_its_errors_only(world, tmp_path, held):
+    """An error near the top: nothing will be written, so the new teachers read after it are not
+    kept (a province's roster with a bad row in its tenth line is not held whole either), and
+    every later error is still reported."""
+    table = long_roster(world.s1)
+    table[10][4] = table[10][4][:-1] + ("0" if table[10][4][-1] != "0" else "1")  # wrong check digit
+    table[120][1] = "9999999999"                                                   # no such school
+    path = write_xlsx(tmp_path / "全省花名册.xlsx", {"花名册": table}, title="2026年教职工花名册")
+    before = Teacher.objects.count()
+    report = import_run(file=path, filename=path.name, user=world.users.city, dry_run=False, source="cli")
+    assert not report.committed and Teacher.objects.count() == before
+    assert [(e.row, e.column) for e in report.errors] == [(12, "*身份证件号"), (122, "学校标识码")]
+    assert report.new == ROWS - 2 and max(held) <= 25  # counted as new, never more than a batch held
+
+
 def test_a_preview_or_a_file_with_another_sheet_is_read_whole(world, tmp_path, held, monkeypatch):
     streamed = []
     stream = teachers_module.TeacherHandler.stream
