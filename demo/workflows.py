@@ -18,7 +18,7 @@ from workforce.honours import add_months, award_expiry, ban_until
 
 from .base import FIRST_SCHOOL_YEAR, Builder, Person, PlannedSchool, Without, month_start, pick, positions
 from .names import SUBJECTS
-from .writing import bulk, new
+from .writing import Rows, bulk, new
 
 S = c.Stage
 L = c.Location
@@ -306,16 +306,20 @@ class WorkflowsPart(Builder):
         return rng.choice(chosen) if len(chosen) else None
 
     def write_workflows(self) -> None:
-        exchanges = [
-            new(m.Exchange, teacher_id=r["person"].pk, exchange_type=r["exchange_type"], moves_personnel=r["moves_personnel"],
-                       start=r["start"], end=r["end"], from_school=r["from_school"].obj if r["from_school"] else None,
-                       to_school=r["to_school"].obj if r["to_school"] else None, from_name=r["from_name"],
-                       to_name=r["to_name"])
+        """The exchanges, awards and ethics cases planned, as plain rows (``writing.Rows``); the
+        plans let go once written."""
+        exchange = Rows(m.Exchange)
+        exchange.write([
+            exchange.row(teacher_id=r["person"].pk, exchange_type=r["exchange_type"], moves_personnel=r["moves_personnel"],
+                         start=r["start"], end=r["end"], from_school=r["from_school"].obj if r["from_school"] else None,
+                         to_school=r["to_school"].obj if r["to_school"] else None, from_name=r["from_name"],
+                         to_name=r["to_name"])
             for r in self.exchanges
-        ]
-        bulk(m.Exchange, exchanges)
-        self.counts["交流轮岗"] = len(exchanges)
+        ])
+        self.counts["交流轮岗"] = exchange.written
         self.counts["  其中调动（不计入）"] = sum(1 for r in self.exchanges if not r["exchange_type"].counts)
+        self.exchanges = []
+        award = Rows(m.Award)
         awards = []
         self._awards_before_a_move()
         for a in self.awards:
@@ -329,7 +333,7 @@ class WorkflowsPart(Builder):
             if person is not None:  # the school on the award date (乡村 honours are judged by it)
                 moved = person.came_from is not None and a["awarded_on"] < person.school_entry
                 at_school = (person.came_from if moved else person.school).obj
-            awards.append(new(m.Award,
+            awards.append(award.row(
                 honour_type=a["honour_type"], teacher_id=person.pk if person else None,
                 school=a["school"].obj if a["school"] else None,
                 school_at_award=at_school, stage_at_award=person.stage if person else "",
@@ -337,11 +341,12 @@ class WorkflowsPart(Builder):
                 expires_on=a["expires_on"], awarding_body=a["awarding_body"][:100],
                 revoked_on=a.get("revoked_on"), revoke_reason=a.get("revoke_reason", ""),
             ))
-        bulk(m.Award, awards)
-        self.counts["荣誉（个人）"] = sum(1 for a in awards if a.teacher_id)
-        self.counts["荣誉（团队/工作室）"] = sum(1 for a in awards if not a.teacher_id)
+        award.write(awards)
+        teacher = award.index["teacher_id"][0]
+        self.counts["荣誉（个人）"] = sum(1 for a in awards if a[teacher])
+        self.counts["荣誉（团队/工作室）"] = sum(1 for a in awards if not a[teacher])
         cases = [new(m.EthicsCase, teacher_id=p.pk, severity=sev, occurred_on=occ, decided_on=dec, substantiated=sub,
-                              ban_until=ban, description=text if sub else f"{text}（经调查不属实）")
+                     ban_until=ban, description=text if sub else f"{text}（经调查不属实）")
                  for p, sev, occ, dec, ban, sub, text in self.ethics]
         bulk(m.EthicsCase, cases)
         self.counts["师德失范案件"] = len(cases)
