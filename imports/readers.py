@@ -482,12 +482,10 @@ def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio:
             max_cells is not None or info.file_size >= xlsx_parts.SPLIT_MIN_BYTES)
         # a worksheet too large to keep: where its rows can be cut is noted, and it is inflated
         # again part by part as it is read (xlsx_parts.SheetCuts)
-        # (the fast grid check runs on each piece as it is cut; a piece it cannot vouch for, and
-        # the part is inflated once more for the exact scan)
-        fast = max_cells is not None and _FAST_GRID_CELLS <= max_cells
-        cuts = (SheetCuts(check=_inside_fast_grid if fast else None)
-                if sheet is not None and not collect and info.file_size >= xlsx_parts.SPLIT_MIN_BYTES else None)
-        extent = _GridExtent() if max_cells is not None and not collect and not (cuts and fast) else None
+        # (its grid is measured by the exact scan as it streams by: the fast check vouches for at
+        # most 99,999 rows, fewer than such a sheet holds)
+        cuts = SheetCuts() if sheet is not None and not collect and info.file_size >= xlsx_parts.SPLIT_MIN_BYTES else None
+        extent = _GridExtent() if max_cells is not None and not collect else None
         sink = SheetPieces() if collect else _Both(extent, cuts) if extent and cuts else extent or cuts
         head, size = _inflate_entry(src.file, info, filename, max_uncompressed - produced, _XML_HEAD_BYTES, sink)
         produced += size
@@ -500,14 +498,7 @@ def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio:
         cut = cuts.finish() if cuts is not None else None
         grid = None
         if max_cells is not None:
-            if collect:
-                grid = _grid_size(pieces, max_cells)
-            elif extent is not None:
-                grid = extent.finish()
-            elif not cuts.passed:  # the fast check could not vouch for it: the exact scan
-                extent = _GridExtent()
-                _inflate_entry(src.file, info, filename, size, 0, extent)
-                grid = extent.finish()
+            grid = _grid_size(pieces, max_cells) if collect else extent.finish()
         if grid is not None and grid[0] * grid[1] > max_cells:
             raise UnreadableFile(_grid_message(filename, info.filename, sheet, grid, max_cells), info.filename)
         if collect and size >= xlsx_parts.SPLIT_MIN_BYTES:

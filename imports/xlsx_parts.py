@@ -160,31 +160,21 @@ class SheetCuts(SheetPieces):
 
     TAIL_LIMIT = 1 << 20  # what follows </sheetData> (merged areas, print settings), kept
 
-    def __init__(self, part_bytes: int | None = None, check=None):
+    def __init__(self, part_bytes: int | None = None):
         super().__init__(part_bytes)
         self.prefix: bytes | None = None
         self.runs: list[list[int]] = []  # [length, CRC-32] of each run of rows, in order
         self.previous = 0
         self.orderly = True
-        # ``check(piece)``: the reader's fast grid check of each piece (head, runs, tail); ``passed``
-        # stays True while every piece passes it
-        self.check = check
-        self.passed = check is not None
-
-    def _checked(self, piece: bytes) -> None:
-        if self.passed and not self.check(piece):
-            self.passed = False
 
     def _cut(self, current: bytearray, end: int) -> None:
         if self.prefix is None:
             self.prefix = bytes(current[:end])
-            self._checked(self.prefix)
             return
         self._note(bytes(current[:end]))
 
     def _note(self, run: bytes) -> None:
         self.runs.append([len(run), zlib.crc32(run)])
-        self._checked(run)
         if not self.orderly:
             return
         if not bytes(run[:4096]).lstrip(b" \t\r\n").startswith(_ROW):
@@ -201,7 +191,6 @@ class SheetCuts(SheetPieces):
         self.current = bytearray()
         at = current.rfind(_CLOSE) if self.state == "rows" else -1
         if at < 0 or self.prefix is None or len(current) - at > self.TAIL_LIMIT:
-            self.passed = False  # not cut as a worksheet: no verdict of the fast check
             return None
         rest = bytes(current[:at])
         if self.runs and not rest.strip():  # a line break before </sheetData>
@@ -211,7 +200,6 @@ class SheetCuts(SheetPieces):
         elif rest:
             self._note(rest)
         suffix = bytes(current[at:])
-        self._checked(suffix)
         if len(self.runs) < 2 or not self.orderly:
             return None
         return StreamedCut(self.prefix, [tuple(run) for run in self.runs], suffix, self.previous)

@@ -305,8 +305,8 @@ def test_fast_grid_check(xml, outside):
 
 @pytest.mark.parametrize("split_min, retain", [(1 << 40, None), (1, None), (1, 0)])
 def test_far_corner_refused_on_the_big_sheet_path_too(tmp_path, monkeypatch, split_min, retain):
-    """Whole, in parts kept, and in parts too large to keep (the fast check runs on each piece as
-    it is cut; the far corner fails it, and the part is inflated again for the exact scan)."""
+    """Whole, in parts kept, and in parts too large to keep (measured by the exact scan as the
+    part is inflated and cut)."""
     if retain is not None:
         monkeypatch.setattr(readers, "RETAIN_MAX_BYTES", retain)
     monkeypatch.setattr(xlsx_parts, "SPLIT_MIN_BYTES", split_min)
