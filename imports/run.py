@@ -24,7 +24,10 @@ One pass over the file (streaming reader), every row checked, then one transacti
 
 Teachers (the city-sized kind) are checked a chunk of rows at a time and keep only what the
 commit needs: a new teacher the row to INSERT, a changed one its changed fields; no model
-instance is built for a new teacher unless another sheet of the file refers to it.
+instance is built for a new teacher unless another sheet of the file refers to it. A roster of
+``STREAM_MIN_ROWS`` or more that is the file's only sheet to import (a province's) goes through
+steps 2 and 4 as it is read, inside the same one transaction (``TeacherHandler.stream``): its
+rows are let go batch by batch, its new teachers written a group at a time with their history.
 
 Blank cells never clear what the system already holds; columns absent from the file are left
 alone. The scope of the uploader (``backend.scoping``) bounds every row: a school's HR imports

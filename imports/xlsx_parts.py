@@ -16,6 +16,11 @@ The cut is exact for worksheets as Excel and the spreadsheet libraries write the
 strictly rising order, each carrying its ``r`` attribute. ``split_pieces`` declines anything
 else, and that sheet is read whole. Callers pass only XML that has passed the reader's grid
 check (each part's grid is within the whole sheet's).
+
+A worksheet too large to keep (a province's roster: 1 GB of XML) is not kept at all: the check
+notes where its rows can be cut (``SheetCuts``: each run's length and CRC-32), and the parse
+workers inflate it again from the zip a part at a time (``StreamedRuns``), refusing a run that
+differs from the one checked (``ChangedSheet``).
 """
 from __future__ import annotations
 
