@@ -29,7 +29,7 @@ from backend.rights import can
 from core.capabilities import Capability
 from backend.scoping import Scope, scope_for
 from workforce import choices as c
-from workforce.models import School, Teacher
+from workforce.models import District, School, Teacher
 
 from . import rules
 from .models import CreditRecord, Programme, ProgrammeEnrolment, TrainingCycle, in_cycle_q
@@ -431,14 +431,76 @@ def _rows_of_schools(scope: Scope, counts: dict) -> list[dict]:
             for pk, name, district, district_name in schools if pk in counts]
 
 
+class KeptSchoolRows:
+    """The report's rows per school read from the facts a page at a time: ``schools`` (an ordered
+    School queryset of the schools the training measure counted) gives the length and the order,
+    the facts of a slice's schools its figures — rows as ``_rows_of_schools`` makes them."""
+
+    def __init__(self, schools: QuerySet):
+        self.schools, self._length = schools, None
+
+    def __len__(self) -> int:
+        if self._length is None:
+            self._length = self.schools.count()
+        return self._length
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            rows = self[index:index + 1] if index >= 0 else list(self)[index:][:1]
+            if not rows:
+                raise IndexError(index)
+            return rows[0]
+        from workforce import fact_rows
+
+        picked = list(self.schools[index].values_list("pk", "name", "district_id", "district__name"))
+        counts = fact_rows.rows_of("training", [pk for pk, *_ in picked])
+        return [_add_rates({"school_id": pk, "school__name": name, "school__district_id": district,
+                            "school__district__name": district_name, **{k: counts[pk][k] for k in COUNTS}})
+                for pk, name, district, district_name in picked if counts.get(pk)]
+
+    def __iter__(self):
+        return iter(self[0:len(self)])
+
+
+def _kept_report(scope: Scope, on: dt.date) -> dict | None:
+    """``completion_report`` from the facts of a province, a city or a district: the total and the
+    districts from the sums kept per district (a few rows), the schools read a page at a time
+    (``KeptSchoolRows``); None when the facts do not apply."""
+    from workforce import fact_rows
+
+    sums = fact_rows.district_rows(scope, "training", on)
+    if sums is None:
+        return None
+    cr = cycle_rules(on)
+    if cr is None:
+        return {"rules": None, "total": None, "districts": [], "schools": []}
+    order = [f[len("school__district__"):] for f in GROUP_ORDER["district"]]
+    districts = [_add_rates({"school__district_id": pk, "school__district__name": name,
+                             **{k: sums[pk][k] for k in COUNTS}})
+                 for pk, name in District.objects.filter(pk__in=list(sums)).order_by(*order).values_list("pk", "name")
+                 if sums[pk]]
+    total = dict.fromkeys(COUNTS, 0)
+    for row in districts:
+        for key in COUNTS:
+            total[key] += row[key]
+    schools = (School.objects.for_scope(scope).filter(pk__in=fact_rows.schools_with_rows("training"))
+               .order_by(*(f[len("school__"):] for f in GROUP_ORDER["school"])))
+    return {"rules": cr, "total": _add_rates(total), "districts": districts, "schools": KeptSchoolRows(schools)}
+
+
 def completion_report(scope: Scope, on: dt.date | None = None) -> dict:
-    """The report page: the scope's figures, a row per district and a row per school. The rows per
-    school are the facts' (``kept_school_rows``) when they apply — the figures of counting now,
-    read instead of counted — else ONE grouped query (the standing subquery runs once per teacher,
-    not three times); counts add up, so a district's row and the total are their sums.
+    """The report page: the scope's figures, a row per district and a row per school. From the facts
+    per school when they apply — the figures of counting now, read instead of counted: a province,
+    a city or a district from its districts' sums and a page of schools at a time (``_kept_report``;
+    ``schools`` is then a sequence read by slices), a school from its row (``kept_school_rows``) —
+    else from ONE grouped query (the standing subquery runs once per teacher, not three times);
+    counts add up, so a district's row and the total are their sums.
 
     Returns {"rules", "total", "districts", "schools"}; ``total`` None when no cycle holds ``on``."""
     on = on or today()
+    kept = _kept_report(scope, on)
+    if kept is not None:
+        return kept
     kept = kept_school_rows(scope, on)
     if kept is None:
         result = completion_rates(scope, on, by="school")
@@ -487,7 +549,13 @@ def teachers_behind(scope: Scope, on: dt.date | None = None, *, school_id: int |
 def behind_count(scope: Scope, on: dt.date, *, school_id: int | None = None) -> int | None:
     """How many teachers ``teachers_behind`` lists — the counted teachers not on track, each school's
     ``teachers − on_track`` — from the facts per school (``kept_school_rows``) when they apply, so a
-    page of the list does not count them all first; None when they do not (count the list)."""
+    page of the list does not count them all first; None when they do not (count the list). A
+    province, a city or a district reads its districts' sums."""
+    from workforce import fact_rows
+
+    sums = None if school_id else fact_rows.district_rows(scope, "training", on)
+    if sums is not None:
+        return sum(row["teachers"] - row["on_track"] for row in sums.values() if row)
     kept = kept_school_rows(scope, on)
     if kept is None:
         return None
