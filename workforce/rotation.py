@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext, gettext_lazy
 
 from . import choices as c
@@ -209,27 +209,21 @@ def rotation_figures(scope, year: int, on: dt.date | None = None, counts: dict |
     The counts (all, eligible, rotated, rotated 骨干, planned, still away, directions) are the
     dashboard's ``selectors.rotation_counts`` — one definition for dashboard and plan (骨干 =
     ``backbone_on`` on 1 September, without teachers under an ethics ban) — summed from its rows
-    per school (``school_counts``, or ``counts`` when the caller has them). On top: the eligible
-    still waiting (not rotated by ``on``) per location class of the school of 1 September, and how
-    many of them are 骨干.
+    per school (``school_counts``, or ``counts`` when the caller has them). On top, from the same
+    rows: the eligible still waiting (not rotated by ``on``) per location class of their school of
+    1 September, and how many of them are 骨干 (``waiting_backbone``).
     """
     on = on or dt.date.today()
     targets = load_targets()
     years = targets.rotation_min_years
     counts = school_counts(scope, year, on, targets) if counts is None else counts
     total = _sum(counts)
-    day = rotation_day(year)
     waiting = {loc: {"count": 0, "backbone": 0} for loc in c.Location.values}
     located = dict(School.objects.for_scope(scope).values_list("pk", "location"))
     for pk, n in counts.items():
         if pk in located and n:
             waiting[located[pk]]["count"] += n[("rot", "eligible")] - n[("rot", "rotated")]
-    # 骨干 among them: the eligible not rotated by ``on`` who count as 骨干 on 1 September
-    population = Teacher.objects.rotation_population(year).for_scope(scope)
-    rotated_ids = population.rotated_in(year, on).values("pk")
-    waiting_qs = population.eligible_for_rotation(year, years).exclude(pk__in=rotated_ids).backbone_on(day)
-    for row in waiting_qs.values("school__location").annotate(b=Count("pk")).order_by():
-        waiting[row["school__location"]]["backbone"] = row["b"]
+            waiting[located[pk]]["backbone"] += n[("rot", "waiting_backbone")]
     directions = {key: 0 for key, _ in DIRECTIONS}
     for key, n in total.items():
         if key[0] == "dir":

@@ -17,7 +17,7 @@ from tests.workforce.test_dashboard_cache import small_city  # noqa: F401  (a fi
 from workforce import choices as c
 from workforce import fact_rows, facts, rotation, services
 from workforce import selectors as sel
-from workforce.models import ExchangeType, school_year_of
+from workforce.models import ExchangeType, Teacher, rotation_day, school_year_of
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,8 @@ def counted_live():
 
 
 def scopes(world):
-    return [Scope("city"), Scope("district", district_id=world.d1.pk), Scope("district", district_id=world.d2.pk),
+    return [Scope("city"), Scope("province"), Scope("city", city_id=world.d1.city_id),
+            Scope("district", district_id=world.d1.pk), Scope("district", district_id=world.d2.pk),
             Scope("school", district_id=world.d1.pk, school_id=world.s1.pk)]
 
 
@@ -63,6 +64,10 @@ def assert_plan_is_the_live_one(world, y=None):
         assert sum(n for _label, n in fast.directions) == sum(n for key, n in alone.items() if key[0] == "dir")
         assert sum(w["count"] for w in fast.eligible_waiting.values()) == fast.eligible - fast.rotated
         assert sum(row["waiting"] for row in rows) == fast.eligible - fast.rotated
+        population = Teacher.objects.rotation_population(y).for_scope(scope)
+        waiting_backbone = population.eligible_for_rotation(y, fast.min_years).exclude(
+            pk__in=population.rotated_in(y, dt.date.today()).values("pk")).backbone_on(rotation_day(y))
+        assert sum(w["backbone"] for w in fast.eligible_waiting.values()) == waiting_backbone.count(), scope
     return rotation.rotation_figures(Scope("city"), y)
 
 
@@ -74,13 +79,16 @@ def test_the_plan_of_this_year_is_the_facts_and_the_figures_of_counting(world, s
 def test_right_after_an_exchange_is_recorded_the_plan_moves(world, small_city):
     before = assert_plan_is_the_live_one(world)
     teacher = TeacherFactory(school=world.s1, school_entry=dt.date(2010, 9, 1), on_establishment=True,
-                             teaching_stage=c.Stage.PRIMARY)
+                             teaching_stage=c.Stage.PRIMARY, backbone=True)
     after_hire = assert_plan_is_the_live_one(world)
     assert after_hire.eligible == before.eligible + 1
+    urban = c.Location(world.s1.location)
+    assert after_hire.eligible_waiting[urban]["backbone"] == before.eligible_waiting[urban]["backbone"] + 1
     services.exchange_record(teacher=teacher, exchange_type=ExchangeType.objects.get(name="交流轮岗"),
                              start=dt.date(year(), 9, 1), to_school=small_city[3], user=world.users.city)
     after = assert_plan_is_the_live_one(world)
-    assert after.rotated == after_hire.rotated + 1
+    assert after.rotated == after_hire.rotated + 1 and after.rotated_backbone == after_hire.rotated_backbone + 1
+    assert after.eligible_waiting[urban]["backbone"] == after_hire.eligible_waiting[urban]["backbone"] - 1
     assert dict(after.directions)["城区→乡村"] == dict(after_hire.directions)["城区→乡村"] + 1
 
 
