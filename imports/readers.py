@@ -604,11 +604,17 @@ def _inflated(fh, info: zipfile.ZipInfo, lock) -> Iterator[bytes]:
         if decomp is None:
             yield data
             continue
-        while data and not decomp.eof:
+        while not decomp.eof:  # on until no output is left: zlib may hold some back at the limit
             out = decomp.decompress(data, 4 << 20)
             data = decomp.unconsumed_tail
             if out:
                 yield out
+            elif not data:
+                break
+    if decomp is not None:
+        rest = decomp.flush()
+        if rest:
+            yield rest
 
 
 class _Collect:
