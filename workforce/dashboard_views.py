@@ -39,14 +39,14 @@ from . import measures as ms
 from . import registry
 from . import selectors as sel
 from core.identity import mask_id_number
-from .models import District, School, school_year_label, school_year_of
+from .models import City, District, School, school_year_label, school_year_of
 from .registry import Figure
 
-DASHBOARD_SCOPES = {"city", "district", "school"}
+DASHBOARD_SCOPES = {"province", "city", "district", "school"}
 
 
 def can_view_dashboard(user) -> bool:
-    """Leadership and HR of a city, district or school (teachers have no dashboard)."""
+    """Leadership and HR of the province, a city, a district or a school (teachers have no dashboard)."""
     return bool(user and user.is_authenticated and scope_for(user).kind in DASHBOARD_SCOPES)
 
 
@@ -294,7 +294,7 @@ def _plan_context(form, ref, on, targets) -> dict:
     if plan is None:
         return {"plan": None}
     later = [p for p in form.plans if p.start_year > plan.end_year]
-    final_url = reverse("workforce:dashboard_final") + f"?scope={ref.text}&plan={plan.code}"
+    final_url = reverse("workforce:dashboard_final") + f"?scope={quote(ref.param)}&plan={plan.code}"
     return {"plan": plan, "plan_ended": plan.ended(on), "next_plan_missing": plan.ended(on) and not later,
             "final_url": final_url}
 
@@ -350,8 +350,8 @@ def _context(request, ref, form, on, year, filters, total, rows, link_of, target
         "charts": _chart_data(total, rows or [], sel.trend(ref, targets, live=live)),
         "cards": _cards(total),
         "query": _filter_query(request),
-        "json_url": reverse("workforce:dashboard_json") + f"?scope={ref.text}&" + _filter_query(request),
-        "export_url": reverse("workforce:dashboard_export") + f"?scope={ref.text}&" + _filter_query(request),
+        "json_url": reverse("workforce:dashboard_json") + f"?scope={quote(ref.param)}&" + _filter_query(request),
+        "export_url": reverse("workforce:dashboard_export") + f"?scope={quote(ref.param)}&" + _filter_query(request),
         "percent": ms.percent,
     }
 
@@ -363,6 +363,8 @@ def dashboard(request):
     query = ("?" + request.GET.urlencode()) if request.GET else ""
     if scope.kind == "district":
         return redirect(reverse("workforce:dashboard_district", args=[District.objects.get(pk=scope.district_id).code]) + query)
+    if scope.kind == "city" and not scope.covers_all:  # one city of several: its own page
+        return redirect(_with_query(city_url(sel.city_ref(City.objects.get(pk=scope.city_id))), request.GET.urlencode()))
     if scope.kind == "school":
         return redirect(reverse("workforce:dashboard_school", args=[School.objects.get(pk=scope.school_id).code]) + query)
     return city(request)
@@ -373,19 +375,31 @@ def dashboard(request):
 # the district's own line is its sum kept with the facts — the page costs the same for 20 schools
 # or 2,000 (issue 18).
 SCHOOLS_PER_PAGE = 50
-PAGING_KEYS = ("page", "q")
+PAGING_KEYS = ("page", "q", "city")  # what says which page or city is shown, not how it is counted
 
 
 def _filter_query(request) -> str:
-    """The page's filters as a query string, without its paging and search."""
+    """The page's filters as a query string, without its paging, search and city."""
     params = request.GET.copy()
     for key in PAGING_KEYS:
         params.pop(key, None)
     return params.urlencode()
 
 
-def _overview_page(request, ref: sel.ScopeRef, by: str, row_url: str, row_kind: str, up: str = ""):
-    """The city page (a row per district) or a district page (a row per school, a page at a time)."""
+def _with_query(url: str, query: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{query}" if query else url
+
+
+def city_url(ref: sel.ScopeRef) -> str:
+    """A city's page: ``?city=<code>`` for one city of several (the whole installation: none)."""
+    url = reverse("workforce:dashboard_city")
+    return f"{url}?city={ref.code}" if ref.kind == "city" and ref.code else url
+
+
+def _overview_page(request, ref: sel.ScopeRef, by: str, row_url, row_kind: str, up: str = ""):
+    """The province's page (a row per city), a city's (a row per district) or a district's (a row
+    per school, a page at a time). ``row_url``: a row's page (a URL name taking the row's code, or
+    a function of its ref)."""
     _check_within(request, ref)
     form = DashboardFilterForm(request.GET or None)
     on, year, filters = form.params()
@@ -400,10 +414,10 @@ def _overview_page(request, ref: sel.ScopeRef, by: str, row_url: str, row_kind: 
     query = _filter_query(request)
 
     def link_of(r):
-        return reverse(row_url, args=[r.code]) + (f"?{query}" if query else "")
+        return _with_query(row_url(r) if callable(row_url) else reverse(row_url, args=[r.code]), query)
 
     ctx = _context(request, ref, form, on, year, filters, total, rows, link_of, targets)
-    ctx.update(row_kind=row_kind, up=up, page=page, search=search,
+    ctx.update(row_kind=row_kind, up=_with_query(up, query) if up else "", page=page, search=search,
                page_qs="&".join(part for part in (query, f"q={quote(search)}" if search else "") if part),
                filter_fields=[(key, value) for key, value in request.GET.items() if key not in PAGING_KEYS])
     return render(request, "workforce/dashboard/overview.html", ctx)
@@ -411,13 +425,29 @@ def _overview_page(request, ref: sel.ScopeRef, by: str, row_url: str, row_kind: 
 
 @login_required
 def city(request):
-    return _overview_page(request, sel.CITY, "district", "workforce:dashboard_district", _("区县"))
+    """A city's page, a row per district. In a province of several cities ``?city=<code>`` names
+    the city; without it the province's users see the province's page — each measure's figure of
+    the province and a row per city (the sum of its districts' facts), each leading to its city's
+    page — and a city's users their own city's. A single-city installation: its city, as always."""
+    scope = _require_viewer(request)
+    code = request.GET.get("city", "").strip()
+    if code:
+        ref = sel.city_ref(get_object_or_404(City, code=code))
+    elif scope.kind == "city" and not scope.covers_all:
+        ref = sel.city_ref(get_object_or_404(City, pk=scope.city_id))
+    else:
+        ref = sel.whole_ref()  # the whole installation (refused below to a district's or a school's user)
+    if ref.kind == "province":
+        return _overview_page(request, ref, "city", city_url, _("城市"))
+    up = reverse("workforce:dashboard_city") if ref.scope.city_id and scope.covers_all else ""
+    return _overview_page(request, ref, "district", "workforce:dashboard_district", _("区县"), up)
 
 
 @login_required
 def district(request, code):
-    ref = sel.district_ref(get_object_or_404(District, code=code))
-    up = reverse("workforce:dashboard_city") if scope_for(request.user).kind == "city" else ""
+    district_obj = get_object_or_404(District.objects.select_related("city"), code=code)
+    ref = sel.district_ref(district_obj)
+    up = city_url(sel.city_ref(district_obj.city)) if scope_for(request.user).above_district else ""
     return _overview_page(request, ref, "school", "workforce:dashboard_school", _("学校"), up)
 
 
@@ -425,11 +455,33 @@ def _teacher_rows(teachers, user) -> list[dict]:
     """Teachers behind a figure. 身份证件号 masked for everyone (issue 7): a user with the right
     reveals one at a time with a stated reason (``reveal_url``), and that is logged."""
     reveal = can_see_identity(user)
-    return [{"name": t.name, "school": t.school.name, "stage": t.get_teaching_stage_display(),
-             "id_number": mask_id_number(t.id_number),
-             "reveal_url": reverse("reveal_identity", args=[t.pk]) if reveal else "",
-             "level": labels.shown(ms.LEVEL_LABELS.get(getattr(t, "level", None), "")),
-             "extra": getattr(t, "shortfall", None)} for t in teachers]
+    reveal_url = reverse("reveal_identity", args=[0]).replace("/0/", "/{}/") if reveal else ""
+    stages = dict(c.Stage.choices)
+    levels = {}
+    out = []
+    for t in teachers:
+        level = getattr(t, "level", None)
+        if level not in levels:
+            levels[level] = labels.shown(ms.LEVEL_LABELS.get(level, ""))
+        out.append({"name": t.name, "school": t.school.name, "stage": stages.get(t.teaching_stage, t.teaching_stage),
+                    "id_number": mask_id_number(t.id_number), "reveal_url": reveal_url.format(t.pk) if reveal else "",
+                    "level": levels[level], "extra": getattr(t, "shortfall", None)})
+    return out
+
+
+# A school's drill-down lists (who makes each gap) are shown a page of ``TEACHERS_PER_PAGE`` at a
+# time, each with its own page key, the count of the whole list beside it (issue 18: a school of
+# 1,000 teachers listed 300 at once).
+TEACHERS_PER_PAGE = 50
+
+
+def _teacher_page(request, teachers, key: str) -> dict:
+    """One drill-down list: a page of its rows (``?<key>=``), the paginator, the link to another page."""
+    page = Paginator(teachers, TEACHERS_PER_PAGE).get_page(request.GET.get(key))
+    params = request.GET.copy()
+    params.pop(key, None)
+    return {"page": page, "rows": _teacher_rows(page.object_list, request.user), "key": key,
+            "qs": params.urlencode(), "count": page.paginator.count, "asked": key in request.GET}
 
 
 @login_required
@@ -446,17 +498,18 @@ def school(request, code):
     by_code = {line["code"]: line for line in data["table2"]}
     for group in below:
         group["result"] = by_code.get(group["code"])
-        group["rows"] = _teacher_rows(group.pop("teachers"), request.user)
-    not_rotated = _teacher_rows(sel.eligible_not_rotated(ref.scope, year, targets, filters, on=on), request.user) \
-        if data["rotation"] is not None else []
+        group["list"] = _teacher_page(request, group.pop("teachers"), f"p_{group['code']}")
+    not_rotated = _teacher_page(request, sel.eligible_not_rotated(ref.scope, year, targets, filters, on=on), "p_rot") \
+        if data["rotation"] is not None else None
     behind = sel.training_behind(ref.scope, on) if data["training"] is not None else None
     ctx = _context(request, ref, form, on, year, filters, data, None, None, targets)
     scope = scope_for(request.user)
     ctx.update({
         "below": [g for g in below if g["result"] and g["result"]["denominator"]],
         "not_rotated": not_rotated,
-        "behind": None if behind is None else _teacher_rows(behind, request.user),
-        "up": reverse("workforce:dashboard_district", args=[school_obj.district.code]) if scope.kind in {"city", "district"} else "",
+        "behind": None if behind is None else _teacher_page(request, behind, "p_train"),
+        "up": _with_query(reverse("workforce:dashboard_district", args=[school_obj.district.code]), _filter_query(request))
+        if scope.above_district or scope.kind == "district" else "",
         "school": school_obj,
     })
     return render(request, "workforce/dashboard/school.html", ctx)
@@ -493,12 +546,12 @@ def export(request):
     form = DashboardFilterForm(request.GET or None)
     on, year, filters = form.params()
     targets = form.targets(on)
-    per = request.GET.get("per_district") == "1" and ref.kind == "city"
+    per = request.GET.get("per_district") == "1" and ref.kind in ("city", "province")
     if ref.kind == "school":
         total, rows = sel.measures_for(ref, on=on, year=year, filters=filters, targets=targets), []
     else:
-        total, rows = sel.measures_by(ref, "district" if ref.kind == "city" else "school", on=on, year=year,
-                                      filters=filters, targets=targets)
+        by = {"province": "city", "city": "district"}.get(ref.kind, "school")
+        total, rows = sel.measures_by(ref, by, on=on, year=year, filters=filters, targets=targets)
     content = exports.measures_workbook(total, rows, sheet_per_row=per)
     # exports are attributable (issue 7): one audit row per download
     return xlsx_response(request, unquote(exports.filename(total)), content=content, count=len(rows),
@@ -514,8 +567,8 @@ def _final_account(request):
     form = DashboardFilterForm(request.GET or None)
     on, _year, _filters = form.params()
     targets = form.targets(on)
-    if ref.kind == "city":
-        members = [sel.district_ref(d) for d in District.objects.all()]
+    if ref.kind in ("city", "province"):
+        members = [sel.district_ref(d) for d in District.objects.for_scope(ref.scope)]
     elif ref.kind == "district":
         members = [sel.school_ref(s) for s in School.objects.filter(district_id=ref.scope.district_id)
                    .select_related("district").order_by("code")]
@@ -530,7 +583,7 @@ def final_account(request):
     year (2025-2026 for the 14th plan) against the plan's targets, for the scope and its members."""
     ref, form, targets, account = _final_account(request)
     query = request.GET.urlencode()
-    export_url = reverse("workforce:dashboard_final_export") + (f"?{query}" if query else f"?scope={ref.text}")
+    export_url = reverse("workforce:dashboard_final_export") + (f"?{query}" if query else f"?scope={quote(ref.param)}")
     return render(request, "workforce/dashboard/final_account.html", {
         "ref": ref, "form": form, "account": account, "rows": [_final_cells(r) for r in account["rows"]],
         "members": [{"name": m["scope_name"], "cells": [_final_cells(r) for r in m["rows"]], "snapshot_on": m["snapshot_on"]}

@@ -143,7 +143,10 @@ class Context:
 
     @property
     def city(self) -> bool:
-        return self.ref.kind == "city"
+        """Whether the scope is the whole installation (the city of a single-city one, the
+        province), whose figures the plan's counted targets are: one city of several shows its
+        counts without them, as a district does."""
+        return self.ref.scope.covers_all
 
 
 @dataclass

@@ -30,7 +30,7 @@ from . import quota as qa
 from . import registry
 from . import facts  # noqa: F401  (imported with the app: its models, ``fact_models``, registered with the others)
 from .models import (
-    Award, District, EducationRecord, Enrolment, Exchange, MeasureSnapshot, Plan, PlanIndicator, RuleSetting, School,
+    Award, City, District, EducationRecord, Enrolment, Exchange, MeasureSnapshot, Plan, PlanIndicator, RuleSetting, School,
     SchoolQuota, StaffingStandard, Teacher, TitleAppointment, rotation_day, school_year_label, school_year_of,
 )
 
@@ -124,32 +124,69 @@ class ScopeRef:
     """A scope with its name: ``key`` is how the CLI and the JSON name it."""
 
     scope: Scope
-    kind: str
-    key: str  # "" for the city, a district's name or a school's code
+    kind: str  # "province", "city", "district" or "school"
+    key: str  # "" for the whole installation (the city of a single-city one, the province), a city's code, a district's name or a school's code
     name: str
-    code: str = ""  # district code / school code (snapshot key)
+    code: str = ""  # city code / district code / school code (snapshot key)
 
     @property
     def text(self) -> str:
-        return "city" if self.kind == "city" else f"{self.kind}:{self.key}"
+        """``city`` (the whole of a single-city installation), ``province``, ``city:CODE`` (one city
+        of several), ``district:NAME``, ``school:CODE``."""
+        return f"{self.kind}:{self.key}" if self.key else self.kind
+
+    @property
+    def param(self) -> str:
+        """How a page's link names the scope (``?scope=``): a district by its code, which is unique
+        (its name is unique within its city only)."""
+        return f"district:{self.code}" if self.kind == "district" and self.code else self.text
 
 
 class ScopeNotFound(ValueError):
     pass
 
 
-CITY = ScopeRef(Scope("city"), "city", "", "全市")
+CITY = ScopeRef(Scope("city"), "city", "", "全市")  # the whole installation (one city: the city)
+PROVINCE = ScopeRef(Scope("province"), "province", "", "全省")  # the whole of a multi-city installation
+
+
+def whole_ref() -> ScopeRef:
+    """The whole installation as its pages name it: the city of a single-city one, else the province."""
+    from backend.scoping import single_city
+
+    return CITY if single_city() else PROVINCE
+
+
+def city_ref(city: City) -> ScopeRef:
+    """A city's scope: in a single-city installation the whole installation (``CITY``, as always)."""
+    from backend.scoping import single_city
+
+    if single_city():
+        return CITY
+    return ScopeRef(Scope("city", city_id=city.pk), "city", city.code, city.name, city.code)
 
 
 def resolve_scope(text: str) -> ScopeRef:
-    """``city`` | ``district:NAME`` (or code) | ``school:CODE`` → ScopeRef."""
+    """``city`` | ``province`` | ``city:CODE`` | ``district:CODE`` (or name) | ``school:CODE`` → ScopeRef."""
     text = (text or "city").strip()
     if text == "city":
         return CITY
+    if text == "province":
+        return PROVINCE
     kind, _, key = text.partition(":")
     key = key.strip()
+    if kind == "city":
+        city = City.objects.filter(Q(code=key) | Q(name=key)).first()
+        if city is None:
+            raise ScopeNotFound(f"没有区划代码为“{key}”的城市")
+        return city_ref(city)
     if kind == "district":
-        district = District.objects.filter(Q(name=key) | Q(code=key)).first()
+        district = District.objects.filter(code=key).first()
+        if district is None:
+            named = list(District.objects.filter(name=key)[:2])
+            if len(named) > 1:
+                raise ScopeNotFound(f"有多个城市的区县名为“{key}”，请用区划代码")
+            district = named[0] if named else None
         if district is None:
             raise ScopeNotFound(f"没有名为“{key}”的区县")
         return district_ref(district)
@@ -171,9 +208,15 @@ def school_ref(school: School) -> ScopeRef:
 
 
 def within(outer: Scope, inner: ScopeRef) -> bool:
-    """Whether a user whose scope is ``outer`` may see ``inner``."""
-    if outer.kind == "city":
+    """Whether a user whose scope is ``outer`` may see ``inner``: the whole installation sees
+    everything; one city of several its own page, districts and schools (DOMAIN.md, the province)."""
+    if outer.covers_all:
         return True
+    if outer.kind == "city":
+        if inner.kind == "city":
+            return inner.scope.city_id == outer.city_id
+        return inner.kind in {"district", "school"} and District.objects.filter(
+            pk=inner.scope.district_id, city_id=outer.city_id).exists()
     if outer.kind == "district":
         return inner.kind in {"district", "school"} and inner.scope.district_id == outer.district_id
     if outer.kind == "school":
@@ -182,8 +225,10 @@ def within(outer: Scope, inner: ScopeRef) -> bool:
 
 
 def ref_for_scope(scope: Scope) -> ScopeRef | None:
+    if scope.covers_all:
+        return PROVINCE if scope.kind == "province" else CITY
     if scope.kind == "city":
-        return CITY
+        return city_ref(City.objects.get(pk=scope.city_id))
     if scope.kind == "district":
         return district_ref(District.objects.get(pk=scope.district_id))
     if scope.kind == "school":
@@ -856,10 +901,10 @@ def honours_by_district(scope: Scope, on: dt.date, targets: Targets | None = Non
     total = Counter()
     for counter in grouped.values():
         total.update(counter)
-    districts = list(District.objects.all() if scope.kind == "city" else District.objects.filter(pk=scope.district_id))
+    districts = list(District.objects.for_scope(scope) if scope.above_district else District.objects.filter(pk=scope.district_id))
     per_district = [honour_results(grouped.get(district.pk, Counter()), targets, with_targets=False)
                     for district in districts]
-    rows = honour_results(total, targets, with_targets=scope.kind == "city")
+    rows = honour_results(total, targets, with_targets=scope.covers_all)
     for i, row in enumerate(rows):
         row["kind_label"] = honour_kind_label(row["kind"], targets)
         row["by_district"] = [results[i]["count"] for results in per_district]
@@ -1071,6 +1116,8 @@ def measures_for(ref: ScopeRef, on: dt.date | None = None, year: int | None = No
 
 
 def _members(ref: ScopeRef, by: str, filters: Filters) -> list[ScopeRef]:
+    if by == "city":
+        return [city_ref(city) for city in City.objects.for_scope(ref.scope)] if ref.kind in ("city", "province") else []
     if by == "district":
         if ref.kind in ("city", "province"):
             return [district_ref(district) for district in District.objects.for_scope(ref.scope)]
@@ -1100,6 +1147,7 @@ def measures_by(ref: ScopeRef, by: str, on: dt.date | None = None, year: int | N
     schools = [member.scope.school_id for member in members] if members is not None and by == "school" else None
     grouped, total = scope_counts(ref, by, on, year, targets, filters, schools)
     key = ((lambda member: member.scope.district_id) if by == "district"  # noqa: E731
+           else (lambda member: member.scope.city_id) if by == "city"
            else (lambda member: member.scope.school_id))
     setting = (on, year, filters, _targets_print(targets), get_language(),
                tuple(measure.fingerprint() for measure in registry.measures()))
@@ -1173,7 +1221,9 @@ def training_behind(scope: Scope, on: dt.date):
 # ---------------------------------------------------------------- snapshots, trend, a plan's final account
 def snapshot_key(ref: ScopeRef) -> tuple[str, str]:
     """How ``MeasureSnapshot`` names a scope: (kind, district or school code; "" for the city)."""
-    return ref.kind, ref.code if ref.kind != "city" else ""
+    if ref.scope.covers_all:  # the whole installation's snapshots (``snapshot_results``: CITY)
+        return "city", ""
+    return ref.kind, ref.code
 
 
 def snapshot_results(on: dt.date, year: int, targets: Targets, *, schools: bool = True) -> list[tuple[ScopeRef, dict]]:
@@ -1196,7 +1246,7 @@ def snapshot_results(on: dt.date, year: int, targets: Targets, *, schools: bool 
             parts = [grouped[group][measure.key] for group in groups if measure.key in grouped.get(group, {})]
             if parts:
                 out[measure.key] = measure.add(parts)
-            elif isinstance(measure, registry.CallableMeasure) and ref.kind == "city":
+            elif isinstance(measure, registry.CallableMeasure) and ref.scope.covers_all:
                 out[measure.key] = measure.count(ref.scope, on, year, NO_FILTERS, None, targets=targets).get(None)
         return out
 
@@ -1253,7 +1303,7 @@ def trend(ref: ScopeRef, targets: Targets, live: dict | None = None) -> dict:
     snaps = list(MeasureSnapshot.objects.filter(scope_kind=kind, scope_key=key).order_by("on")
                  .values("on", "school_year", "data"))
     plan = targets.plan
-    city = ref.kind == "city"
+    city = ref.scope.covers_all  # the plan's baseline is the whole installation's
     per_year = Counter(snap["school_year"] for snap in snaps)
     points = []  # (sort key, category, data or None, baseline?)
     if city and plan is not None:
@@ -1338,7 +1388,7 @@ def final_account(ref: ScopeRef, targets: Targets, members: list[ScopeRef] | tup
         same_plan = bool(data) and (data.get("plan") or {}).get("code") == plan.code
         return {"scope": scope_ref.text, "scope_name": scope_ref.name,
                 "snapshot_on": snap["on"].isoformat() if snap else None,
-                "rows": [_final_row(ind, data, city=scope_ref.kind == "city", same_plan=same_plan)
+                "rows": [_final_row(ind, data, city=scope_ref.scope.covers_all, same_plan=same_plan)
                          for ind in targets.indicators.values()]}
 
     if plan is None:

@@ -349,8 +349,10 @@ def test_resolve_scope(world):
     assert sel.resolve_scope(f"school:{world.s2.code}").name == "灌南实验小学"
     with pytest.raises(sel.ScopeNotFound):
         sel.resolve_scope("district:不存在区")
+    assert sel.resolve_scope(f"district:{world.d1.code}").scope.district_id == world.d1.pk
+    assert sel.resolve_scope("province") == sel.PROVINCE
     with pytest.raises(sel.ScopeNotFound):
-        sel.resolve_scope("province")
+        sel.resolve_scope("county:海州区")
 
 
 # ---------------------------------------------------------------- queries do not grow
