@@ -17,7 +17,7 @@ from core.roles import can_see_identity
 from backend.scoping import Scope
 from workforce import rules
 from core.identity import IdNumberError, mask_birth_date, mask_id_number, parse_id_number
-from workforce.models import School, Teacher
+from workforce.models import District, School, Teacher
 
 from . import values as v
 from .kinds import Column, Kind
@@ -144,6 +144,7 @@ class Context:
         self.show_identity = user is None or can_see_identity(user)
         self.username = getattr(user, "username", "") or CLI_USERNAME
         self._schools_loaded = False
+        self._city_district_ids: set[int] | None = None
         self.school_by_code: dict[str, School] = {}
         self.school_by_pk: dict[int, School] = {}
         self.schools_by_name: dict[str, list[School]] = defaultdict(list)
@@ -273,8 +274,13 @@ class Context:
 
     def in_scope(self, school: School) -> bool:
         kind = self.scope.kind
-        if kind == "city":
+        if self.scope.covers_all:
             return True
+        if kind == "city":  # one city of a province: its districts' schools only
+            if self._city_district_ids is None:
+                self._city_district_ids = set(
+                    District.objects.filter(city_id=self.scope.city_id).values_list("pk", flat=True))
+            return school.district_id in self._city_district_ids
         if kind == "district":
             return school.district_id == self.scope.district_id
         if kind == "school":

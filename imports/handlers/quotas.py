@@ -41,7 +41,7 @@ class QuotaHandler(PerSchoolHandler):
 
 
     def allowed(self):
-        if self.ctx.scope.kind in ("city", "district"):
+        if self.ctx.scope.above_district or self.ctx.scope.kind == "district":
             return None
         return "核定编制由区县或市教育局人事部门导入。"
 

@@ -46,18 +46,25 @@ class SchoolHandler(Handler):
     FIELDS = ("name", "district_id", "school_type", "ownership", "location", "rural_kind")
 
     def allowed(self):
-        if self.ctx.scope.kind in ("city", "district", "school"):
+        if self.ctx.scope.above_district or self.ctx.scope.kind in ("district", "school"):
             return None
         return "您没有导入学校信息的权限。"
 
     def check(self):
         ctx = self.ctx
         ctx.load_schools()
-        districts = list(District.objects.all())
-        by_name = {}
+        # A city's districts (in a province: the districts of the user's city, or every city's
+        # for the province). A name every city has (市直) names no district when several cities
+        # are in reach: the row must give the 区划代码.
+        districts = list(District.objects.for_scope(ctx.scope) if ctx.scope.kind in ("province", "city")
+                         else District.objects.all())
+        by_name, named = {}, {}
         for d in districts:
-            by_name[key_of(d.name)] = d
+            named.setdefault(key_of(d.name), []).append(d)
             by_name[key_of(d.code)] = d
+        for key, found in named.items():
+            by_name.setdefault(key, found[0] if len(found) == 1 else None)
+        ambiguous = {key for key, found in named.items() if len(found) > 1}
         self.new, self.updates, self.changes = [], [], {}
         seen: dict[str, Row] = {}
         names_in_file: dict[tuple[int, str], Row] = {}
@@ -77,6 +84,9 @@ class SchoolHandler(Handler):
             district = None
             if vals.get("district"):
                 district = by_name.get(key_of(vals["district"]))
+                if district is None and key_of(vals["district"]) in ambiguous:
+                    ctx.error(row, "district", vals["district"], "多个城市有同名区县，请填写6位区划代码")
+                    continue
                 if district is None:
                     ctx.error(row, "district", vals["district"], "区县名称不存在，可选：" + "、".join(d.name for d in districts))
                     continue
