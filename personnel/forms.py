@@ -188,8 +188,10 @@ class EventForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_school"].queryset = School.objects.filter(is_active=True).select_related("district").order_by(
-            "district__order", "code")
+        schools = School.objects.filter(is_active=True)
+        if user is not None:  # a school of the user's city (any in a single-city installation)
+            schools = schools.of_own_city(scope_for(user))
+        self.fields["to_school"].queryset = schools.select_related("district").order_by("district__order", "code")
 
     def clean(self):
         cleaned = super().clean()

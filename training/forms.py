@@ -93,3 +93,8 @@ class ProgrammeForm(forms.ModelForm):
 
         if user is not None and publishes_for_own_district(user):
             del self.fields["district"]
+        elif user is not None:  # the districts of the user's city (all of them in a single-city installation)
+            from backend.scoping import scope_for
+            from workforce.models import District
+
+            self.fields["district"].queryset = District.objects.of_own_city(scope_for(user))

@@ -13,6 +13,8 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from backend.scoping import scope_for
+
 from .models import EthicsSeverity, ExchangeType, HonourType, Nomination, School, Teacher
 
 PICK_ERROR = _("请从名单中选择教师（所选教师不存在，或不在您的管理范围内）。")
@@ -98,6 +100,11 @@ class ExchangeForm(forms.Form):
     end = _date(_("结束日期（可空）"), required=False)
     to_school = record_field(School.objects.filter(is_active=True), _("请选择交流轮岗单位。"), label=_("交流轮岗单位"))
     moves_personnel = forms.BooleanField(label=_("调动人事关系"), required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:  # a school of the user's city (any in a single-city installation)
+            self.fields["to_school"].queryset = School.objects.filter(is_active=True).of_own_city(scope_for(user))
 
 
 class ExchangeEndForm(forms.Form):

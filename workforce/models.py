@@ -191,6 +191,16 @@ class SchoolQuerySet(ScopedQuerySet):
     def compulsory_public(self):
         return self.filter(ownership=c.Ownership.PUBLIC)
 
+    def of_own_city(self, scope):
+        """The schools of the city the scope lies in — where a teacher of the scope may move or go
+        on exchange (another district's school, not another city's: issue 18). All of them in a
+        single-city installation, with no filter."""
+        from backend.scoping import single_city
+
+        if scope.covers_all or single_city():
+            return self.all()
+        return self.filter(district__in=District.objects.of_own_city(scope).values("pk"))
+
 
 class School(TimeStamped):
     code = models.CharField(

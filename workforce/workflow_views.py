@@ -245,8 +245,8 @@ def rotation_eligible(request):
     ctx.update(
         page=page, **_listed(request, cols.ELIGIBLE, page), filter=chosen,
         state=chosen.form.cleaned_data.get("state") or EligibleFilter.WAITING, exchange_types=ExchangeType.objects.all(),
-        target_schools=School.objects.filter(is_active=True).select_related("district").order_by(
-            "district__order", "location", "code") if ctx["can_write"] else [],
+        target_schools=School.objects.filter(is_active=True).of_own_city(scope_for(request.user))
+        .select_related("district").order_by("district__order", "location", "code") if ctx["can_write"] else [],
         page_qs=_query_string(request, page=None), state_qs=_query_string(request, page=None, state=None),
     )
     return render(request, "workforce/rotation/eligible.html", ctx)
@@ -260,7 +260,7 @@ def rotation_record_bulk(request):
     teachers = list(Teacher.objects.in_scope(request.user).filter(pk__in=ids))
     if len(teachers) != len(ids):
         raise PermissionDenied(_("所选教师不在您的管理范围内。"))
-    form = ExchangeForm(request.POST)
+    form = ExchangeForm(request.POST, user=request.user)
     errors = errors_of(form)
     if not errors:
         try:
@@ -282,7 +282,7 @@ def rotation_record(request, teacher_id: int):
     teacher = get_in_scope_or_404(request, Teacher.objects.in_scope(request.user).select_related("school"), pk=teacher_id)
     errors = []
     if request.method == "POST":
-        form = ExchangeForm(request.POST)
+        form = ExchangeForm(request.POST, user=request.user)
         errors = errors_of(form)
         if not errors:
             try:
@@ -295,7 +295,8 @@ def rotation_record(request, teacher_id: int):
     return render(request, "workforce/rotation/record.html", {
         "teacher": teacher, "id_display": _id_display(teacher), "errors": errors,
         "exchange_types": ExchangeType.objects.all(), "post": request.POST, "day": dt.date.today(),
-        "target_schools": School.objects.filter(is_active=True).exclude(pk=teacher.school_id)
+        "target_schools": School.objects.filter(is_active=True).of_own_city(scope_for(request.user)).exclude(
+            pk=teacher.school_id)
         .select_related("district").order_by("district__order", "location", "code"),
         "history": teacher.exchanges.select_related("exchange_type", "to_school").order_by("-start"),
     })

@@ -207,3 +207,49 @@ def test_the_admin_lists_a_city_s_programmes_to_that_city_only(province):
     Programme.objects.create(name="徐州市骨干研修", level="city", mode="online", hours=10, city=province.b)
     assert "徐州市骨干研修" not in login(province.users.city).get("/admin/training/programme/").content.decode()
     assert "徐州市骨干研修" in login(province.users.city_b).get("/admin/training/programme/").content.decode()
+
+
+# ---------------------------------------------------------------- every page, crawled
+OTHER_CITY = {"赵六": "徐州市的教师", "鼓楼实验小学": "徐州市的学校", "鼓楼区": "徐州市的区县"}
+
+
+# Pages whose fix is another engineer's, asked for in the notes (selectors.within, ref_for_scope and the
+# honours by district cut to the city): set apart here, checked on their own below.
+PENDING = ("/workforce/dashboard/", "/workforce/honours/")
+
+
+def crawl_for_other_city(user):
+    from tests.security.test_crawl import crawl
+
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    visited, problems = crawl(client, OTHER_CITY, limit=250)
+    assert len(visited) > 20
+    return problems
+
+
+@pytest.mark.parametrize("role", ["city", "district"])
+def test_no_page_of_city_a_shows_city_b(province, role):
+    """The generic crawl of ``test_crawl`` (every page, link and download a user reaches) as city
+    HR and district HR of 连云港: none holds a name of 徐州市's teacher, school or district, and
+    none fails."""
+    problems = [p for p in crawl_for_other_city(getattr(province.users, role)) if not p.startswith(PENDING)]
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.xfail(reason="the dashboards and the honours page list every city's districts until "
+                          "workforce/selectors.py cuts them to the city (requested)", strict=False)
+def test_the_dashboards_and_honours_of_city_a_show_no_district_of_city_b(province):
+    problems = [p for p in crawl_for_other_city(province.users.city) if p.startswith(PENDING)]
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("role", ["province", "leader", "city_b"])
+def test_every_page_opens_for_the_province_and_a_second_city(province, role):
+    from tests.security.test_crawl import crawl
+
+    client = Client(raise_request_exception=False)
+    client.force_login(getattr(province.users, role))
+    visited, problems = crawl(client, {}, limit=250)
+    assert len(visited) > 20
+    assert problems == [], "\n".join(problems)
