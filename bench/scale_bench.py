@@ -57,7 +57,7 @@ def parse_args():
     parser.add_argument("--cities", type=int, default=1, help="cities to seed (seed_demo --cities): a province when > 1")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-facts", action="store_true", help="count from the records, as before the facts per school")
-    parser.add_argument("--only", default="", help="comma-separated page keys to measure (province,city_of,city,"
+    parser.add_argument("--only", default="", help="comma-separated page keys to measure (province,city,"
                                                    "district,school,rotation,training,export)")
     return parser.parse_args()
 
@@ -117,12 +117,13 @@ def measure(args) -> list[tuple]:
     schools = m.School.objects.filter(district__city=city) if city else m.School.objects.all()
     school = schools.annotate(n=Count("teachers")).order_by("-n").first()
     pages = [
-        ("city", "city dashboard", "/workforce/dashboard/city/"),
+        ("city", f"city dashboard ({city.name})" if city else "city dashboard", "/workforce/dashboard/city/"),
         ("district", f"district dashboard ({district.name})", f"/workforce/dashboard/district/{district.code}/"),
         ("school", f"school page ({school.name[:12]})", f"/workforce/dashboard/school/{school.code}/"),
         ("rotation", "rotation plan (city)", "/workforce/rotation/"),
         ("training", "training report (city)", "/training/report/"),
-        ("export", "city Excel export", "/workforce/dashboard/export.xlsx?scope=city"),
+        ("export", "city Excel export",
+         "/workforce/dashboard/export.xlsx?scope=" + (f"city:{city.code}" if city else "city")),
     ]
     pages = province_pages(city) + pages
     if args.only:
@@ -175,21 +176,13 @@ def measure(args) -> list[tuple]:
 
 
 def province_pages(city) -> list[tuple[str, str, str]]:
-    """The province's page and the largest city's (``city``), in a province of several cities
-    (``--cities``) and once the dashboards have them (their URL names resolve); none in a single
-    city (``city`` None)."""
-    from django.urls import NoReverseMatch, reverse
+    """The province's page, in a province of several cities (``--cities``): the city dashboard's
+    address as a leader of no city (a row per city); none in a single city (``city`` None)."""
+    from django.urls import reverse
 
     if city is None:
         return []
-    out = []
-    for key, label, name, args in (("province", "province dashboard", "workforce:dashboard_province", []),
-                                   ("city_of", f"city dashboard ({city.name})", "workforce:dashboard_city_of", [city.code])):
-        try:
-            out.append((key, label, reverse(name, args=args)))
-        except NoReverseMatch:
-            print(f"{label}: no page yet ({name})")
-    return out
+    return [("province", "province dashboard", reverse("workforce:dashboard_city"))]
 
 
 def forget_process() -> None:
