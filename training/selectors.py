@@ -311,7 +311,7 @@ def approval_queue(user, *, school_id: int | None = None) -> QuerySet:
         return CreditRecord.objects.none()
     scope = scope_for(user)
     qs = CreditRecord.objects.pending().for_scope(scope)
-    if scope.is_city:
+    if scope.above_district:  # the province's or a city's office: every record its scope holds
         pass
     elif scope.kind == "district":
         qs = qs.for_district_approval()

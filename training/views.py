@@ -220,7 +220,7 @@ def queue(request):
     records = selectors.approval_queue(request.user, school_id=int(school_id) if _is_number(school_id) else None)
     page = Paginator(records, 50).get_page(request.GET.get("page"))
     schools = None
-    if scope_for(request.user).kind in ("city", "district"):
+    if scope_for(request.user).above_district or scope_for(request.user).kind == "district":
         schools = School.objects.in_scope(request.user).only("pk", "name").order_by("code")
     return render(request, "training/queue.html", {
         "page": page, "records": page.object_list, "reject_form": RejectForm(), "schools": schools,
