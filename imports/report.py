@@ -46,6 +46,13 @@ class SheetReport:
     unchanged: int = 0
     errors: int = 0
 
+    def tally(self, outcome: str | None, bad: bool) -> None:
+        """Count one row: an error, or its outcome (new, changed, unchanged)."""
+        if bad:
+            self.errors += 1
+        elif outcome in ("new", "changed", "unchanged"):
+            setattr(self, outcome, getattr(self, outcome) + 1)
+
 
 @dataclass
 class ImportReport:

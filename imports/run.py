@@ -518,14 +518,7 @@ def _count(report: ImportReport, handlers: dict[str, Handler]) -> None:
         for sheet in handler.sheets:
             rep = sheet.report
             for row in sheet.rows:
-                if sheet.refused or row.bad or (sheet.name, row.number) in bad_rows:
-                    rep.errors += 1
-                elif row.outcome == "new":
-                    rep.new += 1
-                elif row.outcome == "changed":
-                    rep.changed += 1
-                elif row.outcome == "unchanged":
-                    rep.unchanged += 1
+                rep.tally(row.outcome, bool(sheet.refused or row.bad or (sheet.name, row.number) in bad_rows))
     report.rows = sum(s.rows for s in report.sheets)
     report.new = sum(s.new for s in report.sheets)
     report.changed = sum(s.changed for s in report.sheets)

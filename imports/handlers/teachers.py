@@ -218,14 +218,7 @@ class TeacherHandler(Handler):
                          stream=all(school.pk is not None for school in ctx.school_by_code.values()))
         tally = sheet.report
         for row in rows:  # counted now (the rows are let go): as ``run._count`` counts them
-            if row.bad:
-                tally.errors += 1
-            elif row.outcome == "new":
-                tally.new += 1
-            elif row.outcome == "changed":
-                tally.changed += 1
-            elif row.outcome == "unchanged":
-                tally.unchanged += 1
+            tally.tally(row.outcome, row.bad)
             row.release()
         if ctx.report.errors:  # nothing will be written: the new teachers read so far are let go
             self.new.drop()
