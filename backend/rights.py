@@ -50,10 +50,14 @@ def capabilities_of(role: str) -> frozenset[str]:
     return table().get(role, frozenset())
 
 
+_cleared = 0  # how many times the table was forgotten (a test that rolls back a change asks it)
+
+
 def clear(**_kwargs) -> None:
     """Forget the kept table: the next check reads it again."""
-    global _cache
+    global _cache, _cleared
     _cache = None
+    _cleared += 1
 
 
 def _changed(using="default", **_kwargs) -> None:

@@ -23,4 +23,16 @@ def _cities_rolled_back():
         scoping.forget_cities()
 
 
+@pytest.fixture(autouse=True)
+def _rights_rolled_back():
+    """A test that changed the rights table has the change rolled back at its end: the next test
+    reads the table again (``backend.rights`` keeps it per process)."""
+    from backend import rights
+
+    before = rights._cleared
+    yield
+    if rights._cleared != before:
+        rights.clear()
+
+
 from tests.browser import browser, page, phone_page  # noqa: E402,F401  (fixtures)

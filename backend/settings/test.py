@@ -25,3 +25,7 @@ WHITENOISE_AUTOREFRESH = True
 # The number of cities is kept for the whole run: a query count a test asserts never meets a re-read
 # (a test adding a city has it forgotten at once and again after it: tests/conftest.py).
 CITY_COUNT_CACHE_SECONDS = 10**9
+# The same for the rights table: kept for the whole run instead of 60 s, so a test's query count
+# never meets the expiry in its middle (a test that reads the table again has it forgotten after
+# it: tests/conftest.py).
+RIGHTS_CACHE_SECONDS = 10**9
