@@ -182,6 +182,7 @@ def add_teachers(school, n, user):
         log(teacher, user, title=f"记录{i}", evidence=upload())
 
 
+@pytest.mark.django_db(transaction=True)  # (PostgreSQL) the facts recount an uncommitted write at every read
 @pytest.mark.parametrize("url_name", ["training:queue", "training:report", "training:behind", "training:mine"])
 def test_pages_run_a_fixed_number_of_queries(client, world, url_name, django_assert_max_num_queries):
     user = world.users.teacher if url_name == "training:mine" else world.users.city
