@@ -382,15 +382,25 @@ class RosterRecords:
         audit masks it; each choice field's ``get_FOO_display`` worked out once a value (Django's
         builds a dict of every choice, its lazy labels translated, on each call)."""
         displays = self.__dict__.setdefault("displays", {})
-        record = model(**values)
-        for f in model._meta.concrete_fields:
-            if not f.choices:
-                continue
+        blanks = self.__dict__.setdefault("blanks", {})
+        blank = blanks.get(model)
+        if blank is None:  # the record's values before ``values``: its defaults, as model() sets them
+            proto = model()
+            blank = blanks[model] = (proto, dict(proto.__dict__), [f for f in model._meta.concrete_fields if f.choices])
+        # one instance a model, its values set as ``model(**values)`` sets them (each field's
+        # attribute), not a model instance a record: a city roster names thousands
+        record, initial, choice_fields = blank
+        state = record.__dict__
+        state.clear()
+        state.update(initial)
+        for name, value in values.items():
+            setattr(record, name, value)
+        for f in choice_fields:
             value = getattr(record, f.attname)
             key = (f, value)
             if key not in displays:
                 displays[key] = getattr(record, f"get_{f.name}_display")()
-            record.__dict__[f"get_{f.name}_display"] = lambda shown=displays[key]: shown
+            state[f"get_{f.name}_display"] = lambda shown=displays[key]: shown
         return audit.mask_text(record)[:audit.MAX_REPR]
 
     def change(self, row: Row, teacher: _TeacherRef, record, changed: dict) -> None:
