@@ -290,3 +290,32 @@ def test_in_a_province_the_demo_citys_own_programmes_are_its_city_s():
     builder.flush_demo_data()
     builder.build_demo_city(teachers=600, schools=30)
     assert not tm.Programme.objects.filter(city__isnull=False).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_snapshots_taken_side_by_side_after_the_commit_are_those_taken_one_by_one():
+    """Outside a transaction on PostgreSQL the build commits the city and then takes its six
+    yearly snapshots in worker processes, the years side by side: the rows (keys in the same
+    order, data) are those ``snapshot_take`` stores taking the years one after the other."""
+    if connection.vendor != "postgresql":
+        pytest.skip("worker processes read the committed city with their own connections (PostgreSQL)")
+    from workforce import snapshots
+
+    assert not connection.in_atomic_block
+    result = builder.build_demo_city(teachers=300, schools=15)
+    scopes = 1 + m.District.objects.count() + m.School.objects.count()
+    assert result.counts["指标快照（学年×范围）"] == m.MeasureSnapshot.objects.count() == 6 * scopes
+
+    def stored() -> list:
+        return [(s.pk, s.scope_kind, s.scope_key, s.on, s.school_year, s.data)
+                for s in m.MeasureSnapshot.objects.order_by("pk")]
+
+    side_by_side = stored()
+    first = m.MeasureSnapshot.objects.order_by("pk").first().pk
+    m.MeasureSnapshot.objects.all().delete()
+    with connection.cursor() as cursor:  # the keys from where the build took them
+        cursor.execute("SELECT setval(pg_get_serial_sequence('workforce_measuresnapshot', 'id'), %s, false)", [first])
+    for year in snapshots.past_school_years(builder.FIRST_SCHOOL_YEAR, builder.AS_OF):
+        snapshots.snapshot_take(snapshots.school_year_end(year), year, schools=True)
+    assert stored() == side_by_side
+    builder.flush_demo_data()
