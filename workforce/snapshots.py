@@ -77,7 +77,11 @@ def year_rows(on: dt.date, year: int, schools: bool) -> list[tuple[str, str, str
 
 
 def _year_job(job: tuple[dt.date, int, bool]) -> list[tuple[str, str, str]]:
-    return year_rows(*job)
+    gc.disable()  # a worker's objects live until its year is handed back: no collection would free any
+    try:
+        return year_rows(*job)
+    finally:
+        gc.enable()
 
 
 def take_years(years: list[int], *, schools: bool = False, processes: int | None = None) -> int:
