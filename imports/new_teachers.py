@@ -31,7 +31,7 @@ class NewTeachers:
         self.defaults = [f.get_default() for f in self.fields]
         self.tail = tuple(self.defaults)  # after a row's data: where its fields without a cell take theirs
         self.build = None
-        self.rows: list[list] = []
+        self.rows: list[tuple | list] = []  # a row's values in the order of ``fields``
         self.schools: list[School] = []
         self.position: dict[str, int] = {}
         self.built: dict[str, Teacher] = {}
@@ -85,20 +85,18 @@ class NewTeachers:
         the checks decided (the ID's birth date and sex, the school, the stage)."""
         if self.build is None:
             self._plan(len(data))
-        # every field in one C call: the row's cell where the sheet has one, else the default;
-        # then the blank cells of fields whose default is not None (few rows have any) get it
-        values = list(self.build(data + self.tail))
-        if self.fixes and None in self.pick_fixed(data):
-            for i, at, default in self.fixes:
-                if data[i] is None:
-                    values[at] = default
-        id_at, school_at, stage_at, birth_at, sex_at = self.at
-        values[id_at] = number
-        values[school_at] = school.pk
-        values[stage_at] = stage
+        # every field in one C call: the row's cell where the sheet has one, what the checks
+        # decided, else the default; then the blank cells of fields whose default is not None
+        # (few rows have any) get it
         if parsed is not None:
-            values[birth_at] = parsed.birth_date
-            values[sex_at] = parsed.sex
+            values = self.build(data + (number, school.pk, stage, parsed.birth_date, parsed.sex) + self.tail)
+        else:
+            values = self.build_kept(data + (number, school.pk, stage) + self.tail)
+        if self.fixes and None in self.pick_fixed(data):
+            values = list(values)
+            for i, at, default in self.fixes:
+                if data[i] is None and at not in (self.decided if parsed is not None else self.decided_kept):
+                    values[at] = default
         self.position[number] = len(self.rows)
         self.rows.append(values)
         self.schools.append(school)
@@ -108,8 +106,14 @@ class NewTeachers:
         defaults) in one ``itemgetter``; ``fixes``: the fields whose blank cell takes a default
         that is not None (a blank cell never writes None over a default)."""
         sources = {at: i for i, at in self.pairs}
-        positions = [sources.get(at, width + at) for at in range(len(self.fields))]
+        decided = {at: width + n for n, at in enumerate(self.at)}  # after the cells: what the checks decided
+        positions = [decided.get(at, sources.get(at, width + len(decided) + at)) for at in range(len(self.fields))]
         self.build = itemgetter(*positions)
+        # without a parsed ID (not a resident ID): the cells' birth date and sex, or the defaults
+        kept = {at: width + n for n, at in enumerate(self.at[:3])}
+        self.build_kept = itemgetter(*[kept.get(at, sources.get(at, width + len(kept) + at))
+                                       for at in range(len(self.fields))])
+        self.decided, self.decided_kept = frozenset(decided), frozenset(kept)  # no default over what was decided
         self.fixes = [(i, at, self.defaults[at]) for i, at in self.pairs if self.defaults[at] is not None]
         picks = [i for i, _at, _d in self.fixes]
         self.pick_fixed = itemgetter(*picks) if len(picks) > 1 else (lambda data, _at=picks[:1]: tuple(data[i] for i in _at))
@@ -125,14 +129,17 @@ class NewTeachers:
             index = self.index
             now = timezone.now()
             school_at = index["school_id"]
-            for at in (index["created_at"], index["updated_at"]):
+            stamps = (index["created_at"], index["updated_at"])
+            for at in stamps:
                 self.defaults[at] = now
-                for values in self.rows:
+            rows = self.rows
+            for n, (values, school) in enumerate(zip(rows, self.schools)):
+                values = rows[n] = list(values)  # a row is a tuple until now (``add``)
+                for at in stamps:
                     values[at] = now
-            self.tail = tuple(self.defaults)
-            for values, school in zip(self.rows, self.schools):
                 if values[school_at] is None:  # a school this file created: it has its key now
                     values[school_at] = school.pk
+            self.tail = tuple(self.defaults)
             self.stream = InsertStream(Teacher, self.fields, constants=self.constants(now))
         elif self.stream is None:
             raise RuntimeError("rows added after flush()")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from operator import itemgetter
 from typing import Any
 
 from backend import audit
@@ -110,6 +111,7 @@ class RosterRecords:
         self.lower = 0  # teachers whose roster 学历 is below a finished record's
         self.undated: list[Row] = []  # the first rows whose 职称 has no 聘任年月 and matches nothing
         self.undated_count = 0
+        self.cells: dict = {}  # sheet → how ``take`` reads its rows (``_cells``)
 
     def handler(self, model) -> KeyedRecordHandler:
         return self.education if model is EducationRecord else self.titles
@@ -118,9 +120,14 @@ class RosterRecords:
     def take(self, row: Row, number: str, existing: dict | None) -> None:
         """A roster row just checked: its 学历 and 职称 cells checked, then the records kept for
         ``resolve`` (a teacher in the system) or created (a new teacher)."""
-        vals = row.values
-        education = self.education_of(row, vals)  # shared by the rows of equal cells: copied before any change
-        title = self.title_of(row, vals)
+        sheet = row.sheet
+        cells = self.cells.get(sheet)
+        if cells is None:
+            cells = self.cells[sheet] = self._cells(sheet)
+        data = row.data + (None,)
+        # shared by the rows of equal cells: copied before any change
+        education = self.verdict(row, (sheet, *cells[0](data)), self._education_of)
+        title = self.verdict(row, (sheet, *cells[1](data)), self._title_of)
         if row.bad or not row.outcome or (education is None and title is None):
             return
         listed = self.ctx.listed
@@ -132,7 +139,7 @@ class RosterRecords:
             self.left[TitleAppointment] += 1
         if education is None and title is None:
             return
-        teacher = _TeacherRef(existing["id"] if existing else None, vals.get("name") or (existing or {}).get("name", ""),
+        teacher = _TeacherRef(existing["id"] if existing else None, data[cells[2]] or (existing or {}).get("name", ""),
                               number)
         if existing is not None:
             self.waiting.append((row, teacher, None if education is None else dict(education),
@@ -147,6 +154,19 @@ class RosterRecords:
                 self.note_undated(row)
             else:
                 self.create_new(teacher, TitleAppointment, title)
+
+    @staticmethod
+    def _cells(sheet) -> tuple:
+        """How ``take`` reads a row of ``sheet`` (its data with a None after it, for the columns
+        the sheet lacks): its 学历 cells, its 职称 cells (``education_of``, ``title_of``), where
+        its 姓名 is."""
+        keys = sheet.keys
+        blank = len(keys)
+
+        def at(key):
+            return keys.index(key) if key in keys else blank
+        return (itemgetter(*map(at, ROSTER_EDUCATION_KEYS)), itemgetter(*map(at, ("current_title", "title_appointed_on"))),
+                at("name"))
 
     def note_undated(self, row: Row) -> None:
         """A row whose 职称 cannot be recorded without its 聘任年月: counted, the first ten kept
