@@ -112,6 +112,7 @@ class RosterRecords:
         self.undated: list[Row] = []  # the first rows whose 职称 has no 聘任年月 and matches nothing
         self.undated_count = 0
         self.cells: dict = {}  # sheet → how ``take`` reads its rows (``_cells``)
+        self.verdicts: dict = {}  # cells → (fields, errors) (``verdict``)
 
     def handler(self, model) -> KeyedRecordHandler:
         return self.education if model is EducationRecord else self.titles
@@ -126,8 +127,29 @@ class RosterRecords:
             cells = self.cells[sheet] = self._cells(sheet)
         data = row.data + (None,)
         # shared by the rows of equal cells: copied before any change
-        education = self.verdict(row, (sheet, *cells[0](data)), self._education_of)
-        title = self.verdict(row, (sheet, *cells[1](data)), self._title_of)
+        verdicts = self.verdicts
+        key = (sheet, *cells[0](data))
+        try:
+            known = verdicts.get(key)
+        except TypeError:  # an unhashable cell: ``verdict`` works it out
+            known = None
+        if known is None:
+            education = self.verdict(row, key, self._education_of)
+        else:  # ``verdict`` of cells seen before, inline
+            education, found = known
+            if found:
+                self.report_found(row, found)
+        key = (sheet, *cells[1](data))
+        try:
+            known = verdicts.get(key)
+        except TypeError:  # an unhashable cell: ``verdict`` works it out
+            known = None
+        if known is None:
+            title = self.verdict(row, key, self._title_of)
+        else:
+            title, found = known
+            if found:
+                self.report_found(row, found)
         if row.bad or not row.outcome or (education is None and title is None):
             return
         listed = self.ctx.listed
@@ -215,19 +237,23 @@ class RosterRecords:
         """``work(*key)`` — (the fields, the row's errors and problems) — once a run for each
         distinct ``key`` (a roster repeats its 学历, 学位, 院校 and months thousands of times); the
         errors are given to each row that has them."""
-        verdicts = self.__dict__.setdefault("verdicts", {})
+        verdicts = self.verdicts
         try:
             fields, found = verdicts[key]
         except KeyError:
             fields, found = verdicts[key] = work(*key)
         except TypeError:  # an unhashable cell (never from the readers)
             fields, found = work(*key)
+        self.report_found(row, found)
+        return fields
+
+    def report_found(self, row: Row, found: list) -> None:
+        """A verdict's errors and problems (``verdict``), given to ``row``."""
         for item in found:
             if item.__class__ is tuple:
                 self.ctx.error(row, *item)
             else:
                 self.ctx.problems(row, item)
-        return fields
 
     def future(self, field: str, month) -> list:
         return rules.not_in_future(field, month, self.ctx.today, month=True)
