@@ -9,6 +9,7 @@ ban's last day ``workforce.honours.ban_until``; the day rotation eligibility is 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import defaultdict
 
 from workforce import choices as c
@@ -62,10 +63,24 @@ class WorkflowsPart(Builder):
         def weight(p: Person) -> float:
             return 1.0 + 0.6 * hq("honours", p.d)
 
+        exponents: dict[int, float] = {}  # a district's 1 / weight: the same for each of its people
+
+        def exponent(p: Person) -> float:
+            e = exponents.get(p.school.d)
+            if e is None:
+                e = exponents[p.school.d] = 1 / weight(p)
+            return e
+
         def choose(cands: list[Person], k: int, day: dt.date, taken: set[int]) -> list[Person]:
             cands = [p for p in cands if id(p) not in taken and not p.banned_on(day)]
-            keyed = sorted(cands, key=lambda p: rng.random() ** (1 / weight(p)), reverse=True)
-            return keyed[:k]
+
+            def key(p: Person) -> float:
+                return rng.random() ** exponent(p)
+
+            if k <= 0:  # every candidate still draws (and a negative k leaves out the last -k)
+                return sorted(cands, key=key, reverse=True)[:k]
+            # the k largest keys, one draw a candidate in their order: sorted(…, reverse=True)[:k] (heapq's own words)
+            return heapq.nlargest(k, cands, key=key)
 
         def award(code: str, p: Person | None, day: dt.date, body: str, school: PlannedSchool | None = None, team=""):
             h = ht.get(code)
