@@ -305,11 +305,11 @@ class TeacherHandler(Handler):
                 continue
             found = {}
             for i, name in fields:
-                values = set(map(itemgetter(i), datas))
-                if len(values) == 1:
-                    (value,) = values
-                    if value is not None:
-                        found[name] = value
+                column = list(map(itemgetter(i), datas))
+                value = column[0]
+                # every value equal to the first (a count in C, not a set of 50,000 names)
+                if value is not None and column.count(value) == len(column):
+                    found[name] = value
             if number == 0:
                 out = found
             else:
