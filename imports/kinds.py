@@ -263,6 +263,13 @@ class BatchParser:
     def many(self, raws: list) -> tuple[list, list]:
         errors = []
         if self.memo:
+            first = raws[0] if raws else None
+            if first.__class__ is str and raws[-1] == first and raws.count(first) == len(raws):
+                # one text throughout (国籍, 人员状态 …): one lookup, not one a cell
+                value = self.cache.get(first, _MISS)
+                if value is not _MISS:
+                    self.hits = True
+                    return [value] * len(raws), errors
             if self.hits:
                 try:  # every cell seen before: one pass in C
                     return list(map(self.cache.__getitem__, raws)), errors
