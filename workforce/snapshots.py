@@ -73,7 +73,12 @@ def year_rows(on: dt.date, year: int, schools: bool) -> list[tuple[str, str, str
     """The rows ``snapshot_take(on, year, schools=…)`` stores, as (scope kind, scope key, data as
     JSON text in the field's own encoding), without storing them."""
     encode = CompactJSONEncoder().encode
-    return [(*sel.snapshot_key(ref), encode(data)) for ref, data in _results(on, year, schools)]
+    items = _results(on, year, schools)
+    rows = []
+    for i, (ref, data) in enumerate(items):
+        rows.append((*sel.snapshot_key(ref), encode(data)))
+        items[i] = None  # each scope's objects let go once encoded
+    return rows
 
 
 # A worker's session sorts and hashes its grouped counts in memory (the server's default, 4 MB,
