@@ -85,3 +85,26 @@ def test_each_check_of_a_new_teacher_names_its_row_and_only_clean_rows_are_new(w
         clean[3][4]: (twin_a, "primary", BIRTH, "1", dt.date(2008, 9, 1)),
         clean[4][4]: (s1, "primary", BIRTH, "1", dt.date(2008, 9, 1)),
     }
+
+
+def test_ids_read_a_chunk_at_a_time_are_what_parse_id_number_reads():
+    from core.identity import IdNumberError, check_digit, make_id_number, parse_id_number
+    from imports.handlers.teachers import resident_ids
+
+    good = make_id_number("320706", dt.date(1990, 12, 8), 37, "2")
+    with_x = next(n for n in (make_id_number("320703", dt.date(1980, 9, 27), k, "1") for k in range(100)) if n[-1] == "X")
+    feb30 = "32070619900230" + "123"
+    old = "32070618991231" + "123"
+    numbers = [good, with_x, with_x.lower(), good[:-1] + ("0" if good[-1] != "0" else "1"),
+               feb30 + check_digit(feb30), old + check_digit(old), good[:17], " " + good, None, "",
+               "３２" + good[2:]]
+    quick = resident_ids(numbers, {})
+    for number, parsed in zip(numbers, quick):
+        try:
+            expected = parse_id_number(number) if number else None
+        except IdNumberError:
+            expected = None
+        if parsed is not None:
+            assert parsed == expected
+    assert [q is not None for q in quick] == [True, True] + [False] * 9  # the rest: parse_id_number's own path
+    assert quick[0] == parse_id_number(good) and quick[1] == parse_id_number(with_x)
