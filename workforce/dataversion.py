@@ -503,15 +503,32 @@ class State:
 
 def state(labels, connection) -> State | None:
     labels = tuple(sorted(set(labels)))
-    marker = (f"(SELECT COALESCE(MAX(seq), 0) FROM {DIRTY_TABLE})" if connection.vendor == "sqlite"
-              else "pg_current_snapshot()::text")
+    marker = (f"(SELECT COALESCE(MAX(seq), 0) FROM {DIRTY_TABLE}), NULL" if connection.vendor == "sqlite"
+              else "pg_current_snapshot()::text, pg_current_xact_id_if_assigned()::text")
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT app, value, {marker} FROM {TABLE} WHERE app IN ({', '.join(['%s'] * len(labels))})",
                        list(labels))
         rows = cursor.fetchall()
     if {row[0] for row in rows} != set(labels):
         return None
-    return State({app: value for app, value, _m in rows}, rows[0][2])
+    marker, own = rows[0][2], rows[0][3]
+    return State({app: value for app, value, _m, _o in rows}, marker if own is None else unseen_own(marker, int(own)))
+
+
+def unseen_own(snapshot: str, own: int) -> str:
+    """``snapshot`` (PostgreSQL's text form ``xmin:xmax:xip,…``) with the reader's own transaction
+    ``own`` among those it has not seen.
+
+    A snapshot never lists its own transaction as running, so once a later transaction of the
+    cluster (any database) has finished, the own one reads as committed (below ``xmax``, not in
+    the list): a count kept inside a writing transaction would then pass for one that saw every
+    write that transaction makes after it, and those writes would never be recounted. Listed as
+    running, they are recounted by every reader until it commits, and once more after."""
+    xmin, xmax, xip = snapshot.split(":")
+    running = {int(x) for x in xip.split(",") if x}
+    if own < int(xmin) or own >= int(xmax) or own in running:
+        return snapshot
+    return f"{xmin}:{xmax}:{','.join(str(x) for x in sorted(running | {own}))}"
 
 
 def changed_since(marker, labels, connection) -> dict[str, set[int]]:
