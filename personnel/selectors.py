@@ -51,6 +51,8 @@ def school_history():
                                      .order_by("-start").values("start")[:1]),
         ever_at=lambda schools: Q(pk__in=TeacherSchoolSpell.objects.filter(school__in=schools.values("pk"))
                                   .values("teacher_id")),
+        ever_ids=lambda schools: TeacherSchoolSpell.objects.filter(school__in=schools.values("pk"))
+        .order_by().values("teacher_id"),
     )
 
 

@@ -358,7 +358,8 @@ def _grouped(qs, by: str | None, school_path: str, *fields, **aggregates) -> lis
 def population(scope: Scope, on: dt.date, filters: Filters = NO_FILTERS):
     """专任教师 on the roll on ``on`` in the scope (DOMAIN.md Population), filtered — each at the
     school they were at on ``on`` where a school history says otherwise (``hooks.at_schools_on``)."""
-    dated = hooks.at_schools_on(Teacher.objects.full_time(), on, School.objects.for_scope(scope).filter(filters.schools_q("")))
+    dated = hooks.at_schools_on(Teacher.objects.full_time(), on, School.objects.for_scope(scope).filter(filters.schools_q("")),
+                                few=filters.school_ids is not None)
     if dated is not None:
         return dated.filter(teaching_stage=filters.stage) if filters.stage else dated
     return filters.teachers(Teacher.objects.for_scope(scope).population(on))
@@ -468,7 +469,8 @@ def rotation_counts(scope, year: int, targets: Targets, filters=NO_FILTERS, by=N
     # who moved since is in the population of the school they were at: ``hooks.at_schools_on``)
     dated = hooks.at_schools_on(Teacher.objects.full_time().filter(teaching_stage__in=choices.COMPULSORY_STAGES),
                                 rotation_day(year), School.objects.for_scope(scope).filter(
-                                    filters.schools_q(""), ownership=choices.Ownership.PUBLIC))
+                                    filters.schools_q(""), ownership=choices.Ownership.PUBLIC),
+                                few=filters.school_ids is not None)
     if dated is None:
         base = filters.teachers(Teacher.objects.for_scope(scope).rotation_population(year))
     else:
@@ -499,8 +501,11 @@ def rotation_counts(scope, year: int, targets: Targets, filters=NO_FILTERS, by=N
         for key in sets:
             out[row["g"]][("rot", key)] += row[f"n_{key}"] or 0
         out[row["g"]][("rot", "waiting_backbone")] += (row["n_eligible_backbone"] or 0) - (row["n_backbone"] or 0)
-    rotated = base.filter(eligible & rotated)
-    exchanges = Exchange.objects.counted_in(year, on).filter(teacher__in=rotated.values("pk")).annotate(
+    rotated = base.filter(eligible & rotated).values("pk")
+    if filters.school_ids is not None:  # a recount of a few schools: their rotated teachers are few, and
+        # their exchanges are then found by the teachers' index instead of joining every exchange of the year
+        rotated = list(rotated.values_list("pk", flat=True))
+    exchanges = Exchange.objects.counted_in(year, on).filter(teacher__in=rotated).annotate(
         from_loc=Coalesce("from_school__location", "teacher__school__location"),
         to_loc=Coalesce("to_school__location", Value("")),
     )
@@ -544,9 +549,11 @@ def honour_counts(scope, on, targets: Targets, filters=NO_FILTERS, by=None) -> d
     ).exclude(revoked_on__lte=on).filter(
         (Q(teacher__isnull=False) & filters.schools_q("teacher__school")) | (Q(teacher__isnull=True) & filters.schools_q("school"))
     )
-    if filters.school_ids is not None:
-        in_period = in_period.filter(Q(teacher__in=Teacher.objects.filter(school__in=list(filters.school_ids)).values("pk"))
-                                     | Q(school__in=list(filters.school_ids)))
+    if filters.school_ids is not None:  # the awards of their teachers and those given to the schools, by
+        # index each: one list of ids (an ``OR`` of the two is tested award by award)
+        ids = list(filters.school_ids)
+        mine = Award.objects.filter(teacher__in=Teacher.objects.filter(school__in=ids).values("pk")).order_by().values("pk")
+        in_period = in_period.filter(pk__in=mine.union(Award.objects.filter(school__in=ids).order_by().values("pk")))
     in_period = in_period.annotate(
         holder_district=Coalesce("teacher__school__district_id", "school__district_id"),
         holder_school=Coalesce("teacher__school_id", "school_id"),
