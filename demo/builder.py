@@ -92,10 +92,10 @@ class CityBuilder(SchoolsPart, TeachersPart, WorkflowsPart, TrainingPart, Logins
         self.counts["指标快照（学年×范围）"] = take_snapshots(self.as_of, processes=1)
 
     def build(self, *, snapshots_after: bool = False) -> DemoResult:
-        with collector_paused():
-            return self._build(snapshots_after)
+        with kept_apart_from_the_collector() as keep:
+            return self._build(snapshots_after, keep)
 
-    def _build(self, snapshots_after: bool) -> DemoResult:
+    def _build(self, snapshots_after: bool, keep) -> DemoResult:
         started = time.perf_counter()
         steps = [self.load_reference, self.plan_schools, self.write_schools, self.plan_teachers, self.plan_ethics,
                  self.plan_honours, self.plan_rotations, self.set_indexes_aside, self.write_teachers,
@@ -104,24 +104,28 @@ class CityBuilder(SchoolsPart, TeachersPart, WorkflowsPart, TrainingPart, Logins
         for step in steps:
             began, cpu = time.perf_counter(), time.process_time()
             self.logins = step() or getattr(self, "logins", None)
+            keep()
             self.log(f"  {step.__name__:<28}{time.perf_counter() - began:7.1f} s（CPU {time.process_time() - cpu:.1f} s）")
         return DemoResult(counts=self.counts, logins=self.logins, build_seconds=time.perf_counter() - started)
 
 
 @contextmanager
-def collector_paused():
-    """Python's cycle collector off while the city is planned and written: the plan of every
-    person lives until the end of the build (1 KB each, a million at 1,000,000 teachers), and
-    each full collection walked all of it again — a fifth of the build's CPU at 50,000 teachers,
-    more the larger the city. What the build lets go is freed by its references (rows, chunks);
-    the collector runs once at the end for the rest."""
-    enabled = gc.isenabled()
-    gc.disable()
+def kept_apart_from_the_collector():
+    """What each step leaves alive (the plan of every person, 1 KB each, a million at 1,000,000
+    teachers, lives until the end of the build) is set apart from Python's cycle collector
+    (``keep()``: a collection of what the step made, then ``gc.freeze``), so that the collections
+    of the steps after it do not walk it all again and again (a fifth of the build's CPU at 50,000
+    teachers, more the larger the city). The step's own cyclic garbage is still collected
+    (pausing the collector instead let it pile up: 3.4 GB at 1,000,000 teachers against 1.9).
+    At the end everything is handed back to the collector."""
+    def keep():
+        gc.collect()
+        gc.freeze()
+
     try:
-        yield
+        yield keep
     finally:
-        if enabled:
-            gc.enable()
+        gc.unfreeze()
         gc.collect()
 
 

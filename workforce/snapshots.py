@@ -118,10 +118,12 @@ def take_years(years: list[int], *, schools: bool = False, processes: int | None
     with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork")) as pool:
         futures = [pool.submit(_year_job, job) for job in jobs]
         with transaction.atomic():
-            for (on, year, _schools), future in zip(jobs, futures):
-                rows = future.result()
+            for i, (on, year, _schools) in enumerate(jobs):
+                rows = futures[i].result()
+                futures[i] = None  # a year's rows let go once written (a province's: 270 MB of JSON a year)
                 MeasureSnapshot.objects.filter(on=on, scope_kind__in=_kinds(schools)).delete()
                 written += _copy_rows(on, year, rows)
+                del rows
     return written
 
 
