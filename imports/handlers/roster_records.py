@@ -127,29 +127,8 @@ class RosterRecords:
             cells = self.cells[sheet] = self._cells(sheet)
         data = row.data + (None,)
         # shared by the rows of equal cells: copied before any change
-        verdicts = self.verdicts
-        key = (sheet, *cells[0](data))
-        try:
-            known = verdicts.get(key)
-        except TypeError:  # an unhashable cell: ``verdict`` works it out
-            known = None
-        if known is None:
-            education = self.verdict(row, key, self._education_of)
-        else:  # ``verdict`` of cells seen before, inline
-            education, found = known
-            if found:
-                self.report_found(row, found)
-        key = (sheet, *cells[1](data))
-        try:
-            known = verdicts.get(key)
-        except TypeError:  # an unhashable cell: ``verdict`` works it out
-            known = None
-        if known is None:
-            title = self.verdict(row, key, self._title_of)
-        else:
-            title, found = known
-            if found:
-                self.report_found(row, found)
+        education = self.verdict(row, (sheet, *cells[0](data)), self._education_of)
+        title = self.verdict(row, (sheet, *cells[1](data)), self._title_of)
         if row.bad or not row.outcome or (education is None and title is None):
             return
         listed = self.ctx.listed

@@ -655,13 +655,7 @@ class TeacherHandler(Handler):
         if row.bad or stage is None:
             return
         if existing is None:
-            if vals.get("staff_category") is not None:
-                self.created_fields.add("staff_category")
-            self.new.add(row.data, number, school, stage, parsed)
-            if self.sampling():
-                self.count(row, "new", **{"学校": school.name, "任教学段": label_of(c.Stage, stage)})
-            else:
-                row.outcome = "new"
+            self.add_new(row, number, parsed, school, stage)
             return
         wanted["school_id"] = school.pk
         changed = self.compare_values(existing, wanted)
