@@ -1,6 +1,7 @@
 """Whether two PostgreSQL databases hold the same rows: an md5 of every table's rows in key order,
-timestamps, password hashes and the data versions (random, ``workforce.dataversion``) left out. Used to check that the demo's
-seed gives the same city before and after a change of the build (bench/README.md, "The seed"):
+timestamps, password hashes and the data versions (random, ``workforce.dataversion``) left out.
+Used to check that the demo's seed gives the same city before and after a change of the build
+(bench/README.md, "The seed"):
 
     .venv/bin/python bench/table_digest.py postgres://postgres@127.0.0.1:5432/a postgres://postgres@127.0.0.1:5432/b
 
