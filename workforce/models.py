@@ -335,13 +335,15 @@ class TeacherQuerySet(ScopedQuerySet):
         return Q(models.Exists(EthicsCase.objects.banning_on(on).filter(teacher=models.OuterRef("pk"))))
 
     @staticmethod
-    def backbone_q(on: dt.date) -> Q:
+    def backbone_q(on: dt.date, among=None) -> Q:
         """骨干 on ``on``: the 县级及以上骨干 flag, or an honour that makes a 骨干 active on ``on`` —
-        but not a teacher under an ethics ban that day (一票否决 bars rotation-as-骨干)."""
-        active_honour = models.Exists(
-            Award.objects.active_on(on).filter(teacher=models.OuterRef("pk"), honour_type__makes_backbone=True)
-        )
-        return (Q(backbone=True) | Q(active_honour)) & ~TeacherQuerySet.under_ethics_ban_q(on)
+        but not a teacher under an ethics ban that day (一票否决 bars rotation-as-骨干).
+        ``among``: the ids of the teachers asked about, when they are few (a recount of a school):
+        the awards are then read by the teacher index instead of every active award."""
+        awards = Award.objects.active_on(on).filter(teacher=models.OuterRef("pk"), honour_type__makes_backbone=True)
+        if among is not None:
+            awards = awards.filter(teacher_id__in=among)
+        return (Q(backbone=True) | Q(models.Exists(awards))) & ~TeacherQuerySet.under_ethics_ban_q(on)
 
     def eligible_for_rotation(self, year: int, min_years: int = 6):
         """The rotation population of ``year`` that is eligible (``eligible_q``)."""
@@ -356,10 +358,10 @@ class TeacherQuerySet(ScopedQuerySet):
         """Teachers barred on ``on`` by a substantiated 师德失范 case (一票否决, DOMAIN.md Ethics)."""
         return self.filter(self.under_ethics_ban_q(on))
 
-    def backbone_on(self, on: dt.date):
+    def backbone_on(self, on: dt.date, among=None):
         """骨干 on ``on`` (``backbone_q``): the one definition — the rotation plan, the dashboard's
         骨干 share of the rotated and the 骨干 count of the honours all use it."""
-        return self.filter(self.backbone_q(on))
+        return self.filter(self.backbone_q(on, among))
 
 
 class Teacher(TimeStamped):

@@ -76,6 +76,9 @@ CITY_ONLY_TARGETS = {code for code, *_ in HONOUR_MEASURES} | {"new_teachers_per_
 
 
 # ---------------------------------------------------------------- inputs
+FEW_SCHOOLS = 50
+
+
 @dataclass(frozen=True)
 class Filters:
     """Dashboard filters: teaching stage, school type, location class (empty = all)."""
@@ -86,6 +89,16 @@ class Filters:
     # the dashboard's own, never from a request: only these schools (a recount of the schools a
     # write changed, ``dataversion.kept_per_school``); None: every school
     school_ids: tuple[int, ...] | None = None
+
+    @property
+    def few_schools(self) -> bool:
+        """Only a few schools (``FEW_SCHOOLS`` at most: a recount after a write): their teachers or
+        rotated teachers can be read into a list of ids once and looked up by index."""
+        return self.school_ids is not None and len(self.school_ids) <= FEW_SCHOOLS
+
+    def school_teacher_ids(self) -> list[int]:
+        """The ids of the teachers at ``school_ids`` now (``few_schools`` only)."""
+        return list(Teacher.objects.filter(school__in=list(self.school_ids)).values_list("pk", flat=True))
 
     def schools_q(self, school_path: str) -> Q:
         prefix = f"{school_path}__" if school_path else ""
@@ -502,8 +515,8 @@ def rotation_counts(scope, year: int, targets: Targets, filters=NO_FILTERS, by=N
             out[row["g"]][("rot", key)] += row[f"n_{key}"] or 0
         out[row["g"]][("rot", "waiting_backbone")] += (row["n_eligible_backbone"] or 0) - (row["n_backbone"] or 0)
     rotated = base.filter(eligible & rotated).values("pk")
-    if filters.school_ids is not None:  # a recount of a few schools: their rotated teachers are few, and
-        # their exchanges are then found by the teachers' index instead of joining every exchange of the year
+    if filters.few_schools:  # a recount of a few schools: their rotated teachers are few, and their
+        # exchanges are then found by the teachers' index instead of joining every exchange of the year
         rotated = list(rotated.values_list("pk", flat=True))
     exchanges = Exchange.objects.counted_in(year, on).filter(teacher__in=rotated).annotate(
         from_loc=Coalesce("from_school__location", "teacher__school__location"),
@@ -549,10 +562,14 @@ def honour_counts(scope, on, targets: Targets, filters=NO_FILTERS, by=None) -> d
     ).exclude(revoked_on__lte=on).filter(
         (Q(teacher__isnull=False) & filters.schools_q("teacher__school")) | (Q(teacher__isnull=True) & filters.schools_q("school"))
     )
+    # a recount of a few schools: their teachers' awards found by the award's teacher index, not by
+    # joining every award to the teachers (``few_schools``)
+    teacher_ids = filters.school_teacher_ids() if filters.few_schools else None
     if filters.school_ids is not None:  # the awards of their teachers and those given to the schools, by
         # index each: one list of ids (an ``OR`` of the two is tested award by award)
         ids = list(filters.school_ids)
-        mine = Award.objects.filter(teacher__in=Teacher.objects.filter(school__in=ids).values("pk")).order_by().values("pk")
+        mine = Award.objects.filter(teacher__in=Teacher.objects.filter(school__in=ids).values("pk")
+                                    if teacher_ids is None else teacher_ids).order_by().values("pk")
         in_period = in_period.filter(pk__in=mine.union(Award.objects.filter(school__in=ids).order_by().values("pk")))
     in_period = in_period.annotate(
         holder_district=Coalesce("teacher__school__district_id", "school__district_id"),
@@ -573,6 +590,11 @@ def honour_counts(scope, on, targets: Targets, filters=NO_FILTERS, by=None) -> d
         at_school_id__in=School.objects.for_scope(scope).filter(filters.schools_q("")).values("pk"),
         at_location=choices.Location.RURAL, at_stage__in=choices.SCHOOL_STAGES,
     ).exclude(revoked_on__lte=on)
+    if teacher_ids is not None:  # the school of the award is one of them, or (none recorded) the
+        # teacher's: among the awards given at them and those of their teachers, by index each
+        at_award = at_award.filter(pk__in=Award.objects.filter(school_at_award__in=list(filters.school_ids))
+                                   .order_by().values("pk").union(
+                                       Award.objects.filter(teacher__in=teacher_ids).order_by().values("pk")))
     if filters.stage:
         at_award = at_award.filter(at_stage=filters.stage)
     group = {"district": "at_district_id", "school": "at_school_id"}.get(by)
@@ -587,7 +609,8 @@ def honour_counts(scope, on, targets: Targets, filters=NO_FILTERS, by=None) -> d
     for row in _grouped(titles, by, "teacher__school", "teacher__teaching_stage", count=Count("teacher", distinct=True)):
         out[row["g"]][("hon_title", TITLE_GROUPS[row["teacher__teaching_stage"]])] += row["count"] or 0
 
-    for row in _grouped(pop.backbone_on(on), by, "school", count=Count("pk")):
+    among = list(pop.values_list("pk", flat=True)) if filters.few_schools else None
+    for row in _grouped(pop.backbone_on(on, among=among), by, "school", count=Count("pk")):
         out[row["g"]][("hon_backbone",)] += row["count"] or 0
     return out
 
