@@ -518,11 +518,18 @@ def rotation_counts(scope, year: int, targets: Targets, filters=NO_FILTERS, by=N
     if filters.few_schools:  # a recount of a few schools: their rotated teachers are few, and their
         # exchanges are then found by the teachers' index instead of joining every exchange of the year
         rotated = list(rotated.values_list("pk", flat=True))
-    exchanges = Exchange.objects.counted_in(year, on).filter(teacher__in=rotated).annotate(
-        from_loc=Coalesce("from_school__location", "teacher__school__location"),
+    exchanges = Exchange.objects.counted_in(year, on).filter(teacher__in=rotated)
+    if dated is None:
+        school_path, home = "teacher__school", F("teacher__school__location")
+    else:  # each teacher at the school of 1 September, where the counts above place them (a teacher
+        # who moved since is counted, and their direction taken from, where they were that day)
+        exchanges = exchanges.annotate(at_school=Subquery(base.filter(pk=OuterRef("teacher_id")).values("at_school")[:1]))
+        school_path, home = "school", Subquery(School.objects.filter(pk=OuterRef("at_school")).values("location")[:1])
+    exchanges = exchanges.annotate(
+        from_loc=Coalesce("from_school__location", home),
         to_loc=Coalesce("to_school__location", Value("")),
     )
-    for row in _grouped(exchanges, by, "teacher__school", "from_loc", "to_loc", count=Count("teacher", distinct=True)):
+    for row in _grouped(exchanges, by, school_path, "from_loc", "to_loc", count=Count("teacher", distinct=True)):
         out[row["g"]][("dir", row["from_loc"], row["to_loc"])] += row["count"]
     return out
 
