@@ -290,38 +290,46 @@ class Context:
     def find_school(self, row: Row, code_key: str, name_key: str, *, required_label: str = "学校"):
         """The school a row names by 学校标识码 or by name. Returns a School, None when the row
         names none, or False after reporting an error."""
+        school, problem = self.lookup_school(row.values.get(code_key), row.values.get(name_key), code_key, name_key)
+        if problem is not None:
+            self.error(row, *problem)
+            return False
+        return school
+
+    def school_named(self, row: Row, key: str, name: str):
+        school, problem = self.lookup_school(None, name, key, key)
+        if problem is not None:
+            self.error(row, *problem)
+            return False
+        return school
+
+    def lookup_school(self, code, name, code_key: str, name_key: str):
+        """(the school named by 学校标识码 ``code`` or by ``name`` — None when neither is given —,
+        None), or (None, (column, value, message)) when they name none or several: the one rule
+        for the row checks (``find_school``) and the import's quick path for clean rows."""
         self.load_schools()
-        code, name = row.values.get(code_key), row.values.get(name_key)
         if code:
             school = self.school_by_code.get(code)
             if school is None:
-                self.error(row, code_key, code, f"学校标识码“{code}”在系统中不存在，请核对或先导入该学校")
-                return False
+                return None, (code_key, code, f"学校标识码“{code}”在系统中不存在，请核对或先导入该学校")
             if name and key_of(name) != key_of(school.name):
-                self.error(row, name_key, name, f"学校名称与学校标识码 {code} 对应的“{school.name}”不一致")
-                return False
-            return school
-        if name:
-            return self.school_named(row, name_key, name)
-        return None
-
-    def school_named(self, row: Row, key: str, name: str):
-        self.load_schools()
+                return None, (name_key, name, f"学校名称与学校标识码 {code} 对应的“{school.name}”不一致")
+            return school, None
+        if not name:
+            return None, None
         if re.fullmatch(r"\d{10}", name):
             school = self.school_by_code.get(name)
             if school is not None:
-                return school
+                return school, None
         found = self.schools_by_name.get(key_of(name), [])
         if len(found) > 1 and self.scope.kind == "district":
             mine = [s for s in found if s.district_id == self.scope.district_id]
             found = mine or found
         if not found:
-            self.error(row, key, name, f"学校“{name}”在系统中不存在，请核对名称或改填学校标识码")
-            return False
+            return None, (name_key, name, f"学校“{name}”在系统中不存在，请核对名称或改填学校标识码")
         if len(found) > 1:
-            self.error(row, key, name, f"系统中有 {len(found)} 所学校名为“{name}”，请改填学校标识码")
-            return False
-        return found[0]
+            return None, (name_key, name, f"系统中有 {len(found)} 所学校名为“{name}”，请改填学校标识码")
+        return found[0], None
 
     # ---- teachers: existing ones loaded in chunks of id_number__in
     def load_teachers(self, numbers: Iterable[str]) -> None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from operator import itemgetter
 from typing import Any, Callable
 
@@ -525,21 +524,10 @@ class TeacherHandler(Handler):
         nothing wrong with them (the school known, in scope, the stage one of the school's or
         the school's only one), else None."""
         ctx = self.ctx
-        if code:
-            school = ctx.school_by_code.get(code)
-            if school is None or (name and key_of(name) != key_of(school.name)):
-                return None
-        elif name:
-            if re.fullmatch(r"\d{10}", name) and name in ctx.school_by_code:
-                school = ctx.school_by_code[name]
-            else:
-                found = ctx.schools_by_name.get(key_of(name), [])
-                if len(found) > 1 and ctx.scope.kind == "district":
-                    found = [s for s in found if s.district_id == ctx.scope.district_id] or found
-                if len(found) != 1:
-                    return None
-                school = found[0]
-        else:
+        school, problem = ctx.lookup_school(code, name, "school_code", "school_name")  # find_school's rule
+        if problem is not None:
+            return None
+        if school is None:
             school = ctx.default_school
         if school is None or not ctx.in_scope(school):
             return None
