@@ -188,7 +188,10 @@ class Column:
         if self.type == "id":
             return BatchParser(self.parser(), memo=False, fast=_fast_id)
         base = self.parser(synonyms)
-        return BatchParser(getattr(base, "unmemoised", base), memo=True)
+        parser = BatchParser(getattr(base, "unmemoised", base), memo=True)
+        if self.type == "text":
+            parser.text_limit = self.max_length or 0
+        return parser
 
 
 _MEMO_LIMIT = 50_000
@@ -217,7 +220,7 @@ class BatchParser:
     ``values[i]`` is None for a blank cell; ``errors`` lists ``(i, raw, message)``.
     """
 
-    __slots__ = ("parse", "memo", "fast", "cache", "typed", "failures", "hits", "unknown")
+    __slots__ = ("parse", "memo", "fast", "cache", "typed", "failures", "hits", "unknown", "text_limit")
 
     def __init__(self, parse: Callable[[Any], Any], *, memo: bool, fast: Callable[[Any], Any] | None = None):
         self.parse = parse
@@ -228,6 +231,7 @@ class BatchParser:
         self.failures: dict = {}        # key → message
         self.hits = False               # the last batch was (nearly) all seen before
         self.unknown: set = set()       # keys of the cells that raised values.UnknownValue
+        self.text_limit: int | None = None  # a text column: its longest text (0: no limit)
 
     def is_unknown(self, raw) -> bool:
         """The cell's value is one the system does not know (a question, not a mistake)."""
@@ -275,6 +279,10 @@ class BatchParser:
                     return list(map(self.cache.__getitem__, raws)), errors
                 except KeyError:
                     pass
+            elif self.text_limit is not None:  # names, staff numbers: each text new
+                texts = _clean_texts(raws, self.text_limit)
+                if texts is not None:
+                    return texts, errors
             out = list(map(self.cache.get, raws, repeat(_MISS)))
             misses = 0
             cache, typed = self.cache, self.typed
@@ -308,6 +316,28 @@ class BatchParser:
                     continue
             out[i] = value
         return out, errors
+
+
+_CHANGED_BY_TO_TEXT = re.compile("[" + "".join(re.escape(chr(c)) for c in v.TEXT_TABLE) + "]")
+
+
+def _clean_texts(raws: list, limit: int) -> list | None:
+    """A text column's cells as its parser returns them (``values.to_text``, blank → None),
+    worked out for the whole column at once in C: None unless every cell is text that
+    ``to_text`` would only strip, within ``limit`` characters — the column of names or staff
+    numbers, each text different, that a cache cannot help. Anything else takes the cell by
+    cell path, which says what is wrong with which cell."""
+    if not raws or raws[0].__class__ is not str or len(set(map(type, raws))) != 1:
+        return None
+    joined = "\n".join(raws)
+    if not joined.isascii() and _CHANGED_BY_TO_TEXT.search(joined):
+        return None
+    texts = list(map(str.strip, raws))
+    if limit and max(map(len, texts)) > limit:
+        return None
+    if "" in texts:
+        texts = [text or None for text in texts]
+    return texts
 
 
 def _memoised(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:

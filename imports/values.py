@@ -51,6 +51,7 @@ def _build_text_table() -> dict[int, int | None]:
 
 
 _TEXT_TABLE = _build_text_table()
+TEXT_TABLE = _TEXT_TABLE  # what to_text maps (full-width → half-width) and removes (zero-width)
 
 
 def to_text(v: Any) -> str:

@@ -35,6 +35,28 @@ def test_batch_parser_gives_what_the_cell_parser_gives():
                 assert i not in failed and values[i] == expected and type(values[i]) is type(expected), (key, raw)
 
 
+@pytest.mark.parametrize("cells", [
+    ["张三", "李四", "Wang Wu", "赵六"],                        # a column of names, every text different
+    [" 张三 ", "李四\u3000", "\u200b王五", "赵六"],              # spaces, an ideographic space, a zero-width one
+    ["ＡＢ１２３", "T0001", "T0002", "  "],                        # full-width letters and digits, a blank cell
+    ["张三", "x" * 60, "李四", "王五"],                           # one name over the column's limit
+    ["", "", "", ""],
+])
+def test_a_text_column_read_at_once_gives_what_each_cell_gives(cells):
+    """A column of texts (names, staff numbers) is worked out in one pass where every cell only
+    needs stripping; anything else falls back cell by cell — the same values and messages."""
+    column = COLUMNS["name"]
+    values, errors = column.batch_parser().many(cells * 3)
+    failed = {i: message for i, _raw, message in errors}
+    for i, raw in enumerate(cells * 3):
+        try:
+            expected = column.parser()(raw) if raw != "" else None
+        except ValueError as exc:
+            assert failed.get(i) == str(exc) and values[i] is None, raw
+        else:
+            assert i not in failed and values[i] == (expected or None), raw
+
+
 def test_batch_parser_keeps_one_and_true_apart():
     parser = COLUMNS["sex"].batch_parser()
     values, errors = parser.many([True, 1, "1"])
