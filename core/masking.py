@@ -18,7 +18,10 @@ def mask_text(text: object) -> str:
     """Any 18-character ID inside ``text`` → ``320702********1234``."""
     if text is None:
         return ""
-    return ID_PATTERN.sub(lambda m: mask_id_number(m.group(0)), str(text))
+    text = str(text)
+    if len(text) == 18 and text.isascii() and text[:17].isdigit() and (text[17].isdigit() or text[17] in "Xx"):
+        return mask_id_number(text)  # the text is one ID (a history row's object): no search
+    return ID_PATTERN.sub(lambda m: mask_id_number(m.group(0)), text)
 
 
 def mask_value(value):

@@ -113,6 +113,7 @@ class RosterRecords:
         self.undated_count = 0
         self.cells: dict = {}  # sheet → how ``take`` reads its rows (``_cells``)
         self.verdicts: dict = {}  # cells → (fields, errors) (``verdict``)
+        self.made: dict = {}  # (id of a verdict's values, highest) → (values, as stored, listing) (``create_new``)
 
     def handler(self, model) -> KeyedRecordHandler:
         return self.education if model is EducationRecord else self.titles
@@ -127,8 +128,29 @@ class RosterRecords:
             cells = self.cells[sheet] = self._cells(sheet)
         data = row.data + (None,)
         # shared by the rows of equal cells: copied before any change
-        education = self.verdict(row, (sheet, *cells[0](data)), self._education_of)
-        title = self.verdict(row, (sheet, *cells[1](data)), self._title_of)
+        verdicts = self.verdicts
+        key = (sheet, *cells[0](data))
+        try:
+            found = verdicts.get(key)
+        except TypeError:  # an unhashable cell (never from the readers): ``verdict`` works it out
+            found = None
+        if found is None:
+            education = self.verdict(row, key, self._education_of)
+        else:  # the common case, inline: a verdict seen before (``verdict``)
+            education = found[0]
+            if found[1]:
+                self.report_found(row, found[1])
+        key = (sheet, *cells[1](data))
+        try:
+            found = verdicts.get(key)
+        except TypeError:  # an unhashable cell (never from the readers): ``verdict`` works it out
+            found = None
+        if found is None:
+            title = self.verdict(row, key, self._title_of)
+        else:
+            title = found[0]
+            if found[1]:
+                self.report_found(row, found[1])
         if row.bad or not row.outcome or (education is None and title is None):
             return
         listed = self.ctx.listed
@@ -148,13 +170,20 @@ class RosterRecords:
             return
         self.refs[number] = teacher
         # a new teacher's records: equal cells, the same values and listing (nothing changes them)
+        listed = []
         if education is not None:
-            self.create_new(teacher, EducationRecord, education, highest=True)
+            listed.append(self.create_new(teacher, EducationRecord, education, highest=True))
         if title is not None:
             if title["appointed_on"] is None:
                 self.note_undated(row)
             else:
-                self.create_new(teacher, TitleAppointment, title)
+                listed.append(self.create_new(teacher, TitleAppointment, title))
+        if listed:
+            of_new = self.of_new.get(number)
+            if of_new is None:
+                self.of_new[number] = listed
+            else:
+                of_new += listed
 
     @staticmethod
     def _cells(sheet) -> tuple:
@@ -316,18 +345,19 @@ class RosterRecords:
         self.create(row, teacher, TitleAppointment, wanted)
 
     # ---- outcomes
-    def create_new(self, teacher: _TeacherRef, model, values: dict, *, highest: bool = False) -> None:
+    def create_new(self, teacher: _TeacherRef, model, values: dict, *, highest: bool = False) -> dict:
         """``create`` for a new teacher's record from a row's shared ``values`` (``education_of``,
         ``title_of``; ``highest``: with the 最高学历 flag): the values as stored and their listing
-        in the teacher's creation are made once for equal values."""
-        made = self.__dict__.setdefault("made", {})
+        in the teacher's creation are made once for equal values. Returns the listing, for the
+        caller to file under the teacher (``of_new``)."""
+        made = self.made
         found = made.get((id(values), highest))
         if found is None:
             stored = {**values, "is_highest": True} if highest else values
             found = made[(id(values), highest)] = (values, stored, self.listing(model, stored))
         self.created[model].append((teacher, found[1]))
         self.counts[model]["new"] += 1
-        self.of_new.setdefault(teacher.id_number, []).append(found[2])
+        return found[2]
 
     def create(self, row: Row, teacher: _TeacherRef, model, values: dict) -> None:
         """A record to create with ``values`` (fields; the teacher's key is set when written)."""
@@ -493,10 +523,16 @@ class RosterRecords:
                          if f.attname not in given and i != teacher_at}
 
             def rows(created=created, defaults=defaults, teacher_at=teacher_at, at=at):
+                # a new teacher's records share their values dict with every equal record
+                # (``create_new``): its row is laid out once, then copied
+                laid: dict[int, list] = {}
                 for teacher, values in created:
-                    row = defaults.copy()
-                    for name, value in values.items():
-                        row[at[name]] = value
+                    template = laid.get(id(values))
+                    if template is None:
+                        template = laid[id(values)] = defaults.copy()
+                        for name, value in values.items():
+                            template[at[name]] = value
+                    row = template.copy()
                     row[teacher_at] = teacher.pk
                     yield row
             insert_rows(model, fields, rows(), constants=constants)
