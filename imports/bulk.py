@@ -62,11 +62,13 @@ def _adapters(fields, db) -> list[tuple[int, object]]:
     return out
 
 
-def memoised(convert, *, typed: bool = True):
+def memoised(convert, *, typed: bool = True, none: bool = False):
     """``convert`` worked out once for each distinct value — a roster repeats its dates, codes
     and stamps — up to ``_MEMO_LIMIT`` values. ``typed``: values of different types that compare
     equal (``1``, ``1.0``, ``True``) are kept apart; off where all values have one type (a date
-    column, a column read from the database). Unhashable values (JSON) are converted each time."""
+    column, a column read from the database). Unhashable values (JSON) are converted each time.
+    ``none``: None is never converted (the caller leaves it as it is). ``convert_once.column(values)``
+    converts a whole column."""
     cache: dict = {}
 
     def convert_once(value):
@@ -80,13 +82,26 @@ def memoised(convert, *, typed: bool = True):
             return result
         except TypeError:  # unhashable
             return convert(value)
+
+    def column(values: list) -> list:
+        """Each value of a column converted (None stays None): once every value has been seen,
+        one lookup each in C."""
+        if not typed:
+            try:
+                return list(map(cache.__getitem__, values))
+            except (KeyError, TypeError):
+                pass
+        return [None if value is None else convert_once(value) for value in values]
+    if none:  # None is never converted (``InsertStream._params``): a column with blanks stays in C
+        cache[None] = None
+    convert_once.column = column
     return convert_once
 
 
 def _memoised(field, db):
     """A field's ``get_db_prep_save``, each distinct value once (a date is its own key)."""
     adapt = field.get_db_prep_save
-    return memoised(lambda value: adapt(value, connection=db), typed=field.get_internal_type() != "DateField")
+    return memoised(lambda value: adapt(value, connection=db), typed=field.get_internal_type() != "DateField", none=True)
 
 
 def _adapted(values, adapters, dump: bool = False) -> list:
@@ -449,7 +464,9 @@ class InsertStream:
         width = len(self.order)
         for at, adapt in self.strided:
             column = params[fixed + at::width]
-            params[fixed + at::width] = [None if value is None else adapt(value) for value in column]
+            many = getattr(adapt, "column", None)
+            params[fixed + at::width] = many(column) if many is not None else [
+                None if value is None else adapt(value) for value in column]
         return params
 
     def extend(self, rows: Iterable[Sequence]) -> None:
