@@ -77,6 +77,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
+import functools
 import io
 import os
 import posixpath
@@ -379,11 +380,37 @@ def _check_xml_head(head: bytes) -> bool:
 # and the dimension is within AZ99999 too, the grid calamine allocates is at most 99,999 × 52
 # cells. A regular-expression search and a numpy pass over the XML (about 7 ns a byte) decide
 # it for the files Excel and the spreadsheet libraries write; anything else gets the exact scan
-# of ``_GridExtent``.
-_FAST_GRID_CELLS = 99_999 * 52
-_OUTSIDE_FAST_GRID = re.compile(
-    rb'<(?:c(?=[\s>/])(?! r="A?[A-Z]\d{1,5}")|row(?=[\s>/])(?! r="\d{1,5}")'
-    rb'|dimension(?=[\s>/])(?! ref="A?[A-Z]\d{1,5}(?::A?[A-Z]\d{1,5})?"\s*/?>))')
+# of ``_GridExtent``. Where the limit allows a larger grid (a province's roster: the operator
+# raises ``IMPORT_MAX_CELLS``), the same check with row numbers of up to 6 or 7 digits
+# (AZ999999: 52 million cells; AZ9999999: 520 million) vouches for it: a 500,000-row roster is
+# then checked at the fast check's speed, not the exact scan's (about 4× slower).
+_FAST_GRID_COLUMNS = 52  # A–AZ
+_FAST_GRID_DIGITS = (7, 6, 5)
+
+
+def _fast_grid_cells(digits: int) -> int:
+    return (10 ** digits - 1) * _FAST_GRID_COLUMNS
+
+
+_FAST_GRID_CELLS = _fast_grid_cells(5)
+
+
+def _fast_digits(max_cells: int) -> int | None:
+    """The most digits of a row number for which the fast check's grid fits ``max_cells``."""
+    return next((d for d in _FAST_GRID_DIGITS if _fast_grid_cells(d) <= max_cells), None)
+
+
+@functools.lru_cache(maxsize=None)
+def _outside_grid(digits: int) -> re.Pattern:
+    """A cell, row or dimension tag not written as the fast check vouches for (rows of at most
+    ``digits`` digits, columns within AZ)."""
+    d = str(digits).encode()
+    return re.compile(
+        rb'<(?:c(?=[\s>/])(?! r="A?[A-Z]\d{1,' + d + rb'}")|row(?=[\s>/])(?! r="\d{1,' + d + rb'}")'
+        rb'|dimension(?=[\s>/])(?! ref="A?[A-Z]\d{1,' + d + rb'}(?::A?[A-Z]\d{1,' + d + rb'})?"\s*/?>))')
+
+
+_OUTSIDE_FAST_GRID = _outside_grid(5)
 # calamine also reads cells, rows and the dimension written with a namespace prefix (<x:c>,
 # <x:row>): those go to the exact scan.
 _PREFIXED_CELL_OR_ROW = re.compile(rb':(?:c|row|dimension)[\s>/]')
@@ -391,17 +418,18 @@ _PREFIXED_CELL_OR_ROW = re.compile(rb':(?:c|row|dimension)[\s>/]')
 RETAIN_MAX_BYTES = 512 * 1024 * 1024
 
 
-def _inside_fast_grid(piece: bytes) -> bool:
+def _inside_fast_grid(piece: bytes, digits: int = 5) -> bool:
     """The fast check of one piece of an XML part cut between elements: every cell, row and
-    dimension within AZ99999, written as ``_OUTSIDE_FAST_GRID`` says."""
-    return not (_OUTSIDE_FAST_GRID.search(piece) or _PREFIXED_CELL_OR_ROW.search(piece)
+    dimension within AZ and rows of at most ``digits`` digits, written as ``_outside_grid`` says."""
+    return not (_outside_grid(digits).search(piece) or _PREFIXED_CELL_OR_ROW.search(piece)
                 or not _only_first_references(piece))
 
 
 def _grid_size(pieces: list[bytes], max_cells: int) -> tuple[int, int] | None:
     """None when the fast check shows the grid fits ``max_cells``; else its exact (rows, cols).
     ``pieces`` are an XML part cut between elements (``xlsx_parts.SheetPieces``)."""
-    if _FAST_GRID_CELLS <= max_cells and all(_inside_fast_grid(p) for p in pieces):
+    digits = _fast_digits(max_cells)
+    if digits is not None and all(_inside_fast_grid(p, digits) for p in pieces):
         return None
     extent = _GridExtent()
     for piece in pieces:
@@ -409,6 +437,59 @@ def _grid_size(pieces: list[bytes], max_cells: int) -> tuple[int, int] | None:
         for start in range(0, len(piece), _GridExtent.WINDOW):
             extent.feed(view[start:start + _GridExtent.WINDOW])
     return extent.finish()
+
+
+class _FastCheck:
+    """The fast check of an XML part that streams by and is not kept, called with each piece cut
+    between elements (``xlsx_parts.SheetCuts`` calls it with the runs of rows it cuts anyway);
+    ``fits`` stays True while every piece passes. If not, the caller measures the part again with
+    the exact scan (``_exact_grid``)."""
+
+    def __init__(self, digits: int):
+        self.digits = digits
+        self.fits = True
+
+    def __call__(self, piece: bytes) -> None:
+        if self.fits:
+            self.fits = _inside_fast_grid(piece, self.digits)
+
+    def finish(self) -> bool:
+        return self.fits
+
+
+class _FastGrid(_FastCheck):
+    """``_FastCheck`` of a part that nothing else cuts (any part but a worksheet): fed its bytes as
+    they are inflated, checked a window at a time, each window cut just after its last ``>``. A
+    tag's checked start (from ``<`` to the end of its ``r="…"``) holds no ``>`` when it is written
+    as the check vouches for, so a cut never splits one; one that holds a ``>`` fails the check
+    either way."""
+
+    WINDOW = 4 << 20
+
+    def __init__(self, digits: int):
+        super().__init__(digits)
+        self.buffer = bytearray()
+
+    def feed(self, data) -> None:
+        if not self.fits:
+            return
+        buffer = self.buffer
+        buffer += data
+        if len(buffer) >= self.WINDOW:
+            end = buffer.rfind(b">") + 1
+            if end > 0:
+                self(bytes(memoryview(buffer)[:end]))
+                del buffer[:end]
+            else:  # a window without a tag's end is not XML as the check knows it: never held whole
+                self.fits = False
+            if not self.fits:
+                self.buffer = bytearray()
+
+    def finish(self) -> bool:
+        if self.buffer:
+            self(bytes(self.buffer))
+        self.buffer = bytearray()
+        return self.fits
 
 
 _BEFORE_ATTRIBUTE = bytes(1 if b in b' \t\r\n"\'' else 0 for b in range(256))  # where quick-xml starts one
@@ -482,12 +563,22 @@ def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio:
             max_cells is not None or info.file_size >= xlsx_parts.SPLIT_MIN_BYTES)
         # a worksheet too large to keep: where its rows can be cut is noted, and it is inflated
         # again part by part as it is read (xlsx_parts.SheetCuts)
-        # (its grid is measured by the exact scan as it streams by: the fast check vouches for at
-        # most 99,999 rows, fewer than such a sheet holds)
         cuts = SheetCuts() if sheet is not None and not collect and info.file_size >= xlsx_parts.SPLIT_MIN_BYTES else None
-        extent = _GridExtent() if max_cells is not None and not collect else None
+        # a part not kept is measured as it streams by: by the fast check where the limit allows
+        # (on the runs of rows the cuts make, else ``_FastGrid``; the exact scan after it only if
+        # it fails), else by the exact scan
+        extent = fast = None
+        if max_cells is not None and not collect:
+            digits = _fast_digits(max_cells)
+            if digits is None:
+                extent = _GridExtent()
+            elif cuts is not None:
+                fast = cuts.check = _FastCheck(digits)
+            else:
+                fast = extent = _FastGrid(digits)
         sink = SheetPieces() if collect else _Both(extent, cuts) if extent and cuts else extent or cuts
-        head, size = _inflate_entry(src.file, info, filename, max_uncompressed - produced, _XML_HEAD_BYTES, sink)
+        budget = max_uncompressed - produced
+        head, size = _inflate_entry(src.file, info, filename, budget, _XML_HEAD_BYTES, sink)
         produced += size
         if (named_xml or (_looks_like_xml(head) and not lower.endswith(_IMAGE_SUFFIXES))) \
                 and not _check_xml_head(head):
@@ -498,7 +589,12 @@ def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio:
         cut = cuts.finish() if cuts is not None else None
         grid = None
         if max_cells is not None:
-            grid = _grid_size(pieces, max_cells) if collect else extent.finish()
+            if collect:
+                grid = _grid_size(pieces, max_cells)
+            elif fast is not None:
+                grid = None if fast.finish() else _exact_grid(src.file, info, filename, budget)
+            else:
+                grid = extent.finish()
         if grid is not None and grid[0] * grid[1] > max_cells:
             raise UnreadableFile(_grid_message(filename, info.filename, sheet, grid, max_cells), info.filename)
         if collect and size >= xlsx_parts.SPLIT_MIN_BYTES:
@@ -508,6 +604,13 @@ def _inspect_xlsx(src: _Source, filename: str, max_uncompressed: int, max_ratio:
             retained[info.filename] = cut
     src.file.seek(0)
     return retained
+
+
+def _exact_grid(fh, info: zipfile.ZipInfo, filename: str, budget: int) -> tuple[int, int]:
+    """The exact grid of a zip entry not kept, inflated again (its fast check failed)."""
+    extent = _GridExtent()
+    _inflate_entry(fh, info, filename, budget, 0, extent)
+    return extent.finish()
 
 
 def _grid_message(filename: str, part: str, sheet: str | None, grid: tuple[int, int], max_cells: int) -> str:

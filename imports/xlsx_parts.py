@@ -171,14 +171,21 @@ class SheetCuts(SheetPieces):
         self.runs: list[list[int]] = []  # [length, CRC-32] of each run of rows, in order
         self.previous = 0
         self.orderly = True
+        # called with each piece as it is cut (the head, each run, the rest at the end): the
+        # reader's fast grid check (``readers._FastCheck``), which needs pieces cut between elements
+        self.check = None
 
     def _cut(self, current: bytearray, end: int) -> None:
         if self.prefix is None:
-            self.prefix = bytes(current[:end])
+            self.prefix = bytes(memoryview(current)[:end])
+            if self.check is not None:
+                self.check(self.prefix)
             return
-        self._note(bytes(current[:end]))
+        self._note(bytes(memoryview(current)[:end]))
 
     def _note(self, run: bytes) -> None:
+        if self.check is not None:
+            self.check(run)
         self.runs.append([len(run), zlib.crc32(run)])
         if not self.orderly:
             return
@@ -194,6 +201,8 @@ class SheetCuts(SheetPieces):
     def finish(self) -> "StreamedCut | None":
         current = self.current
         self.current = bytearray()
+        if self.check is not None and current:  # what follows the last run, whatever it is
+            self.check(bytes(current))
         at = current.rfind(_CLOSE) if self.state == "rows" else -1
         if at < 0 or self.prefix is None or len(current) - at > self.TAIL_LIMIT:
             return None
@@ -203,6 +212,7 @@ class SheetCuts(SheetPieces):
             last[0] += len(rest)
             last[1] = zlib.crc32(rest, last[1])
         elif rest:
+            self.check = None  # checked above with the rest
             self._note(rest)
         suffix = bytes(current[at:])
         if len(self.runs) < 2 or not self.orderly:

@@ -19,7 +19,7 @@ import zipfile
 import pytest
 
 from imports import readers
-from imports.readers import UnreadableFile, _GridExtent, _grid_size, iter_sheets, open_workbook
+from imports.readers import UnreadableFile, _FastGrid, _GridExtent, _grid_size, iter_sheets, open_workbook
 from imports.synonyms import header_matcher
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -151,6 +151,20 @@ def test_the_guards_verdict_on_references_written_every_way(name):
 
 
 @pytest.mark.parametrize("name", REFERENCES)
+@pytest.mark.parametrize("max_cells", [readers.DEFAULT_MAX_CELLS, 100_000_000, 10 ** 9])
+def test_the_streamed_fast_check_never_vouches_for_them(name, max_cells):
+    """A part too large to keep is checked as it streams by (``_FastGrid``), in windows cut
+    after a tag's end, with the limit a province raises: none of these passes."""
+    xml = sheet_xml(ROW1 + REFERENCES[name])
+    for window in (7, 64, 1 << 22):
+        check = _FastGrid(readers._fast_digits(max_cells))
+        check.WINDOW = window
+        for start in range(0, len(xml), 5):
+            check.feed(xml[start:start + 5])
+        assert not check.finish(), (name, window)
+
+
+@pytest.mark.parametrize("name", REFERENCES)
 def test_references_written_every_way_are_refused(name, readers_must_not_open):
     data = workbook_bytes(sheet_xml(ROW1 + REFERENCES[name]), target="worksheets/sheet1.dat")
     with pytest.raises(UnreadableFile, match="花名册.xlsx”的工作表“花名册”区域达到 .* 列.*超过上限"):
@@ -241,3 +255,9 @@ def test_the_guard_never_counts_fewer_rows_or_columns_than_calamine_places(seed)
         fast = _grid_size([xml], readers.DEFAULT_MAX_CELLS)
         assert (fast is None and rows * cols <= readers._FAST_GRID_CELLS) or (
             fast is not None and fast[0] >= rows and fast[1] >= cols), (xml, fast, (rows, cols))
+        for digits in (5, 6):  # streamed by in windows cut anywhere after a ">"
+            check = _FastGrid(digits)
+            check.WINDOW = rnd.choice((3, 17, 100))
+            for start in range(0, len(xml), 11):
+                check.feed(xml[start:start + 11])
+            assert not check.finish() or rows * cols <= readers._fast_grid_cells(digits), (xml, digits)

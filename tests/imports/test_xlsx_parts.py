@@ -303,10 +303,28 @@ def test_fast_grid_check(xml, outside):
     assert (_OUTSIDE_FAST_GRID.search(xml) is not None) == outside
 
 
+@pytest.mark.parametrize("xml, digits, outside", [
+    (b'<row r="123456"><c r="AZ123456"/></row>', 6, False),   # a province's roster: six-digit rows
+    (b'<row r="123456"><c r="AZ123456"/></row>', 5, True),
+    (b'<row r="1234567"><c r="A1234567"/></row>', 6, True),
+    (b'<row r="1"><c r="BA1"/></row>', 7, True),                # beyond AZ whatever the rows
+    (b'<dimension ref="A1:AZ999999"/>', 6, False),
+    (b'<dimension ref="A1:AZ1000000"/>', 6, True),
+])
+def test_fast_grid_check_with_longer_row_numbers(xml, digits, outside):
+    """Where the operator's limit allows a larger grid, the check vouches for longer row
+    numbers: 6 digits from 52 million cells (AZ999999), never more columns."""
+    assert (readers._outside_grid(digits).search(xml) is not None) == outside
+    assert readers._fast_digits(readers._fast_grid_cells(digits)) == digits
+    assert readers._fast_digits(readers._fast_grid_cells(digits) - 1) in (None, digits - 1)
+
+
+@pytest.mark.parametrize("max_cells", [readers.DEFAULT_MAX_CELLS, 100_000_000])
 @pytest.mark.parametrize("split_min, retain", [(1 << 40, None), (1, None), (1, 0)])
-def test_far_corner_refused_on_the_big_sheet_path_too(tmp_path, monkeypatch, split_min, retain):
-    """Whole, in parts kept, and in parts too large to keep (measured by the exact scan as the
-    part is inflated and cut)."""
+def test_far_corner_refused_on_the_big_sheet_path_too(tmp_path, monkeypatch, split_min, retain, max_cells):
+    """Whole, in parts kept, and in parts too large to keep (measured as the part is inflated
+    and cut: by the exact scan, or by the fast check and then the exact scan when the limit is
+    a province's)."""
     if retain is not None:
         monkeypatch.setattr(readers, "RETAIN_MAX_BYTES", retain)
     monkeypatch.setattr(xlsx_parts, "SPLIT_MIN_BYTES", split_min)
@@ -314,7 +332,23 @@ def test_far_corner_refused_on_the_big_sheet_path_too(tmp_path, monkeypatch, spl
     body = b"".join(text_row(n, "姓名", f"教师{n}") for n in range(1, 6))
     path = hand_xlsx(tmp_path / "远角.xlsx", body + b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
     with pytest.raises(UnreadableFile, match=r"远角.xlsx.*1,048,576 行 × 16,384 列.*单元格"):
-        open_workbook(path, path.name).close()
+        open_workbook(path, path.name, max_cells=max_cells).close()
+
+
+def test_a_province_roster_too_large_to_keep_is_vouched_for_by_the_fast_check(tmp_path, monkeypatch):
+    """Six-digit rows, the limit raised as a province's operator raises it: the sheet streamed by
+    is checked by the fast check alone (no exact scan) and read as it is."""
+    monkeypatch.setattr(readers, "RETAIN_MAX_BYTES", 0)
+    monkeypatch.setattr(xlsx_parts, "SPLIT_MIN_BYTES", 1)
+    monkeypatch.setattr(xlsx_parts, "PART_BYTES", WIDTH)
+    scans = []
+    monkeypatch.setattr(readers, "_exact_grid", lambda *args: scans.append(args) or (0, 0))
+    rows = [text_row(1, "姓名", "身份证件号")] + [text_row(n, f"教师{n}", f"32070619880309{n:04d}") for n in range(200_000, 200_006)]
+    path = hand_xlsx(tmp_path / "全省.xlsx", b"".join(rows))
+    with open_workbook(path, path.name, max_cells=100_000_000) as workbook:
+        sheet = next(iter_sheets(workbook, TEACHER_HEADERS))
+        assert [cells[0] for _n, cells in sheet.rows] == [f"教师{n}" for n in range(200_000, 200_006)]
+    assert scans == []
 
 
 def test_a_sheet_whose_first_part_will_not_parse_is_read_whole(tmp_path, monkeypatch):
