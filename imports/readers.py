@@ -1463,6 +1463,11 @@ def _first_working_engine(src: _Source, filename: str, ext: str, engines: list[s
 
 def _filled_cells(cells: list, limit: int = 2) -> tuple[int, int]:
     """Return (count of non-blank cells up to ``limit``, index of the first one)."""
+    if limit == 2 and len(cells) > 1:  # a data row: its first two cells filled (序号 and 姓名, say)
+        a, b = cells[0], cells[1]
+        if a != "" and a is not None and b != "" and b is not None and not (
+                (a.__class__ is str and a.isspace()) or (b.__class__ is str and b.isspace())):
+            return 2, 0
     count, first = 0, -1
     for index, value in enumerate(cells):
         if value == "" or value is None:
