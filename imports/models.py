@@ -63,6 +63,8 @@ class ImportRun(models.Model):
     # the officer's answers for this file (issue 13): one value for a measure column it lacks,
     # {"fills": {"school.ownership": "public"}}; kept with the run, used by its preview and commit
     answers = models.JSONField(_("导入时的选择"), default=dict, blank=True)
+    # the task worker process running it: host, process id and the process's start (``imports.workers``)
+    worker = models.CharField(_("处理进程"), max_length=120, blank=True, default="")
 
     class Meta:
         verbose_name = _("导入批次")

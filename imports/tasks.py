@@ -16,6 +16,7 @@ from django_tasks import task
 
 from workforce import facts
 
+from . import workers
 from .concurrency import background_run
 from .models import ImportRun
 
@@ -45,6 +46,10 @@ def execute(run: ImportRun, *, dry_run: bool):
         run.outcome, run.report = ImportRun.Outcome.UNREADABLE, {"message": "上传的文件已不在服务器上，请重新上传。"}
         run.save(update_fields=["outcome", "report"])
         return None
+    # this process's mark, so that a run whose worker is killed outright is ended by whoever
+    # looks at it next (``imports.workers``)
+    run.worker = workers.mark()
+    ImportRun.objects.filter(pk=run.pk).update(worker=run.worker)
     try:
         with background_run(), run.upload.open("rb") as fh:
             report = import_run(file=fh, filename=run.file_name, kind=run.requested_kind or None, user=run.user,

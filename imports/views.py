@@ -34,6 +34,7 @@ from .forms import UploadForm
 from .kinds import KIND_ORDER, KINDS
 from .mappings import AnswerError, file_answers, save_answers
 from .models import ImportRun
+from .workers import end_if_orphaned
 
 RUNS_LISTED = 20
 NOT_NEEDED_ANSWER = "__not_needed__"
@@ -85,7 +86,10 @@ def index(request):
             return redirect("imports:run", pk=run.pk)
     else:
         form = UploadForm(scope=scope)
-    runs = ImportRun.objects.filter(user=request.user).select_related("school")[:RUNS_LISTED]
+    runs = list(ImportRun.objects.filter(user=request.user).select_related("school")[:RUNS_LISTED])
+    for run in runs:
+        if not run.is_finished:
+            end_if_orphaned(run)
     return render(request, "imports/index.html", {
         "form": form, "runs": runs, "kinds": [KINDS[k] for k in KIND_ORDER],
     })
@@ -94,6 +98,7 @@ def index(request):
 @login_required
 def run_detail(request, pk: int):
     run = _own_run(request, pk, read_only=True)
+    end_if_orphaned(run)
     report = run.report or {}
     may_reveal = can_see_identity(request.user)
     if not may_reveal:  # the report holds what its uploader may see: a reader without the right sees IDs masked
@@ -144,6 +149,7 @@ def _masked_sample(sample: dict) -> dict:
 @login_required
 def run_progress(request, pk: int):
     run = _own_run(request, pk, read_only=True)
+    end_if_orphaned(run)  # writes only for a run whose worker process was killed
     return JsonResponse({
         "outcome": run.outcome, "outcome_label": run.get_outcome_display(), "finished": run.is_finished,
         "progress": run.progress, "total": run.total_rows, "percent": run.percent,

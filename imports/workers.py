@@ -1,0 +1,73 @@
+"""Which task worker process runs an import, and whether it still does (``ImportRun.worker``).
+
+A worker stopped in an orderly way ends its run as failed (``tasks.execute``); one killed outright
+(the kernel's out-of-memory killer, ``kill -9``, a power cut) cannot, and its run would stay
+"处理中" for ever, the officer's page polling a bar that never moves. The run therefore carries
+its worker's mark — host, process id and the moment the process started (so that a process id
+the system gave to another process since is not taken for the worker) — and whoever looks at
+an unfinished run on the same host (its page, its progress poll) ends it if that process is
+gone. Nothing a killed worker wrote survives its transaction, unless it had committed: then its
+history rows name the run, and the run is ended as written. A run on another host is left as it
+is (its process cannot be seen from here)."""
+from __future__ import annotations
+
+import os
+import socket
+
+from django.utils import timezone
+
+from .models import ImportRun
+
+STOPPED = ("处理文件“{name}”时，后台处理进程已停止（例如服务器重启或内存不足），导入没有完成，"
+           "未写入任何数据。请重新上传。")
+STOPPED_AFTER_WRITING = ("文件“{name}”已写入数据库，但后台处理进程在记录结果之前停止，新增和修改的条数未能统计。"
+                         "可在操作历史中按本次导入查看写入的记录。")
+
+
+def _started(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, from /proc), or None if there is no
+    such process — or no /proc to ask (then "" : nothing can be told)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read().decode("ascii", "replace")
+    except FileNotFoundError:
+        return None if os.path.isdir("/proc/self") else ""
+    except OSError:
+        return ""
+    fields = stat.rsplit(")", 1)[-1].split()
+    return fields[19] if len(fields) > 19 else ""
+
+
+def mark() -> str:
+    """This process's mark: ``host:pid:start``."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_started(pid) or ''}"
+
+
+def gone(worker: str) -> bool:
+    """The process of ``worker`` (a ``mark``) ran on this host and is no longer there."""
+    parts = worker.rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit() or not parts[2]:
+        return False
+    started = _started(int(parts[1]))
+    if started == "":
+        return False
+    return started is None or started != parts[2]
+
+
+def end_if_orphaned(run: ImportRun) -> bool:
+    """End ``run`` if it is unfinished and its worker process is gone (see the module). Returns
+    whether it did; ``run`` is updated in place."""
+    if run.is_finished or not run.worker or not gone(run.worker):
+        return False
+    from backend.models import AuditEntry
+
+    written = not run.dry_run and AuditEntry.objects.filter(run_ref=str(run.pk)).exists()
+    outcome = ImportRun.Outcome.COMMITTED if written else ImportRun.Outcome.REJECTED
+    message = (STOPPED_AFTER_WRITING if written else STOPPED).format(name=run.file_name)
+    ended = ImportRun.objects.filter(pk=run.pk, outcome=run.outcome).update(
+        outcome=outcome, report={**(run.report or {}), "message": message}, phase=ImportRun.Phase.DONE,
+        finished_at=timezone.now())
+    if ended:
+        run.refresh_from_db()
+    return bool(ended)

@@ -1,0 +1,96 @@
+"""A run whose task worker was killed outright (out of memory, ``kill -9``, a power cut) does not
+stay "处理中" for ever: whoever looks at it next on the same host ends it (``imports.workers``)."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from backend import audit
+from imports import workers
+from imports.models import ImportRun
+from tests.imports.helpers import roster, write_xlsx
+from workforce.models import Teacher
+
+pytestmark = pytest.mark.django_db
+
+
+def killed_worker_mark() -> str:
+    """The mark of a process that ran here and was killed."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        started = workers._started(child.pid)
+        assert started, "the child's start could not be read"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    return f"{socket.gethostname()}:{child.pid}:{started}"
+
+
+def running_run(user, worker: str, **fields) -> ImportRun:
+    return ImportRun.objects.create(user=user, file_name="全区花名册.xlsx", file_sha256="", dry_run=False,
+                                    outcome=ImportRun.Outcome.RUNNING, phase=ImportRun.Phase.WRITING,
+                                    progress=4000, total_rows=6000, worker=worker, **fields)
+
+
+needs_proc = pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="the worker's process is looked up in /proc")
+
+
+def test_an_upload_records_the_worker_that_runs_it(client, world, tmp_path):
+    client.force_login(world.users.school)
+    path = write_xlsx(tmp_path / "r.xlsx", {"花名册": roster(world.s1, 2)})
+    with open(path, "rb") as fh:
+        client.post(reverse("imports:index"), {"file": SimpleUploadedFile(path.name, fh.read())})
+    run = ImportRun.objects.get(user=world.users.school)
+    assert run.worker == workers.mark() and run.worker.startswith(socket.gethostname() + ":")
+
+
+@needs_proc
+def test_a_run_whose_worker_was_killed_ends_when_its_page_polls(client, world):
+    client.force_login(world.users.school)
+    run = running_run(world.users.school, killed_worker_mark())
+    state = client.get(reverse("imports:run_progress", args=[run.pk])).json()
+    assert state["finished"] and state["outcome"] == "rejected"
+    run.refresh_from_db()
+    assert run.phase == ImportRun.Phase.DONE and run.finished_at is not None
+    page = client.get(reverse("imports:run", args=[run.pk])).content.decode()
+    assert "后台处理进程已停止" in page and "未写入任何数据" in page and "全区花名册.xlsx" in page
+
+
+@needs_proc
+def test_a_run_killed_after_its_commit_is_ended_as_written(client, world):
+    client.force_login(world.users.city)
+    run = running_run(world.users.city, killed_worker_mark())
+    teacher = Teacher.objects.filter(school=world.s1).first()
+    audit.record(audit.UPDATE, obj=teacher, changes={"name": {"label": "姓名", "old": "甲", "new": "乙"}},
+                 user=world.users.city, source="import", run_ref=str(run.pk))
+    client.get(reverse("imports:index"))  # the list of the officer's runs looks at it too
+    run.refresh_from_db()
+    assert run.outcome == ImportRun.Outcome.COMMITTED and "已写入数据库" in run.report["message"]
+
+
+@needs_proc
+@pytest.mark.parametrize("worker", [
+    "this process",                                       # still running the import
+    "other-host.example:12345:678",                     # another host: its processes cannot be seen from here
+    "",                                                   # a run from before workers were marked
+])
+def test_a_run_whose_worker_may_still_be_at_work_is_left_running(client, world, worker):
+    client.force_login(world.users.school)
+    run = running_run(world.users.school, workers.mark() if worker == "this process" else worker)
+    state = client.get(reverse("imports:run_progress", args=[run.pk])).json()
+    assert not state["finished"] and state["outcome"] == "running"
+
+
+@needs_proc
+def test_a_process_id_given_to_another_process_since_is_not_taken_for_the_worker(client, world):
+    """The same process id with another start time is another process: the worker is gone."""
+    host, pid, started = workers.mark().split(":")
+    run = running_run(world.users.school, f"{host}:{pid}:{int(started) - 1}")
+    assert workers.end_if_orphaned(run) and run.outcome == ImportRun.Outcome.REJECTED
