@@ -55,7 +55,7 @@ from core.capabilities import Capability
 from backend.scoping import Scope, scope_for
 from workforce.models import School
 
-from . import hooks
+from . import hooks, workers
 from .concurrency import collector_paused
 from .context import Context, Row, Sheet, choice_pairs
 from .handlers import Handler, handler_class
@@ -415,6 +415,7 @@ def _import_run(*, file, filename: str, kind: str | None, user, school, dry_run:
             user=user if user is not None and user.pk else None, file_name=display_name[:255], file_sha256="",
             kind=report.kind, dry_run=dry_run, source=source[:10], outcome=ImportRun.Outcome.RUNNING,
             requested_kind=forced.name if forced else "", school=default_school,
+            worker=workers.mark(),  # the command line's process: a run it leaves when killed is ended by its readers
         )
     else:
         run.outcome, run.dry_run, run.finished_at = ImportRun.Outcome.RUNNING, dry_run, None

@@ -94,3 +94,11 @@ def test_a_process_id_given_to_another_process_since_is_not_taken_for_the_worker
     host, pid, started = workers.mark().split(":")
     run = running_run(world.users.school, f"{host}:{pid}:{int(started) - 1}")
     assert workers.end_if_orphaned(run) and run.outcome == ImportRun.Outcome.REJECTED
+
+
+def test_a_command_line_run_records_its_process_too(world, tmp_path):
+    from imports.services import import_run
+
+    path = write_xlsx(tmp_path / "r.xlsx", {"花名册": roster(world.s1, 1)})
+    report = import_run(file=path, filename=path.name, user=world.users.city, dry_run=True, source="cli")
+    assert ImportRun.objects.get(pk=report.run_id).worker == workers.mark()
