@@ -3,12 +3,14 @@
 A worker stopped in an orderly way ends its run as failed (``tasks.execute``); one killed outright
 (the kernel's out-of-memory killer, ``kill -9``, a power cut) cannot, and its run would stay
 "处理中" for ever, the officer's page polling a bar that never moves. The run therefore carries
-its worker's mark — host, process id and the moment the process started (so that a process id
-the system gave to another process since is not taken for the worker) — and whoever looks at
-an unfinished run on the same host (its page, its progress poll) ends it if that process is
-gone. Nothing a killed worker wrote survives its transaction, unless it had committed: then its
-history rows name the run, and the run is ended as written. A run on another host is left as it
-is (its process cannot be seen from here)."""
+its worker's mark — host, process-id namespace, process id and the moment the process started
+(so that a process id the system gave to another process since is not taken for the worker) —
+and whoever looks at an unfinished run where that process could be seen (the same host and
+namespace: its page, its progress poll) ends it if that process is gone. Nothing a killed worker
+wrote survives its transaction, unless it had committed: then its history rows name the run,
+and the run is ended as written. A run on another host is left as it
+is, and so is one from another container of the same host (its processes cannot be seen from
+here)."""
 from __future__ import annotations
 
 import os
@@ -38,17 +40,33 @@ def _started(pid: int) -> str | None:
     return fields[19] if len(fields) > 19 else ""
 
 
+def _host() -> str:
+    return socket.gethostname()[:80]  # the mark fits ``ImportRun.worker``
+
+
+def _namespace() -> str:
+    """The process-id namespace this process sees (containers on one host, sharing its name,
+    each see their own processes only): the namespace's inode number, or "" where unknown."""
+    try:
+        return "".join(ch for ch in os.readlink("/proc/self/ns/pid") if ch.isdigit())
+    except OSError:
+        return ""
+
+
 def mark() -> str:
-    """This process's mark: ``host:pid:start``."""
+    """This process's mark: ``host:pid-namespace:pid:start``."""
     pid = os.getpid()
-    return f"{socket.gethostname()}:{pid}:{_started(pid) or ''}"
+    return f"{_host()}:{_namespace()}:{pid}:{_started(pid) or ''}"
 
 
 def gone(worker: str) -> bool:
-    """The process of ``worker`` (a ``mark``) ran on this host and is no longer there."""
-    parts = worker.rsplit(":", 2)
-    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit() or not parts[2]:
+    """The process of ``worker`` (a ``mark``) ran where this process can see it — this host,
+    this process-id namespace — and is no longer there."""
+    parts = worker.rsplit(":", 3)
+    if (len(parts) != 4 or parts[0] != _host() or not parts[1] or parts[1] != _namespace()
+            or not parts[2].isdigit() or not parts[3]):
         return False
+    parts = [parts[0], parts[2], parts[3]]
     started = _started(int(parts[1]))
     if started == "":
         return False

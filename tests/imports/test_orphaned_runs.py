@@ -30,7 +30,7 @@ def killed_worker_mark() -> str:
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait()
-    return f"{socket.gethostname()}:{child.pid}:{started}"
+    return f"{socket.gethostname()}:{workers._namespace()}:{child.pid}:{started}"
 
 
 def running_run(user, worker: str, **fields) -> ImportRun:
@@ -78,12 +78,17 @@ def test_a_run_killed_after_its_commit_is_ended_as_written(client, world):
 @needs_proc
 @pytest.mark.parametrize("worker", [
     "this process",                                       # still running the import
-    "other-host.example:12345:678",                     # another host: its processes cannot be seen from here
+    "other-host.example:4026531836:12345:678",          # another host: its processes cannot be seen from here
+    "same host, another container",                       # another process-id namespace of this host
     "",                                                   # a run from before workers were marked
 ])
 def test_a_run_whose_worker_may_still_be_at_work_is_left_running(client, world, worker):
     client.force_login(world.users.school)
-    run = running_run(world.users.school, workers.mark() if worker == "this process" else worker)
+    if worker == "this process":
+        worker = workers.mark()
+    elif worker == "same host, another container":
+        worker = f"{socket.gethostname()}:1:99999999:678"
+    run = running_run(world.users.school, worker)
     state = client.get(reverse("imports:run_progress", args=[run.pk])).json()
     assert not state["finished"] and state["outcome"] == "running"
 
@@ -91,8 +96,8 @@ def test_a_run_whose_worker_may_still_be_at_work_is_left_running(client, world, 
 @needs_proc
 def test_a_process_id_given_to_another_process_since_is_not_taken_for_the_worker(client, world):
     """The same process id with another start time is another process: the worker is gone."""
-    host, pid, started = workers.mark().split(":")
-    run = running_run(world.users.school, f"{host}:{pid}:{int(started) - 1}")
+    host, namespace, pid, started = workers.mark().split(":")
+    run = running_run(world.users.school, f"{host}:{namespace}:{pid}:{int(started) - 1}")
     assert workers.end_if_orphaned(run) and run.outcome == ImportRun.Outcome.REJECTED
 
 
