@@ -37,6 +37,8 @@ def _started(pid: int) -> str | None:
     except OSError:
         return ""
     fields = stat.rsplit(")", 1)[-1].split()
+    if fields[:1] == ["Z"]:  # killed, not yet reaped by its parent: gone all the same
+        return None
     return fields[19] if len(fields) > 19 else ""
 
 
@@ -63,14 +65,15 @@ def gone(worker: str) -> bool:
     """The process of ``worker`` (a ``mark``) ran where this process can see it — this host,
     this process-id namespace — and is no longer there."""
     parts = worker.rsplit(":", 3)
-    if (len(parts) != 4 or parts[0] != _host() or not parts[1] or parts[1] != _namespace()
-            or not parts[2].isdigit() or not parts[3]):
+    if len(parts) != 4:
         return False
-    parts = [parts[0], parts[2], parts[3]]
-    started = _started(int(parts[1]))
-    if started == "":
+    host, namespace, pid, start = parts
+    if host != _host() or not namespace or namespace != _namespace() or not pid.isdigit() or not start:
         return False
-    return started is None or started != parts[2]
+    started = _started(int(pid))
+    if started == "":  # cannot be told
+        return False
+    return started is None or started != start
 
 
 def end_if_orphaned(run: ImportRun) -> bool:

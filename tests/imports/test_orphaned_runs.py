@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,15 +22,18 @@ from workforce.models import Teacher
 pytestmark = pytest.mark.django_db
 
 
-def killed_worker_mark() -> str:
-    """The mark of a process that ran here and was killed."""
+def killed_worker_mark(reaped: bool = True) -> str:
+    """The mark of a process that ran here and was killed (and reaped by its parent, or not yet)."""
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         started = workers._started(child.pid)
         assert started, "the child's start could not be read"
     finally:
         child.send_signal(signal.SIGKILL)
-        child.wait()
+        if reaped:
+            child.wait()
+        else:
+            killed_worker_mark.unreaped = child
     return f"{socket.gethostname()}:{workers._namespace()}:{child.pid}:{started}"
 
 
@@ -107,3 +111,17 @@ def test_a_command_line_run_records_its_process_too(world, tmp_path):
     path = write_xlsx(tmp_path / "r.xlsx", {"花名册": roster(world.s1, 1)})
     report = import_run(file=path, filename=path.name, user=world.users.city, dry_run=True, source="cli")
     assert ImportRun.objects.get(pk=report.run_id).worker == workers.mark()
+
+
+@needs_proc
+def test_a_worker_killed_but_not_yet_reaped_is_gone_too(world):
+    worker = killed_worker_mark(reaped=False)
+    try:
+        for _ in range(100):  # the kernel makes it a zombie once the signal is delivered
+            if workers._started(int(worker.split(":")[2])) is None:
+                break
+            time.sleep(0.02)
+        run = running_run(world.users.school, worker)
+        assert workers.end_if_orphaned(run) and run.outcome == ImportRun.Outcome.REJECTED
+    finally:
+        killed_worker_mark.unreaped.wait()
