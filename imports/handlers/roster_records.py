@@ -128,8 +128,8 @@ class RosterRecords:
             cells = self.cells[sheet] = self._cells(sheet)
         data = row.data + (None,)
         # shared by the rows of equal cells: copied before any change
-        education = self.seen_verdict(row, (sheet, *cells[0](data)), self._education_of)
-        title = self.seen_verdict(row, (sheet, *cells[1](data)), self._title_of)
+        education = self.verdict(row, (sheet, *cells[0](data)), self._education_of)
+        title = self.verdict(row, (sheet, *cells[1](data)), self._title_of)
         if row.bad or not row.outcome or (education is None and title is None):
             return
         listed = self.ctx.listed
@@ -231,21 +231,9 @@ class RosterRecords:
             fields, found = verdicts[key] = work(*key)
         except TypeError:  # an unhashable cell (never from the readers)
             fields, found = work(*key)
-        self.report_found(row, found)
+        if found:  # most rows: nothing to report
+            self.report_found(row, found)
         return fields
-
-    def seen_verdict(self, row: Row, key: tuple, work) -> dict | None:
-        """``verdict`` for a roster row: the common case — a verdict seen before, nothing to
-        report — with one dict lookup."""
-        try:
-            found = self.verdicts.get(key)
-        except TypeError:  # an unhashable cell (never from the readers): ``verdict`` works it out
-            found = None
-        if found is None:
-            return self.verdict(row, key, work)
-        if found[1]:
-            self.report_found(row, found[1])
-        return found[0]
 
     def report_found(self, row: Row, found: list) -> None:
         """A verdict's errors and problems (``verdict``), given to ``row``."""
