@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 
-from django.utils import timezone
 from django_tasks import task
 
 from workforce import facts
@@ -77,8 +76,7 @@ def execute(run: ImportRun, *, dry_run: bool):
 
 
 def _end(run: ImportRun, outcome: str, message: str) -> None:
-    ImportRun.objects.filter(pk=run.pk).update(outcome=outcome, report={"message": message}, phase=ImportRun.Phase.DONE,
-                                               finished_at=timezone.now())
+    workers.end_run(run, outcome, message)
 
 
 @task()

@@ -86,9 +86,18 @@ def end_if_orphaned(run: ImportRun) -> bool:
     written = not run.dry_run and AuditEntry.objects.filter(run_ref=str(run.pk)).exists()
     outcome = ImportRun.Outcome.COMMITTED if written else ImportRun.Outcome.REJECTED
     message = (STOPPED_AFTER_WRITING if written else STOPPED).format(name=run.file_name)
-    ended = ImportRun.objects.filter(pk=run.pk, outcome=run.outcome).update(
-        outcome=outcome, report={**(run.report or {}), "message": message}, phase=ImportRun.Phase.DONE,
-        finished_at=timezone.now())
+    ended = end_run(run, outcome, message, only_from=run.outcome)  # unless another reader ended it first
     if ended:
         run.refresh_from_db()
-    return bool(ended)
+    return ended
+
+
+def end_run(run: ImportRun, outcome: str, message: str, *, only_from: str | None = None) -> bool:
+    """End ``run`` now with ``outcome``, its report only ``message`` (what the page says): a run
+    its task could not finish (``tasks.execute``) or whose worker is gone. ``only_from``: only if
+    its outcome is still that one. Returns whether it did."""
+    runs = ImportRun.objects.filter(pk=run.pk)
+    if only_from is not None:
+        runs = runs.filter(outcome=only_from)
+    return bool(runs.update(outcome=outcome, report={"message": message}, phase=ImportRun.Phase.DONE,
+                            finished_at=timezone.now()))
