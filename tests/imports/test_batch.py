@@ -57,6 +57,21 @@ def test_a_text_column_read_at_once_gives_what_each_cell_gives(cells):
             assert i not in failed and values[i] == (expected or None), raw
 
 
+def test_names_and_staff_numbers_as_offices_type_them():
+    """What the officer gets for a column of names and one of staff numbers, whichever path reads
+    them: spaces around a text and full-width letters or digits cleaned, a number typed as a
+    number read as its digits, a blank cell empty, a text over the column's length refused."""
+    names, errors = COLUMNS["name"].batch_parser().many([" 张三 ", "李四\u3000", "王\u200b五", "", "欧阳 修"])
+    assert names == ["张三", "李四", "王五", None, "欧阳 修"] and errors == []
+    names, errors = COLUMNS["name"].batch_parser().many([" 张三 ", "李四", "", "欧阳 修"])  # the whole column at once
+    assert names == ["张三", "李四", None, "欧阳 修"] and errors == []
+    numbers, errors = COLUMNS["staff_no"].batch_parser().many(["T0001", "ＴＯ００２", 1003.0, "  ", "T0005"])
+    assert numbers == ["T0001", "TO002", "1003", None, "T0005"] and errors == []
+    limit = COLUMNS["name"].max_length
+    names, errors = COLUMNS["name"].batch_parser().many(["张三", "x" * (limit + 1)])
+    assert names == ["张三", None] and [(i, m) for i, _raw, m in errors] == [(1, f"内容过长（{limit + 1} 字），最多 {limit} 字")]
+
+
 def test_batch_parser_keeps_one_and_true_apart():
     parser = COLUMNS["sex"].batch_parser()
     values, errors = parser.many([True, 1, "1"])
