@@ -10,8 +10,9 @@ from core.identity import mask_id_number
 
 # An 18-character resident ID inside any text: 17 digits and a digit or X, not part of a longer
 # run of digits (so longer numbers such as bank cards are left alone). Letters around it do not
-# protect it: "id320706…" is masked too.
-ID_PATTERN = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+# protect it: "id320706…" is masked too. Digits and X typed full-width (a 备注 typed in a Chinese
+# input method) are an ID all the same.
+ID_PATTERN = re.compile(r"(?<!\d)\d{17}[\dXxＸｘ](?!\d)")
 
 
 def mask_text(text: object) -> str:

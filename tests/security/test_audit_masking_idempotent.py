@@ -42,3 +42,17 @@ def test_record_many_stores_a_built_entry_as_built(world):
     changes, object_repr = stored[0]
     assert changes["birth_date"] == {"label": "出生日期", "old": "1985-**-**", "new": "1986-**-**"}
     assert NUMBER not in str(changes) and world.t1.id_number not in object_repr
+
+
+@pytest.mark.parametrize("text, shown", [
+    (NUMBER, NUMBER[:6] + "********" + NUMBER[-4:]),                       # a history row's object: the ID alone
+    ("32070619850309121x", "320706********121x"),                          # a check digit written x
+    (f"张三（{NUMBER}）", f"张三（{NUMBER[:6]}********{NUMBER[-4:]}）"),     # inside a text
+    ("6222021234567890123", "6222021234567890123"),                        # 19 digits: a bank card, left alone
+    ("3207061985030912", "3207061985030912"),                              # 16 digits: not an ID
+    ("３２０７０６１９８５０３０９１２１３", "３２０７０６********１２１３"),  # full-width digits: masked all the same
+    ("备注：３２０７０６１９８５０３０９１２１Ｘ", "备注：３２０７０６********１２１Ｘ"),  # and a full-width X
+])
+def test_mask_text_masks_every_id_and_nothing_else(text, shown):
+    """An 18-character resident ID is masked wherever it stands, alone (the quick path) or in a text."""
+    assert audit.mask_text(text) == shown
