@@ -59,6 +59,12 @@ EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                b'<sheetData/></worksheet>')
 
 _OPEN, _CLOSE, _ROW = b"<sheetData>", b"</sheetData>", b'<row r="'
+# Put before a part's <sheetData> when its merged areas are not wanted (every part but the
+# first, which carries the same tail): calamine reads a sheet's merged areas from its first
+# <mergeCells> element, scanning the XML to it, a second pass over every row that cost about
+# 60 % of parsing the cells. An empty element ahead of the rows ends that scan at once; the
+# cells are read as before (decisions.md, "Merged-area scan").
+_NO_MERGED = b"<mergeCells></mergeCells>"
 # calamine reads the shared strings from this path (the name Excel and LibreOffice give them)
 SHARED_STRINGS = "xl/sharedStrings.xml"
 _SHARED_REF = re.compile(rb't="s"[^>]*><v>(\d+)</v>')
@@ -407,6 +413,9 @@ class PartedSheet:
         self.name = name
         self.path = path
         self.prefix, parts, self.suffix, last = cut
+        # the head of every part but the first: the merged areas are read from part 0 only
+        self.prefix_rest = (self.prefix[:-len(_OPEN)] + _NO_MERGED + _OPEN
+                            if self.prefix.endswith(_OPEN) else self.prefix)
         # each let go once parsed; or inflated again from the zip as they are parsed
         self.parts = parts if isinstance(parts, StreamedRuns) else list(parts)
         self.part_count = len(self.parts)
@@ -468,7 +477,7 @@ class PartedSheet:
         else:
             rows_xml = parts[index]
             parts[index] = None
-        part = b"".join((self.prefix, rows_xml, self.suffix))
+        part = b"".join((self.prefix if index == 0 else self.prefix_rest, rows_xml, self.suffix))
         shared = self._shared_strings_for(rows_xml)
         del rows_xml
         try:

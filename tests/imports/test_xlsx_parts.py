@@ -452,3 +452,25 @@ def test_each_part_reads_the_shared_strings_it_needs_and_all_when_they_are_numbe
     else:  # each part less than the whole table, and more the further down; none read twice
         assert len(trimmed) >= len(given) - 1 and trimmed == sorted(trimmed) and trimmed[0] < strings // 4
         assert len(books) == parts[0]
+
+
+def test_only_the_first_part_is_searched_for_merged_areas(tmp_path, monkeypatch):
+    """calamine reads a sheet's merged areas from its first <mergeCells>, scanning every row to
+    it: a second pass over each part. The parts after the first (whose merged areas are not
+    used) carry an empty one ahead of their rows, so the scan ends there; their cells and the
+    merged fill are read as the whole sheet's (``test_parted_read_equals_whole_read``)."""
+    seen = []
+    book = xlsx_parts.PartedSheet._book
+
+    def spy(self, part, shared=None):
+        seen.append(part[:part.index(b"<sheetData>") + len(b"<sheetData>")])
+        return book(self, part, shared)
+
+    path = build_big_roster(tmp_path / "全市花名册.xlsx")
+    whole, _ = read_sheets(path, monkeypatch, parted=False)
+    monkeypatch.setattr(xlsx_parts.PartedSheet, "_book", spy)
+    parted, parts = read_sheets(path, monkeypatch, parted=True)
+    assert parts[0] >= 20 and len(seen) == parts[0]
+    stop = b"<mergeCells></mergeCells><sheetData>"
+    assert not seen[0].endswith(stop) and all(head.endswith(stop) for head in seen[1:])
+    assert parted == whole and parted[0][6] is True  # merged 学校名称 filled as in the whole read
