@@ -1,8 +1,10 @@
 """Database helpers shared by the bulk writers (the import pipeline and the demo builder):
 ``wide_statements`` (SQLite's real parameter limit), ``copy_insert`` (PostgreSQL's COPY for
-``bulk_create``) and ``analyze`` (the planner's statistics after a bulk write)."""
+``bulk_create``), ``analyze`` (the planner's statistics after a bulk write) and
+``TextJSONEncoder`` (JSON stored as the text it holds)."""
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -10,6 +12,19 @@ from contextlib import contextmanager
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db import connection as default_connection
 from django.db.models import Field
+
+
+class TextJSONEncoder(json.JSONEncoder):
+    """JSON written with its characters as they are (``ensure_ascii=False``), for a JSONField
+    whose values are mostly Chinese text: the history's labels and values. Python's default
+    writes each Chinese character as a six-byte escape (``\\u5b66``) instead of its three UTF-8
+    bytes, which doubled the history of a city roster on SQLite (66 MB of 100 MB for 50,000 new
+    teachers) and the time to write and commit it. What is read back is the same; PostgreSQL's
+    ``jsonb`` stores either the same way. Values it cannot encode are refused as by default."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["ensure_ascii"] = False
+        super().__init__(*args, **kwargs)
 
 
 @contextmanager

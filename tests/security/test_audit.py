@@ -120,3 +120,21 @@ def test_deleting_a_user_keeps_their_audit_rows_untouched(world):
     user.delete()  # would fail if the trail had to be rewritten (SET_NULL is an UPDATE)
     row = AuditEntry.objects.get(action="login")
     assert (row.user_id, row.username) == (user_id, "leader")
+
+
+def test_changes_are_stored_as_their_text_and_read_back_the_same(world):
+    """The history's JSON holds its Chinese text as it is (``core.db.TextJSONEncoder``), not a
+    six-byte escape a character: a city roster's history took twice the space and time. What is
+    read back, and the masking of an ID in it, are unchanged."""
+    changes = {"school": {"label": "学校", "old": "海州实验小学", "new": "灌南实验小学"},
+               "note": {"label": "备注", "new": f"引号\"与换行\n、全角（）{ID}"}}
+    row = audit.record(audit.UPDATE, user=world.users.city, obj=world.t1, changes=changes)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT changes{'::text' if connection.vendor == 'postgresql' else ''} "
+                       "FROM backend_auditentry WHERE id = %s", [row.pk])
+        stored = cursor.fetchone()[0]
+    assert "海州实验小学" in stored and "\\u" not in stored
+    assert ID not in stored and "320706********0011" in stored
+    row.refresh_from_db()
+    assert row.changes["school"] == changes["school"]
+    assert row.changes["note"]["new"] == "引号\"与换行\n、全角（）320706********0011"
