@@ -2,10 +2,11 @@
 writer thread inserts them while the rest of the file is checked."""
 from __future__ import annotations
 
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from operator import itemgetter
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Max
 from django.utils import timezone
 
@@ -41,6 +42,7 @@ class NewTeachers:
         self.opened = False  # rows have been sent (then ``before`` is the largest key before them)
         self.sent = 0
         self.before = 0
+        self.side = None  # the second connection of ``reading`` (PostgreSQL), while rows are sent
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -149,6 +151,9 @@ class NewTeachers:
     def flush(self) -> None:
         """Wait until the rows sent are written; raises what the database raised."""
         stream, self.stream = self.stream, None
+        side, self.side = self.side, None
+        if side is not None:
+            side.close()
         if stream is not None:
             stream.finish()
 
@@ -176,6 +181,27 @@ class NewTeachers:
     def lock(self):
         """Hold while using the connection between ``send`` and ``flush``."""
         return self.stream.lock if self.stream is not None else nullcontext()
+
+    @contextmanager
+    def reading(self):
+        """The connection to read what the system held before this run on (the teachers a chunk
+        names) while rows are being sent. On PostgreSQL, a second connection of the same database
+        (kept until ``flush``): it sees what is committed, and the rows this run sends are never
+        looked for there (a file's IDs are checked against each other first), so the check need
+        not wait for the writer's statement in flight — 8 of the 100 s of a 500,000-row roster.
+        Elsewhere, and when nothing is being sent, the run's own connection (``lock``): SQLite's
+        second connection would wait for the writer's lock, which it holds to the commit. Only
+        when the run's transaction is the outermost: inside a caller's, what the caller wrote
+        before the run is not committed, and the second connection would not see it."""
+        stream = self.stream
+        if (stream is not None and stream.writer.thread is not None and connection.vendor == "postgresql"
+                and len(connection.atomic_blocks) == 1):
+            if self.side is None:
+                self.side = connections.create_connection(DEFAULT_DB_ALIAS)
+            yield self.side
+            return
+        with self.lock():
+            yield connection
 
     def keys(self) -> dict[str, int]:
         """身份证件号 → primary key of the rows written (read back: INSERTs return none)."""

@@ -274,8 +274,8 @@ class TeacherHandler(Handler):
         numbers = [number for _row, number, _parsed in chunk if known is None or number in known]
         existing = {}
         if numbers:
-            with self.new.lock():
-                existing = self.load_existing(numbers)
+            with self.new.reading() as db:
+                existing = self.load_existing(numbers, db)
         placed = self.new_lane(chunk, existing)
         roster = self.roster
         for (row, number, parsed), place in zip(chunk, placed):
@@ -413,7 +413,7 @@ class TeacherHandler(Handler):
                 found.update(number for (number,) in cursor.fetchall())
         return found
 
-    def load_existing(self, numbers: list[str]) -> dict[str, dict]:
+    def load_existing(self, numbers: list[str], db=connection) -> dict[str, dict]:
         """The teachers already in the system with these numbers (one query), as field → value.
 
         The ORM's ``values_list`` converts every value of every row (a date from SQLite's text,
@@ -424,9 +424,9 @@ class TeacherHandler(Handler):
         qn = connection.ops.quote_name
         columns = ", ".join(qn(f.column) for f in Teacher._meta.concrete_fields)
         table, key = qn(Teacher._meta.db_table), qn(Teacher._meta.get_field("id_number").column)
-        condition, params = key_in(connection, key, numbers)
+        condition, params = key_in(db, key, numbers)
         out = {}
-        with connection.cursor() as cursor:
+        with db.cursor() as cursor:  # ``db``: the run's connection, or NewTeachers.reading's second one
             cursor.execute(f"SELECT {columns} FROM {table} WHERE {condition}", params)
             for values in cursor.fetchall():
                 record = dict(zip(names, values))

@@ -112,3 +112,51 @@ def test_a_preview_or_a_file_with_another_sheet_is_read_whole(world, tmp_path, h
                                                                        [table[1][4], table[1][2], "硕士研究生"]]})
     report = import_run(file=two, filename=two.name, user=world.users.city, dry_run=False, source="cli")
     assert streamed == [] and report.committed and report.new == ROWS + 1  # the 学习经历 row too
+
+
+@pytest.mark.django_db(transaction=True)  # committed, as a city's teachers are: what a second connection sees
+def test_teachers_already_in_the_system_are_found_while_the_writer_has_the_connection(world, tmp_path, held,
+                                                                                       monkeypatch):
+    """While the writer thread sends a streamed roster's new teachers, the chunks' teachers
+    already in the system are looked for on PostgreSQL through a second connection
+    (``NewTeachers.reading``: no wait for the writer's statement in flight), on SQLite through the
+    run's own between statements; either way each is found and changed, not created again."""
+    from django.db import connection
+
+    used = []
+    reading = NewTeachers.reading
+
+    def spied(self):
+        manager = reading(self)
+        db = manager.__enter__()
+        used.append(db is connection)
+        return _Entered(manager, db)
+    monkeypatch.setattr(NewTeachers, "reading", spied)
+    table = long_roster(world.s1)
+    path = write_xlsx(tmp_path / "全省花名册.xlsx", {"花名册": table}, title="2026年教职工花名册")
+    assert import_run(file=path, filename=path.name, user=world.users.city, dry_run=False, source="cli").committed
+    # a year on: 50 new teachers first (sent to the writer as they are checked), then the 150
+    # already in the system, every other one now teaching 数学
+    for row in table[1::2]:
+        row[11] = "数学"
+    newcomers = long_roster(world.s2, 50)[1:]
+    year_on = write_xlsx(tmp_path / "次年花名册.xlsx", {"花名册": [table[0], *newcomers, *table[1:]]}, title="花名册")
+    used.clear()
+    again = import_run(file=year_on, filename=year_on.name, user=world.users.city, dry_run=False, source="cli")
+    assert again.committed and again.errors == []
+    assert (again.new, again.changed, again.unchanged) == (50, (ROWS + 1) // 2, ROWS // 2)
+    assert Teacher.objects.filter(school=world.s1, subject="数学").count() == (ROWS + 1) // 2
+    assert Teacher.objects.filter(school=world.s2).count() >= 50
+    # the run's own connection on SQLite; a second one on PostgreSQL once rows are being sent
+    assert used and (all(used) if connection.vendor == "sqlite" else not all(used))
+
+
+class _Entered:
+    def __init__(self, manager, db):
+        self.manager, self.db = manager, db
+
+    def __enter__(self):
+        return self.db
+
+    def __exit__(self, *exc):
+        return self.manager.__exit__(*exc)
