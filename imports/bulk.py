@@ -28,6 +28,7 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
+import weakref
 from itertools import chain
 from operator import attrgetter, itemgetter
 from typing import Iterable, Sequence
@@ -42,7 +43,7 @@ from workforce.dataversion import BulkInsert
 from .concurrency import fast_switching, writer_thread_allowed
 
 __all__ = ["insert_rows", "InsertStream", "fast_insert", "fast_update", "write_history", "insert_history", "memoised",
-           "key_in"]
+           "key_in", "drain", "connection_lock"]
 
 # Internal types whose Python value the drivers (sqlite3, psycopg) take as it is.
 _AS_IS = frozenset({
@@ -123,16 +124,18 @@ def key_in(db, column: str, values: list) -> tuple[str, list]:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
-def insert_rows(model, fields: Sequence, rows: Iterable[Sequence], *, constants: dict[int, object] | None = None) -> int:
+def insert_rows(model, fields: Sequence, rows: Iterable[Sequence], *, constants: dict[int, object] | None = None,
+                wait: bool = True) -> int:
     """INSERT ``rows`` — sequences of Python values in the order of ``fields`` (concrete,
     non-primary-key fields of ``model``) — and return how many. The rows are adapted for the
     database a statement at a time, so they are not held twice. ``constants``: see
-    ``InsertStream`` (position → the value every row holds there)."""
-    stream = InsertStream(model, fields, ahead=2, constants=constants)
+    ``InsertStream`` (position → the value every row holds there). ``wait=False``: return once
+    the rows are handed to the writer thread (``InsertStream.finish``; then ``drain``)."""
+    stream = InsertStream(model, fields, ahead=2 if wait else 0, constants=constants)
     try:
         stream.extend(rows)
     finally:
-        count = stream.finish()
+        count = stream.finish(wait=wait)
     return count
 
 
@@ -216,7 +219,7 @@ def _dumped(value):
     return value
 
 
-def insert_history(proto: AuditEntry, items: Iterable[tuple[str, str, dict]]) -> int:
+def insert_history(proto: AuditEntry, items: Iterable[tuple[str, str, dict]], *, wait: bool = True) -> int:
     """Write one audit row per ``(object_id, object_repr, changes)``, every other column as in
     ``proto`` (an unsaved entry from ``backend.audit.entry``: who, action, source, run…).
 
@@ -229,7 +232,9 @@ def insert_history(proto: AuditEntry, items: Iterable[tuple[str, str, dict]]) ->
     their union in order: each dict (by identity) is cleaned and serialised once and the
     row's JSON joined from their texts — ``clean_changes`` treats each key on its own, so
     this is what cleaning the union gives. A record's history built from its fields' parts
-    (each field's value shown once a run) then costs no cleaning per record."""
+    (each field's value shown once a run) then costs no cleaning per record.
+
+    ``wait=False``: return once the rows are handed to the writer thread (see ``drain``)."""
     db = connections[DEFAULT_DB_ALIAS]
     fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
     now = timezone.now()
@@ -279,16 +284,62 @@ def insert_history(proto: AuditEntry, items: Iterable[tuple[str, str, dict]]) ->
             values[changes_at] = join(changes) if changes.__class__ is tuple else prepare(changes)
             yield values
     constants = {i: value for i, value in enumerate(base) if i not in (id_at, repr_at, changes_at)}
-    stream = InsertStream(AuditEntry, fields, adapt=False, ahead=2, constants=constants)
+    stream = InsertStream(AuditEntry, fields, adapt=False, ahead=2 if wait else 0, constants=constants)
     try:
         stream.extend(rows())
     finally:
-        count = stream.finish()
+        count = stream.finish(wait=wait)
     return count
 
 
 ROWS_PER_VALUES = 1000   # rows in one multi-row INSERT, at most (and within the parameter limit)
 COPY_ROWS = 5000         # rows in one COPY (PostgreSQL)
+
+
+class _Shared:
+    """What the writers of one connection share: the lock held while a statement runs (by a
+    writer, or by the calling thread around its own queries: ``connection_lock``), and the
+    writers handed their last rows but not yet waited for (``InsertStream.finish(wait=False)``),
+    in order."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.pending: list[_Writer] = []
+
+
+_shared_by_connection: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_shared_guard = threading.Lock()
+
+
+def _shared(db) -> _Shared:
+    with _shared_guard:
+        shared = _shared_by_connection.get(db)
+        if shared is None:
+            shared = _shared_by_connection[db] = _Shared()
+        return shared
+
+
+def connection_lock(db=None) -> threading.Lock:
+    """The lock the writer threads of ``db`` (the default connection of this thread) hold while
+    a statement runs: hold it to use the connection while they may run."""
+    return _shared(db if db is not None else connections[DEFAULT_DB_ALIAS]).lock
+
+
+def drain(db=None) -> None:
+    """Wait for the writers of ``db`` that were handed their last rows without waiting
+    (``InsertStream.finish(wait=False)``), in order; raise the first error any met, as Django's
+    exception. Call it before the connection is used otherwise, and before the commit."""
+    db = db if db is not None else connections[DEFAULT_DB_ALIAS]
+    shared = _shared(db)
+    pending, shared.pending = shared.pending, []
+    error = None
+    for writer in pending:
+        writer.join()
+        if error is None:
+            error = writer.error
+    if error is not None:
+        with db.wrap_database_errors:
+            raise error
 
 
 class _Writer:
@@ -312,7 +363,10 @@ class _Writer:
         self.db = db
         self.noted = noted  # the data version's notes of an INSERT, once a statement (SQLite)
         self.raw = db.connection
-        self.lock = threading.Lock()  # held while a statement runs (see InsertStream.lock)
+        self.shared = _shared(db)
+        self.lock = self.shared.lock  # held while a statement runs (see InsertStream.lock)
+        # the writers handed their rows before this one: its statements come after theirs
+        self.after = list(self.shared.pending)
         self.error: BaseException | None = None
         self.thread: threading.Thread | None = None
         self.cursor = None
@@ -340,16 +394,28 @@ class _Writer:
             self.error = exc
 
     def _run(self) -> None:
+        for before in self.after:  # in order after them; nothing more once one of them failed
+            before.join()
+        failed = any(before.error is not None for before in self.after)
+        self.after = []
         cursor = self.raw.cursor()
         try:
             while True:
                 item = self.queue.get()
                 if item is None:
                     return
-                if self.error is None:
+                if self.error is None and not failed:
                     self._execute(cursor, *item)
         finally:
             cursor.close()
+
+    def join(self) -> None:
+        """Wait for the thread (after ``finish(wait=False)``)."""
+        thread = self.thread
+        if thread is not None:
+            thread.join()
+            self.thread = None
+            fast_switching(False)
 
     def put(self, sql: str, params: list) -> None:
         if self.error is not None:
@@ -359,16 +425,19 @@ class _Writer:
         else:
             self.queue.put((sql, params))
 
-    def finish(self) -> None:
+    def finish(self, wait: bool = True) -> None:
+        """No more statements. ``wait``: wait for them and for every writer before this one
+        (``drain``), raising what any met; else return at once, the thread left to ``drain``."""
         if self.done:
             return
         self.done = True
         if self.thread is not None:
             self.queue.put(None)
-            self.thread.join()
-            self.thread = None
-            fast_switching(False)
-        elif self.cursor is not None:
+            self.shared.pending.append(self)
+            if wait:
+                drain(self.db)
+            return
+        if self.cursor is not None:
             self.cursor.close()
             self.cursor = None
         if self.error is not None:
@@ -480,7 +549,10 @@ class InsertStream:
                 self.count += per
                 batch.clear()
 
-    def finish(self) -> int:
+    def finish(self, wait: bool = True) -> int:
+        """Send the last rows; ``wait``: wait until every row is written (raising what the
+        database raised), else return at once — the rows are written in order before any later
+        stream's, and ``drain`` (or a later ``finish()``) waits for them."""
         batch = self.batch
         try:
             if batch and self.writer.error is None:
@@ -488,5 +560,5 @@ class InsertStream:
                 self.count += len(batch)
             batch.clear()
         finally:
-            self.writer.finish()
+            self.writer.finish(wait)
         return self.count

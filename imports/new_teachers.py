@@ -2,7 +2,7 @@
 writer thread inserts them while the rest of the file is checked."""
 from __future__ import annotations
 
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from workforce.models import School, Teacher
 
-from .bulk import InsertStream
+from .bulk import InsertStream, connection_lock, drain
 
 
 class NewTeachers:
@@ -127,7 +127,8 @@ class NewTeachers:
             return
         if not self.opened:
             self.opened = True
-            self.before = Teacher.objects.order_by().aggregate(top=Max("pk"))["top"] or 0
+            with self.lock():  # a previous group's history may still be being written (write_new)
+                self.before = Teacher.objects.order_by().aggregate(top=Max("pk"))["top"] or 0
             index = self.index
             now = timezone.now()
             school_at = index["school_id"]
@@ -149,18 +150,26 @@ class NewTeachers:
         self.sent = len(self.rows)
 
     def flush(self) -> None:
-        """Wait until the rows sent are written; raises what the database raised."""
+        """Wait until the rows sent are written, and whatever was handed to the writer without
+        waiting before them (a streamed roster's history and records, ``bulk.drain``); raises
+        what the database raised."""
         stream, self.stream = self.stream, None
         side, self.side = self.side, None
         if side is not None:
             side.close()
-        if stream is not None:
-            stream.finish()
+        try:
+            if stream is not None:
+                stream.finish()
+        finally:
+            drain()
 
     def let_go(self) -> None:
         """Forget the rows written (after ``flush`` and ``keys``): a streamed roster's next
-        group of new teachers starts afresh (``TeacherHandler.write_new``)."""
-        self.flush()
+        group of new teachers starts afresh (``TeacherHandler.write_new``). What was handed to
+        the writer after them (their history and records) is not waited for: the next group's
+        rows are written after it, and ``flush`` waits for all."""
+        if self.stream is not None:
+            self.flush()
         self.rows, self.schools, self.position, self.built = [], [], {}, {}
         self.sent, self.opened = 0, False
 
@@ -179,8 +188,9 @@ class NewTeachers:
             pass
 
     def lock(self):
-        """Hold while using the connection between ``send`` and ``flush``."""
-        return self.stream.lock if self.stream is not None else nullcontext()
+        """Hold while using the connection between ``send`` and ``flush`` (the lock every writer
+        thread of the connection holds while a statement runs)."""
+        return connection_lock()
 
     @contextmanager
     def reading(self):

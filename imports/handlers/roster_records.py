@@ -84,8 +84,8 @@ class RosterRecords:
       that sheet: the roster's columns are not read for them, and a 提示 says how many.
 
     Bulk: the records of a chunk's teachers already in the system are loaded with one query a
-    kind (``resolve``); ``write`` — after the teachers, whose keys new records need — inserts
-    rows (``bulk.insert_rows``) and updates with ``fast_update``. History, filed under the
+    kind (``resolve``); after the teachers, whose keys new records need, ``write_created``
+    inserts rows (``bulk.insert_rows``) and ``write_updated`` updates with ``fast_update``. History, filed under the
     teacher, says who, when and through which run: a row a record of a teacher in the system;
     a new teacher's 学历 and 职称 are listed in the row of the teacher's creation (one row a new
     teacher: a city's first roster is 50,000 teachers and 90,000 records). Counts:
@@ -475,18 +475,14 @@ class RosterRecords:
                 report.warnings.append(f"本文件的{label}表列出的 {n} 名教师，{label}以该表为准，未再按花名册的列记录")
 
     # ---- writing
-    def write(self, pks: dict[str, int]) -> None:
+    def write_created(self, pks: dict[str, int], *, wait: bool = True) -> None:
         """After the teachers (``pks``: 身份证件号 → key of the teachers just created): the new
-        records as rows (``bulk.insert_rows``), the changed ones with ``fast_update``. History,
-        filed under the teacher: a row a record of a teacher in the system (``bulk.insert_history``
-        for the new ones); a new teacher's records are listed in its creation's row
-        (``with_records``, written by ``TeacherHandler.write``)."""
-        self.write_created(pks)
-        self.write_updated()
-
-    def write_created(self, pks: dict[str, int]) -> None:
-        """The new records (``write``), then let go: a streamed roster writes them a group of
-        new teachers at a time (``TeacherHandler.write_new``)."""
+        records as rows (``bulk.insert_rows``), with their history, filed under the teacher —
+        a row a record of a teacher in the system (``bulk.insert_history``); a new teacher's
+        records are listed in its creation's row (``with_records``, written by
+        ``TeacherHandler.write_new``). Then let go: a streamed roster writes them a group of
+        new teachers at a time (``TeacherHandler.write_new``). ``wait=False``: handed to the
+        writer thread without waiting for it (``bulk.drain``)."""
         ctx = self.ctx
         for number, teacher in self.refs.items():
             teacher.pk = pks[number]
@@ -515,14 +511,14 @@ class RosterRecords:
                     row = template.copy()
                     row[teacher_at] = teacher.pk
                     yield row
-            insert_rows(model, fields, rows(), constants=constants)
+            insert_rows(model, fields, rows(), constants=constants, wait=wait)
             # the records of a teacher in the system: a history row each (a new teacher's are
             # listed in its creation's, ``with_records``)
             refs = self.refs
             insert_history(audit.entry(audit.CREATE, user=ctx.user, object_type=Teacher._meta.label_lower, source="import",
                                        run_ref=ctx.run_ref, username=ctx.username),
                            ((str(teacher.pk), str(teacher), self.history(model, values)) for teacher, values in created
-                            if refs.get(teacher.id_number) is not teacher))
+                            if refs.get(teacher.id_number) is not teacher), wait=wait)
         self.drop_created()
 
     def drop_created(self) -> None:
@@ -531,7 +527,7 @@ class RosterRecords:
         self.refs, self.of_new = {}, {}
 
     def write_updated(self) -> None:
-        """The changed records (``write``)."""
+        """The changed records (``fast_update``), each with its history row."""
         ctx = self.ctx
         entries = []
         for model, updated in self.updated.items():

@@ -709,10 +709,12 @@ class TeacherHandler(Handler):
             history = self.roster.with_records(history)
         # by the id as text: the audit's object-id indexes then grow at their end
         history = sorted((str(pks[number]), shown, changes) for number, shown, changes in history)
-        insert_history(self.history_entry(audit.CREATE), history)
+        # handed to the writer thread without waiting for it (bulk.drain): on a streamed roster
+        # the next group is checked while these are written, the next group's teachers after them
+        insert_history(self.history_entry(audit.CREATE), history, wait=False)
         if self.streaming is not None:
             if self.roster is not None:
-                self.roster.write_created(pks)
+                self.roster.write_created(pks, wait=False)
             new.let_go()
         return pks
 
@@ -721,6 +723,9 @@ class TeacherHandler(Handler):
         pks: dict[str, int] = {}
         if len(new):
             pks = self.write_new()
+        if self.roster is not None:  # the new records, while the writer writes the history before them
+            self.roster.write_created(pks, wait=False)
+        new.flush()  # all written (bulk.drain) before this thread uses the connection again
         if self.updates:
             names = sorted({n for ch in self.changes for n in ch["changed"]} | {"updated_at"})
             now = timezone.now()
@@ -731,7 +736,7 @@ class TeacherHandler(Handler):
                            ((str(t.pk), str(t), self.update_changes(ch)) for t, ch in zip(self.updates, self.changes)))
             hooks.teachers_moved_now(self.moves(), user=self.ctx.user, source="import")
         if self.roster is not None:
-            self.roster.write(pks)
+            self.roster.write_updated()
 
     def moves(self) -> list[hooks.TeacherMove]:
         """The changed teachers whose school this file changed: for the school history

@@ -38,6 +38,34 @@ def test_a_database_error_on_the_writer_thread_is_raised_as_djangos(world):
     assert not Teacher.objects.filter(id_number=first.id_number).exists() and helper_threads() == []
 
 
+def test_streams_handed_over_without_waiting_are_written_in_order_and_their_errors_raised_at_drain(world):
+    """``finish(wait=False)`` returns while the writer thread still writes; a later stream's rows
+    come after the earlier one's (the same connection, one statement at a time), the calling
+    thread's own queries wait for the statement in flight (``connection_lock``), and ``drain``
+    waits for all and raises what the database raised — after which nothing later was written."""
+    first = [TeacherFactory.build(school=world.s1, name=f"先{i}") for i in range(5)]
+    fields = [f for f in Teacher._meta.concrete_fields if not f.primary_key]
+    rows = [[getattr(t, f.attname) for f in fields] for t in first]
+    now = timezone.now()
+    for row in rows:
+        row[[f.attname for f in fields].index("created_at")] = row[[f.attname for f in fields].index("updated_at")] = now
+    with transaction.atomic():
+        assert bulk.insert_rows(Teacher, fields, rows[:3], wait=False) == 3
+        assert bulk.insert_rows(Teacher, fields, rows[3:], wait=False) == 2
+        with bulk.connection_lock():
+            Teacher.objects.filter(name__startswith="先").count()  # between statements, never during one
+        bulk.drain()
+        made = list(Teacher.objects.filter(name__startswith="先").order_by("pk").values_list("name", flat=True))
+        assert made == [f"先{i}" for i in range(5)] and helper_threads() == []
+    twin = [list(rows[0])]  # the unique ID again: refused on the writer thread
+    later = [TeacherFactory.build(school=world.s1, name="后")]
+    with pytest.raises(IntegrityError):
+        with transaction.atomic():
+            bulk.insert_rows(Teacher, fields, twin, wait=False)
+            bulk.fast_insert(Teacher, later)  # waits: raises the earlier stream's error
+    assert not Teacher.objects.filter(name="后").exists() and helper_threads() == []
+
+
 def test_a_conflict_found_only_while_writing_leaves_nothing_written(world, tmp_path, monkeypatch):
     """Someone adds one of the file's teachers between the check and the write: the INSERT
     fails on the writer thread, and none of the file's teachers or history rows stay."""
