@@ -369,6 +369,7 @@ class _Writer:
         self.after = list(self.shared.pending)
         self.error: BaseException | None = None
         self.thread: threading.Thread | None = None
+        self.started: threading.Thread | None = None
         self.cursor = None
         self.done = False
         if not writer_thread_allowed():
@@ -376,6 +377,7 @@ class _Writer:
             return
         self.queue: queue.Queue = queue.Queue(maxsize=ahead)
         self.thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
+        self.started = self.thread  # kept after ``join``: a later writer waits on it
         fast_switching(True)
         self.thread.start()
 
@@ -395,7 +397,7 @@ class _Writer:
 
     def _run(self) -> None:
         for before in self.after:  # in order after them; nothing more once one of them failed
-            before.join()
+            before.started.join()  # the thread only: ``join``'s bookkeeping is the caller's (drain)
         failed = any(before.error is not None for before in self.after)
         self.after = []
         cursor = self.raw.cursor()
